@@ -55,6 +55,14 @@ export class DataError extends PipelineError {
   }
 }
 
+/** Counts do not add up: rows were lost or invented. The run fails rather than publish them. */
+export class ReconciliationError extends PipelineError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReconciliationError';
+  }
+}
+
 /** Another run holds the lake: the second run fails with who holds it, never corrupts. */
 export class LakeBusyError extends PipelineError {
   constructor(message: string) {

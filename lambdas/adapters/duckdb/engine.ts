@@ -1,0 +1,179 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
+import type { Contract } from '../../core/contracts/contract';
+import { bronzeMetadataColumns } from '../../core/ingest/bronze';
+import { PipelineError } from '../../core/errors';
+import type { ColumnSpec, Row, SqlEngine } from '../../core/ports';
+import { duckdbDialect } from './dialect';
+
+export interface DuckDbSettings {
+  readonly threads: number;
+  readonly memoryLimit: string;
+}
+
+export interface LakehouseOptions extends DuckDbSettings {
+  readonly lakeRoot: string;
+  /** Bronze contracts: each becomes a view over its Parquet objects. */
+  readonly bronze: readonly Contract[];
+  /** Open for reading only (the `query` and `status` commands). */
+  readonly readOnly?: boolean;
+}
+
+/** Schemas of the lakehouse file and the audit tables every run writes. */
+const bootstrap = `
+  create schema if not exists silver; create schema if not exists gold; create schema if not exists quarantine;
+  create schema if not exists audit; create schema if not exists changelog; create schema if not exists seeds;
+  create table if not exists audit.runs (
+    run_id varchar, job varchar, env varchar, run_date date, status varchar,
+    started_at timestamp, ended_at timestamp, seconds double, error varchar);
+  create table if not exists audit.run_datasets (
+    run_id varchar, step varchar, dataset varchar, layer varchar, rows_in bigint, rows_out bigint,
+    quarantined bigint, duplicates bigint, inserted bigint, updated bigint, deleted bigint,
+    seconds double, reconciled boolean);
+  create table if not exists audit.model_state (
+    model varchar, input varchar, watermark varchar, run_id varchar, updated_at timestamp);`;
+
+/** Opens an in-process DuckDB with the given settings; `temp` is where it spills. */
+export async function openDuckDb(settings: DuckDbSettings, temp: string, preserveOrder = false): Promise<DuckDBInstance> {
+  mkdirSync(temp, { recursive: true });
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(settings.threads),
+    memory_limit: settings.memoryLimit,
+    temp_directory: temp,
+    autoinstall_known_extensions: 'false',
+    preserve_insertion_order: String(preserveOrder),
+  });
+  const connection = await instance.connect();
+  await connection.run(`set global TimeZone = 'UTC'`);
+  connection.closeSync();
+  return instance;
+}
+
+/**
+ * The local lakehouse: silver, gold, quarantine, audit and change feeds in one DuckDB file
+ * (`<lake>/lakehouse.duckdb`), bronze as views over the Parquet objects under `<lake>/bronze/`.
+ */
+export class DuckDbLakehouse implements SqlEngine {
+  readonly dialect = duckdbDialect;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly options: LakehouseOptions,
+  ) {}
+
+  static async open(options: LakehouseOptions): Promise<DuckDbLakehouse> {
+    const file = path.join(options.lakeRoot, 'lakehouse.duckdb');
+    if (options.readOnly && !existsSync(file)) {
+      throw new PipelineError(`No lakehouse at ${file} yet: run a pipeline first (npm run pipeline).`);
+    }
+    const instance = await openDuckDb(options, path.join(options.lakeRoot, '_tmp'));
+    const connection = await instance.connect();
+    try {
+      await connection.run(`attach ${duckdbDialect.string(file)} as lake ${options.readOnly ? '(read_only)' : ''}`);
+    } catch (error) {
+      instance.closeSync();
+      throw new PipelineError(`Cannot open ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    await connection.run(`attach ':memory:' as bronze; use lake;`);
+    const lakehouse = new DuckDbLakehouse(instance, connection, options);
+    if (!options.readOnly) await connection.run(bootstrap);
+    await lakehouse.refreshBronzeViews();
+    return lakehouse;
+  }
+
+  async execute(sql: string): Promise<number> {
+    const result = await this.run(sql, () => this.connection.run(sql));
+    return Number(result.rowsChanged);
+  }
+
+  async query<T extends Row = Row>(sql: string): Promise<T[]> {
+    const reader = await this.run(sql, () => this.connection.runAndReadAll(sql));
+    const types = reader.columnTypes();
+    const names = reader.columnNames();
+    const numeric = names.filter((_, i) => wideNumericTypes.has(types[i]!.typeId));
+    return reader.getRowObjectsJson().map((row) => {
+      for (const name of numeric) {
+        const value = row[name];
+        if (typeof value === 'string' && Number.isSafeInteger(Number(value.split('.')[0]))) row[name] = Number(value);
+      }
+      return row as T;
+    });
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.refreshBronzeViews();
+    await this.connection.run('begin transaction');
+    try {
+      const result = await work();
+      await this.connection.run('commit');
+      return result;
+    } catch (error) {
+      await this.connection.run('rollback');
+      throw error;
+    }
+  }
+
+  async relationExists(relation: string): Promise<boolean> {
+    const [schema, name] = relation.split('.') as [string, string];
+    const [database, schemaName] = schema === 'bronze' ? ['bronze', 'main'] : ['lake', schema];
+    const [row] = await this.query<{ n: number }>(
+      `select count(*) as n from (
+        select table_name as name from duckdb_tables() where database_name = '${database}' and schema_name = '${schemaName}'
+        union all select view_name from duckdb_views() where database_name = '${database}' and schema_name = '${schemaName}'
+      ) r where name = ${duckdbDialect.string(name)}`,
+    );
+    return row!.n > 0;
+  }
+
+  async describe(select: string): Promise<ColumnSpec[]> {
+    const rows = await this.query<{ column_name: string; column_type: string }>(`describe ${select}`);
+    return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
+  }
+
+  /**
+   * Points each bronze view at its Parquet objects. A dataset with no objects yet gets a typed,
+   * empty view, so models and queries work before the first ingestion.
+   */
+  async refreshBronzeViews(): Promise<void> {
+    const statements = this.options.bronze.map((contract) => {
+      const name = contract.relation.split('.')[1]!;
+      const [source, ...dataset] = contract.id.split('.');
+      const folder = path.join(this.options.lakeRoot, 'bronze', source!, dataset.join('.'));
+      const hasObjects =
+        existsSync(folder) &&
+        readdirSync(folder, { withFileTypes: true }).some(
+          (d) => d.isDirectory() && readdirSync(path.join(folder, d.name)).some((f) => f.endsWith('.parquet')),
+        );
+      const body = hasObjects
+        ? `select * from read_parquet(${duckdbDialect.string(`${folder}/*/*.parquet`)}, hive_partitioning = true, union_by_name = true)`
+        : `select ${[...contract.columns, ...bronzeMetadataColumns, { name: 'ingest_date', type: 'DATE' }]
+            .map((c) => `cast(null as ${c.type}) as ${duckdbDialect.quote(c.name)}`)
+            .join(', ')} where false`;
+      return `create or replace view bronze.main.${duckdbDialect.quote(name)} as ${body};`;
+    });
+    if (statements.length > 0) await this.connection.run(statements.join('\n'));
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async run<R>(sql: string, statement: () => Promise<R>): Promise<R> {
+    try {
+      return await statement();
+    } catch (error) {
+      throw new PipelineError(`DuckDB: ${(error as Error).message}\n--- while running:\n${sql.trim().slice(0, 2_000)}`, { cause: error });
+    }
+  }
+}
+
+const wideNumericTypes = new Set<number>([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.DECIMAL,
+]);

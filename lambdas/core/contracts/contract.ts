@@ -1,0 +1,125 @@
+import { ConfigError } from '../errors';
+import type { ColumnSpec } from '../ports';
+import { parseYamlWith } from '../validation';
+import { contractSchema, type ContractDocument, type ContractProperty } from './schema';
+
+export type Layer = 'bronze' | 'silver' | 'gold';
+
+/** A parsed, checked data contract: one dataset, its columns and the rules rows must obey. */
+export class Contract {
+  readonly layer: Layer;
+  readonly properties: readonly ContractProperty[];
+
+  constructor(
+    readonly document: ContractDocument,
+    readonly file: string,
+  ) {
+    const dataset = document.schema[0]!;
+    this.properties = dataset.properties;
+    this.layer = dataset.physicalName.split('.')[0] as Layer;
+  }
+
+  get id(): string {
+    return this.document.id;
+  }
+
+  get version(): string {
+    return this.document.version;
+  }
+
+  get owner(): string {
+    return this.document.team.name;
+  }
+
+  /** The relation engines query, e.g. `bronze.snowflake_orders` or `silver.orders`. */
+  get relation(): string {
+    return this.document.schema[0]!.physicalName;
+  }
+
+  get primaryKey(): string[] {
+    return this.properties
+      .filter((p) => p.primaryKey)
+      .sort((a, b) => (a.primaryKeyPosition ?? 0) - (b.primaryKeyPosition ?? 0))
+      .map((p) => p.name);
+  }
+
+  get columns(): ColumnSpec[] {
+    return this.properties.map((p) => ({ name: p.name, type: p.physicalType }));
+  }
+
+  column(name: string): ContractProperty | undefined {
+    return this.properties.find((p) => p.name === name);
+  }
+}
+
+/** Parses a contract file; errors name the file, the key path, what was expected and what was found. */
+export function parseContract(text: string, file: string): Contract {
+  const document = parseYamlWith(contractSchema, text, file);
+  const problems: { path: string; expected: string; found: string }[] = [];
+  const properties = document.schema[0]!.properties;
+  const seen = new Set<string>();
+  properties.forEach((p, i) => {
+    const path = `schema.0.properties.${i}`;
+    if (seen.has(p.name)) problems.push({ path: `${path}.name`, expected: 'a column name used once', found: `'${p.name}' again` });
+    seen.add(p.name);
+    if (p.primaryKey && !p.required) {
+      problems.push({ path: `${path}.required`, expected: 'true for a primary key column', found: 'false' });
+    }
+    const pattern = p.logicalTypeOptions?.pattern;
+    if (pattern !== undefined) {
+      try {
+        new RegExp(pattern);
+      } catch (error) {
+        problems.push({ path: `${path}.logicalTypeOptions.pattern`, expected: 'a valid regular expression', found: String(error) });
+      }
+    }
+  });
+  const expectedPrefix = document.id.split('.')[0];
+  const layer = document.schema[0]!.physicalName.split('.')[0];
+  if (layer !== 'bronze' && layer !== expectedPrefix) {
+    problems.push({
+      path: 'schema.0.physicalName',
+      expected: `a ${expectedPrefix}.* relation for contract ${document.id}`,
+      found: document.schema[0]!.physicalName,
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return new Contract(document, file);
+}
+
+/** All contracts of the project, looked up by id or by relation. */
+export class ContractRegistry {
+  private readonly byId = new Map<string, Contract>();
+  private readonly byRelation = new Map<string, Contract>();
+
+  constructor(contracts: Iterable<Contract>) {
+    for (const contract of contracts) {
+      const clash = this.byId.get(contract.id) ?? this.byRelation.get(contract.relation);
+      if (clash) {
+        throw new ConfigError(contract.file, [
+          { path: 'id', expected: `an id and relation not used by ${clash.file}`, found: `${contract.id} (${contract.relation})` },
+        ]);
+      }
+      this.byId.set(contract.id, contract);
+      this.byRelation.set(contract.relation, contract);
+    }
+  }
+
+  get(id: string): Contract {
+    const contract = this.byId.get(id);
+    if (!contract) {
+      throw new ConfigError('config/contracts', [
+        { path: id, expected: `a contract with id ${id}`, found: `only ${[...this.byId.keys()].sort().join(', ')}` },
+      ]);
+    }
+    return contract;
+  }
+
+  forRelation(relation: string): Contract | undefined {
+    return this.byRelation.get(relation);
+  }
+
+  all(): Contract[] {
+    return [...this.byId.values()];
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Data contracts, shaped after the Open Data Contract Standard v3.1 (ODCS). The schema validates
+ * the parts the platform acts on and lets every other ODCS field through untouched, so a contract
+ * stays a valid ODCS document that other tools can read.
+ */
+import * as z from 'zod';
+
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower_snake_case name');
+
+export const classifications = ['public', 'internal', 'confidential', 'pii'] as const;
+export type Classification = (typeof classifications)[number];
+
+const qualityRuleSchema = z.looseObject({
+  name: z.string().optional(),
+  description: z.string().optional(),
+  /** ODCS library metric; `invalidValues` with `arguments.validValues` is an accepted-values rule. */
+  metric: z.enum(['nullValues', 'missingValues', 'invalidValues', 'duplicateValues', 'rowCount']).optional(),
+  arguments: z.looseObject({ validValues: z.array(z.union([z.string(), z.number(), z.boolean()])).optional() }).optional(),
+  severity: z.enum(['info', 'warning', 'error']).optional(),
+});
+
+const logicalTypeOptionsSchema = z.looseObject({
+  pattern: z.string().optional(),
+  minLength: z.number().int().nonnegative().optional(),
+  maxLength: z.number().int().nonnegative().optional(),
+  minimum: z.union([z.number(), z.string()]).optional(),
+  maximum: z.union([z.number(), z.string()]).optional(),
+  exclusiveMinimum: z.union([z.number(), z.string()]).optional(),
+  exclusiveMaximum: z.union([z.number(), z.string()]).optional(),
+});
+
+const propertySchema = z.looseObject({
+  name: identifier,
+  logicalType: z.enum(['string', 'date', 'timestamp', 'time', 'number', 'integer', 'object', 'array', 'boolean']),
+  /** Portable SQL type (`BIGINT`, `DECIMAL(12,2)`, `VARCHAR`, `TIMESTAMP`...); each engine maps it. */
+  physicalType: z.string().regex(/^[A-Z]+(\(\d+(,\s*\d+)?\))?$/, 'an upper-case SQL type such as BIGINT or DECIMAL(12,2)'),
+  description: z.string().default(''),
+  required: z.boolean().default(false),
+  unique: z.boolean().default(false),
+  primaryKey: z.boolean().default(false),
+  primaryKeyPosition: z.number().int().optional(),
+  classification: z.enum(classifications).default('internal'),
+  logicalTypeOptions: logicalTypeOptionsSchema.optional(),
+  quality: z.array(qualityRuleSchema).default([]),
+});
+
+export const contractSchema = z.looseObject({
+  apiVersion: z.literal('v3.1.0'),
+  kind: z.literal('DataContract'),
+  /** `<source>.<dataset>` for bronze (`snowflake.orders`), `<layer>.<name>` for silver and gold. */
+  id: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'an id such as snowflake.orders or silver.orders'),
+  name: identifier,
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, 'a semantic version such as 1.0.0'),
+  status: z.enum(['proposed', 'draft', 'active', 'deprecated', 'retired']),
+  domain: z.string().optional(),
+  team: z.looseObject({ name: z.string().min(1) }),
+  description: z.looseObject({ purpose: z.string().min(1) }),
+  schema: z
+    .array(
+      z.looseObject({
+        name: identifier,
+        /** The relation engines query: `bronze.snowflake_orders`, `silver.orders`... */
+        physicalName: z.string().regex(/^(bronze|silver|gold)\.[a-z][a-z0-9_]*$/, 'a relation such as silver.orders'),
+        physicalType: z.enum(['table', 'view']).default('table'),
+        description: z.string().default(''),
+        properties: z.array(propertySchema).min(1),
+      }),
+    )
+    .length(1, 'exactly one schema object (one dataset per contract)'),
+  slaProperties: z.array(z.looseObject({ property: z.string(), value: z.unknown() })).default([]),
+});
+
+export type ContractDocument = z.output<typeof contractSchema>;
+export type ContractProperty = ContractDocument['schema'][number]['properties'][number];

@@ -1,0 +1,392 @@
+/**
+ * Materializations: how a model's SELECT becomes a table. One code path for every engine; the
+ * SQL that differs comes from the {@link SqlDialect}. Every materialization counts what went in
+ * and what came out from the stored tables themselves and fails on a mismatch.
+ */
+import type { Contract, ContractRegistry } from '../contracts/contract';
+import { rowRules, validationColumns, type RowRule } from '../contracts/rules';
+import { ModelGraphError, ReconciliationError } from '../errors';
+import type { ColumnSpec, SqlDialect, SqlEngine } from '../ports';
+import type { Model, ModelProject } from './project';
+import { renderModel } from './render';
+import { elapsedSeconds, type DatasetStats } from '../stats';
+
+export interface MaterializeContext {
+  readonly engine: SqlEngine;
+  readonly contracts: ContractRegistry;
+  readonly project: ModelProject;
+  readonly runId: string;
+  /** Logical date of the run (`YYYY-MM-DD`), for `run_date()`. */
+  readonly runDate: string;
+  /** Upper bound of every input window: bronze ingested later waits for the next run. */
+  readonly snapshotAt: string;
+}
+
+/** Columns a run adds or manages that no contract lists. */
+const managedColumns = new Set(['_run_id', '_rule', '_reason', '_rn']);
+const scd2Columns = ['valid_from', 'valid_to', 'is_current'];
+/** Provenance columns a model may carry from bronze into its table. */
+const provenanceColumns = ['_ingested_at', '_source_ref', '_source_row'];
+
+export async function materialize(model: Model, ctx: MaterializeContext, now: () => Date): Promise<DatasetStats> {
+  const started = now();
+  const contract = ctx.contracts.get(model.contractId);
+  const plan = await planInputs(model, ctx);
+  const sql = renderModel(model, ctx.engine.dialect, plan);
+  const counts =
+    model.config.materialization === 'table'
+      ? await buildTable(model, contract, sql, ctx)
+      : await mergeRows(model, contract, sql, plan, ctx);
+  if (model.config.materialization !== 'table') await saveWatermarks(model, plan, ctx);
+  return { dataset: model.name, layer: model.layer, ...counts, seconds: elapsedSeconds(started, now()) };
+}
+
+type Counts = Omit<DatasetStats, 'dataset' | 'layer' | 'seconds'>;
+
+interface InputPlan {
+  readonly incremental: boolean;
+  readonly runDate: string;
+  source(source: string, dataset: string): string;
+  changes(model: string): string;
+  /** Watermarks to store once the model is written: input name → value. */
+  readonly watermarks: Map<string, string>;
+  /** For quarantine models: the window of their one source, to count and trace rows. */
+  readonly sourceWindow: string | undefined;
+}
+
+/**
+ * Decides what each input stands for in this run. Incremental runs read bronze rows ingested
+ * since the last run (up to the snapshot) and change-feed entries since the last one consumed.
+ */
+async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputPlan> {
+  const d = ctx.engine.dialect;
+  const exists = await ctx.engine.relationExists(model.name);
+  const incremental = exists && model.config.materialization !== 'table';
+  const previous = incremental ? await readWatermarks(model, ctx) : new Map<string, string>();
+  const watermarks = new Map<string, string>();
+
+  const windows = new Map<string, string>();
+  for (const [source, dataset] of model.sources) {
+    const key = `source:${source}.${dataset}`;
+    const since = previous.get(key);
+    const conditions = [`_ingested_at <= ${d.timestamp(ctx.snapshotAt)}`];
+    if (since) conditions.push(`_ingested_at > ${d.timestamp(since)}`, `ingest_date >= ${d.date(since.slice(0, 10))}`);
+    windows.set(`${source}.${dataset}`, `(select * from ${d.relation(`bronze.${source}_${dataset}`)} where ${conditions.join(' and ')})`);
+    watermarks.set(key, ctx.snapshotAt);
+  }
+
+  const feeds = new Map<string, string>();
+  for (const upstreamName of model.changes) {
+    const upstream = ctx.project.get(upstreamName);
+    const keys = upstream.config.unique_key!.map((k) => d.quote(k));
+    const feed = changelogRelation(upstreamName);
+    const key = `changes:${upstreamName}`;
+    const [latest] = (await ctx.engine.relationExists(feed))
+      ? await ctx.engine.query<{ seq: number | null }>(`select max(_seq) as seq from ${d.relation(feed)}`)
+      : [];
+    const upper = String(latest?.seq ?? 0);
+    const since = previous.get(key);
+    feeds.set(
+      upstreamName,
+      incremental && since !== undefined
+        ? `(select ${keys.join(', ')}, max(_changed_at) as _changed_at from ${d.relation(feed)} where _seq > ${Number(since)} and _seq <= ${Number(upper)} group by ${keys.join(', ')})`
+        : `(select ${keys.join(', ')}, ${changedAtColumn(upstream) ? d.quote(changedAtColumn(upstream)!) : 'cast(null as timestamp)'} as _changed_at from ${d.relation(upstreamName)})`,
+    );
+    watermarks.set(key, upper);
+  }
+
+  const [onlySource] = model.sources;
+  return {
+    incremental,
+    runDate: ctx.runDate,
+    watermarks,
+    sourceWindow: model.config.quarantine && onlySource ? windows.get(`${onlySource[0]}.${onlySource[1]}`) : undefined,
+    source: (source, dataset) => {
+      const window = windows.get(`${source}.${dataset}`);
+      if (!window) throw new ModelGraphError(`${model.sqlPath}: source('${source}', '${dataset}') was not declared`);
+      return window;
+    },
+    changes: (name) => {
+      const feed = feeds.get(name);
+      if (!feed) throw new ModelGraphError(`${model.sqlPath}: changes('${name}') was not declared`);
+      return feed;
+    },
+  };
+}
+
+/** `table`: rebuilt from scratch, atomically replacing the previous content. */
+async function buildTable(model: Model, contract: Contract, sql: string, ctx: MaterializeContext): Promise<Counts> {
+  const { engine } = ctx;
+  const d = engine.dialect;
+  const output = await engine.describe(sql);
+  const columns = targetColumns(model, contract, output);
+  await engine.execute(
+    d.createOrReplaceTableAs(d.relation(model.name), `select ${typed(columns, contract, d).join(', ')}, ${d.string(ctx.runId)} as _run_id from (${sql}) m`),
+  );
+  const rows = await count(engine, d.relation(model.name));
+  return { rowsIn: rows, rowsOut: rows, quarantined: 0, duplicates: 0, inserted: rows, updated: 0, deleted: 0 };
+}
+
+/**
+ * `incremental` and `scd2`: stage the selected rows with their validation verdict and their rank
+ * among rows of the same key, quarantine the invalid ones, then write the winners.
+ */
+async function mergeRows(model: Model, contract: Contract, sql: string, plan: InputPlan, ctx: MaterializeContext): Promise<Counts> {
+  const { engine } = ctx;
+  const d = engine.dialect;
+  const config = model.config;
+  const keys = config.unique_key!;
+  const deleteFlag = config.delete_when ? `coalesce(${d.quote(config.delete_when)}, false)` : 'false';
+
+  const rules = config.quarantine ? guardDeletes(rowRules(contract, d), keys, deleteFlag) : [];
+  const verdict = validationColumns(rules, d);
+  const rank = config.latest_by
+    ? `row_number() over (partition by ${[...keys.map((k) => d.quote(k)), '(_rule is null)'].join(', ')} order by ${config.latest_by.map((c) => `${d.quote(c)} desc nulls last`).join(', ')})`
+    : '1';
+  const stage = d.stagingRelation(model.name.replace('.', '_'));
+  await engine.execute(
+    d.createStagingTable(stage, `select v.*, ${rank} as _rn from (select m.*, ${verdict.rule} as _rule, ${verdict.reason} as _reason from (${sql}) m) v`),
+  );
+  try {
+    const output = await engine.describe(`select * from ${stage}`);
+    const columns = targetColumns(model, contract, output);
+    const unwritten = keys.filter((k) => !columns.includes(k));
+    if (unwritten.length > 0) throw new ModelGraphError(`${model.sqlPath}: unique_key ${unwritten.join(', ')} must be contract columns`);
+    const [staged] = await engine.query<Record<'staged' | 'quarantined' | 'duplicates' | 'deletes' | 'winners', number>>(
+      `select count(*) as staged,
+        count(case when _rule is not null then 1 end) as quarantined,
+        count(case when _rule is null and _rn > 1 then 1 end) as duplicates,
+        count(case when _rule is null and _rn = 1 and ${deleteFlag} then 1 end) as deletes,
+        count(case when _rule is null and _rn = 1 then 1 end) as winners
+      from ${stage}`,
+    );
+    const s = staged!;
+    const rowsIn = plan.sourceWindow ? await count(engine, plan.sourceWindow) : s.staged;
+    if (rowsIn !== s.staged) {
+      throw new ReconciliationError(
+        `${model.sqlPath} returned ${s.staged} rows for ${rowsIn} source rows: a model with quarantine: true must map each source row to exactly one row (filter with contract rules, not WHERE)`,
+      );
+    }
+    if (!config.latest_by) await assertUniqueKeys(model, stage, ctx);
+    if (s.quarantined > 0) await quarantine(model, stage, plan.sourceWindow!, s.quarantined, ctx);
+
+    const winners = `(select ${typed(columns, contract, d).join(', ')}, ${d.string(ctx.runId)} as _run_id, ${deleteFlag} as _deleted from ${stage} where _rule is null and _rn = 1)`;
+    const written =
+      config.materialization === 'scd2'
+        ? await writeScd2(model, columns, winners, plan.incremental, ctx)
+        : await writeMerge(model, columns, winners, plan.incremental, ctx);
+    return { rowsIn, rowsOut: s.winners, quarantined: s.quarantined, duplicates: s.duplicates, ...written };
+  } finally {
+    await engine.execute(d.dropTable(stage));
+  }
+}
+
+/** A source's delete marker only needs its key: other rules would wrongly quarantine tombstones. */
+function guardDeletes(rules: RowRule[], keys: readonly string[], deleteFlag: string): RowRule[] {
+  if (deleteFlag === 'false') return rules;
+  return rules.map((r) =>
+    keys.some((k) => r.id === `${k}.required`) ? r : { ...r, failing: `(not ${deleteFlag} and ${r.failing})` },
+  );
+}
+
+async function writeMerge(model: Model, columns: string[], winners: string, incremental: boolean, ctx: MaterializeContext) {
+  const { engine } = ctx;
+  const d = engine.dialect;
+  const keys = model.config.unique_key!;
+  const all = [...columns, '_run_id'];
+  const q = (c: string) => d.quote(c);
+  if (!incremental) {
+    await engine.execute(d.createOrReplaceTableAs(d.relation(model.name), `select ${all.map(q).join(', ')} from ${winners} w where not _deleted`));
+    await ensureChangelog(model, ctx);
+    const inserted = await count(engine, d.relation(model.name));
+    return { inserted, updated: 0, deleted: 0 };
+  }
+  const target = d.relation(model.name);
+  const on = keys.map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ');
+  const [change] = await engine.query<{ inserted: number; updated: number; deleted: number }>(
+    `select count(case when t.${q(keys[0]!)} is null and not s._deleted then 1 end) as inserted,
+      count(case when t.${q(keys[0]!)} is not null and not s._deleted then 1 end) as updated,
+      count(case when t.${q(keys[0]!)} is not null and s._deleted then 1 end) as deleted
+    from ${winners} s left join ${target} t on ${on}`,
+  );
+  const before = await count(engine, target);
+  await engine.execute(
+    `merge into ${target} t using ${winners} s on ${on}
+    when matched and s._deleted then delete
+    when matched then update set ${all.filter((c) => !keys.includes(c)).map((c) => `${q(c)} = s.${q(c)}`).join(', ')}
+    when not matched and not s._deleted then insert (${all.map(q).join(', ')}) values (${all.map((c) => `s.${q(c)}`).join(', ')})`,
+  );
+  const after = await count(engine, target);
+  const c = change!;
+  if (after !== before + c.inserted - c.deleted) {
+    throw new ReconciliationError(`${model.name}: ${before} rows + ${c.inserted} inserted - ${c.deleted} deleted should leave ${before + c.inserted - c.deleted}, found ${after}`);
+  }
+  await appendChangelog(model, winners, ctx);
+  return c;
+}
+
+/**
+ * Type-2 history: a newer version (by `valid_from`) or a delete closes the current row; a new
+ * current row opens for every key that has none. Re-running with the same input changes nothing.
+ */
+async function writeScd2(model: Model, columns: string[], winners: string, incremental: boolean, ctx: MaterializeContext) {
+  const { engine } = ctx;
+  const d = engine.dialect;
+  const q = (c: string) => d.quote(c);
+  const keys = model.config.unique_key!;
+  const versioned = q(model.config.valid_from!);
+  const business = columns.filter((c) => !scd2Columns.includes(c));
+  const insertColumns = [...business, ...scd2Columns, '_run_id'];
+  const opened = (source: string) =>
+    `select ${business.map((c) => `s.${q(c)}`).join(', ')}, s.${versioned} as valid_from, cast(null as timestamp) as valid_to, true as is_current, s._run_id from ${source} s`;
+  if (!incremental) {
+    await engine.execute(d.createOrReplaceTableAs(d.relation(model.name), `${opened(winners)} where not s._deleted`));
+    const inserted = await count(engine, d.relation(model.name));
+    return { inserted, updated: 0, deleted: 0 };
+  }
+  const target = d.relation(model.name);
+  const on = keys.map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ');
+  const [change] = await engine.query<{ closed: number; deleted: number }>(
+    `select count(case when not s._deleted and s.${versioned} > t.valid_from then 1 end) as closed,
+      count(case when s._deleted then 1 end) as deleted
+    from ${winners} s join ${target} t on ${on} and t.is_current`,
+  );
+  const before = await count(engine, target);
+  await engine.execute(
+    `merge into ${target} t using ${winners} s on ${on} and t.is_current
+    when matched and (s._deleted or s.${versioned} > t.valid_from)
+      then update set valid_to = s.${versioned}, is_current = false, _run_id = s._run_id`,
+  );
+  const inserted = await engine.execute(
+    `insert into ${target} (${insertColumns.map(q).join(', ')})
+    ${opened(winners)} where not s._deleted and not exists (select 1 from ${target} t where ${on} and t.is_current)`,
+  );
+  const after = await count(engine, target);
+  if (after !== before + inserted) {
+    throw new ReconciliationError(`${model.name}: ${before} versions + ${inserted} opened should make ${before + inserted}, found ${after}`);
+  }
+  return { inserted, updated: change!.closed, deleted: change!.deleted };
+}
+
+/** Moves each failing source row, exactly as bronze holds it, into `quarantine.<name>`. */
+async function quarantine(model: Model, stage: string, window: string, expected: number, ctx: MaterializeContext) {
+  const { engine } = ctx;
+  const d = engine.dialect;
+  const bronze = await engine.describe(`select * from ${window} b`);
+  for (const required of ['_source_ref', '_source_row']) {
+    if (!bronze.some((c) => c.name === required)) throw new ModelGraphError(`${model.sqlPath}: its source has no ${required} column`);
+  }
+  const original = bronze.map((c) => (c.name === '_run_id' ? { name: '_ingest_run_id', expression: 'b._run_id' } : { name: c.name, expression: `b.${d.quote(c.name)}` }));
+  const columns = [...original.map((c) => c.name), '_rule', '_reason', '_run_id', '_quarantined_at'];
+  const select = `select ${original.map((c) => `${c.expression} as ${d.quote(c.name)}`).join(', ')}, s._rule, s._reason, ${d.string(ctx.runId)} as _run_id, ${d.timestamp(ctx.snapshotAt)} as _quarantined_at
+    from ${window} b join ${stage} s on b._source_ref = s._source_ref and b._source_row = s._source_row
+    where s._rule is not null`;
+  const relation = `quarantine.${model.name.split('.')[1]}`;
+  const moved = (await engine.relationExists(relation))
+    ? await engine.execute(`insert into ${d.relation(relation)} (${columns.map((c) => d.quote(c)).join(', ')}) ${select}`)
+    : (await engine.execute(d.createTableAs(d.relation(relation), select)), await count(engine, `(select * from ${d.relation(relation)} where _run_id = ${d.string(ctx.runId)})`));
+  if (moved !== expected) {
+    throw new ReconciliationError(`${model.name}: ${expected} rows failed validation but ${moved} reached ${relation} (is _source_ref/_source_row passed through unchanged?)`);
+  }
+}
+
+/** The change feed of an incremental model: which keys each run wrote or deleted. */
+function changelogRelation(modelName: string): string {
+  return `changelog.${modelName.replace('.', '_')}`;
+}
+
+function changedAtColumn(model: Model): string | undefined {
+  return model.config.valid_from ?? model.config.latest_by?.[0];
+}
+
+async function ensureChangelog(model: Model, ctx: MaterializeContext) {
+  const { engine } = ctx;
+  const d = engine.dialect;
+  const feed = changelogRelation(model.name);
+  if (await engine.relationExists(feed)) return;
+  const keys = model.config.unique_key!.map((k) => d.quote(k)).join(', ');
+  await engine.execute(
+    d.createTableAs(
+      d.relation(feed),
+      `select ${keys}, cast(null as varchar) as _change_type, cast(null as timestamp) as _changed_at, cast(null as bigint) as _seq, cast(null as varchar) as _run_id from ${d.relation(model.name)} where 1 = 0`,
+    ),
+  );
+}
+
+async function appendChangelog(model: Model, winners: string, ctx: MaterializeContext) {
+  const { engine } = ctx;
+  const d = engine.dialect;
+  await ensureChangelog(model, ctx);
+  const feed = d.relation(changelogRelation(model.name));
+  const keys = model.config.unique_key!.map((k) => d.quote(k));
+  const changedAt = changedAtColumn(model);
+  const [{ seq }] = (await engine.query<{ seq: number }>(`select coalesce(max(_seq), 0) + 1 as seq from ${feed}`)) as [{ seq: number }];
+  await engine.execute(
+    `insert into ${feed} (${keys.join(', ')}, _change_type, _changed_at, _seq, _run_id)
+    select ${keys.join(', ')}, case when _deleted then 'delete' else 'upsert' end, ${changedAt ? d.quote(changedAt) : d.timestamp(ctx.snapshotAt)}, ${seq}, _run_id from ${winners} w`,
+  );
+}
+
+async function readWatermarks(model: Model, ctx: MaterializeContext): Promise<Map<string, string>> {
+  const d = ctx.engine.dialect;
+  const rows = await ctx.engine.query<{ input: string; watermark: string }>(
+    `select input, watermark from ${d.relation('audit.model_state')} where model = ${d.string(model.name)}`,
+  );
+  return new Map(rows.map((r) => [r.input, r.watermark]));
+}
+
+async function saveWatermarks(model: Model, plan: InputPlan, ctx: MaterializeContext) {
+  const d = ctx.engine.dialect;
+  const state = d.relation('audit.model_state');
+  await ctx.engine.execute(`delete from ${state} where model = ${d.string(model.name)}`);
+  if (plan.watermarks.size === 0) return;
+  const rows = [...plan.watermarks].map(
+    ([input, value]) => `(${d.string(model.name)}, ${d.string(input)}, ${d.string(value)}, ${d.string(ctx.runId)}, ${d.timestamp(ctx.snapshotAt)})`,
+  );
+  await ctx.engine.execute(`insert into ${state} (model, input, watermark, run_id, updated_at) values ${rows.join(', ')}`);
+}
+
+/**
+ * The columns written to the target: the contract's, in contract order, then provenance. A model
+ * that misses a contract column, or adds one the contract does not know, is rejected by name.
+ */
+function targetColumns(model: Model, contract: Contract, output: readonly ColumnSpec[]): string[] {
+  const produced = new Set(output.map((c) => c.name));
+  const managed = model.config.materialization === 'scd2' ? new Set(scd2Columns) : new Set<string>();
+  const expected = contract.properties.map((p) => p.name).filter((c) => !managed.has(c));
+  const missing = expected.filter((c) => !produced.has(c));
+  const allowed = new Set([...expected, ...provenanceColumns, ...managedColumns, model.config.delete_when ?? '']);
+  const unknown = [...produced].filter((c) => !allowed.has(c) && !c.startsWith('_'));
+  if (missing.length > 0 || unknown.length > 0) {
+    throw new ModelGraphError(
+      `${model.sqlPath} does not match contract ${contract.id} (${contract.file}):` +
+        (missing.length > 0 ? ` missing ${missing.join(', ')};` : '') +
+        (unknown.length > 0 ? ` not in the contract: ${unknown.join(', ')}` : ''),
+    );
+  }
+  return [...expected, ...provenanceColumns.filter((c) => produced.has(c))];
+}
+
+/** Each contract column cast to its contract type, so the stored schema is the contract's. */
+function typed(columns: readonly string[], contract: Contract, d: SqlDialect): string[] {
+  return columns.map((c) => {
+    const type = contract.column(c)?.physicalType;
+    return type ? `cast(${d.quote(c)} as ${type}) as ${d.quote(c)}` : d.quote(c);
+  });
+}
+
+async function assertUniqueKeys(model: Model, stage: string, ctx: MaterializeContext) {
+  const d = ctx.engine.dialect;
+  const keys = model.config.unique_key!.map((k) => d.quote(k)).join(', ');
+  const [row] = await ctx.engine.query<{ n: number }>(
+    `select count(*) as n from (select ${keys} from ${stage} where _rule is null group by ${keys} having count(*) > 1) dup`,
+  );
+  if (row!.n > 0) {
+    throw new ModelGraphError(`${model.sqlPath} returned ${row!.n} key(s) more than once; set latest_by in its .yml to pick one`);
+  }
+}
+
+async function count(engine: SqlEngine, relation: string): Promise<number> {
+  const [row] = await engine.query<{ n: number }>(`select count(*) as n from ${relation} c`);
+  return Number(row!.n);
+}

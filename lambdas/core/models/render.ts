@@ -1,0 +1,69 @@
+/**
+ * Renders a model template to the SQL of one engine. Templates use Jinja syntax (nunjucks);
+ * every engine difference is a macro that delegates to the {@link SqlDialect}.
+ */
+import nunjucks from 'nunjucks';
+import { ModelGraphError } from '../errors';
+import type { SqlDialect } from '../ports';
+import type { Model } from './project';
+
+export interface RenderInputs {
+  /** True when the target exists and only new input is processed. */
+  readonly incremental: boolean;
+  /** The relation `source(s, d)` stands for: all of bronze, or this run's window of it. */
+  source(source: string, dataset: string): string;
+  /** The relation `changes(m)` stands for: keys of `m` changed since this model last read it. */
+  changes(model: string): string;
+  /** The run's logical date, `YYYY-MM-DD`. */
+  readonly runDate: string;
+}
+
+const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+
+export function renderModel(model: Model, dialect: SqlDialect, inputs: RenderInputs): string {
+  try {
+    return environment.renderString(model.template, templateContext(dialect, inputs));
+  } catch (error) {
+    throw new ModelGraphError(`${model.sqlPath}: cannot render: ${(error as Error).message.trim()}`);
+  }
+}
+
+/** The functions a model template may call. */
+function templateContext(d: SqlDialect, inputs: RenderInputs): Record<string, unknown> {
+  return {
+    ref: (name: string) => d.relation(name),
+    source: (source: string, dataset: string) => inputs.source(source, dataset),
+    changes: (model: string) => inputs.changes(model),
+    is_incremental: () => inputs.incremental,
+    run_date: () => d.date(inputs.runDate),
+    json_text: (expression: string, path: string) => d.jsonText(expression, path),
+    json_valid: (expression: string) => d.jsonValid(expression),
+    try_cast: (expression: string, type: string) => d.tryCast(expression, type),
+    iso_timestamp: (expression: string) => d.parseIsoTimestamp(expression),
+    date_spine: (start: string, end: string) => d.dateSpine(start, end),
+    /** Lower-cased, trimmed e-mail; validity is the contract's pattern rule. */
+    normalize_email: (expression: string) => `lower(trim(${expression}))`,
+    e164_phone: (phone: string, callingCode: string) => e164Phone(d, phone, callingCode),
+    iso_day_of_week: (expression: string) => d.isoDayOfWeek(expression),
+  };
+}
+
+/**
+ * Rewrites a phone number in E.164 (`+<country code><number>`). International spellings
+ * (`+44 ...`, `0044 ...`) keep their country code; national ones (`(415) 555-0134`,
+ * `020 7946 0958`) get the caller-supplied country calling code with the trunk `0` dropped.
+ * What cannot be rewritten is returned as written, so the contract's pattern rule quarantines it
+ * with the value in its reason instead of it silently becoming NULL.
+ */
+function e164Phone(d: SqlDialect, phone: string, callingCode: string): string {
+  const digits = d.regexReplaceAll(phone, '[^0-9]', '');
+  return `case
+      when ${phone} is null then null
+      when ${digits} = '' then trim(${phone})
+      when trim(${phone}) like '+%' then '+' || ${digits}
+      when ${digits} like '00%' then '+' || substr(${digits}, 3)
+      when ${callingCode} is null then trim(${phone})
+      when ${digits} like '0%' then '+' || ${callingCode} || substr(${digits}, 2)
+      else '+' || ${callingCode} || ${digits}
+    end`;
+}

@@ -1,0 +1,47 @@
+/**
+ * Reading `stepfunctions/*.asl.json`, shared by the local runner and the CDK stacks so both see
+ * the same definition: placeholders are substituted the way `definitionSubstitutions` does, and
+ * a placeholder left unresolved is an error, not a broken state machine.
+ */
+import { PipelineError } from './errors';
+
+/** Replaces every `${Name}` with its value; throws naming the placeholders that have none. */
+export function substitutePlaceholders(definition: string, values: Readonly<Record<string, string>>): string {
+  const missing = new Set<string>();
+  const result = definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (match, name: string) => {
+    const value = values[name];
+    if (value === undefined) missing.add(name);
+    return value ?? match;
+  });
+  if (missing.size > 0) throw new PipelineError(`Unresolved placeholder(s) in state machine: ${[...missing].join(', ')}`);
+  return result;
+}
+
+/** Names of the `${...}` placeholders a definition uses. */
+export function placeholders(definition: string): string[] {
+  return [...new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))].sort();
+}
+
+export interface TaskState {
+  readonly name: string;
+  readonly resource: string;
+  readonly definition: Record<string, unknown>;
+}
+
+interface StatesContainer {
+  States?: Record<string, { Type?: string; Resource?: string; Branches?: StatesContainer[]; Iterator?: StatesContainer; ItemProcessor?: StatesContainer }>;
+}
+
+/** Every Task state, including those nested in Parallel branches and Map iterators. */
+export function taskStates(definition: unknown): TaskState[] {
+  const found: TaskState[] = [];
+  const visit = (container: StatesContainer | undefined) => {
+    for (const [name, state] of Object.entries(container?.States ?? {})) {
+      if (state.Type === 'Task' && state.Resource) found.push({ name, resource: state.Resource, definition: state });
+      state.Branches?.forEach(visit);
+      visit(state.Iterator ?? state.ItemProcessor);
+    }
+  };
+  visit(definition as StatesContainer);
+  return found;
+}

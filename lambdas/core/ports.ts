@@ -1,0 +1,201 @@
+/**
+ * Ports: what core needs from the outside world. Each has a local implementation
+ * (`lambdas/adapters/local`, `lambdas/adapters/duckdb`) and an AWS one; core never knows which.
+ */
+import type { MskEvent } from './ingest/kafka';
+
+/** One row as a plain object; values are JS primitives (bigint only when unsafe as number). */
+export type Row = Record<string, unknown>;
+
+/**
+ * Keyed blob storage shaped like S3: keys are `/`-separated paths under the lake
+ * (`bronze/crm/accounts/...`), the first segment being the bucket's layer.
+ */
+export interface ObjectStore {
+  /** Every key under the prefix, recursively, sorted. */
+  list(prefix: string): Promise<string[]>;
+  exists(key: string): Promise<boolean>;
+  /** The object's text, or undefined when there is none. */
+  getText(key: string): Promise<string | undefined>;
+  /** Writes atomically: readers see the old object or the new one, never part of it. */
+  putText(key: string, text: string): Promise<void>;
+  move(fromKey: string, toKey: string): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Content hash of an object (an ETag on S3), to recognise a file dropped twice. */
+  hash(key: string): Promise<string>;
+}
+
+/** A column of a Parquet object the platform writes, typed in SQL terms (`BIGINT`, `VARCHAR`...). */
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** Writes bronze Parquet objects. Locally DuckDB writes them; the AWS adapter does the same in Lambda. */
+export interface ParquetSink {
+  /**
+   * Writes rows (arrays in `columns` order) as one Parquet object and returns the number of rows
+   * read back from the written object, which is what the run reconciles against.
+   */
+  writeRows(key: string, columns: readonly ColumnSpec[], rows: readonly (readonly unknown[])[]): Promise<number>;
+  /**
+   * Converts a landing file (csv, json, jsonl or parquet) into a bronze Parquet object with
+   * `columns` (cast strictly), constant metadata columns and `_source_row` (the row's position in
+   * the file); returns the row counts, or why the file cannot be ingested (naming the row).
+   */
+  convertFile(request: ConvertFileRequest): Promise<ConvertFileResult>;
+}
+
+export interface ConvertFileRequest {
+  readonly sourceKey: string;
+  readonly format: LandingFormat;
+  readonly targetKey: string;
+  readonly columns: readonly ColumnSpec[];
+  /** Constant columns appended to every row (`_ingested_at`, `_run_id`...), as SQL-typed values. */
+  readonly constants: readonly (ColumnSpec & { readonly value: string })[];
+}
+
+export type ConvertFileResult =
+  | {
+      readonly ok: true;
+      /** Rows read from the landing file. */
+      readonly read: number;
+      /** Rows read back from the written bronze object. */
+      readonly rows: number;
+      readonly extraColumns: readonly string[];
+    }
+  | { readonly ok: false; readonly reason: string };
+
+export type LandingFormat = 'csv' | 'json' | 'jsonl' | 'parquet';
+
+/**
+ * A SQL warehouse that can export a query's result straight to bronze Parquet objects
+ * (Snowflake `COPY INTO @stage`, Redshift `UNLOAD`, DuckDB `COPY ... TO`).
+ */
+export interface WarehouseClient {
+  exportQuery(request: WarehouseExport): Promise<WarehouseExportResult>;
+}
+
+export interface WarehouseExport {
+  /**
+   * A SELECT in the warehouse's dialect (the subset Snowflake, Redshift and DuckDB share). The
+   * client adds `_source_row`, a row number unique within the export.
+   */
+  readonly sql: string;
+  /** Key prefix for the written objects; the client appends `-<n>.parquet`. */
+  readonly keyPrefix: string;
+  /** Column whose maximum becomes the new watermark. */
+  readonly watermarkColumn: string;
+}
+
+export interface WarehouseExportResult {
+  readonly keys: readonly string[];
+  /** Rows the warehouse reported exporting. */
+  readonly selected: number;
+  /** Rows read back from the written objects. */
+  readonly rows: number;
+  /** Maximum of the watermark column over the exported rows, as the warehouse prints it; null when no rows. */
+  readonly maxWatermark: string | null;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** Plain HTTPS GET; retries and pagination are core's business, not the client's. */
+export interface HttpClient {
+  get(url: string, options: { headers: Record<string, string>; timeoutMs: number }): Promise<HttpResponse>;
+}
+
+/** Where failures are announced: SNS on AWS, the console and a log file locally. */
+export interface Notifier {
+  notify(message: FailureNotice): Promise<void>;
+}
+
+export interface FailureNotice {
+  readonly runId: string;
+  readonly job: string;
+  readonly error: string;
+  readonly cause: string;
+}
+
+/** Wall clock and waiting, injectable so retries and timestamps are testable. */
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+/** A SQL engine (DuckDB locally, Athena on AWS). Engine-specific SQL lives behind {@link SqlDialect}. */
+export interface SqlEngine {
+  readonly dialect: SqlDialect;
+  /** Runs a statement; returns the rows it changed when the engine reports it. */
+  execute(sql: string): Promise<number>;
+  query<T extends Row = Row>(sql: string): Promise<T[]>;
+  /** Runs work atomically: all of it is published, or none (a crash rolls back). */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  /** Whether a relation (`silver.orders`) exists. */
+  relationExists(relation: string): Promise<boolean>;
+  /** Column names and SQL types of a SELECT's result, in order. */
+  describe(select: string): Promise<ColumnSpec[]>;
+}
+
+/**
+ * The statements and expressions in which engines differ, one function per difference. Model SQL
+ * reaches these as template macros; materializations build their DDL/DML from them.
+ */
+export interface SqlDialect {
+  readonly name: string;
+  quote(identifier: string): string;
+  /** Physical name of a logical relation such as `silver.orders`. */
+  relation(logicalName: string): string;
+  string(value: string): string;
+  timestamp(isoInstant: string): string;
+  date(isoDate: string): string;
+  /** Whole-string regular-expression match (ECMA-style pattern). */
+  regexMatches(expression: string, pattern: string): string;
+  /** Text of a JSON field (`$.a.b`) of a JSON string; NULL when absent or when the text is not JSON. */
+  jsonText(expression: string, path: string): string;
+  /** TRUE when the text parses as JSON. */
+  jsonValid(expression: string): string;
+  /** Replaces every match of an ECMA-style pattern. */
+  regexReplaceAll(expression: string, pattern: string, replacement: string): string;
+  /** An ISO-8601 text (`2026-01-01T10:00:00.000Z`) as a UTC TIMESTAMP; NULL when it is not one. */
+  parseIsoTimestamp(expression: string): string;
+  /** Cast that yields NULL instead of failing. */
+  tryCast(expression: string, type: string): string;
+  /** ISO day of the week, Monday = 1 … Sunday = 7. */
+  isoDayOfWeek(expression: string): string;
+  /** A relation with one DATE column `date_day` for every day from start to end inclusive. */
+  dateSpine(startExpression: string, endExpression: string): string;
+  /** DDL takes physical relations, as {@link relation} returns them. */
+  createTableAs(relation: string, select: string): string;
+  /** Replaces the table's content and schema with the SELECT's result. */
+  createOrReplaceTableAs(relation: string, select: string): string;
+  /** Where a run keeps a scratch table (`stagingRelation('silver_orders')`), dropped at the model's end. */
+  stagingRelation(name: string): string;
+  createStagingTable(relation: string, select: string): string;
+  dropTable(relation: string): string;
+}
+
+/** Structured logging: Powertools' logger on AWS, progress lines locally. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Pulls a Kafka topic from committed offsets and hands back MSK-shaped batches (the event an MSK
+ * event source mapping would deliver), so scheduled draining and MSK delivery share one handler.
+ */
+export interface MskBatchSource {
+  batches(request: {
+    readonly topic: string;
+    /** partition → last committed offset. */
+    readonly committed: Readonly<Record<string, number>>;
+    /** Messages produced at or after this instant are left for a later run. */
+    readonly until: Date;
+    readonly batchSize: number;
+  }): AsyncIterable<MskEvent>;
+}

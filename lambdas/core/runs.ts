@@ -1,0 +1,80 @@
+/**
+ * Run history: one row per run in `audit.runs`, one per dataset step in `audit.run_datasets`,
+ * with the reconciliation verdict. Queryable like any other table.
+ */
+import type { SqlEngine } from './ports';
+import { reconciles, type DatasetStats } from './stats';
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly job: string;
+  readonly env: string;
+  readonly runDate: string;
+  readonly status: RunStatus;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly seconds?: number;
+  readonly error?: string;
+}
+
+export interface StepStats extends DatasetStats {
+  readonly step: string;
+}
+
+export class RunHistory {
+  constructor(private readonly engine: SqlEngine) {}
+
+  /**
+   * Records a run as started. Runs still marked running belong to processes that died (the lake
+   * lock guarantees no other run is alive), so they are marked interrupted.
+   */
+  async started(run: RunRecord): Promise<void> {
+    const d = this.engine.dialect;
+    await this.engine.execute(`update ${d.relation('audit.runs')} set status = 'interrupted' where status = 'running'`);
+    await this.engine.execute(
+      `insert into ${d.relation('audit.runs')} (run_id, job, env, run_date, status, started_at)
+       values (${d.string(run.runId)}, ${d.string(run.job)}, ${d.string(run.env)}, ${d.date(run.runDate)}, 'running', ${d.timestamp(run.startedAt)})`,
+    );
+  }
+
+  async finished(run: Required<Pick<RunRecord, 'runId' | 'status' | 'endedAt' | 'seconds'>> & Pick<RunRecord, 'error'>, steps: readonly StepStats[]): Promise<void> {
+    const d = this.engine.dialect;
+    await this.engine.transaction(async () => {
+      await this.engine.execute(
+        `update ${d.relation('audit.runs')} set status = ${d.string(run.status)}, ended_at = ${d.timestamp(run.endedAt)},
+           seconds = ${run.seconds}, error = ${run.error === undefined ? 'null' : d.string(run.error)}
+         where run_id = ${d.string(run.runId)}`,
+      );
+      if (steps.length === 0) return;
+      const rows = steps.map(
+        (s) =>
+          `(${[d.string(run.runId), d.string(s.step), d.string(s.dataset), d.string(s.layer), s.rowsIn, s.rowsOut, s.quarantined, s.duplicates, s.inserted, s.updated, s.deleted, s.seconds, reconciles(s)].join(', ')})`,
+      );
+      await this.engine.execute(
+        `insert into ${d.relation('audit.run_datasets')}
+           (run_id, step, dataset, layer, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled)
+         values ${rows.join(', ')}`,
+      );
+    });
+  }
+
+  async recent(limit: number): Promise<RunRecord[]> {
+    const d = this.engine.dialect;
+    return this.engine.query<RunRecord & Record<string, unknown>>(
+      `select run_id as "runId", job, env, cast(run_date as varchar) as "runDate", status,
+         cast(started_at as varchar) as "startedAt", cast(ended_at as varchar) as "endedAt", seconds, error
+       from ${d.relation('audit.runs')} order by started_at desc limit ${Math.trunc(limit)}`,
+    );
+  }
+
+  /** Dates whose `job` run succeeded, to resume a catch-up. */
+  async succeededDates(job: string): Promise<Set<string>> {
+    const d = this.engine.dialect;
+    const rows = await this.engine.query<{ run_date: string }>(
+      `select distinct cast(run_date as varchar) as run_date from ${d.relation('audit.runs')} where job = ${d.string(job)} and status = 'succeeded'`,
+    );
+    return new Set(rows.map((r) => r.run_date));
+  }
+}

@@ -1,0 +1,43 @@
+/** Task handler: ingests the files dropped into the landing zone of every contracted dataset. */
+import type { PlatformConfig } from '../../config/schema';
+import type { ContractRegistry } from '../core/contracts/contract';
+import type { IngestLedger } from '../core/ingest/bronze';
+import { ingestLandingDataset, landingFolder } from '../core/ingest/landing';
+import type { Clock, Logger, ObjectStore, ParquetSink } from '../core/ports';
+import type { DatasetStats, TaskResult } from '../core/stats';
+import { parseTaskInput, taskInputSchema } from './task-input';
+
+export interface IngestLandingDeps {
+  readonly config: PlatformConfig;
+  readonly contracts: ContractRegistry;
+  readonly store: ObjectStore;
+  readonly sink: ParquetSink;
+  readonly ledger: IngestLedger;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export function createIngestLandingHandler(deps: IngestLandingDeps) {
+  return async (event: unknown): Promise<TaskResult> => {
+    const input = parseTaskInput(taskInputSchema, event, 'ingest-landing');
+    const files = await deps.store.list('landing/');
+    const datasets: DatasetStats[] = [];
+    const unclaimed = new Set(files.filter((k) => !/\/(processed|rejected)\//.test(k)).map((k) => k.split('/').slice(0, 3).join('/') + '/'));
+    for (const contract of deps.contracts.all().filter((c) => c.layer === 'bronze')) {
+      const [source, dataset] = contract.id.split('.') as [string, string];
+      const folder = landingFolder(source, dataset);
+      if (!unclaimed.delete(folder)) continue;
+      const stats = await ingestLandingDataset(deps, {
+        source,
+        dataset,
+        contract,
+        asText: deps.config.sources[source]?.kind !== 'warehouse',
+        runId: input.runId,
+      });
+      stats.notes?.forEach((note) => deps.logger.warn(note, { dataset: stats.dataset }));
+      datasets.push(stats);
+    }
+    for (const folder of unclaimed) deps.logger.warn(`${folder} matches no bronze contract: its files were left in place`, { folder });
+    return { step: 'landing_to_bronze', datasets };
+  };
+}

@@ -1,0 +1,48 @@
+/** Task handler: incremental extraction of every dataset of a warehouse source into bronze. */
+import * as z from 'zod';
+import type { PlatformConfig } from '../../config/schema';
+import type { ContractRegistry } from '../core/contracts/contract';
+import type { IngestLedger } from '../core/ingest/bronze';
+import { ingestWarehouseDataset } from '../core/ingest/warehouse';
+import type { Clock, Logger, WarehouseClient } from '../core/ports';
+import type { DatasetStats, TaskResult } from '../core/stats';
+import { resolveRunDate } from '../core/time';
+import { parseTaskInput, sourceOf, taskInputSchema } from './task-input';
+
+export interface IngestWarehouseDeps {
+  readonly config: PlatformConfig;
+  readonly contracts: ContractRegistry;
+  readonly warehouse: (source: string) => WarehouseClient;
+  readonly ledger: IngestLedger;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+const inputSchema = taskInputSchema.extend({ source: z.string() });
+
+export function createIngestWarehouseHandler(deps: IngestWarehouseDeps) {
+  return async (event: unknown): Promise<TaskResult> => {
+    const input = parseTaskInput(inputSchema, event, 'ingest-warehouse');
+    const source = sourceOf(deps.config, input.source, 'warehouse');
+    const runDate = resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
+    const warehouse = deps.warehouse(input.source);
+    const datasets: DatasetStats[] = [];
+    for (const [dataset, settings] of Object.entries(source.datasets)) {
+      const stats = await ingestWarehouseDataset(
+        { warehouse, ledger: deps.ledger, clock: deps.clock },
+        {
+          source: input.source,
+          dataset,
+          table: settings.table,
+          watermarkColumn: settings.watermark,
+          contract: deps.contracts.get(`${input.source}.${dataset}`),
+          runId: input.runId,
+          runDate,
+        },
+      );
+      deps.logger.info(`ingested ${stats.dataset}`, { ...stats });
+      datasets.push(stats);
+    }
+    return { step: `${input.source}_to_bronze`, datasets };
+  };
+}

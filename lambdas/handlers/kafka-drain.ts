@@ -1,0 +1,48 @@
+/**
+ * Task handler: drains every topic of a Kafka source from its committed offsets up to the end of
+ * the run's day, passing each MSK-shaped batch to the MSK handler.
+ */
+import * as z from 'zod';
+import type { PlatformConfig } from '../../config/schema';
+import type { IngestLedger } from '../core/ingest/bronze';
+import type { Offsets } from '../core/ingest/kafka';
+import type { Clock, Logger, MskBatchSource } from '../core/ports';
+import { combineStats, type DatasetStats, type TaskResult } from '../core/stats';
+import { endOfDay, resolveRunDate } from '../core/time';
+import { createKafkaEventsHandler, type KafkaEventsDeps } from './kafka-events';
+import { parseTaskInput, sourceOf, taskInputSchema } from './task-input';
+
+export interface KafkaDrainDeps extends Omit<KafkaEventsDeps, 'runId'> {
+  readonly config: PlatformConfig;
+  readonly batches: MskBatchSource;
+  readonly ledger: IngestLedger;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+const inputSchema = taskInputSchema.extend({ source: z.string() });
+
+export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
+  return async (event: unknown): Promise<TaskResult> => {
+    const input = parseTaskInput(inputSchema, event, 'kafka-drain');
+    const source = sourceOf(deps.config, input.source, 'kafka');
+    const until = new Date(endOfDay(resolveRunDate(input.request.date, input.startedAt, deps.clock.now())));
+    const deliver = createKafkaEventsHandler({ ...deps, runId: () => input.runId });
+    const datasets: DatasetStats[] = [];
+    for (const [dataset, settings] of Object.entries(source.datasets)) {
+      await deps.ledger.recover(input.source, dataset);
+      const committed = (await deps.ledger.read<Offsets>(input.source, dataset))?.watermark ?? {};
+      let total: DatasetStats = emptyStats(`${input.source}.${dataset}`);
+      for await (const batch of deps.batches.batches({ topic: settings.topic, committed, until, batchSize: source.batchSize })) {
+        const result = await deliver(batch);
+        for (const stats of result.datasets) total = combineStats(total, stats);
+      }
+      datasets.push(total);
+    }
+    return { step: `${input.source}_to_bronze`, datasets };
+  };
+}
+
+function emptyStats(dataset: string): DatasetStats {
+  return { dataset, layer: 'bronze', rowsIn: 0, rowsOut: 0, quarantined: 0, duplicates: 0, inserted: 0, updated: 0, deleted: 0, seconds: 0 };
+}

@@ -1,0 +1,52 @@
+/**
+ * The MSK event source mapping's target: writes each batch to bronze, per topic, and commits its
+ * offsets. The scheduled drain (`kafka-drain`) feeds it the very same MSK-shaped batches.
+ */
+import type { PlatformConfig } from '../../config/schema';
+import { PipelineError } from '../core/errors';
+import type { IngestLedger } from '../core/ingest/bronze';
+import { ingestMskBatch, mskEventSchema, type MskEvent } from '../core/ingest/kafka';
+import type { Clock, Logger, ParquetSink } from '../core/ports';
+import type { TaskResult } from '../core/stats';
+import { parseTaskInput } from './task-input';
+
+export interface KafkaEventsDeps {
+  readonly config: PlatformConfig;
+  readonly sink: ParquetSink;
+  readonly ledger: IngestLedger;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Run id for the batch: the drain's run, or a fresh id per MSK invocation. */
+  readonly runId: () => string;
+}
+
+export function createKafkaEventsHandler(deps: KafkaEventsDeps) {
+  return async (event: unknown): Promise<TaskResult> => {
+    const batch = parseTaskInput(mskEventSchema, event, 'kafka-events');
+    const runId = deps.runId();
+    const datasets = [];
+    for (const [topic, records] of groupByTopic(batch)) {
+      const { source, dataset } = datasetOfTopic(deps.config, topic);
+      const stats = await ingestMskBatch(deps, { ...batch, records: { [topic]: records } }, { source, dataset, runId });
+      deps.logger.info(`ingested ${records.length} messages of ${topic}`, { ...stats });
+      datasets.push(stats);
+    }
+    return { step: 'kafka_events_to_bronze', datasets };
+  };
+}
+
+function groupByTopic(event: MskEvent): Map<string, MskEvent['records'][string]> {
+  const topics = new Map<string, MskEvent['records'][string]>();
+  for (const records of Object.values(event.records)) {
+    for (const record of records) topics.set(record.topic, [...(topics.get(record.topic) ?? []), record]);
+  }
+  return topics;
+}
+
+function datasetOfTopic(config: PlatformConfig, topic: string): { source: string; dataset: string } {
+  for (const [source, settings] of Object.entries(config.sources)) {
+    if (settings.kind !== 'kafka') continue;
+    for (const [dataset, d] of Object.entries(settings.datasets)) if (d.topic === topic) return { source, dataset };
+  }
+  throw new PipelineError(`Received messages of topic ${topic}, which no kafka source in config consumes`);
+}

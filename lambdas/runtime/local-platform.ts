@@ -1,0 +1,133 @@
+/**
+ * The whole platform wired for one machine: the same handlers the Lambda functions run, given
+ * local adapters (a folder for S3, DuckDB for Athena and for the warehouses, a local HTTP server
+ * for the REST APIs, the generated topic log for MSK).
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBInstance } from '@duckdb/node-api';
+import { v7 as uuidv7 } from 'uuid';
+import { DuckDbLakehouse } from '../adapters/duckdb/engine';
+import { openDuckDb } from '../adapters/duckdb/engine';
+import { DuckDbParquetSink } from '../adapters/duckdb/parquet-sink';
+import { DuckDbWarehouseClient } from '../adapters/duckdb/warehouse-client';
+import { FetchHttpClient } from '../adapters/http/fetch-client';
+import { systemClock } from '../adapters/local/clock';
+import { FsObjectStore } from '../adapters/local/object-store';
+import { IngestLedger } from '../core/ingest/bronze';
+import type { Clock, Logger, Notifier } from '../core/ports';
+import { createIngestLandingHandler } from '../handlers/ingest-landing';
+import { createIngestRestHandler } from '../handlers/ingest-rest';
+import { createIngestWarehouseHandler } from '../handlers/ingest-warehouse';
+import { createKafkaDrainHandler } from '../handlers/kafka-drain';
+import { createNotifyFailureHandler } from '../handlers/notify-failure';
+import { createTransformHandler } from '../handlers/transform';
+import type { Project } from './project-files';
+import { KafkaProducerSimulator } from './simulators/kafka-producer';
+import { startRestSimulator, type RestSimulator } from './simulators/rest-server';
+
+export type TaskHandler = (event: unknown) => Promise<unknown>;
+
+export interface LocalPlatformOptions {
+  readonly lakeRoot: string;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Source of jitter for retries. @default Math.random */
+  readonly random?: () => number;
+}
+
+export class LocalPlatform {
+  /** Handlers by the placeholder their Task states use as `Resource` (`${TransformFunctionArn}`). */
+  readonly handlers: Readonly<Record<string, TaskHandler>>;
+  private rest: Promise<RestSimulator> | undefined;
+
+  private constructor(
+    readonly project: Project,
+    readonly lakeRoot: string,
+    readonly lakehouse: DuckDbLakehouse,
+    private readonly worker: DuckDBInstance,
+    options: LocalPlatformOptions,
+  ) {
+    const { config, contracts, models } = project;
+    const clock = options.clock ?? systemClock;
+    const store = new FsObjectStore(lakeRoot);
+    const ledger = new IngestLedger(store);
+    const sink = new DuckDbParquetSink(worker, store);
+    const logger = options.logger;
+    const simDir = this.simDir;
+    const notifier: Notifier = {
+      notify: async (notice) => {
+        logger.warn(`run ${notice.runId} (${notice.job}) failed: ${notice.error}: ${notice.cause}`);
+        await mkdir(lakeRoot, { recursive: true });
+        await appendFile(path.join(lakeRoot, 'notifications.jsonl'), `${JSON.stringify({ at: clock.now().toISOString(), ...notice })}\n`);
+      },
+    };
+    this.handlers = {
+      IngestWarehouseFunctionArn: createIngestWarehouseHandler({
+        config,
+        contracts,
+        warehouse: (source) => new DuckDbWarehouseClient(worker, path.join(simDir, `${source}.duckdb`), store),
+        ledger,
+        clock,
+        logger,
+      }),
+      IngestRestFunctionArn: createIngestRestHandler({
+        config,
+        contracts,
+        http: new FetchHttpClient(),
+        endpoint: (source) => this.endpoint(source),
+        sink,
+        ledger,
+        clock,
+        random: options.random ?? Math.random,
+        logger,
+      }),
+      KafkaDrainFunctionArn: createKafkaDrainHandler({ config, sink, ledger, clock, logger, batches: new KafkaProducerSimulator(simDir) }),
+      IngestLandingFunctionArn: createIngestLandingHandler({ config, contracts, store, sink, ledger, clock, logger }),
+      TransformFunctionArn: createTransformHandler({ engine: this.lakehouse, contracts, project: models, clock, logger }),
+      NotifyFailureFunctionArn: createNotifyFailureHandler({ notifier }),
+    };
+  }
+
+  static async open(project: Project, options: LocalPlatformOptions): Promise<LocalPlatform> {
+    const { engine } = project.config;
+    await mkdir(options.lakeRoot, { recursive: true });
+    const lakehouse = await DuckDbLakehouse.open({
+      lakeRoot: options.lakeRoot,
+      threads: engine.threads,
+      memoryLimit: engine.memoryLimit,
+      bronze: project.contracts.all().filter((c) => c.layer === 'bronze'),
+    });
+    const worker = await openDuckDb({ threads: engine.threads, memoryLimit: '1GB' }, path.join(options.lakeRoot, '_tmp', 'worker'), true);
+    return new LocalPlatform(project, options.lakeRoot, lakehouse, worker, options);
+  }
+
+  /** Generated stand-ins for the external systems. */
+  get simDir(): string {
+    return path.join(this.lakeRoot, '_sim');
+  }
+
+  newRunId(): string {
+    return uuidv7();
+  }
+
+  /** The configured base URL, or the local simulator started on first use. */
+  private async endpoint(source: string): Promise<{ baseUrl: string; token: string | undefined }> {
+    const configured = this.project.config.sources[source];
+    if (configured?.kind === 'rest' && configured.baseUrl) return { baseUrl: configured.baseUrl, token: undefined };
+    this.rest ??= startRestSimulator({
+      simDir: this.simDir,
+      config: this.project.config,
+      contracts: this.project.contracts,
+      seed: this.project.config.sample.seed,
+    });
+    const simulator = await this.rest;
+    return { baseUrl: simulator.baseUrl, token: simulator.token };
+  }
+
+  async close(): Promise<void> {
+    if (this.rest) await (await this.rest).close();
+    this.lakehouse.close();
+    this.worker.closeSync();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Runs a job locally: loads `stepfunctions/<job>.asl.json`, substitutes its placeholders as CDK
+ * does, and executes it with aws-local-stepfunctions, each Task state calling in-process the
+ * handler its Lambda function runs on AWS. Orchestration (order, parallelism, retries, catches)
+ * is the state machine's alone.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ExecutionError, StateMachine, type RunOptions as MachineRunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { describeError, PipelineError } from '../core/errors';
+import { placeholders, substitutePlaceholders, taskStates } from '../core/orchestration';
+import { RunHistory, type StepStats } from '../core/runs';
+import type { TaskResult } from '../core/stats';
+import type { LocalPlatform } from './local-platform';
+
+export const jobs = [
+  'snowflake_to_bronze',
+  'redshift_to_bronze',
+  'crm_to_bronze',
+  'fx_to_bronze',
+  'kafka_events_to_bronze',
+  'landing_to_bronze',
+  'bronze_to_silver',
+  'silver_to_gold',
+  'daily',
+] as const;
+export type Job = (typeof jobs)[number];
+
+/** The ARN each placeholder stands for locally: a well-formed ARN, answered in-process. */
+export function localFunctionArn(placeholder: string): string {
+  return `arn:aws:lambda:us-east-1:000000000000:function:medallion-local-${placeholder.replace(/FunctionArn$/, '')}`;
+}
+
+export interface RunOptions {
+  readonly runDate: string;
+  readonly runId?: string;
+  /** Called as Task states start and end, for progress output. */
+  readonly onTask?: (event: { state: string; phase: 'start' | 'end' | 'error'; seconds?: number; error?: string }) => void;
+  /** Overrides every Retry interval (ms): tests use 0 to exercise retries without waiting. */
+  readonly retryIntervalMs?: number;
+}
+
+export interface RunOutcome {
+  readonly runId: string;
+  readonly job: Job;
+  readonly runDate: string;
+  readonly status: 'succeeded' | 'failed';
+  readonly seconds: number;
+  readonly steps: readonly StepStats[];
+  /** Task states by name with their attempts, including retried failures. */
+  readonly attempts: Readonly<Record<string, number>>;
+  readonly error?: string;
+}
+
+export async function runJob(platform: LocalPlatform, job: Job, options: RunOptions): Promise<RunOutcome> {
+  const source = await readFile(path.join(platform.project.root, 'stepfunctions', `${job}.asl.json`), 'utf8');
+  const arns = Object.fromEntries(placeholders(source).map((p) => [p, localFunctionArn(p)]));
+  const definition = JSON.parse(substitutePlaceholders(source, arns)) as StateMachineDefinition;
+  const byArn = new Map(Object.entries(platform.handlers).map(([placeholder, handler]) => [localFunctionArn(placeholder), handler]));
+
+  const runId = options.runId ?? platform.newRunId();
+  const steps: StepStats[] = [];
+  const attempts: Record<string, number> = {};
+  const overrides: NonNullable<NonNullable<MachineRunOptions['overrides']>['taskResourceLocalHandlers']> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
+  for (const task of taskStates(definition)) {
+    const handler = byArn.get(task.resource);
+    if (!handler) throw new PipelineError(`${job}.asl.json: state ${task.name} calls ${task.resource}, which no local handler answers`);
+    overrides[task.name] = async (input) => {
+      attempts[task.name] = (attempts[task.name] ?? 0) + 1;
+      const started = Date.now();
+      options.onTask?.({ state: task.name, phase: 'start' });
+      try {
+        const result = (await handler(input)) as Awaited<ReturnType<(typeof overrides)[string]>>;
+        if (isTaskResult(result)) steps.push(...result.datasets.map((d) => ({ ...d, step: result.step })));
+        options.onTask?.({ state: task.name, phase: 'end', seconds: (Date.now() - started) / 1000 });
+        return result;
+      } catch (error) {
+        options.onTask?.({ state: task.name, phase: 'error', seconds: (Date.now() - started) / 1000, error: describeError(error) });
+        throw error;
+      }
+    };
+    if (options.retryIntervalMs !== undefined) retryIntervalOverrides[task.name] = options.retryIntervalMs;
+  }
+
+  const history = new RunHistory(platform.lakehouse);
+  const startedAt = new Date();
+  await history.started({ runId, job, env: platform.project.config.env, runDate: options.runDate, status: 'running', startedAt: startedAt.toISOString() });
+  const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  const input = { date: options.runDate };
+  const execution = machine.run(input, {
+    overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:us-east-1:000000000000:execution:medallion-local-${job}:${runId}`,
+        Name: runId,
+        Input: input,
+        StartTime: startedAt.toISOString(),
+      },
+    },
+  });
+  let error: string | undefined;
+  try {
+    await execution.result;
+  } catch (caught) {
+    error = caught instanceof ExecutionError && caught.cause instanceof Error ? `${caught.cause.name}: ${caught.cause.message}` : describeError(caught);
+  }
+  const endedAt = new Date();
+  const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
+  const status = error === undefined ? 'succeeded' : 'failed';
+  await history.finished({ runId, status, endedAt: endedAt.toISOString(), seconds, error }, steps);
+  return { runId, job, runDate: options.runDate, status, seconds, steps, attempts, ...(error === undefined ? {} : { error }) };
+}
+
+function isTaskResult(value: unknown): value is TaskResult {
+  return typeof value === 'object' && value !== null && Array.isArray((value as TaskResult).datasets) && typeof (value as TaskResult).step === 'string';
+}

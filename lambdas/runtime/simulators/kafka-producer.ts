@@ -1,0 +1,82 @@
+/**
+ * The local stand-in for MSK: reads the generated topic log (`_sim/kafka/<topic>/partition-N.jsonl`)
+ * from the committed offsets and emits the events an MSK event source mapping would deliver:
+ * `eventSource: aws:kafka`, records grouped by `topic-partition`, base64 keys and values. Like the
+ * real mapping it delivers at least once: now and then a batch repeats the tail of the previous
+ * one, which the handler must recognise by offset.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { MskEvent, MskRecord } from '../../core/ingest/kafka';
+import type { MskBatchSource } from '../../core/ports';
+
+interface LogLine {
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: string | null;
+  readonly value: string | null;
+}
+
+/** Every Nth batch redelivers this many records of the batch before it. */
+const redeliverEvery = 7;
+const redeliveredRecords = 3;
+
+export class KafkaProducerSimulator implements MskBatchSource {
+  constructor(private readonly simDir: string) {}
+
+  async *batches(request: Parameters<MskBatchSource['batches']>[0]): AsyncGenerator<MskEvent> {
+    const folder = path.join(this.simDir, 'kafka', request.topic);
+    if (!existsSync(folder)) return;
+    const partitions = (await readdir(folder))
+      .map((f) => /^partition-(\d+)\.jsonl$/.exec(f)?.[1])
+      .filter((p): p is string => p !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    let batch: MskRecord[] = [];
+    let previous: MskRecord[] = [];
+    let count = 0;
+    const emit = (): MskEvent => {
+      count++;
+      const replay = count % redeliverEvery === 0 ? previous.slice(-redeliveredRecords) : [];
+      const records = [...replay, ...batch];
+      previous = batch;
+      batch = [];
+      return toEvent(records);
+    };
+    for (const partition of partitions) {
+      const from = request.committed[String(partition)] ?? -1;
+      const lines = createInterface({ input: createReadStream(path.join(folder, `partition-${partition}.jsonl`)), crlfDelay: Infinity });
+      for await (const text of lines) {
+        if (text.length === 0) continue;
+        const line = JSON.parse(text) as LogLine;
+        if (line.offset <= from) continue;
+        if (line.timestamp >= request.until.getTime()) break;
+        batch.push({
+          topic: request.topic,
+          partition,
+          offset: line.offset,
+          timestamp: line.timestamp,
+          timestampType: 'CREATE_TIME',
+          key: line.key === null ? null : Buffer.from(line.key).toString('base64'),
+          value: line.value === null ? null : Buffer.from(line.value).toString('base64'),
+          headers: [],
+        });
+        if (batch.length >= request.batchSize) yield emit();
+      }
+      if (batch.length > 0) yield emit();
+    }
+  }
+}
+
+function toEvent(records: readonly MskRecord[]): MskEvent {
+  const grouped: Record<string, MskRecord[]> = {};
+  for (const record of records) (grouped[`${record.topic}-${record.partition}`] ??= []).push(record);
+  return {
+    eventSource: 'aws:kafka',
+    eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/medallion-local/00000000-0000-0000-0000-000000000000-1',
+    bootstrapServers: 'localhost:9092',
+    records: grouped,
+  };
+}
