@@ -30,6 +30,12 @@ export function validateWith<S extends z.ZodType>(schema: S, value: unknown, fil
 
 function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
   const path = issue.path.map(String).join('.');
+  const key = issue.path.at(-1);
+  // A union reports the whole mapping; the value of the discriminating key says more.
+  if (issue.code === 'invalid_union' && isMapping(issue.input) && typeof key === 'string' && key in issue.input) {
+    const options = 'options' in issue && Array.isArray(issue.options) ? (issue.options as unknown[]) : [];
+    return { path, expected: options.length > 0 ? `one of ${options.map((o) => JSON.stringify(o)).join(', ')}` : issue.message, found: describeValue(issue.input[key]) };
+  }
   switch (issue.code) {
     case 'unrecognized_keys':
       return { path, expected: 'only known keys', found: `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
@@ -37,7 +43,7 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
       return {
         path,
         expected: issue.expected,
-        found: issue.input === undefined ? 'nothing (the key is missing)' : describeValue(issue.input),
+        found: describeValue(issue.input),
       };
     case 'invalid_value':
       return {
@@ -50,7 +56,12 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
   }
 }
 
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing (the key is missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 60)})`;
   if (typeof value === 'object') return 'a mapping';

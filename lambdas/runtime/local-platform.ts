@@ -125,6 +125,11 @@ export class LocalPlatform {
     return { baseUrl: simulator.baseUrl, token: simulator.token };
   }
 
+  /** Requests the local REST simulator has answered, and how many it throttled or failed on purpose. */
+  async restSimulatorStats(): Promise<RestSimulator['stats'] | undefined> {
+    return this.rest ? { ...(await this.rest).stats } : undefined;
+  }
+
   async close(): Promise<void> {
     if (this.rest) await (await this.rest).close();
     this.lakehouse.close();

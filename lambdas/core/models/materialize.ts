@@ -138,6 +138,9 @@ async function mergeRows(model: Model, contract: Contract, sql: string, plan: In
   const keys = config.unique_key!;
   const deleteFlag = config.delete_when ? `coalesce(${d.quote(config.delete_when)}, false)` : 'false';
 
+  const columns = targetColumns(model, contract, await engine.describe(sql));
+  const unwritten = keys.filter((k) => !columns.includes(k));
+  if (unwritten.length > 0) throw new ModelGraphError(`${model.sqlPath}: unique_key ${unwritten.join(', ')} must be contract columns`);
   const rules = config.quarantine ? guardDeletes(rowRules(contract, d), keys, deleteFlag) : [];
   const verdict = validationColumns(rules, d);
   const rank = config.latest_by
@@ -148,10 +151,6 @@ async function mergeRows(model: Model, contract: Contract, sql: string, plan: In
     d.createStagingTable(stage, `select v.*, ${rank} as _rn from (select m.*, ${verdict.rule} as _rule, ${verdict.reason} as _reason from (${sql}) m) v`),
   );
   try {
-    const output = await engine.describe(`select * from ${stage}`);
-    const columns = targetColumns(model, contract, output);
-    const unwritten = keys.filter((k) => !columns.includes(k));
-    if (unwritten.length > 0) throw new ModelGraphError(`${model.sqlPath}: unique_key ${unwritten.join(', ')} must be contract columns`);
     const [staged] = await engine.query<Record<'staged' | 'quarantined' | 'duplicates' | 'deletes' | 'winners', number>>(
       `select count(*) as staged,
         count(case when _rule is not null then 1 end) as quarantined,

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { PlatformConfig } from '../../../config/schema';
 import type { ContractRegistry } from '../../core/contracts/contract';
+import { Random, streamId } from '../generator/random';
 
 export interface RestSimulatorOptions {
   readonly simDir: string;
@@ -51,7 +52,7 @@ export async function startRestSimulator(options: RestSimulatorOptions): Promise
   }
   const token = randomBytes(16).toString('hex');
   const stats = { requests: 0, throttled: 0, failed: 0 };
-  const random = mulberry32(options.seed);
+  const random = new Random(streamId(options.seed, 'rest-simulator'));
 
   const server = createServer((request, response) => {
     stats.requests++;
@@ -71,7 +72,7 @@ export async function startRestSimulator(options: RestSimulatorOptions): Promise
       stats.throttled++;
       return send(response, 429, { error: 'rate limit exceeded' }, { 'retry-after': String(retryAfterSeconds) });
     }
-    if (random() < serverErrorRate) {
+    if (random.chance(serverErrorRate)) {
       stats.failed++;
       return send(response, 503, { error: 'upstream unavailable, try again' });
     }
@@ -148,16 +149,4 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   response.end(text);
-}
-
-/** A tiny seeded PRNG: fault injection must be repeatable, not cryptographic. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
