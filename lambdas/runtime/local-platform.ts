@@ -38,7 +38,7 @@ export interface LocalPlatformOptions {
 
 export class LocalPlatform {
   /** Handlers by the placeholder their Task states use as `Resource` (`${TransformFunctionArn}`). */
-  readonly handlers: Readonly<Record<string, TaskHandler>>;
+  readonly handlers: Record<string, TaskHandler>;
   private rest: Promise<RestSimulator> | undefined;
 
   private constructor(
