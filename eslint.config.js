@@ -4,10 +4,25 @@ import tseslint from 'typescript-eslint';
 
 /** Modules that tie code to a runtime: the AWS SDK, DuckDB, the file system, the network. */
 const runtimeBound = [
-  { group: ['@aws-sdk/*', 'aws-sdk'], message: 'lambdas/core is pure: AWS SDK calls belong in lambdas/adapters.' },
-  { group: ['@duckdb/*', 'duckdb'], message: 'lambdas/core is pure: DuckDB belongs in lambdas/adapters.' },
   {
-    group: ['fs', 'fs/*', 'node:fs', 'node:fs/*', 'node:child_process', 'node:http', 'node:net', 'node:os'],
+    group: ['@aws-sdk/*', 'aws-sdk'],
+    message: 'lambdas/core is pure: AWS SDK calls belong in lambdas/adapters.',
+  },
+  {
+    group: ['@duckdb/*', 'duckdb'],
+    message: 'lambdas/core is pure: DuckDB belongs in lambdas/adapters.',
+  },
+  {
+    group: [
+      'fs',
+      'fs/*',
+      'node:fs',
+      'node:fs/*',
+      'node:child_process',
+      'node:http',
+      'node:net',
+      'node:os',
+    ],
     message: 'lambdas/core is pure: file system, processes and network belong in lambdas/adapters.',
   },
   {
@@ -23,7 +38,10 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       eqeqeq: ['error', 'smart'],
     },
   },
@@ -33,7 +51,10 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: runtimeBound }],
       'no-restricted-globals': [
         'error',
-        { name: 'process', message: 'lambdas/core is pure: take settings as arguments, not from process.' },
+        {
+          name: 'process',
+          message: 'lambdas/core is pure: take settings as arguments, not from process.',
+        },
         { name: 'fetch', message: 'lambdas/core is pure: HTTP goes through the HttpClient port.' },
       ],
     },
@@ -45,7 +66,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@duckdb/*'], message: 'Handlers are thin: engines come in through their ports.' },
+            {
+              group: ['@duckdb/*'],
+              message: 'Handlers are thin: engines come in through their ports.',
+            },
             { group: ['**/runtime/**'], message: 'Handlers must not depend on the local runtime.' },
           ],
         },
@@ -57,7 +81,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/runtime/**', '**/handlers/**'], message: 'Adapters implement core ports only.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/runtime/**', '**/handlers/**'],
+              message: 'Adapters implement core ports only.',
+            },
+          ],
+        },
       ],
     },
   },

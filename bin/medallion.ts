@@ -7,7 +7,10 @@ import { red } from '../lambdas/runtime/cli/output';
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`${red('error:')} ${error instanceof PipelineError ? error.message : describeError(error)}\n`);
-  if (!(error instanceof PipelineError) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  process.stderr.write(
+    `${red('error:')} ${error instanceof PipelineError ? error.message : describeError(error)}\n`,
+  );
+  if (!(error instanceof PipelineError) && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
   process.exitCode = 1;
 }

@@ -74,7 +74,10 @@ const sourceSchema = z.discriminatedUnion('kind', [warehouseSource, restSource, 
 
 const pipelineSchema = z.strictObject({
   /** EventBridge Scheduler expression, e.g. `cron(0 2 * * ? *)`. */
-  schedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'a cron(...) or rate(...) expression').optional(),
+  schedule: z
+    .string()
+    .regex(/^(cron|rate)\(.+\)$/, 'a cron(...) or rate(...) expression')
+    .optional(),
   /** @default 'UTC' */
   timezone: z.string().default('UTC'),
 });
@@ -95,7 +98,10 @@ export const configSchema = z.strictObject({
       /** DuckDB worker threads. @default 2 */
       threads: positiveInt.default(2),
       /** DuckDB memory limit; it spills to disk beyond it. @default '3GB' */
-      memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(MB|GB)$/i, 'a size such as 3GB').default('3GB'),
+      memoryLimit: z
+        .string()
+        .regex(/^\d+(\.\d+)?\s*(MB|GB)$/i, 'a size such as 3GB')
+        .default('3GB'),
     })
     .default({ threads: 2, memoryLimit: '3GB' }),
   sample: z

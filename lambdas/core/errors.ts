@@ -18,7 +18,9 @@ export class ConfigError extends PipelineError {
   ) {
     super(
       `${file} is invalid:\n` +
-        problems.map((p) => `  - ${p.path || '(root)'}: expected ${p.expected}, found ${p.found}`).join('\n'),
+        problems
+          .map((p) => `  - ${p.path || '(root)'}: expected ${p.expected}, found ${p.found}`)
+          .join('\n'),
     );
     this.name = 'ConfigError';
   }

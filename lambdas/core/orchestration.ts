@@ -6,14 +6,20 @@
 import { PipelineError } from './errors';
 
 /** Replaces every `${Name}` with its value; throws naming the placeholders that have none. */
-export function substitutePlaceholders(definition: string, values: Readonly<Record<string, string>>): string {
+export function substitutePlaceholders(
+  definition: string,
+  values: Readonly<Record<string, string>>,
+): string {
   const missing = new Set<string>();
   const result = definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (match, name: string) => {
     const value = values[name];
     if (value === undefined) missing.add(name);
     return value ?? match;
   });
-  if (missing.size > 0) throw new PipelineError(`Unresolved placeholder(s) in state machine: ${[...missing].join(', ')}`);
+  if (missing.size > 0)
+    throw new PipelineError(
+      `Unresolved placeholder(s) in state machine: ${[...missing].join(', ')}`,
+    );
   return result;
 }
 
@@ -29,7 +35,16 @@ export interface TaskState {
 }
 
 interface StatesContainer {
-  States?: Record<string, { Type?: string; Resource?: string; Branches?: StatesContainer[]; Iterator?: StatesContainer; ItemProcessor?: StatesContainer }>;
+  States?: Record<
+    string,
+    {
+      Type?: string;
+      Resource?: string;
+      Branches?: StatesContainer[];
+      Iterator?: StatesContainer;
+      ItemProcessor?: StatesContainer;
+    }
+  >;
 }
 
 /** Every Task state, including those nested in Parallel branches and Map iterators. */
@@ -37,7 +52,8 @@ export function taskStates(definition: unknown): TaskState[] {
   const found: TaskState[] = [];
   const visit = (container: StatesContainer | undefined) => {
     for (const [name, state] of Object.entries(container?.States ?? {})) {
-      if (state.Type === 'Task' && state.Resource) found.push({ name, resource: state.Resource, definition: state });
+      if (state.Type === 'Task' && state.Resource)
+        found.push({ name, resource: state.Resource, definition: state });
       state.Branches?.forEach(visit);
       visit(state.Iterator ?? state.ItemProcessor);
     }

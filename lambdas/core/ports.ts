@@ -37,7 +37,11 @@ export interface ParquetSink {
    * Writes rows (arrays in `columns` order) as one Parquet object and returns the number of rows
    * read back from the written object, which is what the run reconciles against.
    */
-  writeRows(key: string, columns: readonly ColumnSpec[], rows: readonly (readonly unknown[])[]): Promise<number>;
+  writeRows(
+    key: string,
+    columns: readonly ColumnSpec[],
+    rows: readonly (readonly unknown[])[],
+  ): Promise<number>;
   /**
    * Converts a landing file (csv, json, jsonl or parquet) into a bronze Parquet object with
    * `columns` (cast strictly), constant metadata columns and `_source_row` (the row's position in
@@ -73,14 +77,16 @@ export type LandingFormat = 'csv' | 'json' | 'jsonl' | 'parquet';
  * (Snowflake `COPY INTO @stage`, Redshift `UNLOAD`, DuckDB `COPY ... TO`).
  */
 export interface WarehouseClient {
+  /**
+   * The warehouse's cheapest expression numbering the rows of a query uniquely, for
+   * `_source_row` (`seq8()` on Snowflake, a physical row id where there is one).
+   */
+  readonly rowNumberExpression: string;
   exportQuery(request: WarehouseExport): Promise<WarehouseExportResult>;
 }
 
 export interface WarehouseExport {
-  /**
-   * A SELECT in the warehouse's dialect (the subset Snowflake, Redshift and DuckDB share). The
-   * client adds `_source_row`, a row number unique within the export.
-   */
+  /** A SELECT in the warehouse's dialect (the subset Snowflake, Redshift and DuckDB share). */
   readonly sql: string;
   /** Key prefix for the written objects; the client appends `-<n>.parquet`. */
   readonly keyPrefix: string;
@@ -106,7 +112,10 @@ export interface HttpResponse {
 
 /** Plain HTTPS GET; retries and pagination are core's business, not the client's. */
 export interface HttpClient {
-  get(url: string, options: { headers: Record<string, string>; timeoutMs: number }): Promise<HttpResponse>;
+  get(
+    url: string,
+    options: { headers: Record<string, string>; timeoutMs: number },
+  ): Promise<HttpResponse>;
 }
 
 /** Where failures are announced: SNS on AWS, the console and a log file locally. */

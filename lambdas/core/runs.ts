@@ -32,14 +32,20 @@ export class RunHistory {
    */
   async started(run: RunRecord): Promise<void> {
     const d = this.engine.dialect;
-    await this.engine.execute(`update ${d.relation('audit.runs')} set status = 'interrupted' where status = 'running'`);
+    await this.engine.execute(
+      `update ${d.relation('audit.runs')} set status = 'interrupted' where status = 'running'`,
+    );
     await this.engine.execute(
       `insert into ${d.relation('audit.runs')} (run_id, job, env, run_date, status, started_at)
        values (${d.string(run.runId)}, ${d.string(run.job)}, ${d.string(run.env)}, ${d.date(run.runDate)}, 'running', ${d.timestamp(run.startedAt)})`,
     );
   }
 
-  async finished(run: Required<Pick<RunRecord, 'runId' | 'status' | 'endedAt' | 'seconds'>> & Pick<RunRecord, 'error'>, steps: readonly StepStats[]): Promise<void> {
+  async finished(
+    run: Required<Pick<RunRecord, 'runId' | 'status' | 'endedAt' | 'seconds'>> &
+      Pick<RunRecord, 'error'>,
+    steps: readonly StepStats[],
+  ): Promise<void> {
     const d = this.engine.dialect;
     await this.engine.transaction(async () => {
       await this.engine.execute(
@@ -60,12 +66,25 @@ export class RunHistory {
     });
   }
 
-  async recent(limit: number): Promise<RunRecord[]> {
+  /** The latest runs, newest first, with what they wrote and whether every dataset reconciled. */
+  async latest(limit: number): Promise<Record<string, unknown>[]> {
     const d = this.engine.dialect;
-    return this.engine.query<RunRecord & Record<string, unknown>>(
-      `select run_id as "runId", job, env, cast(run_date as varchar) as "runDate", status,
-         cast(started_at as varchar) as "startedAt", cast(ended_at as varchar) as "endedAt", seconds, error
-       from ${d.relation('audit.runs')} order by started_at desc limit ${Math.trunc(limit)}`,
+    return this.engine.query(
+      `select r.run_id, r.job, cast(r.run_date as varchar) as run_date, r.status, cast(r.started_at as varchar) as started_at,
+         round(r.seconds, 1) as seconds, coalesce(sum(s.rows_out), 0) as rows_written, coalesce(sum(s.quarantined), 0) as quarantined,
+         coalesce(bool_and(s.reconciled), true) as reconciled, r.error
+       from ${d.relation('audit.runs')} r left join ${d.relation('audit.run_datasets')} s on s.run_id = r.run_id
+       group by r.run_id, r.job, r.run_date, r.status, r.started_at, r.seconds, r.error
+       order by r.started_at desc limit ${Math.trunc(limit)}`,
+    );
+  }
+
+  /** The dataset steps of one run. */
+  async steps(runId: string): Promise<Record<string, unknown>[]> {
+    const d = this.engine.dialect;
+    return this.engine.query(
+      `select step, dataset, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled
+       from ${d.relation('audit.run_datasets')} where run_id = ${d.string(runId)} order by step, dataset`,
     );
   }
 

@@ -15,7 +15,11 @@ export function endOfDay(isoDate: string): string {
  * The logical date of a run: the one asked for, else the day the execution started. A schedule
  * passes no date, so a run started at 02:00 processes that calendar day's data as of its start.
  */
-export function resolveRunDate(requested: string | undefined, executionStartTime: string | undefined, now: Date): string {
+export function resolveRunDate(
+  requested: string | undefined,
+  executionStartTime: string | undefined,
+  now: Date,
+): string {
   return requested ?? (executionStartTime ?? now.toISOString()).slice(0, 10);
 }
 

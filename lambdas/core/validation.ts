@@ -6,7 +6,11 @@ import { ConfigError, type ConfigProblem } from './errors';
  * Parses YAML text and validates it with a zod schema. Every problem is reported with the file,
  * the key path, what was expected and what was found, so a typo never reaches a run.
  */
-export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): z.output<S> {
+export function parseYamlWith<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  file: string,
+): z.output<S> {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -22,7 +26,11 @@ export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file
 }
 
 /** Validates an already-parsed value; see {@link parseYamlWith}. */
-export function validateWith<S extends z.ZodType>(schema: S, value: unknown, file: string): z.output<S> {
+export function validateWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  file: string,
+): z.output<S> {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   throw new ConfigError(file, result.error.issues.map(toProblem));
@@ -32,13 +40,30 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
   const path = issue.path.map(String).join('.');
   const key = issue.path.at(-1);
   // A union reports the whole mapping; the value of the discriminating key says more.
-  if (issue.code === 'invalid_union' && isMapping(issue.input) && typeof key === 'string' && key in issue.input) {
-    const options = 'options' in issue && Array.isArray(issue.options) ? (issue.options as unknown[]) : [];
-    return { path, expected: options.length > 0 ? `one of ${options.map((o) => JSON.stringify(o)).join(', ')}` : issue.message, found: describeValue(issue.input[key]) };
+  if (
+    issue.code === 'invalid_union' &&
+    isMapping(issue.input) &&
+    typeof key === 'string' &&
+    key in issue.input
+  ) {
+    const options =
+      'options' in issue && Array.isArray(issue.options) ? (issue.options as unknown[]) : [];
+    return {
+      path,
+      expected:
+        options.length > 0
+          ? `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`
+          : issue.message,
+      found: describeValue(issue.input[key]),
+    };
   }
   switch (issue.code) {
     case 'unrecognized_keys':
-      return { path, expected: 'only known keys', found: `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+      return {
+        path,
+        expected: 'only known keys',
+        found: `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`,
+      };
     case 'invalid_type':
       return {
         path,
@@ -52,7 +77,11 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
         found: describeValue(issue.input),
       };
     default:
-      return { path, expected: issue.message.replace(/^Invalid input: /, ''), found: describeValue(issue.input) };
+      return {
+        path,
+        expected: issue.message.replace(/^Invalid input: /, ''),
+        found: describeValue(issue.input),
+      };
   }
 }
 

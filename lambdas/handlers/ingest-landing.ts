@@ -22,7 +22,11 @@ export function createIngestLandingHandler(deps: IngestLandingDeps) {
     const input = parseTaskInput(taskInputSchema, event, 'ingest-landing');
     const files = await deps.store.list('landing/');
     const datasets: DatasetStats[] = [];
-    const unclaimed = new Set(files.filter((k) => !/\/(processed|rejected)\//.test(k)).map((k) => k.split('/').slice(0, 3).join('/') + '/'));
+    const unclaimed = new Set(
+      files
+        .filter((k) => !/\/(processed|rejected)\//.test(k))
+        .map((k) => k.split('/').slice(0, 3).join('/') + '/'),
+    );
     for (const contract of deps.contracts.all().filter((c) => c.layer === 'bronze')) {
       const [source, dataset] = contract.id.split('.') as [string, string];
       const folder = landingFolder(source, dataset);
@@ -37,7 +41,10 @@ export function createIngestLandingHandler(deps: IngestLandingDeps) {
       stats.notes?.forEach((note) => deps.logger.warn(note, { dataset: stats.dataset }));
       datasets.push(stats);
     }
-    for (const folder of unclaimed) deps.logger.warn(`${folder} matches no bronze contract: its files were left in place`, { folder });
+    for (const folder of unclaimed)
+      deps.logger.warn(`${folder} matches no bronze contract: its files were left in place`, {
+        folder,
+      });
     return { step: 'landing_to_bronze', datasets };
   };
 }

@@ -26,14 +26,21 @@ export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
   return async (event: unknown): Promise<TaskResult> => {
     const input = parseTaskInput(inputSchema, event, 'kafka-drain');
     const source = sourceOf(deps.config, input.source, 'kafka');
-    const until = new Date(endOfDay(resolveRunDate(input.request.date, input.startedAt, deps.clock.now())));
+    const until = new Date(
+      endOfDay(resolveRunDate(input.request.date, input.startedAt, deps.clock.now())),
+    );
     const deliver = createKafkaEventsHandler({ ...deps, runId: () => input.runId });
     const datasets: DatasetStats[] = [];
     for (const [dataset, settings] of Object.entries(source.datasets)) {
       await deps.ledger.recover(input.source, dataset);
       const committed = (await deps.ledger.read<Offsets>(input.source, dataset))?.watermark ?? {};
       let total: DatasetStats = emptyStats(`${input.source}.${dataset}`);
-      for await (const batch of deps.batches.batches({ topic: settings.topic, committed, until, batchSize: source.batchSize })) {
+      for await (const batch of deps.batches.batches({
+        topic: settings.topic,
+        committed,
+        until,
+        batchSize: source.batchSize,
+      })) {
         const result = await deliver(batch);
         for (const stats of result.datasets) total = combineStats(total, stats);
       }
@@ -44,5 +51,16 @@ export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
 }
 
 function emptyStats(dataset: string): DatasetStats {
-  return { dataset, layer: 'bronze', rowsIn: 0, rowsOut: 0, quarantined: 0, duplicates: 0, inserted: 0, updated: 0, deleted: 0, seconds: 0 };
+  return {
+    dataset,
+    layer: 'bronze',
+    rowsIn: 0,
+    rowsOut: 0,
+    quarantined: 0,
+    duplicates: 0,
+    inserted: 0,
+    updated: 0,
+    deleted: 0,
+    seconds: 0,
+  };
 }

@@ -27,7 +27,11 @@ export function createKafkaEventsHandler(deps: KafkaEventsDeps) {
     const datasets = [];
     for (const [topic, records] of groupByTopic(batch)) {
       const { source, dataset } = datasetOfTopic(deps.config, topic);
-      const stats = await ingestMskBatch(deps, { ...batch, records: { [topic]: records } }, { source, dataset, runId });
+      const stats = await ingestMskBatch(
+        deps,
+        { ...batch, records: { [topic]: records } },
+        { source, dataset, runId },
+      );
       deps.logger.info(`ingested ${records.length} messages of ${topic}`, { ...stats });
       datasets.push(stats);
     }
@@ -38,15 +42,22 @@ export function createKafkaEventsHandler(deps: KafkaEventsDeps) {
 function groupByTopic(event: MskEvent): Map<string, MskEvent['records'][string]> {
   const topics = new Map<string, MskEvent['records'][string]>();
   for (const records of Object.values(event.records)) {
-    for (const record of records) topics.set(record.topic, [...(topics.get(record.topic) ?? []), record]);
+    for (const record of records)
+      topics.set(record.topic, [...(topics.get(record.topic) ?? []), record]);
   }
   return topics;
 }
 
-function datasetOfTopic(config: PlatformConfig, topic: string): { source: string; dataset: string } {
+function datasetOfTopic(
+  config: PlatformConfig,
+  topic: string,
+): { source: string; dataset: string } {
   for (const [source, settings] of Object.entries(config.sources)) {
     if (settings.kind !== 'kafka') continue;
-    for (const [dataset, d] of Object.entries(settings.datasets)) if (d.topic === topic) return { source, dataset };
+    for (const [dataset, d] of Object.entries(settings.datasets))
+      if (d.topic === topic) return { source, dataset };
   }
-  throw new PipelineError(`Received messages of topic ${topic}, which no kafka source in config consumes`);
+  throw new PipelineError(
+    `Received messages of topic ${topic}, which no kafka source in config consumes`,
+  );
 }

@@ -12,7 +12,12 @@ const inputSchema = z.object({
 export function createNotifyFailureHandler(deps: { readonly notifier: Notifier }) {
   return async (event: unknown): Promise<{ notified: true }> => {
     const input = parseTaskInput(inputSchema, event, 'notify-failure');
-    await deps.notifier.notify({ runId: input.runId, job: input.job, error: input.error.Error, cause: input.error.Cause ?? '' });
+    await deps.notifier.notify({
+      runId: input.runId,
+      job: input.job,
+      error: input.error.Error,
+      cause: input.error.Cause ?? '',
+    });
     return { notified: true };
   };
 }

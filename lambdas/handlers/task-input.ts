@@ -13,20 +13,34 @@ export const taskInputSchema = z.object({
 });
 
 /** Parses a task's input; a malformed one fails the task without retries, naming the problem. */
-export function parseTaskInput<S extends z.ZodType>(schema: S, event: unknown, handler: string): z.output<S> {
+export function parseTaskInput<S extends z.ZodType>(
+  schema: S,
+  event: unknown,
+  handler: string,
+): z.output<S> {
   const result = schema.safeParse(event);
   if (!result.success) {
-    throw new PipelineError(`${handler}: invalid input: ${z.prettifyError(result.error).replaceAll('\n', '; ')}`);
+    throw new PipelineError(
+      `${handler}: invalid input: ${z.prettifyError(result.error).replaceAll('\n', '; ')}`,
+    );
   }
   return result.data;
 }
 
 /** The configured source of the expected kind, or an error naming what exists. */
-export function sourceOf<K extends SourceConfig['kind']>(config: PlatformConfig, name: string, kind: K): Extract<SourceConfig, { kind: K }> {
+export function sourceOf<K extends SourceConfig['kind']>(
+  config: PlatformConfig,
+  name: string,
+  kind: K,
+): Extract<SourceConfig, { kind: K }> {
   const source = config.sources[name];
   if (!source || source.kind !== kind) {
-    const candidates = Object.entries(config.sources).filter(([, s]) => s.kind === kind).map(([n]) => n);
-    throw new PipelineError(`No ${kind} source named ${name} in config (${kind} sources: ${candidates.join(', ') || 'none'})`);
+    const candidates = Object.entries(config.sources)
+      .filter(([, s]) => s.kind === kind)
+      .map(([n]) => n);
+    throw new PipelineError(
+      `No ${kind} source named ${name} in config (${kind} sources: ${candidates.join(', ') || 'none'})`,
+    );
   }
   return source as Extract<SourceConfig, { kind: K }>;
 }

@@ -59,14 +59,18 @@ export class LocalPlatform {
       notify: async (notice) => {
         logger.warn(`run ${notice.runId} (${notice.job}) failed: ${notice.error}: ${notice.cause}`);
         await mkdir(lakeRoot, { recursive: true });
-        await appendFile(path.join(lakeRoot, 'notifications.jsonl'), `${JSON.stringify({ at: clock.now().toISOString(), ...notice })}\n`);
+        await appendFile(
+          path.join(lakeRoot, 'notifications.jsonl'),
+          `${JSON.stringify({ at: clock.now().toISOString(), ...notice })}\n`,
+        );
       },
     };
     this.handlers = {
       IngestWarehouseFunctionArn: createIngestWarehouseHandler({
         config,
         contracts,
-        warehouse: (source) => new DuckDbWarehouseClient(worker, path.join(simDir, `${source}.duckdb`), store),
+        warehouse: (source) =>
+          new DuckDbWarehouseClient(worker, path.join(simDir, `${source}.duckdb`), store),
         ledger,
         clock,
         logger,
@@ -82,9 +86,30 @@ export class LocalPlatform {
         random: options.random ?? Math.random,
         logger,
       }),
-      KafkaDrainFunctionArn: createKafkaDrainHandler({ config, sink, ledger, clock, logger, batches: new KafkaProducerSimulator(simDir) }),
-      IngestLandingFunctionArn: createIngestLandingHandler({ config, contracts, store, sink, ledger, clock, logger }),
-      TransformFunctionArn: createTransformHandler({ engine: this.lakehouse, contracts, project: models, clock, logger }),
+      KafkaDrainFunctionArn: createKafkaDrainHandler({
+        config,
+        sink,
+        ledger,
+        clock,
+        logger,
+        batches: new KafkaProducerSimulator(simDir),
+      }),
+      IngestLandingFunctionArn: createIngestLandingHandler({
+        config,
+        contracts,
+        store,
+        sink,
+        ledger,
+        clock,
+        logger,
+      }),
+      TransformFunctionArn: createTransformHandler({
+        engine: this.lakehouse,
+        contracts,
+        project: models,
+        clock,
+        logger,
+      }),
       NotifyFailureFunctionArn: createNotifyFailureHandler({ notifier }),
     };
   }
@@ -98,7 +123,11 @@ export class LocalPlatform {
       memoryLimit: engine.memoryLimit,
       bronze: project.contracts.all().filter((c) => c.layer === 'bronze'),
     });
-    const worker = await openDuckDb({ threads: engine.threads, memoryLimit: '1GB' }, path.join(options.lakeRoot, '_tmp', 'worker'), true);
+    const worker = await openDuckDb(
+      { threads: engine.threads, memoryLimit: '1GB' },
+      path.join(options.lakeRoot, '_tmp', 'worker'),
+      true,
+    );
     return new LocalPlatform(project, options.lakeRoot, lakehouse, worker, options);
   }
 
@@ -114,7 +143,8 @@ export class LocalPlatform {
   /** The configured base URL, or the local simulator started on first use. */
   private async endpoint(source: string): Promise<{ baseUrl: string; token: string | undefined }> {
     const configured = this.project.config.sources[source];
-    if (configured?.kind === 'rest' && configured.baseUrl) return { baseUrl: configured.baseUrl, token: undefined };
+    if (configured?.kind === 'rest' && configured.baseUrl)
+      return { baseUrl: configured.baseUrl, token: undefined };
     this.rest ??= startRestSimulator({
       simDir: this.simDir,
       config: this.project.config,

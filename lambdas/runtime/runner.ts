@@ -6,7 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ExecutionError, StateMachine, type RunOptions as MachineRunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  ExecutionError,
+  StateMachine,
+  type RunOptions as MachineRunOptions,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
 import { describeError, PipelineError } from '../core/errors';
 import { placeholders, substitutePlaceholders, taskStates } from '../core/orchestration';
 import { RunHistory, type StepStats } from '../core/runs';
@@ -35,7 +40,12 @@ export interface RunOptions {
   readonly runDate: string;
   readonly runId?: string;
   /** Called as Task states start and end, for progress output. */
-  readonly onTask?: (event: { state: string; phase: 'start' | 'end' | 'error'; seconds?: number; error?: string }) => void;
+  readonly onTask?: (event: {
+    state: string;
+    phase: 'start' | 'end' | 'error';
+    seconds?: number;
+    error?: string;
+  }) => void;
   /** Overrides every Retry interval (ms): tests use 0 to exercise retries without waiting. */
   readonly retryIntervalMs?: number;
 }
@@ -52,41 +62,78 @@ export interface RunOutcome {
   readonly error?: string;
 }
 
-export async function runJob(platform: LocalPlatform, job: Job, options: RunOptions): Promise<RunOutcome> {
-  const source = await readFile(path.join(platform.project.root, 'stepfunctions', `${job}.asl.json`), 'utf8');
+export async function runJob(
+  platform: LocalPlatform,
+  job: Job,
+  options: RunOptions,
+): Promise<RunOutcome> {
+  const source = await readFile(
+    path.join(platform.project.root, 'stepfunctions', `${job}.asl.json`),
+    'utf8',
+  );
   const arns = Object.fromEntries(placeholders(source).map((p) => [p, localFunctionArn(p)]));
   const definition = JSON.parse(substitutePlaceholders(source, arns)) as StateMachineDefinition;
-  const byArn = new Map(Object.entries(platform.handlers).map(([placeholder, handler]) => [localFunctionArn(placeholder), handler]));
+  const byArn = new Map(
+    Object.entries(platform.handlers).map(([placeholder, handler]) => [
+      localFunctionArn(placeholder),
+      handler,
+    ]),
+  );
 
   const runId = options.runId ?? platform.newRunId();
   const steps: StepStats[] = [];
   const attempts: Record<string, number> = {};
-  const overrides: NonNullable<NonNullable<MachineRunOptions['overrides']>['taskResourceLocalHandlers']> = {};
+  const overrides: NonNullable<
+    NonNullable<MachineRunOptions['overrides']>['taskResourceLocalHandlers']
+  > = {};
   const retryIntervalOverrides: Record<string, number> = {};
   for (const task of taskStates(definition)) {
     const handler = byArn.get(task.resource);
-    if (!handler) throw new PipelineError(`${job}.asl.json: state ${task.name} calls ${task.resource}, which no local handler answers`);
+    if (!handler)
+      throw new PipelineError(
+        `${job}.asl.json: state ${task.name} calls ${task.resource}, which no local handler answers`,
+      );
     overrides[task.name] = async (input) => {
       attempts[task.name] = (attempts[task.name] ?? 0) + 1;
       const started = Date.now();
       options.onTask?.({ state: task.name, phase: 'start' });
       try {
         const result = (await handler(input)) as Awaited<ReturnType<(typeof overrides)[string]>>;
-        if (isTaskResult(result)) steps.push(...result.datasets.map((d) => ({ ...d, step: result.step })));
-        options.onTask?.({ state: task.name, phase: 'end', seconds: (Date.now() - started) / 1000 });
+        if (isTaskResult(result))
+          steps.push(...result.datasets.map((d) => ({ ...d, step: result.step })));
+        options.onTask?.({
+          state: task.name,
+          phase: 'end',
+          seconds: (Date.now() - started) / 1000,
+        });
         return result;
       } catch (error) {
-        options.onTask?.({ state: task.name, phase: 'error', seconds: (Date.now() - started) / 1000, error: describeError(error) });
+        options.onTask?.({
+          state: task.name,
+          phase: 'error',
+          seconds: (Date.now() - started) / 1000,
+          error: describeError(error),
+        });
         throw error;
       }
     };
-    if (options.retryIntervalMs !== undefined) retryIntervalOverrides[task.name] = options.retryIntervalMs;
+    if (options.retryIntervalMs !== undefined)
+      retryIntervalOverrides[task.name] = options.retryIntervalMs;
   }
 
   const history = new RunHistory(platform.lakehouse);
   const startedAt = new Date();
-  await history.started({ runId, job, env: platform.project.config.env, runDate: options.runDate, status: 'running', startedAt: startedAt.toISOString() });
-  const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  await history.started({
+    runId,
+    job,
+    env: platform.project.config.env,
+    runDate: options.runDate,
+    status: 'running',
+    startedAt: startedAt.toISOString(),
+  });
+  const machine = new StateMachine(definition, {
+    validationOptions: { checkPaths: true, checkArn: true },
+  });
   const input = { date: options.runDate };
   const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides },
@@ -103,15 +150,32 @@ export async function runJob(platform: LocalPlatform, job: Job, options: RunOpti
   try {
     await execution.result;
   } catch (caught) {
-    error = caught instanceof ExecutionError && caught.cause instanceof Error ? `${caught.cause.name}: ${caught.cause.message}` : describeError(caught);
+    error =
+      caught instanceof ExecutionError && caught.cause instanceof Error
+        ? `${caught.cause.name}: ${caught.cause.message}`
+        : describeError(caught);
   }
   const endedAt = new Date();
   const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
   const status = error === undefined ? 'succeeded' : 'failed';
   await history.finished({ runId, status, endedAt: endedAt.toISOString(), seconds, error }, steps);
-  return { runId, job, runDate: options.runDate, status, seconds, steps, attempts, ...(error === undefined ? {} : { error }) };
+  return {
+    runId,
+    job,
+    runDate: options.runDate,
+    status,
+    seconds,
+    steps,
+    attempts,
+    ...(error === undefined ? {} : { error }),
+  };
 }
 
 function isTaskResult(value: unknown): value is TaskResult {
-  return typeof value === 'object' && value !== null && Array.isArray((value as TaskResult).datasets) && typeof (value as TaskResult).step === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as TaskResult).datasets) &&
+    typeof (value as TaskResult).step === 'string'
+  );
 }

@@ -20,7 +20,10 @@ const scale = 10_000;
 type Lake = Awaited<ReturnType<typeof sampleLake>>;
 
 /** An order-independent digest of every business column of each silver and gold table. */
-async function fingerprints(lakehouse: DuckDbLakehouse, project: Project): Promise<Record<string, string>> {
+async function fingerprints(
+  lakehouse: DuckDbLakehouse,
+  project: Project,
+): Promise<Record<string, string>> {
   const result: Record<string, string> = {};
   for (const model of project.models.models) {
     const columns = project.contracts.get(model.contractId).properties.map((p) => `"${p.name}"`);
@@ -34,11 +37,20 @@ async function fingerprints(lakehouse: DuckDbLakehouse, project: Project): Promi
 
 /** Runs the CLI in a child process; resolves with its exit code and what it printed. */
 function cli(lakeRoot: string, args: string[], killWhen?: { text: string; afterMs: number }) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/medallion.ts', '--lake', lakeRoot, ...args], {
-      cwd: projectRoot,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+  return new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bin/medallion.ts', '--lake', lakeRoot, ...args],
+      {
+        cwd: projectRoot,
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -59,12 +71,15 @@ describe('daily pipeline, end to end', () => {
   let project: Project;
   let platform: LocalPlatform;
   let runs: RunOutcome[];
-  const query = <T extends Record<string, unknown> = Record<string, unknown>>(sql: string) => platform.lakehouse.query<T>(sql);
+  const query = <T extends Record<string, unknown> = Record<string, unknown>>(sql: string) =>
+    platform.lakehouse.query<T>(sql);
   const one = async <T extends Record<string, unknown>>(sql: string) => (await query<T>(sql))[0]!;
   const sim = async <T>(sql: string): Promise<T[]> => {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    await connection.run(`attach '${path.join(lake.lakeRoot, '_sim/snowflake.duckdb')}' as snowflake (read_only)`);
+    await connection.run(
+      `attach '${path.join(lake.lakeRoot, '_sim/snowflake.duckdb')}' as snowflake (read_only)`,
+    );
     const rows = (await connection.runAndReadAll(sql)).getRowObjectsJson() as T[];
     instance.closeSync();
     return rows;
@@ -74,7 +89,10 @@ describe('daily pipeline, end to end', () => {
     lake = await sampleLake(scale, 2);
     project = await testProject();
     platform = await openPlatform(project, lake.lakeRoot);
-    runs = [await runJob(platform, 'daily', { runDate: day1 }), await runJob(platform, 'daily', { runDate: day2 })];
+    runs = [
+      await runJob(platform, 'daily', { runDate: day1 }),
+      await runJob(platform, 'daily', { runDate: day2 }),
+    ];
   });
   afterAll(async () => {
     await platform?.close();
@@ -86,7 +104,15 @@ describe('daily pipeline, end to end', () => {
     for (const run of runs) {
       expect(run.steps.filter((s) => !reconciles(s))).toEqual([]);
       expect(new Set(run.steps.map((s) => s.step))).toEqual(
-        new Set(['snowflake_to_bronze', 'redshift_to_bronze', 'crm_to_bronze', 'fx_to_bronze', 'kafka_to_bronze', 'bronze_to_silver', 'silver_to_gold']),
+        new Set([
+          'snowflake_to_bronze',
+          'redshift_to_bronze',
+          'crm_to_bronze',
+          'fx_to_bronze',
+          'kafka_to_bronze',
+          'bronze_to_silver',
+          'silver_to_gold',
+        ]),
       );
     }
     const day2Orders = runs[1]!.steps.find((s) => s.dataset === 'silver.orders')!;
@@ -96,7 +122,8 @@ describe('daily pipeline, end to end', () => {
   });
 
   it('gold row counts agree with silver and with each other', async () => {
-    const n = async (relation: string, where = 'true') => Number((await one<{ n: number }>(`select count(*) as n from ${relation} where ${where}`)).n);
+    const n = async (relation: string, where = 'true') =>
+      Number((await one<{ n: number }>(`select count(*) as n from ${relation} where ${where}`)).n);
     const orders = await n('silver.orders');
     expect(orders).toBeGreaterThan(scale * 0.95);
     expect(await n('gold.fact_orders')).toBe(orders);
@@ -104,19 +131,31 @@ describe('daily pipeline, end to end', () => {
     expect(await n('gold.customer_360')).toBe(await n('silver.customers'));
     expect(await n('gold.dim_product')).toBe(await n('silver.products'));
     expect(await n('gold.product_performance')).toBe(await n('silver.products'));
-    expect(await n('gold.revenue_daily')).toBe(Number((await one<{ n: number }>('select count(distinct order_date) as n from gold.fact_orders')).n));
+    expect(await n('gold.revenue_daily')).toBe(
+      Number(
+        (await one<{ n: number }>('select count(distinct order_date) as n from gold.fact_orders'))
+          .n,
+      ),
+    );
     expect(await n('gold.fact_orders', 'amount_usd is null')).toBe(0);
     const totals = await one<{ fact: number; daily: number }>(
       `select (select sum(amount_usd) from gold.fact_orders where status <> 'cancelled') as fact, (select sum(revenue_usd) from gold.revenue_daily) as daily`,
     );
     expect(totals.daily).toBeCloseTo(totals.fact, 2);
-    const dates = await one<{ missing: number }>('select count(*) as missing from gold.fact_orders f anti join gold.dim_date d on d.date_day = f.order_date');
+    const dates = await one<{ missing: number }>(
+      'select count(*) as missing from gold.fact_orders f anti join gold.dim_date d on d.date_day = f.order_date',
+    );
     expect(dates.missing).toBe(0);
   });
 
   it('amount_usd is the order amount at the FX rate of its day, forward-filled over weekends', async () => {
     // A clean EUR order placed on a Sunday, when no rate is published.
-    const [order] = await sim<{ order_id: string; quantity: number; unit_price: string; order_date: string }>(
+    const [order] = await sim<{
+      order_id: string;
+      quantity: number;
+      unit_price: string;
+      order_date: string;
+    }>(
       `select order_id, quantity, unit_price, cast(cast(order_ts as date) as varchar) as order_date from snowflake.orders
        where currency = 'EUR' and dayofweek(order_ts) = 0 and quantity > 0 and customer_id is not null and not is_deleted
          and order_id not in (select order_id from snowflake.orders group by 1 having count(*) > 1)
@@ -125,13 +164,18 @@ describe('daily pipeline, end to end', () => {
     const rates = readFileSync(path.join(lake.lakeRoot, '_sim/fx/rates.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { rate_date: string; quote_currency: string; rate: number })
+      .map(
+        (line) => JSON.parse(line) as { rate_date: string; quote_currency: string; rate: number },
+      )
       .filter((r) => r.quote_currency === 'EUR' && r.rate > 0 && r.rate_date <= order!.order_date)
       .sort((a, b) => a.rate_date.localeCompare(b.rate_date));
     const rate = rates.at(-1)!;
     expect(rate.rate_date < order!.order_date).toBe(true);
-    const expected = Math.round(((order!.quantity * Number(order!.unit_price)) / rate.rate) * 100) / 100;
-    const fact = await one<{ amount_usd: number; fx_rate: number }>(`select amount_usd, fx_rate from gold.fact_orders where order_id = ${order!.order_id}`);
+    const expected =
+      Math.round(((order!.quantity * Number(order!.unit_price)) / rate.rate) * 100) / 100;
+    const fact = await one<{ amount_usd: number; fx_rate: number }>(
+      `select amount_usd, fx_rate from gold.fact_orders where order_id = ${order!.order_id}`,
+    );
     expect(fact.fx_rate).toBeCloseTo(rate.rate, 9);
     expect(fact.amount_usd).toBeCloseTo(expected, 2);
   });
@@ -143,19 +187,31 @@ describe('daily pipeline, end to end', () => {
          and exists (select 1 from snowflake.orders p where p.order_id = o.order_id and p.updated_at < '${day2}')
        order by order_id limit 1`,
     );
-    expect(await one(`select status from gold.fact_orders where order_id = ${updated!.order_id}`)).toEqual({ status: updated!.status });
-    const deleted = await sim<{ order_id: string }>(`select order_id from snowflake.orders where is_deleted and updated_at >= '${day2}'`);
+    expect(
+      await one(`select status from gold.fact_orders where order_id = ${updated!.order_id}`),
+    ).toEqual({ status: updated!.status });
+    const deleted = await sim<{ order_id: string }>(
+      `select order_id from snowflake.orders where is_deleted and updated_at >= '${day2}'`,
+    );
     expect(deleted.length).toBeGreaterThan(0);
     const ids = deleted.map((d) => d.order_id).join(', ');
-    expect(await one(`select count(*) as n from gold.fact_orders where order_id in (${ids})`)).toEqual({ n: 0 });
-    expect(await one(`select count(*) as n from silver.orders where order_id in (${ids})`)).toEqual({ n: 0 });
+    expect(
+      await one(`select count(*) as n from gold.fact_orders where order_id in (${ids})`),
+    ).toEqual({ n: 0 });
+    expect(await one(`select count(*) as n from silver.orders where order_id in (${ids})`)).toEqual(
+      { n: 0 },
+    );
   });
 
   it('dim_customer keeps history: a change on day 2 closes the old version when the new one opens', async () => {
     const [changed] = await query<{ customer_id: number }>(
       `select customer_id from gold.dim_customer group by customer_id having count(*) = 2 and bool_or(is_current) order by customer_id limit 1`,
     );
-    const versions = await query<{ valid_from: string; valid_to: string | null; is_current: boolean }>(
+    const versions = await query<{
+      valid_from: string;
+      valid_to: string | null;
+      is_current: boolean;
+    }>(
       `select cast(valid_from as varchar) as valid_from, cast(valid_to as varchar) as valid_to, is_current from gold.dim_customer where customer_id = ${changed!.customer_id} order by valid_from`,
     );
     expect(versions[0]!.valid_to).toBe(versions[1]!.valid_from);
@@ -170,8 +226,13 @@ describe('daily pipeline, end to end', () => {
     const history = await query<{ valid_to: string | null; is_current: boolean }>(
       `select cast(valid_to as varchar) as valid_to, is_current from gold.dim_customer where customer_id = ${tombstone!.customer_id} order by valid_from`,
     );
-    if (history.length > 0) expect(history.at(-1)).toEqual({ valid_to: tombstone!.deleted_at, is_current: false });
-    expect(await one(`select count(*) as n from gold.customer_360 where customer_id = ${tombstone!.customer_id}`)).toEqual({ n: 0 });
+    if (history.length > 0)
+      expect(history.at(-1)).toEqual({ valid_to: tombstone!.deleted_at, is_current: false });
+    expect(
+      await one(
+        `select count(*) as n from gold.customer_360 where customer_id = ${tombstone!.customer_id}`,
+      ),
+    ).toEqual({ n: 0 });
   });
 
   it('late Kafka events land in their order by event time', async () => {
@@ -186,10 +247,14 @@ describe('daily pipeline, end to end', () => {
 
   it('re-running day 2 changes nothing', async () => {
     const before = await fingerprints(platform.lakehouse, project);
-    const bronzeBefore = await one<{ n: number }>('select count(*) as n from bronze.snowflake_orders');
+    const bronzeBefore = await one<{ n: number }>(
+      'select count(*) as n from bronze.snowflake_orders',
+    );
     const again = await runJob(platform, 'daily', { runDate: day2 });
     expect(again.status).toBe('succeeded');
-    expect(again.steps.filter((s) => s.layer === 'bronze').every((s) => s.rowsOut === 0)).toBe(true);
+    expect(again.steps.filter((s) => s.layer === 'bronze').every((s) => s.rowsOut === 0)).toBe(
+      true,
+    );
     expect(await fingerprints(platform.lakehouse, project)).toEqual(before);
     expect(await one('select count(*) as n from bronze.snowflake_orders')).toEqual(bronzeBefore);
   });
@@ -203,7 +268,10 @@ describe('daily pipeline, end to end', () => {
       return crm(event);
     };
     try {
-      const outcome = await runJob(platform, 'crm_to_bronze', { runDate: day2, retryIntervalMs: 0 });
+      const outcome = await runJob(platform, 'crm_to_bronze', {
+        runDate: day2,
+        retryIntervalMs: 0,
+      });
       expect(outcome.status).toBe('succeeded');
       expect(outcome.attempts).toEqual({ CrmToBronze: 2 });
     } finally {
@@ -217,11 +285,28 @@ describe('daily pipeline, end to end', () => {
       throw new PipelineError('silver is on fire (simulated)');
     };
     try {
-      const outcome = await runJob(platform, 'bronze_to_silver', { runDate: day2, retryIntervalMs: 0 });
-      expect(outcome).toMatchObject({ status: 'failed', error: 'PipelineError: silver is on fire (simulated)', attempts: { BronzeToSilver: 1, NotifyFailure: 1 } });
-      const notices = readFileSync(path.join(lake.lakeRoot, 'notifications.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      expect(notices.at(-1)).toMatchObject({ runId: outcome.runId, job: 'bronze_to_silver', error: 'PipelineError', cause: 'silver is on fire (simulated)' });
-      expect(await one(`select status, error from audit.runs where run_id = '${outcome.runId}'`)).toEqual({ status: 'failed', error: outcome.error });
+      const outcome = await runJob(platform, 'bronze_to_silver', {
+        runDate: day2,
+        retryIntervalMs: 0,
+      });
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        error: 'PipelineError: silver is on fire (simulated)',
+        attempts: { BronzeToSilver: 1, NotifyFailure: 1 },
+      });
+      const notices = readFileSync(path.join(lake.lakeRoot, 'notifications.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(notices.at(-1)).toMatchObject({
+        runId: outcome.runId,
+        job: 'bronze_to_silver',
+        error: 'PipelineError',
+        cause: 'silver is on fire (simulated)',
+      });
+      expect(
+        await one(`select status, error from audit.runs where run_id = '${outcome.runId}'`),
+      ).toEqual({ status: 'failed', error: outcome.error });
     } finally {
       platform.handlers.TransformFunctionArn = transform;
     }
@@ -234,7 +319,14 @@ describe('daily pipeline, end to end', () => {
     it('leaves the last published state readable, and a clean re-run converges to the uninterrupted result', async () => {
       crashed = await sampleLake(scale, 2);
       expect((await cli(crashed.lakeRoot, ['run', '--job', 'daily', '--date', day1])).code).toBe(0);
-      const open = () => DuckDbLakehouse.open({ lakeRoot: crashed.lakeRoot, threads: 1, memoryLimit: '512MB', bronze: project.contracts.all().filter((c) => c.layer === 'bronze'), readOnly: true });
+      const open = () =>
+        DuckDbLakehouse.open({
+          lakeRoot: crashed.lakeRoot,
+          threads: 1,
+          memoryLimit: '512MB',
+          bronze: project.contracts.all().filter((c) => c.layer === 'bronze'),
+          readOnly: true,
+        });
       const afterDay1 = await (async () => {
         const lakehouse = await open();
         try {
@@ -245,17 +337,24 @@ describe('daily pipeline, end to end', () => {
       })();
 
       // Killed while extracting: staged bronze objects are left behind, no watermark moved.
-      const duringIngest = await cli(crashed.lakeRoot, ['run', '--job', 'daily', '--date', day2], { text: '▶ KafkaEventsToBronze', afterMs: 0 });
+      const duringIngest = await cli(crashed.lakeRoot, ['run', '--job', 'daily', '--date', day2], {
+        text: '▶ KafkaEventsToBronze',
+        afterMs: 0,
+      });
       expect(duringIngest.signal).toBe('SIGKILL');
       // Killed inside the silver transaction.
-      const duringSilver = await cli(crashed.lakeRoot, ['run', '--job', 'daily', '--date', day2], { text: '▶ BronzeToSilver', afterMs: 50 });
+      const duringSilver = await cli(crashed.lakeRoot, ['run', '--job', 'daily', '--date', day2], {
+        text: '▶ BronzeToSilver',
+        afterMs: 50,
+      });
       expect(duringSilver.signal).toBe('SIGKILL');
       expect(existsSync(path.join(crashed.lakeRoot, '.lock'))).toBe(true);
 
       const lakehouse = await open();
       try {
         const now = await fingerprints(lakehouse, project);
-        for (const model of project.models.layer('gold')) expect(now[model.name], model.name).toBe(afterDay1[model.name]);
+        for (const model of project.models.layer('gold'))
+          expect(now[model.name], model.name).toBe(afterDay1[model.name]);
       } finally {
         lakehouse.close();
       }
@@ -264,8 +363,12 @@ describe('daily pipeline, end to end', () => {
       expect(rerun.code, rerun.stderr).toBe(0);
       const recovered = await open();
       try {
-        expect(await fingerprints(recovered, project)).toEqual(await fingerprints(platform.lakehouse, project));
-        const statuses = await recovered.query<{ status: string; n: number }>('select status, count(*) as n from audit.runs group by status order by status');
+        expect(await fingerprints(recovered, project)).toEqual(
+          await fingerprints(platform.lakehouse, project),
+        );
+        const statuses = await recovered.query<{ status: string; n: number }>(
+          'select status, count(*) as n from audit.runs group by status order by status',
+        );
         expect(statuses).toEqual([
           { status: 'interrupted', n: 2 },
           { status: 'succeeded', n: 2 },

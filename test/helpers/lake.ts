@@ -11,7 +11,9 @@ export const day1 = '2026-01-01';
 export const day2 = '2026-01-02';
 
 /** The project as the repository defines it, with simulator waits shortened for tests. */
-export async function testProject(adjust: (config: PlatformConfig) => PlatformConfig = (c) => c): Promise<Project> {
+export async function testProject(
+  adjust: (config: PlatformConfig) => PlatformConfig = (c) => c,
+): Promise<Project> {
   const project = await loadProject();
   const config: PlatformConfig = {
     ...project.config,
@@ -19,7 +21,9 @@ export async function testProject(adjust: (config: PlatformConfig) => PlatformCo
     sources: Object.fromEntries(
       Object.entries(project.config.sources).map(([name, source]) => [
         name,
-        source.kind === 'rest' ? { ...source, retry: { ...source.retry, baseDelayMs: 1, maxDelayMs: 5 } } : source,
+        source.kind === 'rest'
+          ? { ...source, retry: { ...source.retry, baseDelayMs: 1, maxDelayMs: 5 } }
+          : source,
       ]),
     ),
   };
@@ -27,7 +31,10 @@ export async function testProject(adjust: (config: PlatformConfig) => PlatformCo
 }
 
 /** A fresh lake folder with generated sample data; removed by `cleanup`. */
-export async function sampleLake(scale: number, days = 2): Promise<{ lakeRoot: string; cleanup: () => void }> {
+export async function sampleLake(
+  scale: number,
+  days = 2,
+): Promise<{ lakeRoot: string; cleanup: () => void }> {
   const lakeRoot = mkdtempSync(path.join(os.tmpdir(), 'medallion-test-'));
   await generateSampleData({ lakeRoot, scale, days, seed: 42, startDate: day1 });
   return { lakeRoot, cleanup: () => rmSync(lakeRoot, { recursive: true, force: true }) };

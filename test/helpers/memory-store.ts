@@ -27,6 +27,8 @@ export class MemoryObjectStore implements ObjectStore {
     this.objects.delete(key);
   }
   async hash(key: string): Promise<string> {
-    return createHash('sha256').update(this.objects.get(key) ?? '').digest('hex');
+    return createHash('sha256')
+      .update(this.objects.get(key) ?? '')
+      .digest('hex');
   }
 }

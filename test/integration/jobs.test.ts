@@ -11,8 +11,10 @@ describe('jobs, one at a time', () => {
   let lake: Awaited<ReturnType<typeof sampleLake>>;
   let platform: LocalPlatform;
   const run = (job: Job) => runJob(platform, job, { runDate: day1, retryIntervalMs: 0 });
-  const query = <T = Record<string, unknown>>(sql: string) => platform.lakehouse.query<T & Record<string, unknown>>(sql);
-  const count = async (relation: string) => Number((await query<{ n: number }>(`select count(*) as n from ${relation}`))[0]!.n);
+  const query = <T = Record<string, unknown>>(sql: string) =>
+    platform.lakehouse.query<T & Record<string, unknown>>(sql);
+  const count = async (relation: string) =>
+    Number((await query<{ n: number }>(`select count(*) as n from ${relation}`))[0]!.n);
 
   beforeAll(async () => {
     lake = await sampleLake(3_000);
@@ -21,7 +23,10 @@ describe('jobs, one at a time', () => {
     const project = await testProject((c) => ({
       ...c,
       simulators: { ...c.simulators, throttleEvery: 3 },
-      sources: { ...c.sources, kafka: { ...c.sources.kafka!, batchSize: 40 } as typeof c.sources.kafka & object },
+      sources: {
+        ...c.sources,
+        kafka: { ...c.sources.kafka!, batchSize: 40 } as typeof c.sources.kafka & object,
+      },
     }));
     platform = await openPlatform(project, lake.lakeRoot);
   });
@@ -33,7 +38,11 @@ describe('jobs, one at a time', () => {
   it('snowflake_to_bronze extracts every dataset incrementally, and a re-run extracts nothing', async () => {
     const first = await run('snowflake_to_bronze');
     expect(first.status).toBe('succeeded');
-    expect(first.steps.map((s) => s.dataset)).toEqual(['snowflake.customers', 'snowflake.products', 'snowflake.orders']);
+    expect(first.steps.map((s) => s.dataset)).toEqual([
+      'snowflake.customers',
+      'snowflake.products',
+      'snowflake.orders',
+    ]);
     expect(first.steps.every((s) => s.rowsOut > 0 && reconciles(s))).toBe(true);
     expect(await count('bronze.snowflake_orders')).toBe(first.steps[2]!.rowsOut);
     const [meta] = await query<{ runs: number; refs: number }>(
@@ -47,27 +56,46 @@ describe('jobs, one at a time', () => {
   });
 
   it('only rows updated before the end of the run date are extracted', async () => {
-    const [row] = await query<{ latest: string }>(`select cast(max(updated_at) as varchar) as latest from bronze.snowflake_orders`);
+    const [row] = await query<{ latest: string }>(
+      `select cast(max(updated_at) as varchar) as latest from bronze.snowflake_orders`,
+    );
     expect(row!.latest < '2026-01-02').toBe(true);
-    const state = JSON.parse(readFileSync(path.join(lake.lakeRoot, 'state/ingest/snowflake/orders.json'), 'utf8'));
+    const state = JSON.parse(
+      readFileSync(path.join(lake.lakeRoot, 'state/ingest/snowflake/orders.json'), 'utf8'),
+    );
     expect(state.watermark).toBe(row!.latest);
   });
 
   it('redshift_to_bronze and fx_to_bronze land typed and text bronze', async () => {
     expect((await run('redshift_to_bronze')).status).toBe('succeeded');
     expect((await run('fx_to_bronze')).status).toBe('succeeded');
-    const types = await platform.lakehouse.describe('select activity_date, sessions from bronze.redshift_customer_behavior');
+    const types = await platform.lakehouse.describe(
+      'select activity_date, sessions from bronze.redshift_customer_behavior',
+    );
     expect(types.map((t) => t.type)).toEqual(['DATE', 'INTEGER']);
-    expect((await platform.lakehouse.describe('select rate from bronze.fx_rates'))[0]!.type).toBe('VARCHAR');
+    expect((await platform.lakehouse.describe('select rate from bronze.fx_rates'))[0]!.type).toBe(
+      'VARCHAR',
+    );
   });
 
   it('crm_to_bronze pages through the local API, riding out 429s and 5xx', async () => {
     const outcome = await run('crm_to_bronze');
     expect(outcome.status).toBe('succeeded');
-    const accounts = readFileSync(path.join(lake.lakeRoot, '_sim/crm/accounts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const asOfDay1 = new Set(accounts.filter((a) => a.updated_at < '2026-01-02').map((a) => a.account_id));
-    expect(outcome.steps[0]).toMatchObject({ dataset: 'crm.accounts', rowsIn: asOfDay1.size, rowsOut: asOfDay1.size });
-    const [pages] = await query<{ pages: number }>(`select count(distinct _source_ref) as pages from bronze.crm_contacts`);
+    const accounts = readFileSync(path.join(lake.lakeRoot, '_sim/crm/accounts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const asOfDay1 = new Set(
+      accounts.filter((a) => a.updated_at < '2026-01-02').map((a) => a.account_id),
+    );
+    expect(outcome.steps[0]).toMatchObject({
+      dataset: 'crm.accounts',
+      rowsIn: asOfDay1.size,
+      rowsOut: asOfDay1.size,
+    });
+    const [pages] = await query<{ pages: number }>(
+      `select count(distinct _source_ref) as pages from bronze.crm_contacts`,
+    );
     expect(pages!.pages).toBeGreaterThan(0);
     const simulator = await platform.restSimulatorStats();
     expect(simulator!.throttled).toBeGreaterThan(0);
@@ -94,21 +122,41 @@ describe('jobs, one at a time', () => {
     const orders = outcome.steps.find((s) => s.dataset === 'silver.orders')!;
     expect(orders.quarantined).toBeGreaterThan(0);
     expect(await count('silver.orders')).toBe(orders.inserted);
-    const [quarantined] = await query<Record<string, unknown>>(`select * from quarantine.orders limit 1`);
+    const [quarantined] = await query<Record<string, unknown>>(
+      `select * from quarantine.orders limit 1`,
+    );
     expect(Object.keys(quarantined!)).toEqual(
-      expect.arrayContaining(['order_id', 'currency', '_ingested_at', '_ingest_run_id', '_source_ref', '_source_row', '_rule', '_reason', '_run_id']),
+      expect.arrayContaining([
+        'order_id',
+        'currency',
+        '_ingested_at',
+        '_ingest_run_id',
+        '_source_ref',
+        '_source_row',
+        '_rule',
+        '_reason',
+        '_run_id',
+      ]),
     );
     expect(quarantined!._run_id).toBe(outcome.runId);
-    const rules = await query<{ rule: string }>(`select distinct _rule as rule from quarantine.order_events`);
+    const rules = await query<{ rule: string }>(
+      `select distinct _rule as rule from quarantine.order_events`,
+    );
     expect(rules.map((r) => r.rule)).toContain('payload_is_json.accepted_values');
   });
 
   it('silver_to_gold builds the star schema and marts', async () => {
     const outcome = await run('silver_to_gold');
     expect(outcome.status).toBe('succeeded');
-    expect(outcome.steps.map((s) => s.dataset).sort()).toEqual(
-      ['gold.customer_360', 'gold.dim_customer', 'gold.dim_date', 'gold.dim_product', 'gold.fact_orders', 'gold.product_performance', 'gold.revenue_daily'],
-    );
+    expect(outcome.steps.map((s) => s.dataset).sort()).toEqual([
+      'gold.customer_360',
+      'gold.dim_customer',
+      'gold.dim_date',
+      'gold.dim_product',
+      'gold.fact_orders',
+      'gold.product_performance',
+      'gold.revenue_daily',
+    ]);
     expect(await count('gold.fact_orders')).toBe(await count('silver.orders'));
     expect(await count('gold.dim_customer')).toBe(await count('silver.customers'));
   });
@@ -116,7 +164,9 @@ describe('jobs, one at a time', () => {
   it('every run is in the history, with its datasets reconciled', async () => {
     const runs = await query<{ job: string; status: string }>(`select job, status from audit.runs`);
     expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
-    const [unreconciled] = await query<{ n: number }>(`select count(*) as n from audit.run_datasets where not reconciled`);
+    const [unreconciled] = await query<{ n: number }>(
+      `select count(*) as n from audit.run_datasets where not reconciled`,
+    );
     expect(unreconciled!.n).toBe(0);
   });
 });

@@ -14,7 +14,11 @@ describe('landing-zone files', () => {
     writeFileSync(file, content);
   };
   const land = () => runJob(platform, 'landing_to_bronze', { runDate: day1, retryIntervalMs: 0 });
-  const bronzeCount = async (relation: string) => Number((await platform.lakehouse.query<{ n: number }>(`select count(*) as n from ${relation}`))[0]!.n);
+  const bronzeCount = async (relation: string) =>
+    Number(
+      (await platform.lakehouse.query<{ n: number }>(`select count(*) as n from ${relation}`))[0]!
+        .n,
+    );
 
   beforeAll(async () => {
     lake = await sampleLake(500, 1);
@@ -26,34 +30,77 @@ describe('landing-zone files', () => {
   });
 
   it('ingests csv, json and jsonl files into the dataset’s bronze, typed per contract, then moves them to processed/', async () => {
-    drop('crm/accounts/fix-2026-01-01.csv', 'account_id,name,industry,country,annual_revenue,updated_at,is_deleted,note\nACC-900001,"Acme, Inc.",retail,US,1000,2026-01-01T09:00:00Z,false,hello\n');
-    drop('crm/accounts/more.jsonl', '{"account_id":"ACC-900002","name":"Beta","annual_revenue":12.5,"updated_at":"2026-01-01T10:00:00Z"}\n');
-    drop('snowflake/products/backfill.json', '[{"product_id": 9001, "sku": "SKU-9001", "name": "Widget", "category": "tools", "list_price_usd": 9.99, "updated_at": "2026-01-01 08:00:00"}]');
+    drop(
+      'crm/accounts/fix-2026-01-01.csv',
+      'account_id,name,industry,country,annual_revenue,updated_at,is_deleted,note\nACC-900001,"Acme, Inc.",retail,US,1000,2026-01-01T09:00:00Z,false,hello\n',
+    );
+    drop(
+      'crm/accounts/more.jsonl',
+      '{"account_id":"ACC-900002","name":"Beta","annual_revenue":12.5,"updated_at":"2026-01-01T10:00:00Z"}\n',
+    );
+    drop(
+      'snowflake/products/backfill.json',
+      '[{"product_id": 9001, "sku": "SKU-9001", "name": "Widget", "category": "tools", "list_price_usd": 9.99, "updated_at": "2026-01-01 08:00:00"}]',
+    );
     const outcome = await land();
     expect(outcome.status).toBe('succeeded');
     expect(outcome.steps.map((s) => [s.dataset, s.rowsIn, s.rowsOut])).toEqual([
       ['crm.accounts', 2, 2],
       ['snowflake.products', 1, 1],
     ]);
-    expect(outcome.steps[0]!.notes).toEqual([expect.stringContaining('columns not in contract crm.accounts were not ingested: note')]);
-    const rows = await platform.lakehouse.query(`select account_id, name, annual_revenue, _source_ref, _source_row from bronze.crm_accounts order by account_id`);
-    expect(rows).toEqual([
-      { account_id: 'ACC-900001', name: 'Acme, Inc.', annual_revenue: '1000', _source_ref: expect.stringMatching(/^landing\/crm\/accounts\/fix-2026-01-01\.csv@/), _source_row: 1 },
-      { account_id: 'ACC-900002', name: 'Beta', annual_revenue: '12.5', _source_ref: expect.stringMatching(/more\.jsonl@/), _source_row: 1 },
+    expect(outcome.steps[0]!.notes).toEqual([
+      expect.stringContaining('columns not in contract crm.accounts were not ingested: note'),
     ]);
-    const [product] = await platform.lakehouse.describe('select list_price_usd from bronze.snowflake_products');
+    const rows = await platform.lakehouse.query(
+      `select account_id, name, annual_revenue, _source_ref, _source_row from bronze.crm_accounts order by account_id`,
+    );
+    expect(rows).toEqual([
+      {
+        account_id: 'ACC-900001',
+        name: 'Acme, Inc.',
+        annual_revenue: '1000',
+        _source_ref: expect.stringMatching(/^landing\/crm\/accounts\/fix-2026-01-01\.csv@/),
+        _source_row: 1,
+      },
+      {
+        account_id: 'ACC-900002',
+        name: 'Beta',
+        annual_revenue: '12.5',
+        _source_ref: expect.stringMatching(/more\.jsonl@/),
+        _source_row: 1,
+      },
+    ]);
+    const [product] = await platform.lakehouse.describe(
+      'select list_price_usd from bronze.snowflake_products',
+    );
     expect(product!.type).toBe('DECIMAL(10,2)');
     expect(existsSync(path.join(lake.lakeRoot, 'landing/crm/accounts/more.jsonl'))).toBe(false);
-    const processed = readdirSync(path.join(lake.lakeRoot, 'landing/crm/accounts/processed', outcome.runId));
+    const processed = readdirSync(
+      path.join(lake.lakeRoot, 'landing/crm/accounts/processed', outcome.runId),
+    );
     expect(processed.sort()).toEqual(['fix-2026-01-01.csv', 'more.jsonl']);
   });
 
   it('never ingests a file twice: a re-run finds nothing, the same content under another name is skipped', async () => {
     const before = await bronzeCount('bronze.crm_accounts');
     expect((await land()).steps).toEqual([]);
-    drop('crm/accounts/more-again.jsonl', readFileSync(path.join(lake.lakeRoot, 'landing/crm/accounts/processed', readdirSync(path.join(lake.lakeRoot, 'landing/crm/accounts/processed'))[0]!, 'more.jsonl'), 'utf8'));
+    drop(
+      'crm/accounts/more-again.jsonl',
+      readFileSync(
+        path.join(
+          lake.lakeRoot,
+          'landing/crm/accounts/processed',
+          readdirSync(path.join(lake.lakeRoot, 'landing/crm/accounts/processed'))[0]!,
+          'more.jsonl',
+        ),
+        'utf8',
+      ),
+    );
     const outcome = await land();
-    expect(outcome.steps[0]).toMatchObject({ rowsIn: 0, notes: [expect.stringContaining('the same content was ingested before')] });
+    expect(outcome.steps[0]).toMatchObject({
+      rowsIn: 0,
+      notes: [expect.stringContaining('the same content was ingested before')],
+    });
     expect(await bronzeCount('bronze.crm_accounts')).toBe(before);
   });
 
@@ -63,10 +110,22 @@ describe('landing-zone files', () => {
     const outcome = await land();
     expect(outcome.status).toBe('succeeded');
     expect(outcome.steps[0]!.notes).toEqual([
-      expect.stringContaining("rejected landing/snowflake/orders/bad.csv: row 2 (line 3): column quantity: 'two' is not a valid INTEGER"),
-      expect.stringContaining('rejected landing/snowflake/orders/notes.txt: unsupported extension .txt'),
+      expect.stringContaining(
+        "rejected landing/snowflake/orders/bad.csv: row 2 (line 3): column quantity: 'two' is not a valid INTEGER",
+      ),
+      expect.stringContaining(
+        'rejected landing/snowflake/orders/notes.txt: unsupported extension .txt',
+      ),
     ]);
-    const reason = readFileSync(path.join(lake.lakeRoot, 'landing/snowflake/orders/rejected', outcome.runId, 'bad.csv.reason.txt'), 'utf8');
+    const reason = readFileSync(
+      path.join(
+        lake.lakeRoot,
+        'landing/snowflake/orders/rejected',
+        outcome.runId,
+        'bad.csv.reason.txt',
+      ),
+      'utf8',
+    );
     expect(reason).toContain("'two' is not a valid INTEGER");
     expect(await bronzeCount('bronze.snowflake_orders')).toBe(0);
   });

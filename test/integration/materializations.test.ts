@@ -77,8 +77,15 @@ const contracts = new ContractRegistry([
   ),
 ]);
 
-const file = (sqlPath: string, sql: string, yml: string): ModelFile => ({ sqlPath, sql, ymlPath: sqlPath.replace('.sql', '.yml'), yml });
-const silverOrders = (select = 'order_id, amount, lower(status) as status, updated_at, is_deleted, _ingested_at, _source_ref, _source_row') =>
+const file = (sqlPath: string, sql: string, yml: string): ModelFile => ({
+  sqlPath,
+  sql,
+  ymlPath: sqlPath.replace('.sql', '.yml'),
+  yml,
+});
+const silverOrders = (
+  select = 'order_id, amount, lower(status) as status, updated_at, is_deleted, _ingested_at, _source_ref, _source_row',
+) =>
   file(
     'models/silver/orders.sql',
     `select ${select} from {{ source('shop', 'orders') }}`,
@@ -114,13 +121,27 @@ describe('materializations', () => {
     await sink.writeRows(
       bronzeKey('shop', 'orders', meta, 0),
       [...contracts.get('shop.orders').columns, ...bronzeMetadataColumns],
-      rows.map(([id, amount, status, updated, deleted], i) => [id, amount, status, new Date(updated), deleted, meta.ingestedAt, meta.runId, 'shop', `shop:orders@${meta.runId}`, i + 1]),
+      rows.map(([id, amount, status, updated, deleted], i) => [
+        id,
+        amount,
+        status,
+        new Date(updated),
+        deleted,
+        meta.ingestedAt,
+        meta.runId,
+        'shop',
+        `shop:orders@${meta.runId}`,
+        i + 1,
+      ]),
     );
   };
   const build = async (layer: 'silver' | 'gold', models = [silverOrders(), ...goldModels]) => {
     clock = new ManualClock(new Date(clock.now().getTime() + 60_000));
     const project = loadModelProject(models, [], contracts);
-    const stats = await runLayer({ engine: lakehouse, contracts, project, clock, logger: silentLogger }, { layer, runId: `${layer}-${batches}`, runDate: '2026-01-02' });
+    const stats = await runLayer(
+      { engine: lakehouse, contracts, project, clock, logger: silentLogger },
+      { layer, runId: `${layer}-${batches}`, runDate: '2026-01-02' },
+    );
     return Object.fromEntries(stats.map((s) => [s.dataset, s]));
   };
   const rows = (sql: string) => lakehouse.query(sql);
@@ -129,7 +150,12 @@ describe('materializations', () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'medallion-mat-'));
     clock = new ManualClock();
     worker = await openDuckDb({ threads: 1, memoryLimit: '256MB' }, path.join(root, '_tmp'), true);
-    lakehouse = await DuckDbLakehouse.open({ lakeRoot: root, threads: 1, memoryLimit: '512MB', bronze: [contracts.get('shop.orders')] });
+    lakehouse = await DuckDbLakehouse.open({
+      lakeRoot: root,
+      threads: 1,
+      memoryLimit: '512MB',
+      bronze: [contracts.get('shop.orders')],
+    });
     await ingest([
       [1, 10, 'placed', '2026-01-01T10:00:00Z', false],
       [2, 20, 'PLACED', '2026-01-01T11:00:00Z', false],
@@ -146,14 +172,40 @@ describe('materializations', () => {
 
   it('first load: invalid rows are quarantined with their rule, duplicates dropped, the rest inserted', async () => {
     const stats = await build('silver');
-    expect(stats['silver.orders']).toMatchObject({ rowsIn: 5, rowsOut: 2, quarantined: 2, duplicates: 1, inserted: 2 });
-    expect(await rows('select order_id, amount, status from silver.orders order by order_id')).toEqual([
+    expect(stats['silver.orders']).toMatchObject({
+      rowsIn: 5,
+      rowsOut: 2,
+      quarantined: 2,
+      duplicates: 1,
+      inserted: 2,
+    });
+    expect(
+      await rows('select order_id, amount, status from silver.orders order by order_id'),
+    ).toEqual([
       { order_id: 1, amount: 10, status: 'placed' },
       { order_id: 2, amount: 20, status: 'placed' },
     ]);
-    expect(await rows('select order_id, amount, status, _rule, _reason, _ingest_run_id from quarantine.orders order by order_id')).toEqual([
-      { order_id: 3, amount: -5, status: 'placed', _rule: 'amount.minimum', _reason: "amount '-5.0' is below the minimum 0", _ingest_run_id: 'ingest-1' },
-      { order_id: 4, amount: 7, status: 'lost', _rule: 'status.accepted_values', _reason: "status 'lost' is not one of placed, paid", _ingest_run_id: 'ingest-1' },
+    expect(
+      await rows(
+        'select order_id, amount, status, _rule, _reason, _ingest_run_id from quarantine.orders order by order_id',
+      ),
+    ).toEqual([
+      {
+        order_id: 3,
+        amount: -5,
+        status: 'placed',
+        _rule: 'amount.minimum',
+        _reason: "amount '-5.0' is below the minimum 0",
+        _ingest_run_id: 'ingest-1',
+      },
+      {
+        order_id: 4,
+        amount: 7,
+        status: 'lost',
+        _rule: 'status.accepted_values',
+        _reason: "status 'lost' is not one of placed, paid",
+        _ingest_run_id: 'ingest-1',
+      },
     ]);
   });
 
@@ -166,36 +218,84 @@ describe('materializations', () => {
       [5, 50, 'placed', '2026-01-02T10:00:00Z', false],
     ]);
     const silver = await build('silver');
-    expect(silver['silver.orders']).toMatchObject({ rowsIn: 3, quarantined: 0, inserted: 1, updated: 1, deleted: 1 });
-    expect(await rows('select order_id, amount, status from silver.orders order by order_id')).toEqual([
+    expect(silver['silver.orders']).toMatchObject({
+      rowsIn: 3,
+      quarantined: 0,
+      inserted: 1,
+      updated: 1,
+      deleted: 1,
+    });
+    expect(
+      await rows('select order_id, amount, status from silver.orders order by order_id'),
+    ).toEqual([
       { order_id: 1, amount: 15, status: 'paid' },
       { order_id: 5, amount: 50, status: 'placed' },
     ]);
-    expect(await rows("select order_id, _change_type from changelog.silver_orders where _seq = 1 order by order_id")).toEqual([
+    expect(
+      await rows(
+        'select order_id, _change_type from changelog.silver_orders where _seq = 1 order by order_id',
+      ),
+    ).toEqual([
       { order_id: 1, _change_type: 'upsert' },
       { order_id: 2, _change_type: 'delete' },
       { order_id: 5, _change_type: 'upsert' },
     ]);
 
     const gold = await build('gold');
-    expect(gold['gold.order_status']).toMatchObject({ rowsIn: 3, inserted: 1, updated: 1, deleted: 1 });
-    expect(await rows('select order_id, status, amount_cents from gold.order_status order by order_id')).toEqual([
+    expect(gold['gold.order_status']).toMatchObject({
+      rowsIn: 3,
+      inserted: 1,
+      updated: 1,
+      deleted: 1,
+    });
+    expect(
+      await rows('select order_id, status, amount_cents from gold.order_status order by order_id'),
+    ).toEqual([
       { order_id: 1, status: 'paid', amount_cents: 1500 },
       { order_id: 5, status: 'placed', amount_cents: 5000 },
     ]);
     expect(gold['gold.order_history']).toMatchObject({ inserted: 2, updated: 1, deleted: 1 });
-    expect(await rows('select order_id, status, cast(valid_from as varchar) as valid_from, cast(valid_to as varchar) as valid_to, is_current from gold.order_history order by order_id, valid_from')).toEqual([
-      { order_id: 1, status: 'placed', valid_from: '2026-01-01 10:00:00', valid_to: '2026-01-02 09:00:00', is_current: false },
-      { order_id: 1, status: 'paid', valid_from: '2026-01-02 09:00:00', valid_to: null, is_current: true },
-      { order_id: 2, status: 'placed', valid_from: '2026-01-01 11:00:00', valid_to: '2026-01-02 09:30:00', is_current: false },
-      { order_id: 5, status: 'placed', valid_from: '2026-01-02 10:00:00', valid_to: null, is_current: true },
+    expect(
+      await rows(
+        'select order_id, status, cast(valid_from as varchar) as valid_from, cast(valid_to as varchar) as valid_to, is_current from gold.order_history order by order_id, valid_from',
+      ),
+    ).toEqual([
+      {
+        order_id: 1,
+        status: 'placed',
+        valid_from: '2026-01-01 10:00:00',
+        valid_to: '2026-01-02 09:00:00',
+        is_current: false,
+      },
+      {
+        order_id: 1,
+        status: 'paid',
+        valid_from: '2026-01-02 09:00:00',
+        valid_to: null,
+        is_current: true,
+      },
+      {
+        order_id: 2,
+        status: 'placed',
+        valid_from: '2026-01-01 11:00:00',
+        valid_to: '2026-01-02 09:30:00',
+        is_current: false,
+      },
+      {
+        order_id: 5,
+        status: 'placed',
+        valid_from: '2026-01-02 10:00:00',
+        valid_to: null,
+        is_current: true,
+      },
     ]);
   });
 
   it('re-running with no new input changes nothing', async () => {
     await build('silver');
     await build('gold');
-    const snapshot = async () => rows('select * exclude (_run_id) from gold.order_history order by all');
+    const snapshot = async () =>
+      rows('select * exclude (_run_id) from gold.order_history order by all');
     const before = await snapshot();
     const silver = await build('silver');
     const gold = await build('gold');
@@ -211,8 +311,16 @@ describe('materializations', () => {
   });
 
   it('a model that does not match its contract is rejected by column', async () => {
-    await expect(build('silver', [silverOrders('order_id, amount, updated_at, is_deleted, 1 as extra, _ingested_at, _source_ref, _source_row')])).rejects.toThrow(
-      new ModelGraphError('models/silver/orders.sql does not match contract silver.orders (silver.orders.yaml): missing status; not in the contract: extra'),
+    await expect(
+      build('silver', [
+        silverOrders(
+          'order_id, amount, updated_at, is_deleted, 1 as extra, _ingested_at, _source_ref, _source_row',
+        ),
+      ]),
+    ).rejects.toThrow(
+      new ModelGraphError(
+        'models/silver/orders.sql does not match contract silver.orders (silver.orders.yaml): missing status; not in the contract: extra',
+      ),
     );
   });
 
@@ -220,13 +328,25 @@ describe('materializations', () => {
     await build('silver');
     await build('gold');
     await ingest([[1, 99, 'paid', '2026-01-03T09:00:00Z', false]]);
-    const broken = file('models/gold/order_history.sql', 'select nonsense from nowhere', goldModels[1]!.yml!);
-    await expect(build('gold', [silverOrders(), goldModels[0]!, broken])).rejects.toThrow(/nowhere/);
+    const broken = file(
+      'models/gold/order_history.sql',
+      'select nonsense from nowhere',
+      goldModels[1]!.yml!,
+    );
+    await expect(build('gold', [silverOrders(), goldModels[0]!, broken])).rejects.toThrow(
+      /nowhere/,
+    );
     await build('silver');
-    await expect(build('gold', [silverOrders(), goldModels[0]!, broken])).rejects.toThrow(/nowhere/);
-    expect(await rows('select amount_cents from gold.order_status where order_id = 1')).toEqual([{ amount_cents: 1000 }]);
+    await expect(build('gold', [silverOrders(), goldModels[0]!, broken])).rejects.toThrow(
+      /nowhere/,
+    );
+    expect(await rows('select amount_cents from gold.order_status where order_id = 1')).toEqual([
+      { amount_cents: 1000 },
+    ]);
     const gold = await build('gold');
     expect(gold['gold.order_status']).toMatchObject({ updated: 1 });
-    expect(await rows('select amount_cents from gold.order_status where order_id = 1')).toEqual([{ amount_cents: 9900 }]);
+    expect(await rows('select amount_cents from gold.order_status where order_id = 1')).toEqual([
+      { amount_cents: 9900 },
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
 import { rowRules, validationColumns } from '../../lambdas/core/contracts/rules';
-import { ConfigError } from '../../lambdas/core/errors';
+import type { ConfigError } from '../../lambdas/core/errors';
 import { loadContracts, projectRoot } from '../../lambdas/runtime/project-files';
 
 const contract = (properties: string, id = 'silver.things') => `
@@ -33,10 +33,15 @@ const problemsOf = (text: string) => {
 describe('data contracts', () => {
   it('every contract of the project parses, one per dataset of every layer', async () => {
     const registry = await loadContracts(projectRoot);
-    const layers = registry.all().reduce<Record<string, number>>((n, c) => ({ ...n, [c.layer]: (n[c.layer] ?? 0) + 1 }), {});
+    const layers = registry
+      .all()
+      .reduce<Record<string, number>>((n, c) => ({ ...n, [c.layer]: (n[c.layer] ?? 0) + 1 }), {});
     expect(layers).toEqual({ bronze: 9, silver: 10, gold: 7 });
     expect(registry.get('silver.orders').primaryKey).toEqual(['order_id']);
-    expect(registry.get('redshift.customer_behavior').primaryKey).toEqual(['customer_id', 'activity_date']);
+    expect(registry.get('redshift.customer_behavior').primaryKey).toEqual([
+      'customer_id',
+      'activity_date',
+    ]);
   });
 
   it('rejects a primary key that is not required, a repeated column and a broken pattern', () => {
@@ -54,13 +59,22 @@ describe('data contracts', () => {
   });
 
   it('rejects a type that is not a SQL type', () => {
-    const problems = problemsOf(contract(`      - { name: id, logicalType: integer, physicalType: int64 }`));
-    expect(problems[0]).toMatchObject({ path: 'schema.0.properties.0.physicalType', found: 'string "int64"' });
+    const problems = problemsOf(
+      contract(`      - { name: id, logicalType: integer, physicalType: int64 }`),
+    );
+    expect(problems[0]).toMatchObject({
+      path: 'schema.0.properties.0.physicalType',
+      found: 'string "int64"',
+    });
   });
 
   it('refuses two contracts for the same dataset', () => {
-    const text = contract(`      - { name: id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }`);
-    expect(() => new ContractRegistry([parseContract(text, 'a.yaml'), parseContract(text, 'b.yaml')])).toThrow(/b\.yaml.*not used by a\.yaml/s);
+    const text = contract(
+      `      - { name: id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }`,
+    );
+    expect(
+      () => new ContractRegistry([parseContract(text, 'a.yaml'), parseContract(text, 'b.yaml')]),
+    ).toThrow(/b\.yaml.*not used by a\.yaml/s);
   });
 
   it('compiles column constraints into row rules that name the column and the value', () => {
@@ -76,8 +90,16 @@ describe('data contracts', () => {
       'things.yaml',
     );
     const rules = rowRules(parsed, duckdbDialect);
-    expect(rules.map((r) => r.id)).toEqual(['id.required', 'email.pattern', 'qty.minimum', 'qty.maximum', 'currency.accepted_values']);
-    expect(rules[1]!.failing).toBe(`"email" is not null and not regexp_full_match("email", '^[a-z]+@x\\.io$')`);
+    expect(rules.map((r) => r.id)).toEqual([
+      'id.required',
+      'email.pattern',
+      'qty.minimum',
+      'qty.maximum',
+      'currency.accepted_values',
+    ]);
+    expect(rules[1]!.failing).toBe(
+      `"email" is not null and not regexp_full_match("email", '^[a-z]+@x\\.io$')`,
+    );
     expect(rules[4]!.failing).toBe(`"currency" not in ('USD', 'EUR')`);
     const columns = validationColumns(rules, duckdbDialect);
     expect(columns.rule.startsWith(`case when "id" is null then 'id.required' when`)).toBe(true);

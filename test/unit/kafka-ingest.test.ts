@@ -7,9 +7,17 @@ import { MemoryObjectStore } from '../helpers/memory-store';
 
 /** Keeps written rows in memory; writes one object like the real sink would. */
 class RecordingSink implements ParquetSink {
-  readonly writes: { key: string; columns: readonly ColumnSpec[]; rows: readonly (readonly unknown[])[] }[] = [];
+  readonly writes: {
+    key: string;
+    columns: readonly ColumnSpec[];
+    rows: readonly (readonly unknown[])[];
+  }[] = [];
   constructor(private readonly store: MemoryObjectStore) {}
-  async writeRows(key: string, columns: readonly ColumnSpec[], rows: readonly (readonly unknown[])[]) {
+  async writeRows(
+    key: string,
+    columns: readonly ColumnSpec[],
+    rows: readonly (readonly unknown[])[],
+  ) {
     this.writes.push({ key, columns, rows });
     await this.store.putText(key, JSON.stringify(rows));
     return rows.length;
@@ -32,7 +40,10 @@ const record = (partition: number, offset: number, value: string) => ({
 });
 const event = (...records: ReturnType<typeof record>[]): MskEvent => ({
   eventSource: 'aws:kafka',
-  records: { 'order_events-0': records.filter((r) => r.partition === 0), 'order_events-1': records.filter((r) => r.partition === 1) },
+  records: {
+    'order_events-0': records.filter((r) => r.partition === 0),
+    'order_events-1': records.filter((r) => r.partition === 1),
+  },
 });
 
 describe('Kafka ingestion of MSK batches', () => {
@@ -40,10 +51,21 @@ describe('Kafka ingestion of MSK batches', () => {
     const store = new MemoryObjectStore();
     const sink = new RecordingSink(store);
     const deps = { sink, ledger: new IngestLedger(store), clock: new ManualClock() };
-    const stats = await ingestMskBatch(deps, event(record(0, 0, '{"event_id":"a"}'), record(1, 7, '{not json')), { source: 'kafka', dataset: 'order_events', runId: 'r1' });
+    const stats = await ingestMskBatch(
+      deps,
+      event(record(0, 0, '{"event_id":"a"}'), record(1, 7, '{not json')),
+      { source: 'kafka', dataset: 'order_events', runId: 'r1' },
+    );
     expect(stats).toMatchObject({ rowsIn: 2, rowsOut: 2, duplicates: 0 });
     const [write] = sink.writes;
-    expect(write!.columns.map((c) => c.name).slice(0, 6)).toEqual(['topic', 'partition', 'offset', 'timestamp', 'key', 'value']);
+    expect(write!.columns.map((c) => c.name).slice(0, 6)).toEqual([
+      'topic',
+      'partition',
+      'offset',
+      'timestamp',
+      'key',
+      'value',
+    ]);
     expect(write!.rows.map((r) => r[5])).toEqual(['{"event_id":"a"}', '{not json']);
     expect(write!.rows[1]!.slice(-2)).toEqual(['kafka:order_events/1', 7]);
     expect((await deps.ledger.read('kafka', 'order_events'))?.watermark).toEqual({ 0: 0, 1: 7 });
@@ -51,7 +73,11 @@ describe('Kafka ingestion of MSK batches', () => {
 
   it('skips a redelivered message by its offset and counts it as a duplicate', async () => {
     const store = new MemoryObjectStore();
-    const deps = { sink: new RecordingSink(store), ledger: new IngestLedger(store), clock: new ManualClock() };
+    const deps = {
+      sink: new RecordingSink(store),
+      ledger: new IngestLedger(store),
+      clock: new ManualClock(),
+    };
     const request = { source: 'kafka', dataset: 'order_events', runId: 'r1' };
     await ingestMskBatch(deps, event(record(0, 0, 'a'), record(0, 1, 'b')), request);
     const again = await ingestMskBatch(deps, event(record(0, 1, 'b'), record(0, 2, 'c')), request);

@@ -24,7 +24,9 @@ schema:
     `${relation}.yaml`,
   );
 
-const contracts = new ContractRegistry(['bronze.shop_orders', 'silver.a', 'silver.b', 'gold.c', 'gold.d'].map(contractFor));
+const contracts = new ContractRegistry(
+  ['bronze.shop_orders', 'silver.a', 'silver.b', 'gold.c', 'gold.d'].map(contractFor),
+);
 const incremental = 'description: d\nmaterialization: incremental\nunique_key: [id]\n';
 const table = 'description: d\nmaterialization: table\n';
 const model = (path: string, sql: string, ...yml: [string | undefined] | []): ModelFile => ({
@@ -41,26 +43,38 @@ describe('the model graph', () => {
     const order = project.models.models.map((m) => m.name);
     for (const m of project.models.models) {
       for (const dependency of [...m.refs, ...m.changes].filter((d) => !d.startsWith('seeds.'))) {
-        expect(order.indexOf(dependency), `${m.name} reads ${dependency}`).toBeLessThan(order.indexOf(m.name));
+        expect(order.indexOf(dependency), `${m.name} reads ${dependency}`).toBeLessThan(
+          order.indexOf(m.name),
+        );
       }
     }
     expect(project.models.layer('gold').map((m) => m.name)).toContain('gold.fact_orders');
-    expect(project.models.get('gold.fact_orders').changes).toEqual(['silver.orders', 'silver.order_events']);
+    expect(project.models.get('gold.fact_orders').changes).toEqual([
+      'silver.orders',
+      'silver.order_events',
+    ]);
     expect(project.models.get('silver.customers').sources).toEqual([['snowflake', 'customers']]);
   });
 
   it('finds dependencies in the template syntax, including inside conditionals', () => {
     const project = load(
       model('models/silver/a.sql', "select * from {{ source('shop', 'orders') }}", incremental),
-      model('models/gold/c.sql', "{% if is_incremental() %}select 1 from {{ ref('silver.a') }}{% endif %} select * from {{ changes('silver.a') }}"),
+      model(
+        'models/gold/c.sql',
+        "{% if is_incremental() %}select 1 from {{ ref('silver.a') }}{% endif %} select * from {{ changes('silver.a') }}",
+      ),
     );
     expect(project.get('gold.c').refs).toEqual(['silver.a']);
     expect(project.get('gold.c').changes).toEqual(['silver.a']);
   });
 
   it('fails on an unknown ref, suggesting the closest name', () => {
-    expect(() => load(model('models/silver/a.sql', "select * from {{ ref('silver.bb') }}"))).toThrow(
-      new ModelGraphError("models/silver/a.sql: ref('silver.bb') names no model or seed (did you mean silver.a?)"),
+    expect(() =>
+      load(model('models/silver/a.sql', "select * from {{ ref('silver.bb') }}")),
+    ).toThrow(
+      new ModelGraphError(
+        "models/silver/a.sql: ref('silver.bb') names no model or seed (did you mean silver.a?)",
+      ),
     );
   });
 
@@ -74,27 +88,47 @@ describe('the model graph', () => {
   });
 
   it('fails when the sibling .yml is missing', () => {
-    expect(() => load(model('models/silver/a.sql', 'select 1 as id', undefined))).toThrow('models/silver/a.sql: the sibling models/silver/a.yml is missing');
+    expect(() => load(model('models/silver/a.sql', 'select 1 as id', undefined))).toThrow(
+      'models/silver/a.sql: the sibling models/silver/a.yml is missing',
+    );
   });
 
   it('fails when a silver model reads gold', () => {
-    expect(() => load(model('models/silver/a.sql', "select * from {{ ref('gold.c') }}"), model('models/gold/c.sql', 'select 1 as id'))).toThrow(
-      'a silver model cannot read gold.c from a later layer',
-    );
+    expect(() =>
+      load(
+        model('models/silver/a.sql', "select * from {{ ref('gold.c') }}"),
+        model('models/gold/c.sql', 'select 1 as id'),
+      ),
+    ).toThrow('a silver model cannot read gold.c from a later layer');
   });
 
   it('fails when changes() names a model without a change feed', () => {
-    expect(() => load(model('models/silver/a.sql', 'select 1 as id'), model('models/gold/c.sql', "select * from {{ changes('silver.a') }}"))).toThrow(
-      "changes('silver.a') needs an incremental model; silver.a is table",
-    );
+    expect(() =>
+      load(
+        model('models/silver/a.sql', 'select 1 as id'),
+        model('models/gold/c.sql', "select * from {{ changes('silver.a') }}"),
+      ),
+    ).toThrow("changes('silver.a') needs an incremental model; silver.a is table");
   });
 
   it('fails on a source without a bronze contract, and on a model without a contract', () => {
-    expect(() => load(model('models/silver/a.sql', "select * from {{ source('shop', 'order') }}"))).toThrow(/has no bronze contract \(did you mean shop\.orders\?\)/);
-    expect(() => load(model('models/silver/zz.sql', 'select 1 as id'))).toThrow(/a contract with id silver\.zz/);
+    expect(() =>
+      load(model('models/silver/a.sql', "select * from {{ source('shop', 'order') }}")),
+    ).toThrow(/has no bronze contract \(did you mean shop\.orders\?\)/);
+    expect(() => load(model('models/silver/zz.sql', 'select 1 as id'))).toThrow(
+      /a contract with id silver\.zz/,
+    );
   });
 
   it('rejects a .yml that asks for an incremental model without a key', () => {
-    expect(() => load(model('models/silver/a.sql', 'select 1 as id', 'description: d\nmaterialization: incremental\n'))).toThrow(/models\/silver\/a\.yml.*unique_key/s);
+    expect(() =>
+      load(
+        model(
+          'models/silver/a.sql',
+          'select 1 as id',
+          'description: d\nmaterialization: incremental\n',
+        ),
+      ),
+    ).toThrow(/models\/silver\/a\.yml.*unique_key/s);
   });
 });

@@ -18,8 +18,16 @@ class ScriptedHttp implements HttpClient {
     return next;
   }
 }
-const ok = (body: unknown): HttpResponse => ({ status: 200, headers: {}, body: JSON.stringify(body) });
-const status = (code: number, headers: Record<string, string> = {}): HttpResponse => ({ status: code, headers, body: '{"error":"x"}' });
+const ok = (body: unknown): HttpResponse => ({
+  status: 200,
+  headers: {},
+  body: JSON.stringify(body),
+});
+const status = (code: number, headers: Record<string, string> = {}): HttpResponse => ({
+  status: code,
+  headers,
+  body: '{"error":"x"}',
+});
 
 describe('REST retry policy', () => {
   it('waits a random share of an exponentially growing, capped delay (full jitter)', () => {
@@ -37,32 +45,54 @@ describe('REST retry policy', () => {
   });
 
   it('retries 429 after Retry-After and 5xx and network errors with backoff, then succeeds', async () => {
-    const http = new ScriptedHttp([status(429, { 'retry-after': '2' }), status(503), new Error('socket hang up'), ok({ data: [], next_cursor: null })]);
+    const http = new ScriptedHttp([
+      status(429, { 'retry-after': '2' }),
+      status(503),
+      new Error('socket hang up'),
+      ok({ data: [], next_cursor: null }),
+    ]);
     const clock = new ManualClock();
-    const response = await getWithRetry({ http, clock, random: () => 0.5 }, { url: 'http://api/x', headers: {}, timeoutMs: 1000, retry: policy });
+    const response = await getWithRetry(
+      { http, clock, random: () => 0.5 },
+      { url: 'http://api/x', headers: {}, timeoutMs: 1000, retry: policy },
+    );
     expect(response.status).toBe(200);
     expect(clock.sleeps).toEqual([2000, 100, 200]);
   });
 
   it('gives up after maxAttempts with a TransientError the state machine retries', async () => {
     const http = new ScriptedHttp([status(500), status(502), status(503), status(504)]);
-    const call = getWithRetry({ http, clock: new ManualClock(), random: () => 0 }, { url: 'http://api/x', headers: {}, timeoutMs: 1000, retry: policy });
-    await expect(call).rejects.toThrow(new TransientError('GET http://api/x failed after 4 attempts (last: status 504)'));
+    const call = getWithRetry(
+      { http, clock: new ManualClock(), random: () => 0 },
+      { url: 'http://api/x', headers: {}, timeoutMs: 1000, retry: policy },
+    );
+    await expect(call).rejects.toThrow(
+      new TransientError('GET http://api/x failed after 4 attempts (last: status 504)'),
+    );
     expect(http.urls).toHaveLength(4);
   });
 
   it('does not retry a client error', async () => {
     const http = new ScriptedHttp([status(401)]);
-    const call = getWithRetry({ http, clock: new ManualClock(), random: () => 0 }, { url: 'http://api/x', headers: {}, timeoutMs: 1000, retry: policy });
+    const call = getWithRetry(
+      { http, clock: new ManualClock(), random: () => 0 },
+      { url: 'http://api/x', headers: {}, timeoutMs: 1000, retry: policy },
+    );
     await expect(call).rejects.toBeInstanceOf(PipelineError);
     await expect(call).rejects.not.toBeInstanceOf(TransientError);
     expect(http.urls).toHaveLength(1);
   });
 
   it('follows next_cursor page by page until it is null', async () => {
-    const http = new ScriptedHttp([ok({ data: [{ id: 1 }], next_cursor: 'abc' }), ok({ data: [{ id: 2 }], next_cursor: null })]);
+    const http = new ScriptedHttp([
+      ok({ data: [{ id: 1 }], next_cursor: 'abc' }),
+      ok({ data: [{ id: 2 }], next_cursor: null }),
+    ]);
     const pages = [];
-    for await (const page of paginate({ http, clock: new ManualClock(), random: () => 0 }, { url: 'http://api/x?limit=1', headers: {}, timeoutMs: 1000, retry: policy })) {
+    for await (const page of paginate(
+      { http, clock: new ManualClock(), random: () => 0 },
+      { url: 'http://api/x?limit=1', headers: {}, timeoutMs: 1000, retry: policy },
+    )) {
       pages.push(page);
     }
     expect(pages.map((p) => p.records)).toEqual([[{ id: 1 }], [{ id: 2 }]]);
@@ -72,7 +102,12 @@ describe('REST retry policy', () => {
 
   it('rejects a page that is not the documented shape', async () => {
     const http = new ScriptedHttp([ok({ items: [] })]);
-    const pages = paginate({ http, clock: new ManualClock(), random: () => 0 }, { url: 'http://api/x', headers: {}, timeoutMs: 1000, retry: policy });
-    await expect(pages.next()).rejects.toThrow('returned JSON without a data array and a next_cursor');
+    const pages = paginate(
+      { http, clock: new ManualClock(), random: () => 0 },
+      { url: 'http://api/x', headers: {}, timeoutMs: 1000, retry: policy },
+    );
+    await expect(pages.next()).rejects.toThrow(
+      'returned JSON without a data array and a next_cursor',
+    );
   });
 });

@@ -4,50 +4,102 @@ import { placeholders, substitutePlaceholders, taskStates } from '../../lambdas/
 import { jobs } from '../../lambdas/runtime/runner';
 
 const definitionText = (job: string) => readFileSync(`stepfunctions/${job}.asl.json`, 'utf8');
-const definition = (job: string) => JSON.parse(definitionText(job)) as { States: Record<string, Record<string, unknown>> };
-const handlers = ['IngestWarehouseFunctionArn', 'IngestRestFunctionArn', 'KafkaDrainFunctionArn', 'IngestLandingFunctionArn', 'TransformFunctionArn', 'NotifyFailureFunctionArn'];
+const definition = (job: string) =>
+  JSON.parse(definitionText(job)) as {
+    StartAt: string;
+    States: Record<string, Record<string, unknown>>;
+  };
+const handlers = [
+  'IngestWarehouseFunctionArn',
+  'IngestRestFunctionArn',
+  'KafkaDrainFunctionArn',
+  'IngestLandingFunctionArn',
+  'TransformFunctionArn',
+  'NotifyFailureFunctionArn',
+];
 
 describe('state machines', () => {
   it('there is exactly one definition per job', () => {
     expect(readdirSync('stepfunctions').sort()).toEqual(jobs.map((j) => `${j}.asl.json`).sort());
   });
 
-  it.each(jobs)('%s: every Task resource is a handler placeholder, with retries and a catch to NotifyFailure', (job) => {
-    const text = definitionText(job);
-    expect(placeholders(text).every((p) => handlers.includes(p))).toBe(true);
-    const tasks = taskStates(JSON.parse(text));
-    for (const task of tasks.filter((t) => t.name !== 'NotifyFailure')) {
-      expect(task.definition.Retry, task.name).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: expect.arrayContaining(['TransientError']), JitterStrategy: 'FULL' })]));
-      expect(task.definition.TimeoutSeconds, task.name).toBeLessThanOrEqual(900);
-    }
-    const states = definition(job).States;
-    expect(states.NotifyFailure).toMatchObject({ Next: 'Failed', Parameters: { job } });
-    expect(states.Failed).toMatchObject({ Type: 'Fail' });
-    for (const [name, state] of Object.entries(states).filter(([n]) => n !== 'NotifyFailure' && n !== 'Failed')) {
-      expect(state.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'NotifyFailure' }]);
-    }
-  });
+  it.each(jobs)(
+    '%s: every Task resource is a handler placeholder, with retries and a catch to NotifyFailure',
+    (job) => {
+      const text = definitionText(job);
+      expect(placeholders(text).every((p) => handlers.includes(p))).toBe(true);
+      const tasks = taskStates(JSON.parse(text));
+      for (const task of tasks.filter((t) => t.name !== 'NotifyFailure')) {
+        expect(task.definition.Retry, task.name).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              ErrorEquals: expect.arrayContaining(['TransientError']),
+              JitterStrategy: 'FULL',
+            }),
+          ]),
+        );
+        expect(task.definition.TimeoutSeconds, task.name).toBeLessThanOrEqual(900);
+      }
+      const states = definition(job).States;
+      expect(states.NotifyFailure).toMatchObject({ Next: 'Failed', Parameters: { job } });
+      expect(states.Failed).toMatchObject({ Type: 'Fail' });
+      for (const [name, state] of Object.entries(states).filter(
+        ([n]) => n !== 'NotifyFailure' && n !== 'Failed',
+      )) {
+        expect(state.Catch, name).toEqual([
+          { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'NotifyFailure' },
+        ]);
+      }
+    },
+  );
 
   it('daily runs every ingest in parallel, then silver, then gold, with the very states of the per-source machines', () => {
     const daily = definition('daily');
     expect(daily.StartAt).toBe('IngestSources');
     expect(daily.States.IngestSources).toMatchObject({ Type: 'Parallel', Next: 'BronzeToSilver' });
-    expect(daily.States.BronzeToSilver).toMatchObject({ Next: 'SilverToGold', Parameters: { layer: 'silver' } });
-    expect(daily.States.SilverToGold).toMatchObject({ End: true, Parameters: { layer: 'gold' } });
-    const branches = (daily.States.IngestSources!.Branches as { StartAt: string; States: Record<string, Record<string, unknown>> }[]).map((b) => b.States[b.StartAt]!);
-    const single = ['snowflake_to_bronze', 'redshift_to_bronze', 'crm_to_bronze', 'fx_to_bronze', 'kafka_events_to_bronze', 'landing_to_bronze'].map((job) => {
-      const d = definition(job);
-      return d.States[(d as unknown as { StartAt: string }).StartAt]!;
+    expect(daily.States.BronzeToSilver).toMatchObject({
+      Next: 'SilverToGold',
+      Parameters: { layer: 'silver' },
     });
-    const strip = ({ End: _end, Next: _next, Catch: _catch, ResultPath: _result, ...rest }: Record<string, unknown>) => rest;
+    expect(daily.States.SilverToGold).toMatchObject({ End: true, Parameters: { layer: 'gold' } });
+    const branches = (
+      daily.States.IngestSources!.Branches as {
+        StartAt: string;
+        States: Record<string, Record<string, unknown>>;
+      }[]
+    ).map((b) => b.States[b.StartAt]!);
+    const single = [
+      'snowflake_to_bronze',
+      'redshift_to_bronze',
+      'crm_to_bronze',
+      'fx_to_bronze',
+      'kafka_events_to_bronze',
+      'landing_to_bronze',
+    ].map((job) => {
+      const d = definition(job);
+      return d.States[d.StartAt]!;
+    });
+    const strip = ({
+      End: _end,
+      Next: _next,
+      Catch: _catch,
+      ResultPath: _result,
+      ...rest
+    }: Record<string, unknown>) => rest;
     expect(branches.map(strip)).toEqual(single.map(strip));
     const strippedLayer = (job: string, state: string) => strip(definition(job).States[state]!);
-    expect(strip(daily.States.BronzeToSilver!)).toEqual(strippedLayer('bronze_to_silver', 'BronzeToSilver'));
-    expect(strip(daily.States.SilverToGold!)).toEqual(strippedLayer('silver_to_gold', 'SilverToGold'));
+    expect(strip(daily.States.BronzeToSilver!)).toEqual(
+      strippedLayer('bronze_to_silver', 'BronzeToSilver'),
+    );
+    expect(strip(daily.States.SilverToGold!)).toEqual(
+      strippedLayer('silver_to_gold', 'SilverToGold'),
+    );
   });
 
   it('substitution fails loudly on a placeholder without a value', () => {
     expect(substitutePlaceholders('{"a":"${X}"}', { X: 'arn' })).toBe('{"a":"arn"}');
-    expect(() => substitutePlaceholders('{"a":"${X}","b":"${Y}"}', { X: 'arn' })).toThrow('Unresolved placeholder(s) in state machine: Y');
+    expect(() => substitutePlaceholders('{"a":"${X}","b":"${Y}"}', { X: 'arn' })).toThrow(
+      'Unresolved placeholder(s) in state machine: Y',
+    );
   });
 });

@@ -35,7 +35,11 @@ const bootstrap = `
     model varchar, input varchar, watermark varchar, run_id varchar, updated_at timestamp);`;
 
 /** Opens an in-process DuckDB with the given settings; `temp` is where it spills. */
-export async function openDuckDb(settings: DuckDbSettings, temp: string, preserveOrder = false): Promise<DuckDBInstance> {
+export async function openDuckDb(
+  settings: DuckDbSettings,
+  temp: string,
+  preserveOrder = false,
+): Promise<DuckDBInstance> {
   mkdirSync(temp, { recursive: true });
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(settings.threads),
@@ -66,12 +70,16 @@ export class DuckDbLakehouse implements SqlEngine {
   static async open(options: LakehouseOptions): Promise<DuckDbLakehouse> {
     const file = path.join(options.lakeRoot, 'lakehouse.duckdb');
     if (options.readOnly && !existsSync(file)) {
-      throw new PipelineError(`No lakehouse at ${file} yet: run a pipeline first (npm run pipeline).`);
+      throw new PipelineError(
+        `No lakehouse at ${file} yet: run a pipeline first (npm run pipeline).`,
+      );
     }
     const instance = await openDuckDb(options, path.join(options.lakeRoot, '_tmp'));
     const connection = await instance.connect();
     try {
-      await connection.run(`attach ${duckdbDialect.string(file)} as lake ${options.readOnly ? '(read_only)' : ''}`);
+      await connection.run(
+        `attach ${duckdbDialect.string(file)} as lake ${options.readOnly ? '(read_only)' : ''}`,
+      );
     } catch (error) {
       instance.closeSync();
       throw new PipelineError(`Cannot open ${file}: ${(error as Error).message}`, { cause: error });
@@ -96,7 +104,8 @@ export class DuckDbLakehouse implements SqlEngine {
     return reader.getRowObjectsJson().map((row) => {
       for (const name of numeric) {
         const value = row[name];
-        if (typeof value === 'string' && Number.isSafeInteger(Number(value.split('.')[0]))) row[name] = Number(value);
+        if (typeof value === 'string' && Number.isSafeInteger(Number(value.split('.')[0])))
+          row[name] = Number(value);
       }
       return row as T;
     });
@@ -128,7 +137,9 @@ export class DuckDbLakehouse implements SqlEngine {
   }
 
   async describe(select: string): Promise<ColumnSpec[]> {
-    const rows = await this.query<{ column_name: string; column_type: string }>(`describe ${select}`);
+    const rows = await this.query<{ column_name: string; column_type: string }>(
+      `describe ${select}`,
+    );
     return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
   }
 
@@ -144,11 +155,17 @@ export class DuckDbLakehouse implements SqlEngine {
       const hasObjects =
         existsSync(folder) &&
         readdirSync(folder, { withFileTypes: true }).some(
-          (d) => d.isDirectory() && readdirSync(path.join(folder, d.name)).some((f) => f.endsWith('.parquet')),
+          (d) =>
+            d.isDirectory() &&
+            readdirSync(path.join(folder, d.name)).some((f) => f.endsWith('.parquet')),
         );
       const body = hasObjects
         ? `select * from read_parquet(${duckdbDialect.string(`${folder}/*/*.parquet`)}, hive_partitioning = true, union_by_name = true)`
-        : `select ${[...contract.columns, ...bronzeMetadataColumns, { name: 'ingest_date', type: 'DATE' }]
+        : `select ${[
+            ...contract.columns,
+            ...bronzeMetadataColumns,
+            { name: 'ingest_date', type: 'DATE' },
+          ]
             .map((c) => `cast(null as ${c.type}) as ${duckdbDialect.quote(c.name)}`)
             .join(', ')} where false`;
       return `create or replace view bronze.main.${duckdbDialect.quote(name)} as ${body};`;
@@ -165,7 +182,10 @@ export class DuckDbLakehouse implements SqlEngine {
     try {
       return await statement();
     } catch (error) {
-      throw new PipelineError(`DuckDB: ${(error as Error).message}\n--- while running:\n${sql.trim().slice(0, 2_000)}`, { cause: error });
+      throw new PipelineError(
+        `DuckDB: ${(error as Error).message}\n--- while running:\n${sql.trim().slice(0, 2_000)}`,
+        { cause: error },
+      );
     }
   }
 }

@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { ColumnSpec, ConvertFileRequest, ConvertFileResult, ParquetSink } from '../../core/ports';
+import type {
+  ColumnSpec,
+  ConvertFileRequest,
+  ConvertFileResult,
+  ParquetSink,
+} from '../../core/ports';
 import type { FsObjectStore } from '../local/object-store';
 import { duckdbDialect as d } from './dialect';
 
@@ -11,7 +16,10 @@ type Append = (appender: DuckDBAppender, value: unknown) => void;
 const appenders: Record<string, { staging: string; append: Append }> = {
   VARCHAR: { staging: 'VARCHAR', append: (a, v) => a.appendVarchar(v as string) },
   INTEGER: { staging: 'INTEGER', append: (a, v) => a.appendInteger(v as number) },
-  BIGINT: { staging: 'BIGINT', append: (a, v) => a.appendBigInt(typeof v === 'bigint' ? v : BigInt(v as number)) },
+  BIGINT: {
+    staging: 'BIGINT',
+    append: (a, v) => a.appendBigInt(typeof v === 'bigint' ? v : BigInt(v as number)),
+  },
   DOUBLE: { staging: 'DOUBLE', append: (a, v) => a.appendDouble(v as number) },
   BOOLEAN: { staging: 'BOOLEAN', append: (a, v) => a.appendBoolean(v as boolean) },
 };
@@ -29,14 +37,20 @@ export class DuckDbParquetSink implements ParquetSink {
     private readonly store: FsObjectStore,
   ) {}
 
-  async writeRows(key: string, columns: readonly ColumnSpec[], rows: readonly (readonly unknown[])[]): Promise<number> {
+  async writeRows(
+    key: string,
+    columns: readonly ColumnSpec[],
+    rows: readonly (readonly unknown[])[],
+  ): Promise<number> {
     const target = this.store.path(key);
     await mkdir(path.dirname(target), { recursive: true });
     const table = `sink_rows_${++scratchTables}`;
     const plan = columns.map((c) => appenders[c.type] ?? asText);
     const connection = await this.instance.connect();
     try {
-      await connection.run(`create temp table ${table} (${columns.map((c, i) => `${d.quote(c.name)} ${plan[i]!.staging}`).join(', ')})`);
+      await connection.run(
+        `create temp table ${table} (${columns.map((c, i) => `${d.quote(c.name)} ${plan[i]!.staging}`).join(', ')})`,
+      );
       const appender = await connection.createAppender(table);
       for (const row of rows) {
         for (let i = 0; i < plan.length; i++) {
@@ -47,8 +61,14 @@ export class DuckDbParquetSink implements ParquetSink {
         appender.endRow();
       }
       appender.closeSync();
-      const select = columns.map((c, i) => (plan[i] === asText && c.type !== 'VARCHAR' ? `cast(${d.quote(c.name)} as ${c.type}) as ${d.quote(c.name)}` : d.quote(c.name)));
-      await connection.run(`copy (select ${select.join(', ')} from ${table}) to ${d.string(target)} (format parquet, compression zstd)`);
+      const select = columns.map((c, i) =>
+        plan[i] === asText && c.type !== 'VARCHAR'
+          ? `cast(${d.quote(c.name)} as ${c.type}) as ${d.quote(c.name)}`
+          : d.quote(c.name),
+      );
+      await connection.run(
+        `copy (select ${select.join(', ')} from ${table}) to ${d.string(target)} (format parquet)`,
+      );
       await connection.run(`drop table ${table}`);
       return await countParquet(connection, target);
     } finally {
@@ -85,17 +105,30 @@ export class DuckDbParquetSink implements ParquetSink {
         const [row] = bad.getRowObjectsJson();
         if (row) {
           const line = request.format === 'csv' ? ` (line ${Number(row._source_row) + 1})` : '';
-          return { ok: false, reason: `row ${row._source_row}${line}: column ${column.name}: '${row.v}' is not a valid ${column.type}` };
+          return {
+            ok: false,
+            reason: `row ${row._source_row}${line}: column ${column.name}: '${row.v}' is not a valid ${column.type}`,
+          };
         }
       }
       await mkdir(path.dirname(target), { recursive: true });
       const select = [
         ...request.columns.map((c) => `cast(${expression(c)} as ${c.type}) as ${d.quote(c.name)}`),
-        ...request.constants.map((c) => `cast(${d.string(c.value.replace('T', ' ').replace(/Z$/, ''))} as ${c.type}) as ${d.quote(c.name)}`),
+        ...request.constants.map(
+          (c) =>
+            `cast(${d.string(c.value.replace('T', ' ').replace(/Z$/, ''))} as ${c.type}) as ${d.quote(c.name)}`,
+        ),
         '_source_row',
       ];
-      const copied = await connection.run(`copy (select ${select.join(', ')} from ${numbered}) to ${d.string(target)} (format parquet, compression zstd)`);
-      return { ok: true, read: Number(copied.rowsChanged), rows: await countParquet(connection, target), extraColumns };
+      const copied = await connection.run(
+        `copy (select ${select.join(', ')} from ${numbered}) to ${d.string(target)} (format parquet)`,
+      );
+      return {
+        ok: true,
+        read: Number(copied.rowsChanged),
+        rows: await countParquet(connection, target),
+        extraColumns,
+      };
     } finally {
       connection.closeSync();
     }
@@ -115,10 +148,15 @@ function readerFor(format: ConvertFileRequest['format'], file: string): string {
   }
 }
 
-export async function countParquet(connection: DuckDBConnection, files: string | readonly string[]): Promise<number> {
+export async function countParquet(
+  connection: DuckDBConnection,
+  files: string | readonly string[],
+): Promise<number> {
   const list = typeof files === 'string' ? [files] : files;
   if (list.length === 0) return 0;
-  const result = await connection.runAndReadAll(`select count(*) as n from read_parquet([${list.map((f) => d.string(f)).join(', ')}])`);
+  const result = await connection.runAndReadAll(
+    `select count(*) as n from read_parquet([${list.map((f) => d.string(f)).join(', ')}])`,
+  );
   return Number(result.getRows()[0]![0]);
 }
 

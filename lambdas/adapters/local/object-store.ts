@@ -15,13 +15,17 @@ export class FsObjectStore implements ObjectStore {
 
   async list(prefix: string): Promise<string[]> {
     const base = this.path(prefix.replace(/\/$/, ''));
-    const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [];
-      throw error;
-    });
+    const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      },
+    );
     return entries
       .filter((e) => e.isFile())
-      .map((e) => path.relative(this.root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+      .map((e) =>
+        path.relative(this.root, path.join(e.parentPath, e.name)).split(path.sep).join('/'),
+      )
       .sort();
   }
 

@@ -60,17 +60,30 @@ export function parseContract(text: string, file: string): Contract {
   const seen = new Set<string>();
   properties.forEach((p, i) => {
     const path = `schema.0.properties.${i}`;
-    if (seen.has(p.name)) problems.push({ path: `${path}.name`, expected: 'a column name used once', found: `'${p.name}' again` });
+    if (seen.has(p.name))
+      problems.push({
+        path: `${path}.name`,
+        expected: 'a column name used once',
+        found: `'${p.name}' again`,
+      });
     seen.add(p.name);
     if (p.primaryKey && !p.required) {
-      problems.push({ path: `${path}.required`, expected: 'true for a primary key column', found: 'false' });
+      problems.push({
+        path: `${path}.required`,
+        expected: 'true for a primary key column',
+        found: 'false',
+      });
     }
     const pattern = p.logicalTypeOptions?.pattern;
     if (pattern !== undefined) {
       try {
         new RegExp(pattern);
       } catch (error) {
-        problems.push({ path: `${path}.logicalTypeOptions.pattern`, expected: 'a valid regular expression', found: String(error) });
+        problems.push({
+          path: `${path}.logicalTypeOptions.pattern`,
+          expected: 'a valid regular expression',
+          found: String(error),
+        });
       }
     }
   });
@@ -97,7 +110,11 @@ export class ContractRegistry {
       const clash = this.byId.get(contract.id) ?? this.byRelation.get(contract.relation);
       if (clash) {
         throw new ConfigError(contract.file, [
-          { path: 'id', expected: `an id and relation not used by ${clash.file}`, found: `${contract.id} (${contract.relation})` },
+          {
+            path: 'id',
+            expected: `an id and relation not used by ${clash.file}`,
+            found: `${contract.id} (${contract.relation})`,
+          },
         ]);
       }
       this.byId.set(contract.id, contract);
@@ -109,7 +126,11 @@ export class ContractRegistry {
     const contract = this.byId.get(id);
     if (!contract) {
       throw new ConfigError('config/contracts', [
-        { path: id, expected: `a contract with id ${id}`, found: `only ${[...this.byId.keys()].sort().join(', ')}` },
+        {
+          path: id,
+          expected: `a contract with id ${id}`,
+          found: `only ${[...this.byId.keys()].sort().join(', ')}`,
+        },
       ]);
     }
     return contract;

@@ -23,29 +23,68 @@ function columnRules(p: ContractProperty, d: SqlDialect): RowRule[] {
   const shown = `coalesce('''' || cast(${col} as varchar) || '''', 'NULL')`;
   const rules: RowRule[] = [];
   const rule = (kind: string, failing: string, message: string) =>
-    rules.push({ id: `${p.name}.${kind}`, failing, reason: `'${p.name} ' || ${shown} || ${d.string(` ${message}`)}` });
+    rules.push({
+      id: `${p.name}.${kind}`,
+      failing,
+      reason: `'${p.name} ' || ${shown} || ${d.string(` ${message}`)}`,
+    });
 
   if (p.required) {
-    rules.push({ id: `${p.name}.required`, failing: `${col} is null`, reason: d.string(`${p.name} is required but missing`) });
+    rules.push({
+      id: `${p.name}.required`,
+      failing: `${col} is null`,
+      reason: d.string(`${p.name} is required but missing`),
+    });
   }
   const options = p.logicalTypeOptions ?? {};
   if (options.pattern !== undefined) {
-    rule('pattern', `${col} is not null and not ${d.regexMatches(col, options.pattern)}`, `does not match ${options.pattern}`);
+    rule(
+      'pattern',
+      `${col} is not null and not ${d.regexMatches(col, options.pattern)}`,
+      `does not match ${options.pattern}`,
+    );
   }
   if (options.minLength !== undefined) {
-    rule('min_length', `length(${col}) < ${options.minLength}`, `is shorter than ${options.minLength}`);
+    rule(
+      'min_length',
+      `length(${col}) < ${options.minLength}`,
+      `is shorter than ${options.minLength}`,
+    );
   }
   if (options.maxLength !== undefined) {
-    rule('max_length', `length(${col}) > ${options.maxLength}`, `is longer than ${options.maxLength}`);
+    rule(
+      'max_length',
+      `length(${col}) > ${options.maxLength}`,
+      `is longer than ${options.maxLength}`,
+    );
   }
-  const bound = (value: number | string) => (typeof value === 'number' ? String(value) : boundLiteral(p, value, d));
-  if (options.minimum !== undefined) rule('minimum', `${col} < ${bound(options.minimum)}`, `is below the minimum ${options.minimum}`);
+  const bound = (value: number | string) =>
+    typeof value === 'number' ? String(value) : boundLiteral(p, value, d);
+  if (options.minimum !== undefined)
+    rule(
+      'minimum',
+      `${col} < ${bound(options.minimum)}`,
+      `is below the minimum ${options.minimum}`,
+    );
   if (options.exclusiveMinimum !== undefined) {
-    rule('minimum', `${col} <= ${bound(options.exclusiveMinimum)}`, `is not above ${options.exclusiveMinimum}`);
+    rule(
+      'minimum',
+      `${col} <= ${bound(options.exclusiveMinimum)}`,
+      `is not above ${options.exclusiveMinimum}`,
+    );
   }
-  if (options.maximum !== undefined) rule('maximum', `${col} > ${bound(options.maximum)}`, `is above the maximum ${options.maximum}`);
+  if (options.maximum !== undefined)
+    rule(
+      'maximum',
+      `${col} > ${bound(options.maximum)}`,
+      `is above the maximum ${options.maximum}`,
+    );
   if (options.exclusiveMaximum !== undefined) {
-    rule('maximum', `${col} >= ${bound(options.exclusiveMaximum)}`, `is not below ${options.exclusiveMaximum}`);
+    rule(
+      'maximum',
+      `${col} >= ${bound(options.exclusiveMaximum)}`,
+      `is not below ${options.exclusiveMaximum}`,
+    );
   }
   for (const q of p.quality) {
     const valid = q.metric === 'invalidValues' ? q.arguments?.validValues : undefined;
@@ -66,7 +105,10 @@ function boundLiteral(p: ContractProperty, value: string, d: SqlDialect): string
  * The two columns validation adds to each row: `_rule`, the first failing rule in contract order
  * (NULL when the row is valid), and `_reason`, every failure spelled out.
  */
-export function validationColumns(rules: readonly RowRule[], d: SqlDialect): { rule: string; reason: string } {
+export function validationColumns(
+  rules: readonly RowRule[],
+  d: SqlDialect,
+): { rule: string; reason: string } {
   if (rules.length === 0) return { rule: 'cast(null as varchar)', reason: 'cast(null as varchar)' };
   return {
     rule: `case ${rules.map((r) => `when ${r.failing} then ${d.string(r.id)}`).join(' ')} end`,

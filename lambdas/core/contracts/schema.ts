@@ -14,8 +14,14 @@ const qualityRuleSchema = z.looseObject({
   name: z.string().optional(),
   description: z.string().optional(),
   /** ODCS library metric; `invalidValues` with `arguments.validValues` is an accepted-values rule. */
-  metric: z.enum(['nullValues', 'missingValues', 'invalidValues', 'duplicateValues', 'rowCount']).optional(),
-  arguments: z.looseObject({ validValues: z.array(z.union([z.string(), z.number(), z.boolean()])).optional() }).optional(),
+  metric: z
+    .enum(['nullValues', 'missingValues', 'invalidValues', 'duplicateValues', 'rowCount'])
+    .optional(),
+  arguments: z
+    .looseObject({
+      validValues: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
+    })
+    .optional(),
   severity: z.enum(['info', 'warning', 'error']).optional(),
 });
 
@@ -31,9 +37,24 @@ const logicalTypeOptionsSchema = z.looseObject({
 
 const propertySchema = z.looseObject({
   name: identifier,
-  logicalType: z.enum(['string', 'date', 'timestamp', 'time', 'number', 'integer', 'object', 'array', 'boolean']),
+  logicalType: z.enum([
+    'string',
+    'date',
+    'timestamp',
+    'time',
+    'number',
+    'integer',
+    'object',
+    'array',
+    'boolean',
+  ]),
   /** Portable SQL type (`BIGINT`, `DECIMAL(12,2)`, `VARCHAR`, `TIMESTAMP`...); each engine maps it. */
-  physicalType: z.string().regex(/^[A-Z]+(\(\d+(,\s*\d+)?\))?$/, 'an upper-case SQL type such as BIGINT or DECIMAL(12,2)'),
+  physicalType: z
+    .string()
+    .regex(
+      /^[A-Z]+(\(\d+(,\s*\d+)?\))?$/,
+      'an upper-case SQL type such as BIGINT or DECIMAL(12,2)',
+    ),
   description: z.string().default(''),
   required: z.boolean().default(false),
   unique: z.boolean().default(false),
@@ -48,7 +69,9 @@ export const contractSchema = z.looseObject({
   apiVersion: z.literal('v3.1.0'),
   kind: z.literal('DataContract'),
   /** `<source>.<dataset>` for bronze (`snowflake.orders`), `<layer>.<name>` for silver and gold. */
-  id: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'an id such as snowflake.orders or silver.orders'),
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'an id such as snowflake.orders or silver.orders'),
   name: identifier,
   version: z.string().regex(/^\d+\.\d+\.\d+$/, 'a semantic version such as 1.0.0'),
   status: z.enum(['proposed', 'draft', 'active', 'deprecated', 'retired']),
@@ -60,7 +83,9 @@ export const contractSchema = z.looseObject({
       z.looseObject({
         name: identifier,
         /** The relation engines query: `bronze.snowflake_orders`, `silver.orders`... */
-        physicalName: z.string().regex(/^(bronze|silver|gold)\.[a-z][a-z0-9_]*$/, 'a relation such as silver.orders'),
+        physicalName: z
+          .string()
+          .regex(/^(bronze|silver|gold)\.[a-z][a-z0-9_]*$/, 'a relation such as silver.orders'),
         physicalType: z.enum(['table', 'view']).default('table'),
         description: z.string().default(''),
         properties: z.array(propertySchema).min(1),

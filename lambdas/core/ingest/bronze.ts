@@ -74,7 +74,10 @@ export class IngestLedger {
    * Brings a dataset back to a clean state after a crash: publishes what was committed, deletes
    * what was staged without a commit. Returns how many objects each way.
    */
-  async recover(source: string, dataset: string): Promise<{ published: number; discarded: number }> {
+  async recover(
+    source: string,
+    dataset: string,
+  ): Promise<{ published: number; discarded: number }> {
     const state = await this.read(source, dataset);
     const pending = new Set(state?.pending ?? []);
     const staged = await this.store.list(`${stagingPrefix}${source}/${dataset}/`);
@@ -89,7 +92,8 @@ export class IngestLedger {
         discarded++;
       }
     }
-    if (state && state.pending.length > 0) await this.write(source, dataset, { ...state, pending: [] });
+    if (state && state.pending.length > 0)
+      await this.write(source, dataset, { ...state, pending: [] });
     return { published, discarded };
   }
 
@@ -101,7 +105,10 @@ export class IngestLedger {
     staged: readonly string[],
   ): Promise<void> {
     const previous = await this.read(source, dataset);
-    const committed = { ...state, objects: nextObjectNumber(previous, state.runId) + staged.length };
+    const committed = {
+      ...state,
+      objects: nextObjectNumber(previous, state.runId) + staged.length,
+    };
     await this.write(source, dataset, { ...committed, pending: staged });
     for (const key of staged) await this.store.move(key, key.replace(stagingPrefix, 'bronze/'));
     if (staged.length > 0) await this.write(source, dataset, { ...committed, pending: [] });

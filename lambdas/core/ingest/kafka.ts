@@ -8,7 +8,13 @@ import * as z from 'zod';
 import { ReconciliationError } from '../errors';
 import type { Clock, ColumnSpec, ParquetSink } from '../ports';
 import { elapsedSeconds, type DatasetStats } from '../stats';
-import { bronzeKey, bronzeMetadataColumns, nextObjectNumber, stagedKey, type IngestLedger } from './bronze';
+import {
+  bronzeKey,
+  bronzeMetadataColumns,
+  nextObjectNumber,
+  stagedKey,
+  type IngestLedger,
+} from './bronze';
 
 const mskRecordSchema = z.object({
   topic: z.string(),
@@ -57,7 +63,11 @@ export interface KafkaBatchRequest {
 }
 
 /** Writes one MSK batch to bronze and commits its offsets. */
-export async function ingestMskBatch(deps: KafkaIngestDeps, event: MskEvent, request: KafkaBatchRequest): Promise<DatasetStats> {
+export async function ingestMskBatch(
+  deps: KafkaIngestDeps,
+  event: MskEvent,
+  request: KafkaBatchRequest,
+): Promise<DatasetStats> {
   const { source, dataset } = request;
   const startedAt = deps.clock.now();
   await deps.ledger.recover(source, dataset);
@@ -95,13 +105,24 @@ export async function ingestMskBatch(deps: KafkaIngestDeps, event: MskEvent, req
   let written = 0;
   if (rows.length > 0) {
     const key = stagedKey(bronzeKey(source, dataset, meta, nextObjectNumber(state, request.runId)));
-    written = await deps.sink.writeRows(key, [...kafkaBronzeColumns, ...bronzeMetadataColumns], rows);
+    written = await deps.sink.writeRows(
+      key,
+      [...kafkaBronzeColumns, ...bronzeMetadataColumns],
+      rows,
+    );
     staged.push(key);
   }
   if (written !== rows.length) {
-    throw new ReconciliationError(`${source}.${dataset}: ${rows.length} messages to write but ${written} reached bronze`);
+    throw new ReconciliationError(
+      `${source}.${dataset}: ${rows.length} messages to write but ${written} reached bronze`,
+    );
   }
-  await deps.ledger.commit(source, dataset, { watermark: offsets, runId: request.runId, committedAt: deps.clock.now().toISOString() }, staged);
+  await deps.ledger.commit(
+    source,
+    dataset,
+    { watermark: offsets, runId: request.runId, committedAt: deps.clock.now().toISOString() },
+    staged,
+  );
   return {
     dataset: `${source}.${dataset}`,
     layer: 'bronze',
@@ -117,5 +138,7 @@ export async function ingestMskBatch(deps: KafkaIngestDeps, event: MskEvent, req
 }
 
 function decode(base64: string | null | undefined): string | null {
-  return base64 === null || base64 === undefined ? null : Buffer.from(base64, 'base64').toString('utf8');
+  return base64 === null || base64 === undefined
+    ? null
+    : Buffer.from(base64, 'base64').toString('utf8');
 }

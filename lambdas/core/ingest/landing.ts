@@ -26,17 +26,28 @@ export interface LandingDeps {
   readonly clock: Clock;
 }
 
-const formats: Record<string, LandingFormat> = { csv: 'csv', json: 'json', jsonl: 'jsonl', ndjson: 'jsonl', parquet: 'parquet' };
+const formats: Record<string, LandingFormat> = {
+  csv: 'csv',
+  json: 'json',
+  jsonl: 'jsonl',
+  ndjson: 'jsonl',
+  parquet: 'parquet',
+};
 
 export function landingFolder(source: string, dataset: string): string {
   return `landing/${source}/${dataset}/`;
 }
 
-export async function ingestLandingDataset(deps: LandingDeps, request: LandingRequest): Promise<DatasetStats> {
+export async function ingestLandingDataset(
+  deps: LandingDeps,
+  request: LandingRequest,
+): Promise<DatasetStats> {
   const { source, dataset, contract } = request;
   const startedAt = deps.clock.now();
   const folder = landingFolder(source, dataset);
-  const files = (await deps.store.list(folder)).filter((k) => !/\/(processed|rejected)\//.test(k.slice(folder.length - 1)));
+  const files = (await deps.store.list(folder)).filter(
+    (k) => !/\/(processed|rejected)\//.test(k.slice(folder.length - 1)),
+  );
   await deps.ledger.recover(source, dataset);
   const state = await deps.ledger.read<null>(source, dataset);
   const known = new Set(state?.ingestedFiles ?? []);
@@ -58,7 +69,10 @@ export async function ingestLandingDataset(deps: LandingDeps, request: LandingRe
     const extension = key.split('.').pop()!.toLowerCase();
     const format = formats[extension];
     if (!format) {
-      await reject(key, `unsupported extension .${extension} (expected csv, json, jsonl, ndjson or parquet)`);
+      await reject(
+        key,
+        `unsupported extension .${extension} (expected csv, json, jsonl, ndjson or parquet)`,
+      );
       continue;
     }
     const hash = await deps.store.hash(key);
@@ -67,12 +81,17 @@ export async function ingestLandingDataset(deps: LandingDeps, request: LandingRe
       notes.push(`skipped ${key}: the same content was ingested before`);
       continue;
     }
-    const target = stagedKey(bronzeKey(source, dataset, meta, nextObjectNumber(state, request.runId) + staged.length));
+    const target = stagedKey(
+      bronzeKey(source, dataset, meta, nextObjectNumber(state, request.runId) + staged.length),
+    );
     const result = await deps.sink.convertFile({
       sourceKey: key,
       format,
       targetKey: target,
-      columns: contract.columns.map((c) => ({ name: c.name, type: request.asText ? 'VARCHAR' : c.type })),
+      columns: contract.columns.map((c) => ({
+        name: c.name,
+        type: request.asText ? 'VARCHAR' : c.type,
+      })),
       constants: [
         { name: '_ingested_at', type: 'TIMESTAMP', value: startedAt.toISOString() },
         { name: '_run_id', type: 'VARCHAR', value: request.runId },
@@ -84,7 +103,10 @@ export async function ingestLandingDataset(deps: LandingDeps, request: LandingRe
       await reject(key, result.reason);
       continue;
     }
-    if (result.extraColumns.length > 0) notes.push(`${key}: columns not in contract ${contract.id} were not ingested: ${result.extraColumns.join(', ')}`);
+    if (result.extraColumns.length > 0)
+      notes.push(
+        `${key}: columns not in contract ${contract.id} were not ingested: ${result.extraColumns.join(', ')}`,
+      );
     rowsIn += result.read;
     rowsOut += result.rows;
     staged.push(target);
@@ -96,11 +118,17 @@ export async function ingestLandingDataset(deps: LandingDeps, request: LandingRe
     await deps.ledger.commit(
       source,
       dataset,
-      { watermark: null, runId: request.runId, committedAt: deps.clock.now().toISOString(), ingestedFiles: [...known, ...hashes] },
+      {
+        watermark: null,
+        runId: request.runId,
+        committedAt: deps.clock.now().toISOString(),
+        ingestedFiles: [...known, ...hashes],
+      },
       staged,
     );
   }
-  for (const key of accepted) await deps.store.move(key, `${folder}processed/${request.runId}/${key.slice(folder.length)}`);
+  for (const key of accepted)
+    await deps.store.move(key, `${folder}processed/${request.runId}/${key.slice(folder.length)}`);
   return {
     dataset: `${source}.${dataset}`,
     layer: 'bronze',

@@ -18,9 +18,17 @@ const maxRetryAfterMs = 60_000;
  * How long to wait before retry number `attempt` (0-based): the server's `Retry-After` when it
  * sent one, else a random delay up to `base · 2^attempt`, capped ("full jitter").
  */
-export function retryDelayMs(attempt: number, policy: RetryPolicy, random: () => number, retryAfter?: string, now = new Date()): number {
+export function retryDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number,
+  retryAfter?: string,
+  now = new Date(),
+): number {
   if (retryAfter !== undefined) {
-    const seconds = /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) * 1000 : Date.parse(retryAfter) - now.getTime();
+    const seconds = /^\d+$/.test(retryAfter.trim())
+      ? Number(retryAfter) * 1000
+      : Date.parse(retryAfter) - now.getTime();
     if (Number.isFinite(seconds)) return Math.min(Math.max(0, seconds), maxRetryAfterMs);
   }
   return Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt));
@@ -45,21 +53,30 @@ export async function getWithRetry(deps: RestDeps, call: RestCall): Promise<Http
   for (let attempt = 0; attempt < call.retry.maxAttempts; attempt++) {
     let response: HttpResponse | undefined;
     try {
-      response = await deps.http.get(call.url, { headers: call.headers, timeoutMs: call.timeoutMs });
+      response = await deps.http.get(call.url, {
+        headers: call.headers,
+        timeoutMs: call.timeoutMs,
+      });
     } catch (error) {
       last = `network error: ${(error as Error).message}`;
     }
     if (response && response.status >= 200 && response.status < 300) return response;
     if (response && response.status !== 429 && response.status < 500) {
-      throw new PipelineError(`GET ${call.url} answered ${response.status}: ${response.body.slice(0, 200)}`);
+      throw new PipelineError(
+        `GET ${call.url} answered ${response.status}: ${response.body.slice(0, 200)}`,
+      );
     }
     if (response) last = `status ${response.status}`;
     if (attempt + 1 < call.retry.maxAttempts) {
       const retryAfter = response?.status === 429 ? response.headers['retry-after'] : undefined;
-      await deps.clock.sleep(retryDelayMs(attempt, call.retry, deps.random, retryAfter, deps.clock.now()));
+      await deps.clock.sleep(
+        retryDelayMs(attempt, call.retry, deps.random, retryAfter, deps.clock.now()),
+      );
     }
   }
-  throw new TransientError(`GET ${call.url} failed after ${call.retry.maxAttempts} attempts (last: ${last})`);
+  throw new TransientError(
+    `GET ${call.url} failed after ${call.retry.maxAttempts} attempts (last: ${last})`,
+  );
 }
 
 export interface Page {
@@ -81,7 +98,10 @@ export async function* paginate(deps: RestDeps, call: RestCall): AsyncGenerator<
   } while (cursor !== null);
 }
 
-function parsePage(text: string, url: string): { data: Record<string, unknown>[]; next_cursor: string | null } {
+function parsePage(
+  text: string,
+  url: string,
+): { data: Record<string, unknown>[]; next_cursor: string | null } {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -89,8 +109,13 @@ function parsePage(text: string, url: string): { data: Record<string, unknown>[]
     throw new TransientError(`GET ${url} returned a body that is not JSON: ${text.slice(0, 120)}`);
   }
   const page = body as { data?: unknown; next_cursor?: unknown };
-  if (!Array.isArray(page.data) || !(typeof page.next_cursor === 'string' || page.next_cursor === null)) {
-    throw new PipelineError(`GET ${url} returned JSON without a data array and a next_cursor (string or null)`);
+  if (
+    !Array.isArray(page.data) ||
+    !(typeof page.next_cursor === 'string' || page.next_cursor === null)
+  ) {
+    throw new PipelineError(
+      `GET ${url} returned JSON without a data array and a next_cursor (string or null)`,
+    );
   }
   return { data: page.data as Record<string, unknown>[], next_cursor: page.next_cursor };
 }
@@ -118,7 +143,10 @@ export interface RestIngestDeps extends RestDeps {
 /** Rows per bronze object: bounds memory however large the collection. */
 const rowsPerObject = 50_000;
 
-export async function ingestRestDataset(deps: RestIngestDeps, request: RestDatasetRequest): Promise<DatasetStats> {
+export async function ingestRestDataset(
+  deps: RestIngestDeps,
+  request: RestDatasetRequest,
+): Promise<DatasetStats> {
   const { source, dataset, contract } = request;
   const startedAt = deps.clock.now();
   await deps.ledger.recover(source, dataset);
@@ -129,7 +157,11 @@ export async function ingestRestDataset(deps: RestIngestDeps, request: RestDatas
   if (since !== null) url.searchParams.set('updated_since', since);
   url.searchParams.set('updated_before', endOfDay(request.runDate));
 
-  const columns: ColumnSpec[] = [...contract.columns.map((c) => ({ name: c.name, type: 'VARCHAR' })), { name: '_extra', type: 'VARCHAR' }, ...bronzeMetadataColumns];
+  const columns: ColumnSpec[] = [
+    ...contract.columns.map((c) => ({ name: c.name, type: 'VARCHAR' })),
+    { name: '_extra', type: 'VARCHAR' },
+    ...bronzeMetadataColumns,
+  ];
   const known = new Set(contract.columns.map((c) => c.name));
   const meta = { ingestedAt: startedAt, runId: request.runId, source };
   const staged: string[] = [];
@@ -147,14 +179,21 @@ export async function ingestRestDataset(deps: RestIngestDeps, request: RestDatas
 
   const headers: Record<string, string> = { accept: 'application/json' };
   if (request.token) headers.authorization = `Bearer ${request.token}`;
-  for await (const page of paginate(deps, { url: url.toString(), headers, timeoutMs: request.timeoutMs, retry: request.retry })) {
+  for await (const page of paginate(deps, {
+    url: url.toString(),
+    headers,
+    timeoutMs: request.timeoutMs,
+    retry: request.retry,
+  })) {
     page.records.forEach((record, index) => {
       const value = record[request.watermarkField];
       if (typeof value === 'string' && (watermark === null || value > watermark)) watermark = value;
       const extra = Object.keys(record).filter((k) => !known.has(k));
       buffer.push([
         ...contract.columns.map((c) => asText(record[c.name])),
-        extra.length > 0 ? JSON.stringify(Object.fromEntries(extra.map((k) => [k, record[k]]))) : null,
+        extra.length > 0
+          ? JSON.stringify(Object.fromEntries(extra.map((k) => [k, record[k]])))
+          : null,
         startedAt,
         request.runId,
         source,
@@ -167,9 +206,16 @@ export async function ingestRestDataset(deps: RestIngestDeps, request: RestDatas
   }
   await flush();
   if (written !== received) {
-    throw new ReconciliationError(`${source}.${dataset}: received ${received} records but ${written} reached bronze`);
+    throw new ReconciliationError(
+      `${source}.${dataset}: received ${received} records but ${written} reached bronze`,
+    );
   }
-  await deps.ledger.commit(source, dataset, { watermark, runId: request.runId, committedAt: deps.clock.now().toISOString() }, staged);
+  await deps.ledger.commit(
+    source,
+    dataset,
+    { watermark, runId: request.runId, committedAt: deps.clock.now().toISOString() },
+    staged,
+  );
   return {
     dataset: `${source}.${dataset}`,
     layer: 'bronze',

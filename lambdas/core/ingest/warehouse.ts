@@ -26,7 +26,10 @@ export interface WarehouseIngestDeps {
   readonly clock: Clock;
 }
 
-export async function ingestWarehouseDataset(deps: WarehouseIngestDeps, request: WarehouseDatasetRequest): Promise<DatasetStats> {
+export async function ingestWarehouseDataset(
+  deps: WarehouseIngestDeps,
+  request: WarehouseDatasetRequest,
+): Promise<DatasetStats> {
   const { source, dataset } = request;
   const startedAt = deps.clock.now();
   await deps.ledger.recover(source, dataset);
@@ -36,7 +39,7 @@ export async function ingestWarehouseDataset(deps: WarehouseIngestDeps, request:
   const finalPrefix = bronzeKey(source, dataset, meta, 0).replace(/-0\.parquet$/, '');
 
   const exported = await deps.warehouse.exportQuery({
-    sql: incrementalQuery(request, since, startedAt),
+    sql: incrementalQuery(request, since, startedAt, deps.warehouse.rowNumberExpression),
     keyPrefix: stagedKey(finalPrefix),
     watermarkColumn: request.watermarkColumn,
   });
@@ -48,7 +51,11 @@ export async function ingestWarehouseDataset(deps: WarehouseIngestDeps, request:
   await deps.ledger.commit(
     source,
     dataset,
-    { watermark: exported.maxWatermark ?? since, runId: request.runId, committedAt: deps.clock.now().toISOString() },
+    {
+      watermark: exported.maxWatermark ?? since,
+      runId: request.runId,
+      committedAt: deps.clock.now().toISOString(),
+    },
     exported.keys,
   );
   return {
@@ -67,20 +74,27 @@ export async function ingestWarehouseDataset(deps: WarehouseIngestDeps, request:
 
 /**
  * The extraction query, in the SQL that Snowflake, Redshift and DuckDB share. Columns are the
- * contract's, cast to its types, so bronze keeps one schema even if the warehouse drifts. The
- * client numbers the rows (`_source_row`) with its cheapest unordered row number.
+ * contract's, cast to its types, so bronze keeps one schema even if the warehouse drifts.
  */
-export function incrementalQuery(request: WarehouseDatasetRequest, since: string | null, ingestedAt: Date): string {
+export function incrementalQuery(
+  request: WarehouseDatasetRequest,
+  since: string | null,
+  ingestedAt: Date,
+  rowNumber: string,
+): string {
   const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
   const column = request.watermarkColumn;
-  const conditions = [`${column} < timestamp ${literal(sqlTimestampText(endOfDay(request.runDate)))}`];
+  const conditions = [
+    `${column} < timestamp ${literal(sqlTimestampText(endOfDay(request.runDate)))}`,
+  ];
   if (since !== null) conditions.unshift(`${column} > timestamp ${literal(since)}`);
   const columns = request.contract.columns.map((c) => `cast(${c.name} as ${c.type}) as ${c.name}`);
   const sourceRef = `${request.source}:${request.table}@${request.runId}`;
   return [
     `select ${columns.join(', ')},`,
     `  timestamp ${literal(sqlTimestampText(ingestedAt.toISOString()))} as _ingested_at,`,
-    `  ${literal(request.runId)} as _run_id, ${literal(request.source)} as _source, ${literal(sourceRef)} as _source_ref`,
+    `  ${literal(request.runId)} as _run_id, ${literal(request.source)} as _source, ${literal(sourceRef)} as _source_ref,`,
+    `  ${rowNumber} as _source_row`,
     `from ${request.table}`,
     `where ${conditions.join(' and ')}`,
   ].join('\n');

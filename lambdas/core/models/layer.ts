@@ -31,7 +31,10 @@ export async function runLayer(deps: LayerDeps, request: LayerRequest): Promise<
     if (request.layer === 'silver') await loadSeeds(deps);
     const stats: DatasetStats[] = [];
     for (const model of project.layer(request.layer)) {
-      deps.logger.info(`building ${model.name}`, { model: model.name, materialization: model.config.materialization });
+      deps.logger.info(`building ${model.name}`, {
+        model: model.name,
+        materialization: model.config.materialization,
+      });
       const result = await materialize(model, ctx, () => deps.clock.now());
       deps.logger.info(`built ${model.name}`, { ...result });
       stats.push(result);
@@ -45,7 +48,9 @@ async function loadSeeds({ engine, project }: LayerDeps): Promise<void> {
   const d = engine.dialect;
   for (const seed of project.seeds) {
     const columns = seed.columns.map((c) => d.quote(c)).join(', ');
-    const rows = seed.rows.map((r) => `(${r.map((v) => (v === '' ? 'null' : d.string(v))).join(', ')})`).join(',\n');
+    const rows = seed.rows
+      .map((r) => `(${r.map((v) => (v === '' ? 'null' : d.string(v))).join(', ')})`)
+      .join(',\n');
     const select =
       seed.rows.length > 0
         ? `select * from (values ${rows}) as seed(${columns})`

@@ -28,7 +28,11 @@ const scd2Columns = ['valid_from', 'valid_to', 'is_current'];
 /** Provenance columns a model may carry from bronze into its table. */
 const provenanceColumns = ['_ingested_at', '_source_ref', '_source_row'];
 
-export async function materialize(model: Model, ctx: MaterializeContext, now: () => Date): Promise<DatasetStats> {
+export async function materialize(
+  model: Model,
+  ctx: MaterializeContext,
+  now: () => Date,
+): Promise<DatasetStats> {
   const started = now();
   const contract = ctx.contracts.get(model.contractId);
   const plan = await planInputs(model, ctx);
@@ -38,7 +42,12 @@ export async function materialize(model: Model, ctx: MaterializeContext, now: ()
       ? await buildTable(model, contract, sql, ctx)
       : await mergeRows(model, contract, sql, plan, ctx);
   if (model.config.materialization !== 'table') await saveWatermarks(model, plan, ctx);
-  return { dataset: model.name, layer: model.layer, ...counts, seconds: elapsedSeconds(started, now()) };
+  return {
+    dataset: model.name,
+    layer: model.layer,
+    ...counts,
+    seconds: elapsedSeconds(started, now()),
+  };
 }
 
 type Counts = Omit<DatasetStats, 'dataset' | 'layer' | 'seconds'>;
@@ -70,8 +79,15 @@ async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputP
     const key = `source:${source}.${dataset}`;
     const since = previous.get(key);
     const conditions = [`_ingested_at <= ${d.timestamp(ctx.snapshotAt)}`];
-    if (since) conditions.push(`_ingested_at > ${d.timestamp(since)}`, `ingest_date >= ${d.date(since.slice(0, 10))}`);
-    windows.set(`${source}.${dataset}`, `(select * from ${d.relation(`bronze.${source}_${dataset}`)} where ${conditions.join(' and ')})`);
+    if (since)
+      conditions.push(
+        `_ingested_at > ${d.timestamp(since)}`,
+        `ingest_date >= ${d.date(since.slice(0, 10))}`,
+      );
+    windows.set(
+      `${source}.${dataset}`,
+      `(select * from ${d.relation(`bronze.${source}_${dataset}`)} where ${conditions.join(' and ')})`,
+    );
     watermarks.set(key, ctx.snapshotAt);
   }
 
@@ -82,7 +98,9 @@ async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputP
     const feed = changelogRelation(upstreamName);
     const key = `changes:${upstreamName}`;
     const [latest] = (await ctx.engine.relationExists(feed))
-      ? await ctx.engine.query<{ seq: number | null }>(`select max(_seq) as seq from ${d.relation(feed)}`)
+      ? await ctx.engine.query<{ seq: number | null }>(
+          `select max(_seq) as seq from ${d.relation(feed)}`,
+        )
       : [];
     const upper = String(latest?.seq ?? 0);
     const since = previous.get(key);
@@ -100,10 +118,16 @@ async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputP
     incremental,
     runDate: ctx.runDate,
     watermarks,
-    sourceWindow: model.config.quarantine && onlySource ? windows.get(`${onlySource[0]}.${onlySource[1]}`) : undefined,
+    sourceWindow:
+      model.config.quarantine && onlySource
+        ? windows.get(`${onlySource[0]}.${onlySource[1]}`)
+        : undefined,
     source: (source, dataset) => {
       const window = windows.get(`${source}.${dataset}`);
-      if (!window) throw new ModelGraphError(`${model.sqlPath}: source('${source}', '${dataset}') was not declared`);
+      if (!window)
+        throw new ModelGraphError(
+          `${model.sqlPath}: source('${source}', '${dataset}') was not declared`,
+        );
       return window;
     },
     changes: (name) => {
@@ -115,32 +139,59 @@ async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputP
 }
 
 /** `table`: rebuilt from scratch, atomically replacing the previous content. */
-async function buildTable(model: Model, contract: Contract, sql: string, ctx: MaterializeContext): Promise<Counts> {
+async function buildTable(
+  model: Model,
+  contract: Contract,
+  sql: string,
+  ctx: MaterializeContext,
+): Promise<Counts> {
   const { engine } = ctx;
   const d = engine.dialect;
   const output = await engine.describe(sql);
   const columns = targetColumns(model, contract, output);
   await engine.execute(
-    d.createOrReplaceTableAs(d.relation(model.name), `select ${typed(columns, contract, d).join(', ')}, ${d.string(ctx.runId)} as _run_id from (${sql}) m`),
+    d.createOrReplaceTableAs(
+      d.relation(model.name),
+      `select ${typed(columns, contract, d).join(', ')}, ${d.string(ctx.runId)} as _run_id from (${sql}) m`,
+    ),
   );
   const rows = await count(engine, d.relation(model.name));
-  return { rowsIn: rows, rowsOut: rows, quarantined: 0, duplicates: 0, inserted: rows, updated: 0, deleted: 0 };
+  return {
+    rowsIn: rows,
+    rowsOut: rows,
+    quarantined: 0,
+    duplicates: 0,
+    inserted: rows,
+    updated: 0,
+    deleted: 0,
+  };
 }
 
 /**
  * `incremental` and `scd2`: stage the selected rows with their validation verdict and their rank
  * among rows of the same key, quarantine the invalid ones, then write the winners.
  */
-async function mergeRows(model: Model, contract: Contract, sql: string, plan: InputPlan, ctx: MaterializeContext): Promise<Counts> {
+async function mergeRows(
+  model: Model,
+  contract: Contract,
+  sql: string,
+  plan: InputPlan,
+  ctx: MaterializeContext,
+): Promise<Counts> {
   const { engine } = ctx;
   const d = engine.dialect;
   const config = model.config;
   const keys = config.unique_key!;
-  const deleteFlag = config.delete_when ? `coalesce(${d.quote(config.delete_when)}, false)` : 'false';
+  const deleteFlag = config.delete_when
+    ? `coalesce(${d.quote(config.delete_when)}, false)`
+    : 'false';
 
   const columns = targetColumns(model, contract, await engine.describe(sql));
   const unwritten = keys.filter((k) => !columns.includes(k));
-  if (unwritten.length > 0) throw new ModelGraphError(`${model.sqlPath}: unique_key ${unwritten.join(', ')} must be contract columns`);
+  if (unwritten.length > 0)
+    throw new ModelGraphError(
+      `${model.sqlPath}: unique_key ${unwritten.join(', ')} must be contract columns`,
+    );
   const rules = config.quarantine ? guardDeletes(rowRules(contract, d), keys, deleteFlag) : [];
   const verdict = validationColumns(rules, d);
   const rank = config.latest_by
@@ -148,10 +199,15 @@ async function mergeRows(model: Model, contract: Contract, sql: string, plan: In
     : '1';
   const stage = d.stagingRelation(model.name.replace('.', '_'));
   await engine.execute(
-    d.createStagingTable(stage, `select v.*, ${rank} as _rn from (select m.*, ${verdict.rule} as _rule, ${verdict.reason} as _reason from (${sql}) m) v`),
+    d.createStagingTable(
+      stage,
+      `select v.*, ${rank} as _rn from (select m.*, ${verdict.rule} as _rule, ${verdict.reason} as _reason from (${sql}) m) v`,
+    ),
   );
   try {
-    const [staged] = await engine.query<Record<'staged' | 'quarantined' | 'duplicates' | 'deletes' | 'winners', number>>(
+    const [staged] = await engine.query<
+      Record<'staged' | 'quarantined' | 'duplicates' | 'deletes' | 'winners', number>
+    >(
       `select count(*) as staged,
         count(case when _rule is not null then 1 end) as quarantined,
         count(case when _rule is null and _rn > 1 then 1 end) as duplicates,
@@ -174,7 +230,13 @@ async function mergeRows(model: Model, contract: Contract, sql: string, plan: In
       config.materialization === 'scd2'
         ? await writeScd2(model, columns, winners, plan.incremental, ctx)
         : await writeMerge(model, columns, winners, plan.incremental, ctx);
-    return { rowsIn, rowsOut: s.winners, quarantined: s.quarantined, duplicates: s.duplicates, ...written };
+    return {
+      rowsIn,
+      rowsOut: s.winners,
+      quarantined: s.quarantined,
+      duplicates: s.duplicates,
+      ...written,
+    };
   } finally {
     await engine.execute(d.dropTable(stage));
   }
@@ -184,18 +246,31 @@ async function mergeRows(model: Model, contract: Contract, sql: string, plan: In
 function guardDeletes(rules: RowRule[], keys: readonly string[], deleteFlag: string): RowRule[] {
   if (deleteFlag === 'false') return rules;
   return rules.map((r) =>
-    keys.some((k) => r.id === `${k}.required`) ? r : { ...r, failing: `(not ${deleteFlag} and ${r.failing})` },
+    keys.some((k) => r.id === `${k}.required`)
+      ? r
+      : { ...r, failing: `(not ${deleteFlag} and ${r.failing})` },
   );
 }
 
-async function writeMerge(model: Model, columns: string[], winners: string, incremental: boolean, ctx: MaterializeContext) {
+async function writeMerge(
+  model: Model,
+  columns: string[],
+  winners: string,
+  incremental: boolean,
+  ctx: MaterializeContext,
+) {
   const { engine } = ctx;
   const d = engine.dialect;
   const keys = model.config.unique_key!;
   const all = [...columns, '_run_id'];
   const q = (c: string) => d.quote(c);
   if (!incremental) {
-    await engine.execute(d.createOrReplaceTableAs(d.relation(model.name), `select ${all.map(q).join(', ')} from ${winners} w where not _deleted`));
+    await engine.execute(
+      d.createOrReplaceTableAs(
+        d.relation(model.name),
+        `select ${all.map(q).join(', ')} from ${winners} w where not _deleted`,
+      ),
+    );
     await ensureChangelog(model, ctx);
     const inserted = await count(engine, d.relation(model.name));
     return { inserted, updated: 0, deleted: 0 };
@@ -212,13 +287,18 @@ async function writeMerge(model: Model, columns: string[], winners: string, incr
   await engine.execute(
     `merge into ${target} t using ${winners} s on ${on}
     when matched and s._deleted then delete
-    when matched then update set ${all.filter((c) => !keys.includes(c)).map((c) => `${q(c)} = s.${q(c)}`).join(', ')}
+    when matched then update set ${all
+      .filter((c) => !keys.includes(c))
+      .map((c) => `${q(c)} = s.${q(c)}`)
+      .join(', ')}
     when not matched and not s._deleted then insert (${all.map(q).join(', ')}) values (${all.map((c) => `s.${q(c)}`).join(', ')})`,
   );
   const after = await count(engine, target);
   const c = change!;
   if (after !== before + c.inserted - c.deleted) {
-    throw new ReconciliationError(`${model.name}: ${before} rows + ${c.inserted} inserted - ${c.deleted} deleted should leave ${before + c.inserted - c.deleted}, found ${after}`);
+    throw new ReconciliationError(
+      `${model.name}: ${before} rows + ${c.inserted} inserted - ${c.deleted} deleted should leave ${before + c.inserted - c.deleted}, found ${after}`,
+    );
   }
   await appendChangelog(model, winners, ctx);
   return c;
@@ -228,7 +308,13 @@ async function writeMerge(model: Model, columns: string[], winners: string, incr
  * Type-2 history: a newer version (by `valid_from`) or a delete closes the current row; a new
  * current row opens for every key that has none. Re-running with the same input changes nothing.
  */
-async function writeScd2(model: Model, columns: string[], winners: string, incremental: boolean, ctx: MaterializeContext) {
+async function writeScd2(
+  model: Model,
+  columns: string[],
+  winners: string,
+  incremental: boolean,
+  ctx: MaterializeContext,
+) {
   const { engine } = ctx;
   const d = engine.dialect;
   const q = (c: string) => d.quote(c);
@@ -239,7 +325,9 @@ async function writeScd2(model: Model, columns: string[], winners: string, incre
   const opened = (source: string) =>
     `select ${business.map((c) => `s.${q(c)}`).join(', ')}, s.${versioned} as valid_from, cast(null as timestamp) as valid_to, true as is_current, s._run_id from ${source} s`;
   if (!incremental) {
-    await engine.execute(d.createOrReplaceTableAs(d.relation(model.name), `${opened(winners)} where not s._deleted`));
+    await engine.execute(
+      d.createOrReplaceTableAs(d.relation(model.name), `${opened(winners)} where not s._deleted`),
+    );
     const inserted = await count(engine, d.relation(model.name));
     return { inserted, updated: 0, deleted: 0 };
   }
@@ -262,30 +350,57 @@ async function writeScd2(model: Model, columns: string[], winners: string, incre
   );
   const after = await count(engine, target);
   if (after !== before + inserted) {
-    throw new ReconciliationError(`${model.name}: ${before} versions + ${inserted} opened should make ${before + inserted}, found ${after}`);
+    throw new ReconciliationError(
+      `${model.name}: ${before} versions + ${inserted} opened should make ${before + inserted}, found ${after}`,
+    );
   }
   return { inserted, updated: change!.closed, deleted: change!.deleted };
 }
 
 /** Moves each failing source row, exactly as bronze holds it, into `quarantine.<name>`. */
-async function quarantine(model: Model, stage: string, window: string, expected: number, ctx: MaterializeContext) {
+async function quarantine(
+  model: Model,
+  stage: string,
+  window: string,
+  expected: number,
+  ctx: MaterializeContext,
+) {
   const { engine } = ctx;
   const d = engine.dialect;
   const bronze = await engine.describe(`select * from ${window} b`);
   for (const required of ['_source_ref', '_source_row']) {
-    if (!bronze.some((c) => c.name === required)) throw new ModelGraphError(`${model.sqlPath}: its source has no ${required} column`);
+    if (!bronze.some((c) => c.name === required))
+      throw new ModelGraphError(`${model.sqlPath}: its source has no ${required} column`);
   }
-  const original = bronze.map((c) => (c.name === '_run_id' ? { name: '_ingest_run_id', expression: 'b._run_id' } : { name: c.name, expression: `b.${d.quote(c.name)}` }));
-  const columns = [...original.map((c) => c.name), '_rule', '_reason', '_run_id', '_quarantined_at'];
+  const original = bronze.map((c) =>
+    c.name === '_run_id'
+      ? { name: '_ingest_run_id', expression: 'b._run_id' }
+      : { name: c.name, expression: `b.${d.quote(c.name)}` },
+  );
+  const columns = [
+    ...original.map((c) => c.name),
+    '_rule',
+    '_reason',
+    '_run_id',
+    '_quarantined_at',
+  ];
   const select = `select ${original.map((c) => `${c.expression} as ${d.quote(c.name)}`).join(', ')}, s._rule, s._reason, ${d.string(ctx.runId)} as _run_id, ${d.timestamp(ctx.snapshotAt)} as _quarantined_at
     from ${window} b join ${stage} s on b._source_ref = s._source_ref and b._source_row = s._source_row
     where s._rule is not null`;
   const relation = `quarantine.${model.name.split('.')[1]}`;
   const moved = (await engine.relationExists(relation))
-    ? await engine.execute(`insert into ${d.relation(relation)} (${columns.map((c) => d.quote(c)).join(', ')}) ${select}`)
-    : (await engine.execute(d.createTableAs(d.relation(relation), select)), await count(engine, `(select * from ${d.relation(relation)} where _run_id = ${d.string(ctx.runId)})`));
+    ? await engine.execute(
+        `insert into ${d.relation(relation)} (${columns.map((c) => d.quote(c)).join(', ')}) ${select}`,
+      )
+    : (await engine.execute(d.createTableAs(d.relation(relation), select)),
+      await count(
+        engine,
+        `(select * from ${d.relation(relation)} where _run_id = ${d.string(ctx.runId)})`,
+      ));
   if (moved !== expected) {
-    throw new ReconciliationError(`${model.name}: ${expected} rows failed validation but ${moved} reached ${relation} (is _source_ref/_source_row passed through unchanged?)`);
+    throw new ReconciliationError(
+      `${model.name}: ${expected} rows failed validation but ${moved} reached ${relation} (is _source_ref/_source_row passed through unchanged?)`,
+    );
   }
 }
 
@@ -319,7 +434,9 @@ async function appendChangelog(model: Model, winners: string, ctx: MaterializeCo
   const feed = d.relation(changelogRelation(model.name));
   const keys = model.config.unique_key!.map((k) => d.quote(k));
   const changedAt = changedAtColumn(model);
-  const [{ seq }] = (await engine.query<{ seq: number }>(`select coalesce(max(_seq), 0) + 1 as seq from ${feed}`)) as [{ seq: number }];
+  const [{ seq }] = (await engine.query<{ seq: number }>(
+    `select coalesce(max(_seq), 0) + 1 as seq from ${feed}`,
+  )) as [{ seq: number }];
   await engine.execute(
     `insert into ${feed} (${keys.join(', ')}, _change_type, _changed_at, _seq, _run_id)
     select ${keys.join(', ')}, case when _deleted then 'delete' else 'upsert' end, ${changedAt ? d.quote(changedAt) : d.timestamp(ctx.snapshotAt)}, ${seq}, _run_id from ${winners} w`,
@@ -340,9 +457,12 @@ async function saveWatermarks(model: Model, plan: InputPlan, ctx: MaterializeCon
   await ctx.engine.execute(`delete from ${state} where model = ${d.string(model.name)}`);
   if (plan.watermarks.size === 0) return;
   const rows = [...plan.watermarks].map(
-    ([input, value]) => `(${d.string(model.name)}, ${d.string(input)}, ${d.string(value)}, ${d.string(ctx.runId)}, ${d.timestamp(ctx.snapshotAt)})`,
+    ([input, value]) =>
+      `(${d.string(model.name)}, ${d.string(input)}, ${d.string(value)}, ${d.string(ctx.runId)}, ${d.timestamp(ctx.snapshotAt)})`,
   );
-  await ctx.engine.execute(`insert into ${state} (model, input, watermark, run_id, updated_at) values ${rows.join(', ')}`);
+  await ctx.engine.execute(
+    `insert into ${state} (model, input, watermark, run_id, updated_at) values ${rows.join(', ')}`,
+  );
 }
 
 /**
@@ -351,10 +471,16 @@ async function saveWatermarks(model: Model, plan: InputPlan, ctx: MaterializeCon
  */
 function targetColumns(model: Model, contract: Contract, output: readonly ColumnSpec[]): string[] {
   const produced = new Set(output.map((c) => c.name));
-  const managed = model.config.materialization === 'scd2' ? new Set(scd2Columns) : new Set<string>();
+  const managed =
+    model.config.materialization === 'scd2' ? new Set(scd2Columns) : new Set<string>();
   const expected = contract.properties.map((p) => p.name).filter((c) => !managed.has(c));
   const missing = expected.filter((c) => !produced.has(c));
-  const allowed = new Set([...expected, ...provenanceColumns, ...managedColumns, model.config.delete_when ?? '']);
+  const allowed = new Set([
+    ...expected,
+    ...provenanceColumns,
+    ...managedColumns,
+    model.config.delete_when ?? '',
+  ]);
   const unknown = [...produced].filter((c) => !allowed.has(c) && !c.startsWith('_'));
   if (missing.length > 0 || unknown.length > 0) {
     throw new ModelGraphError(
@@ -381,7 +507,9 @@ async function assertUniqueKeys(model: Model, stage: string, ctx: MaterializeCon
     `select count(*) as n from (select ${keys} from ${stage} where _rule is null group by ${keys} having count(*) > 1) dup`,
   );
   if (row!.n > 0) {
-    throw new ModelGraphError(`${model.sqlPath} returned ${row!.n} key(s) more than once; set latest_by in its .yml to pick one`);
+    throw new ModelGraphError(
+      `${model.sqlPath} returned ${row!.n} key(s) more than once; set latest_by in its .yml to pick one`,
+    );
   }
 }
 

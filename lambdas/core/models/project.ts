@@ -36,10 +36,20 @@ export const modelConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.materialization !== 'table' && !c.unique_key) {
-      ctx.addIssue({ code: 'custom', path: ['unique_key'], message: `a unique_key list (required by ${c.materialization})`, input: undefined });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['unique_key'],
+        message: `a unique_key list (required by ${c.materialization})`,
+        input: undefined,
+      });
     }
     if (c.materialization === 'scd2' && !c.valid_from) {
-      ctx.addIssue({ code: 'custom', path: ['valid_from'], message: 'the column that dates each version (required by scd2)', input: undefined });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['valid_from'],
+        message: 'the column that dates each version (required by scd2)',
+        input: undefined,
+      });
     }
   });
 
@@ -98,7 +108,10 @@ export class ModelProject {
 
   get(name: string): Model {
     const model = this.models.find((m) => m.name === name);
-    if (!model) throw new ModelGraphError(`No model named ${name}. Models: ${this.models.map((m) => m.name).join(', ')}`);
+    if (!model)
+      throw new ModelGraphError(
+        `No model named ${name}. Models: ${this.models.map((m) => m.name).join(', ')}`,
+      );
     return model;
   }
 
@@ -116,37 +129,60 @@ export class ModelProject {
  * Builds the project from model and seed files, checking every reference against the models,
  * seeds and contracts that exist.
  */
-export function loadModelProject(files: readonly ModelFile[], seedFiles: readonly SeedFile[], contracts: ContractRegistry): ModelProject {
+export function loadModelProject(
+  files: readonly ModelFile[],
+  seedFiles: readonly SeedFile[],
+  contracts: ContractRegistry,
+): ModelProject {
   const seeds = seedFiles.map(parseSeed);
   const models = files.map((f) => parseModel(f));
   const names = new Set([...models.map((m) => m.name), ...seeds.map((s) => s.name)]);
   for (const model of models) {
     for (const ref of model.refs) {
       if (!names.has(ref)) {
-        throw new ModelGraphError(`${model.sqlPath}: ref('${ref}') names no model or seed${suggest(ref, [...names])}`);
+        throw new ModelGraphError(
+          `${model.sqlPath}: ref('${ref}') names no model or seed${suggest(ref, [...names])}`,
+        );
       }
       const refLayer = ref.split('.')[0]!;
       if ((layerOrder[refLayer] ?? 0) > layerOrder[model.layer]!) {
-        throw new ModelGraphError(`${model.sqlPath}: a ${model.layer} model cannot read ${ref} from a later layer`);
+        throw new ModelGraphError(
+          `${model.sqlPath}: a ${model.layer} model cannot read ${ref} from a later layer`,
+        );
       }
     }
     for (const changed of model.changes) {
       const upstream = models.find((m) => m.name === changed);
-      if (!upstream) throw new ModelGraphError(`${model.sqlPath}: changes('${changed}') names no model${suggest(changed, models.map((m) => m.name))}`);
+      if (!upstream)
+        throw new ModelGraphError(
+          `${model.sqlPath}: changes('${changed}') names no model${suggest(
+            changed,
+            models.map((m) => m.name),
+          )}`,
+        );
       if (upstream.config.materialization !== 'incremental') {
-        throw new ModelGraphError(`${model.sqlPath}: changes('${changed}') needs an incremental model; ${changed} is ${upstream.config.materialization}`);
+        throw new ModelGraphError(
+          `${model.sqlPath}: changes('${changed}') needs an incremental model; ${changed} is ${upstream.config.materialization}`,
+        );
       }
     }
     for (const [source, dataset] of model.sources) {
       const contract = contracts.forRelation(`bronze.${source}_${dataset}`);
       if (!contract) {
-        const known = contracts.all().filter((c) => c.layer === 'bronze').map((c) => c.id);
-        throw new ModelGraphError(`${model.sqlPath}: source('${source}', '${dataset}') has no bronze contract${suggest(`${source}.${dataset}`, known)}`);
+        const known = contracts
+          .all()
+          .filter((c) => c.layer === 'bronze')
+          .map((c) => c.id);
+        throw new ModelGraphError(
+          `${model.sqlPath}: source('${source}', '${dataset}') has no bronze contract${suggest(`${source}.${dataset}`, known)}`,
+        );
       }
     }
     const contract = contracts.get(model.contractId);
     if (contract.relation !== model.name) {
-      throw new ModelGraphError(`${model.sqlPath}: contract ${contract.id} describes ${contract.relation}, not ${model.name}`);
+      throw new ModelGraphError(
+        `${model.sqlPath}: contract ${contract.id} describes ${contract.relation}, not ${model.name}`,
+      );
     }
   }
   return new ModelProject(models, seeds);
@@ -154,15 +190,21 @@ export function loadModelProject(files: readonly ModelFile[], seedFiles: readonl
 
 function parseModel(file: ModelFile): Model {
   const match = /(?:^|\/)models\/(silver|gold)\/([a-z_][a-z0-9_]*)\.sql$/.exec(file.sqlPath);
-  if (!match) throw new ModelGraphError(`${file.sqlPath}: models live in models/silver/ or models/gold/ with lower_snake_case names`);
+  if (!match)
+    throw new ModelGraphError(
+      `${file.sqlPath}: models live in models/silver/ or models/gold/ with lower_snake_case names`,
+    );
   const layer = match[1] as Model['layer'];
   const name = `${layer}.${match[2]}`;
-  if (file.yml === undefined) throw new ModelGraphError(`${file.sqlPath}: the sibling ${file.ymlPath} is missing`);
+  if (file.yml === undefined)
+    throw new ModelGraphError(`${file.sqlPath}: the sibling ${file.ymlPath} is missing`);
   const config = parseYamlWith(modelConfigSchema, file.yml, file.ymlPath);
   const calls = templateCalls(file.sql, file.sqlPath);
   const literal = (call: TemplateCall, arity: number) => {
     if (call.args.length !== arity || call.args.some((a) => a === undefined)) {
-      throw new ModelGraphError(`${file.sqlPath}: ${call.name}() takes ${arity} quoted name(s), found ${call.args.length} argument(s)`);
+      throw new ModelGraphError(
+        `${file.sqlPath}: ${call.name}() takes ${arity} quoted name(s), found ${call.args.length} argument(s)`,
+      );
     }
     return call.args as string[];
   };
@@ -178,7 +220,9 @@ function parseModel(file: ModelFile): Model {
     }
   }
   if (config.quarantine && sources.size !== 1) {
-    throw new ModelGraphError(`${file.sqlPath}: a model with quarantine: true maps the rows of exactly one source(); found ${sources.size}`);
+    throw new ModelGraphError(
+      `${file.sqlPath}: a model with quarantine: true maps the rows of exactly one source(); found ${sources.size}`,
+    );
   }
   return {
     name,
@@ -213,7 +257,9 @@ interface TemplateNode {
 function templateCalls(template: string, path: string): TemplateCall[] {
   let root: TemplateNode;
   try {
-    root = (nunjucks as unknown as { parser: { parse(src: string): TemplateNode } }).parser.parse(template);
+    root = (nunjucks as unknown as { parser: { parse(src: string): TemplateNode } }).parser.parse(
+      template,
+    );
   } catch (error) {
     throw new ModelGraphError(`${path}: template syntax error: ${(error as Error).message.trim()}`);
   }
@@ -226,7 +272,9 @@ function templateCalls(template: string, path: string): TemplateCall[] {
     if (n.typename === 'FunCall' && n.name?.typename === 'Symbol') {
       calls.push({
         name: String(n.name.value),
-        args: (n.args?.children ?? []).map((a) => (a.typename === 'Literal' && typeof a.value === 'string' ? a.value : undefined)),
+        args: (n.args?.children ?? []).map((a) =>
+          a.typename === 'Literal' && typeof a.value === 'string' ? a.value : undefined,
+        ),
       });
     }
     for (const field of n.fields ?? []) {
@@ -242,7 +290,10 @@ function templateCalls(template: string, path: string): TemplateCall[] {
 
 function parseSeed(file: SeedFile): Seed {
   const match = /(?:^|\/)models\/seeds\/([a-z_][a-z0-9_]*)\.csv$/.exec(file.path);
-  if (!match) throw new ModelGraphError(`${file.path}: seeds live in models/seeds/ as lower_snake_case .csv files`);
+  if (!match)
+    throw new ModelGraphError(
+      `${file.path}: seeds live in models/seeds/ as lower_snake_case .csv files`,
+    );
   let records: string[][];
   try {
     records = parseCsv(file.csv, { skip_empty_lines: true });
@@ -282,8 +333,6 @@ function topologicalOrder(models: readonly Model[], seeds: ReadonlySet<string>):
 }
 
 function suggest(name: string, candidates: readonly string[]): string {
-  const best = candidates
-    .map((c) => ({ c, d: distance(name, c) }))
-    .sort((a, b) => a.d - b.d)[0];
+  const best = candidates.map((c) => ({ c, d: distance(name, c) })).sort((a, b) => a.d - b.d)[0];
   return best && best.d <= Math.max(2, name.length / 4) ? ` (did you mean ${best.c}?)` : '';
 }

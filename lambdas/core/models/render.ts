@@ -24,7 +24,9 @@ export function renderModel(model: Model, dialect: SqlDialect, inputs: RenderInp
   try {
     return environment.renderString(model.template, templateContext(dialect, inputs));
   } catch (error) {
-    throw new ModelGraphError(`${model.sqlPath}: cannot render: ${(error as Error).message.trim()}`);
+    throw new ModelGraphError(
+      `${model.sqlPath}: cannot render: ${(error as Error).message.trim()}`,
+    );
   }
 }
 

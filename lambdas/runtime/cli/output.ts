@@ -6,7 +6,8 @@ import { reconciles } from '../../core/stats';
 import type { RunOutcome } from '../runner';
 
 const useColor = process.stderr.isTTY && !process.env.NO_COLOR;
-const paint = (code: number) => (text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
+const paint = (code: number) => (text: string) =>
+  useColor ? `\u001b[${code}m${text}\u001b[0m` : text;
 export const green = paint(32);
 export const red = paint(31);
 export const yellow = paint(33);
@@ -23,7 +24,9 @@ export const progressLogger: Logger = {
       const parts = [`${count(f.rowsIn)} in`, `${count(f.rowsOut)} out`];
       if (f.quarantined) parts.push(yellow(`${count(f.quarantined)} quarantined`));
       if (f.duplicates) parts.push(`${count(f.duplicates)} duplicates`);
-      process.stderr.write(`    ${f.dataset.padEnd(28)} ${parts.join(', ')} ${dim(`${f.seconds.toFixed(2)}s`)}\n`);
+      process.stderr.write(
+        `    ${f.dataset.padEnd(28)} ${parts.join(', ')} ${dim(`${f.seconds.toFixed(2)}s`)}\n`,
+      );
     }
   },
   warn(message) {
@@ -31,16 +34,34 @@ export const progressLogger: Logger = {
   },
 };
 
-export function taskProgress(event: { state: string; phase: 'start' | 'end' | 'error'; seconds?: number; error?: string }): void {
+export function taskProgress(event: {
+  state: string;
+  phase: 'start' | 'end' | 'error';
+  seconds?: number;
+  error?: string;
+}): void {
   if (event.phase === 'start') process.stderr.write(`  ${dim('▶')} ${event.state}\n`);
-  else if (event.phase === 'end') process.stderr.write(`  ${green('✓')} ${event.state} ${dim(`${event.seconds?.toFixed(1)}s`)}\n`);
+  else if (event.phase === 'end')
+    process.stderr.write(
+      `  ${green('✓')} ${event.state} ${dim(`${event.seconds?.toFixed(1)}s`)}\n`,
+    );
   else process.stderr.write(`  ${red('✗')} ${event.state}: ${event.error}\n`);
 }
 
 /** The end-of-run summary: one line per dataset step, then the verdict. */
 export function runSummary(outcome: RunOutcome): string {
   const table = new Table({
-    head: ['step', 'dataset', 'rows in', 'written', 'quarantined', 'duplicates', 'ins / upd / del', 'seconds', 'reconciled'],
+    head: [
+      'step',
+      'dataset',
+      'rows in',
+      'written',
+      'quarantined',
+      'duplicates',
+      'ins / upd / del',
+      'seconds',
+      'reconciled',
+    ],
     colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'center'],
     style: { head: [], border: [], compact: true },
   });
@@ -60,19 +81,26 @@ export function runSummary(outcome: RunOutcome): string {
   const verdict =
     outcome.status === 'succeeded'
       ? green(`${outcome.job} for ${outcome.runDate} succeeded in ${outcome.seconds.toFixed(1)}s`)
-      : red(`${outcome.job} for ${outcome.runDate} FAILED after ${outcome.seconds.toFixed(1)}s: ${outcome.error}`);
+      : red(
+          `${outcome.job} for ${outcome.runDate} FAILED after ${outcome.seconds.toFixed(1)}s: ${outcome.error}`,
+        );
   return `${outcome.steps.length > 0 ? `${table.toString()}\n` : ''}${verdict} ${dim(`(run ${outcome.runId})`)}`;
 }
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 
 /** Rows as a table, JSON (an array of objects) or CSV (RFC 4180 quoting). */
-export function formatRows(rows: readonly Record<string, unknown>[], format: OutputFormat, columns?: readonly string[]): string {
+export function formatRows(
+  rows: readonly Record<string, unknown>[],
+  format: OutputFormat,
+  columns?: readonly string[],
+): string {
   const names = columns ?? Object.keys(rows[0] ?? {});
   if (format === 'json') return JSON.stringify(rows, null, 2);
   if (format === 'csv') {
     const cell = (v: unknown) => {
-      const text = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      const text =
+        v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
       return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
     };
     return [names.join(','), ...rows.map((r) => names.map((n) => cell(r[n])).join(','))].join('\n');

@@ -8,13 +8,25 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DuckDbLakehouse } from '../../adapters/duckdb/engine';
+import { PipelineError } from '../../core/errors';
 import { RunHistory } from '../../core/runs';
 import { generateSampleData } from '../generator';
 import { acquireLakeLock } from '../lake-lock';
 import { LocalPlatform } from '../local-platform';
 import { loadProject, projectRoot, type Project } from '../project-files';
 import { jobs, runJob, type Job, type RunOutcome } from '../runner';
-import { bold, count, dim, formatRows, green, progressLogger, runSummary, taskProgress, yellow, type OutputFormat } from './output';
+import {
+  bold,
+  count,
+  dim,
+  formatRows,
+  green,
+  progressLogger,
+  runSummary,
+  taskProgress,
+  yellow,
+  type OutputFormat,
+} from './output';
 
 interface GlobalOptions {
   env: string;
@@ -31,23 +43,28 @@ interface SampleManifest {
 }
 
 const isoDate = (value: string) => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)))
+    throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
   return value;
 };
 const positiveInt = (value: string) => {
   const n = Number(value.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new InvalidArgumentError('expected a positive integer');
   return n;
 };
 const nonNegativeInt = (value: string) => {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError('expected a non-negative integer');
   return n;
 };
 
 export function buildProgram(): Command {
   const program = new Command('medallion')
-    .description('A serverless medallion data platform for AWS, run locally on DuckDB with the same definitions.')
+    .description(
+      'A serverless medallion data platform for AWS, run locally on DuckDB with the same definitions.',
+    )
     .option('--env <name>', 'environment whose config/<env>.yaml to use', 'local')
     .option('--config <file>', 'config file to use instead of config/<env>.yaml')
     .option('--lake <dir>', 'lake folder (default: lake.root from config, .lake)')
@@ -56,37 +73,71 @@ export function buildProgram(): Command {
 
   program
     .command('generate')
-    .description('Generate the sample sources (Snowflake, Redshift, CRM, FX, Kafka) into <lake>/_sim, deterministically for a seed.')
-    .option('--scale <orders>', 'orders in the initial load (default: sample.scale in config)', positiveInt)
-    .option('--days <n>', 'days to generate: day 1 is the initial load, later days carry ~1% changes', positiveInt)
+    .description(
+      'Generate the sample sources (Snowflake, Redshift, CRM, FX, Kafka) into <lake>/_sim, deterministically for a seed.',
+    )
+    .option(
+      '--scale <orders>',
+      'orders in the initial load (default: sample.scale in config)',
+      positiveInt,
+    )
+    .option(
+      '--days <n>',
+      'days to generate: day 1 is the initial load, later days carry ~1% changes',
+      positiveInt,
+    )
     .option('--seed <n>', 'random seed', nonNegativeInt)
     .option('--start-date <YYYY-MM-DD>', 'the first generated day', isoDate)
     .addHelpText('after', '\nExample:\n  $ medallion generate --scale 100000 --days 2 --seed 42')
-    .action(async (options: { scale?: number; days?: number; seed?: number; startDate?: string }, command: Command) => {
-      const { project, lakeRoot } = await context(command);
-      await generate(project, lakeRoot, options);
-    });
+    .action(
+      async (
+        options: { scale?: number; days?: number; seed?: number; startDate?: string },
+        command: Command,
+      ) => {
+        const { project, lakeRoot } = await context(command);
+        await generate(project, lakeRoot, options);
+      },
+    );
 
   program
     .command('run')
-    .description('Run one job through its state machine (stepfunctions/<job>.asl.json), as Step Functions would on AWS.')
+    .description(
+      'Run one job through its state machine (stepfunctions/<job>.asl.json), as Step Functions would on AWS.',
+    )
     .addOption(new Option('--job <job>', 'the job to run').choices(jobs).makeOptionMandatory())
-    .option('--date <YYYY-MM-DD>', 'logical date of the run (default: the last generated day, else today)', isoDate)
-    .addHelpText('after', '\nExamples:\n  $ medallion run --job daily --date 2026-01-02\n  $ medallion run --job crm_to_bronze')
+    .option(
+      '--date <YYYY-MM-DD>',
+      'logical date of the run (default: the last generated day, else today)',
+      isoDate,
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ medallion run --job daily --date 2026-01-02\n  $ medallion run --job crm_to_bronze',
+    )
     .action(async (options: { job: Job; date?: string }, command: Command) => {
       const { project, lakeRoot } = await context(command);
-      const date = options.date ?? (await readManifest(lakeRoot))?.dates.at(-1) ?? new Date().toISOString().slice(0, 10);
-      const outcome = await withPlatform(project, lakeRoot, options.job, (platform) => execute(platform, options.job, date));
+      const date =
+        options.date ??
+        (await readManifest(lakeRoot))?.dates.at(-1) ??
+        new Date().toISOString().slice(0, 10);
+      const outcome = await withPlatform(project, lakeRoot, options.job, (platform) =>
+        execute(platform, options.job, date),
+      );
       if (outcome.status !== 'succeeded') process.exitCode = 1;
     });
 
   program
     .command('pipeline')
-    .description('Generate sample data if there is none, then run the daily pipeline for every generated day not yet done.')
+    .description(
+      'Generate sample data if there is none, then run the daily pipeline for every generated day not yet done.',
+    )
     .option('--scale <orders>', 'orders in the initial load when generating', positiveInt)
     .option('--days <n>', 'days to generate when generating', positiveInt)
     .option('--seed <n>', 'random seed when generating', nonNegativeInt)
-    .addHelpText('after', '\nExample:\n  $ medallion pipeline            # what `npm run pipeline` does')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ medallion pipeline            # what `npm run pipeline` does',
+    )
     .action(async (options: { scale?: number; days?: number; seed?: number }, command: Command) => {
       const { project, lakeRoot } = await context(command);
       await pipeline(project, lakeRoot, options);
@@ -94,10 +145,19 @@ export function buildProgram(): Command {
 
   program
     .command('query')
-    .description('Run SQL over the lake: bronze.*, silver.*, gold.*, quarantine.*, audit.* (run history), changelog.*.')
+    .description(
+      'Run SQL over the lake: bronze.*, silver.*, gold.*, quarantine.*, audit.* (run history), changelog.*.',
+    )
     .argument('<sql>', 'the query')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-    .addHelpText('after', `\nExamples:\n  $ medallion query "select count(*) as n from gold.fact_orders" --format json\n  $ medallion query "select _rule, count(*) from quarantine.orders group by 1"`)
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['table', 'json', 'csv'])
+        .default('table'),
+    )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ medallion query "select count(*) as n from gold.fact_orders" --format json\n  $ medallion query "select _rule, count(*) from quarantine.orders group by 1"`,
+    )
     .action(async (sql: string, options: { format: OutputFormat }, command: Command) => {
       const { project, lakeRoot } = await context(command);
       const lakehouse = await openReadOnly(project, lakeRoot);
@@ -110,33 +170,36 @@ export function buildProgram(): Command {
 
   program
     .command('status')
-    .description('Recent runs: job, date, outcome, duration, rows; or one run in detail with --run.')
+    .description(
+      'Recent runs: job, date, outcome, duration, rows; or one run in detail with --run.',
+    )
     .option('--limit <n>', 'how many runs', positiveInt, 10)
     .option('--run <id>', 'show the dataset steps of one run')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['table', 'json', 'csv'])
+        .default('table'),
+    )
     .addHelpText('after', '\nExamples:\n  $ medallion status\n  $ medallion status --run 0193...')
-    .action(async (options: { limit: number; run?: string; format: OutputFormat }, command: Command) => {
-      const { project, lakeRoot } = await context(command);
-      const lakehouse = await openReadOnly(project, lakeRoot);
-      try {
-        const d = lakehouse.dialect;
-        const rows = options.run
-          ? await lakehouse.query(
-              `select step, dataset, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled
-               from audit.run_datasets where run_id = ${d.string(options.run)} order by step, dataset`,
-            )
-          : await lakehouse.query(
-              `select r.run_id, r.job, cast(r.run_date as varchar) as run_date, r.status, cast(r.started_at as varchar) as started_at,
-                 round(r.seconds, 1) as seconds, coalesce(sum(d.rows_out), 0) as rows_written, coalesce(sum(d.quarantined), 0) as quarantined,
-                 coalesce(bool_and(d.reconciled), true) as reconciled, r.error
-               from audit.runs r left join audit.run_datasets d on d.run_id = r.run_id
-               group by all order by r.started_at desc limit ${options.limit}`,
+    .action(
+      async (options: { limit: number; run?: string; format: OutputFormat }, command: Command) => {
+        const { project, lakeRoot } = await context(command);
+        const lakehouse = await openReadOnly(project, lakeRoot);
+        try {
+          const history = new RunHistory(lakehouse);
+          const rows = options.run
+            ? await history.steps(options.run)
+            : await history.latest(options.limit);
+          if (options.run && rows.length === 0)
+            throw new PipelineError(
+              `No run ${options.run} in the history (see \`medallion status\`)`,
             );
-        process.stdout.write(`${formatRows(rows, options.format)}\n`);
-      } finally {
-        lakehouse.close();
-      }
-    });
+          process.stdout.write(`${formatRows(rows, options.format)}\n`);
+        } finally {
+          lakehouse.close();
+        }
+      },
+    );
 
   return program;
 }
@@ -145,11 +208,17 @@ export function buildProgram(): Command {
 async function context(command: Command): Promise<{ project: Project; lakeRoot: string }> {
   const options = command.optsWithGlobals<GlobalOptions>();
   const project = await loadProject({ env: options.env, configFile: options.config });
-  const lakeRoot = options.lake ? path.resolve(options.lake) : path.resolve(projectRoot, project.config.lake.root);
+  const lakeRoot = options.lake
+    ? path.resolve(options.lake)
+    : path.resolve(projectRoot, project.config.lake.root);
   return { project, lakeRoot };
 }
 
-async function generate(project: Project, lakeRoot: string, options: { scale?: number; days?: number; seed?: number; startDate?: string }) {
+async function generate(
+  project: Project,
+  lakeRoot: string,
+  options: { scale?: number; days?: number; seed?: number; startDate?: string },
+) {
   const sample = project.config.sample;
   const settings = {
     scale: options.scale ?? sample.scale,
@@ -159,7 +228,9 @@ async function generate(project: Project, lakeRoot: string, options: { scale?: n
   };
   const lock = await acquireLakeLock(lakeRoot, 'generate');
   try {
-    process.stderr.write(`${bold('Generating sample data')} ${dim(`scale ${count(settings.scale)}, ${settings.days} day(s), seed ${settings.seed}, from ${settings.startDate}`)}\n`);
+    process.stderr.write(
+      `${bold('Generating sample data')} ${dim(`scale ${count(settings.scale)}, ${settings.days} day(s), seed ${settings.seed}, from ${settings.startDate}`)}\n`,
+    );
     let last = '';
     const summary = await generateSampleData({
       lakeRoot,
@@ -167,28 +238,45 @@ async function generate(project: Project, lakeRoot: string, options: { scale?: n
       onProgress: ({ step, done, total }) => {
         if (step !== last) process.stderr.write(`  ${dim('▶')} ${step}\n`);
         last = step;
-        if (process.stderr.isTTY && total > 0) process.stderr.write(`\r    ${count(done)} / ${count(total)}\u001b[K${done >= total ? '\n' : ''}`);
+        if (process.stderr.isTTY && total > 0)
+          process.stderr.write(
+            `\r    ${count(done)} / ${count(total)}\u001b[K${done >= total ? '\n' : ''}`,
+          );
       },
     });
-    for (const d of summary.datasets) process.stderr.write(`    ${d.dataset.padEnd(28)} ${count(d.rows)} rows\n`);
-    process.stderr.write(`${green('Generated')} ${summary.dates.length} day(s) (${summary.dates.join(', ')}) into ${path.join(lakeRoot, '_sim')} in ${summary.seconds.toFixed(1)}s\n`);
+    for (const d of summary.datasets)
+      process.stderr.write(`    ${d.dataset.padEnd(28)} ${count(d.rows)} rows\n`);
+    process.stderr.write(
+      `${green('Generated')} ${summary.dates.length} day(s) (${summary.dates.join(', ')}) into ${path.join(lakeRoot, '_sim')} in ${summary.seconds.toFixed(1)}s\n`,
+    );
   } finally {
     await lock.release();
   }
 }
 
-async function pipeline(project: Project, lakeRoot: string, options: { scale?: number; days?: number; seed?: number }) {
+async function pipeline(
+  project: Project,
+  lakeRoot: string,
+  options: { scale?: number; days?: number; seed?: number },
+) {
   let manifest = await readManifest(lakeRoot);
   if (!manifest) {
     await generate(project, lakeRoot, options);
     manifest = (await readManifest(lakeRoot))!;
   } else if (options.scale !== undefined && options.scale !== manifest.scale) {
-    process.stderr.write(yellow(`Using the existing sample data (scale ${count(manifest.scale)}); run \`medallion generate --scale ${options.scale}\` to replace it.\n`));
+    process.stderr.write(
+      yellow(
+        `Using the existing sample data (scale ${count(manifest.scale)}); run \`medallion generate --scale ${options.scale}\` to replace it.\n`,
+      ),
+    );
   }
   const outcomes = await withPlatform(project, lakeRoot, 'daily', async (platform) => {
     const done = await new RunHistory(platform.lakehouse).succeededDates('daily');
     const pending = manifest.dates.filter((d) => !done.has(d));
-    if (pending.length === 0) process.stderr.write(`Every generated day (${manifest.dates.join(', ')}) has already run; nothing to do.\n`);
+    if (pending.length === 0)
+      process.stderr.write(
+        `Every generated day (${manifest.dates.join(', ')}) has already run; nothing to do.\n`,
+      );
     const results: RunOutcome[] = [];
     for (const date of pending) {
       const outcome = await execute(platform, 'daily', date);
@@ -223,7 +311,12 @@ async function execute(platform: LocalPlatform, job: Job, date: string): Promise
 }
 
 /** Holds the lake lock and the open platform for the duration of `work`. */
-async function withPlatform<T>(project: Project, lakeRoot: string, job: string, work: (platform: LocalPlatform) => Promise<T>): Promise<T> {
+async function withPlatform<T>(
+  project: Project,
+  lakeRoot: string,
+  job: string,
+  work: (platform: LocalPlatform) => Promise<T>,
+): Promise<T> {
   const lock = await acquireLakeLock(lakeRoot, job);
   try {
     const platform = await LocalPlatform.open(project, { lakeRoot, logger: progressLogger });
@@ -250,5 +343,7 @@ async function openReadOnly(project: Project, lakeRoot: string): Promise<DuckDbL
 
 async function readManifest(lakeRoot: string): Promise<SampleManifest | undefined> {
   const file = path.join(lakeRoot, '_sim', 'manifest.json');
-  return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as SampleManifest) : undefined;
+  return existsSync(file)
+    ? (JSON.parse(await readFile(file, 'utf8')) as SampleManifest)
+    : undefined;
 }

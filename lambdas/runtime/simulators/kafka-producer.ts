@@ -47,7 +47,10 @@ export class KafkaProducerSimulator implements MskBatchSource {
     };
     for (const partition of partitions) {
       const from = request.committed[String(partition)] ?? -1;
-      const lines = createInterface({ input: createReadStream(path.join(folder, `partition-${partition}.jsonl`)), crlfDelay: Infinity });
+      const lines = createInterface({
+        input: createReadStream(path.join(folder, `partition-${partition}.jsonl`)),
+        crlfDelay: Infinity,
+      });
       for await (const text of lines) {
         if (text.length === 0) continue;
         const line = JSON.parse(text) as LogLine;
@@ -72,10 +75,12 @@ export class KafkaProducerSimulator implements MskBatchSource {
 
 function toEvent(records: readonly MskRecord[]): MskEvent {
   const grouped: Record<string, MskRecord[]> = {};
-  for (const record of records) (grouped[`${record.topic}-${record.partition}`] ??= []).push(record);
+  for (const record of records)
+    (grouped[`${record.topic}-${record.partition}`] ??= []).push(record);
   return {
     eventSource: 'aws:kafka',
-    eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/medallion-local/00000000-0000-0000-0000-000000000000-1',
+    eventSourceArn:
+      'arn:aws:kafka:us-east-1:000000000000:cluster/medallion-local/00000000-0000-0000-0000-000000000000-1',
     bootstrapServers: 'localhost:9092',
     records: grouped,
   };

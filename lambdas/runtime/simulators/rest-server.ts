@@ -66,11 +66,18 @@ export async function startRestSimulator(options: RestSimulatorOptions): Promise
   function handle(request: IncomingMessage, response: ServerResponse): void {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const collection = collections.get(url.pathname);
-    if (request.method !== 'GET' || !collection) return send(response, 404, { error: `no collection at ${url.pathname}` });
-    if (request.headers.authorization !== `Bearer ${token}`) return send(response, 401, { error: 'missing or wrong bearer token' });
+    if (request.method !== 'GET' || !collection)
+      return send(response, 404, { error: `no collection at ${url.pathname}` });
+    if (request.headers.authorization !== `Bearer ${token}`)
+      return send(response, 401, { error: 'missing or wrong bearer token' });
     if (throttleEvery > 0 && stats.requests % throttleEvery === 0) {
       stats.throttled++;
-      return send(response, 429, { error: 'rate limit exceeded' }, { 'retry-after': String(retryAfterSeconds) });
+      return send(
+        response,
+        429,
+        { error: 'rate limit exceeded' },
+        { 'retry-after': String(retryAfterSeconds) },
+      );
     }
     if (random.chance(serverErrorRate)) {
       stats.failed++;
@@ -93,7 +100,10 @@ export async function startRestSimulator(options: RestSimulatorOptions): Promise
     baseUrl: `http://127.0.0.1:${port}`,
     token,
     stats,
-    close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () =>
+      new Promise((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      ),
   };
 }
 
@@ -101,12 +111,17 @@ export async function startRestSimulator(options: RestSimulatorOptions): Promise
  * What the API shows for a window: the latest version (before `before`) of each record changed
  * after `since`, ordered by watermark then key so pages are stable.
  */
-function windowOf(collection: Collection, since: string | null, before: string | null): Record<string, unknown>[] {
+function windowOf(
+  collection: Collection,
+  since: string | null,
+  before: string | null,
+): Record<string, unknown>[] {
   const cacheKey = `${since}|${before}`;
   const cached = collection.windows.get(cacheKey);
   if (cached) return cached;
   collection.versions ??= readVersions(collection.file);
-  const time = (record: Record<string, unknown>) => Date.parse(String(record[collection.watermark]));
+  const time = (record: Record<string, unknown>) =>
+    Date.parse(String(record[collection.watermark]));
   const lower = since === null ? -Infinity : Date.parse(since);
   const upper = before === null ? Infinity : Date.parse(before);
   const latest = new Map<string, Record<string, unknown>>();
@@ -118,7 +133,9 @@ function windowOf(collection: Collection, since: string | null, before: string |
     if (!current || time(current) <= t) latest.set(key, version);
   }
   const keyOf = (r: Record<string, unknown>) => collection.key.map((k) => String(r[k])).join('|');
-  const window = [...latest.values()].filter((r) => time(r) > lower).sort((a, b) => time(a) - time(b) || keyOf(a).localeCompare(keyOf(b)));
+  const window = [...latest.values()]
+    .filter((r) => time(r) > lower)
+    .sort((a, b) => time(a) - time(b) || keyOf(a).localeCompare(keyOf(b)));
   collection.windows.set(cacheKey, window);
   return window;
 }
@@ -138,15 +155,26 @@ function encodeCursor(offset: number): string {
 function decodeCursor(cursor: string | null): number | undefined {
   if (cursor === null) return 0;
   try {
-    const { offset } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { offset: unknown };
+    const { offset } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      offset: unknown;
+    };
     return Number.isInteger(offset) && (offset as number) >= 0 ? (offset as number) : undefined;
   } catch {
     return undefined;
   }
 }
 
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   response.end(text);
 }

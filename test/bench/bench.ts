@@ -1,0 +1,159 @@
+/**
+ * `npm run bench -- --scale N`: generates N orders over two days (in a child process, so its
+ * memory does not count), runs `daily` for day 1 (the initial load) and day 2 (~1% changes),
+ * and reports per-step wall time, rows per second and peak RSS, as a table and as JSON.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { progressLogger } from '../../lambdas/runtime/cli/output';
+import { LocalPlatform } from '../../lambdas/runtime/local-platform';
+import { loadProject, projectRoot } from '../../lambdas/runtime/project-files';
+import { runJob, type RunOutcome } from '../../lambdas/runtime/runner';
+
+const options = new Command('bench')
+  .description('Benchmark the local daily pipeline.')
+  .option(
+    '--scale <orders>',
+    'orders in the initial load',
+    (v) => Number(v.replaceAll('_', '')),
+    1_000_000,
+  )
+  .option('--seed <n>', 'random seed', Number, 42)
+  .option('--lake <dir>', 'lake folder (default: a fresh temporary folder, removed afterwards)')
+  .option('--out <file>', 'where to write the JSON report', '')
+  .parse()
+  .opts<{ scale: number; seed: number; lake?: string; out: string }>();
+
+const lakeRoot = options.lake
+  ? path.resolve(options.lake)
+  : path.join(os.tmpdir(), `medallion-bench-${options.scale}`);
+rmSync(lakeRoot, { recursive: true, force: true });
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+process.stderr.write(
+  `Generating ${options.scale.toLocaleString('en-US')} orders over 2 days into ${lakeRoot}\n`,
+);
+const generationStart = performance.now();
+const generation = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    'bin/medallion.ts',
+    '--lake',
+    lakeRoot,
+    'generate',
+    '--scale',
+    String(options.scale),
+    '--days',
+    '2',
+    '--seed',
+    String(options.seed),
+  ],
+  { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+);
+if (generation.status !== 0) process.exit(generation.status ?? 1);
+const generationSeconds = (performance.now() - generationStart) / 1000;
+
+const project = await loadProject();
+const platform = await LocalPlatform.open(project, {
+  lakeRoot,
+  logger: { ...progressLogger, info: () => {} },
+});
+const days: {
+  date: string;
+  outcome: RunOutcome;
+  seconds: number;
+  steps: Record<string, number>;
+  peakRssMb: number;
+}[] = [];
+try {
+  for (const date of ['2026-01-01', '2026-01-02']) {
+    const steps: Record<string, number> = {};
+    const started = performance.now();
+    const outcome = await runJob(platform, 'daily', {
+      runDate: date,
+      onTask: (event) => {
+        if (event.phase === 'end') steps[event.state] = event.seconds!;
+        if (event.phase === 'error')
+          process.stderr.write(`  ${event.state} failed: ${event.error}\n`);
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (outcome.status !== 'succeeded')
+      throw new Error(`daily for ${date} failed: ${outcome.error}`);
+    days.push({
+      date,
+      outcome,
+      seconds,
+      steps,
+      peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
+    });
+    process.stderr.write(`  daily ${date}: ${seconds.toFixed(2)}s\n`);
+  }
+} finally {
+  await platform.close();
+  if (!options.lake) rmSync(lakeRoot, { recursive: true, force: true });
+}
+
+const stepRows = (outcome: RunOutcome, step: string) =>
+  outcome.steps.filter((s) => s.step === step).reduce((n, s) => n + s.rowsIn, 0);
+const stateSteps: Record<string, string> = {
+  SnowflakeToBronze: 'snowflake_to_bronze',
+  RedshiftToBronze: 'redshift_to_bronze',
+  CrmToBronze: 'crm_to_bronze',
+  FxToBronze: 'fx_to_bronze',
+  KafkaEventsToBronze: 'kafka_to_bronze',
+  LandingToBronze: 'landing_to_bronze',
+  BronzeToSilver: 'bronze_to_silver',
+  SilverToGold: 'silver_to_gold',
+};
+const report = {
+  scale: options.scale,
+  seed: options.seed,
+  machine: {
+    cpus: os.cpus().length,
+    memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+  },
+  generationSeconds: Number(generationSeconds.toFixed(2)),
+  days: days.map((d) => ({
+    date: d.date,
+    seconds: Number(d.seconds.toFixed(2)),
+    peakRssMb: d.peakRssMb,
+    steps: Object.entries(d.steps).map(([state, seconds]) => {
+      const rows = stepRows(d.outcome, stateSteps[state] ?? state);
+      return {
+        state,
+        seconds,
+        rows,
+        rowsPerSecond: seconds > 0 ? Math.round(rows / seconds) : null,
+      };
+    }),
+  })),
+  secondDayShareOfFirst: Number((days[1]!.seconds / days[0]!.seconds).toFixed(3)),
+};
+
+const out = options.out || path.join(projectRoot, 'bench-results', `bench-${options.scale}.json`);
+mkdirSync(path.dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+
+const lines = [
+  `\nscale ${options.scale.toLocaleString('en-US')} orders · generation ${report.generationSeconds}s (not part of the runs)`,
+];
+for (const day of report.days) {
+  lines.push(`\ndaily ${day.date}: ${day.seconds}s, peak RSS ${day.peakRssMb} MB`);
+  for (const s of day.steps) {
+    lines.push(
+      `  ${s.state.padEnd(22)} ${s.seconds.toFixed(2).padStart(7)}s ${s.rows.toLocaleString('en-US').padStart(12)} rows ${s.rowsPerSecond === null ? '' : `${s.rowsPerSecond.toLocaleString('en-US').padStart(12)} rows/s`}`,
+    );
+  }
+}
+lines.push(
+  `\nday 2 took ${(report.secondDayShareOfFirst * 100).toFixed(1)}% of day 1's time`,
+  `report: ${path.relative(process.cwd(), out)}\n`,
+);
+process.stdout.write(lines.join('\n'));

@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../lambdas/runtime/project-files';
+
+const medallion = (...args: string[]) => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/medallion.ts', ...args], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+};
+
+describe('the medallion CLI', () => {
+  let lake: string;
+  beforeAll(() => {
+    lake = mkdtempSync(path.join(os.tmpdir(), 'medallion-cli-'));
+  });
+  afterAll(() => rmSync(lake, { recursive: true, force: true }));
+
+  it.each(['generate', 'run', 'pipeline', 'query', 'status'])(
+    '%s --help explains the command with an example',
+    (command) => {
+      const { code, stdout } = medallion(command, '--help');
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Usage: medallion ${command}`);
+      expect(stdout).toContain('$ medallion');
+    },
+  );
+
+  it('rejects an unknown job, listing the jobs', () => {
+    const { code, stderr } = medallion('run', '--job', 'hourly');
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('Allowed choices are snowflake_to_bronze, redshift_to_bronze');
+  });
+
+  it('reports a broken config file by file, key, expectation and finding, and exits 1', () => {
+    const config = path.join(lake, 'broken.yaml');
+    writeFileSync(
+      config,
+      'env: local\nsources:\n  crm:\n    kind: rest\n    pageSize: lots\n    datasets: {}\n',
+    );
+    const { code, stderr } = medallion('--config', config, 'status');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /broken\.yaml is invalid:\n {2}- sources\.crm\.pageSize: expected number, found string "lots"/,
+    );
+  });
+
+  it('says what to do when there is no lake yet', () => {
+    const { code, stderr } = medallion('--lake', path.join(lake, 'empty'), 'query', 'select 1');
+    expect(code).toBe(1);
+    expect(stderr).toContain('run a pipeline first (npm run pipeline)');
+  });
+
+  it('generates, runs a job, and answers queries as a table, JSON or CSV', () => {
+    expect(medallion('--lake', lake, 'generate', '--scale', '300', '--days', '1').code).toBe(0);
+    const run = medallion('--lake', lake, 'run', '--job', 'fx_to_bronze');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/fx_to_bronze for 2026-01-01 succeeded/);
+    expect(run.stdout).toMatch(/fx\.rates\s+│\s+[\d,]+\s+│/);
+    const json = medallion(
+      '--lake',
+      lake,
+      'query',
+      'select count(*) as n from bronze.fx_rates',
+      '--format',
+      'json',
+    );
+    expect(JSON.parse(json.stdout)[0].n).toBeGreaterThan(0);
+    const csv = medallion('--lake', lake, 'query', "select 'a,b' as x, 1 as y", '--format', 'csv');
+    expect(csv.stdout).toBe('x,y\n"a,b",1\n');
+    const status = medallion('--lake', lake, 'status', '--format', 'json');
+    expect(JSON.parse(status.stdout)[0]).toMatchObject({
+      job: 'fx_to_bronze',
+      status: 'succeeded',
+      reconciled: true,
+    });
+  });
+
+  it('turns a SQL error into a message and exit code 1', () => {
+    const { code, stderr } = medallion('--lake', lake, 'query', 'select * from gold.nope');
+    expect(code).toBe(1);
+    expect(stderr).toContain('Table with name nope does not exist');
+  });
+});
