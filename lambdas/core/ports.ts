@@ -31,16 +31,23 @@ export interface ColumnSpec {
   readonly type: string;
 }
 
+/** A column with the same value in every row, as SQL-typed text (ISO text for a TIMESTAMP). */
+export interface ConstantColumn extends ColumnSpec {
+  readonly value: string;
+}
+
 /** Writes bronze Parquet objects. Locally DuckDB writes them; the AWS adapter does the same in Lambda. */
 export interface ParquetSink {
   /**
-   * Writes rows (arrays in `columns` order) as one Parquet object and returns the number of rows
+   * Writes rows (arrays in `columns` order; a TIMESTAMP as a Date, ISO text or epoch
+   * milliseconds) plus constant columns as one Parquet object, and returns the number of rows
    * read back from the written object, which is what the run reconciles against.
    */
   writeRows(
     key: string,
     columns: readonly ColumnSpec[],
     rows: readonly (readonly unknown[])[],
+    constants?: readonly ConstantColumn[],
   ): Promise<number>;
   /**
    * Converts a landing file (csv, json, jsonl or parquet) into a bronze Parquet object with
@@ -55,8 +62,8 @@ export interface ConvertFileRequest {
   readonly format: LandingFormat;
   readonly targetKey: string;
   readonly columns: readonly ColumnSpec[];
-  /** Constant columns appended to every row (`_ingested_at`, `_run_id`...), as SQL-typed values. */
-  readonly constants: readonly (ColumnSpec & { readonly value: string })[];
+  /** Columns with the same value in every row (`_ingested_at`, `_run_id`...). */
+  readonly constants: readonly ConstantColumn[];
 }
 
 export type ConvertFileResult =
@@ -142,6 +149,8 @@ export interface SqlEngine {
   /** Runs a statement; returns the rows it changed when the engine reports it. */
   execute(sql: string): Promise<number>;
   query<T extends Row = Row>(sql: string): Promise<T[]>;
+  /** Makes data that landed since the engine opened visible to queries (e.g. new bronze objects). */
+  refreshSources(): Promise<void>;
   /** Runs work atomically: all of it is published, or none (a crash rolls back). */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   /** Whether a relation (`silver.orders`) exists. */

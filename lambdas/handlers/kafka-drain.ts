@@ -35,12 +35,13 @@ export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
       await deps.ledger.recover(input.source, dataset);
       const committed = (await deps.ledger.read<Offsets>(input.source, dataset))?.watermark ?? {};
       let total: DatasetStats = emptyStats(`${input.source}.${dataset}`);
-      for await (const batch of deps.batches.batches({
+      const batches = deps.batches.batches({
         topic: settings.topic,
         committed,
         until,
         batchSize: source.batchSize,
-      })) {
+      });
+      for await (const batch of readAhead(batches)) {
         const result = await deliver(batch);
         for (const stats of result.datasets) total = combineStats(total, stats);
       }
@@ -48,6 +49,26 @@ export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
     }
     return { step: `${input.source}_to_bronze`, datasets };
   };
+}
+
+/**
+ * Fetches the next batch while the current one is being written, as an event source mapping's
+ * poller does: reading the topic and writing bronze overlap instead of taking turns.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = iterator.next();
+      yield current.value;
+    }
+  } finally {
+    await next.catch(() => undefined);
+    await iterator.return?.();
+  }
 }
 
 function emptyStats(dataset: string): DatasetStats {

@@ -42,8 +42,11 @@ export function createKafkaEventsHandler(deps: KafkaEventsDeps) {
 function groupByTopic(event: MskEvent): Map<string, MskEvent['records'][string]> {
   const topics = new Map<string, MskEvent['records'][string]>();
   for (const records of Object.values(event.records)) {
-    for (const record of records)
-      topics.set(record.topic, [...(topics.get(record.topic) ?? []), record]);
+    for (const record of records) {
+      const group = topics.get(record.topic);
+      if (group) group.push(record);
+      else topics.set(record.topic, [record]);
+    }
   }
   return topics;
 }

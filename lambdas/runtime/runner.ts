@@ -155,6 +155,7 @@ export async function runJob(
         ? `${caught.cause.name}: ${caught.cause.message}`
         : describeError(caught);
   }
+  await platform.lakehouse.refreshSources();
   const endedAt = new Date();
   const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
   const status = error === undefined ? 'succeeded' : 'failed';

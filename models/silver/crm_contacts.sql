@@ -10,7 +10,7 @@ select
   trim(s.first_name) as first_name,
   trim(s.last_name) as last_name,
   {{ normalize_email('s.email') }} as email,
-  {{ e164_phone('s.phone', 'c.calling_code') }} as phone,
+  {{ e164_phone('s.phone', 'c.calling_code', 'c.trunk_prefix') }} as phone,
   trim(s.title) as title,
   {{ iso_timestamp('s.updated_at') }} as updated_at,
   coalesce({{ try_cast('s.is_deleted', 'boolean') }}, false) as is_deleted,

@@ -4,7 +4,7 @@ with source as (
 ),
 
 countries as (
-  select a.alias, c.alpha2, c.calling_code
+  select a.alias, c.alpha2, c.calling_code, c.trunk_prefix
   from {{ ref('seeds.country_aliases') }} a
   join {{ ref('seeds.countries') }} c on c.alpha2 = a.alpha2
 )
@@ -14,7 +14,7 @@ select
   trim(s.first_name) as first_name,
   trim(s.last_name) as last_name,
   {{ normalize_email('s.email') }} as email,
-  {{ e164_phone('s.phone', 'c.calling_code') }} as phone,
+  {{ e164_phone('s.phone', 'c.calling_code', 'c.trunk_prefix') }} as phone,
   c.alpha2 as country_code,
   trim(s.city) as city,
   lower(trim(s.segment)) as segment,

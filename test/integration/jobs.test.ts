@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconciles } from '../../lambdas/core/stats';
 import type { LocalPlatform } from '../../lambdas/runtime/local-platform';
@@ -143,6 +144,24 @@ describe('jobs, one at a time', () => {
       `select distinct _rule as rule from quarantine.order_events`,
     );
     expect(rules.map((r) => r.rule)).toContain('payload_is_json.accepted_values');
+  });
+
+  it('silver phones are the E.164 numbers libphonenumber reads from the raw spelling and country', async () => {
+    const rows = await query<{ raw: string; country: string; phone: string }>(
+      `select b.phone as raw, s.country_code as country, s.phone
+       from silver.customers s join bronze.snowflake_customers b on b._source_ref = s._source_ref and b._source_row = s._source_row
+       where s.phone is not null`,
+    );
+    expect(rows.length).toBeGreaterThan(100);
+    // A leading 00 is read as the international prefix whatever the country, as people write it
+    // (libphonenumber would only accept the country's own prefix, 011 in the US).
+    const international = (raw: string) => raw.trim().replace(/^00/, '+');
+    const mismatches = rows.filter(
+      (r) =>
+        parsePhoneNumberFromString(international(r.raw), r.country as CountryCode)?.number !==
+        r.phone,
+    );
+    expect(mismatches).toEqual([]);
   });
 
   it('silver_to_gold builds the star schema and marts', async () => {

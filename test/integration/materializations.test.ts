@@ -324,27 +324,29 @@ describe('materializations', () => {
     );
   });
 
-  it('a failure anywhere in a layer rolls the whole layer back', async () => {
+  it('a failure in one model leaves every table as last published, and the next run converges', async () => {
     await build('silver');
     await build('gold');
     await ingest([[1, 99, 'paid', '2026-01-03T09:00:00Z', false]]);
-    const broken = file(
-      'models/gold/order_history.sql',
-      'select nonsense from nowhere',
-      goldModels[1]!.yml!,
-    );
-    await expect(build('gold', [silverOrders(), goldModels[0]!, broken])).rejects.toThrow(
-      /nowhere/,
-    );
     await build('silver');
-    await expect(build('gold', [silverOrders(), goldModels[0]!, broken])).rejects.toThrow(
-      /nowhere/,
+    const broken = file(
+      'models/gold/order_status.sql',
+      "select k.order_id, k.nonsense from {{ changes('silver.orders') }} k",
+      goldModels[0]!.yml!,
     );
+    // order_history runs first and publishes; order_status fails and keeps its last state.
+    await expect(build('gold', [silverOrders(), broken, goldModels[1]!])).rejects.toThrow(
+      /nonsense/,
+    );
+    expect(
+      await rows('select status from gold.order_history where order_id = 1 and is_current'),
+    ).toEqual([{ status: 'paid' }]);
     expect(await rows('select amount_cents from gold.order_status where order_id = 1')).toEqual([
       { amount_cents: 1000 },
     ]);
     const gold = await build('gold');
-    expect(gold['gold.order_status']).toMatchObject({ updated: 1 });
+    expect(gold['gold.order_history']).toMatchObject({ rowsIn: 0 });
+    expect(gold['gold.order_status']).toMatchObject({ rowsIn: 1, updated: 1 });
     expect(await rows('select amount_cents from gold.order_status where order_id = 1')).toEqual([
       { amount_cents: 9900 },
     ]);

@@ -87,7 +87,7 @@ export class DuckDbLakehouse implements SqlEngine {
     await connection.run(`attach ':memory:' as bronze; use lake;`);
     const lakehouse = new DuckDbLakehouse(instance, connection, options);
     if (!options.readOnly) await connection.run(bootstrap);
-    await lakehouse.refreshBronzeViews();
+    await lakehouse.refreshSources();
     return lakehouse;
   }
 
@@ -112,7 +112,6 @@ export class DuckDbLakehouse implements SqlEngine {
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
-    await this.refreshBronzeViews();
     await this.connection.run('begin transaction');
     try {
       const result = await work();
@@ -147,7 +146,7 @@ export class DuckDbLakehouse implements SqlEngine {
    * Points each bronze view at its Parquet objects. A dataset with no objects yet gets a typed,
    * empty view, so models and queries work before the first ingestion.
    */
-  async refreshBronzeViews(): Promise<void> {
+  async refreshSources(): Promise<void> {
     const statements = this.options.bronze.map((contract) => {
       const name = contract.relation.split('.')[1]!;
       const [source, ...dataset] = contract.id.split('.');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type {
   ColumnSpec,
+  ConstantColumn,
   ConvertFileRequest,
   ConvertFileResult,
   ParquetSink,
@@ -23,9 +24,17 @@ const appenders: Record<string, { staging: string; append: Append }> = {
   DOUBLE: { staging: 'DOUBLE', append: (a, v) => a.appendDouble(v as number) },
   BOOLEAN: { staging: 'BOOLEAN', append: (a, v) => a.appendBoolean(v as boolean) },
 };
+/** Timestamps travel as epoch milliseconds: cheaper to append than text, exact to the millisecond. */
+const asEpochMillis: { staging: string; append: Append } = {
+  staging: 'DOUBLE',
+  append: (a, v) =>
+    a.appendDouble(
+      v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(String(v)),
+    ),
+};
 const asText: { staging: string; append: Append } = {
   staging: 'VARCHAR',
-  append: (a, v) => a.appendVarchar(v instanceof Date ? v.toISOString() : String(v)),
+  append: (a, v) => a.appendVarchar(String(v)),
 };
 
 let scratchTables = 0;
@@ -41,11 +50,14 @@ export class DuckDbParquetSink implements ParquetSink {
     key: string,
     columns: readonly ColumnSpec[],
     rows: readonly (readonly unknown[])[],
+    constants: readonly ConstantColumn[] = [],
   ): Promise<number> {
     const target = this.store.path(key);
     await mkdir(path.dirname(target), { recursive: true });
     const table = `sink_rows_${++scratchTables}`;
-    const plan = columns.map((c) => appenders[c.type] ?? asText);
+    const plan = columns.map(
+      (c) => appenders[c.type] ?? (c.type === 'TIMESTAMP' ? asEpochMillis : asText),
+    );
     const connection = await this.instance.connect();
     try {
       await connection.run(
@@ -61,11 +73,14 @@ export class DuckDbParquetSink implements ParquetSink {
         appender.endRow();
       }
       appender.closeSync();
-      const select = columns.map((c, i) =>
-        plan[i] === asText && c.type !== 'VARCHAR'
-          ? `cast(${d.quote(c.name)} as ${c.type}) as ${d.quote(c.name)}`
-          : d.quote(c.name),
-      );
+      const select = [
+        ...columns.map((c, i) => {
+          const name = d.quote(c.name);
+          if (plan[i] === asEpochMillis) return `epoch_ms(cast(${name} as bigint)) as ${name}`;
+          return plan[i] === asText ? `cast(${name} as ${c.type}) as ${name}` : name;
+        }),
+        ...constants.map((c) => constant(c)),
+      ];
       await connection.run(
         `copy (select ${select.join(', ')} from ${table}) to ${d.string(target)} (format parquet)`,
       );
@@ -114,10 +129,7 @@ export class DuckDbParquetSink implements ParquetSink {
       await mkdir(path.dirname(target), { recursive: true });
       const select = [
         ...request.columns.map((c) => `cast(${expression(c)} as ${c.type}) as ${d.quote(c.name)}`),
-        ...request.constants.map(
-          (c) =>
-            `cast(${d.string(c.value.replace('T', ' ').replace(/Z$/, ''))} as ${c.type}) as ${d.quote(c.name)}`,
-        ),
+        ...request.constants.map((c) => constant(c)),
         '_source_row',
       ];
       const copied = await connection.run(
@@ -133,6 +145,10 @@ export class DuckDbParquetSink implements ParquetSink {
       connection.closeSync();
     }
   }
+}
+
+function constant(c: ConstantColumn): string {
+  return `cast(${d.string(c.type === 'TIMESTAMP' ? c.value.replace('T', ' ').replace(/Z$/, '') : c.value)} as ${c.type}) as ${d.quote(c.name)}`;
 }
 
 function readerFor(format: ConvertFileRequest['format'], file: string): string {

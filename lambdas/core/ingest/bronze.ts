@@ -9,7 +9,7 @@
  * objects are moved into place. On its next start an ingestion finishes a committed publish and
  * discards anything staged but never committed.
  */
-import type { ColumnSpec, ObjectStore } from '../ports';
+import type { ColumnSpec, ConstantColumn, ObjectStore } from '../ports';
 
 export const bronzeMetadataColumns: readonly ColumnSpec[] = [
   { name: '_ingested_at', type: 'TIMESTAMP' },
@@ -21,10 +21,24 @@ export const bronzeMetadataColumns: readonly ColumnSpec[] = [
   { name: '_source_row', type: 'BIGINT' },
 ];
 
+/** Metadata that varies by row; the rest is {@link metadataConstants}. */
+export const rowMetadataColumns: readonly ColumnSpec[] = bronzeMetadataColumns.filter((c) =>
+  ['_source_ref', '_source_row'].includes(c.name),
+);
+
 export interface RowMetadata {
   readonly ingestedAt: Date;
   readonly runId: string;
   readonly source: string;
+}
+
+/** The metadata every row of one ingestion shares. */
+export function metadataConstants(meta: RowMetadata): ConstantColumn[] {
+  return [
+    { name: '_ingested_at', type: 'TIMESTAMP', value: meta.ingestedAt.toISOString() },
+    { name: '_run_id', type: 'VARCHAR', value: meta.runId },
+    { name: '_source', type: 'VARCHAR', value: meta.source },
+  ];
 }
 
 /** Final key of the n-th object a run writes for a dataset. */

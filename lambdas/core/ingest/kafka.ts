@@ -10,8 +10,9 @@ import type { Clock, ColumnSpec, ParquetSink } from '../ports';
 import { elapsedSeconds, type DatasetStats } from '../stats';
 import {
   bronzeKey,
-  bronzeMetadataColumns,
+  metadataConstants,
   nextObjectNumber,
+  rowMetadataColumns,
   stagedKey,
   type IngestLedger,
 } from './bronze';
@@ -90,12 +91,9 @@ export async function ingestMskBatch(
         record.topic,
         record.partition,
         record.offset,
-        new Date(record.timestamp),
+        record.timestamp,
         decode(record.key),
         decode(record.value),
-        startedAt,
-        request.runId,
-        source,
         `kafka:${record.topic}/${record.partition}`,
         record.offset,
       ]);
@@ -107,8 +105,9 @@ export async function ingestMskBatch(
     const key = stagedKey(bronzeKey(source, dataset, meta, nextObjectNumber(state, request.runId)));
     written = await deps.sink.writeRows(
       key,
-      [...kafkaBronzeColumns, ...bronzeMetadataColumns],
+      [...kafkaBronzeColumns, ...rowMetadataColumns],
       rows,
+      metadataConstants(meta),
     );
     staged.push(key);
   }

@@ -8,7 +8,13 @@
 import type { Contract } from '../contracts/contract';
 import type { Clock, LandingFormat, ObjectStore, ParquetSink } from '../ports';
 import { elapsedSeconds, type DatasetStats } from '../stats';
-import { bronzeKey, nextObjectNumber, stagedKey, type IngestLedger } from './bronze';
+import {
+  bronzeKey,
+  metadataConstants,
+  nextObjectNumber,
+  stagedKey,
+  type IngestLedger,
+} from './bronze';
 
 export interface LandingRequest {
   readonly source: string;
@@ -93,9 +99,7 @@ export async function ingestLandingDataset(
         type: request.asText ? 'VARCHAR' : c.type,
       })),
       constants: [
-        { name: '_ingested_at', type: 'TIMESTAMP', value: startedAt.toISOString() },
-        { name: '_run_id', type: 'VARCHAR', value: request.runId },
-        { name: '_source', type: 'VARCHAR', value: source },
+        ...metadataConstants(meta),
         { name: '_source_ref', type: 'VARCHAR', value: `${key}@${request.runId}` },
       ],
     });

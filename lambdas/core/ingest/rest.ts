@@ -9,7 +9,13 @@ import { PipelineError, ReconciliationError, TransientError } from '../errors';
 import type { Clock, ColumnSpec, HttpClient, HttpResponse, ParquetSink } from '../ports';
 import { elapsedSeconds, type DatasetStats } from '../stats';
 import { endOfDay } from '../time';
-import { bronzeKey, bronzeMetadataColumns, stagedKey, type IngestLedger } from './bronze';
+import {
+  bronzeKey,
+  metadataConstants,
+  rowMetadataColumns,
+  stagedKey,
+  type IngestLedger,
+} from './bronze';
 
 /** The longest a `Retry-After` is honoured before the call counts as failed. */
 const maxRetryAfterMs = 60_000;
@@ -160,7 +166,7 @@ export async function ingestRestDataset(
   const columns: ColumnSpec[] = [
     ...contract.columns.map((c) => ({ name: c.name, type: 'VARCHAR' })),
     { name: '_extra', type: 'VARCHAR' },
-    ...bronzeMetadataColumns,
+    ...rowMetadataColumns,
   ];
   const known = new Set(contract.columns.map((c) => c.name));
   const meta = { ingestedAt: startedAt, runId: request.runId, source };
@@ -172,7 +178,7 @@ export async function ingestRestDataset(
   const flush = async () => {
     if (buffer.length === 0) return;
     const key = stagedKey(bronzeKey(source, dataset, meta, staged.length));
-    written += await deps.sink.writeRows(key, columns, buffer);
+    written += await deps.sink.writeRows(key, columns, buffer, metadataConstants(meta));
     staged.push(key);
     buffer = [];
   };
@@ -194,9 +200,6 @@ export async function ingestRestDataset(
         extra.length > 0
           ? JSON.stringify(Object.fromEntries(extra.map((k) => [k, record[k]])))
           : null,
-        startedAt,
-        request.runId,
-        source,
         `${source}@${request.runId}:${page.ref}`,
         index,
       ]);

@@ -1,7 +1,9 @@
 /**
- * Runs every model of a layer in dependency order inside one transaction, so readers see the
- * layer as it was or as it is after the run, never half of it; a crash rolls everything back
- * and the next run starts from the same watermarks.
+ * Runs every model of a layer in dependency order. Each model publishes in one transaction
+ * (its rows, its quarantine, its change feed and its watermarks together), the way each Iceberg
+ * table commits on AWS: readers see a table as it was or as it is after the run, never half of
+ * it, and after a crash every model resumes from its own watermarks, so the next run converges
+ * to the same result.
  */
 import type { ContractRegistry } from '../contracts/contract';
 import type { Clock, Logger, SqlEngine } from '../ports';
@@ -27,20 +29,19 @@ export async function runLayer(deps: LayerDeps, request: LayerRequest): Promise<
   const { engine, project } = deps;
   const snapshotAt = deps.clock.now().toISOString();
   const ctx = { ...deps, runId: request.runId, runDate: request.runDate, snapshotAt };
-  return engine.transaction(async () => {
-    if (request.layer === 'silver') await loadSeeds(deps);
-    const stats: DatasetStats[] = [];
-    for (const model of project.layer(request.layer)) {
-      deps.logger.info(`building ${model.name}`, {
-        model: model.name,
-        materialization: model.config.materialization,
-      });
-      const result = await materialize(model, ctx, () => deps.clock.now());
-      deps.logger.info(`built ${model.name}`, { ...result });
-      stats.push(result);
-    }
-    return stats;
-  });
+  await engine.refreshSources();
+  if (request.layer === 'silver') await engine.transaction(() => loadSeeds(deps));
+  const stats: DatasetStats[] = [];
+  for (const model of project.layer(request.layer)) {
+    deps.logger.info(`building ${model.name}`, {
+      model: model.name,
+      materialization: model.config.materialization,
+    });
+    const result = await materialize(model, ctx, () => deps.clock.now());
+    deps.logger.info(`built ${model.name}`, { ...result });
+    stats.push(result);
+  }
+  return stats;
 }
 
 /** Seeds are small reference tables kept in `models/seeds/*.csv`; every silver run reloads them. */

@@ -23,7 +23,7 @@ export interface MaterializeContext {
 }
 
 /** Columns a run adds or manages that no contract lists. */
-const managedColumns = new Set(['_run_id', '_rule', '_reason', '_rn']);
+const managedColumns = new Set(['_run_id', '_rule', '_reason']);
 const scd2Columns = ['valid_from', 'valid_to', 'is_current'];
 /** Provenance columns a model may carry from bronze into its table. */
 const provenanceColumns = ['_ingested_at', '_source_ref', '_source_row'];
@@ -39,9 +39,8 @@ export async function materialize(
   const sql = renderModel(model, ctx.engine.dialect, plan);
   const counts =
     model.config.materialization === 'table'
-      ? await buildTable(model, contract, sql, ctx)
+      ? await ctx.engine.transaction(() => buildTable(model, contract, sql, ctx))
       : await mergeRows(model, contract, sql, plan, ctx);
-  if (model.config.materialization !== 'table') await saveWatermarks(model, plan, ctx);
   return {
     dataset: model.name,
     layer: model.layer,
@@ -152,7 +151,7 @@ async function buildTable(
   await engine.execute(
     d.createOrReplaceTableAs(
       d.relation(model.name),
-      `select ${typed(columns, contract, d).join(', ')}, ${d.string(ctx.runId)} as _run_id from (${sql}) m`,
+      `select ${typed(columns, contract, d, 'm').join(', ')}, ${d.string(ctx.runId)} as _run_id from (${sql}) m`,
     ),
   );
   const rows = await count(engine, d.relation(model.name));
@@ -168,8 +167,13 @@ async function buildTable(
 }
 
 /**
- * `incremental` and `scd2`: stage the selected rows with their validation verdict and their rank
- * among rows of the same key, quarantine the invalid ones, then write the winners.
+ * `incremental` and `scd2`. The selected rows are staged with their validation verdict; invalid
+ * ones go to quarantine; among valid rows sharing a key the latest (`latest_by`) wins. Keys are
+ * usually unique, so only the few duplicated keys are ranked: a full sort of millions of rows to
+ * find a handful of duplicates is what a window over everything would cost.
+ *
+ * A first build of a model without validation or ranking (a gold fact, say) skips staging and
+ * writes the model's result directly.
  */
 async function mergeRows(
   model: Model,
@@ -185,61 +189,128 @@ async function mergeRows(
   const deleteFlag = config.delete_when
     ? `coalesce(${d.quote(config.delete_when)}, false)`
     : 'false';
-
   const columns = targetColumns(model, contract, await engine.describe(sql));
   const unwritten = keys.filter((k) => !columns.includes(k));
-  if (unwritten.length > 0)
+  if (unwritten.length > 0) {
     throw new ModelGraphError(
       `${model.sqlPath}: unique_key ${unwritten.join(', ')} must be contract columns`,
     );
+  }
+  const write = (winners: string) =>
+    config.materialization === 'scd2'
+      ? writeScd2(model, columns, winners, plan.incremental, ctx)
+      : writeMerge(model, columns, winners, plan.incremental, ctx);
+  /** Target rows from `from` (aliased `s`), with the run id and the delete marker. */
+  const selectWinners = (from: string, where: string) =>
+    `select ${typed(columns, contract, d, 's').join(', ')}, ${d.string(ctx.runId)} as _run_id, ${qualify(deleteFlag, config.delete_when, d)} as _deleted from ${from} where ${where}`;
+
+  if (!plan.incremental && !config.quarantine && !config.latest_by) {
+    const written = await engine.transaction(async () => {
+      const result = await write(`(${selectWinners(`(${sql}) s`, 'true')})`);
+      await assertUniqueKeys(model, d.relation(model.name), ctx);
+      await saveWatermarks(model, plan, ctx);
+      return result;
+    });
+    return {
+      rowsIn: written.inserted,
+      rowsOut: written.inserted,
+      quarantined: 0,
+      duplicates: 0,
+      ...written,
+    };
+  }
+
   const rules = config.quarantine ? guardDeletes(rowRules(contract, d), keys, deleteFlag) : [];
   const verdict = validationColumns(rules, d);
-  const rank = config.latest_by
-    ? `row_number() over (partition by ${[...keys.map((k) => d.quote(k)), '(_rule is null)'].join(', ')} order by ${config.latest_by.map((c) => `${d.quote(c)} desc nulls last`).join(', ')})`
-    : '1';
-  const stage = d.stagingRelation(model.name.replace('.', '_'));
+  const name = model.name.replace('.', '_');
+  const staged = d.stagingRelation(name);
+  const duplicated = d.stagingRelation(`${name}_duplicated_keys`);
+  const losers = d.stagingRelation(`${name}_superseded_rows`);
+  const keyList = keys.map((k) => d.quote(k)).join(', ');
+  const sameKey = (left: string, right: string) =>
+    keys.map((k) => `${left}.${d.quote(k)} = ${right}.${d.quote(k)}`).join(' and ');
+  // Scratch work happens before the model's transaction opens: scanning a large table written
+  // inside a transaction is several times slower than scanning a committed one.
   await engine.execute(
     d.createStagingTable(
-      stage,
-      `select v.*, ${rank} as _rn from (select m.*, ${verdict.rule} as _rule, ${verdict.reason} as _reason from (${sql}) m) v`,
+      staged,
+      `select m.*, ${verdict.rule} as _rule, ${verdict.reason} as _reason from (${sql}) m`,
     ),
   );
+  const stage = staged;
   try {
-    const [staged] = await engine.query<
-      Record<'staged' | 'quarantined' | 'duplicates' | 'deletes' | 'winners', number>
-    >(
-      `select count(*) as staged,
-        count(case when _rule is not null then 1 end) as quarantined,
-        count(case when _rule is null and _rn > 1 then 1 end) as duplicates,
-        count(case when _rule is null and _rn = 1 and ${deleteFlag} then 1 end) as deletes,
-        count(case when _rule is null and _rn = 1 then 1 end) as winners
-      from ${stage}`,
+    await engine.execute(
+      d.createStagingTable(
+        duplicated,
+        `select ${keyList}, count(*) as _rows from ${stage} v where _rule is null group by ${keyList} having count(*) > 1`,
+      ),
     );
-    const s = staged!;
+    const [counted] = await engine.query<{ staged: number; quarantined: number }>(
+      `select count(*) as staged, count(case when _rule is not null then 1 end) as quarantined from ${stage} v`,
+    );
+    const [repeated] = await engine.query<{ keys: number; rows: number | null }>(
+      `select count(*) as keys, sum(_rows) as rows from ${duplicated}`,
+    );
+    const s = counted!;
+    const duplicates = Number(repeated!.rows ?? 0) - repeated!.keys;
     const rowsIn = plan.sourceWindow ? await count(engine, plan.sourceWindow) : s.staged;
     if (rowsIn !== s.staged) {
       throw new ReconciliationError(
         `${model.sqlPath} returned ${s.staged} rows for ${rowsIn} source rows: a model with quarantine: true must map each source row to exactly one row (filter with contract rules, not WHERE)`,
       );
     }
-    if (!config.latest_by) await assertUniqueKeys(model, stage, ctx);
-    if (s.quarantined > 0) await quarantine(model, stage, plan.sourceWindow!, s.quarantined, ctx);
+    if (!config.latest_by && repeated!.keys > 0) {
+      throw new ModelGraphError(
+        `${model.sqlPath} returned ${repeated!.keys} key(s) more than once; set latest_by in its .yml to pick one`,
+      );
+    }
 
-    const winners = `(select ${typed(columns, contract, d).join(', ')}, ${d.string(ctx.runId)} as _run_id, ${deleteFlag} as _deleted from ${stage} where _rule is null and _rn = 1)`;
-    const written =
-      config.materialization === 'scd2'
-        ? await writeScd2(model, columns, winners, plan.incremental, ctx)
-        : await writeMerge(model, columns, winners, plan.incremental, ctx);
+    const latest = (config.latest_by ?? [])
+      .map((c) => `s.${d.quote(c)} desc nulls last`)
+      .join(', ');
+    const ranked = `(select s.*, row_number() over (partition by ${keys.map((k) => `s.${d.quote(k)}`).join(', ')} order by ${latest}) as _rank
+      from ${stage} s join ${duplicated} k on ${sameKey('k', 's')} where s._rule is null)`;
+    let winners: string;
+    if (repeated!.keys === 0) {
+      winners = `(${selectWinners(`${stage} s`, 's._rule is null')})`;
+    } else if (columns.includes('_source_row') && columns.includes('_source_ref')) {
+      // Drop the few losers by row identity: far cheaper than routing every row through a
+      // ranking or a key join.
+      await engine.execute(
+        d.createStagingTable(
+          losers,
+          `select _source_ref, _source_row from ${ranked} r where _rank > 1`,
+        ),
+      );
+      winners = `(${selectWinners(
+        `${stage} s left join ${losers} l on l._source_ref = s._source_ref and l._source_row = s._source_row`,
+        's._rule is null and l._source_row is null',
+      )})`;
+    } else {
+      winners = `(${selectWinners(`${stage} s left join ${duplicated} k on ${sameKey('k', 's')}`, `s._rule is null and k.${d.quote(keys[0]!)} is null`)}
+        union all ${selectWinners(`${ranked} s`, 's._rank = 1')})`;
+    }
+    const written = await engine.transaction(async () => {
+      if (s.quarantined > 0) await quarantine(model, stage, plan.sourceWindow!, s.quarantined, ctx);
+      const result = await write(winners);
+      await saveWatermarks(model, plan, ctx);
+      return result;
+    });
     return {
       rowsIn,
-      rowsOut: s.winners,
+      rowsOut: s.staged - s.quarantined - duplicates,
       quarantined: s.quarantined,
-      duplicates: s.duplicates,
+      duplicates,
       ...written,
     };
   } finally {
-    await engine.execute(d.dropTable(stage));
+    for (const scratch of [losers, duplicated, staged]) await engine.execute(d.dropTable(scratch));
   }
+}
+
+/** The delete marker read from the row aliased `s`. */
+function qualify(deleteFlag: string, column: string | undefined, d: SqlDialect): string {
+  return column ? deleteFlag.replace(d.quote(column), `s.${d.quote(column)}`) : deleteFlag;
 }
 
 /** A source's delete marker only needs its key: other rules would wrongly quarantine tombstones. */
@@ -493,18 +564,24 @@ function targetColumns(model: Model, contract: Contract, output: readonly Column
 }
 
 /** Each contract column cast to its contract type, so the stored schema is the contract's. */
-function typed(columns: readonly string[], contract: Contract, d: SqlDialect): string[] {
+function typed(
+  columns: readonly string[],
+  contract: Contract,
+  d: SqlDialect,
+  alias: string,
+): string[] {
   return columns.map((c) => {
     const type = contract.column(c)?.physicalType;
-    return type ? `cast(${d.quote(c)} as ${type}) as ${d.quote(c)}` : d.quote(c);
+    const column = `${alias}.${d.quote(c)}`;
+    return type ? `cast(${column} as ${type}) as ${d.quote(c)}` : `${column} as ${d.quote(c)}`;
   });
 }
 
-async function assertUniqueKeys(model: Model, stage: string, ctx: MaterializeContext) {
+async function assertUniqueKeys(model: Model, relation: string, ctx: MaterializeContext) {
   const d = ctx.engine.dialect;
   const keys = model.config.unique_key!.map((k) => d.quote(k)).join(', ');
   const [row] = await ctx.engine.query<{ n: number }>(
-    `select count(*) as n from (select ${keys} from ${stage} where _rule is null group by ${keys} having count(*) > 1) dup`,
+    `select count(*) as n from (select ${keys} from ${relation} group by ${keys} having count(*) > 1) dup`,
   );
   if (row!.n > 0) {
     throw new ModelGraphError(

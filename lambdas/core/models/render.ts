@@ -45,7 +45,8 @@ function templateContext(d: SqlDialect, inputs: RenderInputs): Record<string, un
     date_spine: (start: string, end: string) => d.dateSpine(start, end),
     /** Lower-cased, trimmed e-mail; validity is the contract's pattern rule. */
     normalize_email: (expression: string) => `lower(trim(${expression}))`,
-    e164_phone: (phone: string, callingCode: string) => e164Phone(d, phone, callingCode),
+    e164_phone: (phone: string, callingCode: string, trunkPrefix: string) =>
+      e164Phone(d, phone, callingCode, trunkPrefix),
     iso_day_of_week: (expression: string) => d.isoDayOfWeek(expression),
   };
 }
@@ -53,11 +54,12 @@ function templateContext(d: SqlDialect, inputs: RenderInputs): Record<string, un
 /**
  * Rewrites a phone number in E.164 (`+<country code><number>`). International spellings
  * (`+44 ...`, `0044 ...`) keep their country code; national ones (`(415) 555-0134`,
- * `020 7946 0958`) get the caller-supplied country calling code with the trunk `0` dropped.
- * What cannot be rewritten is returned as written, so the contract's pattern rule quarantines it
- * with the value in its reason instead of it silently becoming NULL.
+ * `020 7946 0958`) get the country's calling code, their trunk prefix dropped (`0` in most
+ * countries, `1` in North America, none in Italy or Spain, where the leading 0 belongs to the
+ * number). What cannot be rewritten is returned as written, so the contract's pattern rule
+ * quarantines it with the value in its reason instead of it silently becoming NULL.
  */
-function e164Phone(d: SqlDialect, phone: string, callingCode: string): string {
+function e164Phone(d: SqlDialect, phone: string, callingCode: string, trunkPrefix: string): string {
   const digits = d.regexReplaceAll(phone, '[^0-9]', '');
   return `case
       when ${phone} is null then null
@@ -65,7 +67,8 @@ function e164Phone(d: SqlDialect, phone: string, callingCode: string): string {
       when trim(${phone}) like '+%' then '+' || ${digits}
       when ${digits} like '00%' then '+' || substr(${digits}, 3)
       when ${callingCode} is null then trim(${phone})
-      when ${digits} like '0%' then '+' || ${callingCode} || substr(${digits}, 2)
+      when coalesce(${trunkPrefix}, '') <> '' and ${digits} like ${trunkPrefix} || '%'
+        then '+' || ${callingCode} || substr(${digits}, length(${trunkPrefix}) + 1)
       else '+' || ${callingCode} || ${digits}
     end`;
 }
