@@ -161,7 +161,8 @@ export class LocalPlatform {
   }
 
   async close(): Promise<void> {
-    if (this.rest) await (await this.rest).close();
+    const simulator = await this.rest?.catch(() => undefined);
+    await simulator?.close();
     this.lakehouse.close();
     this.worker.closeSync();
   }

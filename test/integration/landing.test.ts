@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalPlatform } from '../../lambdas/runtime/local-platform';
 import { runJob } from '../../lambdas/runtime/runner';
@@ -79,6 +80,33 @@ describe('landing-zone files', () => {
       path.join(lake.lakeRoot, 'landing/crm/accounts/processed', outcome.runId),
     );
     expect(processed.sort()).toEqual(['fix-2026-01-01.csv', 'more.jsonl']);
+  });
+
+  it('ingests a Parquet file, casting its columns to the contract’s types', async () => {
+    const file = path.join(lake.lakeRoot, 'landing/snowflake/customers/export.parquet');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run(
+      `copy (select 9001::integer as customer_id, 'Ada' as first_name, 'ada@example.com' as email, timestamp '2026-01-01 07:00:00' as updated_at) to '${file}' (format parquet)`,
+    );
+    instance.closeSync();
+    const outcome = await land();
+    expect(outcome.steps.map((s) => [s.dataset, s.rowsIn, s.rowsOut])).toEqual([
+      ['snowflake.customers', 1, 1],
+    ]);
+    const [row] = await platform.lakehouse.query(
+      `select customer_id, email, cast(updated_at as varchar) as updated_at from bronze.snowflake_customers`,
+    );
+    expect(row).toEqual({
+      customer_id: 9001,
+      email: 'ada@example.com',
+      updated_at: '2026-01-01 07:00:00',
+    });
+    expect(
+      (await platform.lakehouse.describe('select customer_id from bronze.snowflake_customers'))[0]!
+        .type,
+    ).toBe('BIGINT');
   });
 
   it('never ingests a file twice: a re-run finds nothing, the same content under another name is skipped', async () => {

@@ -9,6 +9,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { PipelineError } from '../../core/errors';
 import type { MskEvent, MskRecord } from '../../core/ingest/kafka';
 import type { MskBatchSource } from '../../core/ports';
 
@@ -28,7 +29,11 @@ export class KafkaProducerSimulator implements MskBatchSource {
 
   async *batches(request: Parameters<MskBatchSource['batches']>[0]): AsyncGenerator<MskEvent> {
     const folder = path.join(this.simDir, 'kafka', request.topic);
-    if (!existsSync(folder)) return;
+    if (!existsSync(folder)) {
+      throw new PipelineError(
+        `No sample log for topic ${request.topic} in ${this.simDir}: run \`medallion generate\` first.`,
+      );
+    }
     const partitions = (await readdir(folder))
       .map((f) => /^partition-(\d+)\.jsonl$/.exec(f)?.[1])
       .filter((p): p is string => p !== undefined)

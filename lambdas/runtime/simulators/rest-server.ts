@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { PlatformConfig } from '../../../config/schema';
 import type { ContractRegistry } from '../../core/contracts/contract';
+import { PipelineError } from '../../core/errors';
 import { Random, streamId } from '../generator/random';
 
 export interface RestSimulatorOptions {
@@ -37,6 +38,11 @@ interface Collection {
 }
 
 export async function startRestSimulator(options: RestSimulatorOptions): Promise<RestSimulator> {
+  if (!existsSync(path.join(options.simDir, 'manifest.json'))) {
+    throw new PipelineError(
+      `No sample data in ${options.simDir} for the local REST APIs: run \`medallion generate\` first.`,
+    );
+  }
   const { throttleEvery, serverErrorRate, retryAfterSeconds } = options.config.simulators;
   const collections = new Map<string, Collection>();
   for (const [source, settings] of Object.entries(options.config.sources)) {
