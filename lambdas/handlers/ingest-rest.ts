@@ -5,9 +5,9 @@ import type { ContractRegistry } from '../core/contracts/contract';
 import type { IngestLedger } from '../core/ingest/bronze';
 import { ingestRestDataset } from '../core/ingest/rest';
 import type { Clock, HttpClient, Logger, ParquetSink } from '../core/ports';
-import type { DatasetStats, TaskResult } from '../core/stats';
+import type { TaskResult } from '../core/stats';
 import { resolveRunDate } from '../core/time';
-import { parseTaskInput, sourceOf, taskInputSchema } from './task-input';
+import { ingestEach, parseTaskInput, sourceOf, taskInputSchema } from './task-input';
 
 export interface IngestRestDeps {
   readonly config: PlatformConfig;
@@ -30,9 +30,8 @@ export function createIngestRestHandler(deps: IngestRestDeps) {
     const source = sourceOf(deps.config, input.source, 'rest');
     const runDate = resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
     const { baseUrl, token } = await deps.endpoint(input.source);
-    const datasets: DatasetStats[] = [];
-    for (const [dataset, settings] of Object.entries(source.datasets)) {
-      const stats = await ingestRestDataset(deps, {
+    const datasets = await ingestEach(source.datasets, deps.logger, (dataset, settings) =>
+      ingestRestDataset(deps, {
         source: input.source,
         dataset,
         baseUrl,
@@ -45,10 +44,8 @@ export function createIngestRestHandler(deps: IngestRestDeps) {
         contract: deps.contracts.get(`${input.source}.${dataset}`),
         runId: input.runId,
         runDate,
-      });
-      deps.logger.info(`ingested ${stats.dataset}`, { ...stats });
-      datasets.push(stats);
-    }
+      }),
+    );
     return { step: `${input.source}_to_bronze`, datasets };
   };
 }

@@ -5,9 +5,9 @@ import type { ContractRegistry } from '../core/contracts/contract';
 import type { IngestLedger } from '../core/ingest/bronze';
 import { ingestWarehouseDataset } from '../core/ingest/warehouse';
 import type { Clock, Logger, WarehouseClient } from '../core/ports';
-import type { DatasetStats, TaskResult } from '../core/stats';
+import type { TaskResult } from '../core/stats';
 import { resolveRunDate } from '../core/time';
-import { parseTaskInput, sourceOf, taskInputSchema } from './task-input';
+import { ingestEach, parseTaskInput, sourceOf, taskInputSchema } from './task-input';
 
 export interface IngestWarehouseDeps {
   readonly config: PlatformConfig;
@@ -26,9 +26,8 @@ export function createIngestWarehouseHandler(deps: IngestWarehouseDeps) {
     const source = sourceOf(deps.config, input.source, 'warehouse');
     const runDate = resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
     const warehouse = deps.warehouse(input.source);
-    const datasets: DatasetStats[] = [];
-    for (const [dataset, settings] of Object.entries(source.datasets)) {
-      const stats = await ingestWarehouseDataset(
+    const datasets = await ingestEach(source.datasets, deps.logger, (dataset, settings) =>
+      ingestWarehouseDataset(
         { warehouse, ledger: deps.ledger, clock: deps.clock },
         {
           source: input.source,
@@ -39,10 +38,8 @@ export function createIngestWarehouseHandler(deps: IngestWarehouseDeps) {
           runId: input.runId,
           runDate,
         },
-      );
-      deps.logger.info(`ingested ${stats.dataset}`, { ...stats });
-      datasets.push(stats);
-    }
+      ),
+    );
     return { step: `${input.source}_to_bronze`, datasets };
   };
 }

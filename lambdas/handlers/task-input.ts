@@ -5,6 +5,8 @@
 import * as z from 'zod';
 import type { PlatformConfig, SourceConfig } from '../../config/schema';
 import { PipelineError } from '../core/errors';
+import type { Logger } from '../core/ports';
+import type { DatasetStats } from '../core/stats';
 
 export const taskInputSchema = z.object({
   runId: z.string().min(1),
@@ -43,4 +45,19 @@ export function sourceOf<K extends SourceConfig['kind']>(
     );
   }
   return source as Extract<SourceConfig, { kind: K }>;
+}
+
+/** Ingests a source's datasets one after the other, logging each, in config order. */
+export async function ingestEach<S>(
+  datasets: Readonly<Record<string, S>>,
+  logger: Logger,
+  ingest: (dataset: string, settings: S) => Promise<DatasetStats>,
+): Promise<DatasetStats[]> {
+  const results: DatasetStats[] = [];
+  for (const [dataset, settings] of Object.entries(datasets)) {
+    const stats = await ingest(dataset, settings);
+    logger.info(`ingested ${stats.dataset}`, { ...stats });
+    results.push(stats);
+  }
+  return results;
 }

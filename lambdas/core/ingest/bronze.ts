@@ -10,6 +10,7 @@
  * discards anything staged but never committed.
  */
 import type { ColumnSpec, ConstantColumn, ObjectStore } from '../ports';
+import { elapsedSeconds, type DatasetStats } from '../stats';
 
 export const bronzeMetadataColumns: readonly ColumnSpec[] = [
   { name: '_ingested_at', type: 'TIMESTAMP' },
@@ -30,6 +31,31 @@ export interface RowMetadata {
   readonly ingestedAt: Date;
   readonly runId: string;
   readonly source: string;
+}
+
+/**
+ * What an ingestion step reports: nothing is quarantined at the door (bronze keeps everything),
+ * every row written is new, and duplicates are only redeliveries skipped.
+ */
+export function bronzeStats(
+  dataset: string,
+  counts: { rowsIn: number; rowsOut: number; duplicates?: number; notes?: string[] },
+  startedAt: Date,
+  endedAt: Date,
+): DatasetStats {
+  return {
+    dataset,
+    layer: 'bronze',
+    rowsIn: counts.rowsIn,
+    rowsOut: counts.rowsOut,
+    quarantined: 0,
+    duplicates: counts.duplicates ?? 0,
+    inserted: counts.rowsOut,
+    updated: 0,
+    deleted: 0,
+    seconds: elapsedSeconds(startedAt, endedAt),
+    ...(counts.notes ? { notes: counts.notes } : {}),
+  };
 }
 
 /** The metadata every row of one ingestion shares. */

@@ -7,9 +7,10 @@
 import * as z from 'zod';
 import { ReconciliationError } from '../errors';
 import type { Clock, ColumnSpec, ParquetSink } from '../ports';
-import { elapsedSeconds, type DatasetStats } from '../stats';
+import type { DatasetStats } from '../stats';
 import {
   bronzeKey,
+  bronzeStats,
   metadataConstants,
   nextObjectNumber,
   rowMetadataColumns,
@@ -122,18 +123,12 @@ export async function ingestMskBatch(
     { watermark: offsets, runId: request.runId, committedAt: deps.clock.now().toISOString() },
     staged,
   );
-  return {
-    dataset: `${source}.${dataset}`,
-    layer: 'bronze',
-    rowsIn: received,
-    rowsOut: written,
-    quarantined: 0,
-    duplicates: redelivered,
-    inserted: written,
-    updated: 0,
-    deleted: 0,
-    seconds: elapsedSeconds(startedAt, deps.clock.now()),
-  };
+  return bronzeStats(
+    `${source}.${dataset}`,
+    { rowsIn: received, rowsOut: written, duplicates: redelivered },
+    startedAt,
+    deps.clock.now(),
+  );
 }
 
 function decode(base64: string | null | undefined): string | null {

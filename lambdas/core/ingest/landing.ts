@@ -7,9 +7,10 @@
  */
 import type { Contract } from '../contracts/contract';
 import type { Clock, LandingFormat, ObjectStore, ParquetSink } from '../ports';
-import { elapsedSeconds, type DatasetStats } from '../stats';
+import type { DatasetStats } from '../stats';
 import {
   bronzeKey,
+  bronzeStats,
   metadataConstants,
   nextObjectNumber,
   stagedKey,
@@ -133,17 +134,10 @@ export async function ingestLandingDataset(
   }
   for (const key of accepted)
     await deps.store.move(key, `${folder}processed/${request.runId}/${key.slice(folder.length)}`);
-  return {
-    dataset: `${source}.${dataset}`,
-    layer: 'bronze',
-    rowsIn,
-    rowsOut,
-    quarantined: 0,
-    duplicates: 0,
-    inserted: rowsOut,
-    updated: 0,
-    deleted: 0,
-    seconds: elapsedSeconds(startedAt, deps.clock.now()),
-    notes,
-  };
+  return bronzeStats(
+    `${source}.${dataset}`,
+    { rowsIn, rowsOut, notes },
+    startedAt,
+    deps.clock.now(),
+  );
 }

@@ -7,10 +7,11 @@ import type { RetryPolicy } from '../../../config/schema';
 import type { Contract } from '../contracts/contract';
 import { PipelineError, ReconciliationError, TransientError } from '../errors';
 import type { Clock, ColumnSpec, HttpClient, HttpResponse, ParquetSink } from '../ports';
-import { elapsedSeconds, type DatasetStats } from '../stats';
+import type { DatasetStats } from '../stats';
 import { endOfDay } from '../time';
 import {
   bronzeKey,
+  bronzeStats,
   metadataConstants,
   rowMetadataColumns,
   stagedKey,
@@ -219,18 +220,12 @@ export async function ingestRestDataset(
     { watermark, runId: request.runId, committedAt: deps.clock.now().toISOString() },
     staged,
   );
-  return {
-    dataset: `${source}.${dataset}`,
-    layer: 'bronze',
-    rowsIn: received,
-    rowsOut: written,
-    quarantined: 0,
-    duplicates: 0,
-    inserted: written,
-    updated: 0,
-    deleted: 0,
-    seconds: elapsedSeconds(startedAt, deps.clock.now()),
-  };
+  return bronzeStats(
+    `${source}.${dataset}`,
+    { rowsIn: received, rowsOut: written },
+    startedAt,
+    deps.clock.now(),
+  );
 }
 
 /** JSON values as bronze keeps them: text, untouched; silver does the typing. */

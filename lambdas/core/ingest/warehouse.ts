@@ -6,9 +6,9 @@
 import type { Contract } from '../contracts/contract';
 import { ReconciliationError } from '../errors';
 import type { Clock, WarehouseClient } from '../ports';
-import { elapsedSeconds, type DatasetStats } from '../stats';
+import type { DatasetStats } from '../stats';
 import { endOfDay, sqlTimestampText } from '../time';
-import { bronzeKey, stagedKey, type IngestLedger } from './bronze';
+import { bronzeKey, bronzeStats, stagedKey, type IngestLedger } from './bronze';
 
 export interface WarehouseDatasetRequest {
   readonly source: string;
@@ -58,18 +58,12 @@ export async function ingestWarehouseDataset(
     },
     exported.keys,
   );
-  return {
-    dataset: `${source}.${dataset}`,
-    layer: 'bronze',
-    rowsIn: exported.selected,
-    rowsOut: exported.rows,
-    quarantined: 0,
-    duplicates: 0,
-    inserted: exported.rows,
-    updated: 0,
-    deleted: 0,
-    seconds: elapsedSeconds(startedAt, deps.clock.now()),
-  };
+  return bronzeStats(
+    `${source}.${dataset}`,
+    { rowsIn: exported.selected, rowsOut: exported.rows },
+    startedAt,
+    deps.clock.now(),
+  );
 }
 
 /**
