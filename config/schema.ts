@@ -73,69 +73,206 @@ const kafkaSource = z.strictObject({
 const sourceSchema = z.discriminatedUnion('kind', [warehouseSource, restSource, kafkaSource]);
 
 const pipelineSchema = z.strictObject({
-  /** EventBridge Scheduler expression, e.g. `cron(0 2 * * ? *)`. */
+  /** EventBridge Scheduler expression, e.g. `cron(0 2 * * ? *)`. No schedule: started by hand. */
   schedule: z
     .string()
     .regex(/^(cron|rate)\(.+\)$/, 'a cron(...) or rate(...) expression')
     .optional(),
   /** @default 'UTC' */
   timezone: z.string().default('UTC'),
+  /** Minutes the scheduler may delay a start to spread load; 0 starts on time. @default 15 */
+  flexibleWindowMinutes: z.number().int().min(0).max(1440).default(15),
+  /** How the scheduler retries a start that fails (throttling, a busy account). */
+  retry: z
+    .strictObject({
+      /** @default 3 */
+      maximumRetryAttempts: z.number().int().min(0).max(185).default(3),
+      /** @default 3600 */
+      maximumEventAgeSeconds: z.number().int().min(60).max(86_400).default(3600),
+    })
+    .default({ maximumRetryAttempts: 3, maximumEventAgeSeconds: 3600 }),
 });
 
-export const configSchema = z.strictObject({
-  /** Environment name: local, dev, prod... Stack ids and resource names carry it. */
-  env: identifier,
-  /** @default 'medallion' */
-  project: identifier.default('medallion'),
-  lake: z
-    .strictObject({
-      /** Local lake root: the folder that mirrors the S3 buckets. @default '.lake' */
-      root: z.string().min(1).default('.lake'),
-    })
-    .default({ root: '.lake' }),
-  engine: z
-    .strictObject({
-      /** DuckDB worker threads. @default 2 */
-      threads: positiveInt.default(2),
-      /** DuckDB memory limit; it spills to disk beyond it. @default '3GB' */
-      memoryLimit: z
-        .string()
-        .regex(/^\d+(\.\d+)?\s*(MB|GB)$/i, 'a size such as 3GB')
-        .default('3GB'),
-    })
-    .default({ threads: 2, memoryLimit: '3GB' }),
-  sample: z
-    .strictObject({
-      /** Orders in the initial load. @default 100000 */
-      scale: positiveInt.default(100_000),
-      /** Days generated: day 1 is the initial load, later days carry ~1% changes. @default 2 */
-      days: positiveInt.max(366).default(2),
-      /** @default 42 */
-      seed: z.number().int().nonnegative().default(42),
-      /** The first generated day. @default '2026-01-01' */
-      startDate: isoDate.default('2026-01-01'),
-    })
-    .default({ scale: 100_000, days: 2, seed: 42, startDate: '2026-01-01' }),
-  /** Behaviour of the local stand-ins for the REST APIs. */
-  simulators: z
-    .strictObject({
-      /** Every Nth request gets a 429 with Retry-After. 0 disables. @default 9 */
-      throttleEvery: z.number().int().nonnegative().default(9),
-      /** Share of requests answered with a 5xx. @default 0.03 */
-      serverErrorRate: z.number().min(0).max(0.5).default(0.03),
-      /** Seconds announced in Retry-After. @default 1 */
-      retryAfterSeconds: z.number().int().nonnegative().default(1),
-    })
-    .default({ throttleEvery: 9, serverErrorRate: 0.03, retryAfterSeconds: 1 }),
-  sources: z.record(identifier, sourceSchema),
-  pipelines: z.record(identifier, pipelineSchema).default({}),
-  notifications: z
-    .strictObject({
-      /** Addresses subscribed to failure notifications (SNS on AWS). @default [] */
-      emails: z.array(z.email()).default([]),
-    })
-    .default({ emails: [] }),
+const storageClasses = [
+  'STANDARD_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER_IR',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+] as const;
+
+/** One bucket's lifecycle: transitions by age, optional expiry, clean-up of old versions and failed uploads. */
+const lifecycleSchema = z
+  .strictObject({
+    transitions: z
+      .array(z.strictObject({ storageClass: z.enum(storageClasses), days: positiveInt }))
+      .default([]),
+    /** Delete objects this many days after creation. */
+    expirationDays: positiveInt.optional(),
+    /** Delete replaced and deleted versions this many days after they stop being current. @default 30 */
+    noncurrentVersionExpirationDays: positiveInt.default(30),
+    /** @default 1 */
+    abortIncompleteMultipartUploadDays: positiveInt.default(1),
+  })
+  .superRefine((rule, ctx) => {
+    rule.transitions.forEach((t, i) => {
+      const previous = rule.transitions[i - 1];
+      if (previous && t.days <= previous.days) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['transitions', i, 'days'],
+          message: `more days than the transition before (${previous.days})`,
+          input: t.days,
+        });
+      }
+      if (rule.expirationDays !== undefined && t.days >= rule.expirationDays) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['transitions', i, 'days'],
+          message: `fewer days than expirationDays (${rule.expirationDays})`,
+          input: t.days,
+        });
+      }
+    });
+  });
+
+/** Lifecycle defaults per bucket: well-tested tiering for data, short lives for scratch and rejects. */
+const lifecycleDefaults = {
+  landing: { expirationDays: 30 },
+  bronze: {
+    transitions: [
+      { storageClass: 'STANDARD_IA', days: 30 },
+      { storageClass: 'GLACIER_IR', days: 90 },
+      { storageClass: 'DEEP_ARCHIVE', days: 365 },
+    ],
+  },
+  silver: { transitions: [{ storageClass: 'INTELLIGENT_TIERING', days: 30 }] },
+  gold: {},
+  quarantine: { expirationDays: 90 },
+  audit: {
+    transitions: [
+      { storageClass: 'STANDARD_IA', days: 90 },
+      { storageClass: 'GLACIER_IR', days: 365 },
+    ],
+  },
+  athenaResults: { expirationDays: 7 },
+  reports: { transitions: [{ storageClass: 'STANDARD_IA', days: 90 }] },
+  accessLogs: { expirationDays: 365 },
+} as const;
+
+export const bucketNames = Object.keys(lifecycleDefaults) as (keyof typeof lifecycleDefaults)[];
+
+const storageSchema = z.strictObject({
+  lifecycle: z
+    .strictObject(
+      Object.fromEntries(
+        bucketNames.map((b) => [
+          b,
+          lifecycleSchema.default(lifecycleSchema.parse(lifecycleDefaults[b])),
+        ]),
+      ) as Record<(typeof bucketNames)[number], z.ZodDefault<typeof lifecycleSchema>>,
+    )
+    .default(
+      Object.fromEntries(
+        bucketNames.map((b) => [b, lifecycleSchema.parse(lifecycleDefaults[b])]),
+      ) as never,
+    ),
+  /**
+   * What `cdk destroy` does to buckets and keys: `retain` keeps the data; `destroy` deletes it,
+   * allowed only in an environment named dev. @default 'retain'
+   */
+  removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
 });
+
+export const configSchema = z
+  .strictObject({
+    /** Environment name: local, dev, prod... Stack ids and resource names carry it. */
+    env: identifier,
+    /** @default 'medallion' */
+    project: identifier.default('medallion'),
+    lake: z
+      .strictObject({
+        /** Local lake root: the folder that mirrors the S3 buckets. @default '.lake' */
+        root: z.string().min(1).default('.lake'),
+      })
+      .default({ root: '.lake' }),
+    engine: z
+      .strictObject({
+        /** DuckDB worker threads. @default 2 */
+        threads: positiveInt.default(2),
+        /** DuckDB memory limit; it spills to disk beyond it. @default '3GB' */
+        memoryLimit: z
+          .string()
+          .regex(/^\d+(\.\d+)?\s*(MB|GB)$/i, 'a size such as 3GB')
+          .default('3GB'),
+      })
+      .default({ threads: 2, memoryLimit: '3GB' }),
+    sample: z
+      .strictObject({
+        /** Orders in the initial load. @default 100000 */
+        scale: positiveInt.default(100_000),
+        /** Days generated: day 1 is the initial load, later days carry ~1% changes. @default 2 */
+        days: positiveInt.max(366).default(2),
+        /** @default 42 */
+        seed: z.number().int().nonnegative().default(42),
+        /** The first generated day. @default '2026-01-01' */
+        startDate: isoDate.default('2026-01-01'),
+      })
+      .default({ scale: 100_000, days: 2, seed: 42, startDate: '2026-01-01' }),
+    /** Behaviour of the local stand-ins for the REST APIs. */
+    simulators: z
+      .strictObject({
+        /** Every Nth request gets a 429 with Retry-After. 0 disables. @default 9 */
+        throttleEvery: z.number().int().nonnegative().default(9),
+        /** Share of requests answered with a 5xx. @default 0.03 */
+        serverErrorRate: z.number().min(0).max(0.5).default(0.03),
+        /** Seconds announced in Retry-After. @default 1 */
+        retryAfterSeconds: z.number().int().nonnegative().default(1),
+      })
+      .default({ throttleEvery: 9, serverErrorRate: 0.03, retryAfterSeconds: 1 }),
+    sources: z.record(identifier, sourceSchema),
+    pipelines: z.record(identifier, pipelineSchema).default({}),
+    notifications: z
+      .strictObject({
+        /** Addresses subscribed to failure notifications (SNS on AWS). @default [] */
+        emails: z.array(z.email()).default([]),
+      })
+      .default({ emails: [] }),
+    /** Where to deploy. Both optional: without them the stacks are environment-agnostic. */
+    aws: z
+      .strictObject({
+        account: z
+          .string()
+          .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+          .optional(),
+        region: z
+          .string()
+          .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
+          .optional(),
+      })
+      .default({}),
+    storage: storageSchema.default(storageSchema.parse({})),
+    athena: z
+      .strictObject({
+        /** Queries scanning more are cancelled (per query, both workgroups). @default 10 GiB */
+        bytesScannedCutoffPerQuery: z
+          .number()
+          .int()
+          .min(10_485_760)
+          .default(10 * 1024 ** 3),
+      })
+      .default({ bytesScannedCutoffPerQuery: 10 * 1024 ** 3 }),
+  })
+  .superRefine((config, ctx) => {
+    if (config.storage.removalPolicy === 'destroy' && config.env !== 'dev') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['storage', 'removalPolicy'],
+        message: `retain outside the dev environment (this is ${config.env}): destroying data is allowed in dev only`,
+        input: 'destroy',
+      });
+    }
+  });
 
 export type PlatformConfig = z.output<typeof configSchema>;
 export type SourceConfig = PlatformConfig['sources'][string];

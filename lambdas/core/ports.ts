@@ -89,6 +89,8 @@ export interface WarehouseClient {
    * `_source_row` (`seq8()` on Snowflake, a physical row id where there is one).
    */
   readonly rowNumberExpression: string;
+  /** The warehouse's spelling of a contract's portable SQL type. */
+  columnType(portableType: string): string;
   exportQuery(request: WarehouseExport): Promise<WarehouseExportResult>;
 }
 
@@ -168,6 +170,8 @@ export interface SqlDialect {
   quote(identifier: string): string;
   /** Physical name of a logical relation such as `silver.orders`. */
   relation(logicalName: string): string;
+  /** The engine's spelling of a contract's portable SQL type (`TIMESTAMP`, `DECIMAL(12,2)`...). */
+  columnType(portableType: string): string;
   string(value: string): string;
   timestamp(isoInstant: string): string;
   date(isoDate: string): string;
@@ -189,8 +193,11 @@ export interface SqlDialect {
   dateSpine(startExpression: string, endExpression: string): string;
   /** DDL takes physical relations, as {@link relation} returns them. */
   createTableAs(relation: string, select: string): string;
-  /** Replaces the table's content and schema with the SELECT's result. */
-  createOrReplaceTableAs(relation: string, select: string): string;
+  /**
+   * Statements, run in order, that replace the table's content and schema with the SELECT's
+   * result so that readers see the old content or the new, never a mix.
+   */
+  createOrReplaceTableAs(relation: string, select: string): string[];
   /** Where a run keeps a scratch table (`stagingRelation('silver_orders')`), dropped at the model's end. */
   stagingRelation(name: string): string;
   createStagingTable(relation: string, select: string): string;

@@ -22,7 +22,7 @@ import { createIngestWarehouseHandler } from '../handlers/ingest-warehouse';
 import { createKafkaDrainHandler } from '../handlers/kafka-drain';
 import { createNotifyFailureHandler } from '../handlers/notify-failure';
 import { createTransformHandler } from '../handlers/transform';
-import type { Project } from './project-files';
+import type { Project } from '../adapters/fs/project-files';
 import { KafkaProducerSimulator } from './simulators/kafka-producer';
 import { startRestSimulator, type RestSimulator } from './simulators/rest-server';
 

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { progressLogger } from '../../lambdas/runtime/cli/output';
 import { LocalPlatform } from '../../lambdas/runtime/local-platform';
-import { loadProject, projectRoot } from '../../lambdas/runtime/project-files';
+import { loadProject } from '../../lambdas/adapters/fs/project-files';
+import { projectRoot } from '../../lambdas/runtime/project-root';
 import { runJob, type RunOutcome } from '../../lambdas/runtime/runner';
 
 const options = new Command('bench')
@@ -80,7 +81,7 @@ if (reusable) {
 }
 const generationSeconds = reusable ? null : (performance.now() - generationStart) / 1000;
 
-const loaded = await loadProject();
+const loaded = await loadProject({ root: projectRoot });
 const project = options.realisticApi
   ? loaded
   : {

@@ -7,7 +7,8 @@ import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { PipelineError, TransientError } from '../../lambdas/core/errors';
 import { reconciles } from '../../lambdas/core/stats';
 import type { LocalPlatform } from '../../lambdas/runtime/local-platform';
-import { projectRoot, type Project } from '../../lambdas/runtime/project-files';
+import type { Project } from '../../lambdas/adapters/fs/project-files';
+import { projectRoot } from '../../lambdas/runtime/project-root';
 import { runJob, type RunOutcome } from '../../lambdas/runtime/runner';
 import { day1, day2, openPlatform, sampleLake, testProject } from '../helpers/lake';
 

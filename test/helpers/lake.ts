@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { PlatformConfig } from '../../config/schema';
 import { generateSampleData } from '../../lambdas/runtime/generator';
 import { LocalPlatform } from '../../lambdas/runtime/local-platform';
-import { loadProject, type Project } from '../../lambdas/runtime/project-files';
+import { loadProject, type Project } from '../../lambdas/adapters/fs/project-files';
+import { projectRoot } from '../../lambdas/runtime/project-root';
 import { silentLogger } from './clock';
 
 export const day1 = '2026-01-01';
@@ -14,7 +15,7 @@ export const day2 = '2026-01-02';
 export async function testProject(
   adjust: (config: PlatformConfig) => PlatformConfig = (c) => c,
 ): Promise<Project> {
-  const project = await loadProject();
+  const project = await loadProject({ root: projectRoot });
   const config: PlatformConfig = {
     ...project.config,
     simulators: { ...project.config.simulators, retryAfterSeconds: 0 },

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../lambdas/runtime/project-files';
+import { projectRoot } from '../../lambdas/runtime/project-root';
 
 const medallion = (...args: string[]) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/medallion.ts', ...args], {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
 import { ModelGraphError } from '../../lambdas/core/errors';
 import { loadModelProject, type ModelFile } from '../../lambdas/core/models/project';
-import { loadProject } from '../../lambdas/runtime/project-files';
+import { loadProject } from '../../lambdas/adapters/fs/project-files';
+import { projectRoot } from '../../lambdas/runtime/project-root';
 
 const contractFor = (relation: string) =>
   parseContract(
@@ -39,7 +40,7 @@ const load = (...files: ModelFile[]) => loadModelProject(files, [], contracts);
 
 describe('the model graph', () => {
   it("orders the project's models so each comes after what it reads", async () => {
-    const project = await loadProject();
+    const project = await loadProject({ root: projectRoot });
     const order = project.models.models.map((m) => m.name);
     for (const m of project.models.models) {
       for (const dependency of [...m.refs, ...m.changes].filter((d) => !d.startsWith('seeds.'))) {

@@ -15,6 +15,7 @@ export const duckdbDialect: SqlDialect = {
       .split('.')
       .map((part) => `"${part}"`)
       .join('.'),
+  columnType: (portableType) => portableType,
   string: quoteText,
   timestamp: (iso) => `timestamp ${quoteText(iso.replace('T', ' ').replace(/Z$/, ''))}`,
   date: (isoDate) => `date ${quoteText(isoDate)}`,
@@ -30,7 +31,9 @@ export const duckdbDialect: SqlDialect = {
   dateSpine: (start, end) =>
     `(select cast(unnest(generate_series(cast(${start} as timestamp), cast(${end} as timestamp), interval 1 day)) as date) as date_day)`,
   createTableAs: (relation, select) => `create table ${relation} as ${select}`,
-  createOrReplaceTableAs: (relation, select) => `create or replace table ${relation} as ${select}`,
+  createOrReplaceTableAs: (relation, select) => [
+    `create or replace table ${relation} as ${select}`,
+  ],
   stagingRelation: (name) => `"stage_${name}"`,
   createStagingTable: (relation, select) => `create or replace temp table ${relation} as ${select}`,
   dropTable: (relation) => `drop table if exists ${relation}`,

@@ -20,6 +20,10 @@ export class DuckDbWarehouseClient implements WarehouseClient {
   /** DuckDB's physical row id: unique per row of the table, and free. */
   readonly rowNumberExpression = 'rowid';
 
+  columnType(portableType: string): string {
+    return portableType;
+  }
+
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly databaseFile: string,

@@ -39,7 +39,9 @@ export async function ingestWarehouseDataset(
   const finalPrefix = bronzeKey(source, dataset, meta, 0).replace(/-0\.parquet$/, '');
 
   const exported = await deps.warehouse.exportQuery({
-    sql: incrementalQuery(request, since, startedAt, deps.warehouse.rowNumberExpression),
+    sql: incrementalQuery(request, since, startedAt, deps.warehouse.rowNumberExpression, (t) =>
+      deps.warehouse.columnType(t),
+    ),
     keyPrefix: stagedKey(finalPrefix),
     watermarkColumn: request.watermarkColumn,
   });
@@ -75,6 +77,7 @@ export function incrementalQuery(
   since: string | null,
   ingestedAt: Date,
   rowNumber: string,
+  columnType: (portableType: string) => string,
 ): string {
   const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
   const column = request.watermarkColumn;
@@ -82,7 +85,9 @@ export function incrementalQuery(
     `${column} < timestamp ${literal(sqlTimestampText(endOfDay(request.runDate)))}`,
   ];
   if (since !== null) conditions.unshift(`${column} > timestamp ${literal(since)}`);
-  const columns = request.contract.columns.map((c) => `cast(${c.name} as ${c.type}) as ${c.name}`);
+  const columns = request.contract.columns.map(
+    (c) => `cast(${c.name} as ${columnType(c.type)}) as ${c.name}`,
+  );
   const sourceRef = `${request.source}:${request.table}@${request.runId}`;
   return [
     `select ${columns.join(', ')},`,

@@ -56,6 +56,7 @@ async function loadSeeds({ engine, project }: LayerDeps): Promise<void> {
       seed.rows.length > 0
         ? `select * from (values ${rows}) as seed(${columns})`
         : `select ${seed.columns.map((c) => `cast(null as varchar) as ${d.quote(c)}`).join(', ')} where 1 = 0`;
-    await engine.execute(d.createOrReplaceTableAs(d.relation(seed.name), select));
+    for (const statement of d.createOrReplaceTableAs(d.relation(seed.name), select))
+      await engine.execute(statement);
   }
 }

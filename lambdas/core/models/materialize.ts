@@ -107,7 +107,7 @@ async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputP
       upstreamName,
       incremental && since !== undefined
         ? `(select ${keys.join(', ')}, max(_changed_at) as _changed_at from ${d.relation(feed)} where _seq > ${Number(since)} and _seq <= ${Number(upper)} group by ${keys.join(', ')})`
-        : `(select ${keys.join(', ')}, ${changedAtColumn(upstream) ? d.quote(changedAtColumn(upstream)!) : 'cast(null as timestamp)'} as _changed_at from ${d.relation(upstreamName)})`,
+        : `(select ${keys.join(', ')}, ${changedAtColumn(upstream) ? d.quote(changedAtColumn(upstream)!) : `cast(null as ${d.columnType('TIMESTAMP')})`} as _changed_at from ${d.relation(upstreamName)})`,
     );
     watermarks.set(key, upper);
   }
@@ -148,7 +148,8 @@ async function buildTable(
   const d = engine.dialect;
   const output = await engine.describe(sql);
   const columns = targetColumns(model, contract, output);
-  await engine.execute(
+  await runAll(
+    engine,
     d.createOrReplaceTableAs(
       d.relation(model.name),
       `select ${typed(columns, contract, d, 'm').join(', ')}, ${d.string(ctx.runId)} as _run_id from (${sql}) m`,
@@ -336,7 +337,8 @@ async function writeMerge(
   const all = [...columns, '_run_id'];
   const q = (c: string) => d.quote(c);
   if (!incremental) {
-    await engine.execute(
+    await runAll(
+      engine,
       d.createOrReplaceTableAs(
         d.relation(model.name),
         `select ${all.map(q).join(', ')} from ${winners} w where not _deleted`,
@@ -394,9 +396,10 @@ async function writeScd2(
   const business = columns.filter((c) => !scd2Columns.includes(c));
   const insertColumns = [...business, ...scd2Columns, '_run_id'];
   const opened = (source: string) =>
-    `select ${business.map((c) => `s.${q(c)}`).join(', ')}, s.${versioned} as valid_from, cast(null as timestamp) as valid_to, true as is_current, s._run_id from ${source} s`;
+    `select ${business.map((c) => `s.${q(c)}`).join(', ')}, s.${versioned} as valid_from, cast(null as ${d.columnType('TIMESTAMP')}) as valid_to, true as is_current, s._run_id from ${source} s`;
   if (!incremental) {
-    await engine.execute(
+    await runAll(
+      engine,
       d.createOrReplaceTableAs(d.relation(model.name), `${opened(winners)} where not s._deleted`),
     );
     const inserted = await count(engine, d.relation(model.name));
@@ -493,7 +496,7 @@ async function ensureChangelog(model: Model, ctx: MaterializeContext) {
   await engine.execute(
     d.createTableAs(
       d.relation(feed),
-      `select ${keys}, cast(null as varchar) as _change_type, cast(null as timestamp) as _changed_at, cast(null as bigint) as _seq, cast(null as varchar) as _run_id from ${d.relation(model.name)} where 1 = 0`,
+      `select ${keys}, cast(null as varchar) as _change_type, cast(null as ${d.columnType('TIMESTAMP')}) as _changed_at, cast(null as bigint) as _seq, cast(null as varchar) as _run_id from ${d.relation(model.name)} where 1 = 0`,
     ),
   );
 }
@@ -573,7 +576,9 @@ function typed(
   return columns.map((c) => {
     const type = contract.column(c)?.physicalType;
     const column = `${alias}.${d.quote(c)}`;
-    return type ? `cast(${column} as ${type}) as ${d.quote(c)}` : `${column} as ${d.quote(c)}`;
+    return type
+      ? `cast(${column} as ${d.columnType(type)}) as ${d.quote(c)}`
+      : `${column} as ${d.quote(c)}`;
   });
 }
 
@@ -588,6 +593,10 @@ async function assertUniqueKeys(model: Model, relation: string, ctx: Materialize
       `${model.sqlPath} returned ${row!.n} key(s) more than once; set latest_by in its .yml to pick one`,
     );
   }
+}
+
+async function runAll(engine: SqlEngine, statements: readonly string[]): Promise<void> {
+  for (const statement of statements) await engine.execute(statement);
 }
 
 async function count(engine: SqlEngine, relation: string): Promise<number> {

@@ -13,7 +13,8 @@ import { RunHistory } from '../../core/runs';
 import { generateSampleData } from '../generator';
 import { acquireLakeLock } from '../lake-lock';
 import { LocalPlatform } from '../local-platform';
-import { loadProject, projectRoot, type Project } from '../project-files';
+import { loadProject, type Project } from '../../adapters/fs/project-files';
+import { projectRoot } from '../project-root';
 import { jobs, runJob, type Job, type RunOutcome } from '../runner';
 import {
   bold,
@@ -207,7 +208,11 @@ export function buildProgram(): Command {
 /** Loads the project and decides the lake folder: `--lake`, else `lake.root` from config. */
 async function context(command: Command): Promise<{ project: Project; lakeRoot: string }> {
   const options = command.optsWithGlobals<GlobalOptions>();
-  const project = await loadProject({ env: options.env, configFile: options.config });
+  const project = await loadProject({
+    root: projectRoot,
+    env: options.env,
+    configFile: options.config,
+  });
   const lakeRoot = options.lake
     ? path.resolve(options.lake)
     : path.resolve(projectRoot, project.config.lake.root);

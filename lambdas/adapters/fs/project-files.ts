@@ -1,17 +1,15 @@
 /**
- * Loads the project's declarative definitions from disk: config, contracts, SQL models and seeds.
- * Every parse error names its file; nothing here decides behaviour.
+ * Loads the project's declarative definitions from disk: config, contracts, SQL models and seeds,
+ * from the repository locally and from the function bundle on Lambda. Every parse error names its
+ * file; nothing here decides behaviour.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseConfig, type PlatformConfig } from '../../config/schema';
-import { ContractRegistry, parseContract } from '../core/contracts/contract';
-import { PipelineError } from '../core/errors';
-import { loadModelProject, type ModelProject } from '../core/models/project';
-
-/** The repository root: `config/`, `models/` and `stepfunctions/` live here. */
-export const projectRoot = path.resolve(import.meta.dirname, '../..');
+import { parseConfig, type PlatformConfig } from '../../../config/schema';
+import { ContractRegistry, parseContract } from '../../core/contracts/contract';
+import { PipelineError } from '../../core/errors';
+import { loadModelProject, type ModelProject } from '../../core/models/project';
 
 export interface Project {
   readonly root: string;
@@ -22,15 +20,16 @@ export interface Project {
 }
 
 export interface ProjectOptions {
+  /** The folder holding `config/`, `models/` and `stepfunctions/` (the repository, or a Lambda bundle). */
+  readonly root: string;
   /** Environment whose `config/<env>.yaml` to load. @default 'local' */
   readonly env?: string;
   /** A config file to load instead. */
   readonly configFile?: string;
-  readonly root?: string;
 }
 
-export async function loadProject(options: ProjectOptions = {}): Promise<Project> {
-  const root = options.root ?? projectRoot;
+export async function loadProject(options: ProjectOptions): Promise<Project> {
+  const root = options.root;
   const configFile = options.configFile
     ? path.resolve(options.configFile)
     : path.join(root, 'config', `${options.env ?? 'local'}.yaml`);
