@@ -65,6 +65,13 @@ const kafkaSource = z.strictObject({
   description: z.string().default(''),
   /** MSK bootstrap brokers (AWS only). */
   bootstrapServers: z.string().optional(),
+  /** The MSK cluster (AWS only). */
+  mskClusterArn: z
+    .string()
+    .regex(/^arn:aws:kafka:/, 'an MSK cluster ARN')
+    .optional(),
+  /** Deliver messages through an MSK event source mapping to the Kafka handler (AWS only). @default false */
+  eventSourceMapping: z.boolean().default(false),
   /** Most records per MSK-shaped batch handed to the handler. @default 5000 */
   batchSize: positiveInt.max(10_000).default(5_000),
   datasets: z.record(identifier, z.strictObject({ topic: z.string().min(1) })),
@@ -264,6 +271,16 @@ export const configSchema = z
       .default({ bytesScannedCutoffPerQuery: 10 * 1024 ** 3 }),
   })
   .superRefine((config, ctx) => {
+    for (const [name, source] of Object.entries(config.sources)) {
+      if (source.kind === 'kafka' && source.eventSourceMapping && !source.mskClusterArn) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', name, 'mskClusterArn'],
+          message: 'the MSK cluster ARN (required by eventSourceMapping: true)',
+          input: undefined,
+        });
+      }
+    }
     if (config.storage.removalPolicy === 'destroy' && config.env !== 'dev') {
       ctx.addIssue({
         code: 'custom',

@@ -5,6 +5,20 @@
  */
 import { PipelineError } from './errors';
 
+/** Jobs, each a state machine `stepfunctions/<job>.asl.json`, locally and on AWS. */
+export const jobs = [
+  'snowflake_to_bronze',
+  'redshift_to_bronze',
+  'crm_to_bronze',
+  'fx_to_bronze',
+  'kafka_events_to_bronze',
+  'landing_to_bronze',
+  'bronze_to_silver',
+  'silver_to_gold',
+  'daily',
+] as const;
+export type Job = (typeof jobs)[number];
+
 /** Replaces every `${Name}` with its value; throws naming the placeholders that have none. */
 export function substitutePlaceholders(
   definition: string,

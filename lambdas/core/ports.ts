@@ -49,6 +49,10 @@ export interface ParquetSink {
     rows: readonly (readonly unknown[])[],
     constants?: readonly ConstantColumn[],
   ): Promise<number>;
+}
+
+/** Turns landing files into bronze Parquet objects. */
+export interface LandingConverter {
   /**
    * Converts a landing file (csv, json, jsonl or parquet) into a bronze Parquet object with
    * `columns` (cast strictly), constant metadata columns and `_source_row` (the row's position in
@@ -127,6 +131,14 @@ export interface HttpClient {
   ): Promise<HttpResponse>;
 }
 
+/** HTTPS with a request body, for APIs driven by POST (the Snowflake SQL API). */
+export interface HttpPostClient extends HttpClient {
+  post(
+    url: string,
+    options: { headers: Record<string, string>; body: string; timeoutMs: number },
+  ): Promise<HttpResponse>;
+}
+
 /** Where failures are announced: SNS on AWS, the console and a log file locally. */
 export interface Notifier {
   notify(message: FailureNotice): Promise<void>;
@@ -153,7 +165,11 @@ export interface SqlEngine {
   query<T extends Row = Row>(sql: string): Promise<T[]>;
   /** Makes data that landed since the engine opened visible to queries (e.g. new bronze objects). */
   refreshSources(): Promise<void>;
-  /** Runs work atomically: all of it is published, or none (a crash rolls back). */
+  /**
+   * Runs work atomically where the engine can: all of it is published, or none (a crash rolls
+   * back). Athena cannot: each statement commits on its own, and a model converges on the next run
+   * because it resumes from the watermarks it last saved.
+   */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   /** Whether a relation (`silver.orders`) exists. */
   relationExists(relation: string): Promise<boolean>;
@@ -215,6 +231,8 @@ export interface Logger {
  * event source mapping would deliver), so scheduled draining and MSK delivery share one handler.
  */
 export interface MskBatchSource {
+  /** Why a drain may find nothing to do (e.g. an event source mapping delivers the messages instead). */
+  readonly note?: string;
   batches(request: {
     readonly topic: string;
     /** partition → last committed offset. */

@@ -46,3 +46,13 @@ export function combineStats(a: DatasetStats, b: DatasetStats): DatasetStats {
     notes: [...(a.notes ?? []), ...(b.notes ?? [])],
   };
 }
+
+/** Whether a handler's result is a {@link TaskResult} (the notify handler's is not). */
+export function isTaskResult(value: unknown): value is TaskResult {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as TaskResult).datasets) &&
+    typeof (value as TaskResult).step === 'string'
+  );
+}

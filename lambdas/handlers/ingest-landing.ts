@@ -3,7 +3,7 @@ import type { PlatformConfig } from '../../config/schema';
 import type { ContractRegistry } from '../core/contracts/contract';
 import type { IngestLedger } from '../core/ingest/bronze';
 import { ingestLandingDataset, landingFolder } from '../core/ingest/landing';
-import type { Clock, Logger, ObjectStore, ParquetSink } from '../core/ports';
+import type { Clock, LandingConverter, Logger, ObjectStore } from '../core/ports';
 import type { DatasetStats, TaskResult } from '../core/stats';
 import { parseTaskInput, taskInputSchema } from './task-input';
 
@@ -11,7 +11,7 @@ export interface IngestLandingDeps {
   readonly config: PlatformConfig;
   readonly contracts: ContractRegistry;
   readonly store: ObjectStore;
-  readonly sink: ParquetSink;
+  readonly converter: LandingConverter;
   readonly ledger: IngestLedger;
   readonly clock: Clock;
   readonly logger: Logger;

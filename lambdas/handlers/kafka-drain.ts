@@ -45,7 +45,11 @@ export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
         const result = await deliver(batch);
         for (const stats of result.datasets) total = combineStats(total, stats);
       }
-      datasets.push(total);
+      datasets.push(
+        deps.batches.note
+          ? { ...total, notes: [...(total.notes ?? []), deps.batches.note] }
+          : total,
+      );
     }
     return { step: `${input.source}_to_bronze`, datasets };
   };

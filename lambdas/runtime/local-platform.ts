@@ -12,7 +12,7 @@ import { openDuckDb } from '../adapters/duckdb/engine';
 import { DuckDbParquetSink } from '../adapters/duckdb/parquet-sink';
 import { DuckDbWarehouseClient } from '../adapters/duckdb/warehouse-client';
 import { FetchHttpClient } from '../adapters/http/fetch-client';
-import { systemClock } from '../adapters/local/clock';
+import { systemClock } from '../adapters/system-clock';
 import { FsObjectStore } from '../adapters/local/object-store';
 import { IngestLedger } from '../core/ingest/bronze';
 import type { Clock, Logger, Notifier } from '../core/ports';
@@ -98,7 +98,7 @@ export class LocalPlatform {
         config,
         contracts,
         store,
-        sink,
+        converter: sink,
         ledger,
         clock,
         logger,

@@ -13,23 +13,10 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import { describeError, PipelineError } from '../core/errors';
-import { placeholders, substitutePlaceholders, taskStates } from '../core/orchestration';
+import { placeholders, substitutePlaceholders, taskStates, type Job } from '../core/orchestration';
 import { RunHistory, type StepStats } from '../core/runs';
-import type { TaskResult } from '../core/stats';
+import { isTaskResult } from '../core/stats';
 import type { LocalPlatform } from './local-platform';
-
-export const jobs = [
-  'snowflake_to_bronze',
-  'redshift_to_bronze',
-  'crm_to_bronze',
-  'fx_to_bronze',
-  'kafka_events_to_bronze',
-  'landing_to_bronze',
-  'bronze_to_silver',
-  'silver_to_gold',
-  'daily',
-] as const;
-export type Job = (typeof jobs)[number];
 
 /** The ARN each placeholder stands for locally: a well-formed ARN, answered in-process. */
 export function localFunctionArn(placeholder: string): string {
@@ -170,13 +157,4 @@ export async function runJob(
     attempts,
     ...(error === undefined ? {} : { error }),
   };
-}
-
-function isTaskResult(value: unknown): value is TaskResult {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Array.isArray((value as TaskResult).datasets) &&
-    typeof (value as TaskResult).step === 'string'
-  );
 }

@@ -17,17 +17,18 @@ calendar as (
 ),
 
 filled as (
+  -- The latest publication on or before each day; published rates are unique per day and currency.
   select
     cal.rate_date,
     cal.currency,
-    last_value(p.rate ignore nulls) over (partition by cal.currency order by cal.rate_date rows between unbounded preceding and current row) as usd_rate,
-    last_value(p.rate_date ignore nulls) over (partition by cal.currency order by cal.rate_date rows between unbounded preceding and current row) as published_date
+    max(p.rate_date) over (partition by cal.currency order by cal.rate_date rows between unbounded preceding and current row) as published_date
   from calendar cal
   left join published p on p.currency = cal.currency and p.rate_date = cal.rate_date
 )
 
-select rate_date, currency, usd_rate, published_date, published_date < rate_date as is_filled
-from filled
+select f.rate_date, f.currency, p.rate as usd_rate, f.published_date, f.published_date < f.rate_date as is_filled
+from filled f
+join published p on p.currency = f.currency and p.rate_date = f.published_date
 
 union all
 

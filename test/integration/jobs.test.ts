@@ -4,7 +4,8 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconciles } from '../../lambdas/core/stats';
 import type { LocalPlatform } from '../../lambdas/runtime/local-platform';
-import { runJob, type Job } from '../../lambdas/runtime/runner';
+import type { Job } from '../../lambdas/core/orchestration';
+import { runJob } from '../../lambdas/runtime/runner';
 import { day1, openPlatform, sampleLake, testProject } from '../helpers/lake';
 
 /** Each job on its own, in the order the daily pipeline runs them, on ~3,000 generated orders. */

@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { placeholders, substitutePlaceholders, taskStates } from '../../lambdas/core/orchestration';
-import { jobs } from '../../lambdas/runtime/runner';
+import {
+  jobs,
+  placeholders,
+  substitutePlaceholders,
+  taskStates,
+} from '../../lambdas/core/orchestration';
 
 const definitionText = (job: string) => readFileSync(`stepfunctions/${job}.asl.json`, 'utf8');
 const definition = (job: string) =>

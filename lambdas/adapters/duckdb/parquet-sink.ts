@@ -6,6 +6,7 @@ import type {
   ConstantColumn,
   ConvertFileRequest,
   ConvertFileResult,
+  LandingConverter,
   ParquetSink,
 } from '../../core/ports';
 import type { FsObjectStore } from '../local/object-store';
@@ -40,7 +41,7 @@ const asText: { staging: string; append: Append } = {
 let scratchTables = 0;
 
 /** Bronze Parquet writer on an in-process DuckDB; one connection per write so writes can overlap. */
-export class DuckDbParquetSink implements ParquetSink {
+export class DuckDbParquetSink implements ParquetSink, LandingConverter {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly store: FsObjectStore,

@@ -6,7 +6,7 @@
  * format, or whose values do not fit the contract's types, goes to `rejected/` with a reason.
  */
 import type { Contract } from '../contracts/contract';
-import type { Clock, LandingFormat, ObjectStore, ParquetSink } from '../ports';
+import type { Clock, LandingConverter, LandingFormat, ObjectStore } from '../ports';
 import type { DatasetStats } from '../stats';
 import {
   bronzeKey,
@@ -28,7 +28,7 @@ export interface LandingRequest {
 
 export interface LandingDeps {
   readonly store: ObjectStore;
-  readonly sink: ParquetSink;
+  readonly converter: LandingConverter;
   readonly ledger: IngestLedger;
   readonly clock: Clock;
 }
@@ -91,7 +91,7 @@ export async function ingestLandingDataset(
     const target = stagedKey(
       bronzeKey(source, dataset, meta, nextObjectNumber(state, request.runId) + staged.length),
     );
-    const result = await deps.sink.convertFile({
+    const result = await deps.converter.convertFile({
       sourceKey: key,
       format,
       targetKey: target,

@@ -8,6 +8,7 @@ import { rowRules, validationColumns, type RowRule } from '../contracts/rules';
 import { ModelGraphError, ReconciliationError } from '../errors';
 import type { ColumnSpec, SqlDialect, SqlEngine } from '../ports';
 import type { Model, ModelProject } from './project';
+import { bronzeMetadataColumns } from '../ingest/bronze';
 import { renderModel } from './render';
 import { elapsedSeconds, type DatasetStats } from '../stats';
 
@@ -446,11 +447,12 @@ async function quarantine(
     if (!bronze.some((c) => c.name === required))
       throw new ModelGraphError(`${model.sqlPath}: its source has no ${required} column`);
   }
-  const original = bronze.map((c) =>
-    c.name === '_run_id'
-      ? { name: '_ingest_run_id', expression: 'b._run_id' }
-      : { name: c.name, expression: `b.${d.quote(c.name)}` },
-  );
+  // Cast to the types bronze declares, so the quarantine table's schema does not depend on how
+  // an engine reads Parquet (Athena reads bronze timestamps at millisecond precision).
+  const original = bronze.map((c) => ({
+    name: c.name === '_run_id' ? '_ingest_run_id' : c.name,
+    expression: `cast(b.${d.quote(c.name)} as ${d.columnType(c.type)})`,
+  }));
   const columns = [
     ...original.map((c) => c.name),
     '_rule',
@@ -525,17 +527,20 @@ async function readWatermarks(model: Model, ctx: MaterializeContext): Promise<Ma
   return new Map(rows.map((r) => [r.input, r.watermark]));
 }
 
+/** One MERGE, so that even where statements commit one by one a watermark is never half-saved. */
 async function saveWatermarks(model: Model, plan: InputPlan, ctx: MaterializeContext) {
-  const d = ctx.engine.dialect;
-  const state = d.relation('audit.model_state');
-  await ctx.engine.execute(`delete from ${state} where model = ${d.string(model.name)}`);
   if (plan.watermarks.size === 0) return;
+  const d = ctx.engine.dialect;
   const rows = [...plan.watermarks].map(
     ([input, value]) =>
       `(${d.string(model.name)}, ${d.string(input)}, ${d.string(value)}, ${d.string(ctx.runId)}, ${d.timestamp(ctx.snapshotAt)})`,
   );
   await ctx.engine.execute(
-    `insert into ${state} (model, input, watermark, run_id, updated_at) values ${rows.join(', ')}`,
+    `merge into ${d.relation('audit.model_state')} t
+     using (select * from (values ${rows.join(', ')}) as v(model, input, watermark, run_id, updated_at)) s
+     on t.model = s.model and t.input = s.input
+     when matched then update set watermark = s.watermark, run_id = s.run_id, updated_at = s.updated_at
+     when not matched then insert (model, input, watermark, run_id, updated_at) values (s.model, s.input, s.watermark, s.run_id, s.updated_at)`,
   );
 }
 
@@ -566,7 +571,11 @@ function targetColumns(model: Model, contract: Contract, output: readonly Column
   return [...expected, ...provenanceColumns.filter((c) => produced.has(c))];
 }
 
-/** Each contract column cast to its contract type, so the stored schema is the contract's. */
+/**
+ * Each contract column cast to its contract type (provenance columns to bronze's), so the stored
+ * schema is the contract's whatever the engine inferred (Athena reads bronze timestamps at
+ * millisecond precision, Iceberg stores microseconds).
+ */
 function typed(
   columns: readonly string[],
   contract: Contract,
@@ -574,7 +583,8 @@ function typed(
   alias: string,
 ): string[] {
   return columns.map((c) => {
-    const type = contract.column(c)?.physicalType;
+    const type =
+      contract.column(c)?.physicalType ?? bronzeMetadataColumns.find((m) => m.name === c)?.type;
     const column = `${alias}.${d.quote(c)}`;
     return type
       ? `cast(${column} as ${d.columnType(type)}) as ${d.quote(c)}`

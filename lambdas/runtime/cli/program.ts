@@ -15,7 +15,8 @@ import { acquireLakeLock } from '../lake-lock';
 import { LocalPlatform } from '../local-platform';
 import { loadProject, type Project } from '../../adapters/fs/project-files';
 import { projectRoot } from '../project-root';
-import { jobs, runJob, type Job, type RunOutcome } from '../runner';
+import { jobs, type Job } from '../../core/orchestration';
+import { runJob, type RunOutcome } from '../runner';
 import {
   bold,
   count,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../../core/ports';
+import type { Clock } from '../core/ports';
 
 export const systemClock: Clock = {
   now: () => new Date(),

@@ -1,0 +1,14 @@
+/**
+ * CDK entry: `npx cdk synth -c env=dev`. Loads config/<env>.yaml with its contracts and models,
+ * exactly as the local runner does, and builds the stacks from them.
+ */
+import { App } from 'aws-cdk-lib';
+import { loadProject } from '../lambdas/adapters/fs/project-files';
+import { projectRoot } from '../lambdas/runtime/project-root';
+import { createApp } from '../lib/app';
+
+const app = new App();
+const env = String(app.node.tryGetContext('env') ?? 'dev');
+const project = await loadProject({ root: projectRoot, env });
+createApp(app, project);
+app.synth();

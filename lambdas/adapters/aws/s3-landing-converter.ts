@@ -1,0 +1,263 @@
+import { rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { brotliDecompressSync, gunzipSync, zstdDecompressSync } from 'node:zlib';
+import { parse as parseCsv } from 'csv-parse';
+import {
+  asyncBufferFromFile,
+  parquetMetadataAsync,
+  parquetReadObjects,
+  parquetSchema,
+  type Compressors,
+} from 'hyparquet';
+import { DataError, PipelineError, TransientError } from '../../core/errors';
+import type {
+  ConvertFileRequest,
+  ConvertFileResult,
+  LandingConverter,
+  LandingFormat,
+} from '../../core/ports';
+import { parquetRowCount } from './parquet-footer';
+import {
+  constantColumn,
+  display,
+  invalid,
+  json,
+  lowerNameIndex,
+  parquetBytes,
+  parquetType,
+  parseJson,
+} from './parquet-values';
+import type { S3ObjectStore } from './s3-object-store';
+
+/**
+ * Landing files (csv, json, jsonl, parquet) into bronze Parquet on Lambda: read from S3, cast
+ * strictly to the contract's types (the first value that does not fit rejects the file, naming
+ * its row, line and column, as the local converter does), written back with the bronze writer's
+ * physical types.
+ */
+export class S3LandingConverter implements LandingConverter {
+  constructor(private readonly store: S3ObjectStore) {}
+
+  async convertFile(request: ConvertFileRequest): Promise<ConvertFileResult> {
+    const plan = request.columns.map((column) => ({ column, type: parquetType(column.type) }));
+    const data: unknown[][] = plan.map(() => []);
+    const failures: ({ row: number; line?: number; value: unknown } | undefined)[] = plan.map(
+      () => undefined,
+    );
+    let fileColumns: readonly string[] = [];
+    let byLowerName = new Map<string, number>();
+    let read = 0;
+    try {
+      const landing = await readLanding(this.store, request.sourceKey, request.format);
+      for await (const record of landing.records) {
+        read++;
+        if (record.columns !== fileColumns) {
+          fileColumns = record.columns;
+          byLowerName = lowerNameIndex(fileColumns);
+        }
+        plan.forEach(({ column, type }, c) => {
+          const index = byLowerName.get(column.name.toLowerCase());
+          const value = index === undefined ? null : record.values[index];
+          if (value === null || value === undefined) {
+            data[c]!.push(null);
+            return;
+          }
+          if (failures[c] !== undefined) return;
+          const cast = type.cast(value, { epochMillis: false });
+          if (cast === invalid) failures[c] = { row: read, line: record.line, value };
+          else data[c]!.push(cast);
+        });
+      }
+    } catch (error) {
+      if (error instanceof DataError) {
+        return { ok: false, reason: `cannot be read as ${request.format}: ${error.message}` };
+      }
+      throw error;
+    }
+
+    // Like DuckDB's check: the first column (in contract order) with a bad value, at its first bad row.
+    const failed = failures.findIndex((f) => f !== undefined);
+    if (failed >= 0) {
+      const { row, line, value } = failures[failed]!;
+      const { column } = plan[failed]!;
+      return {
+        ok: false,
+        reason: `row ${row}${line === undefined ? '' : ` (line ${line})`}: column ${column.name}: '${display(value)}' is not a valid ${column.type}`,
+      };
+    }
+
+    const wanted = new Set(request.columns.map((c) => c.name.toLowerCase()));
+    const body = parquetBytes([
+      ...plan.map(({ column, type }, c) => ({ name: column.name, type, data: data[c]! })),
+      ...request.constants.map((c) => constantColumn(c, read)),
+      {
+        name: '_source_row',
+        type: parquetType('BIGINT'),
+        data: Array.from({ length: read }, (_, i) => BigInt(i + 1)),
+      },
+    ]);
+    await this.store.upload(request.targetKey, body);
+    return {
+      ok: true,
+      read,
+      rows: await parquetRowCount(this.store, request.targetKey),
+      extraColumns: fileColumns.filter((c) => !wanted.has(c.toLowerCase())),
+    };
+  }
+}
+
+interface LandingRecord {
+  readonly columns: readonly string[];
+  readonly values: readonly unknown[];
+  /** CSV only: the line the record starts on. */
+  readonly line?: number;
+}
+
+/**
+ * Reads a landing file record by record. Anything that makes the file unreadable as its format
+ * is a {@link DataError} (the file is rejected); S3 failures stay what they are (the run retries).
+ */
+async function readLanding(
+  store: S3ObjectStore,
+  key: string,
+  format: LandingFormat,
+): Promise<{ records: AsyncIterable<LandingRecord> }> {
+  switch (format) {
+    case 'csv':
+      return { records: unlessStreamBreaks(store, key, csvRecords(await store.getStream(key))) };
+    case 'jsonl':
+      return {
+        records: unlessStreamBreaks(store, key, jsonLinesRecords(await store.getStream(key))),
+      };
+    case 'json':
+      return { records: jsonRecords((await store.getBytes(key)).toString('utf8')) };
+    case 'parquet':
+      return { records: parquetRecords(store, key) };
+  }
+}
+
+/** A download that breaks off mid-stream is S3's failure, not the file's: the run retries it. */
+async function* unlessStreamBreaks(
+  store: S3ObjectStore,
+  key: string,
+  records: AsyncGenerator<LandingRecord>,
+): AsyncGenerator<LandingRecord> {
+  try {
+    yield* records;
+  } catch (error) {
+    if (error instanceof PipelineError) throw error;
+    throw new TransientError(`Reading ${store.uri(key)} broke off: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Empty fields are NULL (as DuckDB reads CSV); `line` counts quoted line breaks and blank lines. */
+async function* csvRecords(body: NodeJS.ReadableStream): AsyncGenerator<LandingRecord> {
+  const parser = parseCsv({ bom: true, skip_empty_lines: true, info: true });
+  body.on('error', (error) => parser.destroy(error));
+  body.pipe(parser);
+  let header: string[] | undefined;
+  let linesSoFar = 0;
+  let emptyLinesSoFar = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number; empty_lines: number };
+    }>) {
+      const line = linesSoFar + (info.empty_lines - emptyLinesSoFar) + 1;
+      linesSoFar = info.lines;
+      emptyLinesSoFar = info.empty_lines;
+      if (header === undefined) header = record;
+      else yield { columns: header, values: record.map((v) => (v === '' ? null : v)), line };
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('CSV_')) {
+      throw new DataError((error as Error).message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Keys of JSON objects become columns in order of first appearance. */
+function objectRecords(): (value: unknown, where: string) => LandingRecord {
+  const columns: string[] = [];
+  const positions = new Map<string, number>();
+  let snapshot: readonly string[] = [];
+  return (value, where) => {
+    if (
+      typeof value !== 'object' ||
+      value === null ||
+      Array.isArray(value) ||
+      json.isRawJSON(value)
+    ) {
+      throw new DataError(`${where} is not a JSON object`);
+    }
+    const values: unknown[] = [];
+    for (const [name, field] of Object.entries(value)) {
+      let position = positions.get(name);
+      if (position === undefined) {
+        position = columns.push(name) - 1;
+        positions.set(name, position);
+        snapshot = [...columns];
+      }
+      values[position] = field;
+    }
+    return { columns: snapshot, values };
+  };
+}
+
+async function* jsonRecords(text: string): AsyncGenerator<LandingRecord> {
+  let document: unknown;
+  try {
+    document = parseJson(text);
+  } catch (error) {
+    throw new DataError((error as Error).message, { cause: error });
+  }
+  const toRecord = objectRecords();
+  const items = Array.isArray(document) ? document : [document];
+  for (const [i, item] of items.entries()) yield toRecord(item, `element ${i + 1}`);
+}
+
+async function* jsonLinesRecords(body: NodeJS.ReadableStream): AsyncGenerator<LandingRecord> {
+  const toRecord = objectRecords();
+  let lineNumber = 0;
+  for await (const line of createInterface({ input: body, crlfDelay: Infinity })) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = parseJson(line);
+    } catch (error) {
+      throw new DataError(`line ${lineNumber}: ${(error as Error).message}`, { cause: error });
+    }
+    yield toRecord(value, `line ${lineNumber}`);
+  }
+}
+
+/** Codecs beyond hyparquet's built-in Snappy, from node:zlib (no extra dependency). */
+const decompressors: Compressors = {
+  GZIP: (input) => gunzipSync(input),
+  BROTLI: (input) => brotliDecompressSync(input),
+  ZSTD: (input) => zstdDecompressSync(input),
+};
+
+/** Parquet needs random access: the object is downloaded to /tmp and read from there. */
+async function* parquetRecords(store: S3ObjectStore, key: string): AsyncGenerator<LandingRecord> {
+  const file = await store.downloadToFile(key);
+  try {
+    let rows: Record<string, unknown>[];
+    let columns: string[];
+    try {
+      const buffer = await asyncBufferFromFile(file);
+      const metadata = await parquetMetadataAsync(buffer);
+      columns = parquetSchema(metadata).children.map((child) => child.element.name);
+      rows = await parquetReadObjects({ file: buffer, metadata, compressors: decompressors });
+    } catch (error) {
+      throw new DataError((error as Error).message, { cause: error });
+    }
+    for (const row of rows) yield { columns, values: columns.map((c) => row[c]) };
+  } finally {
+    await rm(file, { force: true });
+  }
+}

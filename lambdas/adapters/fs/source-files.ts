@@ -1,0 +1,66 @@
+/**
+ * Loads config and contracts from disk: from the repository locally and from the function bundle
+ * on Lambda. Every parse error names its file; nothing here decides behaviour. Ingestion needs no
+ * more than this; `project-files.ts` adds the SQL models.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseConfig, type PlatformConfig } from '../../../config/schema';
+import { ContractRegistry, parseContract } from '../../core/contracts/contract';
+import { PipelineError } from '../../core/errors';
+
+export interface Sources {
+  readonly root: string;
+  readonly configFile: string;
+  readonly config: PlatformConfig;
+  readonly contracts: ContractRegistry;
+}
+
+export interface ProjectOptions {
+  /** The folder holding `config/`, `models/` and `stepfunctions/` (the repository, or a Lambda bundle). */
+  readonly root: string;
+  /** Environment whose `config/<env>.yaml` to load. @default 'local' */
+  readonly env?: string;
+  /** A config file to load instead. */
+  readonly configFile?: string;
+}
+
+export async function loadSources(options: ProjectOptions): Promise<Sources> {
+  const root = options.root;
+  const configFile = options.configFile
+    ? path.resolve(options.configFile)
+    : path.join(root, 'config', `${options.env ?? 'local'}.yaml`);
+  if (!existsSync(configFile)) {
+    const envs = (await readdir(path.join(root, 'config')))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.replace(/\.yaml$/, ''));
+    throw new PipelineError(
+      `No config file ${path.relative(process.cwd(), configFile)} (environments: ${envs.join(', ')})`,
+    );
+  }
+  const config = parseConfig(
+    await readFile(configFile, 'utf8'),
+    path.relative(process.cwd(), configFile) || configFile,
+  );
+  return { root, configFile, config, contracts: await loadContracts(root) };
+}
+
+export async function loadContracts(root: string): Promise<ContractRegistry> {
+  const folder = path.join(root, 'config', 'contracts');
+  const files = (await readdir(folder)).filter((f) => f.endsWith('.yaml')).sort();
+  const contracts = await Promise.all(
+    files.map(async (f) =>
+      parseContract(await readFile(path.join(folder, f), 'utf8'), `config/contracts/${f}`),
+    ),
+  );
+  for (const contract of contracts) {
+    const expected = `${contract.id}.yaml`;
+    if (path.basename(contract.file) !== expected) {
+      throw new PipelineError(
+        `${contract.file}: a contract's file is named after its id (${expected})`,
+      );
+    }
+  }
+  return new ContractRegistry(contracts);
+}

@@ -1,0 +1,53 @@
+/**
+ * What every Lambda function wraps its handler in: middy with Powertools' logger (request
+ * context in every line), metrics (EMF: rows in, out, quarantined and duplicates per dataset) and
+ * tracer (an X-Ray segment per invocation).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Logger as PortLogger } from '../core/ports';
+import { isTaskResult, type TaskResult } from '../core/stats';
+
+const powertools = new Logger();
+/** Core's Logger port on Powertools: structured JSON lines with the invocation's context. */
+export const logger: PortLogger = {
+  info: (message, fields) => (fields ? powertools.info(message, fields) : powertools.info(message)),
+  warn: (message, fields) => (fields ? powertools.warn(message, fields) : powertools.warn(message)),
+};
+export const metrics = new Metrics();
+export const tracer = new Tracer();
+
+/**
+ * Wraps the handler that `create` builds. It is built on the first invocation, not at import:
+ * loading definitions and clients then counts once per container, and importing stays cheap.
+ */
+export function lambdaHandler<Result>(create: () => Promise<(event: unknown) => Promise<Result>>) {
+  let handler: Promise<(event: unknown) => Promise<Result>> | undefined;
+  return middy(async (event: unknown) => {
+    handler ??= create();
+    const result = await (await handler)(event);
+    if (isTaskResult(result)) recordDatasetMetrics(result);
+    return result;
+  })
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(powertools))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+/** One EMF record per dataset, dimensioned by step and dataset, so dashboards and alarms can key on them. */
+function recordDatasetMetrics(result: TaskResult): void {
+  for (const stats of result.datasets) {
+    const metric = metrics.singleMetric();
+    metric.addDimensions({ step: result.step, dataset: stats.dataset });
+    metric.addMetric('RowsIn', MetricUnit.Count, stats.rowsIn);
+    metric.addMetric('RowsOut', MetricUnit.Count, stats.rowsOut);
+    metric.addMetric('RowsQuarantined', MetricUnit.Count, stats.quarantined);
+    metric.addMetric('DuplicatesDropped', MetricUnit.Count, stats.duplicates);
+    metric.addMetric('StepSeconds', MetricUnit.Seconds, stats.seconds);
+  }
+}

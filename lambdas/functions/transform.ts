@@ -1,0 +1,17 @@
+/** Lambda: builds silver or gold with Athena on Iceberg, from the bundled SQL models and contracts. */
+import { systemClock } from '../adapters/system-clock';
+import { createTransformHandler } from '../handlers/transform';
+import { lambdaHandler, logger } from './lambda-handler';
+import { athena } from './platform/athena';
+import { definitions } from './platform/definitions';
+
+export const handler = lambdaHandler(async () => {
+  const project = await definitions();
+  return createTransformHandler({
+    engine: athena(project),
+    contracts: project.contracts,
+    project: project.models,
+    clock: systemClock,
+    logger,
+  });
+});

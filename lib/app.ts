@@ -1,0 +1,72 @@
+import { Tags, Validations, type App, type Environment } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { PlatformConfig } from '../config/schema';
+import type { ContractRegistry } from '../lambdas/core/contracts/contract';
+import type { ModelProject } from '../lambdas/core/models/project';
+import { acknowledgeFindings } from './nag';
+import { CatalogStack } from './stacks/catalog-stack';
+import { PipelineStack } from './stacks/pipeline-stack';
+import { StorageStack } from './stacks/storage-stack';
+
+export interface AppDefinitions {
+  readonly config: PlatformConfig;
+  readonly contracts: ContractRegistry;
+  readonly models: ModelProject;
+}
+
+export interface MedallionStacks {
+  readonly storage: StorageStack;
+  readonly catalog: CatalogStack;
+  readonly pipeline: PipelineStack;
+}
+
+/**
+ * The whole platform for one environment, used by `bin/app.ts` and by the tests. Stacks are split
+ * by lifecycle: storage (retained data) apart from the catalog and from compute, so redeploying
+ * compute never touches data. cdk-nag's AWS Solutions checks run on every synth.
+ */
+export function createApp(app: App, definitions: AppDefinitions): MedallionStacks {
+  const { config } = definitions;
+  const env: Environment | undefined =
+    config.aws.account || config.aws.region
+      ? { account: config.aws.account, region: config.aws.region }
+      : undefined;
+  const prefix = `${pascal(config.project)}-${pascal(config.env)}`;
+  const common = { env, terminationProtection: config.env === 'prod' };
+
+  const storage = new StorageStack(app, `${prefix}-Storage`, {
+    ...common,
+    description: `${config.project} ${config.env}: KMS key and the lake's buckets (retained data).`,
+    config,
+  });
+  const catalog = new CatalogStack(app, `${prefix}-Catalog`, {
+    ...common,
+    description: `${config.project} ${config.env}: Glue databases and tables, Athena workgroups.`,
+    config,
+    contracts: definitions.contracts,
+    models: definitions.models,
+    key: storage.key,
+  });
+  catalog.addDependency(storage);
+  const pipeline = new PipelineStack(app, `${prefix}-Pipeline`, {
+    ...common,
+    description: `${config.project} ${config.env}: Lambda functions, state machines, schedules and alerts.`,
+    config,
+    key: storage.key,
+  });
+  pipeline.addDependency(catalog);
+
+  Tags.of(app).add('project', config.project);
+  Tags.of(app).add('environment', config.env);
+  acknowledgeFindings({ storage, catalog, pipeline });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { storage, catalog, pipeline };
+}
+
+function pascal(text: string): string {
+  return text
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+}

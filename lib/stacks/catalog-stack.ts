@@ -1,0 +1,320 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { PlatformConfig } from '../../config/schema';
+import type { Contract } from '../../lambdas/core/contracts/contract';
+import type { ContractRegistry } from '../../lambdas/core/contracts/contract';
+import {
+  glueDatabaseName,
+  lakeSchemas,
+  schemaLocations,
+  workgroupName,
+  type LakeSchema,
+} from '../../lambdas/core/aws-names';
+import { bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
+import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
+import type { ModelProject } from '../../lambdas/core/models/project';
+import { lakeBuckets } from '../constructs/lake-bucket';
+
+export interface CatalogStackProps extends StackProps {
+  readonly config: PlatformConfig;
+  readonly contracts: ContractRegistry;
+  readonly models: ModelProject;
+  readonly key: kms.IKey;
+}
+
+/**
+ * The catalog: a Glue database per schema of the lake, the bronze tables generated from the
+ * contracts (Parquet, partition projection on `ingest_date`, no crawlers), the audit tables as
+ * Iceberg, and the Athena workgroups. Silver, gold, quarantine and change-feed tables are
+ * Iceberg tables that the pipeline's first run creates (CTAS), so that one materialization code
+ * path builds them on both engines; their schema is the contract's, enforced by that code.
+ */
+export class CatalogStack extends Stack {
+  readonly databases: Record<LakeSchema, glue.CfnDatabase>;
+  readonly workgroups: Record<'engineering' | 'auditors', athena.CfnWorkGroup>;
+
+  constructor(scope: Construct, id: string, props: CatalogStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const buckets = lakeBuckets(this, config.project, config.env);
+    const databaseName = (schema: LakeSchema) =>
+      glueDatabaseName(config.project, config.env, schema);
+    const location = (schema: LakeSchema) => {
+      const where = schemaLocations[schema];
+      return `s3://${buckets[where.bucket].bucketName}/${where.prefix}`;
+    };
+
+    this.databases = Object.fromEntries(
+      lakeSchemas.map((schema) => [
+        schema,
+        new glue.CfnDatabase(this, `${pascal(schema)}Database`, {
+          catalogId: this.account,
+          databaseInput: {
+            name: databaseName(schema),
+            description: databaseDescriptions[schema],
+            locationUri: location(schema),
+          },
+        }),
+      ]),
+    ) as Record<LakeSchema, glue.CfnDatabase>;
+
+    for (const contract of props.contracts.all().filter((c) => c.layer === 'bronze')) {
+      const kind = config.sources[contract.id.split('.')[0]!]?.kind;
+      const table = new glue.CfnTable(this, `Bronze${pascal(contract.id)}`, {
+        catalogId: this.account,
+        databaseName: databaseName('bronze'),
+        tableInput: bronzeTable(contract, location('bronze'), kind),
+      });
+      table.addDependency(this.databases.bronze);
+    }
+
+    for (const [name, columns] of Object.entries(auditTables)) {
+      const table = new glue.CfnTable(this, `Audit${pascal(name)}`, {
+        catalogId: this.account,
+        databaseName: databaseName('audit'),
+        openTableFormatInput: { icebergInput: { metadataOperation: 'CREATE', version: '2' } },
+        tableInput: {
+          name,
+          description: auditDescriptions[name],
+          tableType: 'EXTERNAL_TABLE',
+          storageDescriptor: {
+            location: `${location('audit')}${name}/`,
+            columns: columns.map(([columnName, type, comment]) => ({
+              name: columnName,
+              type,
+              comment,
+            })),
+          },
+        },
+      });
+      table.addDependency(this.databases.audit);
+    }
+
+    const workgroup = (persona: 'engineering' | 'auditors', description: string) =>
+      new athena.CfnWorkGroup(this, `${pascal(persona)}WorkGroup`, {
+        name: workgroupName(config.project, config.env, persona),
+        description,
+        state: 'ENABLED',
+        recursiveDeleteOption: config.storage.removalPolicy === 'destroy',
+        workGroupConfiguration: {
+          enforceWorkGroupConfiguration: true,
+          engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+          bytesScannedCutoffPerQuery: config.athena.bytesScannedCutoffPerQuery,
+          publishCloudWatchMetricsEnabled: true,
+          resultConfiguration: {
+            outputLocation: `s3://${buckets.athenaResults.bucketName}/${persona}/`,
+            encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: props.key.keyArn },
+          },
+        },
+      });
+    this.workgroups = {
+      engineering: workgroup(
+        'engineering',
+        'The pipeline and data engineers: builds silver and gold.',
+      ),
+      auditors: workgroup(
+        'auditors',
+        'Auditors: read-only queries over the lake and the audit tables.',
+      ),
+    };
+
+    const audit = databaseName('audit');
+    const queries: [string, string, string][] = [
+      [
+        'Latest runs',
+        'The 50 most recent pipeline runs and how they ended.',
+        `select * from "${audit}"."runs" order by started_at desc limit 50`,
+      ],
+      [
+        'Steps that did not reconcile',
+        'Dataset steps whose rows in differ from rows out + quarantined + duplicates.',
+        `select r.job, r.run_date, d.* from "${audit}"."run_datasets" d join "${audit}"."runs" r on r.run_id = d.run_id where not d.reconciled order by r.started_at desc`,
+      ],
+      ...props.models.models
+        .filter((m) => m.config.quarantine)
+        .map((m): [string, string, string] => {
+          const name = m.name.split('.')[1]!;
+          return [
+            `Quarantine by reason: ${name}`,
+            `Rows of ${m.name} held back by the contract, by rule, with an example reason.`,
+            `select _rule, count(*) as rows, min(_quarantined_at) as first_seen, max(_quarantined_at) as last_seen, arbitrary(_reason) as example from "${databaseName('quarantine')}"."${name}" group by _rule order by rows desc`,
+          ];
+        }),
+    ];
+    for (const [name, description, queryString] of queries) {
+      const query = new athena.CfnNamedQuery(this, `Query${pascal(name)}`, {
+        name,
+        description,
+        database: audit,
+        workGroup: this.workgroups.auditors.name,
+        queryString,
+      });
+      query.addDependency(this.workgroups.auditors);
+    }
+  }
+}
+
+const databaseDescriptions: Record<LakeSchema, string> = {
+  bronze: 'Raw data as received from each source, append-only Parquet.',
+  silver: 'Typed, validated, deduplicated and CDC-merged data (Iceberg).',
+  gold: 'Star schema and marts for analytics (Iceberg).',
+  quarantine: 'Rows that failed their contract, with rule and reason (Iceberg).',
+  audit: 'Run history, reconciliation and model watermarks (Iceberg).',
+  changelog: 'Change feeds of incremental models, read by downstream models (Iceberg).',
+  seeds: 'Reference data loaded from models/seeds (Iceberg).',
+  scratch: 'Scratch tables of running materializations; expire with the Athena results.',
+};
+
+/** Audit tables written through Athena on every run: name → [column, Glue type, comment][]. */
+const auditTables: Record<string, [string, string, string][]> = {
+  runs: [
+    ['run_id', 'string', 'Execution name, a UUIDv7.'],
+    ['job', 'string', 'State machine (job) that ran.'],
+    ['env', 'string', 'Environment.'],
+    ['run_date', 'date', 'Logical date of the run.'],
+    ['status', 'string', 'running, succeeded, failed or interrupted.'],
+    ['started_at', 'timestamp', 'Start of the run.'],
+    ['ended_at', 'timestamp', 'End of the run.'],
+    ['seconds', 'double', 'Duration.'],
+    ['error', 'string', 'Why it failed.'],
+  ],
+  run_datasets: [
+    ['run_id', 'string', 'Run.'],
+    ['step', 'string', 'Step (state) of the run.'],
+    ['dataset', 'string', 'Dataset written.'],
+    ['layer', 'string', 'bronze, silver or gold.'],
+    ['rows_in', 'bigint', 'Rows read.'],
+    ['rows_out', 'bigint', 'Rows written.'],
+    ['quarantined', 'bigint', 'Rows quarantined.'],
+    ['duplicates', 'bigint', 'Duplicates dropped.'],
+    ['inserted', 'bigint', 'Rows inserted.'],
+    ['updated', 'bigint', 'Rows updated.'],
+    ['deleted', 'bigint', 'Rows deleted.'],
+    ['seconds', 'double', 'Duration.'],
+    ['reconciled', 'boolean', 'rows in = rows out + quarantined + duplicates.'],
+  ],
+  model_state: [
+    ['model', 'string', 'Model.'],
+    ['input', 'string', 'Input (source window or change feed).'],
+    ['watermark', 'string', 'Last input consumed.'],
+    ['run_id', 'string', 'Run that consumed it.'],
+    ['updated_at', 'timestamp', 'When.'],
+  ],
+};
+
+const auditDescriptions: Record<string, string> = {
+  runs: 'One row per pipeline run.',
+  run_datasets: 'One row per dataset step of a run, with its reconciliation.',
+  model_state: 'Watermarks of incremental models: what each has consumed.',
+};
+
+/** A bronze table: the contract's columns plus ingestion metadata, partitioned by ingest date. */
+function bronzeTable(
+  contract: Contract,
+  bronzeLocation: string,
+  kind: string | undefined,
+): glue.CfnTable.TableInputProperty {
+  const [source, dataset] = contract.id.split('.') as [string, string];
+  const location = `${bronzeLocation}${source}/${dataset}/`;
+  const contractColumns =
+    kind === 'kafka'
+      ? kafkaBronzeColumns.map((c) => ({
+          name: c.name,
+          type: glueType(c.type),
+          comment: contract.column(c.name)?.description,
+        }))
+      : contract.properties.map((p) => ({
+          name: p.name,
+          type: glueType(p.physicalType),
+          comment: p.description || undefined,
+        }));
+  const extra =
+    kind === 'rest'
+      ? [
+          {
+            name: '_extra',
+            type: 'string',
+            comment: 'Fields the API sent that the contract does not name (JSON).',
+          },
+        ]
+      : [];
+  return {
+    name: contract.relation.split('.')[1]!,
+    description: contract.document.description.purpose,
+    tableType: 'EXTERNAL_TABLE',
+    owner: contract.owner,
+    parameters: {
+      classification: 'parquet',
+      contract_id: contract.id,
+      contract_version: contract.version,
+      owner: contract.owner,
+      ...Object.fromEntries(
+        contract.properties.map((p) => [`column_classification.${p.name}`, p.classification]),
+      ),
+      'projection.enabled': 'true',
+      'projection.ingest_date.type': 'date',
+      'projection.ingest_date.format': 'yyyy-MM-dd',
+      'projection.ingest_date.range': '2020-01-01,NOW',
+      'projection.ingest_date.interval': '1',
+      'projection.ingest_date.interval.unit': 'DAYS',
+      'storage.location.template': `${location}ingest_date=\${ingest_date}/`,
+    },
+    partitionKeys: [
+      { name: 'ingest_date', type: 'date', comment: 'Day the rows were ingested (UTC).' },
+    ],
+    storageDescriptor: {
+      location,
+      columns: [
+        ...contractColumns,
+        ...extra,
+        ...bronzeMetadataColumns.map((c) => ({
+          name: c.name,
+          type: glueType(c.type),
+          comment: metadataComments[c.name],
+        })),
+      ],
+      inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      serdeInfo: {
+        serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+      },
+    },
+  };
+}
+
+const metadataComments: Record<string, string> = {
+  _ingested_at: 'When the row was ingested.',
+  _run_id: 'Run that ingested it.',
+  _source: 'Source system.',
+  _source_ref: 'Extraction, API page, topic partition or landing file it came from.',
+  _source_row: 'Its row number or offset within _source_ref.',
+};
+
+/** Hive/Glue spelling of a contract's portable SQL type. */
+export function glueType(portable: string): string {
+  const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(portable);
+  if (decimal) return `decimal(${decimal[1]},${decimal[2]})`;
+  const types: Record<string, string> = {
+    VARCHAR: 'string',
+    BIGINT: 'bigint',
+    INTEGER: 'int',
+    DOUBLE: 'double',
+    BOOLEAN: 'boolean',
+    DATE: 'date',
+    TIMESTAMP: 'timestamp',
+  };
+  const type = types[portable];
+  if (!type) throw new Error(`No Glue type for ${portable}`);
+  return type;
+}
+
+function pascal(text: string): string {
+  return text
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,510 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ArnFormat, Duration, RemovalPolicy, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { PlatformConfig } from '../../config/schema';
+import {
+  glueDatabaseName,
+  lakeSchemas,
+  workgroupName,
+  type BucketRole,
+} from '../../lambdas/core/aws-names';
+import { jobs, placeholders, type Job } from '../../lambdas/core/orchestration';
+import { parseRedshiftConnection, parseSnowflakeConnection } from '../../config/connections';
+import { acknowledgeWildcard } from '../constructs/acknowledge';
+import { grantObjects } from '../constructs/grants';
+import { lakeBuckets } from '../constructs/lake-bucket';
+import { PlatformFunction, repositoryRoot } from '../constructs/platform-function';
+
+/** The handlers the state machines call, by the placeholder their Task states use. */
+export const taskHandlers = {
+  IngestWarehouseFunctionArn: {
+    entry: 'ingest-warehouse',
+    description: 'Incremental extraction from Snowflake and Redshift into bronze.',
+  },
+  IngestRestFunctionArn: {
+    entry: 'ingest-rest',
+    description: 'Paginated extraction from the CRM and FX APIs into bronze.',
+  },
+  KafkaDrainFunctionArn: {
+    entry: 'kafka-drain',
+    description: 'Drains Kafka topics from committed offsets into bronze in MSK-shaped batches.',
+  },
+  IngestLandingFunctionArn: {
+    entry: 'ingest-landing',
+    description: 'Ingests files dropped into the landing bucket, once each.',
+  },
+  TransformFunctionArn: {
+    entry: 'transform',
+    description: 'Builds silver or gold with Athena: validate, quarantine, deduplicate, merge.',
+  },
+  NotifyFailureFunctionArn: {
+    entry: 'notify-failure',
+    description: 'Publishes a failed run to the failure topic.',
+  },
+} as const;
+export type TaskHandler = keyof typeof taskHandlers;
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: PlatformConfig;
+  readonly key: kms.IKey;
+}
+
+/**
+ * Compute: one Lambda function per handler, the state machines from `stepfunctions/*.asl.json`
+ * with their Task resources substituted by those functions, the schedules, the failure topic, and
+ * the events that start ingestion (landing files, MSK). Each function is granted only what its
+ * handler touches.
+ */
+export class PipelineStack extends Stack {
+  readonly functions: Record<TaskHandler | 'KafkaEvents', lambda.IFunction>;
+  readonly stateMachines: Record<Job, sfn.StateMachine>;
+  readonly failureTopic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config, key } = props;
+    const buckets = lakeBuckets(this, config.project, config.env);
+    const removalPolicy =
+      config.storage.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const logRetention =
+      config.env === 'prod' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH;
+
+    this.failureTopic = new sns.Topic(this, 'FailureTopic', {
+      displayName: `${config.project} ${config.env} pipeline failures`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of config.notifications.emails)
+      this.failureTopic.addSubscription(new subscriptions.EmailSubscription(email));
+
+    const environment = {
+      MEDALLION_ENV: config.env,
+      MEDALLION_BUCKETS: JSON.stringify(
+        Object.fromEntries(
+          Object.entries(buckets).map(([role, bucket]) => [role, bucket.bucketName]),
+        ),
+      ),
+      MEDALLION_WORKGROUP: workgroupName(config.project, config.env, 'engineering'),
+      MEDALLION_FAILURE_TOPIC_ARN: this.failureTopic.topicArn,
+      POWERTOOLS_METRICS_NAMESPACE: `${config.project}-${config.env}`,
+    };
+    const fn = (name: TaskHandler | 'KafkaEvents', entry: string, description: string) =>
+      new PlatformFunction(this, name.replace(/FunctionArn$/, ''), {
+        entry,
+        description,
+        environment,
+        removalPolicy,
+        logRetention,
+      }).function;
+    const functions = {
+      IngestWarehouseFunctionArn: fn(
+        'IngestWarehouseFunctionArn',
+        taskHandlers.IngestWarehouseFunctionArn.entry,
+        taskHandlers.IngestWarehouseFunctionArn.description,
+      ),
+      IngestRestFunctionArn: fn(
+        'IngestRestFunctionArn',
+        taskHandlers.IngestRestFunctionArn.entry,
+        taskHandlers.IngestRestFunctionArn.description,
+      ),
+      KafkaDrainFunctionArn: fn(
+        'KafkaDrainFunctionArn',
+        taskHandlers.KafkaDrainFunctionArn.entry,
+        taskHandlers.KafkaDrainFunctionArn.description,
+      ),
+      IngestLandingFunctionArn: fn(
+        'IngestLandingFunctionArn',
+        taskHandlers.IngestLandingFunctionArn.entry,
+        taskHandlers.IngestLandingFunctionArn.description,
+      ),
+      TransformFunctionArn: fn(
+        'TransformFunctionArn',
+        taskHandlers.TransformFunctionArn.entry,
+        taskHandlers.TransformFunctionArn.description,
+      ),
+      NotifyFailureFunctionArn: fn(
+        'NotifyFailureFunctionArn',
+        taskHandlers.NotifyFailureFunctionArn.entry,
+        taskHandlers.NotifyFailureFunctionArn.description,
+      ),
+      KafkaEvents: fn(
+        'KafkaEvents',
+        'kafka-events',
+        'Target of the MSK event source mapping: writes each batch to bronze.',
+      ),
+    };
+    this.functions = functions;
+
+    // Grants, handler by handler: only the buckets, prefixes, actions and APIs each one uses.
+    const ingesting = [
+      functions.IngestWarehouseFunctionArn,
+      functions.IngestRestFunctionArn,
+      functions.KafkaDrainFunctionArn,
+      functions.KafkaEvents,
+      functions.IngestLandingFunctionArn,
+    ];
+    for (const f of ingesting) {
+      grantObjects(f, buckets.bronze, key, { read: true, write: true, delete: true });
+      grantObjects(f, buckets.audit, key, { read: true, write: true, prefix: 'state/' });
+    }
+    grantObjects(functions.IngestLandingFunctionArn, buckets.landing, key, {
+      read: true,
+      write: true,
+      delete: true,
+    });
+    this.grantSecrets(config, functions);
+    this.grantRedshift(config, functions.IngestWarehouseFunctionArn, buckets.bronze, key);
+    this.grantTransform(config, functions.TransformFunctionArn, buckets, key);
+    functions.NotifyFailureFunctionArn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sns:Publish'],
+        resources: [this.failureTopic.topicArn],
+      }),
+    );
+    functions.NotifyFailureFunctionArn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [key.keyArn],
+      }),
+    );
+
+    this.stateMachines = Object.fromEntries(
+      jobs.map((job) => [
+        job,
+        this.stateMachine(config, job, functions, key, removalPolicy, logRetention),
+      ]),
+    ) as Record<Job, sfn.StateMachine>;
+
+    this.schedules(config, key);
+    this.events(config, buckets.landing);
+    this.kafkaDelivery(config, functions.KafkaEvents);
+  }
+
+  /** One state machine per ASL file, its `${...}` placeholders resolved to this stack's functions. */
+  private stateMachine(
+    config: PlatformConfig,
+    job: Job,
+    functions: Record<TaskHandler, lambda.IFunction>,
+    key: kms.IKey,
+    removalPolicy: RemovalPolicy,
+    retention: logs.RetentionDays,
+  ): sfn.StateMachine {
+    const file = path.join(repositoryRoot, 'stepfunctions', `${job}.asl.json`);
+    const used = placeholders(readFileSync(file, 'utf8')) as TaskHandler[];
+    const missing = used.filter((p) => !(p in functions));
+    if (missing.length > 0)
+      throw new Error(
+        `stepfunctions/${job}.asl.json uses ${missing.join(', ')}, which no function of the stack answers`,
+      );
+    const name = job
+      .split('_')
+      .map((w) => w[0]!.toUpperCase() + w.slice(1))
+      .join('');
+    const machine = new sfn.StateMachine(this, `${name}StateMachine`, {
+      stateMachineName: `${config.project}-${config.env}-${job.replaceAll('_', '-')}`,
+      definitionBody: sfn.DefinitionBody.fromFile(file),
+      definitionSubstitutions: Object.fromEntries(used.map((p) => [p, functions[p].functionArn])),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, `${name}Logs`, {
+          retention,
+          removalPolicy,
+          encryptionKey: key,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+    machine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [...new Set(used)].map((p) => functions[p].functionArn),
+      }),
+    );
+    return machine;
+  }
+
+  /** EventBridge Scheduler schedules from config, with retries and a dead-letter queue. */
+  private schedules(config: PlatformConfig, key: kms.IKey): void {
+    const scheduled = Object.entries(config.pipelines).filter(([, p]) => p.schedule);
+    if (scheduled.length === 0) return;
+    const deadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const [job, pipeline] of scheduled) {
+      const machine = this.stateMachines[job as Job];
+      if (!machine)
+        throw new Error(
+          `config pipelines.${job}: no state machine stepfunctions/${job}.asl.json to schedule`,
+        );
+      new scheduler.Schedule(this, `${machine.node.id.replace(/StateMachine$/, '')}Schedule`, {
+        description: `Starts ${job} (${pipeline.schedule}, ${pipeline.timezone}).`,
+        schedule: scheduler.ScheduleExpression.expression(
+          pipeline.schedule!,
+          TimeZone.of(pipeline.timezone),
+        ),
+        timeWindow:
+          pipeline.flexibleWindowMinutes > 0
+            ? scheduler.TimeWindow.flexible(Duration.minutes(pipeline.flexibleWindowMinutes))
+            : scheduler.TimeWindow.off(),
+        key,
+        target: new schedulerTargets.StepFunctionsStartExecution(machine, {
+          input: scheduler.ScheduleTargetInput.fromObject({}),
+          deadLetterQueue: deadLetters,
+          retryAttempts: pipeline.retry.maximumRetryAttempts,
+          maxEventAge: Duration.seconds(pipeline.retry.maximumEventAgeSeconds),
+        }),
+      });
+    }
+  }
+
+  /** Landing files start ingestion; runs ending badly outside a Catch (timeouts, aborts) reach the failure topic. */
+  private events(config: PlatformConfig, landing: s3.IBucket): void {
+    new events.Rule(this, 'LandingFileRule', {
+      description: 'A file dropped into the landing bucket starts landing_to_bronze.',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [landing.bucketName] },
+          object: { key: [{ 'anything-but': { wildcard: ['*/processed/*', '*/rejected/*'] } }] },
+        },
+      },
+      targets: [new eventTargets.SfnStateMachine(this.stateMachines.landing_to_bronze)],
+    });
+    new events.Rule(this, 'RunEndedBadlyRule', {
+      description:
+        'A run that timed out or was aborted (failures inside a run notify by themselves).',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['TIMED_OUT', 'ABORTED'],
+          stateMachineArn: Object.values(this.stateMachines).map((m) => m.stateMachineArn),
+        },
+      },
+      targets: [
+        new eventTargets.SnsTopic(this.failureTopic, {
+          message: events.RuleTargetInput.fromText(
+            `${config.project} ${config.env}: run ${events.EventField.fromPath('$.detail.name')} of ${events.EventField.fromPath('$.detail.stateMachineArn')} ended ${events.EventField.fromPath('$.detail.status')}`,
+          ),
+        }),
+      ],
+    });
+  }
+
+  /** With `eventSourceMapping: true`, MSK delivers each topic's batches to the Kafka handler. */
+  private kafkaDelivery(config: PlatformConfig, target: lambda.IFunction): void {
+    for (const source of Object.values(config.sources)) {
+      if (source.kind !== 'kafka' || !source.eventSourceMapping) continue;
+      for (const dataset of Object.values(source.datasets)) {
+        (target as lambda.Function).addEventSource(
+          new ManagedKafkaEventSource({
+            clusterArn: source.mskClusterArn!,
+            topic: dataset.topic,
+            batchSize: source.batchSize,
+            // TRIM_HORIZON: a new mapping reads what the topic still retains; offsets dedupe the rest.
+            startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+          }),
+        );
+      }
+    }
+  }
+
+  /** Each secret named in config is readable by the functions of its source kind only. */
+  private grantSecrets(
+    config: PlatformConfig,
+    functions: Record<TaskHandler, lambda.IFunction>,
+  ): void {
+    for (const [name, source] of Object.entries(config.sources)) {
+      // A warehouse connection missing a key fails the synth here, naming it, not a run later.
+      if (source.kind === 'warehouse' && source.engine === 'snowflake')
+        parseSnowflakeConnection(name, source.connection);
+      const secretName =
+        source.kind === 'rest'
+          ? source.secret
+          : source.kind === 'warehouse'
+            ? source.connection.secret
+            : undefined;
+      if (!secretName) continue;
+      const secret = secretsmanager.Secret.fromSecretNameV2(
+        this,
+        `${pascal(name)}Secret`,
+        secretName,
+      );
+      (source.kind === 'rest'
+        ? functions.IngestRestFunctionArn
+        : functions.IngestWarehouseFunctionArn
+      ).addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [secret.secretArn],
+        }),
+      );
+    }
+  }
+
+  /** Redshift Data API calls, and the cluster's UNLOAD role writing bronze's staging prefix. */
+  private grantRedshift(
+    config: PlatformConfig,
+    fn: lambda.IFunction,
+    bronze: s3.IBucket,
+    key: kms.IKey,
+  ): void {
+    for (const [name, source] of Object.entries(config.sources)) {
+      if (source.kind !== 'warehouse' || source.engine !== 'redshift') continue;
+      const { workgroup, clusterIdentifier, iamRole } = parseRedshiftConnection(
+        name,
+        source.connection,
+      );
+      const target = workgroup
+        ? this.formatArn({
+            service: 'redshift-serverless',
+            resource: 'workgroup',
+            resourceName: '*',
+          })
+        : this.formatArn({
+            service: 'redshift',
+            resource: 'cluster',
+            resourceName: clusterIdentifier ?? '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          });
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['redshift-data:ExecuteStatement'],
+          resources: [target],
+        }),
+      );
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'redshift-data:DescribeStatement',
+            'redshift-data:GetStatementResult',
+            'redshift-data:CancelStatement',
+          ],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' },
+          },
+        }),
+      );
+      if (workgroup) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['redshift-serverless:GetCredentials'],
+            resources: [target],
+          }),
+        );
+        acknowledgeWildcard(
+          fn,
+          target,
+          'A Redshift Serverless workgroup ARN carries the workgroup id, which config does not know (it names the workgroup).',
+        );
+      }
+      // UNLOAD writes as the cluster's role: it may put objects under bronze's Redshift staging prefix.
+      bronze.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ArnPrincipal(iamRole)],
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resources: [bronze.arnForObjects('_staging/redshift/*')],
+        }),
+      );
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ArnPrincipal(iamRole)],
+          actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+          resources: ['*'],
+        }),
+      );
+    }
+  }
+
+  /** Athena queries in the engineering workgroup over the lake's Glue databases and buckets. */
+  private grantTransform(
+    config: PlatformConfig,
+    fn: lambda.IFunction,
+    buckets: Record<BucketRole, s3.IBucket>,
+    key: kms.IKey,
+  ): void {
+    const workgroup = this.formatArn({
+      service: 'athena',
+      resource: 'workgroup',
+      resourceName: workgroupName(config.project, config.env, 'engineering'),
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'athena:StartQueryExecution',
+          'athena:GetQueryExecution',
+          'athena:GetQueryResults',
+          'athena:StopQueryExecution',
+          'athena:GetWorkGroup',
+        ],
+        resources: [workgroup],
+      }),
+    );
+    const databases = lakeSchemas.map((s) => glueDatabaseName(config.project, config.env, s));
+    const tables = databases.map((d) =>
+      this.formatArn({ service: 'glue', resource: 'table', resourceName: `${d}/*` }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'glue:GetDatabase',
+          'glue:GetTable',
+          'glue:GetTables',
+          'glue:GetPartitions',
+          'glue:CreateTable',
+          'glue:UpdateTable',
+          'glue:DeleteTable',
+        ],
+        resources: [
+          this.formatArn({ service: 'glue', resource: 'catalog' }),
+          ...databases.map((d) =>
+            this.formatArn({ service: 'glue', resource: 'database', resourceName: d }),
+          ),
+          ...tables,
+        ],
+      }),
+    );
+    for (const table of tables) {
+      acknowledgeWildcard(
+        fn,
+        table,
+        'Materializations create versioned and scratch tables with run-time names, only inside the project’s own Glue databases.',
+      );
+    }
+    grantObjects(fn, buckets.bronze, key, { read: true });
+    for (const role of ['silver', 'gold', 'quarantine', 'audit', 'athenaResults'] as const) {
+      grantObjects(fn, buckets[role], key, { read: true, write: true, delete: true });
+    }
+  }
+}
+
+function pascal(text: string): string {
+  return text
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+}

@@ -1,0 +1,62 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { PlatformConfig } from '../../config/schema';
+import { bucketName, type BucketRole } from '../../lambdas/core/aws-names';
+import { LakeBucket } from '../constructs/lake-bucket';
+
+export interface StorageStackProps extends StackProps {
+  readonly config: PlatformConfig;
+}
+
+/**
+ * The lake's retained data: the KMS key and every bucket. Kept apart from compute so that a
+ * pipeline change never puts data at risk; RETAIN unless the config allows destroy (dev only).
+ */
+export class StorageStack extends Stack {
+  readonly key: kms.Key;
+  readonly buckets: Record<BucketRole, s3.Bucket>;
+  readonly accessLogs: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: StorageStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy =
+      config.storage.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const lifecycle = config.storage.lifecycle;
+
+    this.key = new kms.Key(this, 'LakeKey', {
+      alias: `alias/${config.project}-${config.env}-lake`,
+      description: `Encrypts the ${config.project} ${config.env} lake: every data bucket, query result and failure notice.`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    const name = (role: BucketRole | 'accessLogs') =>
+      bucketName(config.project, config.env, role, this.account, this.region);
+    this.accessLogs = new LakeBucket(this, 'AccessLogs', {
+      bucketName: name('accessLogs'),
+      lifecycle: lifecycle.accessLogs,
+      removalPolicy,
+    }).bucket;
+    const bucket = (id: string, role: BucketRole, eventBridgeEnabled = false) =>
+      new LakeBucket(this, id, {
+        bucketName: name(role),
+        encryptionKey: this.key,
+        accessLogs: this.accessLogs,
+        lifecycle: lifecycle[role],
+        removalPolicy,
+        eventBridgeEnabled,
+      }).bucket;
+    this.buckets = {
+      landing: bucket('Landing', 'landing', true),
+      bronze: bucket('Bronze', 'bronze'),
+      silver: bucket('Silver', 'silver'),
+      gold: bucket('Gold', 'gold'),
+      quarantine: bucket('Quarantine', 'quarantine'),
+      audit: bucket('Audit', 'audit'),
+      athenaResults: bucket('AthenaResults', 'athenaResults'),
+      reports: bucket('Reports', 'reports'),
+    };
+  }
+}
