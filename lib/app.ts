@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { PlatformConfig } from '../config/schema';
 import type { ContractRegistry } from '../lambdas/core/contracts/contract';
 import type { ModelProject } from '../lambdas/core/models/project';
+import { pascal } from './names';
 import { acknowledgeFindings } from './nag';
 import { CatalogStack } from './stacks/catalog-stack';
 import { PipelineStack } from './stacks/pipeline-stack';
@@ -47,26 +48,18 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
     models: definitions.models,
     key: storage.key,
   });
-  catalog.addDependency(storage);
+  catalog.addStackDependency(storage);
   const pipeline = new PipelineStack(app, `${prefix}-Pipeline`, {
     ...common,
     description: `${config.project} ${config.env}: Lambda functions, state machines, schedules and alerts.`,
     config,
     key: storage.key,
   });
-  pipeline.addDependency(catalog);
+  pipeline.addStackDependency(catalog);
 
   Tags.of(app).add('project', config.project);
   Tags.of(app).add('environment', config.env);
   acknowledgeFindings({ storage, catalog, pipeline });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { storage, catalog, pipeline };
-}
-
-function pascal(text: string): string {
-  return text
-    .split(/[^a-zA-Z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join('');
 }

@@ -3,7 +3,7 @@ import { systemClock } from '../adapters/system-clock';
 import { createTransformHandler } from '../handlers/transform';
 import { lambdaHandler, logger } from './lambda-handler';
 import { athena } from './platform/athena';
-import { definitions } from './platform/definitions';
+import { definitions } from './platform/project';
 
 export const handler = lambdaHandler(async () => {
   const project = await definitions();

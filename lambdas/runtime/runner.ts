@@ -46,6 +46,8 @@ export interface RunOutcome {
   readonly steps: readonly StepStats[];
   /** Task states by name with their attempts, including retried failures. */
   readonly attempts: Readonly<Record<string, number>>;
+  /** States entered plus retries: what Step Functions bills as state transitions. */
+  readonly transitions: number;
   readonly error?: string;
 }
 
@@ -133,6 +135,7 @@ export async function runJob(
       },
     },
   });
+  const transitions = countTransitions(execution.eventLogs);
   let error: string | undefined;
   try {
     await execution.result;
@@ -155,6 +158,20 @@ export async function runJob(
     seconds,
     steps,
     attempts,
+    transitions: await transitions,
     ...(error === undefined ? {} : { error }),
   };
+}
+
+/** What the interpreter reports as a run goes: state entries, retries, branch starts... */
+type ExecutionEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncIterable<infer E>
+  ? E
+  : never;
+
+async function countTransitions(events: AsyncIterable<ExecutionEvent>): Promise<number> {
+  let transitions = 0;
+  for await (const event of events) {
+    if (event.type === 'StateEntered' || event.type === 'StateRetried') transitions += 1;
+  }
+  return transitions;
 }

@@ -17,6 +17,7 @@ import { bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
 import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
 import type { ModelProject } from '../../lambdas/core/models/project';
 import { lakeBuckets } from '../constructs/lake-bucket';
+import { pascal } from '../names';
 
 export interface CatalogStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -68,7 +69,7 @@ export class CatalogStack extends Stack {
         databaseName: databaseName('bronze'),
         tableInput: bronzeTable(contract, location('bronze'), kind),
       });
-      table.addDependency(this.databases.bronze);
+      table.addResourceDependency(this.databases.bronze);
     }
 
     for (const [name, columns] of Object.entries(auditTables)) {
@@ -90,7 +91,7 @@ export class CatalogStack extends Stack {
           },
         },
       });
-      table.addDependency(this.databases.audit);
+      table.addResourceDependency(this.databases.audit);
     }
 
     const workgroup = (persona: 'engineering' | 'auditors', description: string) =>
@@ -152,7 +153,7 @@ export class CatalogStack extends Stack {
         workGroup: this.workgroups.auditors.name,
         queryString,
       });
-      query.addDependency(this.workgroups.auditors);
+      query.addResourceDependency(this.workgroups.auditors);
     }
   }
 }
@@ -309,12 +310,4 @@ export function glueType(portable: string): string {
   const type = types[portable];
   if (!type) throw new Error(`No Glue type for ${portable}`);
   return type;
-}
-
-function pascal(text: string): string {
-  return text
-    .split(/[^a-zA-Z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
 }

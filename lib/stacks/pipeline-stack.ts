@@ -30,6 +30,7 @@ import { acknowledgeWildcard } from '../constructs/acknowledge';
 import { grantObjects } from '../constructs/grants';
 import { lakeBuckets } from '../constructs/lake-bucket';
 import { PlatformFunction, repositoryRoot } from '../constructs/platform-function';
+import { pascal } from '../names';
 
 /** The handlers the state machines call, by the placeholder their Task states use. */
 export const taskHandlers = {
@@ -104,45 +105,21 @@ export class PipelineStack extends Stack {
       MEDALLION_FAILURE_TOPIC_ARN: this.failureTopic.topicArn,
       POWERTOOLS_METRICS_NAMESPACE: `${config.project}-${config.env}`,
     };
-    const fn = (name: TaskHandler | 'KafkaEvents', entry: string, description: string) =>
-      new PlatformFunction(this, name.replace(/FunctionArn$/, ''), {
+    const fn = (name: string, entry: string, description: string) =>
+      new PlatformFunction(this, name, {
         entry,
         description,
         environment,
         removalPolicy,
         logRetention,
       }).function;
+    const handlers = {} as Record<TaskHandler, lambda.IFunction>;
+    for (const placeholder of Object.keys(taskHandlers) as TaskHandler[]) {
+      const { entry, description } = taskHandlers[placeholder];
+      handlers[placeholder] = fn(placeholder.replace(/FunctionArn$/, ''), entry, description);
+    }
     const functions = {
-      IngestWarehouseFunctionArn: fn(
-        'IngestWarehouseFunctionArn',
-        taskHandlers.IngestWarehouseFunctionArn.entry,
-        taskHandlers.IngestWarehouseFunctionArn.description,
-      ),
-      IngestRestFunctionArn: fn(
-        'IngestRestFunctionArn',
-        taskHandlers.IngestRestFunctionArn.entry,
-        taskHandlers.IngestRestFunctionArn.description,
-      ),
-      KafkaDrainFunctionArn: fn(
-        'KafkaDrainFunctionArn',
-        taskHandlers.KafkaDrainFunctionArn.entry,
-        taskHandlers.KafkaDrainFunctionArn.description,
-      ),
-      IngestLandingFunctionArn: fn(
-        'IngestLandingFunctionArn',
-        taskHandlers.IngestLandingFunctionArn.entry,
-        taskHandlers.IngestLandingFunctionArn.description,
-      ),
-      TransformFunctionArn: fn(
-        'TransformFunctionArn',
-        taskHandlers.TransformFunctionArn.entry,
-        taskHandlers.TransformFunctionArn.description,
-      ),
-      NotifyFailureFunctionArn: fn(
-        'NotifyFailureFunctionArn',
-        taskHandlers.NotifyFailureFunctionArn.entry,
-        taskHandlers.NotifyFailureFunctionArn.description,
-      ),
+      ...handlers,
       KafkaEvents: fn(
         'KafkaEvents',
         'kafka-events',
@@ -212,10 +189,7 @@ export class PipelineStack extends Stack {
       throw new Error(
         `stepfunctions/${job}.asl.json uses ${missing.join(', ')}, which no function of the stack answers`,
       );
-    const name = job
-      .split('_')
-      .map((w) => w[0]!.toUpperCase() + w.slice(1))
-      .join('');
+    const name = pascal(job);
     const machine = new sfn.StateMachine(this, `${name}StateMachine`, {
       stateMachineName: `${config.project}-${config.env}-${job.replaceAll('_', '-')}`,
       definitionBody: sfn.DefinitionBody.fromFile(file),
@@ -499,12 +473,4 @@ export class PipelineStack extends Stack {
       grantObjects(fn, buckets[role], key, { read: true, write: true, delete: true });
     }
   }
-}
-
-function pascal(text: string): string {
-  return text
-    .split(/[^a-zA-Z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join('');
 }

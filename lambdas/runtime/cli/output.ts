@@ -80,7 +80,9 @@ export function runSummary(outcome: RunOutcome): string {
   }
   const verdict =
     outcome.status === 'succeeded'
-      ? green(`${outcome.job} for ${outcome.runDate} succeeded in ${outcome.seconds.toFixed(1)}s`)
+      ? green(
+          `${outcome.job} for ${outcome.runDate} succeeded in ${outcome.seconds.toFixed(1)}s, ${outcome.transitions} state transitions`,
+        )
       : red(
           `${outcome.job} for ${outcome.runDate} FAILED after ${outcome.seconds.toFixed(1)}s: ${outcome.error}`,
         );

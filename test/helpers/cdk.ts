@@ -1,0 +1,59 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { loadProject, type Project } from '../../lambdas/adapters/fs/project-files';
+import { createApp, type MedallionStacks } from '../../lib/app';
+
+export const repositoryRoot = path.resolve(import.meta.dirname, '../..');
+
+export interface Synthesized {
+  readonly project: Project;
+  readonly app: App;
+  readonly stacks: MedallionStacks;
+  readonly templates: Record<keyof MedallionStacks, Template>;
+}
+
+/**
+ * A new app for `env` with cdk.json's context, as `cdk synth` builds it, except that functions
+ * are not bundled (esbuild's output is tested by the bundle test, not by every template test).
+ */
+export async function newApp(env: string): Promise<{ app: App; project: Project }> {
+  const cdkJson = JSON.parse(readFileSync(path.join(repositoryRoot, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const app = new App({
+    outdir: mkdtempSync(path.join(os.tmpdir(), 'medallion-cdk-')),
+    context: { ...cdkJson.context, env, 'aws:cdk:bundling-stacks': [] },
+  });
+  return { app, project: await loadProject({ root: repositoryRoot, env }) };
+}
+
+const synthesized = new Map<string, Promise<Synthesized>>();
+
+/** The synthesized app for `env`, cdk-nag included (a finding makes the synth throw). Cached per env. */
+export function synthesize(env: string): Promise<Synthesized> {
+  let result = synthesized.get(env);
+  if (!result) {
+    result = (async () => {
+      const { app, project } = await newApp(env);
+      const stacks = createApp(app, project);
+      const assembly = app.synth();
+      const template = (stack: MedallionStacks[keyof MedallionStacks]) =>
+        Template.fromJSON(assembly.getStackByName(stack.stackName).template as object);
+      return {
+        project,
+        app,
+        stacks,
+        templates: {
+          storage: template(stacks.storage),
+          catalog: template(stacks.catalog),
+          pipeline: template(stacks.pipeline),
+        },
+      };
+    })();
+    synthesized.set(env, result);
+  }
+  return result;
+}

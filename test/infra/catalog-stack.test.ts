@@ -1,0 +1,172 @@
+import { TrinoSQL } from 'dt-sql-parser';
+import { describe, expect, it } from 'vitest';
+import { glueType } from '../../lib/stacks/catalog-stack';
+import { bucketName, glueDatabaseName, lakeSchemas } from '../../lambdas/core/aws-names';
+import { bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
+import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
+import { synthesize } from '../helpers/cdk';
+
+type TableResource = {
+  Properties: {
+    DatabaseName: string;
+    OpenTableFormatInput?: unknown;
+    TableInput: {
+      Name: string;
+      Owner?: string;
+      Parameters?: Record<string, string>;
+      PartitionKeys?: { Name: string; Type: string }[];
+      StorageDescriptor: {
+        Location: string;
+        Columns: { Name: string; Type: string; Comment?: string }[];
+      };
+    };
+  };
+};
+
+describe.each(['dev', 'prod'])('catalog stack (%s)', (env) => {
+  const catalog = async () => {
+    const { project, templates, stacks } = await synthesize(env);
+    const { config } = project;
+    const tables = Object.values(
+      templates.catalog.findResources('AWS::Glue::Table') as Record<string, TableResource>,
+    );
+    const bucket = (role: Parameters<typeof bucketName>[2]) =>
+      bucketName(config.project, env, role, config.aws.account!, config.aws.region!);
+    return { project, config, template: templates.catalog, tables, bucket, stacks };
+  };
+
+  it('has one Glue database per schema of the lake', async () => {
+    const { template, config } = await catalog();
+    template.resourceCountIs('AWS::Glue::Database', lakeSchemas.length);
+    for (const schema of ['bronze', 'silver', 'gold', 'quarantine', 'audit'] as const) {
+      template.hasResourceProperties('AWS::Glue::Database', {
+        DatabaseInput: { Name: glueDatabaseName(config.project, env, schema) },
+      });
+    }
+  });
+
+  it('generates every bronze table from its contract, partition-projected by ingest date', async () => {
+    const { project, config, tables, bucket } = await catalog();
+    const bronzeContracts = project.contracts.all().filter((c) => c.layer === 'bronze');
+    const bronzeTables = tables.filter(
+      (t) => t.Properties.DatabaseName === glueDatabaseName(config.project, env, 'bronze'),
+    );
+    expect(bronzeTables.map((t) => t.Properties.TableInput.Name).sort()).toEqual(
+      bronzeContracts.map((c) => c.relation.split('.')[1]).sort(),
+    );
+    for (const contract of bronzeContracts) {
+      const [source, dataset] = contract.id.split('.') as [string, string];
+      const kind = config.sources[source]!.kind;
+      const table = bronzeTables.find(
+        (t) => t.Properties.TableInput.Name === contract.relation.split('.')[1],
+      )!.Properties.TableInput;
+      const location = `s3://${bucket('bronze')}/${source}/${dataset}/`;
+      const declared =
+        kind === 'kafka'
+          ? kafkaBronzeColumns.map((c) => ({ Name: c.name, Type: glueType(c.type) }))
+          : contract.properties.map((p) => ({
+              Name: p.name,
+              Type: glueType(p.physicalType),
+              Comment: p.description,
+            }));
+      expect(table.StorageDescriptor.Columns.map(({ Name, Type }) => ({ Name, Type }))).toEqual([
+        ...declared.map(({ Name, Type }) => ({ Name, Type })),
+        ...(kind === 'rest' ? [{ Name: '_extra', Type: 'string' }] : []),
+        ...bronzeMetadataColumns.map((c) => ({ Name: c.name, Type: glueType(c.type) })),
+      ]);
+      if (kind !== 'kafka') {
+        expect(table.StorageDescriptor.Columns.slice(0, declared.length)).toEqual(declared);
+      }
+      expect(table.StorageDescriptor.Location).toBe(location);
+      expect(table.Owner).toBe(contract.owner);
+      expect(table.PartitionKeys).toEqual([
+        expect.objectContaining({ Name: 'ingest_date', Type: 'date' }),
+      ]);
+      expect(table.Parameters).toMatchObject({
+        classification: 'parquet',
+        owner: contract.owner,
+        contract_id: contract.id,
+        contract_version: contract.version,
+        'projection.enabled': 'true',
+        'projection.ingest_date.type': 'date',
+        'storage.location.template': `${location}ingest_date=\${ingest_date}/`,
+      });
+      for (const property of contract.properties) {
+        expect(table.Parameters![`column_classification.${property.name}`]).toBe(
+          property.classification,
+        );
+      }
+    }
+  });
+
+  it('creates the audit tables as Iceberg; silver and gold are left to the pipeline’s CTAS', async () => {
+    const { config, tables } = await catalog();
+    const audit = tables.filter(
+      (t) => t.Properties.DatabaseName === glueDatabaseName(config.project, env, 'audit'),
+    );
+    expect(audit.map((t) => t.Properties.TableInput.Name).sort()).toEqual([
+      'model_state',
+      'run_datasets',
+      'runs',
+    ]);
+    for (const table of audit) {
+      expect(table.Properties.OpenTableFormatInput).toEqual({
+        IcebergInput: { MetadataOperation: 'CREATE', Version: '2' },
+      });
+    }
+    const other = tables.filter(
+      (t) =>
+        ![
+          glueDatabaseName(config.project, env, 'bronze'),
+          glueDatabaseName(config.project, env, 'audit'),
+        ].includes(t.Properties.DatabaseName),
+    );
+    expect(other).toEqual([]);
+  });
+
+  it.each(['engineering', 'auditors'])(
+    'the %s workgroup enforces engine v3, KMS-encrypted results and the scan cutoff',
+    async (persona) => {
+      const { template, config, bucket, stacks } = await catalog();
+      template.hasResourceProperties('AWS::Athena::WorkGroup', {
+        Name: `${config.project}-${env}-${persona}`,
+        State: 'ENABLED',
+        WorkGroupConfiguration: {
+          EnforceWorkGroupConfiguration: true,
+          EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
+          BytesScannedCutoffPerQuery: config.athena.bytesScannedCutoffPerQuery,
+          ResultConfiguration: {
+            OutputLocation: `s3://${bucket('athenaResults')}/${persona}/`,
+            EncryptionConfiguration: {
+              EncryptionOption: 'SSE_KMS',
+              KmsKey: stacks.catalog.resolve(stacks.storage.key.keyArn),
+            },
+          },
+        },
+      });
+    },
+  );
+
+  it('gives auditors named queries, each valid Trino SQL over the audit and quarantine databases', async () => {
+    const { template, project, config } = await catalog();
+    const queries = Object.values(
+      template.findResources('AWS::Athena::NamedQuery') as Record<
+        string,
+        { Properties: { Name: string; WorkGroup: string; QueryString: string } }
+      >,
+    ).map((q) => q.Properties);
+    const quarantined = project.models.models.filter((m) => m.config.quarantine);
+    expect(queries.map((q) => q.Name)).toEqual(
+      expect.arrayContaining([
+        'Latest runs',
+        'Steps that did not reconcile',
+        ...quarantined.map((m) => `Quarantine by reason: ${m.name.split('.')[1]}`),
+      ]),
+    );
+    const trino = new TrinoSQL();
+    for (const query of queries) {
+      expect(query.WorkGroup).toBe(`${config.project}-${env}-auditors`);
+      expect(trino.validate(query.QueryString), query.Name).toEqual([]);
+    }
+  });
+});

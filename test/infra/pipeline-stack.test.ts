@@ -1,0 +1,413 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { bucketName, type BucketRole } from '../../lambdas/core/aws-names';
+import {
+  jobs,
+  placeholders,
+  substitutePlaceholders,
+  taskStates,
+} from '../../lambdas/core/orchestration';
+import { createApp } from '../../lib/app';
+import { taskHandlers } from '../../lib/stacks/pipeline-stack';
+import { newApp, repositoryRoot, synthesize } from '../helpers/cdk';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+};
+
+/** A CloudFormation value as text: `<Logical.Arn>` for GetAtt, `<Logical>` for Ref. */
+function rendered(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (v['Fn::Join']) {
+    const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(rendered).join(separator);
+  }
+  if (v.Ref) return `<${String(v.Ref)}>`;
+  if (v['Fn::GetAtt']) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
+  if (v['Fn::ImportValue']) return `<import:${String(v['Fn::ImportValue'])}>`;
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Every Allow statement of the policies attached to a role, one entry per action and resource. */
+function grantsOf(template: Template, roleId: string) {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+  return policies
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .flatMap((s) =>
+      list(s.Action).flatMap((action) =>
+        list(s.Resource).map((resource) => ({
+          effect: s.Effect,
+          action,
+          resource: rendered(resource),
+          condition: s.Condition,
+        })),
+      ),
+    );
+}
+
+describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
+  const pipeline = async () => {
+    const synthesized = await synthesize(env);
+    const { stacks, templates, project } = synthesized;
+    const stack = stacks.pipeline;
+    const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+      stack.getLogicalId(construct.node.defaultChild as never);
+    const functionIds = Object.fromEntries(
+      Object.entries(stack.functions).map(([name, fn]) => [name, logicalId(fn as never)]),
+    ) as Record<keyof typeof stack.functions, string>;
+    const roleIds = Object.fromEntries(
+      Object.entries(stack.functions).map(([name, fn]) => [name, logicalId(fn.role as never)]),
+    ) as Record<keyof typeof stack.functions, string>;
+    const bucket = (role: BucketRole) =>
+      bucketName(
+        project.config.project,
+        env,
+        role,
+        project.config.aws.account!,
+        project.config.aws.region!,
+      );
+    return {
+      ...synthesized,
+      config: project.config,
+      template: templates.pipeline,
+      stack,
+      functionIds,
+      roleIds,
+      logicalId,
+      bucket,
+    };
+  };
+
+  it('has one function per handler the state machines call, plus the MSK target', async () => {
+    const { template, functionIds } = await pipeline();
+    const used = new Set(
+      jobs.flatMap((job) =>
+        placeholders(
+          readFileSync(path.join(repositoryRoot, 'stepfunctions', `${job}.asl.json`), 'utf8'),
+        ),
+      ),
+    );
+    expect(new Set(Object.keys(taskHandlers))).toEqual(used);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
+      Object.values(functionIds).sort(),
+    );
+  });
+
+  it('runs every function on Node.js 24, arm64, traced, with its own log group', async () => {
+    const { template, functionIds, config } = await pipeline();
+    for (const id of Object.values(functionIds)) {
+      const fn = template.findResources('AWS::Lambda::Function')[id] as Resource;
+      expect(fn.Properties, id).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        Timeout: 900,
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        Environment: { Variables: expect.objectContaining({ MEDALLION_ENV: config.env }) },
+      });
+    }
+  });
+
+  it.each(jobs)(
+    '%s: the state machine is its ASL file, placeholders resolved to this stack’s functions',
+    async (job) => {
+      const { template, app, stack, functionIds } = await pipeline();
+      const machine = stack.stateMachines[job];
+      const properties = (
+        template.findResources('AWS::StepFunctions::StateMachine')[
+          stack.getLogicalId(machine.node.defaultChild as never)
+        ] as Resource
+      ).Properties as {
+        DefinitionS3Location: { Key: string };
+        DefinitionSubstitutions: Record<string, unknown>;
+        LoggingConfiguration: unknown;
+        TracingConfiguration: unknown;
+      };
+      const source = readFileSync(
+        path.join(repositoryRoot, 'stepfunctions', `${job}.asl.json`),
+        'utf8',
+      );
+      const deployed = readFileSync(
+        path.join(app.outdir, `asset.${properties.DefinitionS3Location.Key}`),
+        'utf8',
+      );
+      expect(deployed).toBe(source);
+
+      const substitutions = Object.fromEntries(
+        Object.entries(properties.DefinitionSubstitutions).map(([k, v]) => [k, rendered(v)]),
+      );
+      const definition = substitutePlaceholders(deployed, substitutions);
+      expect(definition).not.toMatch(/\$\{/);
+      for (const task of taskStates(JSON.parse(definition))) {
+        const handler = /^<(.+)\.Arn>$/.exec(String(task.definition.Resource))?.[1];
+        expect(Object.values(functionIds), `${job}.${task.name}`).toContain(handler);
+      }
+      for (const [placeholder, value] of Object.entries(substitutions)) {
+        expect(value).toBe(`<${functionIds[placeholder as keyof typeof functionIds]}.Arn>`);
+      }
+      expect(properties.LoggingConfiguration).toMatchObject({
+        Level: 'ALL',
+        IncludeExecutionData: true,
+      });
+      expect(properties.TracingConfiguration).toEqual({ Enabled: true });
+    },
+  );
+
+  it('each state machine may invoke exactly the functions its definition uses', async () => {
+    const { template, stack, functionIds, logicalId } = await pipeline();
+    for (const job of jobs) {
+      const machine = stack.stateMachines[job];
+      const used = new Set(
+        placeholders(
+          readFileSync(path.join(repositoryRoot, 'stepfunctions', `${job}.asl.json`), 'utf8'),
+        ),
+      );
+      const invokable = grantsOf(template, logicalId(machine.role as never))
+        .filter((g) => g.action === 'lambda:InvokeFunction')
+        .map((g) => g.resource)
+        .sort();
+      expect(invokable, job).toEqual(
+        [...used].map((p) => `<${functionIds[p as keyof typeof functionIds]}.Arn>`).sort(),
+      );
+    }
+  });
+
+  it('schedules every pipeline that config schedules, with its window, retries and DLQ', async () => {
+    const { template, config, stack, logicalId } = await pipeline();
+    const scheduled = Object.entries(config.pipelines).filter(([, p]) => p.schedule);
+    expect(scheduled.length).toBeGreaterThan(0);
+    template.resourceCountIs('AWS::Scheduler::Schedule', scheduled.length);
+    const queue = logicalId(stack.node.findChild('ScheduleDeadLetters') as never);
+    for (const [job, p] of scheduled) {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: p.schedule,
+        ScheduleExpressionTimezone: p.timezone,
+        State: 'ENABLED',
+        FlexibleTimeWindow:
+          p.flexibleWindowMinutes > 0
+            ? { Mode: 'FLEXIBLE', MaximumWindowInMinutes: p.flexibleWindowMinutes }
+            : { Mode: 'OFF' },
+        Target: {
+          Arn: { Ref: logicalId(stack.stateMachines[job as keyof typeof stack.stateMachines]) },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+          RetryPolicy: {
+            MaximumRetryAttempts: p.retry.maximumRetryAttempts,
+            MaximumEventAgeInSeconds: p.retry.maximumEventAgeSeconds,
+          },
+        },
+      });
+    }
+  });
+
+  it('subscribes config’s addresses to the encrypted failure topic', async () => {
+    const { template, config } = await pipeline();
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('LakeKey') },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', config.notifications.emails.length);
+    for (const email of config.notifications.emails) {
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: email,
+      });
+    }
+  });
+
+  it('a file landing starts landing_to_bronze', async () => {
+    const { template, stack, logicalId, bucket } = await pipeline();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [bucket('landing')] } },
+      },
+      Targets: [{ Arn: { Ref: logicalId(stack.stateMachines.landing_to_bronze) } }],
+    });
+  });
+
+  it('MSK delivers each Kafka topic to the Kafka function when config enables the mapping', async () => {
+    const { template, config, functionIds } = await pipeline();
+    const topics = Object.values(config.sources).flatMap((s) =>
+      s.kind === 'kafka' && s.eventSourceMapping
+        ? Object.values(s.datasets).map((d) => ({ topic: d.topic, cluster: s.mskClusterArn }))
+        : [],
+    );
+    expect(topics.length).toBeGreaterThan(0);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', topics.length);
+    for (const { topic, cluster } of topics) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: functionIds.KafkaEvents },
+        EventSourceArn: cluster,
+        Topics: [topic],
+        StartingPosition: 'TRIM_HORIZON',
+      });
+    }
+  });
+
+  describe('least privilege', () => {
+    const s3Grants = async (fn: keyof Awaited<ReturnType<typeof pipeline>>['roleIds']) => {
+      const { template, roleIds } = await pipeline();
+      const grants: Record<string, string[]> = {};
+      for (const g of grantsOf(template, roleIds[fn])) {
+        const object = /^arn:<AWS::Partition>:s3:::([^/]+)\/(.*)$/.exec(g.resource);
+        if (!object || !g.action.startsWith('s3:')) continue;
+        (grants[`${object[1]}/${object[2]}`] ??= []).push(g.action);
+      }
+      return Object.fromEntries(Object.entries(grants).map(([k, v]) => [k, v.sort()]));
+    };
+    const readWrite = [
+      's3:AbortMultipartUpload',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:PutObject',
+    ];
+    const writeState = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'];
+
+    it('no statement grants a wildcard action, and Resource * only where AWS allows nothing narrower', async () => {
+      const { template } = await pipeline();
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+      const statements = policies.flatMap(
+        (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+      );
+      for (const statement of statements) {
+        for (const action of list(statement.Action)) expect(action).not.toMatch(/\*$/);
+        if (list(statement.Resource).includes('*')) {
+          for (const action of list(statement.Action)) {
+            expect(action).toMatch(
+              /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)|redshift-data:(DescribeStatement|GetStatementResult|CancelStatement))$/,
+            );
+          }
+          if (list(statement.Action).some((a) => a.startsWith('redshift-data:'))) {
+            expect(statement.Condition).toEqual({
+              StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' },
+            });
+          }
+        }
+      }
+    });
+
+    it.each([
+      'IngestWarehouseFunctionArn',
+      'IngestRestFunctionArn',
+      'KafkaDrainFunctionArn',
+      'KafkaEvents',
+    ] as const)('%s writes bronze and its state under audit/state/, nothing else', async (fn) => {
+      const { bucket } = await pipeline();
+      expect(await s3Grants(fn)).toEqual({
+        [`${bucket('bronze')}/*`]: readWrite,
+        [`${bucket('audit')}/state/*`]: writeState,
+      });
+    });
+
+    it('IngestLanding also moves files out of the landing bucket', async () => {
+      const { bucket } = await pipeline();
+      expect(await s3Grants('IngestLandingFunctionArn')).toEqual({
+        [`${bucket('bronze')}/*`]: readWrite,
+        [`${bucket('landing')}/*`]: readWrite,
+        [`${bucket('audit')}/state/*`]: writeState,
+      });
+    });
+
+    it('Transform reads bronze and writes the Athena-managed layers, in its own workgroup and databases', async () => {
+      const { bucket, template, roleIds, config } = await pipeline();
+      expect(await s3Grants('TransformFunctionArn')).toEqual({
+        [`${bucket('bronze')}/*`]: ['s3:GetObject'],
+        ...Object.fromEntries(
+          (['silver', 'gold', 'quarantine', 'audit', 'athenaResults'] as const).map((r) => [
+            `${bucket(r)}/*`,
+            readWrite,
+          ]),
+        ),
+      });
+      const grants = grantsOf(template, roleIds.TransformFunctionArn);
+      const athena = grants.filter((g) => g.action.startsWith('athena:'));
+      expect(new Set(athena.map((g) => g.resource))).toEqual(
+        new Set([
+          `arn:<AWS::Partition>:athena:${config.aws.region}:${config.aws.account}:workgroup/${config.project}-${env}-engineering`,
+        ]),
+      );
+      const glue = grants.filter((g) => g.action.startsWith('glue:'));
+      for (const g of glue) {
+        expect(g.resource).toMatch(
+          new RegExp(
+            `:glue:${config.aws.region}:${config.aws.account}:(catalog|database/${config.project}_${env}_\\w+|table/${config.project}_${env}_\\w+/\\*)$`,
+          ),
+        );
+      }
+    });
+
+    it('NotifyFailure may only publish to the failure topic', async () => {
+      const { template, roleIds, stack, logicalId } = await pipeline();
+      const grants = grantsOf(template, roleIds.NotifyFailureFunctionArn).filter(
+        (g) => !g.action.startsWith('logs:') && !g.action.startsWith('xray:'),
+      );
+      expect(grants.map((g) => `${g.action} ${g.resource}`).sort()).toEqual([
+        expect.stringMatching(/^kms:Decrypt <import:.*LakeKey/),
+        expect.stringMatching(/^kms:GenerateDataKey <import:.*LakeKey/),
+        `sns:Publish <${logicalId(stack.failureTopic)}>`,
+      ]);
+    });
+
+    it('secrets are readable only by the functions of their source kind', async () => {
+      const { template, roleIds, config } = await pipeline();
+      const secretsOf = (fn: keyof typeof roleIds) =>
+        grantsOf(template, roleIds[fn])
+          .filter((g) => g.action === 'secretsmanager:GetSecretValue')
+          .map((g) => /:secret:(.+?)(-\?{6})?$/.exec(g.resource)![1]);
+      const expected = (kind: 'rest' | 'warehouse') =>
+        Object.values(config.sources).flatMap((s) =>
+          s.kind === kind && s.kind === 'rest'
+            ? s.secret
+              ? [s.secret]
+              : []
+            : s.kind === kind && s.kind === 'warehouse' && s.connection.secret
+              ? [String(s.connection.secret)]
+              : [],
+        );
+      expect(new Set(secretsOf('IngestRestFunctionArn'))).toEqual(new Set(expected('rest')));
+      expect(new Set(secretsOf('IngestWarehouseFunctionArn'))).toEqual(
+        new Set(expected('warehouse')),
+      );
+      for (const fn of [
+        'KafkaDrainFunctionArn',
+        'IngestLandingFunctionArn',
+        'TransformFunctionArn',
+        'NotifyFailureFunctionArn',
+        'KafkaEvents',
+      ] as const) {
+        expect(secretsOf(fn), fn).toEqual([]);
+      }
+    });
+  });
+});
+
+describe('pipeline stack without an MSK mapping', () => {
+  it('creates no event source mapping', async () => {
+    const { app, project } = await newApp('dev');
+    const sources = Object.fromEntries(
+      Object.entries(project.config.sources).map(([name, s]) => [
+        name,
+        s.kind === 'kafka' ? { ...s, eventSourceMapping: false } : s,
+      ]),
+    );
+    const stacks = createApp(app, { ...project, config: { ...project.config, sources } });
+    const assembly = app.synth();
+    const template = assembly.getStackByName(stacks.pipeline.stackName).template as {
+      Resources: Record<string, Resource>;
+    };
+    expect(
+      Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping'),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,184 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { bucketName, bucketRoles } from '../../lambdas/core/aws-names';
+import { synthesize } from '../helpers/cdk';
+
+/** S3's storage class names, as CloudFormation spells them. */
+const storageClass: Record<string, string> = {
+  STANDARD_IA: 'STANDARD_IA',
+  INTELLIGENT_TIERING: 'INTELLIGENT_TIERING',
+  GLACIER_IR: 'GLACIER_IR',
+  GLACIER: 'GLACIER',
+  DEEP_ARCHIVE: 'DEEP_ARCHIVE',
+};
+
+type BucketResource = {
+  DeletionPolicy?: string;
+  Properties: {
+    BucketName: string;
+    BucketEncryption: unknown;
+    LifecycleConfiguration: { Rules: Record<string, unknown>[] };
+    LoggingConfiguration?: { DestinationBucketName: unknown; LogFilePrefix: string };
+    [key: string]: unknown;
+  };
+};
+
+describe.each(['dev', 'prod'])('storage stack (%s)', (env) => {
+  const storage = async () => {
+    const { project, templates, stacks } = await synthesize(env);
+    const buckets = Object.entries(
+      templates.storage.findResources('AWS::S3::Bucket') as Record<string, BucketResource>,
+    );
+    const bucketOf = (role: (typeof bucketRoles)[number] | 'accessLogs') => {
+      const name = bucketName(
+        project.config.project,
+        env,
+        role,
+        project.config.aws.account!,
+        project.config.aws.region!,
+      );
+      const found = buckets.find(([, b]) => b.Properties.BucketName === name);
+      if (!found) throw new Error(`no bucket named ${name}`);
+      return found;
+    };
+    return { project, template: templates.storage, buckets, bucketOf, stack: stacks.storage };
+  };
+
+  it('has the eight lake buckets and the access-log bucket, named by convention', async () => {
+    const { buckets, bucketOf } = await storage();
+    expect(buckets).toHaveLength(bucketRoles.length + 1);
+    for (const role of [...bucketRoles, 'accessLogs'] as const) bucketOf(role);
+  });
+
+  it('every lifecycle rule is the one config gives for the bucket', async () => {
+    const { project, bucketOf } = await storage();
+    for (const [role, lifecycle] of Object.entries(project.config.storage.lifecycle)) {
+      const [, bucket] = bucketOf(role as (typeof bucketRoles)[number]);
+      expect(bucket.Properties.LifecycleConfiguration.Rules, role).toEqual([
+        {
+          Id: 'tiering-and-expiry',
+          Status: 'Enabled',
+          AbortIncompleteMultipartUpload: {
+            DaysAfterInitiation: lifecycle.abortIncompleteMultipartUploadDays,
+          },
+          NoncurrentVersionExpiration: {
+            NoncurrentDays: lifecycle.noncurrentVersionExpirationDays,
+          },
+          ...(lifecycle.expirationDays === undefined
+            ? {}
+            : { ExpirationInDays: lifecycle.expirationDays }),
+          ...(lifecycle.transitions.length === 0
+            ? {}
+            : {
+                Transitions: lifecycle.transitions.map((t) => ({
+                  StorageClass: storageClass[t.storageClass],
+                  TransitionInDays: t.days,
+                })),
+              }),
+        },
+      ]);
+    }
+  });
+
+  it('bronze tiers to Standard-IA at 30 days, Glacier IR at 90 and Deep Archive at 365', async () => {
+    const { bucketOf } = await storage();
+    const [, bronze] = bucketOf('bronze');
+    expect(bronze.Properties.LifecycleConfiguration.Rules[0]!.Transitions).toEqual([
+      { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
+      { StorageClass: 'GLACIER_IR', TransitionInDays: 90 },
+      { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 365 },
+    ]);
+    const [, quarantine] = bucketOf('quarantine');
+    expect(quarantine.Properties.LifecycleConfiguration.Rules[0]!.ExpirationInDays).toBe(90);
+    const [, results] = bucketOf('athenaResults');
+    expect(results.Properties.LifecycleConfiguration.Rules[0]!.ExpirationInDays).toBe(7);
+  });
+
+  it('every bucket is versioned, owner-enforced and blocks public access', async () => {
+    const { buckets } = await storage();
+    for (const [id, bucket] of buckets) {
+      expect(bucket.Properties, id).toMatchObject({
+        VersioningConfiguration: { Status: 'Enabled' },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      });
+    }
+  });
+
+  it('data buckets use SSE-KMS with the rotating lake key and a bucket key, and log access', async () => {
+    const { template, bucketOf, stack } = await storage();
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    const keyId = stack.getLogicalId(stack.key.node.defaultChild as never);
+    const [accessLogsId] = bucketOf('accessLogs');
+    for (const role of bucketRoles) {
+      const [, bucket] = bucketOf(role);
+      expect(bucket.Properties.BucketEncryption, role).toEqual({
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] },
+            },
+          },
+        ],
+      });
+      expect(bucket.Properties.LoggingConfiguration, role).toMatchObject({
+        DestinationBucketName: { Ref: accessLogsId },
+      });
+    }
+    // S3 log delivery cannot write to an SSE-KMS bucket: the log bucket uses SSE-S3.
+    const [, accessLogs] = bucketOf('accessLogs');
+    expect(accessLogs.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        { BucketKeyEnabled: false, ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+      ],
+    });
+  });
+
+  it('every bucket denies requests without TLS 1.2', async () => {
+    const { template, buckets } = await storage();
+    for (const [id] of buckets) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('retains data in prod; destroys it only in dev, where config asks for it', async () => {
+    const { project, template, buckets } = await storage();
+    const policy = project.config.storage.removalPolicy === 'destroy' ? 'Delete' : 'Retain';
+    expect(project.config.storage.removalPolicy).toBe(env === 'prod' ? 'retain' : 'destroy');
+    for (const [id, bucket] of buckets) expect(bucket.DeletionPolicy, id).toBe(policy);
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: policy });
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', env === 'dev' ? buckets.length : 0);
+  });
+
+  it('the landing bucket sends object events to EventBridge', async () => {
+    const { template, bucketOf } = await storage();
+    const [landingId] = bucketOf('landing');
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: landingId },
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+  });
+});
