@@ -13,10 +13,14 @@ export function acknowledgeFindings({ storage, pipeline }: MedallionStacks): voi
   for (const fn of Object.values(pipeline.functions)) {
     const policy = fn.role?.node.tryFindChild('DefaultPolicy');
     if (!policy) continue;
+    const redshift =
+      fn === pipeline.functions.IngestWarehouseFunctionArn
+        ? ' Redshift Data API statement calls (describe, fetch, cancel) take no resource ARN: a condition limits them to statements the function itself started.'
+        : '';
     acknowledge(
       policy,
       'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; Redshift Data API statement calls are limited by the statement-owner condition instead.',
+      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}`,
     );
   }
   acknowledge(

@@ -164,9 +164,8 @@ export async function runJob(
 }
 
 /** What the interpreter reports as a run goes: state entries, retries, branch starts... */
-type ExecutionEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncIterable<infer E>
-  ? E
-  : never;
+type ExecutionEvent =
+  ReturnType<StateMachine['run']>['eventLogs'] extends AsyncIterable<infer E> ? E : never;
 
 async function countTransitions(events: AsyncIterable<ExecutionEvent>): Promise<number> {
   let transitions = 0;

@@ -37,26 +37,32 @@ export const taskHandlers = {
   IngestWarehouseFunctionArn: {
     entry: 'ingest-warehouse',
     description: 'Incremental extraction from Snowflake and Redshift into bronze.',
+    definitions: 'sources',
   },
   IngestRestFunctionArn: {
     entry: 'ingest-rest',
     description: 'Paginated extraction from the CRM and FX APIs into bronze.',
+    definitions: 'sources',
   },
   KafkaDrainFunctionArn: {
     entry: 'kafka-drain',
     description: 'Drains Kafka topics from committed offsets into bronze in MSK-shaped batches.',
+    definitions: 'sources',
   },
   IngestLandingFunctionArn: {
     entry: 'ingest-landing',
     description: 'Ingests files dropped into the landing bucket, once each.',
+    definitions: 'sources',
   },
   TransformFunctionArn: {
     entry: 'transform',
     description: 'Builds silver or gold with Athena: validate, quarantine, deduplicate, merge.',
+    definitions: 'project',
   },
   NotifyFailureFunctionArn: {
     entry: 'notify-failure',
     description: 'Publishes a failed run to the failure topic.',
+    definitions: 'none',
   },
 } as const;
 export type TaskHandler = keyof typeof taskHandlers;
@@ -105,18 +111,29 @@ export class PipelineStack extends Stack {
       MEDALLION_FAILURE_TOPIC_ARN: this.failureTopic.topicArn,
       POWERTOOLS_METRICS_NAMESPACE: `${config.project}-${config.env}`,
     };
-    const fn = (name: string, entry: string, description: string) =>
+    const fn = (
+      name: string,
+      entry: string,
+      description: string,
+      definitions: 'none' | 'sources' | 'project',
+    ) =>
       new PlatformFunction(this, name, {
         entry,
         description,
+        definitions,
         environment,
         removalPolicy,
         logRetention,
       }).function;
     const handlers = {} as Record<TaskHandler, lambda.IFunction>;
     for (const placeholder of Object.keys(taskHandlers) as TaskHandler[]) {
-      const { entry, description } = taskHandlers[placeholder];
-      handlers[placeholder] = fn(placeholder.replace(/FunctionArn$/, ''), entry, description);
+      const { entry, description, definitions } = taskHandlers[placeholder];
+      handlers[placeholder] = fn(
+        placeholder.replace(/FunctionArn$/, ''),
+        entry,
+        description,
+        definitions,
+      );
     }
     const functions = {
       ...handlers,
@@ -124,6 +141,7 @@ export class PipelineStack extends Stack {
         'KafkaEvents',
         'kafka-events',
         'Target of the MSK event source mapping: writes each batch to bronze.',
+        'sources',
       ),
     };
     this.functions = functions;

@@ -1,12 +1,17 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll } from 'vitest';
 import { loadProject, type Project } from '../../lambdas/adapters/fs/project-files';
 import { createApp, type MedallionStacks } from '../../lib/app';
 
 export const repositoryRoot = path.resolve(import.meta.dirname, '../..');
+
+/** Cloud assemblies of the importing test file, removed after its tests. */
+const assemblies = mkdtempSync(path.join(os.tmpdir(), 'medallion-cdk-'));
+afterAll(() => rmSync(assemblies, { recursive: true, force: true }));
 
 export interface Synthesized {
   readonly project: Project;
@@ -24,7 +29,7 @@ export async function newApp(env: string): Promise<{ app: App; project: Project 
     context: Record<string, unknown>;
   };
   const app = new App({
-    outdir: mkdtempSync(path.join(os.tmpdir(), 'medallion-cdk-')),
+    outdir: mkdtempSync(path.join(assemblies, `${env}-`)),
     context: { ...cdkJson.context, env, 'aws:cdk:bundling-stacks': [] },
   });
   return { app, project: await loadProject({ root: repositoryRoot, env }) };

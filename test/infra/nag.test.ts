@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../lib/app';
+import { newApp, synthesize } from '../helpers/cdk';
+
+describe.each(['dev', 'prod'])('cdk-nag AWS Solutions checks (%s)', (env) => {
+  it('the app synthesizes with no unacknowledged finding', async () => {
+    // synthesize() runs app.synth(), which throws on any unacknowledged finding.
+    const { app } = await synthesize(env);
+    const report = JSON.parse(
+      readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8'),
+    ) as { pluginReports: { conclusion: string }[] };
+    expect(report.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
+  });
+
+  it('every acknowledgement names one finding and says specifically why', async () => {
+    const { app } = await synthesize(env);
+    const acknowledged = app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledged) {
+      // Wildcard and managed-policy findings are acknowledged per resource or policy, never wholesale.
+      expect(id).toMatch(
+        /^Annotation::AwsSolutions-(IAM5\[Resource::.+\]|IAM4\[Policy::.+\]|SQS3)$/,
+      );
+      expect(reason.length, id).toBeGreaterThanOrEqual(60);
+    }
+  });
+});
+
+it('a finding nobody acknowledged fails the synth and names the rule', async () => {
+  const { app, project } = await newApp('dev');
+  const { pipeline } = createApp(app, project);
+  new sqs.Queue(pipeline, 'PlainQueue');
+  expect(() => app.synth()).toThrow(
+    /AwsSolutions-SQS4[\s\S]*PlainQueue|PlainQueue[\s\S]*AwsSolutions-SQS4/,
+  );
+});
