@@ -39,15 +39,20 @@ export function lambdaHandler<Result>(create: () => Promise<(event: unknown) => 
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
 
-/** One EMF record per dataset, dimensioned by step and dataset, so dashboards and alarms can key on them. */
+/**
+ * One EMF record per dataset holding its five metrics, dimensioned by step and dataset, so
+ * dashboards and alarms can key on them. (A `singleMetric()` would publish on every `addMetric`,
+ * leaving all but the first metric without the dataset dimensions.)
+ */
 function recordDatasetMetrics(result: TaskResult): void {
   for (const stats of result.datasets) {
-    const metric = metrics.singleMetric();
-    metric.addDimensions({ step: result.step, dataset: stats.dataset });
-    metric.addMetric('RowsIn', MetricUnit.Count, stats.rowsIn);
-    metric.addMetric('RowsOut', MetricUnit.Count, stats.rowsOut);
-    metric.addMetric('RowsQuarantined', MetricUnit.Count, stats.quarantined);
-    metric.addMetric('DuplicatesDropped', MetricUnit.Count, stats.duplicates);
-    metric.addMetric('StepSeconds', MetricUnit.Seconds, stats.seconds);
+    const record = new Metrics();
+    record.addDimensions({ step: result.step, dataset: stats.dataset });
+    record.addMetric('RowsIn', MetricUnit.Count, stats.rowsIn);
+    record.addMetric('RowsOut', MetricUnit.Count, stats.rowsOut);
+    record.addMetric('RowsQuarantined', MetricUnit.Count, stats.quarantined);
+    record.addMetric('DuplicatesDropped', MetricUnit.Count, stats.duplicates);
+    record.addMetric('StepSeconds', MetricUnit.Seconds, stats.seconds);
+    record.publishStoredMetrics();
   }
 }

@@ -1,0 +1,174 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TransientError } from '../../../lambdas/core/errors';
+import type { TaskResult } from '../../../lambdas/core/stats';
+
+const topicArn = 'arn:aws:sns:eu-west-1:111111111111:medallion-dev-failures';
+const context = {
+  functionName: 'medallion-dev-test',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:medallion-dev-test',
+  memoryLimitInMB: '1024',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  logGroupName: '/aws/lambda/medallion-dev-test',
+  logStreamName: '2026/11/26/[$LATEST]abcdef',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 60_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} as Context;
+
+/** The environment the pipeline stack gives every function. */
+beforeAll(() => {
+  vi.stubEnv('MEDALLION_ENV', 'dev');
+  vi.stubEnv(
+    'MEDALLION_BUCKETS',
+    JSON.stringify(
+      Object.fromEntries(
+        [
+          'landing',
+          'bronze',
+          'silver',
+          'gold',
+          'quarantine',
+          'audit',
+          'athenaResults',
+          'reports',
+        ].map((role) => [role, `medallion-dev-${role.toLowerCase()}-111111111111-eu-west-1`]),
+      ),
+    ),
+  );
+  vi.stubEnv('MEDALLION_WORKGROUP', 'medallion-dev-engineering');
+  vi.stubEnv('MEDALLION_FAILURE_TOPIC_ARN', topicArn);
+  vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'medallion-dev');
+  vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** The JSON lines a function wrote (Powertools logs and EMF metrics go to stdout and stderr). */
+function captureOutput() {
+  const lines: Record<string, unknown>[] = [];
+  const record = (chunk: unknown) => {
+    for (const line of String(chunk).split('\n')) {
+      if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(record);
+  vi.spyOn(process.stderr, 'write').mockImplementation(record);
+  return lines;
+}
+
+describe('notify-failure function', () => {
+  it('publishes the failed run to the topic from its environment', async () => {
+    const sns = mockClient(SNSClient);
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    captureOutput();
+    const { handler } = await import('../../../lambdas/functions/notify-failure');
+    const result = await handler(
+      {
+        runId: '01a2',
+        job: 'daily',
+        error: { Error: 'ReconciliationError', Cause: 'silver.orders: 10 in, 9 out' },
+      },
+      context,
+    );
+    expect(result).toEqual({ notified: true });
+    const [call] = sns.commandCalls(PublishCommand);
+    expect(call!.args[0].input).toMatchObject({
+      TopicArn: topicArn,
+      Subject: 'Medallion daily failed: ReconciliationError',
+      MessageAttributes: {
+        job: { DataType: 'String', StringValue: 'daily' },
+        error: { DataType: 'String', StringValue: 'ReconciliationError' },
+        runId: { DataType: 'String', StringValue: '01a2' },
+      },
+    });
+    expect(call!.args[0].input.Message).toContain('silver.orders: 10 in, 9 out');
+    sns.restore();
+  });
+});
+
+describe('lambdaHandler', () => {
+  it('emits one EMF record per dataset of a task result, dimensioned by step and dataset', async () => {
+    const lines = captureOutput();
+    const { lambdaHandler } = await import('../../../lambdas/functions/lambda-handler');
+    const result: TaskResult = {
+      step: 'bronze_to_silver',
+      datasets: [
+        {
+          dataset: 'silver.orders',
+          layer: 'silver',
+          rowsIn: 100,
+          rowsOut: 95,
+          quarantined: 3,
+          duplicates: 2,
+          inserted: 95,
+          updated: 0,
+          deleted: 0,
+          seconds: 1.5,
+        },
+      ],
+    };
+    const handler = lambdaHandler(async () => async () => result);
+    expect(await handler({}, context)).toEqual(result);
+    const emf = lines.filter((l) => l._aws !== undefined && l.dataset === 'silver.orders');
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({
+      step: 'bronze_to_silver',
+      dataset: 'silver.orders',
+      RowsIn: 100,
+      RowsOut: 95,
+      RowsQuarantined: 3,
+      DuplicatesDropped: 2,
+      StepSeconds: 1.5,
+      _aws: {
+        CloudWatchMetrics: [
+          expect.objectContaining({
+            Namespace: 'medallion-dev',
+            Dimensions: [expect.arrayContaining(['step', 'dataset'])],
+          }),
+        ],
+      },
+    });
+  });
+
+  it('builds the handler once per container, on the first invocation', async () => {
+    captureOutput();
+    const { lambdaHandler } = await import('../../../lambdas/functions/lambda-handler');
+    const create = vi.fn(async () => async (event: unknown) => ({ echoed: event }));
+    const handler = lambdaHandler(create);
+    expect(create).not.toHaveBeenCalled();
+    await handler({ n: 1 }, context);
+    expect(await handler({ n: 2 }, context)).toEqual({ echoed: { n: 2 } });
+    expect(create).toHaveBeenCalledTimes(1);
+  });
+
+  it('lets errors through with their name, which the state machines’ Retry and Catch match on', async () => {
+    captureOutput();
+    const { lambdaHandler } = await import('../../../lambdas/functions/lambda-handler');
+    const handler = lambdaHandler(async () => async () => {
+      throw new TransientError('Athena throttled the query');
+    });
+    await expect(handler({}, context)).rejects.toMatchObject({
+      name: 'TransientError',
+      message: 'Athena throttled the query',
+    });
+  });
+});
+
+describe('function settings', () => {
+  it('an incomplete environment fails naming the missing variable', async () => {
+    vi.resetModules();
+    vi.stubEnv('MEDALLION_WORKGROUP', '');
+    const { settings } = await import('../../../lambdas/functions/platform/settings');
+    expect(() => settings()).toThrow(/MEDALLION_WORKGROUP/);
+    vi.stubEnv('MEDALLION_WORKGROUP', 'medallion-dev-engineering');
+  });
+});
