@@ -67,8 +67,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@duckdb/*'],
-              message: 'Handlers are thin: engines come in through their ports.',
+              group: ['@duckdb/*', '@aws-sdk/*'],
+              message: 'Handlers are thin: engines and AWS clients come in through their ports.',
             },
             { group: ['**/runtime/**'], message: 'Handlers must not depend on the local runtime.' },
           ],
@@ -86,6 +86,47 @@ export default tseslint.config(
             {
               group: ['**/runtime/**', '**/handlers/**'],
               message: 'Adapters implement core ports only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['lambdas/functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/runtime/**', '@duckdb/*', 'aws-local-stepfunctions'],
+              message:
+                'Lambda functions wire AWS adapters to handlers; the local runtime stays local.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/runtime/**',
+                '**/adapters/**',
+                '**/handlers/**',
+                '**/functions/**',
+                '@duckdb/*',
+                '@aws-sdk/*',
+              ],
+              message:
+                'Stacks only wire constructs: they read config and core definitions, never run code.',
             },
           ],
         },

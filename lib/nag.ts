@@ -36,9 +36,9 @@ export function acknowledgeFindings({ storage, pipeline }: MedallionStacks): voi
     );
   }
   acknowledge(
-    pipeline.node.findChild('ScheduleDeadLetters'),
+    pipeline.deadLetters,
     'AwsSolutions-SQS3',
-    'This queue is the dead-letter queue of the schedules; a dead-letter queue of its own would only move the problem.',
+    'This queue is the dead-letter queue of the schedules and of run recording; a dead-letter queue of its own would only move the problem.',
   );
 
   const notifications = Stack.of(storage).node.children.filter((c) =>

@@ -70,3 +70,8 @@ export function bucketName(
   const kebab = role.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   return `${project}-${env}-${kebab}-${account}-${region}`;
 }
+
+/** A job's state machine name: `medallion-prod-bronze-to-silver`. */
+export function stateMachineName(project: string, env: string, job: string): string {
+  return `${project}-${env}-${job.replaceAll('_', '-')}`;
+}

@@ -3,6 +3,7 @@
  * (`lambdas/adapters/local`, `lambdas/adapters/duckdb`) and an AWS one; core never knows which.
  */
 import type { MskEvent } from './ingest/kafka';
+import type { TaskResult } from './stats';
 
 /** One row as a plain object; values are JS primitives (bigint only when unsafe as number). */
 export type Row = Record<string, unknown>;
@@ -137,6 +138,12 @@ export interface HttpPostClient extends HttpClient {
     url: string,
     options: { headers: Record<string, string>; body: string; timeoutMs: number },
   ): Promise<HttpResponse>;
+}
+
+/** What a state machine's execution returned from its Task states: the run's dataset steps. */
+export interface ExecutionResults {
+  /** The {@link TaskResult}s of the execution's Task states that succeeded, in completion order. */
+  taskResults(executionId: string): Promise<TaskResult[]>;
 }
 
 /** Where failures are announced: SNS on AWS, the console and a log file locally. */

@@ -2,8 +2,8 @@
  * Run history: one row per run in `audit.runs`, one per dataset step in `audit.run_datasets`,
  * with the reconciliation verdict. Queryable like any other table.
  */
-import type { SqlEngine } from './ports';
-import { reconciles, type DatasetStats } from './stats';
+import type { SqlDialect, SqlEngine } from './ports';
+import { reconciles, type DatasetStats, type TaskResult } from './stats';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
 
@@ -19,47 +19,89 @@ export interface RunRecord {
   readonly error?: string;
 }
 
+const runColumns = [
+  'run_id',
+  'job',
+  'env',
+  'run_date',
+  'status',
+  'started_at',
+  'ended_at',
+  'seconds',
+  'error',
+] as const;
+
+/** One run as a single-row SELECT, typed as `audit.runs` declares its columns. */
+function runRow(d: SqlDialect, run: RunRecord): string {
+  const nullable = (value: string | undefined, type: string) =>
+    value === undefined ? `cast(null as ${type})` : value;
+  return `select ${d.string(run.runId)} as run_id, ${d.string(run.job)} as job, ${d.string(run.env)} as env,
+    ${d.date(run.runDate)} as run_date, ${d.string(run.status)} as status, ${d.timestamp(run.startedAt)} as started_at,
+    ${nullable(run.endedAt === undefined ? undefined : d.timestamp(run.endedAt), d.columnType('TIMESTAMP'))} as ended_at,
+    ${nullable(run.seconds === undefined ? undefined : String(run.seconds), d.columnType('DOUBLE'))} as seconds,
+    ${nullable(run.error === undefined ? undefined : d.string(run.error), d.columnType('VARCHAR'))} as error`;
+}
+
 export interface StepStats extends DatasetStats {
   readonly step: string;
+}
+
+/** The dataset steps of a run, from what its Task states returned. */
+export function stepsOf(results: readonly TaskResult[]): StepStats[] {
+  return results.flatMap((result) => result.datasets.map((d) => ({ ...d, step: result.step })));
 }
 
 export class RunHistory {
   constructor(private readonly engine: SqlEngine) {}
 
   /**
-   * Records a run as started. Runs still marked running belong to processes that died (the lake
-   * lock guarantees no other run is alive), so they are marked interrupted.
+   * Runs still marked running when a new one starts locally belong to processes that died (the
+   * lake lock guarantees no other run is alive): they are marked interrupted. Not for AWS, where
+   * runs overlap and Step Functions reports every ending itself.
+   */
+  async interruptAbandoned(): Promise<void> {
+    await this.engine.execute(
+      `update ${this.engine.dialect.relation('audit.runs')} set status = 'interrupted' where status = 'running'`,
+    );
+  }
+
+  /**
+   * Records a run as started, unless it is already recorded: on AWS the events announcing a run's
+   * start and end may arrive twice or in either order.
    */
   async started(run: RunRecord): Promise<void> {
     const d = this.engine.dialect;
     await this.engine.execute(
-      `update ${d.relation('audit.runs')} set status = 'interrupted' where status = 'running'`,
-    );
-    await this.engine.execute(
-      `insert into ${d.relation('audit.runs')} (run_id, job, env, run_date, status, started_at)
-       values (${d.string(run.runId)}, ${d.string(run.job)}, ${d.string(run.env)}, ${d.date(run.runDate)}, 'running', ${d.timestamp(run.startedAt)})`,
+      `merge into ${d.relation('audit.runs')} t using (${runRow(d, run)}) s on t.run_id = s.run_id
+       when not matched then insert (${runColumns.join(', ')}) values (${runColumns.map((c) => `s.${c}`).join(', ')})`,
     );
   }
 
+  /**
+   * Records how a run ended and its dataset steps, replacing whatever was recorded for it before,
+   * so recording the same ending twice changes nothing.
+   */
   async finished(
-    run: Required<Pick<RunRecord, 'runId' | 'status' | 'endedAt' | 'seconds'>> &
-      Pick<RunRecord, 'error'>,
+    run: RunRecord & Required<Pick<RunRecord, 'endedAt' | 'seconds'>>,
     steps: readonly StepStats[],
   ): Promise<void> {
     const d = this.engine.dialect;
+    const runs = d.relation('audit.runs');
+    const datasets = d.relation('audit.run_datasets');
     await this.engine.transaction(async () => {
       await this.engine.execute(
-        `update ${d.relation('audit.runs')} set status = ${d.string(run.status)}, ended_at = ${d.timestamp(run.endedAt)},
-           seconds = ${run.seconds}, error = ${run.error === undefined ? 'null' : d.string(run.error)}
-         where run_id = ${d.string(run.runId)}`,
+        `merge into ${runs} t using (${runRow(d, run)}) s on t.run_id = s.run_id
+         when matched then update set status = s.status, ended_at = s.ended_at, seconds = s.seconds, error = s.error
+         when not matched then insert (${runColumns.join(', ')}) values (${runColumns.map((c) => `s.${c}`).join(', ')})`,
       );
+      await this.engine.execute(`delete from ${datasets} where run_id = ${d.string(run.runId)}`);
       if (steps.length === 0) return;
       const rows = steps.map(
         (s) =>
           `(${[d.string(run.runId), d.string(s.step), d.string(s.dataset), d.string(s.layer), s.rowsIn, s.rowsOut, s.quarantined, s.duplicates, s.inserted, s.updated, s.deleted, s.seconds, reconciles(s)].join(', ')})`,
       );
       await this.engine.execute(
-        `insert into ${d.relation('audit.run_datasets')}
+        `insert into ${datasets}
            (run_id, step, dataset, layer, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled)
          values ${rows.join(', ')}`,
       );

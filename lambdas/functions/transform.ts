@@ -1,4 +1,5 @@
 /** Lambda: builds silver or gold with Athena on Iceberg, from the bundled SQL models and contracts. */
+import { mergeTargetsOf } from '../adapters/aws/athena-dialect';
 import { systemClock } from '../adapters/system-clock';
 import { createTransformHandler } from '../handlers/transform';
 import { lambdaHandler, logger } from './lambda-handler';
@@ -8,7 +9,7 @@ import { definitions } from './platform/project';
 export const handler = lambdaHandler(async () => {
   const project = await definitions();
   return createTransformHandler({
-    engine: athena(project),
+    engine: athena(project.config, mergeTargetsOf(project.models)),
     contracts: project.contracts,
     project: project.models,
     clock: systemClock,

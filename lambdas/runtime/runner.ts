@@ -14,7 +14,7 @@ import {
 } from 'aws-local-stepfunctions';
 import { describeError, PipelineError } from '../core/errors';
 import { placeholders, substitutePlaceholders, taskStates, type Job } from '../core/orchestration';
-import { RunHistory, type StepStats } from '../core/runs';
+import { RunHistory, stepsOf, type StepStats } from '../core/runs';
 import { isTaskResult } from '../core/stats';
 import type { LocalPlatform } from './local-platform';
 
@@ -88,8 +88,7 @@ export async function runJob(
       options.onTask?.({ state: task.name, phase: 'start' });
       try {
         const result = (await handler(input)) as Awaited<ReturnType<(typeof overrides)[string]>>;
-        if (isTaskResult(result))
-          steps.push(...result.datasets.map((d) => ({ ...d, step: result.step })));
+        if (isTaskResult(result)) steps.push(...stepsOf([result]));
         options.onTask?.({
           state: task.name,
           phase: 'end',
@@ -112,14 +111,15 @@ export async function runJob(
 
   const history = new RunHistory(platform.lakehouse);
   const startedAt = new Date();
-  await history.started({
+  const run = {
     runId,
     job,
     env: platform.project.config.env,
     runDate: options.runDate,
-    status: 'running',
     startedAt: startedAt.toISOString(),
-  });
+  };
+  await history.interruptAbandoned();
+  await history.started({ ...run, status: 'running' });
   const machine = new StateMachine(definition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
@@ -149,7 +149,7 @@ export async function runJob(
   const endedAt = new Date();
   const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
   const status = error === undefined ? 'succeeded' : 'failed';
-  await history.finished({ runId, status, endedAt: endedAt.toISOString(), seconds, error }, steps);
+  await history.finished({ ...run, status, endedAt: endedAt.toISOString(), seconds, error }, steps);
   return {
     runId,
     job,

@@ -21,6 +21,8 @@ import type { PlatformConfig } from '../../config/schema';
 import {
   glueDatabaseName,
   lakeSchemas,
+  schemaLocations,
+  stateMachineName,
   workgroupName,
   type BucketRole,
 } from '../../lambdas/core/aws-names';
@@ -79,9 +81,11 @@ export interface PipelineStackProps extends StackProps {
  * handler touches.
  */
 export class PipelineStack extends Stack {
-  readonly functions: Record<TaskHandler | 'KafkaEvents', lambda.IFunction>;
+  readonly functions: Record<TaskHandler | 'KafkaEvents' | 'RecordRun', lambda.IFunction>;
   readonly stateMachines: Record<Job, sfn.StateMachine>;
   readonly failureTopic: sns.Topic;
+  /** Schedules that could not start a run, and run events that could not be recorded. */
+  readonly deadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -111,11 +115,18 @@ export class PipelineStack extends Stack {
       MEDALLION_FAILURE_TOPIC_ARN: this.failureTopic.topicArn,
       POWERTOOLS_METRICS_NAMESPACE: `${config.project}-${config.env}`,
     };
+    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
     const fn = (
       name: string,
       entry: string,
       description: string,
       definitions: 'none' | 'sources' | 'project',
+      reservedConcurrency?: number,
     ) =>
       new PlatformFunction(this, name, {
         entry,
@@ -124,6 +135,7 @@ export class PipelineStack extends Stack {
         environment,
         removalPolicy,
         logRetention,
+        reservedConcurrency,
       }).function;
     const handlers = {} as Record<TaskHandler, lambda.IFunction>;
     for (const placeholder of Object.keys(taskHandlers) as TaskHandler[]) {
@@ -142,6 +154,14 @@ export class PipelineStack extends Stack {
         'kafka-events',
         'Target of the MSK event source mapping: writes each batch to bronze.',
         'sources',
+      ),
+      // One at a time: concurrent MERGEs into the same Iceberg table would conflict on commit.
+      RecordRun: fn(
+        'RecordRun',
+        'record-run',
+        "Records each run's start, end and dataset steps in the audit tables.",
+        'sources',
+        1,
       ),
     };
     this.functions = functions;
@@ -166,6 +186,7 @@ export class PipelineStack extends Stack {
     this.grantSecrets(config, functions);
     this.grantRedshift(config, functions.IngestWarehouseFunctionArn, buckets.bronze, key);
     this.grantTransform(config, functions.TransformFunctionArn, buckets, key);
+    this.grantRecordRun(config, functions.RecordRun, buckets, key);
     functions.NotifyFailureFunctionArn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sns:Publish'],
@@ -187,7 +208,7 @@ export class PipelineStack extends Stack {
     ) as Record<Job, sfn.StateMachine>;
 
     this.schedules(config, key);
-    this.events(config, buckets.landing);
+    this.events(config, buckets.landing, functions.RecordRun, key);
     this.kafkaDelivery(config, functions.KafkaEvents);
   }
 
@@ -209,7 +230,7 @@ export class PipelineStack extends Stack {
       );
     const name = pascal(job);
     const machine = new sfn.StateMachine(this, `${name}StateMachine`, {
-      stateMachineName: `${config.project}-${config.env}-${job.replaceAll('_', '-')}`,
+      stateMachineName: stateMachineName(config.project, config.env, job),
       definitionBody: sfn.DefinitionBody.fromFile(file),
       definitionSubstitutions: Object.fromEntries(used.map((p) => [p, functions[p].functionArn])),
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -236,13 +257,6 @@ export class PipelineStack extends Stack {
   /** EventBridge Scheduler schedules from config, with retries and a dead-letter queue. */
   private schedules(config: PlatformConfig, key: kms.IKey): void {
     const scheduled = Object.entries(config.pipelines).filter(([, p]) => p.schedule);
-    if (scheduled.length === 0) return;
-    const deadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
     for (const [job, pipeline] of scheduled) {
       const machine = this.stateMachines[job as Job];
       if (!machine)
@@ -262,7 +276,7 @@ export class PipelineStack extends Stack {
         key,
         target: new schedulerTargets.StepFunctionsStartExecution(machine, {
           input: scheduler.ScheduleTargetInput.fromObject({}),
-          deadLetterQueue: deadLetters,
+          deadLetterQueue: this.deadLetters,
           retryAttempts: pipeline.retry.maximumRetryAttempts,
           maxEventAge: Duration.seconds(pipeline.retry.maximumEventAgeSeconds),
         }),
@@ -270,8 +284,17 @@ export class PipelineStack extends Stack {
     }
   }
 
-  /** Landing files start ingestion; runs ending badly outside a Catch (timeouts, aborts) reach the failure topic. */
-  private events(config: PlatformConfig, landing: s3.IBucket): void {
+  /**
+   * Landing files start ingestion; every run's status changes are recorded in the audit tables;
+   * runs ending badly outside a Catch (timeouts, aborts) reach the failure topic.
+   */
+  private events(
+    config: PlatformConfig,
+    landing: s3.IBucket,
+    recordRun: lambda.IFunction,
+    key: kms.IKey,
+  ): void {
+    const machineArns = Object.values(this.stateMachines).map((m) => m.stateMachineArn);
     new events.Rule(this, 'LandingFileRule', {
       description: 'A file dropped into the landing bucket starts landing_to_bronze.',
       eventPattern: {
@@ -284,6 +307,40 @@ export class PipelineStack extends Stack {
       },
       targets: [new eventTargets.SfnStateMachine(this.stateMachines.landing_to_bronze)],
     });
+    const recording = new events.Rule(this, 'RunStatusRule', {
+      description:
+        'Every status change of every run, recorded in audit.runs and audit.run_datasets.',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: machineArns },
+      },
+    });
+    recording.addTarget(
+      new eventTargets.LambdaFunction(recordRun, {
+        deadLetterQueue: this.deadLetters,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(24),
+      }),
+    );
+    // Delivered asynchronously: an invocation that keeps failing lands in the dead-letter queue.
+    // Granted here with exact actions (SqsDestination would grant kms:GenerateDataKey* and ReEncrypt*).
+    recordRun.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: { bind: () => ({ destination: this.deadLetters.queueArn }) },
+    });
+    recordRun.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetters.queueArn],
+      }),
+    );
+    recordRun.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [key.keyArn],
+      }),
+    );
     new events.Rule(this, 'RunEndedBadlyRule', {
       description:
         'A run that timed out or was aborted (failures inside a run notify by themselves).',
@@ -292,7 +349,7 @@ export class PipelineStack extends Stack {
         detailType: ['Step Functions Execution Status Change'],
         detail: {
           status: ['TIMED_OUT', 'ABORTED'],
-          stateMachineArn: Object.values(this.stateMachines).map((m) => m.stateMachineArn),
+          stateMachineArn: machineArns,
         },
       },
       targets: [
@@ -438,47 +495,23 @@ export class PipelineStack extends Stack {
     buckets: Record<BucketRole, s3.IBucket>,
     key: kms.IKey,
   ): void {
-    const workgroup = this.formatArn({
-      service: 'athena',
-      resource: 'workgroup',
-      resourceName: workgroupName(config.project, config.env, 'engineering'),
-    });
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'athena:StartQueryExecution',
-          'athena:GetQueryExecution',
-          'athena:GetQueryResults',
-          'athena:StopQueryExecution',
-          'athena:GetWorkGroup',
-        ],
-        resources: [workgroup],
-      }),
-    );
     const databases = lakeSchemas.map((s) => glueDatabaseName(config.project, config.env, s));
     const tables = databases.map((d) =>
       this.formatArn({ service: 'glue', resource: 'table', resourceName: `${d}/*` }),
     );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'glue:GetDatabase',
-          'glue:GetTable',
-          'glue:GetTables',
-          'glue:GetPartitions',
-          'glue:CreateTable',
-          'glue:UpdateTable',
-          'glue:DeleteTable',
-        ],
-        resources: [
-          this.formatArn({ service: 'glue', resource: 'catalog' }),
-          ...databases.map((d) =>
-            this.formatArn({ service: 'glue', resource: 'database', resourceName: d }),
-          ),
-          ...tables,
-        ],
-      }),
-    );
+    this.grantAthena(config, fn, {
+      actions: [
+        'glue:GetDatabase',
+        'glue:GetTable',
+        'glue:GetTables',
+        'glue:GetPartitions',
+        'glue:CreateTable',
+        'glue:UpdateTable',
+        'glue:DeleteTable',
+      ],
+      databases,
+      tables,
+    });
     for (const table of tables) {
       acknowledgeWildcard(
         fn,
@@ -490,5 +523,93 @@ export class PipelineStack extends Stack {
     for (const role of ['silver', 'gold', 'quarantine', 'audit', 'athenaResults'] as const) {
       grantObjects(fn, buckets[role], key, { read: true, write: true, delete: true });
     }
+  }
+
+  /**
+   * Run recording: Athena MERGE into the two run tables of the audit database (an Iceberg commit
+   * updates the Glue table), and the history of this stack's executions.
+   */
+  private grantRecordRun(
+    config: PlatformConfig,
+    fn: lambda.IFunction,
+    buckets: Record<BucketRole, s3.IBucket>,
+    key: kms.IKey,
+  ): void {
+    const audit = glueDatabaseName(config.project, config.env, 'audit');
+    this.grantAthena(config, fn, {
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable'],
+      databases: [audit],
+      tables: ['runs', 'run_datasets'].map((t) =>
+        this.formatArn({ service: 'glue', resource: 'table', resourceName: `${audit}/${t}` }),
+      ),
+    });
+    const where = schemaLocations.audit;
+    grantObjects(fn, buckets[where.bucket], key, {
+      read: true,
+      write: true,
+      delete: true,
+      prefix: where.prefix,
+    });
+    grantObjects(fn, buckets.athenaResults, key, {
+      read: true,
+      write: true,
+      prefix: 'engineering/',
+    });
+    const executions = jobs.map((job) =>
+      this.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${stateMachineName(config.project, config.env, job)}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:GetExecutionHistory'], resources: executions }),
+    );
+    for (const execution of executions) {
+      acknowledgeWildcard(
+        fn,
+        execution,
+        'Execution names are run ids chosen at start time; access is limited to the executions of this stack’s state machines.',
+      );
+    }
+  }
+
+  /** Queries in the engineering workgroup, with the given Glue access. */
+  private grantAthena(
+    config: PlatformConfig,
+    fn: lambda.IFunction,
+    glue: { actions: string[]; databases: string[]; tables: string[] },
+  ): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'athena:StartQueryExecution',
+          'athena:GetQueryExecution',
+          'athena:GetQueryResults',
+          'athena:StopQueryExecution',
+          'athena:GetWorkGroup',
+        ],
+        resources: [
+          this.formatArn({
+            service: 'athena',
+            resource: 'workgroup',
+            resourceName: workgroupName(config.project, config.env, 'engineering'),
+          }),
+        ],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: glue.actions,
+        resources: [
+          this.formatArn({ service: 'glue', resource: 'catalog' }),
+          ...glue.databases.map((d) =>
+            this.formatArn({ service: 'glue', resource: 'database', resourceName: d }),
+          ),
+          ...glue.tables,
+        ],
+      }),
+    );
   }
 }

@@ -188,7 +188,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
     const scheduled = Object.entries(config.pipelines).filter(([, p]) => p.schedule);
     expect(scheduled.length).toBeGreaterThan(0);
     template.resourceCountIs('AWS::Scheduler::Schedule', scheduled.length);
-    const queue = logicalId(stack.node.findChild('ScheduleDeadLetters') as never);
+    const queue = logicalId(stack.deadLetters);
     for (const [job, p] of scheduled) {
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: p.schedule,
@@ -345,6 +345,65 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
           ),
         );
       }
+    });
+
+    it('RecordRun writes the run tables, reads its executions’ history, one invocation at a time', async () => {
+      const { bucket, template, roleIds, functionIds, config } = await pipeline();
+      expect(await s3Grants('RecordRun')).toEqual({
+        [`${bucket('audit')}/tables/*`]: readWrite,
+        [`${bucket('athenaResults')}/engineering/*`]: writeState,
+      });
+      const grants = grantsOf(template, roleIds.RecordRun);
+      const audit = `${config.project}_${env}_audit`;
+      expect(
+        grants
+          .filter((g) => g.action.startsWith('glue:'))
+          .map((g) => `${g.action} ${g.resource.replace(/^.*:glue:[^:]+:[^:]+:/, '')}`)
+          .sort(),
+      ).toEqual(
+        ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable']
+          .flatMap((a) =>
+            [
+              'catalog',
+              `database/${audit}`,
+              `table/${audit}/runs`,
+              `table/${audit}/run_datasets`,
+            ].map((r) => `${a} ${r}`),
+          )
+          .sort(),
+      );
+      expect(
+        grants
+          .filter((g) => g.action === 'states:GetExecutionHistory')
+          .map((g) => g.resource.replace(/^.*:execution:/, ''))
+          .sort(),
+      ).toEqual(jobs.map((j) => `${config.project}-${env}-${j.replaceAll('_', '-')}:*`).sort());
+      const fn = template.findResources('AWS::Lambda::Function')[functionIds.RecordRun] as Resource;
+      expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
+    });
+
+    it('every status change of every run reaches RecordRun; what it cannot record lands in the dead-letter queue', async () => {
+      const { template, stack, functionIds, logicalId } = await pipeline();
+      const queueArn = { 'Fn::GetAtt': [logicalId(stack.deadLetters), 'Arn'] };
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.states'],
+          'detail-type': ['Step Functions Execution Status Change'],
+          detail: {
+            stateMachineArn: jobs.map((j) => ({ Ref: logicalId(stack.stateMachines[j]) })),
+          },
+        },
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [functionIds.RecordRun, 'Arn'] },
+            DeadLetterConfig: { Arn: queueArn },
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionIds.RecordRun },
+        DestinationConfig: { OnFailure: { Destination: queueArn } },
+      });
     });
 
     it('NotifyFailure may only publish to the failure topic', async () => {

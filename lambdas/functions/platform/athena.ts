@@ -1,14 +1,16 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient } from '@aws-sdk/client-glue';
-import type { Project } from '../../adapters/fs/project-files';
-import { mergeTargetsOf } from '../../adapters/aws/athena-dialect';
+import type { PlatformConfig } from '../../../config/schema';
 import { AthenaEngine } from '../../adapters/aws/athena-engine';
 import { lakeSchemas, schemaLocations, type LakeSchema } from '../../core/aws-names';
 import { tracer } from '../lambda-handler';
 import { settings } from './settings';
 
-/** Athena over the Glue catalog, in the pipeline's workgroup. */
-export function athena(project: Project): AthenaEngine {
+/**
+ * Athena over the Glue catalog, in the pipeline's workgroup. `mergeTargets`: the models MERGEd
+ * into (see `mergeTargetsOf`), which the transform's materializations need.
+ */
+export function athena(config: PlatformConfig, mergeTargets: readonly string[] = []): AthenaEngine {
   const { MEDALLION_BUCKETS: buckets, MEDALLION_WORKGROUP: workgroup } = settings();
   const locations = Object.fromEntries(
     lakeSchemas.map((schema) => [
@@ -21,10 +23,10 @@ export function athena(project: Project): AthenaEngine {
     tracer.captureAWSv3Client(new GlueClient({})),
     {
       workgroup,
-      project: project.config.project,
-      env: project.config.env,
+      project: config.project,
+      env: config.env,
       locations,
-      mergeTargets: mergeTargetsOf(project.models),
+      mergeTargets,
     },
   );
 }

@@ -231,21 +231,20 @@ describe('statements the materializations send to Athena', () => {
       ['run-1', '2026-01-01'],
       ['run-2', '2026-01-02'],
     ] as const) {
-      const startedAt = clock.now().toISOString();
-      await history.started({
+      const run = {
         runId,
         job: 'daily',
         env: 'dev',
         runDate,
-        status: 'running',
-        startedAt,
-      });
+        startedAt: clock.now().toISOString(),
+      };
+      await history.started({ ...run, status: 'running' });
       const steps = [
         ...(await runLayer(deps, { layer: 'silver', runId, runDate })),
         ...(await runLayer(deps, { layer: 'gold', runId, runDate })),
       ].map((s) => ({ ...s, step: 'transform' }));
       await history.finished(
-        { runId, status: 'succeeded', endedAt: clock.now().toISOString(), seconds: 1.5 },
+        { ...run, status: 'succeeded', endedAt: clock.now().toISOString(), seconds: 1.5 },
         steps,
       );
       await clock.sleep(86_400_000);
@@ -272,7 +271,8 @@ describe('statements the materializations send to Athena', () => {
       /^insert into "medallion_dev_gold"\."dim_customer" \(/,
       /^merge into "medallion_dev_audit"\."model_state" t\s+using \(select \* from \(values \('silver\.orders'/,
       /^select \* from \(.*\) described limit 0$/s,
-      /^update "medallion_dev_audit"\."runs" set status = 'interrupted'/,
+      /^merge into "medallion_dev_audit"\."runs" t using \(select 'run-1' as run_id/,
+      /^delete from "medallion_dev_audit"\."run_datasets" where run_id = 'run-2'$/,
       /^insert into "medallion_dev_audit"\."run_datasets"/,
     ];
     for (const kind of kinds)

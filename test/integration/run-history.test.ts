@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
+import { RunHistory, type StepStats } from '../../lambdas/core/runs';
+
+const run = {
+  runId: 'run-1',
+  job: 'daily',
+  env: 'dev',
+  runDate: '2026-01-02',
+  startedAt: '2026-01-02T02:00:00.000Z',
+};
+const ended = { endedAt: '2026-01-02T02:05:00.000Z', seconds: 300 };
+const step: StepStats = {
+  step: 'bronze_to_silver',
+  dataset: 'silver.orders',
+  layer: 'silver',
+  rowsIn: 10,
+  rowsOut: 8,
+  quarantined: 1,
+  duplicates: 1,
+  inserted: 8,
+  updated: 0,
+  deleted: 0,
+  seconds: 1.2,
+};
+
+describe('run history', () => {
+  let root: string;
+  let lakehouse: DuckDbLakehouse;
+  let history: RunHistory;
+  const runs = () =>
+    lakehouse.query(
+      `select run_id, status, cast(ended_at as varchar) as ended_at, seconds, error from audit.runs order by run_id`,
+    );
+  const datasets = () =>
+    lakehouse.query(`select run_id, dataset, rows_out, reconciled from audit.run_datasets`);
+
+  beforeEach(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'medallion-runs-'));
+    lakehouse = await DuckDbLakehouse.open({
+      lakeRoot: root,
+      threads: 1,
+      memoryLimit: '256MB',
+      bronze: [],
+    });
+    history = new RunHistory(lakehouse);
+  });
+  afterEach(() => {
+    lakehouse.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('records a run from start to end, with its steps and their reconciliation', async () => {
+    await history.started({ ...run, status: 'running' });
+    expect(await runs()).toEqual([
+      { run_id: 'run-1', status: 'running', ended_at: null, seconds: null, error: null },
+    ]);
+    await history.finished({ ...run, ...ended, status: 'succeeded' }, [step]);
+    expect(await runs()).toEqual([
+      {
+        run_id: 'run-1',
+        status: 'succeeded',
+        ended_at: '2026-01-02 02:05:00',
+        seconds: 300,
+        error: null,
+      },
+    ]);
+    expect(await datasets()).toEqual([
+      { run_id: 'run-1', dataset: 'silver.orders', rows_out: 8, reconciled: true },
+    ]);
+  });
+
+  it('recording the same events twice, or the end before the start, leaves one correct record', async () => {
+    await history.finished(
+      { ...run, ...ended, status: 'failed', error: 'TransientError: throttled' },
+      [step],
+    );
+    await history.started({ ...run, status: 'running' });
+    await history.started({ ...run, status: 'running' });
+    await history.finished(
+      { ...run, ...ended, status: 'failed', error: 'TransientError: throttled' },
+      [step],
+    );
+    expect(await runs()).toEqual([
+      {
+        run_id: 'run-1',
+        status: 'failed',
+        ended_at: '2026-01-02 02:05:00',
+        seconds: 300,
+        error: 'TransientError: throttled',
+      },
+    ]);
+    expect(await datasets()).toHaveLength(1);
+  });
+
+  it('marks runs abandoned by a dead local process as interrupted, and only those', async () => {
+    await history.started({ ...run, status: 'running' });
+    await history.started({ ...run, runId: 'run-2', status: 'running' });
+    await history.finished({ ...run, runId: 'run-2', ...ended, status: 'succeeded' }, []);
+    await history.interruptAbandoned();
+    expect((await runs()).map((r) => [r.run_id, r.status])).toEqual([
+      ['run-1', 'interrupted'],
+      ['run-2', 'succeeded'],
+    ]);
+  });
+});
