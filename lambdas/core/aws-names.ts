@@ -21,7 +21,7 @@ export function glueDatabaseName(project: string, env: string, schema: LakeSchem
   return `${project}_${env}_${schema}`;
 }
 
-/** Bucket roles; the physical names are chosen by CloudFormation and passed to functions. */
+/** The lake's buckets by role; `bucketName` spells each one's physical name, which functions get in MEDALLION_BUCKETS. */
 export const bucketRoles = [
   'landing',
   'bronze',

@@ -2,6 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { bucketName, bucketRoles } from '../../../lambdas/core/aws-names';
 import { TransientError } from '../../../lambdas/core/errors';
 import type { TaskResult } from '../../../lambdas/core/stats';
 
@@ -28,16 +29,10 @@ beforeAll(() => {
     'MEDALLION_BUCKETS',
     JSON.stringify(
       Object.fromEntries(
-        [
-          'landing',
-          'bronze',
-          'silver',
-          'gold',
-          'quarantine',
-          'audit',
-          'athenaResults',
-          'reports',
-        ].map((role) => [role, `medallion-dev-${role.toLowerCase()}-111111111111-eu-west-1`]),
+        bucketRoles.map((role) => [
+          role,
+          bucketName('medallion', 'dev', role, '111111111111', 'eu-west-1'),
+        ]),
       ),
     ),
   );
