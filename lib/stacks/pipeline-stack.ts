@@ -76,9 +76,9 @@ export interface PipelineStackProps extends StackProps {
 
 /**
  * Compute: one Lambda function per handler, the state machines from `stepfunctions/*.asl.json`
- * with their Task resources substituted by those functions, the schedules, the failure topic, and
- * the events that start ingestion (landing files, MSK). Each function is granted only what its
- * handler touches.
+ * with their Task resources substituted by those functions, the schedules, the failure topic, the
+ * events that start ingestion (landing files, MSK) and the recording of every run. Each function
+ * is granted only what its handler touches.
  */
 export class PipelineStack extends Stack {
   readonly functions: Record<TaskHandler | 'KafkaEvents' | 'RecordRun', lambda.IFunction>;
