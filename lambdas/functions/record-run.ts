@@ -2,6 +2,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsExecutionResults } from '../adapters/aws/execution-results';
 import { systemClock } from '../adapters/system-clock';
+import { ContractVersions } from '../core/contracts/versions';
 import { RunHistory } from '../core/runs';
 import { createRecordRunHandler } from '../handlers/record-run';
 import { lambdaHandler, logger, tracer } from './lambda-handler';
@@ -9,11 +10,14 @@ import { athena } from './platform/athena';
 import { sources } from './platform/definitions';
 
 export const handler = lambdaHandler(async () => {
-  const { config } = await sources();
+  const { config, contracts } = await sources();
+  const engine = athena(config);
   return createRecordRunHandler({
     project: config.project,
     env: config.env,
-    history: new RunHistory(athena(config)),
+    history: new RunHistory(engine),
+    contracts: contracts.all(),
+    versions: new ContractVersions(engine),
     executions: new StepFunctionsExecutionResults(tracer.captureAWSv3Client(new SFNClient({}))),
     logger,
     clock: systemClock,

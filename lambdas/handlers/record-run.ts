@@ -3,10 +3,12 @@
  * start inserts it into `audit.runs`; its end (succeeded, failed, timed out, aborted) records the
  * outcome and the dataset steps its Task states returned, read from the execution's history so
  * that a failed run keeps the steps that completed before it failed. The local runner records
- * the same rows itself.
+ * the same rows itself. A starting run also registers the contract versions it uses.
  */
 import * as z from 'zod';
 import { stateMachineName } from '../core/aws-names';
+import type { Contract } from '../core/contracts/contract';
+import type { ContractVersions } from '../core/contracts/versions';
 import { PipelineError } from '../core/errors';
 import { jobs, type Job } from '../core/orchestration';
 import type { Clock, ExecutionResults, Logger } from '../core/ports';
@@ -41,6 +43,9 @@ export interface RecordRunDeps {
   readonly project: string;
   readonly env: string;
   readonly history: RunHistory;
+  /** The contracts bundled with the function: the versions a starting run uses. */
+  readonly contracts: readonly Contract[];
+  readonly versions: ContractVersions;
   readonly executions: ExecutionResults;
   readonly logger: Logger;
   readonly clock: Pick<Clock, 'now'>;
@@ -69,6 +74,12 @@ export function createRecordRunHandler(deps: RecordRunDeps) {
     };
     if (detail.status === 'RUNNING') {
       await deps.history.started({ ...run, status: 'running' });
+      const { drifted } = await deps.versions.register(deps.contracts, run.runId, startedAt);
+      if (drifted.length > 0) {
+        deps.logger.warn(
+          `contract(s) ${drifted.join(', ')} changed without a new version: run \`medallion contract check\``,
+        );
+      }
       return { runId: run.runId, status: 'running' };
     }
     const status = endings[detail.status]!;

@@ -39,6 +39,7 @@ export interface LocalPlatformOptions {
 export class LocalPlatform {
   /** Handlers by the placeholder their Task states use as `Resource` (`${TransformFunctionArn}`). */
   readonly handlers: Record<string, TaskHandler>;
+  readonly logger: Logger;
   private rest: Promise<RestSimulator> | undefined;
 
   private constructor(
@@ -54,6 +55,7 @@ export class LocalPlatform {
     const ledger = new IngestLedger(store);
     const sink = new DuckDbParquetSink(worker, store);
     const logger = options.logger;
+    this.logger = logger;
     const simDir = this.simDir;
     const notifier: Notifier = {
       notify: async (notice) => {

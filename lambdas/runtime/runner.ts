@@ -14,6 +14,7 @@ import {
 } from 'aws-local-stepfunctions';
 import { describeError, PipelineError } from '../core/errors';
 import { placeholders, substitutePlaceholders, taskStates, type Job } from '../core/orchestration';
+import { ContractVersions } from '../core/contracts/versions';
 import { RunHistory, stepsOf, type StepStats } from '../core/runs';
 import { isTaskResult } from '../core/stats';
 import type { LocalPlatform } from './local-platform';
@@ -120,6 +121,16 @@ export async function runJob(
   };
   await history.interruptAbandoned();
   await history.started({ ...run, status: 'running' });
+  const { drifted } = await new ContractVersions(platform.lakehouse).register(
+    platform.project.contracts.all(),
+    runId,
+    run.startedAt,
+  );
+  if (drifted.length > 0) {
+    platform.logger.warn(
+      `contract(s) ${drifted.join(', ')} changed without a new version: run \`medallion contract check\``,
+    );
+  }
   const machine = new StateMachine(definition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });

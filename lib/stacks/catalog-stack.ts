@@ -13,6 +13,7 @@ import {
   workgroupName,
   type LakeSchema,
 } from '../../lambdas/core/aws-names';
+import { auditTables } from '../../lambdas/core/audit';
 import { bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
 import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
 import type { ModelProject } from '../../lambdas/core/models/project';
@@ -72,20 +73,20 @@ export class CatalogStack extends Stack {
       table.addResourceDependency(this.databases.bronze);
     }
 
-    for (const [name, columns] of Object.entries(auditTables)) {
+    for (const [name, { description, columns }] of Object.entries(auditTables)) {
       const table = new glue.CfnTable(this, `Audit${pascal(name)}`, {
         catalogId: this.account,
         databaseName: databaseName('audit'),
         openTableFormatInput: { icebergInput: { metadataOperation: 'CREATE', version: '2' } },
         tableInput: {
           name,
-          description: auditDescriptions[name],
+          description,
           tableType: 'EXTERNAL_TABLE',
           storageDescriptor: {
             location: `${location('audit')}${name}/`,
             columns: columns.map(([columnName, type, comment]) => ({
               name: columnName,
-              type,
+              type: glueType(type),
               comment,
             })),
           },
@@ -167,49 +168,6 @@ const databaseDescriptions: Record<LakeSchema, string> = {
   changelog: 'Change feeds of incremental models, read by downstream models (Iceberg).',
   seeds: 'Reference data loaded from models/seeds (Iceberg).',
   scratch: 'Scratch tables of running materializations; expire with the Athena results.',
-};
-
-/** Audit tables written through Athena on every run: name → [column, Glue type, comment][]. */
-const auditTables: Record<string, [string, string, string][]> = {
-  runs: [
-    ['run_id', 'string', 'Execution name, a UUIDv7.'],
-    ['job', 'string', 'State machine (job) that ran.'],
-    ['env', 'string', 'Environment.'],
-    ['run_date', 'date', 'Logical date of the run.'],
-    ['status', 'string', 'running, succeeded, failed or interrupted.'],
-    ['started_at', 'timestamp', 'Start of the run.'],
-    ['ended_at', 'timestamp', 'End of the run.'],
-    ['seconds', 'double', 'Duration.'],
-    ['error', 'string', 'Why it failed.'],
-  ],
-  run_datasets: [
-    ['run_id', 'string', 'Run.'],
-    ['step', 'string', 'Step (state) of the run.'],
-    ['dataset', 'string', 'Dataset written.'],
-    ['layer', 'string', 'bronze, silver or gold.'],
-    ['rows_in', 'bigint', 'Rows read.'],
-    ['rows_out', 'bigint', 'Rows written.'],
-    ['quarantined', 'bigint', 'Rows quarantined.'],
-    ['duplicates', 'bigint', 'Duplicates dropped.'],
-    ['inserted', 'bigint', 'Rows inserted.'],
-    ['updated', 'bigint', 'Rows updated.'],
-    ['deleted', 'bigint', 'Rows deleted.'],
-    ['seconds', 'double', 'Duration.'],
-    ['reconciled', 'boolean', 'rows in = rows out + quarantined + duplicates.'],
-  ],
-  model_state: [
-    ['model', 'string', 'Model.'],
-    ['input', 'string', 'Input (source window or change feed).'],
-    ['watermark', 'string', 'Last input consumed.'],
-    ['run_id', 'string', 'Run that consumed it.'],
-    ['updated_at', 'timestamp', 'When.'],
-  ],
-};
-
-const auditDescriptions: Record<string, string> = {
-  runs: 'One row per pipeline run.',
-  run_datasets: 'One row per dataset step of a run, with its reconciliation.',
-  model_state: 'Watermarks of incremental models: what each has consumed.',
 };
 
 /** A bronze table: the contract's columns plus ingestion metadata, partitioned by ingest date. */

@@ -526,8 +526,8 @@ export class PipelineStack extends Stack {
   }
 
   /**
-   * Run recording: Athena MERGE into the two run tables of the audit database (an Iceberg commit
-   * updates the Glue table), and the history of this stack's executions.
+   * Run recording: Athena writes to the run and contract-version tables of the audit database (an
+   * Iceberg commit updates the Glue table), and the history of this stack's executions.
    */
   private grantRecordRun(
     config: PlatformConfig,
@@ -539,7 +539,7 @@ export class PipelineStack extends Stack {
     this.grantAthena(config, fn, {
       actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable'],
       databases: [audit],
-      tables: ['runs', 'run_datasets'].map((t) =>
+      tables: ['runs', 'run_datasets', 'contract_versions'].map((t) =>
         this.formatArn({ service: 'glue', resource: 'table', resourceName: `${audit}/${t}` }),
       ),
     });

@@ -2,6 +2,7 @@ import { TrinoSQL } from 'dt-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { glueType } from '../../lib/stacks/catalog-stack';
 import { bucketName, glueDatabaseName, lakeSchemas } from '../../lambdas/core/aws-names';
+import { auditTables } from '../../lambdas/core/audit';
 import { bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
 import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
 import { synthesize } from '../helpers/cdk';
@@ -99,17 +100,19 @@ describe.each(['dev', 'prod'])('catalog stack (%s)', (env) => {
     }
   });
 
-  it('creates the audit tables as Iceberg; silver and gold are left to the pipeline’s CTAS', async () => {
+  it('creates the audit tables as Iceberg, with the columns DuckDB creates; silver and gold are left to the pipeline’s CTAS', async () => {
     const { config, tables } = await catalog();
     const audit = tables.filter(
       (t) => t.Properties.DatabaseName === glueDatabaseName(config.project, env, 'audit'),
     );
-    expect(audit.map((t) => t.Properties.TableInput.Name).sort()).toEqual([
-      'model_state',
-      'run_datasets',
-      'runs',
-    ]);
+    expect(audit.map((t) => t.Properties.TableInput.Name).sort()).toEqual(
+      Object.keys(auditTables).sort(),
+    );
     for (const table of audit) {
+      const { columns } = auditTables[table.Properties.TableInput.Name]!;
+      expect(table.Properties.TableInput.StorageDescriptor.Columns).toEqual(
+        columns.map(([Name, type, Comment]) => ({ Name, Type: glueType(type), Comment })),
+      );
       expect(table.Properties.OpenTableFormatInput).toEqual({
         IcebergInput: { MetadataOperation: 'CREATE', Version: '2' },
       });

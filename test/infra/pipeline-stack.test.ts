@@ -347,7 +347,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       }
     });
 
-    it('RecordRun writes the run tables, reads its executions’ history, one invocation at a time', async () => {
+    it('RecordRun writes the run and contract-version tables, reads its executions’ history, one invocation at a time', async () => {
       const { bucket, template, roleIds, functionIds, config } = await pipeline();
       expect(await s3Grants('RecordRun')).toEqual({
         [`${bucket('audit')}/tables/*`]: readWrite,
@@ -368,6 +368,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
               `database/${audit}`,
               `table/${audit}/runs`,
               `table/${audit}/run_datasets`,
+              `table/${audit}/contract_versions`,
             ].map((r) => `${a} ${r}`),
           )
           .sort(),

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lambdas/runtime/project-root';
 
@@ -21,10 +22,10 @@ describe('the medallion CLI', () => {
   });
   afterAll(() => rmSync(lake, { recursive: true, force: true }));
 
-  it.each(['generate', 'run', 'pipeline', 'query', 'status'])(
+  it.each(['generate', 'run', 'pipeline', 'query', 'status', 'contract check', 'contract diff'])(
     '%s --help explains the command with an example',
     (command) => {
-      const { code, stdout } = medallion(command, '--help');
+      const { code, stdout } = medallion(...command.split(' '), '--help');
       expect(code).toBe(0);
       expect(stdout).toContain(`Usage: medallion ${command}`);
       expect(stdout).toContain('$ medallion');
@@ -79,6 +80,70 @@ describe('the medallion CLI', () => {
       status: 'succeeded',
       reconciled: true,
     });
+  });
+
+  it('contract check passes against the versions runs registered, and fails naming a dropped required column', async () => {
+    const clean = medallion('--lake', lake, 'contract', 'check');
+    expect(clean.code).toBe(0);
+    expect(clean.stderr).toContain('Compared with the versions registered in');
+    expect(clean.stderr).toContain('Every contract keeps its compatibility promise');
+
+    // As if silver.orders 1.0.0 had been registered with a required column it no longer has.
+    const db = await DuckDBInstance.create(path.join(lake, 'lakehouse.duckdb'));
+    const connection = await db.connect();
+    const [row] = (
+      await connection.runAndReadAll(
+        `select document from audit.contract_versions where contract_id = 'silver.orders'`,
+      )
+    ).getRowObjectsJson() as { document: string }[];
+    const document = JSON.parse(row!.document) as {
+      schema: { properties: Record<string, unknown>[] }[];
+    };
+    document.schema[0]!.properties.push({
+      name: 'legacy_code',
+      logicalType: 'string',
+      physicalType: 'VARCHAR',
+      required: true,
+    });
+    await connection.run(
+      `update audit.contract_versions set document = '${JSON.stringify(document).replaceAll("'", "''")}' where contract_id = 'silver.orders'`,
+    );
+    connection.closeSync();
+    db.closeSync();
+
+    const broken = medallion('--lake', lake, 'contract', 'check');
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain(
+      'silver.orders (config/contracts/silver.orders.yaml): column legacy_code: remove-required-column (VARCHAR, required) breaks FORWARD compatibility with 1.0.0',
+    );
+    const json = JSON.parse(
+      medallion('--lake', lake, 'contract', 'check', '--format', 'json').stdout,
+    );
+    expect(json.ok).toBe(false);
+    expect(json.contracts.find((c: { id: string }) => c.id === 'silver.orders')).toMatchObject({
+      verdict: 'failing',
+      changes: [
+        { kind: 'remove-required-column', column: 'legacy_code', breaks: { FORWARD: true } },
+      ],
+    });
+  });
+
+  it('contract diff lists each change with the modes it breaks', () => {
+    const before = path.join(lake, 'before.yaml');
+    const after = path.join(lake, 'after.yaml');
+    const contract = (version: string, amount: string) =>
+      `apiVersion: v3.1.0\nkind: DataContract\nid: silver.things\nname: things\nversion: ${version}\nstatus: active\nteam: { name: t }\ndescription: { purpose: p }\nschema:\n  - name: things\n    physicalName: silver.things\n    properties:\n      - { name: id, logicalType: integer, physicalType: BIGINT, required: true }\n      - { name: amount, logicalType: number, physicalType: ${amount} }\n`;
+    writeFileSync(before, contract('1.0.0', 'INTEGER'));
+    writeFileSync(after, contract('1.1.0', 'BIGINT'));
+    const { code, stdout, stderr } = medallion('contract', 'diff', before, after);
+    expect(code).toBe(0);
+    expect(stderr).toContain('silver.things 1.0.0 → 1.1.0 (compatibility FORWARD): 1 change(s)');
+    expect(stdout).toMatch(
+      /widen-type\s+│\s+amount\s+│\s+INTEGER → BIGINT\s+│\s+✓\s+│\s+✗\s+│\s+✗/,
+    );
+    const missing = medallion('contract', 'diff', before, path.join(lake, 'nope.yaml'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope.yaml: no such file (use a path, or REV:path)');
   });
 
   it('turns a SQL error into a message and exit code 1', () => {

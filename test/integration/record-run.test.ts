@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
+import { loadContracts } from '../../lambdas/adapters/fs/source-files';
+import type { ContractRegistry } from '../../lambdas/core/contracts/contract';
+import { ContractVersions } from '../../lambdas/core/contracts/versions';
 import { PipelineError } from '../../lambdas/core/errors';
+import { projectRoot } from '../../lambdas/runtime/project-root';
 import { RunHistory } from '../../lambdas/core/runs';
 import type { TaskResult } from '../../lambdas/core/stats';
 import { createRecordRunHandler } from '../../lambdas/handlers/record-run';
@@ -55,6 +59,7 @@ describe('record-run handler', () => {
   let lakehouse: DuckDbLakehouse;
   let results: TaskResult[];
   let handler: ReturnType<typeof createRecordRunHandler>;
+  let contracts: ContractRegistry;
   const runs = () =>
     lakehouse.query(
       `select run_id, job, env, cast(run_date as varchar) as run_date, status, seconds, error from audit.runs`,
@@ -69,10 +74,13 @@ describe('record-run handler', () => {
       bronze: [],
     });
     results = [silver];
+    contracts = await loadContracts(projectRoot);
     handler = createRecordRunHandler({
       project: 'medallion',
       env: 'dev',
       history: new RunHistory(lakehouse),
+      contracts: contracts.all(),
+      versions: new ContractVersions(lakehouse),
       executions: {
         taskResults: async (arn) => {
           expect(arn).toBe(execution);
@@ -93,6 +101,9 @@ describe('record-run handler', () => {
       runId: '01a2-run',
       status: 'running',
     });
+    expect(
+      await lakehouse.query('select count(distinct contract_id) as n from audit.contract_versions'),
+    ).toEqual([{ n: contracts.all().length }]);
     expect(await runs()).toEqual([
       {
         run_id: '01a2-run',

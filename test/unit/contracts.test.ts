@@ -1,4 +1,9 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
 import { rowRules, validationColumns } from '../../lambdas/core/contracts/rules';
@@ -106,4 +111,27 @@ describe('data contracts', () => {
     expect(columns.rule.startsWith(`case when "id" is null then 'id.required' when`)).toBe(true);
     expect(columns.reason).toContain("concat_ws('; '");
   });
+});
+
+describe('ODCS conformance', () => {
+  const schemaFile = path.resolve(
+    projectRoot,
+    '../shared/schemas/odcs/odcs-json-schema-v3.1.0.json',
+  );
+
+  it.runIf(existsSync(schemaFile))(
+    'every contract is a valid ODCS v3.1 document (the official JSON Schema)',
+    async () => {
+      const ajv = new Ajv2019({ allErrors: true, strict: false });
+      addFormats(ajv);
+      const validate = ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8')) as object);
+      const folder = path.join(projectRoot, 'config', 'contracts');
+      const files = readdirSync(folder).filter((f) => f.endsWith('.yaml'));
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) {
+        const valid = validate(parseYaml(readFileSync(path.join(folder, file), 'utf8')));
+        expect(valid ? [] : validate.errors, file).toEqual([]);
+      }
+    },
+  );
 });

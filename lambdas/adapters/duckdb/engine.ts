@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
+import { auditTables } from '../../core/audit';
 import type { Contract } from '../../core/contracts/contract';
 import { bronzeMetadataColumns } from '../../core/ingest/bronze';
 import { PipelineError } from '../../core/errors';
@@ -21,18 +22,15 @@ export interface LakehouseOptions extends DuckDbSettings {
 }
 
 /** Schemas of the lakehouse file and the audit tables every run writes. */
-const bootstrap = `
-  create schema if not exists silver; create schema if not exists gold; create schema if not exists quarantine;
-  create schema if not exists audit; create schema if not exists changelog; create schema if not exists seeds;
-  create table if not exists audit.runs (
-    run_id varchar, job varchar, env varchar, run_date date, status varchar,
-    started_at timestamp, ended_at timestamp, seconds double, error varchar);
-  create table if not exists audit.run_datasets (
-    run_id varchar, step varchar, dataset varchar, layer varchar, rows_in bigint, rows_out bigint,
-    quarantined bigint, duplicates bigint, inserted bigint, updated bigint, deleted bigint,
-    seconds double, reconciled boolean);
-  create table if not exists audit.model_state (
-    model varchar, input varchar, watermark varchar, run_id varchar, updated_at timestamp);`;
+const bootstrap = [
+  ...['silver', 'gold', 'quarantine', 'audit', 'changelog', 'seeds'].map(
+    (schema) => `create schema if not exists ${schema};`,
+  ),
+  ...Object.entries(auditTables).map(
+    ([name, { columns }]) =>
+      `create table if not exists audit.${name} (${columns.map(([column, type]) => `${column} ${type}`).join(', ')});`,
+  ),
+].join('\n');
 
 /** Opens an in-process DuckDB with the given settings; `temp` is where it spills. */
 export async function openDuckDb(

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors';
 import type { ColumnSpec } from '../ports';
 import { parseYamlWith } from '../validation';
+import { compatibilityModes, defaultCompatibility, type CompatibilityMode } from './compatibility';
 import { contractSchema, type ContractDocument, type ContractProperty } from './schema';
 
 export type Layer = 'bronze' | 'silver' | 'gold';
@@ -50,6 +51,16 @@ export class Contract {
   column(name: string): ContractProperty | undefined {
     return this.properties.find((p) => p.name === name);
   }
+
+  /** How this contract may evolve: `customProperties` → `compatibility`, FORWARD by default. */
+  get compatibility(): CompatibilityMode {
+    return compatibilityOf(this.document);
+  }
+}
+
+export function compatibilityOf(document: ContractDocument): CompatibilityMode {
+  const value = document.customProperties.find((p) => p.property === 'compatibility')?.value;
+  return (value as CompatibilityMode | undefined) ?? defaultCompatibility;
 }
 
 /** Parses a contract file; errors name the file, the key path, what was expected and what was found. */
@@ -85,6 +96,18 @@ export function parseContract(text: string, file: string): Contract {
           found: String(error),
         });
       }
+    }
+  });
+  document.customProperties.forEach((p, i) => {
+    if (
+      p.property === 'compatibility' &&
+      !(compatibilityModes as readonly unknown[]).includes(p.value)
+    ) {
+      problems.push({
+        path: `customProperties.${i}.value`,
+        expected: `a compatibility mode: ${compatibilityModes.join(', ')}`,
+        found: JSON.stringify(p.value),
+      });
     }
   });
   const expectedPrefix = document.id.split('.')[0];

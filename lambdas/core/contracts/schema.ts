@@ -93,6 +93,10 @@ export const contractSchema = z.looseObject({
     )
     .length(1, 'exactly one schema object (one dataset per contract)'),
   slaProperties: z.array(z.looseObject({ property: z.string(), value: z.unknown() })).default([]),
+  /** ODCS extension point; `compatibility` (see compatibility.ts) is read from here. */
+  customProperties: z
+    .array(z.looseObject({ property: z.string(), value: z.unknown() }))
+    .default([]),
 });
 
 export type ContractDocument = z.output<typeof contractSchema>;

@@ -7,14 +7,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DuckDbLakehouse } from '../../adapters/duckdb/engine';
 import { PipelineError } from '../../core/errors';
 import { RunHistory } from '../../core/runs';
 import { generateSampleData } from '../generator';
 import { acquireLakeLock } from '../lake-lock';
 import { LocalPlatform } from '../local-platform';
-import { loadProject, type Project } from '../../adapters/fs/project-files';
-import { projectRoot } from '../project-root';
+import type { Project } from '../../adapters/fs/project-files';
 import { jobs, type Job } from '../../core/orchestration';
 import { runJob, type RunOutcome } from '../runner';
 import {
@@ -29,12 +27,8 @@ import {
   yellow,
   type OutputFormat,
 } from './output';
-
-interface GlobalOptions {
-  env: string;
-  config?: string;
-  lake?: string;
-}
+import { context, openReadOnly } from './context';
+import { contractCommand } from './contract-commands';
 
 interface SampleManifest {
   readonly seed: number;
@@ -203,21 +197,9 @@ export function buildProgram(): Command {
       },
     );
 
-  return program;
-}
+  program.addCommand(contractCommand());
 
-/** Loads the project and decides the lake folder: `--lake`, else `lake.root` from config. */
-async function context(command: Command): Promise<{ project: Project; lakeRoot: string }> {
-  const options = command.optsWithGlobals<GlobalOptions>();
-  const project = await loadProject({
-    root: projectRoot,
-    env: options.env,
-    configFile: options.config,
-  });
-  const lakeRoot = options.lake
-    ? path.resolve(options.lake)
-    : path.resolve(projectRoot, project.config.lake.root);
-  return { project, lakeRoot };
+  return program;
 }
 
 async function generate(
@@ -334,17 +316,6 @@ async function withPlatform<T>(
   } finally {
     await lock.release();
   }
-}
-
-async function openReadOnly(project: Project, lakeRoot: string): Promise<DuckDbLakehouse> {
-  const { engine } = project.config;
-  return DuckDbLakehouse.open({
-    lakeRoot,
-    threads: engine.threads,
-    memoryLimit: engine.memoryLimit,
-    bronze: project.contracts.all().filter((c) => c.layer === 'bronze'),
-    readOnly: true,
-  });
 }
 
 async function readManifest(lakeRoot: string): Promise<SampleManifest | undefined> {
