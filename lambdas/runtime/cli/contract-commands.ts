@@ -161,7 +161,7 @@ async function registeredBaseline(
     return versions.size === 0
       ? undefined
       : {
-          name: `the versions registered in ${path.relative(process.cwd(), lakeRoot) || '.'}`,
+          name: `the versions registered in ${displayPath(lakeRoot)}`,
           versions,
         };
   } finally {
@@ -258,6 +258,12 @@ function report(baseline: string, results: readonly Judgement[], format: OutputF
   process.stderr.write(
     `${failing > 0 ? red(`${failing} contract(s) fail the check`) : green('Every contract keeps its compatibility promise')} ${dim(`(${results.length} contracts: ${counts})`)}\n`,
   );
+}
+
+/** A path relative to the working directory when it lies below it, else absolute. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === '' ? '.' : relative.startsWith('..') ? file : relative;
 }
 
 function withVerdicts(change: ContractChange) {
