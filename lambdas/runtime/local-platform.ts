@@ -20,6 +20,7 @@ import { createIngestLandingHandler } from '../handlers/ingest-landing';
 import { createIngestRestHandler } from '../handlers/ingest-rest';
 import { createIngestWarehouseHandler } from '../handlers/ingest-warehouse';
 import { createKafkaDrainHandler } from '../handlers/kafka-drain';
+import { createDataQualityHandler } from '../handlers/data-quality';
 import { createNotifyFailureHandler } from '../handlers/notify-failure';
 import { createTransformHandler } from '../handlers/transform';
 import type { Project } from '../adapters/fs/project-files';
@@ -109,6 +110,12 @@ export class LocalPlatform {
         engine: this.lakehouse,
         contracts,
         project: models,
+        clock,
+        logger,
+      }),
+      DataQualityFunctionArn: createDataQualityHandler({
+        engine: this.lakehouse,
+        contracts,
         clock,
         logger,
       }),

@@ -15,6 +15,8 @@ import {
 import { describeError, PipelineError } from '../core/errors';
 import { placeholders, substitutePlaceholders, taskStates, type Job } from '../core/orchestration';
 import { ContractVersions } from '../core/contracts/versions';
+import { isQualityGateResult } from '../core/dq/layer';
+import type { DatasetQuality } from '../core/dq/store';
 import { RunHistory, stepsOf, type StepStats } from '../core/runs';
 import { isTaskResult } from '../core/stats';
 import type { LocalPlatform } from './local-platform';
@@ -47,6 +49,8 @@ export interface RunOutcome {
   readonly steps: readonly StepStats[];
   /** Task states by name with their attempts, including retried failures. */
   readonly attempts: Readonly<Record<string, number>>;
+  /** Quality scores of the datasets the run's quality gates checked. */
+  readonly quality: readonly DatasetQuality[];
   /** States entered plus retries: what Step Functions bills as state transitions. */
   readonly transitions: number;
   readonly error?: string;
@@ -72,6 +76,7 @@ export async function runJob(
 
   const runId = options.runId ?? platform.newRunId();
   const steps: StepStats[] = [];
+  const quality: DatasetQuality[] = [];
   const attempts: Record<string, number> = {};
   const overrides: NonNullable<
     NonNullable<MachineRunOptions['overrides']>['taskResourceLocalHandlers']
@@ -90,6 +95,7 @@ export async function runJob(
       try {
         const result = (await handler(input)) as Awaited<ReturnType<(typeof overrides)[string]>>;
         if (isTaskResult(result)) steps.push(...stepsOf([result]));
+        if (isQualityGateResult(result)) quality.push(...result.scores);
         options.onTask?.({
           state: task.name,
           phase: 'end',
@@ -169,6 +175,7 @@ export async function runJob(
     seconds,
     steps,
     attempts,
+    quality,
     transitions: await transitions,
     ...(error === undefined ? {} : { error }),
   };

@@ -25,6 +25,7 @@ import {
   stateMachineName,
   workgroupName,
   type BucketRole,
+  type LakeSchema,
 } from '../../lambdas/core/aws-names';
 import { jobs, placeholders, type Job } from '../../lambdas/core/orchestration';
 import { parseRedshiftConnection, parseSnowflakeConnection } from '../../config/connections';
@@ -60,6 +61,11 @@ export const taskHandlers = {
     entry: 'transform',
     description: 'Builds silver or gold with Athena: validate, quarantine, deduplicate, merge.',
     definitions: 'project',
+  },
+  DataQualityFunctionArn: {
+    entry: 'data-quality',
+    description: 'Profiles and checks silver or gold against the contracts: the quality gate.',
+    definitions: 'sources',
   },
   NotifyFailureFunctionArn: {
     entry: 'notify-failure',
@@ -187,6 +193,7 @@ export class PipelineStack extends Stack {
     this.grantRedshift(config, functions.IngestWarehouseFunctionArn, buckets.bronze, key);
     this.grantTransform(config, functions.TransformFunctionArn, buckets, key);
     this.grantRecordRun(config, functions.RecordRun, buckets, key);
+    this.grantDataQuality(config, functions.DataQualityFunctionArn, buckets, key);
     functions.NotifyFailureFunctionArn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sns:Publish'],
@@ -573,6 +580,54 @@ export class PipelineStack extends Stack {
         'Execution names are run ids chosen at start time; access is limited to the executions of this stack’s state machines.',
       );
     }
+  }
+
+  /**
+   * The quality gate reads silver and gold (and what they reference) and writes its evidence to
+   * the three data-quality tables of the audit database.
+   */
+  private grantDataQuality(
+    config: PlatformConfig,
+    fn: lambda.IFunction,
+    buckets: Record<BucketRole, s3.IBucket>,
+    key: kms.IKey,
+  ): void {
+    const name = (schema: LakeSchema) => glueDatabaseName(config.project, config.env, schema);
+    const read = (['silver', 'gold', 'seeds'] as const).map(name);
+    const readTables = read.map((d) =>
+      this.formatArn({ service: 'glue', resource: 'table', resourceName: `${d}/*` }),
+    );
+    const evidence = ['dq_results', 'dq_scores', 'dq_profiles'].map((t) =>
+      this.formatArn({ service: 'glue', resource: 'table', resourceName: `${name('audit')}/${t}` }),
+    );
+    this.grantAthena(config, fn, {
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+      databases: [...read, name('audit')],
+      tables: [...readTables, ...evidence],
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['glue:UpdateTable'], resources: evidence }),
+    );
+    for (const table of readTables) {
+      acknowledgeWildcard(
+        fn,
+        table,
+        'Checks read every silver and gold table, including versions published under run-time names; read actions only.',
+      );
+    }
+    grantObjects(fn, buckets.silver, key, { read: true });
+    grantObjects(fn, buckets.gold, key, { read: true });
+    grantObjects(fn, buckets[schemaLocations.audit.bucket], key, {
+      read: true,
+      write: true,
+      delete: true,
+      prefix: schemaLocations.audit.prefix,
+    });
+    grantObjects(fn, buckets.athenaResults, key, {
+      read: true,
+      write: true,
+      prefix: 'engineering/',
+    });
   }
 
   /** Queries in the engineering workgroup, with the given Glue access. */

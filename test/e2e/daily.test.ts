@@ -102,8 +102,9 @@ describe('daily pipeline, end to end', () => {
 
   it('both days succeed and every dataset of every step reconciles', () => {
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
-    // Parallel + six ingestion branches + two transforms; Step Functions bills per transition.
-    expect(runs.map((r) => r.transitions)).toEqual([9, 9]);
+    // Parallel + six ingestion branches + two transforms, two quality checks and their gates, and
+    // the final Succeed; Step Functions bills per transition.
+    expect(runs.map((r) => r.transitions)).toEqual([14, 14]);
     for (const run of runs) {
       expect(run.steps.filter((s) => !reconciles(s))).toEqual([]);
       expect(new Set(run.steps.map((s) => s.step))).toEqual(

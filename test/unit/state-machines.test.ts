@@ -19,6 +19,7 @@ const handlers = [
   'KafkaDrainFunctionArn',
   'IngestLandingFunctionArn',
   'TransformFunctionArn',
+  'DataQualityFunctionArn',
   'NotifyFailureFunctionArn',
 ];
 
@@ -47,8 +48,9 @@ describe('state machines', () => {
       const states = definition(job).States;
       expect(states.NotifyFailure).toMatchObject({ Next: 'Failed', Parameters: { job } });
       expect(states.Failed).toMatchObject({ Type: 'Fail' });
+      // Every state that does work catches its failure; Choice, Pass and end states do none.
       for (const [name, state] of Object.entries(states).filter(
-        ([n]) => n !== 'NotifyFailure' && n !== 'Failed',
+        ([n, state]) => n !== 'NotifyFailure' && ['Task', 'Parallel'].includes(String(state.Type)),
       )) {
         expect(state.Catch, name).toEqual([
           { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'NotifyFailure' },
@@ -62,10 +64,32 @@ describe('state machines', () => {
     expect(daily.StartAt).toBe('IngestSources');
     expect(daily.States.IngestSources).toMatchObject({ Type: 'Parallel', Next: 'BronzeToSilver' });
     expect(daily.States.BronzeToSilver).toMatchObject({
-      Next: 'SilverToGold',
+      Next: 'SilverQuality',
       Parameters: { layer: 'silver' },
     });
-    expect(daily.States.SilverToGold).toMatchObject({ End: true, Parameters: { layer: 'gold' } });
+    expect(daily.States.SilverQuality).toMatchObject({
+      Next: 'SilverQualityGate',
+      Parameters: { layer: 'silver' },
+    });
+    expect(daily.States.SilverQualityGate).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.silverQuality.gate', StringEquals: 'fail', Next: 'SilverQualityFailed' },
+      ],
+      Default: 'SilverToGold',
+    });
+    expect(daily.States.SilverQualityFailed).toMatchObject({
+      Type: 'Pass',
+      Parameters: { Error: 'DataQualityError', 'Cause.$': '$.silverQuality.summary' },
+      ResultPath: '$.error',
+      Next: 'NotifyFailure',
+    });
+    expect(daily.States.SilverToGold).toMatchObject({
+      Next: 'GoldQuality',
+      Parameters: { layer: 'gold' },
+    });
+    expect(daily.States.GoldQualityGate).toMatchObject({ Type: 'Choice', Default: 'Done' });
+    expect(daily.States.Done).toMatchObject({ Type: 'Succeed' });
     const branches = (
       daily.States.IngestSources!.Branches as {
         StartAt: string;
@@ -98,6 +122,17 @@ describe('state machines', () => {
     expect(strip(daily.States.SilverToGold!)).toEqual(
       strippedLayer('silver_to_gold', 'SilverToGold'),
     );
+    for (const [job, states] of [
+      ['bronze_to_silver', ['SilverQuality', 'SilverQualityGate', 'SilverQualityFailed']],
+      ['silver_to_gold', ['GoldQuality', 'GoldQualityGate', 'GoldQualityFailed']],
+    ] as const) {
+      // The same gate, except where it leads when it passes: the job's end, or gold in daily.
+      const { Default: _default, ...gate } = daily.States[states[1]]!;
+      for (const state of states) {
+        const { Default: _end, ...own } = definition(job).States[state]!;
+        expect(own, `${job}.${state}`).toEqual(state === states[1] ? gate : daily.States[state]);
+      }
+    }
   });
 
   it('substitution fails loudly on a placeholder without a value', () => {

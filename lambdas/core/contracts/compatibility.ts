@@ -173,6 +173,13 @@ export function diffContracts(
       detail: `(${key(previous) || 'none'}) → (${key(current) || 'none'})`,
     });
   }
+  for (const field of ['slaProperties', 'customProperties'] as const) {
+    const [was, is] = [JSON.stringify(previous[field]), JSON.stringify(current[field])];
+    if (was !== is) changes.push({ kind: 'change-metadata', detail: `${field} changed` });
+  }
+  if (JSON.stringify(before.quality) !== JSON.stringify(after.quality)) {
+    changes.push({ kind: 'change-metadata', detail: 'dataset quality rules changed' });
+  }
   for (const field of ['status', 'description'] as const) {
     const [was, is] = [JSON.stringify(previous[field]), JSON.stringify(current[field])];
     if (was !== is) changes.push({ kind: 'change-metadata', detail: `${field}: ${was} → ${is}` });
@@ -218,6 +225,18 @@ function columnChanges(old: ContractProperty, now: ContractProperty): ContractCh
   }
   changes.push(...enumChanges(column, acceptedValues(old), acceptedValues(now)));
   changes.push(...constraintChanges(column, old, now));
+  const rules = (p: ContractProperty) =>
+    JSON.stringify(
+      p.quality.filter(
+        (q) => !(q.metric === 'invalidValues' && q.arguments?.validValues && !q.arguments.pattern),
+      ),
+    );
+  if (rules(old) !== rules(now)) {
+    changes.push({ kind: 'change-metadata', column, detail: 'quality rules changed' });
+  }
+  if (JSON.stringify(old.relationships) !== JSON.stringify(now.relationships)) {
+    changes.push({ kind: 'change-metadata', column, detail: 'relationships changed' });
+  }
   for (const field of ['classification', 'description', 'logicalType'] as const) {
     if (old[field] !== now[field]) {
       changes.push({

@@ -10,20 +10,59 @@ const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower_snake_case na
 export const classifications = ['public', 'internal', 'confidential', 'pii'] as const;
 export type Classification = (typeof classifications)[number];
 
-const qualityRuleSchema = z.looseObject({
-  name: z.string().optional(),
+const range = z.tuple([z.number(), z.number()]);
+
+/**
+ * An ODCS quality rule. `library` rules name a metric (`nullValues`, `missingValues`,
+ * `invalidValues` with `arguments.validValues` or `arguments.pattern`, `duplicateValues`,
+ * `rowCount`) compared with one operator (`mustBeLessThan`...; `unit: percent` compares the share
+ * of rows); `sql` rules run a query returning one number (`${table}` is the dataset); `custom`
+ * rules with `engine: medallion` are anomaly checks against run history.
+ */
+export const qualityRuleSchema = z.looseObject({
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'a lower_snake_case rule name')
+    .optional(),
   description: z.string().optional(),
-  /** ODCS library metric; `invalidValues` with `arguments.validValues` is an accepted-values rule. */
+  type: z.enum(['text', 'library', 'sql', 'custom']).optional(),
   metric: z
     .enum(['nullValues', 'missingValues', 'invalidValues', 'duplicateValues', 'rowCount'])
     .optional(),
   arguments: z
     .looseObject({
       validValues: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
+      missingValues: z.array(z.union([z.string(), z.number()])).optional(),
+      pattern: z.string().optional(),
+      properties: z.array(z.string()).optional(),
     })
     .optional(),
+  query: z.string().optional(),
+  engine: z.string().optional(),
+  implementation: z.union([z.string(), z.looseObject({})]).optional(),
+  unit: z.string().optional(),
+  dimension: z
+    .enum([
+      'accuracy',
+      'completeness',
+      'conformity',
+      'consistency',
+      'coverage',
+      'timeliness',
+      'uniqueness',
+    ])
+    .optional(),
   severity: z.enum(['info', 'warning', 'error']).optional(),
+  mustBe: z.number().optional(),
+  mustNotBe: z.number().optional(),
+  mustBeGreaterThan: z.number().optional(),
+  mustBeGreaterOrEqualTo: z.number().optional(),
+  mustBeLessThan: z.number().optional(),
+  mustBeLessOrEqualTo: z.number().optional(),
+  mustBeBetween: range.optional(),
+  mustNotBeBetween: range.optional(),
 });
+export type QualityRule = z.output<typeof qualityRuleSchema>;
 
 const logicalTypeOptionsSchema = z.looseObject({
   pattern: z.string().optional(),
@@ -62,6 +101,10 @@ const propertySchema = z.looseObject({
   primaryKeyPosition: z.number().int().optional(),
   classification: z.enum(classifications).default('internal'),
   logicalTypeOptions: logicalTypeOptionsSchema.optional(),
+  /** Foreign keys: `to` is `<dataset>.<column>` (the dataset's schema name), checked by DQ. */
+  relationships: z
+    .array(z.looseObject({ type: z.literal('foreignKey').optional(), to: z.string() }))
+    .default([]),
   quality: z.array(qualityRuleSchema).default([]),
 });
 
@@ -89,6 +132,8 @@ export const contractSchema = z.looseObject({
         physicalType: z.enum(['table', 'view']).default('table'),
         description: z.string().default(''),
         properties: z.array(propertySchema).min(1),
+        /** Dataset-level rules: row counts, custom SQL, anomaly checks. */
+        quality: z.array(qualityRuleSchema).default([]),
       }),
     )
     .length(1, 'exactly one schema object (one dataset per contract)'),

@@ -86,7 +86,32 @@ export function runSummary(outcome: RunOutcome): string {
       : red(
           `${outcome.job} for ${outcome.runDate} FAILED after ${outcome.seconds.toFixed(1)}s: ${outcome.error}`,
         );
-  return `${outcome.steps.length > 0 ? `${table.toString()}\n` : ''}${verdict} ${dim(`(run ${outcome.runId})`)}`;
+  return `${outcome.steps.length > 0 ? `${table.toString()}\n` : ''}${qualitySummary(outcome)}${verdict} ${dim(`(run ${outcome.runId})`)}`;
+}
+
+/** The quality gates' scores, one row per dataset checked; empty when no gate ran. */
+function qualitySummary(outcome: RunOutcome): string {
+  if (outcome.quality.length === 0) return '';
+  const table = new Table({
+    head: ['data quality', 'score', 'rows', 'checks', 'failed errors', 'failed warnings'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const q of outcome.quality) {
+    table.push([
+      q.dataset,
+      q.score >= 100
+        ? green(q.score.toFixed(1))
+        : q.failedErrors > 0
+          ? red(q.score.toFixed(1))
+          : yellow(q.score.toFixed(1)),
+      count(q.rows),
+      String(q.checks),
+      q.failedErrors > 0 ? red(String(q.failedErrors)) : '0',
+      q.failedWarnings > 0 ? yellow(String(q.failedWarnings)) : '0',
+    ]);
+  }
+  return `${table.toString()}\n`;
 }
 
 export type OutputFormat = 'table' | 'json' | 'csv';

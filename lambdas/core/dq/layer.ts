@@ -1,0 +1,118 @@
+/**
+ * The quality gate of a layer: every silver (or gold) dataset is profiled and checked, its
+ * evidence saved, and the layer's verdict returned for the state machine's Choice state: `fail`
+ * when any check of severity `error` failed or could not run, `pass` otherwise (warnings are
+ * recorded and reported, and let the run continue).
+ */
+import type { ContractRegistry, Layer } from '../contracts/contract';
+import type { Clock, Logger, SqlEngine } from '../ports';
+import { endOfDay } from '../time';
+import { checksFor } from './checks';
+import { profileDataset } from './profile';
+import { qualityScore, runChecks, type CheckResult } from './run';
+import { QualityStore, type DatasetQuality } from './store';
+
+export interface QualityGateResult {
+  readonly step: string;
+  readonly layer: Layer;
+  readonly gate: 'pass' | 'fail';
+  /** One per dataset (not `datasets`: a gate's result is not a TaskResult of rows written). */
+  readonly scores: readonly DatasetQuality[];
+  /** The failed error checks in words, for the failure notice (at most ten). */
+  readonly summary: string;
+}
+
+export interface LayerQualityDeps {
+  readonly engine: SqlEngine;
+  readonly contracts: ContractRegistry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export async function checkLayerQuality(
+  deps: LayerQualityDeps,
+  request: { layer: Layer; runId: string; runDate: string },
+): Promise<QualityGateResult> {
+  const { engine, contracts, logger } = deps;
+  const store = new QualityStore(engine);
+  const referenceTime = new Date(endOfDay(request.runDate));
+  const datasets: DatasetQuality[] = [];
+  const failures: string[] = [];
+  for (const contract of contracts.all().filter((c) => c.layer === request.layer)) {
+    const checks = checksFor(contract, contracts, engine.dialect);
+    const exists = await engine.relationExists(contract.relation);
+    const profile = exists
+      ? await profileDataset(engine, contract.id, contract.relation, contract.columns)
+      : { dataset: contract.id, rows: 0, columns: [] };
+    const results: CheckResult[] = exists
+      ? await runChecks(engine, checks, {
+          referenceTime,
+          profile,
+          history: (metric, column) => {
+            const rule = checks.find((c) => c.kind === 'anomaly' && c.rule.metric === metric);
+            const window = rule?.kind === 'anomaly' ? rule.rule.window : 10;
+            return store.history(contract.id, metric, column, request.runId, window);
+          },
+        })
+      : checks.map((check) => ({
+          dataset: contract.id,
+          check: check.name,
+          kind: check.kind,
+          column: check.column ?? null,
+          severity: check.severity,
+          dimension: check.dimension,
+          description: check.description,
+          status: 'error' as const,
+          observed: null,
+          expected: '',
+          failingRows: null,
+          totalRows: null,
+          sample: [],
+          message: `${contract.relation} does not exist: its model has not been built`,
+        }));
+    const failed = results.filter((r) => r.status === 'fail' || r.status === 'error');
+    const quality: DatasetQuality = {
+      dataset: contract.id,
+      layer: request.layer,
+      score: qualityScore(results),
+      rows: profile.rows,
+      checks: results.length,
+      failedErrors: failed.filter((r) => r.severity === 'error').length,
+      failedWarnings: failed.filter((r) => r.severity !== 'error').length,
+    };
+    await store.save({
+      runId: request.runId,
+      runDate: request.runDate,
+      at: deps.clock.now().toISOString(),
+      quality,
+      profile,
+      results,
+    });
+    datasets.push(quality);
+    for (const r of failed) {
+      const line = `${r.dataset} ${r.check} (${r.severity}): ${r.message}`;
+      if (r.severity === 'error') failures.push(line);
+      else logger.warn(`data quality warning: ${line}`);
+    }
+  }
+  return {
+    step: `${request.layer}_quality`,
+    layer: request.layer,
+    gate: failures.length > 0 ? 'fail' : 'pass',
+    scores: datasets,
+    summary:
+      failures.length === 0
+        ? `every ${request.layer} dataset passed its error checks`
+        : `${failures.length} error check(s) failed in ${request.layer}: ${failures.slice(0, 10).join(' | ')}${failures.length > 10 ? ` | and ${failures.length - 10} more` : ''}`,
+  };
+}
+
+/** Whether a task's result is a quality gate's (the runner collects them for its summary). */
+export function isQualityGateResult(value: unknown): value is QualityGateResult {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'gate' in value &&
+    Array.isArray((value as QualityGateResult).scores)
+  );
+}

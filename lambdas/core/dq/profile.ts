@@ -1,0 +1,140 @@
+/**
+ * Column profiles: for every column of a dataset, in one scan, the row and null counts, an
+ * approximate distinct count (HyperLogLog), min and max, and by type the mean, standard deviation
+ * and quartiles (numbers) or the length statistics (strings); then, in a second query, the most
+ * frequent values of the columns with few distinct values. Profiles are stored per run; they are
+ * what anomaly checks compare against and what `dq suggest` proposes rules from.
+ */
+import type { ColumnSpec, Row, SqlEngine } from '../ports';
+
+export interface ColumnProfile {
+  readonly column: string;
+  readonly type: string;
+  readonly rows: number;
+  readonly nulls: number;
+  /** Share of rows that are NULL, 0–100; 0 for an empty dataset. */
+  readonly nullPercent: number;
+  readonly distinctCount: number;
+  readonly min: string | null;
+  readonly max: string | null;
+  readonly mean: number | null;
+  readonly stddev: number | null;
+  readonly p25: number | null;
+  readonly median: number | null;
+  readonly p75: number | null;
+  readonly minLength: number | null;
+  readonly avgLength: number | null;
+  readonly maxLength: number | null;
+  /** The most frequent values, when the column has at most {@link topValuesUpTo} distinct ones. */
+  readonly topValues: readonly { readonly value: string | null; readonly count: number }[];
+}
+
+export interface DatasetProfile {
+  readonly dataset: string;
+  readonly rows: number;
+  readonly columns: readonly ColumnProfile[];
+}
+
+/** Columns with more distinct values than this get no top-values list (ids, amounts...). */
+export const topValuesUpTo = 50;
+const topValuesShown = 5;
+
+const numeric = /^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|DECIMAL|DOUBLE|REAL|FLOAT)/i;
+const textual = /^(VARCHAR|CHAR|STRING)/i;
+
+export async function profileDataset(
+  engine: SqlEngine,
+  dataset: string,
+  relation: string,
+  columns: readonly ColumnSpec[],
+): Promise<DatasetProfile> {
+  const d = engine.dialect;
+  const table = d.relation(relation);
+  const select: string[] = ['count(*) as "rows"'];
+  columns.forEach(({ name, type }, i) => {
+    const c = d.quote(name);
+    select.push(`count(${c}) as "nn_${i}"`, `${d.approxDistinct(c)} as "d_${i}"`);
+    select.push(
+      `cast(min(${c}) as varchar) as "min_${i}"`,
+      `cast(max(${c}) as varchar) as "max_${i}"`,
+    );
+    if (numeric.test(type)) {
+      select.push(
+        `avg(cast(${c} as double)) as "mean_${i}"`,
+        `stddev_samp(cast(${c} as double)) as "sd_${i}"`,
+        `${d.approxQuantile(c, 0.25)} as "p25_${i}"`,
+        `${d.approxQuantile(c, 0.5)} as "p50_${i}"`,
+        `${d.approxQuantile(c, 0.75)} as "p75_${i}"`,
+      );
+    }
+    if (textual.test(type)) {
+      select.push(
+        `min(length(${c})) as "minl_${i}"`,
+        `avg(cast(length(${c}) as double)) as "avgl_${i}"`,
+        `max(length(${c})) as "maxl_${i}"`,
+      );
+    }
+  });
+  const [stats] = await engine.query(`select ${select.join(', ')} from ${table}`);
+  const rows = num(stats?.rows) ?? 0;
+
+  const distinct = (i: number) => num(stats?.[`d_${i}`]) ?? 0;
+  const few = columns
+    .map((c, i) => ({ ...c, i }))
+    .filter(({ i }) => rows > 0 && distinct(i) <= topValuesUpTo);
+  const top = new Map<number, { value: string | null; count: number }[]>();
+  if (few.length > 0) {
+    const parts = few.map(
+      ({ name, i }) =>
+        `select * from (select ${i} as "column_index", cast(${d.quote(name)} as varchar) as "value", count(*) as "n" from ${table} group by 2 order by 3 desc, 2 limit ${topValuesShown})`,
+    );
+    for (const row of await engine.query(parts.join(' union all '))) {
+      const index = num(row.column_index)!;
+      const list = top.get(index) ?? [];
+      list.push({ value: row.value === null ? null : String(row.value), count: num(row.n) ?? 0 });
+      top.set(index, list);
+    }
+  }
+
+  return {
+    dataset,
+    rows,
+    columns: columns.map(({ name, type }, i) => {
+      const get = (key: string) => stats?.[`${key}_${i}`];
+      const nulls = rows - (num(get('nn')) ?? 0);
+      return {
+        column: name,
+        type,
+        rows,
+        nulls,
+        nullPercent: rows === 0 ? 0 : round((100 * nulls) / rows),
+        distinctCount: distinct(i),
+        min: text(get('min')),
+        max: text(get('max')),
+        mean: num(get('mean')),
+        stddev: num(get('sd')),
+        p25: num(get('p25')),
+        median: num(get('p50')),
+        p75: num(get('p75')),
+        minLength: num(get('minl')),
+        avgLength: num(get('avgl')),
+        maxLength: num(get('maxl')),
+        topValues: (top.get(i) ?? []).sort((a, b) => b.count - a.count),
+      };
+    }),
+  };
+}
+
+function num(value: Row[string] | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+function text(value: Row[string] | undefined): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

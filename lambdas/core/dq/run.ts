@@ -1,0 +1,335 @@
+/**
+ * Runs a dataset's checks on an engine. Each check compiles to portable SQL (plus the dialect's
+ * few engine-specific functions) returning the measurement, and, when it fails, a sample of the
+ * failing rows. Semantics:
+ *
+ * - NULLs fail only completeness checks (required, nullValues, missingValues); every other row
+ *   check lets a NULL through, as SQL constraints do. Duplicate and reference checks ignore rows
+ *   whose key is NULL.
+ * - An empty dataset is a result, not a crash: row checks pass with 0 of 0 rows failing,
+ *   percentages are 0%, a row-count check compares 0, freshness fails (nothing is fresh), and an
+ *   anomaly check has no value to judge and is skipped.
+ * - A check that cannot run (a missing table, a broken SQL rule) is an `error` result; it gates
+ *   like a failure of its severity.
+ */
+import { describeError } from '../errors';
+import type { Row, SqlEngine } from '../ports';
+import { judgeAnomaly } from './anomaly';
+import { describeThreshold, meets, type AnomalyMetric, type Check, type Severity } from './checks';
+import type { DatasetProfile } from './profile';
+
+export type CheckStatus = 'pass' | 'fail' | 'error' | 'skip';
+
+export interface CheckResult {
+  readonly dataset: string;
+  readonly check: string;
+  readonly kind: Check['kind'];
+  readonly column: string | null;
+  readonly severity: Severity;
+  readonly dimension: string;
+  readonly description: string;
+  readonly status: CheckStatus;
+  /** What was measured: failing rows (or their %), a row count, an age in hours, a metric... */
+  readonly observed: number | null;
+  /** The threshold, in words. */
+  readonly expected: string;
+  readonly failingRows: number | null;
+  readonly totalRows: number | null;
+  /** Up to five failing rows (or differences), JSON-safe. */
+  readonly sample: readonly Row[];
+  readonly message: string;
+}
+
+export interface CheckContext {
+  /** "Now" for freshness: the end of the run's logical day, so re-runs judge alike. */
+  readonly referenceTime: Date;
+  /** This run's profile of the dataset, for anomaly checks. */
+  readonly profile: DatasetProfile;
+  /** A metric's values in earlier runs, newest first. */
+  readonly history: (metric: AnomalyMetric, column: string | undefined) => Promise<number[]>;
+}
+
+const sampleSize = 5;
+
+export async function runChecks(
+  engine: SqlEngine,
+  checks: readonly Check[],
+  ctx: CheckContext,
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    try {
+      results.push(await runCheck(engine, check, ctx));
+    } catch (error) {
+      results.push(result(check, 'error', { message: `could not run: ${describeError(error)}` }));
+    }
+  }
+  return results;
+}
+
+async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Promise<CheckResult> {
+  const d = engine.dialect;
+  const table = d.relation(check.relation);
+  switch (check.kind) {
+    case 'rows': {
+      const [row] = await engine.query(
+        `select count(*) as "total", coalesce(sum(case when ${check.failing} then 1 else 0 end), 0) as "failing" from ${table}`,
+      );
+      const { total, failing } = counts(row);
+      const sample =
+        failing > 0
+          ? await engine.query(`select * from ${table} where ${check.failing} limit ${sampleSize}`)
+          : [];
+      return rowsResult(check, check.threshold, total, failing, sample);
+    }
+    case 'unique': {
+      const keys = check.columns.map((c) => d.quote(c));
+      const duplicated = `select ${keys.join(', ')}, count(*) as "occurrences" from ${table} where ${keys.map((k) => `${k} is not null`).join(' and ')} group by ${keys.join(', ')} having count(*) > 1`;
+      const [row] = await engine.query(
+        `select (select count(*) from ${table}) as "total", (select coalesce(sum("occurrences"), 0) from (${duplicated}) dup) as "failing"`,
+      );
+      const { total, failing } = counts(row);
+      const sample =
+        failing > 0
+          ? await engine.query(`${duplicated} order by "occurrences" desc limit ${sampleSize}`)
+          : [];
+      return rowsResult(check, check.threshold, total, failing, sample);
+    }
+    case 'reference': {
+      const [c, p] = [d.quote(check.column), d.quote(check.parentColumn)];
+      const joined = `from ${table} child left join (select distinct ${p} as "parent_key" from ${d.relation(check.parent)}) parent on child.${c} = parent."parent_key"`;
+      const orphan = `child.${c} is not null and parent."parent_key" is null`;
+      const [row] = await engine.query(
+        `select count(*) as "total", coalesce(sum(case when ${orphan} then 1 else 0 end), 0) as "failing" ${joined}`,
+      );
+      const { total, failing } = counts(row);
+      const sample =
+        failing > 0
+          ? await engine.query(`select child.* ${joined} where ${orphan} limit ${sampleSize}`)
+          : [];
+      return rowsResult(check, check.threshold, total, failing, sample);
+    }
+    case 'row_count': {
+      const [row] = await engine.query(`select count(*) as "total" from ${table}`);
+      const total = Number(row?.total ?? 0);
+      const ok = meets(total, check.threshold);
+      return result(check, ok ? 'pass' : 'fail', {
+        observed: total,
+        expected: describeThreshold(check.threshold),
+        totalRows: total,
+        message: `${total.toLocaleString('en-US')} rows; the count ${describeThreshold(check.threshold)}`,
+      });
+    }
+    case 'freshness': {
+      const [row] = await engine.query(
+        `select count(*) as "total", cast(max(${d.quote(check.column)}) as varchar) as "newest" from ${table}`,
+      );
+      const expected = `newest ${check.column} at most ${check.maxAgeHours} h old`;
+      const newest = row?.newest === null || row?.newest === undefined ? null : String(row.newest);
+      if (newest === null) {
+        return result(check, 'fail', {
+          expected,
+          totalRows: Number(row?.total ?? 0),
+          message: `no ${check.column} at all: nothing is fresh`,
+        });
+      }
+      const at = parseInstant(newest);
+      const hours = Math.round(((ctx.referenceTime.getTime() - at) / 3_600_000) * 100) / 100;
+      return result(check, hours <= check.maxAgeHours ? 'pass' : 'fail', {
+        observed: hours,
+        expected,
+        totalRows: Number(row?.total ?? 0),
+        message: `newest ${check.column} is ${newest}, ${hours} h before ${ctx.referenceTime.toISOString()}`,
+      });
+    }
+    case 'schema': {
+      const found = await engine.describe(`select * from ${table}`);
+      const differences: Row[] = [];
+      const actual = new Map(found.map((c) => [c.name, c.type]));
+      for (const column of check.columns) {
+        const type = actual.get(column.name);
+        const want = d.columnType(column.type);
+        if (type === undefined)
+          differences.push({ column: column.name, expected: want, found: 'missing' });
+        else if (normalizeType(type) !== normalizeType(want))
+          differences.push({ column: column.name, expected: want, found: type });
+      }
+      const declared = new Set(check.columns.map((c) => c.name));
+      for (const c of found) {
+        if (!declared.has(c.name) && !c.name.startsWith('_'))
+          differences.push({ column: c.name, expected: 'not in the contract', found: c.type });
+      }
+      return result(check, differences.length === 0 ? 'pass' : 'fail', {
+        observed: differences.length,
+        expected: 'no difference',
+        sample: differences.slice(0, sampleSize),
+        message:
+          differences.length === 0
+            ? `${check.columns.length} columns as declared`
+            : differences
+                .map(
+                  (x) =>
+                    `${String(x.column)}: expected ${String(x.expected)}, found ${String(x.found)}`,
+                )
+                .join('; '),
+      });
+    }
+    case 'sql': {
+      const rows = await engine.query(check.query.replaceAll('${table}', table));
+      const first = rows[0] ? Object.values(rows[0])[0] : undefined;
+      const value = first === null || first === undefined ? NaN : Number(first);
+      if (!Number.isFinite(value)) {
+        return result(check, 'error', {
+          expected: describeThreshold(check.threshold),
+          message: `the query returned ${rows.length === 0 ? 'no row' : JSON.stringify(first ?? null)}, not a number`,
+        });
+      }
+      return result(check, meets(value, check.threshold) ? 'pass' : 'fail', {
+        observed: value,
+        expected: describeThreshold(check.threshold),
+        message: `the query returned ${value}; it ${describeThreshold(check.threshold)}`,
+      });
+    }
+    case 'anomaly': {
+      const current = metricOf(ctx.profile, check.rule.metric, check.column);
+      const history = await ctx.history(check.rule.metric, check.column);
+      const verdict = judgeAnomaly(check.rule, current, history);
+      return result(check, verdict.status, {
+        observed: current,
+        expected: check.description,
+        message: verdict.message,
+      });
+    }
+  }
+}
+
+/** A metric of this run's profile: the row count, or a statistic of one column. */
+export function metricOf(
+  profile: DatasetProfile,
+  metric: AnomalyMetric,
+  column: string | undefined,
+): number | null {
+  if (metric === 'rowCount') return profile.rows === 0 ? null : profile.rows;
+  const c = profile.columns.find((p) => p.column === column);
+  if (!c || profile.rows === 0) return null;
+  return {
+    nullPercent: c.nullPercent,
+    distinctCount: c.distinctCount,
+    mean: c.mean,
+    stddev: c.stddev,
+    median: c.median,
+    avgLength: c.avgLength,
+  }[metric];
+}
+
+function rowsResult(
+  check: Check,
+  threshold: Parameters<typeof meets>[1],
+  total: number,
+  failing: number,
+  sample: readonly Row[],
+): CheckResult {
+  const percent = total === 0 ? 0 : Math.round((10000 * failing) / total) / 100;
+  const observed = threshold.unit === 'percent' ? percent : failing;
+  const ok = meets(observed, threshold);
+  return result(check, ok ? 'pass' : 'fail', {
+    observed,
+    expected: `failing rows ${describeThreshold(threshold)}`,
+    failingRows: failing,
+    totalRows: total,
+    sample: sample.map(jsonSafe),
+    message:
+      total === 0
+        ? 'no rows to check'
+        : `${failing.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows (${percent}%) fail: ${check.description}`,
+  });
+}
+
+function result(
+  check: Check,
+  status: CheckStatus,
+  fields: Partial<
+    Pick<CheckResult, 'observed' | 'expected' | 'failingRows' | 'totalRows' | 'sample'>
+  > & {
+    message: string;
+  },
+): CheckResult {
+  return {
+    dataset: check.dataset,
+    check: check.name,
+    kind: check.kind,
+    column: check.column ?? null,
+    severity: check.severity,
+    dimension: check.dimension,
+    description: check.description,
+    status,
+    observed: fields.observed ?? null,
+    expected: fields.expected ?? '',
+    failingRows: fields.failingRows ?? null,
+    totalRows: fields.totalRows ?? null,
+    sample: fields.sample ?? [],
+    message: fields.message,
+  };
+}
+
+function counts(row: Row | undefined): { total: number; failing: number } {
+  return { total: Number(row?.total ?? 0), failing: Number(row?.failing ?? 0) };
+}
+
+/** `2026-01-02 10:00:00[.000000]` or `2026-01-02` (as either engine casts them) as epoch ms, UTC. */
+function parseInstant(text: string): number {
+  const iso =
+    text.length === 10
+      ? `${text}T00:00:00Z`
+      : `${text.replace(' ', 'T').replace(/(\.\d{3})\d*$/, '$1')}Z`;
+  const at = Date.parse(iso.replace(/([+-]\d\d(:?\d\d)?)Z$/, '$1'));
+  if (Number.isNaN(at)) throw new Error(`cannot read ${text} as a time`);
+  return at;
+}
+
+/** Engine type spellings made comparable: `decimal(12,2)` = `DECIMAL(12,2)`, `timestamp(6)` = `TIMESTAMP`. */
+function normalizeType(type: string): string {
+  return type
+    .toUpperCase()
+    .replace(/\s+/g, '')
+    .replace(/^TIMESTAMP\(\d+\)$/, 'TIMESTAMP')
+    .replace(/^VARCHAR\(\d+\)$/, 'VARCHAR')
+    .replace(/^INT$/, 'INTEGER');
+}
+
+/** A row whose values survive JSON: bigints and dates as text. */
+function jsonSafe(row: Row): Row {
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [
+      k,
+      typeof v === 'bigint'
+        ? Number.isSafeInteger(Number(v))
+          ? Number(v)
+          : String(v)
+        : v instanceof Date
+          ? v.toISOString()
+          : v,
+    ]),
+  );
+}
+
+/**
+ * A dataset's quality score, 0–100: each check that ran weighs 3 (error), 1 (warning) or 0
+ * (info), and counts the share of rows that passed it (row checks: 1 − failing/total) or 1/0
+ * (dataset checks: pass/fail); a check that could not run counts 0, a skipped one not at all.
+ * No weighed check: 100.
+ */
+export function qualityScore(results: readonly CheckResult[]): number {
+  const weights: Record<Severity, number> = { error: 3, warning: 1, info: 0 };
+  let weighed = 0;
+  let earned = 0;
+  for (const r of results) {
+    const weight = weights[r.severity];
+    if (r.status === 'skip' || weight === 0) continue;
+    weighed += weight;
+    if (r.status === 'pass') earned += weight;
+    else if (r.status === 'fail' && r.totalRows && r.failingRows !== null)
+      earned += weight * (1 - Math.min(r.failingRows, r.totalRows) / r.totalRows);
+  }
+  return weighed === 0 ? 100 : Math.round((1000 * earned) / weighed) / 10;
+}

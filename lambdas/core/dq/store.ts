@@ -1,0 +1,132 @@
+/**
+ * Data-quality evidence in the audit store: `audit.dq_results` (every check of every run, with
+ * failing samples), `audit.dq_scores` (a score per dataset per run) and `audit.dq_profiles`
+ * (column profiles). Saving a dataset's evidence for a run replaces what a retry of the same run
+ * saved before, so a retried task records it once.
+ */
+import type { Row, SqlEngine } from '../ports';
+import type { AnomalyMetric } from './checks';
+import type { DatasetProfile } from './profile';
+import type { CheckResult } from './run';
+
+export interface DatasetQuality {
+  readonly dataset: string;
+  readonly layer: string;
+  readonly score: number;
+  readonly rows: number;
+  readonly checks: number;
+  readonly failedErrors: number;
+  readonly failedWarnings: number;
+}
+
+export interface QualityEvidence {
+  readonly runId: string;
+  readonly runDate: string;
+  readonly at: string;
+  readonly quality: DatasetQuality;
+  readonly profile: DatasetProfile;
+  readonly results: readonly CheckResult[];
+}
+
+/** Profile columns holding each anomaly metric; the row count comes from the scores. */
+const profileMetric: Record<Exclude<AnomalyMetric, 'rowCount'>, string> = {
+  nullPercent: 'null_percent',
+  distinctCount: 'distinct_count',
+  mean: 'mean',
+  stddev: 'stddev',
+  median: 'median',
+  avgLength: 'avg_length',
+};
+
+export class QualityStore {
+  constructor(private readonly engine: SqlEngine) {}
+
+  async save(evidence: QualityEvidence): Promise<void> {
+    const d = this.engine.dialect;
+    const { runId, runDate, at, quality, profile, results } = evidence;
+    const s = (v: string | null | undefined) =>
+      v === null || v === undefined ? 'null' : d.string(v);
+    const n = (v: number | null | undefined) =>
+      v === null || v === undefined || !Number.isFinite(v) ? 'null' : String(v);
+    const head = `${s(runId)}, ${d.date(runDate)}, ${s(quality.dataset)}`;
+    const where = `run_id = ${s(runId)} and dataset = ${s(quality.dataset)}`;
+    await this.engine.transaction(async () => {
+      for (const table of ['dq_results', 'dq_scores', 'dq_profiles'])
+        await this.engine.execute(`delete from ${d.relation(`audit.${table}`)} where ${where}`);
+      await this.engine.execute(
+        `insert into ${d.relation('audit.dq_scores')} (run_id, run_date, dataset, layer, score, row_count, checks, failed_errors, failed_warnings, checked_at)
+         values (${head}, ${s(quality.layer)}, ${n(quality.score)}, ${n(quality.rows)}, ${n(quality.checks)}, ${n(quality.failedErrors)}, ${n(quality.failedWarnings)}, ${d.timestamp(at)})`,
+      );
+      if (results.length > 0) {
+        await this.engine.execute(
+          `insert into ${d.relation('audit.dq_results')} (run_id, run_date, dataset, layer, check_name, kind, column_name, severity, dimension, status, observed, expected, failing_rows, total_rows, sample, message, checked_at)
+           values ${results
+             .map(
+               (r) =>
+                 `(${head}, ${s(quality.layer)}, ${s(r.check)}, ${s(r.kind)}, ${s(r.column)}, ${s(r.severity)}, ${s(r.dimension)}, ${s(r.status)}, ${n(r.observed)}, ${s(r.expected)}, ${n(r.failingRows)}, ${n(r.totalRows)}, ${s(JSON.stringify(r.sample))}, ${s(r.message)}, ${d.timestamp(at)})`,
+             )
+             .join(', ')}`,
+        );
+      }
+      if (profile.columns.length > 0) {
+        await this.engine.execute(
+          `insert into ${d.relation('audit.dq_profiles')} (run_id, run_date, dataset, column_name, data_type, row_count, nulls, null_percent, distinct_count, min_value, max_value, mean, stddev, p25, median, p75, min_length, avg_length, max_length, top_values, profiled_at)
+           values ${profile.columns
+             .map(
+               (c) =>
+                 `(${head}, ${s(c.column)}, ${s(c.type)}, ${n(c.rows)}, ${n(c.nulls)}, ${n(c.nullPercent)}, ${n(c.distinctCount)}, ${s(c.min)}, ${s(c.max)}, ${n(c.mean)}, ${n(c.stddev)}, ${n(c.p25)}, ${n(c.median)}, ${n(c.p75)}, ${n(c.minLength)}, ${n(c.avgLength)}, ${n(c.maxLength)}, ${s(JSON.stringify(c.topValues))}, ${d.timestamp(at)})`,
+             )
+             .join(', ')}`,
+        );
+      }
+    });
+  }
+
+  /** A metric's values in earlier runs than `runId`, newest first. */
+  async history(
+    dataset: string,
+    metric: AnomalyMetric,
+    column: string | undefined,
+    runId: string,
+    limit: number,
+  ): Promise<number[]> {
+    const d = this.engine.dialect;
+    const sql =
+      metric === 'rowCount'
+        ? `select cast(row_count as double) as "value" from ${d.relation('audit.dq_scores')}
+           where dataset = ${d.string(dataset)} and run_id <> ${d.string(runId)} and row_count > 0
+           order by checked_at desc limit ${limit}`
+        : `select cast(${profileMetric[metric]} as double) as "value" from ${d.relation('audit.dq_profiles')}
+           where dataset = ${d.string(dataset)} and column_name = ${d.string(column ?? '')} and run_id <> ${d.string(runId)}
+             and row_count > 0 and ${profileMetric[metric]} is not null
+           order by profiled_at desc limit ${limit}`;
+    return (await this.engine.query<{ value: number }>(sql)).map((r) => Number(r.value));
+  }
+
+  /** Scores of the latest runs per dataset, newest first. */
+  async scores(limitRuns: number): Promise<Row[]> {
+    const d = this.engine.dialect;
+    return this.engine.query(
+      `select s.run_id, cast(s.run_date as varchar) as run_date, s.dataset, s.layer, s.score, s.row_count, s.checks, s.failed_errors, s.failed_warnings, cast(s.checked_at as varchar) as checked_at
+       from ${d.relation('audit.dq_scores')} s
+       where s.run_id in (select run_id from (select run_id, max(checked_at) as at from ${d.relation('audit.dq_scores')} group by run_id) r order by at desc limit ${Math.trunc(limitRuns)})
+       order by s.checked_at desc, s.dataset`,
+    );
+  }
+
+  async results(runId: string): Promise<Row[]> {
+    const d = this.engine.dialect;
+    return this.engine.query(
+      `select dataset, layer, check_name, kind, column_name, severity, dimension, status, observed, expected, failing_rows, total_rows, sample, message
+       from ${d.relation('audit.dq_results')} where run_id = ${d.string(runId)} order by dataset, check_name`,
+    );
+  }
+
+  async profiles(runId: string): Promise<Row[]> {
+    const d = this.engine.dialect;
+    return this.engine.query(
+      `select dataset, column_name, data_type, row_count, nulls, null_percent, distinct_count, min_value, max_value, mean, stddev, p25, median, p75, min_length, avg_length, max_length, top_values
+       from ${d.relation('audit.dq_profiles')} where run_id = ${d.string(runId)} order by dataset, column_name`,
+    );
+  }
+}

@@ -1,0 +1,16 @@
+/** Lambda: the quality gate after a layer, checking silver or gold with Athena. */
+import { systemClock } from '../adapters/system-clock';
+import { createDataQualityHandler } from '../handlers/data-quality';
+import { lambdaHandler, logger } from './lambda-handler';
+import { athena } from './platform/athena';
+import { sources } from './platform/definitions';
+
+export const handler = lambdaHandler(async () => {
+  const { config, contracts } = await sources();
+  return createDataQualityHandler({
+    engine: athena(config),
+    contracts,
+    clock: systemClock,
+    logger,
+  });
+});
