@@ -316,6 +316,49 @@ describe('daily pipeline, end to end', () => {
     }
   });
 
+  it('data-quality warnings are recorded with failing samples, and the run goes on', async () => {
+    const orders = runs[1]!.quality.find((q) => q.dataset === 'silver.orders');
+    expect(orders).toMatchObject({ failedErrors: 0, failedWarnings: 1 });
+    expect(orders!.score).toBeLessThan(100);
+    expect(runs[1]!.quality.map((q) => q.dataset)).toEqual(
+      project.contracts
+        .all()
+        .filter((c) => c.layer === 'silver' || c.layer === 'gold')
+        .sort((a, b) => (a.layer === b.layer ? 0 : a.layer === 'silver' ? -1 : 1))
+        .map((c) => c.id),
+    );
+    const warning = await one<{ status: string; severity: string; sample: string }>(
+      `select status, severity, sample from audit.dq_results
+       where run_id = '${runs[1]!.runId}' and check_name = 'customer_id.references_customers'`,
+    );
+    expect(warning).toMatchObject({ status: 'fail', severity: 'warning' });
+    expect(JSON.parse(warning.sample)).toHaveLength(5);
+  });
+
+  it('bad data fails the quality gate: the run stops before gold, notifies, and names the check', async () => {
+    await platform.lakehouse.execute(
+      `insert into silver.orders select * replace (999999999 as order_id, null as customer_id) from silver.orders limit 1`,
+    );
+    try {
+      const outcome = await runJob(platform, 'daily', { runDate: day2, retryIntervalMs: 0 });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error).toMatch(
+        /^DataQualityError: 1 error check\(s\) failed in silver: silver\.orders customer_id\.required \(error\): 1 of [\d,]+ rows/,
+      );
+      expect(outcome.attempts).toMatchObject({ SilverQuality: 1, NotifyFailure: 1 });
+      expect(outcome.attempts.SilverToGold).toBeUndefined();
+      expect(
+        await one(
+          `select status, failing_rows from audit.dq_results where run_id = '${outcome.runId}' and dataset = 'silver.orders' and check_name = 'customer_id.required'`,
+        ),
+      ).toEqual({ status: 'fail', failing_rows: 1 });
+    } finally {
+      await platform.lakehouse.execute('delete from silver.orders where order_id = 999999999');
+    }
+    const healed = await runJob(platform, 'bronze_to_silver', { runDate: day2 });
+    expect(healed.status).toBe('succeeded');
+  });
+
   describe('killed mid-run', () => {
     let crashed: Lake;
     afterAll(() => crashed?.cleanup());

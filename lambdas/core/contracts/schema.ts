@@ -101,9 +101,20 @@ const propertySchema = z.looseObject({
   primaryKeyPosition: z.number().int().optional(),
   classification: z.enum(classifications).default('internal'),
   logicalTypeOptions: logicalTypeOptionsSchema.optional(),
-  /** Foreign keys: `to` is `<dataset>.<column>` (the dataset's schema name), checked by DQ. */
+  /**
+   * Foreign keys: `to` is `<dataset>.<column>` (the dataset's schema name), checked by DQ; a
+   * `customProperties` entry `severity` (error by default) says how much a dangling key matters.
+   */
   relationships: z
-    .array(z.looseObject({ type: z.literal('foreignKey').optional(), to: z.string() }))
+    .array(
+      z.looseObject({
+        type: z.literal('foreignKey').optional(),
+        to: z.string(),
+        customProperties: z
+          .array(z.looseObject({ property: z.string(), value: z.unknown() }))
+          .default([]),
+      }),
+    )
     .default([]),
   quality: z.array(qualityRuleSchema).default([]),
 });

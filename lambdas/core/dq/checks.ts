@@ -136,12 +136,17 @@ export function checksFor(
 
   for (const rule of rowRules(contract, dialect)) {
     const [column, kind] = rule.id.split('.') as [string, string];
+    // Accepted values come from a quality rule, which may say how severe a violation is.
+    const source =
+      kind === 'accepted_values'
+        ? contract.column(column)?.quality.find((q) => isAcceptedValues(q))
+        : undefined;
     checks.push({
       ...base,
       kind: 'rows',
       name: rule.id,
       column,
-      severity: 'error',
+      severity: source?.severity ?? 'error',
       dimension: kind === 'required' ? 'completeness' : 'conformity',
       description: ruleDescriptions[kind] ?? kind,
       failing: rule.failing,
@@ -188,12 +193,21 @@ export function checksFor(
         });
         return;
       }
+      const severity = relationship.customProperties.find((c) => c.property === 'severity')?.value;
+      if (severity !== undefined && !['error', 'warning', 'info'].includes(String(severity))) {
+        problems.push({
+          path: `${path}.relationships.${r}.customProperties`,
+          expected: 'severity error, warning or info',
+          found: JSON.stringify(severity),
+        });
+        return;
+      }
       checks.push({
         ...base,
         kind: 'reference',
         name: `${property.name}.references_${target.contract.document.schema[0]!.name}`,
         column: property.name,
-        severity: 'error',
+        severity: (severity as Severity | undefined) ?? 'error',
         dimension: 'consistency',
         description: `every ${property.name} exists in ${target.contract.relation}.${target.column}`,
         parent: target.contract.relation,
@@ -406,8 +420,8 @@ function qualityCheck(
     }
     case 'invalidValues': {
       if (col === undefined) return fail('a column rule');
-      // Accepted values without a threshold are already the column's accepted_values check.
-      if (rule.arguments?.validValues && !threshold && !rule.arguments.pattern) return undefined;
+      // Accepted values allowing no failing row are already the column's accepted_values check.
+      if (isAcceptedValues(rule)) return undefined;
       const valid = rule.arguments?.validValues;
       const pattern = rule.arguments?.pattern;
       if (!valid && !pattern) return fail('arguments.validValues or arguments.pattern');
@@ -452,6 +466,17 @@ function qualityCheck(
     default:
       return fail('a library metric, a sql rule, or a custom rule with engine: medallion');
   }
+}
+
+/** An accepted-values rule allowing no invalid row: what the contract's row rules enforce. */
+function isAcceptedValues(rule: QualityRule): boolean {
+  const t = thresholdOf(rule);
+  return (
+    rule.metric === 'invalidValues' &&
+    rule.arguments?.validValues !== undefined &&
+    rule.arguments.pattern === undefined &&
+    (t === undefined || (t.operator === 'mustBe' && t.value === 0))
+  );
 }
 
 /** `mustBeLessOrEqualTo 5 %` → `at most 5%`. */

@@ -1,6 +1,6 @@
 /**
  * Column profiles: for every column of a dataset, in one scan, the row and null counts, an
- * approximate distinct count (HyperLogLog), min and max, and by type the mean, standard deviation
+ * approximate distinct count (HyperLogLog; exact for columns with few values), min and max, and by type the mean, standard deviation
  * and quartiles (numbers) or the length statistics (strings); then, in a second query, the most
  * frequent values of the columns with few distinct values. Profiles are stored per run; they are
  * what anomaly checks compare against and what `dq suggest` proposes rules from.
@@ -83,16 +83,20 @@ export async function profileDataset(
     .map((c, i) => ({ ...c, i }))
     .filter(({ i }) => rows > 0 && distinct(i) <= topValuesUpTo);
   const top = new Map<number, { value: string | null; count: number }[]>();
+  // Grouping few-valued columns also gives their exact distinct count: HyperLogLog is only an
+  // estimate, and a small one reads as a bug (4 codes counted as 3).
+  const exactDistinct = new Map<number, number>();
   if (few.length > 0) {
     const parts = few.map(
       ({ name, i }) =>
-        `select * from (select ${i} as "column_index", cast(${d.quote(name)} as varchar) as "value", count(*) as "n" from ${table} group by 2 order by 3 desc, 2 limit ${topValuesShown})`,
+        `select * from (select ${i} as "column_index", "value", "n", count("value") over () as "distinct_values" from (select cast(${d.quote(name)} as varchar) as "value", count(*) as "n" from ${table} group by 1) grouped order by "n" desc, "value" limit ${topValuesShown})`,
     );
     for (const row of await engine.query(parts.join(' union all '))) {
       const index = num(row.column_index)!;
       const list = top.get(index) ?? [];
       list.push({ value: row.value === null ? null : String(row.value), count: num(row.n) ?? 0 });
       top.set(index, list);
+      exactDistinct.set(index, num(row.distinct_values) ?? 0);
     }
   }
 
@@ -108,7 +112,7 @@ export async function profileDataset(
         rows,
         nulls,
         nullPercent: rows === 0 ? 0 : round((100 * nulls) / rows),
-        distinctCount: distinct(i),
+        distinctCount: exactDistinct.get(i) ?? distinct(i),
         min: text(get('min')),
         max: text(get('max')),
         mean: num(get('mean')),

@@ -314,10 +314,9 @@ function jsonSafe(row: Row): Row {
 }
 
 /**
- * A dataset's quality score, 0–100: each check that ran weighs 3 (error), 1 (warning) or 0
- * (info), and counts the share of rows that passed it (row checks: 1 − failing/total) or 1/0
- * (dataset checks: pass/fail); a check that could not run counts 0, a skipped one not at all.
- * No weighed check: 100.
+ * A dataset's quality score, 0–100: the share of its checks that passed, each weighed by
+ * severity (error 3, warning 1, info 0). A check that could not run counts as failed; a skipped
+ * one (not enough history) does not count. No weighed check: 100.
  */
 export function qualityScore(results: readonly CheckResult[]): number {
   const weights: Record<Severity, number> = { error: 3, warning: 1, info: 0 };
@@ -328,8 +327,6 @@ export function qualityScore(results: readonly CheckResult[]): number {
     if (r.status === 'skip' || weight === 0) continue;
     weighed += weight;
     if (r.status === 'pass') earned += weight;
-    else if (r.status === 'fail' && r.totalRows && r.failingRows !== null)
-      earned += weight * (1 - Math.min(r.failingRows, r.totalRows) / r.totalRows);
   }
   return weighed === 0 ? 100 : Math.round((1000 * earned) / weighed) / 10;
 }

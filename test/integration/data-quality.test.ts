@@ -1,0 +1,327 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
+import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
+import { checksFor, type Check } from '../../lambdas/core/dq/checks';
+import { profileDataset } from '../../lambdas/core/dq/profile';
+import { qualityScore, runChecks, type CheckResult } from '../../lambdas/core/dq/run';
+import type { ConfigError } from '../../lambdas/core/errors';
+
+/** silver.things, with a rule of every kind; silver.parents is what `parent_id` references. */
+const things = `
+apiVersion: v3.1.0
+kind: DataContract
+id: silver.things
+name: things
+version: 1.0.0
+status: active
+team: { name: data-platform }
+description: { purpose: Things. }
+slaProperties:
+  - { property: freshness, value: 1, unit: d, element: things.updated_at }
+schema:
+  - name: things
+    physicalName: silver.things
+    quality:
+      - { metric: rowCount, mustBeGreaterThan: 0 }
+      - { name: no_negative_amounts, type: sql, query: 'select count(*) from \${table} where amount < 0', mustBe: 0 }
+      - { name: code_and_status_unique, metric: duplicateValues, arguments: { properties: [code, status] }, severity: warning }
+    properties:
+      - { name: id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }
+      - name: code
+        logicalType: string
+        physicalType: VARCHAR
+        logicalTypeOptions: { pattern: '^[A-Z]{3}$', maxLength: 3 }
+      - name: status
+        logicalType: string
+        physicalType: VARCHAR
+        quality:
+          - { metric: invalidValues, arguments: { validValues: [new, done] } }
+      - name: amount
+        logicalType: number
+        physicalType: DECIMAL(12,2)
+        logicalTypeOptions: { maximum: 1000 }
+      - name: note
+        logicalType: string
+        physicalType: VARCHAR
+        quality:
+          - { metric: nullValues, mustBeLessOrEqualTo: 25, unit: percent, severity: warning }
+      - name: parent_id
+        logicalType: integer
+        physicalType: BIGINT
+        relationships: [{ to: parents.parent_id }]
+      - { name: updated_at, logicalType: timestamp, physicalType: TIMESTAMP }
+`;
+const parents = `
+apiVersion: v3.1.0
+kind: DataContract
+id: silver.parents
+name: parents
+version: 1.0.0
+status: active
+team: { name: data-platform }
+description: { purpose: Parents. }
+schema:
+  - name: parents
+    physicalName: silver.parents
+    properties:
+      - { name: parent_id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }
+`;
+
+const registry = new ContractRegistry([
+  parseContract(things, 'config/contracts/silver.things.yaml'),
+  parseContract(parents, 'config/contracts/silver.parents.yaml'),
+]);
+const contract = registry.get('silver.things');
+const now = new Date('2026-01-03T00:00:00.000Z');
+
+type Thing = [
+  number | null,
+  string | null,
+  string | null,
+  number | null,
+  string | null,
+  number | null,
+  string | null,
+];
+/** Four clean rows: every check passes on them. */
+const clean: Thing[] = [
+  [1, 'ABC', 'new', 10, 'a', 1, '2026-01-02 10:00:00'],
+  [2, 'DEF', 'done', 20, 'b', 1, '2026-01-02 11:00:00'],
+  [3, 'GHI', 'new', 30, null, 2, '2026-01-02 12:00:00'],
+  [4, 'JKL', null, null, 'd', null, '2026-01-02 13:00:00'],
+];
+
+describe('data-quality checks on DuckDB', () => {
+  let root: string;
+  let lakehouse: DuckDbLakehouse;
+  let checks: Check[];
+
+  /** Replaces silver.things with these rows and runs every check. */
+  async function check(rows: readonly Thing[]): Promise<Record<string, CheckResult>> {
+    await lakehouse.execute(
+      'create or replace table silver.things (id bigint, code varchar, status varchar, amount decimal(12,2), note varchar, parent_id bigint, updated_at timestamp)',
+    );
+    if (rows.length > 0) {
+      const literal = (v: unknown) =>
+        v === null ? 'null' : typeof v === 'string' ? `'${v}'` : String(v);
+      await lakehouse.execute(
+        `insert into silver.things values ${rows.map((r) => `(${r.map(literal).join(', ')})`).join(', ')}`,
+      );
+    }
+    const profile = await profileDataset(
+      lakehouse,
+      contract.id,
+      contract.relation,
+      contract.columns,
+    );
+    const results = await runChecks(lakehouse, checks, {
+      referenceTime: now,
+      profile,
+      history: async () => [],
+    });
+    return Object.fromEntries(results.map((r) => [r.check, r]));
+  }
+  const failing = (results: Record<string, CheckResult>) =>
+    Object.values(results)
+      .filter((r) => r.status !== 'pass')
+      .map((r) => `${r.check}:${r.status}`)
+      .sort();
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'medallion-dq-'));
+    lakehouse = await DuckDbLakehouse.open({
+      lakeRoot: root,
+      threads: 1,
+      memoryLimit: '256MB',
+      bronze: [],
+    });
+    await lakehouse.execute(
+      'create table silver.parents as select * from (values (1), (2)) as t(parent_id)',
+    );
+    checks = checksFor(contract, registry, lakehouse.dialect);
+  });
+  afterAll(() => {
+    lakehouse.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('derives one check per rule of the contract, in a stable order', () => {
+    expect(checks.map((c) => `${c.name} ${c.kind} ${c.severity}`)).toEqual([
+      'schema schema error',
+      'id.required rows error',
+      'code.pattern rows error',
+      'code.max_length rows error',
+      'status.accepted_values rows error',
+      'amount.maximum rows error',
+      'id.primary_key unique error',
+      'note.null_values rows warning',
+      'parent_id.references_parents reference error',
+      'freshness freshness error',
+      'row_count row_count error',
+      'no_negative_amounts sql error',
+      'code_and_status_unique unique warning',
+    ]);
+  });
+
+  it('clean rows pass every check, and score 100', async () => {
+    const results = await check(clean);
+    expect(failing(results)).toEqual([]);
+    expect(qualityScore(Object.values(results))).toBe(100);
+    expect(results['id.required']).toMatchObject({ failingRows: 0, totalRows: 4, observed: 0 });
+  });
+
+  it('each broken rule fails its own check, with the failing rows as a sample', async () => {
+    const results = await check([
+      ...clean,
+      [null, 'abc', 'lost', 5000, null, 9, '2026-01-02 14:00:00'],
+      [1, 'TOOLONG', 'new', -1, null, 1, '2026-01-02 15:00:00'],
+    ]);
+    expect(failing(results)).toEqual([
+      'amount.maximum:fail',
+      'code.max_length:fail',
+      'code.pattern:fail',
+      'id.primary_key:fail',
+      'id.required:fail',
+      'no_negative_amounts:fail',
+      'note.null_values:fail',
+      'parent_id.references_parents:fail',
+      'status.accepted_values:fail',
+    ]);
+    expect(results['status.accepted_values']).toMatchObject({
+      failingRows: 1,
+      totalRows: 6,
+      sample: [expect.objectContaining({ status: 'lost', code: 'abc' })],
+      message: '1 of 6 rows (16.67%) fail: is one of its accepted values',
+    });
+    expect(results['id.primary_key']).toMatchObject({
+      failingRows: 2,
+      sample: [{ id: 1, occurrences: 2 }],
+    });
+    expect(results['parent_id.references_parents']).toMatchObject({
+      failingRows: 1,
+      sample: [expect.objectContaining({ parent_id: 9 })],
+    });
+    // 3 of 6 notes are NULL: 50% > 25%.
+    expect(results['note.null_values']).toMatchObject({ observed: 50, severity: 'warning' });
+    expect(results['no_negative_amounts']).toMatchObject({ observed: 1, status: 'fail' });
+    // Passed: schema, freshness and row count (error, 3 each) and the warning on code and status
+    // (1): 10 of 11 × 3 + 2 × 1 = 35.
+    expect(qualityScore(Object.values(results))).toBe(28.6);
+  });
+
+  it('NULLs fail only completeness; other rules and keys let them through', async () => {
+    const results = await check([[1, null, null, null, null, null, null]]);
+    expect(failing(results)).toEqual([
+      // The newest updated_at is NULL, so nothing is fresh; the one note is NULL: 100% > 25%.
+      'freshness:fail',
+      'note.null_values:fail',
+    ]);
+    expect(results['code.pattern']).toMatchObject({ status: 'pass', failingRows: 0 });
+    expect(results['parent_id.references_parents']).toMatchObject({ status: 'pass' });
+  });
+
+  it('an empty table is a result: row checks pass, the row count and freshness fail', async () => {
+    const results = await check([]);
+    expect(failing(results)).toEqual(['freshness:fail', 'row_count:fail']);
+    expect(results['id.required']).toMatchObject({ status: 'pass', message: 'no rows to check' });
+    expect(results['note.null_values']).toMatchObject({ status: 'pass', observed: 0 });
+    expect(results['freshness']!.message).toBe('no updated_at at all: nothing is fresh');
+  });
+
+  it('freshness compares the newest value with the end of the run’s day', async () => {
+    const results = await check([[1, 'ABC', 'new', 1, 'a', 1, '2026-01-01 12:00:00']]);
+    expect(results['freshness']).toMatchObject({ status: 'fail', observed: 36 });
+  });
+
+  it('a schema that differs from the contract fails, listing each difference', async () => {
+    await lakehouse.execute(
+      'create or replace table silver.things (id integer, code varchar, status varchar, amount decimal(12,2), parent_id bigint, updated_at timestamp, extra varchar)',
+    );
+    const [schema] = await runChecks(lakehouse, checks.slice(0, 1), {
+      referenceTime: now,
+      profile: { dataset: contract.id, rows: 0, columns: [] },
+      history: async () => [],
+    });
+    expect(schema).toMatchObject({
+      status: 'fail',
+      observed: 3,
+      message:
+        'id: expected BIGINT, found INTEGER; note: expected VARCHAR, found missing; extra: expected not in the contract, found VARCHAR',
+    });
+  });
+
+  it('a check that cannot run is an error, not a crash', async () => {
+    const [broken] = await runChecks(
+      lakehouse,
+      [{ ...checks.find((c) => c.kind === 'sql')!, query: 'select nope from ${table}' } as Check],
+      {
+        referenceTime: now,
+        profile: { dataset: contract.id, rows: 0, columns: [] },
+        history: async () => [],
+      },
+    );
+    expect(broken).toMatchObject({
+      status: 'error',
+      message: expect.stringContaining('could not run'),
+    });
+    expect(qualityScore([broken!])).toBe(0);
+  });
+
+  it('profiles every column in one scan, with top values for the few-valued ones', async () => {
+    await check(clean);
+    const profile = await profileDataset(
+      lakehouse,
+      contract.id,
+      contract.relation,
+      contract.columns,
+    );
+    const byName = Object.fromEntries(profile.columns.map((c) => [c.column, c]));
+    expect(profile.rows).toBe(4);
+    expect(byName.amount).toMatchObject({
+      nulls: 1,
+      nullPercent: 25,
+      min: '10.00',
+      max: '30.00',
+      mean: 20,
+    });
+    expect(byName.amount!.stddev).toBeCloseTo(10, 6);
+    expect(byName.code).toMatchObject({
+      minLength: 3,
+      maxLength: 3,
+      avgLength: 3,
+      distinctCount: 4,
+    });
+    expect(byName.status!.topValues).toEqual([
+      { value: 'new', count: 2 },
+      { value: 'done', count: 1 },
+      { value: null, count: 1 },
+    ]);
+  });
+});
+
+describe('quality rules that cannot be checked', () => {
+  it('are refused when the contract loads, naming the rule', () => {
+    const bad = things
+      .replace('relationships: [{ to: parents.parent_id }]', 'relationships: [{ to: nowhere.id }]')
+      .replace('mustBe: 0 }', '}');
+    try {
+      checksFor(parseContract(bad, 'config/contracts/silver.things.yaml'), registry, {
+        quote: (s: string) => `"${s}"`,
+        regexMatches: () => 'true',
+        string: (s: string) => `'${s}'`,
+      } as never);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems.map((p) => [p.path, p.expected])).toEqual([
+        [
+          'schema.0.properties.5.relationships.0.to',
+          'a <dataset>.<column> of a contract (its schema name, same layer first)',
+        ],
+        ['schema.0.quality.1', 'a sql rule with a query and one operator (mustBe...)'],
+      ]);
+    }
+  });
+});

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { judgeAnomaly } from '../../lambdas/core/dq/anomaly';
+import { describeThreshold, meets, type AnomalyRule } from '../../lambdas/core/dq/checks';
+import { qualityScore, type CheckResult } from '../../lambdas/core/dq/run';
+
+const zscore: AnomalyRule = {
+  metric: 'rowCount',
+  method: 'zscore',
+  maxChange: 0.5,
+  k: 3,
+  window: 10,
+  minHistory: 5,
+};
+const change: AnomalyRule = { ...zscore, method: 'change', minHistory: 1 };
+/** Ten earlier runs around 1,000 rows, newest first. */
+const steady = [1010, 990, 1005, 995, 1000, 1002, 998, 1003, 997, 1000];
+
+describe('anomaly detection', () => {
+  it('cold start: fewer runs than minHistory is "not enough history", never a failure', () => {
+    expect(judgeAnomaly(zscore, 5_000_000, [1000, 1000])).toEqual({
+      status: 'skip',
+      score: null,
+      message: 'not enough history: 2 earlier run(s), 5 needed',
+    });
+    expect(judgeAnomaly(change, 10, [])).toMatchObject({ status: 'skip' });
+  });
+
+  it('a value within mean ± kσ passes; a spike and a drop fail', () => {
+    expect(judgeAnomaly(zscore, 1004, steady)).toMatchObject({ status: 'pass' });
+    const spike = judgeAnomaly(zscore, 1500, steady);
+    expect(spike.status).toBe('fail');
+    expect(spike.score).toBeGreaterThan(3);
+    expect(spike.message).toBe('1,500 against 1,000 ± 5.538 over 10 run(s): z = 90.29 (at most 3)');
+    expect(judgeAnomaly(zscore, 400, steady)).toMatchObject({ status: 'fail' });
+  });
+
+  it('uses only the last `window` runs as the baseline', () => {
+    const history = [1000, 1001, 999, 1000, 1002, 10, 10, 10, 10, 10];
+    expect(judgeAnomaly({ ...zscore, window: 5 }, 1001, history)).toMatchObject({ status: 'pass' });
+    expect(judgeAnomaly({ ...zscore, window: 10 }, 1001, history).score).toBeLessThan(3);
+  });
+
+  it('a constant history allows only that constant', () => {
+    const flat = [50, 50, 50, 50, 50];
+    expect(judgeAnomaly(zscore, 50, flat)).toMatchObject({ status: 'pass', score: 0 });
+    expect(judgeAnomaly(zscore, 51, flat)).toMatchObject({ status: 'fail', score: Infinity });
+  });
+
+  it('the change method compares with the last run only', () => {
+    expect(judgeAnomaly(change, 1400, [1000, 10])).toMatchObject({ status: 'pass', score: 0.4 });
+    expect(judgeAnomaly(change, 1600, [1000])).toMatchObject({
+      status: 'fail',
+      message: '1,600 against 1,000 last run: 60.0% change (at most 50%)',
+    });
+    expect(judgeAnomaly(change, 400, [1000])).toMatchObject({ status: 'fail' });
+    expect(judgeAnomaly(change, 1, [0])).toMatchObject({ status: 'fail', score: Infinity });
+    expect(judgeAnomaly(change, 0, [0])).toMatchObject({ status: 'pass' });
+  });
+
+  it('no value this run (an empty dataset) is skipped', () => {
+    expect(judgeAnomaly(zscore, null, steady)).toMatchObject({ status: 'skip' });
+  });
+});
+
+describe('thresholds', () => {
+  it('compare with every ODCS operator', () => {
+    expect(meets(0, { operator: 'mustBe', value: 0, unit: 'rows' })).toBe(true);
+    expect(meets(1, { operator: 'mustNotBe', value: 0, unit: 'rows' })).toBe(true);
+    expect(meets(5, { operator: 'mustBeLessOrEqualTo', value: 5, unit: 'percent' })).toBe(true);
+    expect(meets(5, { operator: 'mustBeLessThan', value: 5, unit: 'percent' })).toBe(false);
+    expect(meets(1, { operator: 'mustBeGreaterThan', value: 0, unit: 'rows' })).toBe(true);
+    expect(meets(0, { operator: 'mustBeGreaterOrEqualTo', value: 1, unit: 'rows' })).toBe(false);
+    expect(meets(3, { operator: 'mustBeBetween', value: [1, 3], unit: 'rows' })).toBe(true);
+    expect(meets(3, { operator: 'mustNotBeBetween', value: [1, 3], unit: 'rows' })).toBe(false);
+    expect(describeThreshold({ operator: 'mustBeLessOrEqualTo', value: 5, unit: 'percent' })).toBe(
+      'is at most 5%',
+    );
+  });
+});
+
+describe('the quality score', () => {
+  const result = (fields: Partial<CheckResult>): CheckResult => ({
+    dataset: 'silver.things',
+    check: 'c',
+    kind: 'rows',
+    column: null,
+    severity: 'error',
+    dimension: 'completeness',
+    description: '',
+    status: 'pass',
+    observed: 0,
+    expected: '',
+    failingRows: 0,
+    totalRows: 100,
+    sample: [],
+    message: '',
+    ...fields,
+  });
+
+  it('is the share of checks passed, weighed 3 for errors, 1 for warnings and 0 for info', () => {
+    expect(qualityScore([])).toBe(100);
+    expect(
+      qualityScore([result({}), result({ severity: 'info', status: 'fail', failingRows: 100 })]),
+    ).toBe(100);
+    // A passed error check earns 3 of 3; a failed warning earns 0 of 1, however few rows failed.
+    expect(
+      qualityScore([
+        result({}),
+        result({
+          kind: 'row_count',
+          severity: 'warning',
+          status: 'fail',
+          failingRows: null,
+          totalRows: null,
+        }),
+      ]),
+    ).toBe(75);
+    expect(qualityScore([result({ status: 'fail', failingRows: 1 })])).toBe(0);
+    // A check that could not run earns nothing; a skipped one does not count.
+    expect(qualityScore([result({ status: 'error' }), result({ status: 'skip' })])).toBe(0);
+  });
+});
