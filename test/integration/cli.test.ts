@@ -97,6 +97,7 @@ describe('the medallion CLI', () => {
       )
     ).getRowObjectsJson() as { document: string }[];
     const document = JSON.parse(row!.document) as {
+      version: string;
       schema: { properties: Record<string, unknown>[] }[];
     };
     document.schema[0]!.properties.push({
@@ -114,7 +115,7 @@ describe('the medallion CLI', () => {
     const broken = medallion('--lake', lake, 'contract', 'check');
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain(
-      'silver.orders (config/contracts/silver.orders.yaml): column legacy_code: remove-required-column (VARCHAR, required) breaks FORWARD compatibility with 1.0.0',
+      `silver.orders (config/contracts/silver.orders.yaml): column legacy_code: remove-required-column (VARCHAR, required) breaks FORWARD compatibility with ${document.version}`,
     );
     const json = JSON.parse(
       medallion('--lake', lake, 'contract', 'check', '--format', 'json').stdout,

@@ -46,15 +46,19 @@ describe('the contract registry', () => {
         orders.file,
       );
     expect(
-      await versions.register([edited('1.0.0', 'Changed.')], 'run-3', '2026-01-03T00:00:00.000Z'),
+      await versions.register(
+        [edited(orders.version, 'Changed.')],
+        'run-3',
+        '2026-01-03T00:00:00.000Z',
+      ),
     ).toEqual({
       registered: [],
       drifted: ['silver.orders'],
     });
-    await versions.register([edited('1.10.0', 'Later.')], 'run-4', '2026-01-04T00:00:00.000Z');
-    await versions.register([edited('1.9.0', 'Earlier.')], 'run-5', '2026-01-05T00:00:00.000Z');
+    await versions.register([edited('9.10.0', 'Later.')], 'run-4', '2026-01-04T00:00:00.000Z');
+    await versions.register([edited('9.9.0', 'Earlier.')], 'run-5', '2026-01-05T00:00:00.000Z');
     const history = (await versions.history()).get('silver.orders')!;
-    expect(history.map((d) => d.version)).toEqual(['1.0.0', '1.9.0', '1.10.0']);
+    expect(history.map((d) => d.version)).toEqual([orders.version, '9.9.0', '9.10.0']);
   });
 });
 
