@@ -4,6 +4,12 @@ import { describeError, PipelineError } from '../lambdas/core/errors';
 import { buildProgram } from '../lambdas/runtime/cli/program';
 import { red } from '../lambdas/runtime/cli/output';
 
+// A reader that stops early (`| head`) is not an error: stop quietly, as Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {

@@ -407,6 +407,23 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       });
     });
 
+    it('DataQuality reads silver and gold, and writes only its evidence', async () => {
+      const { bucket, template, roleIds, config } = await pipeline();
+      expect(await s3Grants('DataQualityFunctionArn')).toEqual({
+        [`${bucket('silver')}/*`]: ['s3:GetObject'],
+        [`${bucket('gold')}/*`]: ['s3:GetObject'],
+        [`${bucket('audit')}/tables/*`]: readWrite,
+        [`${bucket('athenaResults')}/engineering/*`]: writeState,
+      });
+      const audit = `${config.project}_${env}_audit`;
+      expect(
+        grantsOf(template, roleIds.DataQualityFunctionArn)
+          .filter((g) => g.action === 'glue:UpdateTable')
+          .map((g) => g.resource.replace(/^.*:table\//, ''))
+          .sort(),
+      ).toEqual([`${audit}/dq_profiles`, `${audit}/dq_results`, `${audit}/dq_scores`]);
+    });
+
     it('NotifyFailure may only publish to the failure topic', async () => {
       const { template, roleIds, stack, logicalId } = await pipeline();
       const grants = grantsOf(template, roleIds.NotifyFailureFunctionArn).filter(

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -22,15 +22,23 @@ describe('the medallion CLI', () => {
   });
   afterAll(() => rmSync(lake, { recursive: true, force: true }));
 
-  it.each(['generate', 'run', 'pipeline', 'query', 'status', 'contract check', 'contract diff'])(
-    '%s --help explains the command with an example',
-    (command) => {
-      const { code, stdout } = medallion(...command.split(' '), '--help');
-      expect(code).toBe(0);
-      expect(stdout).toContain(`Usage: medallion ${command}`);
-      expect(stdout).toContain('$ medallion');
-    },
-  );
+  it.each([
+    'generate',
+    'run',
+    'pipeline',
+    'query',
+    'status',
+    'contract check',
+    'contract diff',
+    'dq report',
+    'dq profile',
+    'dq suggest',
+  ])('%s --help explains the command with an example', (command) => {
+    const { code, stdout } = medallion(...command.split(' '), '--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Usage: medallion ${command}`);
+    expect(stdout).toContain('$ medallion');
+  });
 
   it('rejects an unknown job, listing the jobs', () => {
     const { code, stderr } = medallion('run', '--job', 'hourly');
@@ -145,6 +153,74 @@ describe('the medallion CLI', () => {
     const missing = medallion('contract', 'diff', before, path.join(lake, 'nope.yaml'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope.yaml: no such file (use a path, or REV:path)');
+  });
+
+  it('dq report lists every silver and gold dataset with a score, as JSON, a table or an offline HTML page', () => {
+    expect(medallion('--lake', lake, 'run', '--job', 'daily').code).toBe(0);
+    const json = medallion('--lake', lake, 'dq', 'report', '--format', 'json');
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as {
+      datasets: { dataset: string; layer: string; score: number; trend: unknown[] }[];
+    };
+    const expected = (
+      JSON.parse(
+        medallion(
+          '--lake',
+          lake,
+          'query',
+          `select count(*) as n from audit.dq_scores where run_id = (select max(run_id) from audit.dq_scores)`,
+          '--format',
+          'json',
+        ).stdout,
+      ) as { n: number }[]
+    )[0]!.n;
+    expect(report.datasets).toHaveLength(expected);
+    expect(new Set(report.datasets.map((d) => d.layer))).toEqual(new Set(['silver', 'gold']));
+    for (const d of report.datasets) {
+      expect(d.score).toBeGreaterThanOrEqual(0);
+      expect(d.score).toBeLessThanOrEqual(100);
+    }
+
+    const html = path.join(lake, 'dq.html');
+    const written = medallion('--lake', lake, 'dq', 'report', '--format', 'html', '--output', html);
+    expect(written.code).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain('<svg');
+    expect(page).toContain('silver.orders');
+    // Offline: nothing fetched, nothing run.
+    expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(page).not.toContain('<script');
+
+    const table = medallion('--lake', lake, 'dq', 'report');
+    expect(table.stdout).toMatch(/gold\.fact_orders\s+│\s+\d+\.\d/);
+    const missing = medallion('--lake', lake, 'dq', 'report', '--run', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Run nope has no quality evidence');
+  });
+
+  it('dq profile and dq suggest read a dataset as it is now', () => {
+    const profile = medallion(
+      '--lake',
+      lake,
+      'dq',
+      'profile',
+      'silver.products',
+      '--format',
+      'json',
+    );
+    expect(profile.code).toBe(0);
+    const columns = (JSON.parse(profile.stdout) as { columns: { column: string }[] }).columns;
+    expect(columns.map((c) => c.column)).toContain('category');
+    const suggest = medallion('--lake', lake, 'dq', 'suggest', 'silver.customers');
+    expect(suggest.code).toBe(0);
+    expect(suggest.stdout).toContain('# Merge into schema[0].properties:');
+    expect(suggest.stdout).toContain('name: customers_volume');
+    const unknown = medallion('--lake', lake, 'dq', 'profile', 'silver.nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(
+      'No silver or gold dataset silver.nope (datasets: gold.customer_360,',
+    );
   });
 
   it('turns a SQL error into a message and exit code 1', () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { judgeAnomaly } from '../../lambdas/core/dq/anomaly';
 import { describeThreshold, meets, type AnomalyRule } from '../../lambdas/core/dq/checks';
+import type { ColumnProfile } from '../../lambdas/core/dq/profile';
 import { qualityScore, type CheckResult } from '../../lambdas/core/dq/run';
+import { suggestRules } from '../../lambdas/core/dq/suggest';
+import { parseContract } from '../../lambdas/core/contracts/contract';
 
 const zscore: AnomalyRule = {
   metric: 'rowCount',
@@ -118,5 +121,115 @@ describe('the quality score', () => {
     expect(qualityScore([result({ status: 'fail', failingRows: 1 })])).toBe(0);
     // A check that could not run earns nothing; a skipped one does not count.
     expect(qualityScore([result({ status: 'error' }), result({ status: 'skip' })])).toBe(0);
+  });
+});
+
+describe('rule suggestions', () => {
+  const contract = parseContract(
+    `apiVersion: v3.1.0
+kind: DataContract
+id: silver.things
+name: things
+version: 1.0.0
+status: active
+team: { name: t }
+description: { purpose: p }
+schema:
+  - name: things
+    physicalName: silver.things
+    properties:
+      - { name: id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }
+      - { name: code, logicalType: string, physicalType: VARCHAR }
+      - { name: status, logicalType: string, physicalType: VARCHAR }
+      - { name: amount, logicalType: number, physicalType: DOUBLE }
+      - { name: seen_at, logicalType: timestamp, physicalType: TIMESTAMP }
+`,
+    'config/contracts/silver.things.yaml',
+  );
+  const column = (
+    fields: Partial<ColumnProfile> & { column: string; type: string },
+  ): ColumnProfile => ({
+    rows: 100,
+    nulls: 0,
+    nullPercent: 0,
+    distinctCount: 100,
+    min: null,
+    max: null,
+    mean: null,
+    stddev: null,
+    p25: null,
+    median: null,
+    p75: null,
+    minLength: null,
+    avgLength: null,
+    maxLength: null,
+    topValues: [],
+    ...fields,
+  });
+
+  it('proposes required, unique, accepted values, a minimum, a fixed length and a volume rule', () => {
+    const suggestions = suggestRules(contract, {
+      dataset: 'silver.things',
+      rows: 100,
+      columns: [
+        column({ column: 'id', type: 'BIGINT', min: '1', mean: 50 }),
+        column({ column: 'code', type: 'VARCHAR', minLength: 3, maxLength: 3 }),
+        column({
+          column: 'status',
+          type: 'VARCHAR',
+          nulls: 4,
+          nullPercent: 4,
+          distinctCount: 2,
+          topValues: [
+            { value: 'new', count: 60 },
+            { value: 'done', count: 36 },
+            { value: null, count: 4 },
+          ],
+        }),
+        column({ column: 'amount', type: 'DOUBLE', min: '0.5', mean: 12 }),
+        column({ column: 'seen_at', type: 'TIMESTAMP' }),
+      ],
+    });
+    expect(suggestions.map((s) => [s.column, s.because, s.add])).toEqual([
+      ['code', 'no NULL in any row', { required: true }],
+      ['code', 'every value distinct', { unique: true }],
+      [
+        'code',
+        'every value is 3 characters long',
+        { logicalTypeOptions: { minLength: 3, maxLength: 3 } },
+      ],
+      [
+        'status',
+        '4% NULL',
+        {
+          quality: [
+            { metric: 'nullValues', mustBeLessOrEqualTo: 8, unit: 'percent', severity: 'warning' },
+          ],
+        },
+      ],
+      [
+        'status',
+        'only 2 distinct value(s)',
+        {
+          quality: [
+            { metric: 'invalidValues', arguments: { validValues: ['done', 'new'] }, mustBe: 0 },
+          ],
+        },
+      ],
+      ['amount', 'no NULL in any row', { required: true }],
+      ['amount', 'never negative (min 0.5)', { logicalTypeOptions: { minimum: 0 } }],
+      ['seen_at', 'no NULL in any row', { required: true }],
+      [
+        undefined,
+        '100 rows now; alert on a jump rather than a fixed number',
+        expect.objectContaining({
+          quality: [expect.objectContaining({ name: 'things_volume', type: 'custom' })],
+        }),
+      ],
+    ]);
+  });
+
+  it('proposes nothing for an empty dataset', () => {
+    expect(suggestRules(contract, { dataset: 'silver.things', rows: 0, columns: [] })).toEqual([]);
   });
 });

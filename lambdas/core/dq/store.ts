@@ -103,13 +103,21 @@ export class QualityStore {
     return (await this.engine.query<{ value: number }>(sql)).map((r) => Number(r.value));
   }
 
-  /** Scores of the latest runs per dataset, newest first. */
-  async scores(limitRuns: number): Promise<Row[]> {
+  /**
+   * Scores of the latest `limitRuns` runs with quality evidence, newest first; with `upTo`, of
+   * that run and the ones before it.
+   */
+  async scores(limitRuns: number, upTo?: string): Promise<Row[]> {
     const d = this.engine.dialect;
+    const table = d.relation('audit.dq_scores');
+    const runs = `select run_id, max(checked_at) as last_checked from ${table} group by run_id`;
+    const until = upTo
+      ? `where last_checked <= (select max(checked_at) from ${table} where run_id = ${d.string(upTo)})`
+      : '';
     return this.engine.query(
-      `select s.run_id, cast(s.run_date as varchar) as run_date, s.dataset, s.layer, s.score, s.row_count, s.checks, s.failed_errors, s.failed_warnings, cast(s.checked_at as varchar) as checked_at
-       from ${d.relation('audit.dq_scores')} s
-       where s.run_id in (select run_id from (select run_id, max(checked_at) as at from ${d.relation('audit.dq_scores')} group by run_id) r order by at desc limit ${Math.trunc(limitRuns)})
+      `select s.run_id, cast(s.run_date as varchar) as run_date, s.dataset, s.layer, s.score, s.row_count, s.checks, s.failed_errors, s.failed_warnings
+       from ${table} s
+       where s.run_id in (select run_id from (${runs}) r ${until} order by last_checked desc limit ${Math.trunc(limitRuns)})
        order by s.checked_at desc, s.dataset`,
     );
   }

@@ -29,6 +29,7 @@ import {
 } from './output';
 import { context, openReadOnly } from './context';
 import { contractCommand } from './contract-commands';
+import { dqCommand } from './dq-commands';
 
 interface SampleManifest {
   readonly seed: number;
@@ -198,6 +199,7 @@ export function buildProgram(): Command {
     );
 
   program.addCommand(contractCommand());
+  program.addCommand(dqCommand());
 
   return program;
 }

@@ -1,0 +1,118 @@
+/**
+ * The data-quality report of a run, from the evidence in the audit store: each dataset's score,
+ * its trend over recent runs, its failing checks with samples, and its column profiles. The JSON
+ * form is stable for tools; `medallion dq report --format html` renders the same data.
+ */
+import type { Row } from '../ports';
+import type { QualityStore } from './store';
+
+export interface ReportCheck {
+  readonly check: string;
+  readonly kind: string;
+  readonly column: string | null;
+  readonly severity: string;
+  readonly dimension: string;
+  readonly status: string;
+  readonly observed: number | null;
+  readonly expected: string;
+  readonly failingRows: number | null;
+  readonly totalRows: number | null;
+  readonly message: string;
+  readonly sample: readonly Row[];
+}
+
+export interface ReportDataset {
+  readonly dataset: string;
+  readonly layer: string;
+  readonly score: number;
+  readonly rows: number;
+  readonly checks: number;
+  readonly failedErrors: number;
+  readonly failedWarnings: number;
+  /** Scores of recent runs, oldest first, ending with this run. */
+  readonly trend: readonly {
+    readonly runId: string;
+    readonly runDate: string;
+    readonly score: number;
+  }[];
+  /** Checks that did not pass (failed, could not run, or skipped), errors first. */
+  readonly notPassed: readonly ReportCheck[];
+  readonly profile: readonly Row[];
+}
+
+export interface QualityReport {
+  readonly runId: string;
+  readonly runDate: string;
+  readonly datasets: readonly ReportDataset[];
+}
+
+const severityOrder: Record<string, number> = { error: 0, warning: 1, info: 2 };
+
+/** The report of `runId`, or of the latest run that has quality evidence; undefined when none has. */
+export async function buildQualityReport(
+  store: QualityStore,
+  options: { runId?: string; trendRuns?: number } = {},
+): Promise<QualityReport | undefined> {
+  const recent = await store.scores(options.trendRuns ?? 20, options.runId);
+  const runId = options.runId ?? (recent[0]?.run_id as string | undefined);
+  if (!runId) return undefined;
+  const own = recent.filter((r) => r.run_id === runId);
+  if (own.length === 0) return undefined;
+  const results = await store.results(runId);
+  const profiles = await store.profiles(runId);
+  return {
+    runId,
+    runDate: String(own[0]!.run_date),
+    datasets: own
+      .map((s) => {
+        const dataset = String(s.dataset);
+        return {
+          dataset,
+          layer: String(s.layer),
+          score: Number(s.score),
+          rows: Number(s.row_count),
+          checks: Number(s.checks),
+          failedErrors: Number(s.failed_errors),
+          failedWarnings: Number(s.failed_warnings),
+          trend: recent
+            .filter((r) => r.dataset === dataset)
+            .map((r) => ({
+              runId: String(r.run_id),
+              runDate: String(r.run_date),
+              score: Number(r.score),
+            }))
+            .reverse(),
+          notPassed: results
+            .filter((r) => r.dataset === dataset && r.status !== 'pass')
+            .map((r): ReportCheck => ({
+              check: String(r.check_name),
+              kind: String(r.kind),
+              column: r.column_name === null ? null : String(r.column_name),
+              severity: String(r.severity),
+              dimension: String(r.dimension),
+              status: String(r.status),
+              observed: r.observed === null ? null : Number(r.observed),
+              expected: String(r.expected),
+              failingRows: r.failing_rows === null ? null : Number(r.failing_rows),
+              totalRows: r.total_rows === null ? null : Number(r.total_rows),
+              message: String(r.message),
+              sample: JSON.parse(String(r.sample ?? '[]')) as Row[],
+            }))
+            .sort(
+              (a, b) =>
+                (severityOrder[a.severity] ?? 3) - (severityOrder[b.severity] ?? 3) ||
+                a.check.localeCompare(b.check),
+            ),
+          profile: profiles
+            .filter((p) => p.dataset === dataset)
+            .map(({ dataset: _dataset, ...rest }) => ({
+              ...rest,
+              top_values: JSON.parse(String(rest.top_values ?? '[]')) as unknown,
+            })),
+        };
+      })
+      .sort((a, b) =>
+        a.layer === b.layer ? a.dataset.localeCompare(b.dataset) : a.layer === 'silver' ? -1 : 1,
+      ),
+  };
+}
