@@ -212,8 +212,11 @@ export interface SqlDialect {
   tryCast(expression: string, type: string): string;
   /** ISO day of the week, Monday = 1 … Sunday = 7. */
   isoDayOfWeek(expression: string): string;
-  /** An approximate quantile (0–1) of a numeric expression, as DOUBLE. */
-  approxQuantile(expression: string, fraction: number): string;
+  /**
+   * Approximate quantiles (each 0–1) of a numeric expression, as an array of DOUBLE in the same
+   * order: from a sample where the engine is fastest that way.
+   */
+  approxQuantiles(expression: string, fractions: readonly number[]): string;
   /** An approximate count of distinct non-null values (HyperLogLog), as BIGINT. */
   approxDistinct(expression: string): string;
   /** A relation with one DATE column `date_day` for every day from start to end inclusive. */

@@ -72,9 +72,7 @@ export async function profileDataset(
       select.push(
         `avg(cast(${c} as double)) as "mean_${i}"`,
         `stddev_samp(cast(${c} as double)) as "sd_${i}"`,
-        `${d.approxQuantile(c, 0.25)} as "p25_${i}"`,
-        `${d.approxQuantile(c, 0.5)} as "p50_${i}"`,
-        `${d.approxQuantile(c, 0.75)} as "p75_${i}"`,
+        `${d.approxQuantiles(c, [0.25, 0.5, 0.75])} as "q_${i}"`,
       );
     }
     if (textual.test(type)) {
@@ -117,6 +115,7 @@ export async function profileDataset(
     rows,
     columns: columns.map(({ name, type }, i) => {
       const get = (key: string) => stats?.[`${key}_${i}`];
+      const [p25, median, p75] = numbers(get('q'));
       const nulls = rows - (num(get('nn')) ?? 0);
       return {
         column: name,
@@ -129,9 +128,9 @@ export async function profileDataset(
         max: text(get('max')),
         mean: num(get('mean')),
         stddev: num(get('sd')),
-        p25: num(get('p25')),
-        median: num(get('p50')),
-        p75: num(get('p75')),
+        p25: p25 ?? null,
+        median: median ?? null,
+        p75: p75 ?? null,
         minLength: num(get('minl')),
         avgLength: num(get('avgl')),
         maxLength: num(get('maxl')),
@@ -145,6 +144,18 @@ function num(value: Row[string] | undefined): number | null {
   if (value === null || value === undefined) return null;
   const n = Number(value);
   return Number.isFinite(n) ? n : null;
+}
+
+/** An array of numbers as an engine returns it: a JS array, or text such as `[1.0, 2.5, 3.0]`. */
+function numbers(value: Row[string] | undefined): (number | null)[] {
+  if (value === null || value === undefined) return [null, null, null];
+  const items = Array.isArray(value)
+    ? value
+    : String(value)
+        .replace(/^\[|\]$/g, '')
+        .split(',')
+        .filter((item) => item.trim() !== '');
+  return items.map((item) => num(item as Row[string]));
 }
 
 function text(value: Row[string] | undefined): string | null {
