@@ -135,6 +135,16 @@ export class CatalogStack extends Stack {
         'Dataset steps whose rows in differ from rows out + quarantined + duplicates.',
         `select r.job, r.run_date, d.* from "${audit}"."run_datasets" d join "${audit}"."runs" r on r.run_id = d.run_id where not d.reconciled order by r.started_at desc`,
       ],
+      [
+        'Data-quality failures',
+        'Checks that failed or could not run, newest first, with what was measured and a sample of failing rows.',
+        `select run_date, dataset, check_name, severity, status, observed, expected, message, sample from "${audit}"."dq_results" where status in ('fail', 'error') order by checked_at desc limit 200`,
+      ],
+      [
+        'Data-quality scores',
+        'The quality score of every dataset over the last 30 days.',
+        `select run_date, dataset, score, failed_errors, failed_warnings from "${audit}"."dq_scores" where run_date >= current_date - interval '30' day order by dataset, run_date`,
+      ],
       ...props.models.models
         .filter((m) => m.config.quarantine)
         .map((m): [string, string, string] => {

@@ -163,6 +163,8 @@ describe.each(['dev', 'prod'])('catalog stack (%s)', (env) => {
       expect.arrayContaining([
         'Latest runs',
         'Steps that did not reconcile',
+        'Data-quality failures',
+        'Data-quality scores',
         ...quarantined.map((m) => `Quarantine by reason: ${m.name.split('.')[1]}`),
       ]),
     );
