@@ -9,7 +9,7 @@ import type { Clock, Logger, SqlEngine } from '../ports';
 import { endOfDay } from '../time';
 import { checksFor } from './checks';
 import { profileDataset } from './profile';
-import { qualityScore, runChecks, type CheckResult } from './run';
+import { notRun, qualityScore, runChecks, type CheckResult } from './run';
 import { QualityStore, type DatasetQuality } from './store';
 
 export interface QualityGateResult {
@@ -48,28 +48,12 @@ export async function checkLayerQuality(
       ? await runChecks(engine, checks, {
           referenceTime,
           profile,
-          history: (metric, column) => {
-            const rule = checks.find((c) => c.kind === 'anomaly' && c.rule.metric === metric);
-            const window = rule?.kind === 'anomaly' ? rule.rule.window : 10;
-            return store.history(contract.id, metric, column, request.runId, window);
-          },
+          history: (metric, column, limit) =>
+            store.history(contract.id, metric, column, request.runId, limit),
         })
-      : checks.map((check) => ({
-          dataset: contract.id,
-          check: check.name,
-          kind: check.kind,
-          column: check.column ?? null,
-          severity: check.severity,
-          dimension: check.dimension,
-          description: check.description,
-          status: 'error' as const,
-          observed: null,
-          expected: '',
-          failingRows: null,
-          totalRows: null,
-          sample: [],
-          message: `${contract.relation} does not exist: its model has not been built`,
-        }));
+      : checks.map((check) =>
+          notRun(check, `${contract.relation} does not exist: its model has not been built`),
+        );
     const failed = results.filter((r) => r.status === 'fail' || r.status === 'error');
     const quality: DatasetQuality = {
       dataset: contract.id,

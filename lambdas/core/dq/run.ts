@@ -45,8 +45,12 @@ export interface CheckContext {
   readonly referenceTime: Date;
   /** This run's profile of the dataset, for anomaly checks. */
   readonly profile: DatasetProfile;
-  /** A metric's values in earlier runs, newest first. */
-  readonly history: (metric: AnomalyMetric, column: string | undefined) => Promise<number[]>;
+  /** A metric's values in up to `limit` earlier runs, newest first. */
+  readonly history: (
+    metric: AnomalyMetric,
+    column: string | undefined,
+    limit: number,
+  ) => Promise<number[]>;
 }
 
 const sampleSize = 5;
@@ -61,7 +65,7 @@ export async function runChecks(
     try {
       results.push(await runCheck(engine, check, ctx));
     } catch (error) {
-      results.push(result(check, 'error', { message: `could not run: ${describeError(error)}` }));
+      results.push(notRun(check, `could not run: ${describeError(error)}`));
     }
   }
   return results;
@@ -192,7 +196,7 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
     }
     case 'anomaly': {
       const current = metricOf(ctx.profile, check.rule.metric, check.column);
-      const history = await ctx.history(check.rule.metric, check.column);
+      const history = await ctx.history(check.rule.metric, check.column, check.rule.window);
       const verdict = judgeAnomaly(check.rule, current, history);
       return result(check, verdict.status, {
         observed: current,
@@ -243,6 +247,11 @@ function rowsResult(
         ? 'no rows to check'
         : `${failing.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows (${percent}%) fail: ${check.description}`,
   });
+}
+
+/** The result of a check that could not run, saying why. */
+export function notRun(check: Check, reason: string): CheckResult {
+  return result(check, 'error', { message: reason });
 }
 
 function result(
