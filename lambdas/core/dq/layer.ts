@@ -38,7 +38,12 @@ export async function checkLayerQuality(
   const referenceTime = new Date(endOfDay(request.runDate));
   const datasets: DatasetQuality[] = [];
   const failures: string[] = [];
-  for (const contract of contracts.all().filter((c) => c.layer === request.layer)) {
+  const checked = contracts.all().filter((c) => c.layer === request.layer);
+  await store.clear(
+    request.runId,
+    checked.map((c) => c.id),
+  );
+  for (const contract of checked) {
     const checks = checksFor(contract, contracts, engine.dialect);
     const exists = await engine.relationExists(contract.relation);
     const profile = exists

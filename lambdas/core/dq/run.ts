@@ -306,20 +306,19 @@ function normalizeType(type: string): string {
     .replace(/^INT$/, 'INTEGER');
 }
 
-/** A row whose values survive JSON: bigints and dates as text. */
+/** Longer texts in a sample are cut: a sample shows which rows failed, not their whole content. */
+const sampleTextLimit = 200;
+
+/** A row whose values survive JSON: bigints and dates as text, long texts cut. */
 function jsonSafe(row: Row): Row {
-  return Object.fromEntries(
-    Object.entries(row).map(([k, v]) => [
-      k,
-      typeof v === 'bigint'
-        ? Number.isSafeInteger(Number(v))
-          ? Number(v)
-          : String(v)
-        : v instanceof Date
-          ? v.toISOString()
-          : v,
-    ]),
-  );
+  const safe = (v: unknown): unknown => {
+    if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : String(v);
+    if (v instanceof Date) return v.toISOString();
+    if (typeof v === 'string' && v.length > sampleTextLimit)
+      return `${v.slice(0, sampleTextLimit)}…`;
+    return v;
+  };
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, safe(v)]));
 }
 
 /**

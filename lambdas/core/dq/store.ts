@@ -1,8 +1,8 @@
 /**
  * Data-quality evidence in the audit store: `audit.dq_results` (every check of every run, with
  * failing samples), `audit.dq_scores` (a score per dataset per run) and `audit.dq_profiles`
- * (column profiles). Saving a dataset's evidence for a run replaces what a retry of the same run
- * saved before, so a retried task records it once.
+ * (column profiles). A gate clears what an earlier attempt of the same run saved for its
+ * datasets before saving, so a retried task records its evidence once.
  */
 import type { Row, SqlEngine } from '../ports';
 import type { AnomalyMetric } from './checks';
@@ -41,6 +41,15 @@ const profileMetric: Record<Exclude<AnomalyMetric, 'rowCount'>, string> = {
 export class QualityStore {
   constructor(private readonly engine: SqlEngine) {}
 
+  /** Removes what an earlier attempt of this run saved for these datasets. */
+  async clear(runId: string, datasets: readonly string[]): Promise<void> {
+    if (datasets.length === 0) return;
+    const d = this.engine.dialect;
+    const where = `run_id = ${d.string(runId)} and dataset in (${datasets.map((x) => d.string(x)).join(', ')})`;
+    for (const table of ['dq_results', 'dq_scores', 'dq_profiles'])
+      await this.engine.execute(`delete from ${d.relation(`audit.${table}`)} where ${where}`);
+  }
+
   async save(evidence: QualityEvidence): Promise<void> {
     const d = this.engine.dialect;
     const { runId, runDate, at, quality, profile, results } = evidence;
@@ -49,10 +58,7 @@ export class QualityStore {
     const n = (v: number | null | undefined) =>
       v === null || v === undefined || !Number.isFinite(v) ? 'null' : String(v);
     const head = `${s(runId)}, ${d.date(runDate)}, ${s(quality.dataset)}`;
-    const where = `run_id = ${s(runId)} and dataset = ${s(quality.dataset)}`;
     await this.engine.transaction(async () => {
-      for (const table of ['dq_results', 'dq_scores', 'dq_profiles'])
-        await this.engine.execute(`delete from ${d.relation(`audit.${table}`)} where ${where}`);
       await this.engine.execute(
         `insert into ${d.relation('audit.dq_scores')} (run_id, run_date, dataset, layer, score, row_count, checks, failed_errors, failed_warnings, checked_at)
          values (${head}, ${s(quality.layer)}, ${n(quality.score)}, ${n(quality.rows)}, ${n(quality.checks)}, ${n(quality.failedErrors)}, ${n(quality.failedWarnings)}, ${d.timestamp(at)})`,
