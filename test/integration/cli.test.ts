@@ -33,6 +33,9 @@ describe('the medallion CLI', () => {
     'dq report',
     'dq profile',
     'dq suggest',
+    'lineage upstream',
+    'lineage downstream',
+    'lineage impact',
   ])('%s --help explains the command with an example', (command) => {
     const { code, stdout } = medallion(...command.split(' '), '--help');
     expect(code).toBe(0);
@@ -221,6 +224,80 @@ describe('the medallion CLI', () => {
     expect(unknown.stderr).toContain(
       'No silver or gold dataset silver.nope (datasets: gold.customer_360,',
     );
+  });
+
+  it('lineage upstream lists the Snowflake, Kafka and FX sources of gold.fact_orders', () => {
+    const { code, stdout } = medallion(
+      'lineage',
+      'upstream',
+      'gold.fact_orders',
+      '--format',
+      'json',
+    );
+    expect(code).toBe(0);
+    const answer = JSON.parse(stdout) as { nodes: { dataset: string; layer: string }[] };
+    expect(
+      answer.nodes
+        .filter((n) => n.layer === 'bronze')
+        .map((n) => n.dataset)
+        .sort(),
+    ).toEqual(['fx.rates', 'kafka.order_events', 'snowflake.orders']);
+    const mermaid = medallion(
+      'lineage',
+      'upstream',
+      'gold.fact_orders.amount_usd',
+      '--format',
+      'mermaid',
+    );
+    expect(mermaid.stdout).toMatch(/^flowchart LR\n/);
+    expect(mermaid.stdout).toContain('["silver.orders.quantity"]:::silver');
+    const page = path.join(lake, 'lineage.html');
+    expect(
+      medallion(
+        'lineage',
+        'downstream',
+        'snowflake.customers',
+        '--format',
+        'html',
+        '--output',
+        page,
+      ).code,
+    ).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('gold.customer_360');
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).not.toContain('<script');
+  });
+
+  it('lineage impact lists the gold columns a source column reaches, with owners and classifications', () => {
+    const { code, stdout } = medallion(
+      'lineage',
+      'impact',
+      'snowflake.customers.email',
+      '--format',
+      'json',
+    );
+    expect(code).toBe(0);
+    const impacted = (JSON.parse(stdout) as { impacted: Record<string, unknown>[] }).impacted;
+    expect(impacted).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          dataset: 'gold.dim_customer',
+          column: 'email',
+          classification: 'pii',
+          owner: 'analytics-engineering',
+        }),
+        expect.objectContaining({
+          dataset: 'gold.customer_360',
+          column: 'email',
+          classification: 'pii',
+        }),
+      ]),
+    );
+    const unknown = medallion('lineage', 'impact', 'snowflake.customers.nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('snowflake.customers has no column nope');
   });
 
   it('turns a SQL error into a message and exit code 1', () => {

@@ -20,7 +20,21 @@ export interface RenderInputs {
 
 const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
 
-export function renderModel(model: Model, dialect: SqlDialect, inputs: RenderInputs): string {
+/** What a template's macros need of an engine's dialect. */
+export type TemplateDialect = Pick<
+  SqlDialect,
+  | 'relation'
+  | 'date'
+  | 'jsonText'
+  | 'jsonValid'
+  | 'tryCast'
+  | 'parseIsoTimestamp'
+  | 'dateSpine'
+  | 'regexReplaceAll'
+  | 'isoDayOfWeek'
+>;
+
+export function renderModel(model: Model, dialect: TemplateDialect, inputs: RenderInputs): string {
   try {
     return environment.renderString(model.template, templateContext(dialect, inputs));
   } catch (error) {
@@ -31,7 +45,7 @@ export function renderModel(model: Model, dialect: SqlDialect, inputs: RenderInp
 }
 
 /** The functions a model template may call. */
-function templateContext(d: SqlDialect, inputs: RenderInputs): Record<string, unknown> {
+function templateContext(d: TemplateDialect, inputs: RenderInputs): Record<string, unknown> {
   return {
     ref: (name: string) => d.relation(name),
     source: (source: string, dataset: string) => inputs.source(source, dataset),
@@ -59,7 +73,12 @@ function templateContext(d: SqlDialect, inputs: RenderInputs): Record<string, un
  * number). What cannot be rewritten is returned as written, so the contract's pattern rule
  * quarantines it with the value in its reason instead of it silently becoming NULL.
  */
-function e164Phone(d: SqlDialect, phone: string, callingCode: string, trunkPrefix: string): string {
+function e164Phone(
+  d: TemplateDialect,
+  phone: string,
+  callingCode: string,
+  trunkPrefix: string,
+): string {
   const digits = d.regexReplaceAll(phone, '[^0-9]', '');
   return `case
       when ${phone} is null then null

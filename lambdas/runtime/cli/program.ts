@@ -30,6 +30,7 @@ import {
 import { context, openReadOnly } from './context';
 import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
+import { lineageCommand } from './lineage-commands';
 
 interface SampleManifest {
   readonly seed: number;
@@ -200,6 +201,7 @@ export function buildProgram(): Command {
 
   program.addCommand(contractCommand());
   program.addCommand(dqCommand());
+  program.addCommand(lineageCommand());
 
   return program;
 }

@@ -3,6 +3,7 @@
  * script and nothing fetched, so it opens offline and can be mailed or archived as is.
  */
 import type { QualityReport, ReportDataset } from '../../core/dq/report';
+import { escapeHtml as esc } from './html';
 
 export function renderQualityReportHtml(report: QualityReport, generatedAt: Date): string {
   const errors = report.datasets.reduce((n, d) => n + d.failedErrors, 0);
@@ -129,13 +130,4 @@ function tone(score: number): string {
 
 function anchor(dataset: string): string {
   return `ds-${dataset.replace(/[^a-z0-9]+/gi, '-')}`;
-}
-
-function esc(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
 }
