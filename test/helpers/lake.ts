@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PlatformConfig } from '../../config/schema';
+import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
+import type { Contract } from '../../lambdas/core/contracts/contract';
 import { generateSampleData } from '../../lambdas/runtime/generator';
 import { LocalPlatform } from '../../lambdas/runtime/local-platform';
 import { loadProject, type Project } from '../../lambdas/adapters/fs/project-files';
@@ -43,4 +45,24 @@ export async function sampleLake(
 
 export function openPlatform(project: Project, lakeRoot: string): Promise<LocalPlatform> {
   return LocalPlatform.open(project, { lakeRoot, logger: silentLogger });
+}
+
+/** An empty lakehouse (its schemas and audit tables only) in a temporary folder; `close` removes it. */
+export async function emptyLakehouse(
+  bronze: readonly Contract[] = [],
+): Promise<{ lakehouse: DuckDbLakehouse; close: () => void }> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'medallion-lakehouse-'));
+  const lakehouse = await DuckDbLakehouse.open({
+    lakeRoot: root,
+    threads: 1,
+    memoryLimit: '256MB',
+    bronze,
+  });
+  return {
+    lakehouse,
+    close: () => {
+      lakehouse.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }

@@ -3,31 +3,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
+import type { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { loadContracts } from '../../lambdas/adapters/fs/source-files';
 import { parseContract } from '../../lambdas/core/contracts/contract';
 import { ContractVersions } from '../../lambdas/core/contracts/versions';
 import { fileCommits, listFiles, resolveRef, showFile } from '../../lambdas/runtime/git';
 import { projectRoot } from '../../lambdas/runtime/project-root';
+import { emptyLakehouse } from '../helpers/lake';
 
 describe('the contract registry', () => {
-  let root: string;
+  let close: () => void;
   let lakehouse: DuckDbLakehouse;
   let versions: ContractVersions;
 
   beforeEach(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'medallion-versions-'));
-    lakehouse = await DuckDbLakehouse.open({
-      lakeRoot: root,
-      threads: 1,
-      memoryLimit: '256MB',
-      bronze: [],
-    });
+    ({ lakehouse, close } = await emptyLakehouse());
     versions = new ContractVersions(lakehouse);
   });
   afterEach(() => {
-    lakehouse.close();
-    rmSync(root, { recursive: true, force: true });
+    close();
   });
 
   it('registers each version once, reports drift under an unchanged version, and returns history oldest first', async () => {

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
+import type { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { loadContracts } from '../../lambdas/adapters/fs/source-files';
 import type { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import { ContractVersions } from '../../lambdas/core/contracts/versions';
@@ -12,6 +9,7 @@ import { RunHistory } from '../../lambdas/core/runs';
 import type { TaskResult } from '../../lambdas/core/stats';
 import { createRecordRunHandler } from '../../lambdas/handlers/record-run';
 import { ManualClock } from '../helpers/clock';
+import { emptyLakehouse } from '../helpers/lake';
 
 const machine = 'arn:aws:states:eu-west-1:111111111111:stateMachine:medallion-dev-daily';
 const execution = 'arn:aws:states:eu-west-1:111111111111:execution:medallion-dev-daily:01a2-run';
@@ -55,7 +53,7 @@ const silver: TaskResult = {
 };
 
 describe('record-run handler', () => {
-  let root: string;
+  let close: () => void;
   let lakehouse: DuckDbLakehouse;
   let results: TaskResult[];
   let handler: ReturnType<typeof createRecordRunHandler>;
@@ -66,13 +64,7 @@ describe('record-run handler', () => {
     );
 
   beforeEach(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'medallion-record-'));
-    lakehouse = await DuckDbLakehouse.open({
-      lakeRoot: root,
-      threads: 1,
-      memoryLimit: '256MB',
-      bronze: [],
-    });
+    ({ lakehouse, close } = await emptyLakehouse());
     results = [silver];
     contracts = await loadContracts(projectRoot);
     handler = createRecordRunHandler({
@@ -92,8 +84,7 @@ describe('record-run handler', () => {
     });
   });
   afterEach(() => {
-    lakehouse.close();
-    rmSync(root, { recursive: true, force: true });
+    close();
   });
 
   it('records the start, then the end with the steps the execution returned', async () => {

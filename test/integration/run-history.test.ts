@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
+import type { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { RunHistory, type StepStats } from '../../lambdas/core/runs';
+import { emptyLakehouse } from '../helpers/lake';
 
 const run = {
   runId: 'run-1',
@@ -28,7 +26,7 @@ const step: StepStats = {
 };
 
 describe('run history', () => {
-  let root: string;
+  let close: () => void;
   let lakehouse: DuckDbLakehouse;
   let history: RunHistory;
   const runs = () =>
@@ -39,18 +37,11 @@ describe('run history', () => {
     lakehouse.query(`select run_id, dataset, rows_out, reconciled from audit.run_datasets`);
 
   beforeEach(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'medallion-runs-'));
-    lakehouse = await DuckDbLakehouse.open({
-      lakeRoot: root,
-      threads: 1,
-      memoryLimit: '256MB',
-      bronze: [],
-    });
+    ({ lakehouse, close } = await emptyLakehouse());
     history = new RunHistory(lakehouse);
   });
   afterEach(() => {
-    lakehouse.close();
-    rmSync(root, { recursive: true, force: true });
+    close();
   });
 
   it('records a run from start to end, with its steps and their reconciliation', async () => {

@@ -4,7 +4,7 @@
  * form is stable for tools; `medallion dq report --format html` renders the same data.
  */
 import type { Row } from '../ports';
-import type { QualityStore } from './store';
+import type { DatasetQuality, QualityStore } from './store';
 
 export interface ReportCheck {
   readonly check: string;
@@ -21,14 +21,7 @@ export interface ReportCheck {
   readonly sample: readonly Row[];
 }
 
-export interface ReportDataset {
-  readonly dataset: string;
-  readonly layer: string;
-  readonly score: number;
-  readonly rows: number;
-  readonly checks: number;
-  readonly failedErrors: number;
-  readonly failedWarnings: number;
+export interface ReportDataset extends DatasetQuality {
   /** Scores of recent runs, oldest first, ending with this run. */
   readonly trend: readonly {
     readonly runId: string;
