@@ -269,6 +269,16 @@ export const configSchema = z
           .default(10 * 1024 ** 3),
       })
       .default({ bytesScannedCutoffPerQuery: 10 * 1024 ** 3 }),
+    /**
+     * OpenLineage events are always kept in the audit store; with an endpoint (Marquez:
+     * `http://host:5000/api/v1/lineage`) each is also POSTed there, best effort.
+     */
+    lineage: z
+      .strictObject({
+        endpoint: z.url().optional(),
+        timeoutMs: positiveInt.default(5_000),
+      })
+      .default({ timeoutMs: 5_000 }),
   })
   .superRefine((config, ctx) => {
     for (const [name, source] of Object.entries(config.sources)) {

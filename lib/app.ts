@@ -2,6 +2,7 @@ import { Tags, Validations, type App, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { PlatformConfig } from '../config/schema';
 import type { ContractRegistry } from '../lambdas/core/contracts/contract';
+import { buildLineageGraph } from '../lambdas/core/lineage/graph';
 import type { ModelProject } from '../lambdas/core/models/project';
 import { pascal } from './names';
 import { acknowledgeFindings } from './nag';
@@ -54,6 +55,7 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
     description: `${config.project} ${config.env}: Lambda functions, state machines, schedules and alerts.`,
     config,
     key: storage.key,
+    columnLineage: buildLineageGraph(definitions).columnLineage(),
   });
   pipeline.addStackDependency(catalog);
 

@@ -235,6 +235,19 @@ export interface SqlDialect {
 }
 
 /** Structured logging: Powertools' logger on AWS, progress lines locally. */
+/** Writes run figures into the catalog's table definitions: Glue on AWS, a file per table locally. */
+export interface CatalogWriter {
+  /**
+   * Merges `parameters` into the table's and sets the comments of the named columns; `missing`
+   * when the table does not exist (yet: a model's table appears with its first build).
+   */
+  updateTable(update: {
+    readonly relation: string;
+    readonly parameters: Readonly<Record<string, string>>;
+    readonly columnComments: Readonly<Record<string, string>>;
+  }): Promise<'updated' | 'missing'>;
+}
+
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;

@@ -4,6 +4,7 @@ import { createDataQualityHandler } from '../handlers/data-quality';
 import { lambdaHandler, logger } from './lambda-handler';
 import { athena } from './platform/athena';
 import { sources } from './platform/definitions';
+import { lineage } from './platform/lineage';
 
 export const handler = lambdaHandler(async () => {
   const { config, contracts } = await sources();
@@ -12,5 +13,6 @@ export const handler = lambdaHandler(async () => {
     contracts,
     clock: systemClock,
     logger,
+    lineage: lineage(config, contracts),
   });
 });

@@ -5,6 +5,7 @@ import { createIngestLandingHandler } from '../handlers/ingest-landing';
 import { lambdaHandler, logger } from './lambda-handler';
 import { sources } from './platform/definitions';
 import { lake } from './platform/lake';
+import { lineage } from './platform/lineage';
 
 export const handler = lambdaHandler(async () => {
   const { config, contracts } = await sources();
@@ -17,5 +18,6 @@ export const handler = lambdaHandler(async () => {
     converter: new S3LandingConverter(store),
     clock: systemClock,
     logger,
+    lineage: lineage(config, contracts),
   });
 });

@@ -6,6 +6,7 @@ import { createIngestRestHandler } from '../handlers/ingest-rest';
 import { lambdaHandler, logger } from './lambda-handler';
 import { sources } from './platform/definitions';
 import { lake } from './platform/lake';
+import { lineage } from './platform/lineage';
 import { restEndpoints } from './platform/rest';
 
 export const handler = lambdaHandler(async () => {
@@ -21,5 +22,6 @@ export const handler = lambdaHandler(async () => {
     clock: systemClock,
     random: Math.random,
     logger,
+    lineage: lineage(config, contracts),
   });
 });

@@ -4,6 +4,7 @@ import { createIngestWarehouseHandler } from '../handlers/ingest-warehouse';
 import { lambdaHandler, logger } from './lambda-handler';
 import { sources } from './platform/definitions';
 import { lake } from './platform/lake';
+import { lineage } from './platform/lineage';
 import { warehouseClients } from './platform/warehouses';
 
 export const handler = lambdaHandler(async () => {
@@ -16,5 +17,6 @@ export const handler = lambdaHandler(async () => {
     ledger,
     clock: systemClock,
     logger,
+    lineage: lineage(config, contracts),
   });
 });

@@ -6,9 +6,10 @@ import { lambdaHandler, logger } from './lambda-handler';
 import { sources } from './platform/definitions';
 import { eventSourceMappedTopics } from './platform/kafka';
 import { lake } from './platform/lake';
+import { lineage } from './platform/lineage';
 
 export const handler = lambdaHandler(async () => {
-  const { config } = await sources();
+  const { config, contracts } = await sources();
   const { store, ledger } = lake();
   return createKafkaDrainHandler({
     config,
@@ -17,5 +18,6 @@ export const handler = lambdaHandler(async () => {
     batches: eventSourceMappedTopics(config),
     clock: systemClock,
     logger,
+    lineage: lineage(config, contracts),
   });
 });

@@ -6,9 +6,10 @@ import { createKafkaEventsHandler } from '../handlers/kafka-events';
 import { lambdaHandler, logger } from './lambda-handler';
 import { sources } from './platform/definitions';
 import { lake } from './platform/lake';
+import { lineage } from './platform/lineage';
 
 export const handler = lambdaHandler(async () => {
-  const { config } = await sources();
+  const { config, contracts } = await sources();
   const { store, ledger } = lake();
   return createKafkaEventsHandler({
     config,
@@ -16,6 +17,7 @@ export const handler = lambdaHandler(async () => {
     ledger,
     clock: systemClock,
     logger,
+    lineage: lineage(config, contracts),
     runId: () => uuidv7(),
   });
 });

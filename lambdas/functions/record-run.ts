@@ -8,6 +8,7 @@ import { createRecordRunHandler } from '../handlers/record-run';
 import { lambdaHandler, logger, tracer } from './lambda-handler';
 import { athena } from './platform/athena';
 import { sources } from './platform/definitions';
+import { lineage } from './platform/lineage';
 
 export const handler = lambdaHandler(async () => {
   const { config, contracts } = await sources();
@@ -21,5 +22,6 @@ export const handler = lambdaHandler(async () => {
     executions: new StepFunctionsExecutionResults(tracer.captureAWSv3Client(new SFNClient({}))),
     logger,
     clock: systemClock,
+    lineage: lineage(config, contracts),
   });
 });

@@ -4,6 +4,7 @@ import { systemClock } from '../adapters/system-clock';
 import { createTransformHandler } from '../handlers/transform';
 import { lambdaHandler, logger } from './lambda-handler';
 import { athena } from './platform/athena';
+import { bundledColumnLineage, lineage } from './platform/lineage';
 import { definitions } from './platform/project';
 
 export const handler = lambdaHandler(async () => {
@@ -14,5 +15,6 @@ export const handler = lambdaHandler(async () => {
     project: project.models,
     clock: systemClock,
     logger,
+    lineage: lineage(project.config, project.contracts, await bundledColumnLineage()),
   });
 });

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { checkLayerQuality, type LayerQualityDeps, type QualityGateResult } from '../core/dq/layer';
 import { resolveRunDate } from '../core/time';
-import { parseTaskInput, taskInputSchema } from './task-input';
+import { parseTaskInput, pipelineContext, taskInputSchema } from './task-input';
 
 const inputSchema = taskInputSchema.extend({ layer: z.enum(['silver', 'gold']) });
 
@@ -10,6 +10,6 @@ export function createDataQualityHandler(deps: LayerQualityDeps) {
   return async (event: unknown): Promise<QualityGateResult> => {
     const input = parseTaskInput(inputSchema, event, 'data-quality');
     const runDate = resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
-    return checkLayerQuality(deps, { layer: input.layer, runId: input.runId, runDate });
+    return checkLayerQuality(deps, { layer: input.layer, ...pipelineContext(input, runDate) });
   };
 }

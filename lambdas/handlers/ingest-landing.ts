@@ -2,10 +2,12 @@
 import type { PlatformConfig } from '../../config/schema';
 import type { ContractRegistry } from '../core/contracts/contract';
 import type { IngestLedger } from '../core/ingest/bronze';
+import type { LineageEmitter } from '../core/lineage/events';
+import { resolveRunDate } from '../core/time';
 import { ingestLandingDataset, landingFolder } from '../core/ingest/landing';
 import type { Clock, LandingConverter, Logger, ObjectStore } from '../core/ports';
 import type { DatasetStats, TaskResult } from '../core/stats';
-import { parseTaskInput, taskInputSchema } from './task-input';
+import { parseTaskInput, pipelineContext, taskInputSchema } from './task-input';
 
 export interface IngestLandingDeps {
   readonly config: PlatformConfig;
@@ -15,11 +17,17 @@ export interface IngestLandingDeps {
   readonly ledger: IngestLedger;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly lineage: LineageEmitter;
 }
 
 export function createIngestLandingHandler(deps: IngestLandingDeps) {
   return async (event: unknown): Promise<TaskResult> => {
     const input = parseTaskInput(taskInputSchema, event, 'ingest-landing');
+    const context = pipelineContext(
+      input,
+      resolveRunDate(input.request.date, input.startedAt, deps.clock.now()),
+    );
+    const { lineage } = deps;
     const files = await deps.store.list('landing/');
     const datasets: DatasetStats[] = [];
     const unclaimed = new Set(
@@ -31,13 +39,25 @@ export function createIngestLandingHandler(deps: IngestLandingDeps) {
       const [source, dataset] = contract.id.split('.') as [string, string];
       const folder = landingFolder(source, dataset);
       if (!unclaimed.delete(folder)) continue;
-      const stats = await ingestLandingDataset(deps, {
-        source,
-        dataset,
-        contract,
-        asText: deps.config.sources[source]?.kind !== 'warehouse',
-        runId: input.runId,
-      });
+      const stats = await lineage.track(
+        context,
+        {
+          job: `landing.${contract.id}`,
+          type: 'INGEST',
+          owners: [contract.owner],
+          inputs: [lineage.landing(source, dataset)],
+          outputs: [lineage.output(contract.id)],
+        },
+        () =>
+          ingestLandingDataset(deps, {
+            source,
+            dataset,
+            contract,
+            asText: deps.config.sources[source]?.kind !== 'warehouse',
+            runId: input.runId,
+          }),
+        (written) => ({ outputs: [lineage.output(contract.id, written)] }),
+      );
       stats.notes?.forEach((note) => deps.logger.warn(note, { dataset: stats.dataset }));
       datasets.push(stats);
     }

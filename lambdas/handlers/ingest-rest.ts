@@ -3,11 +3,18 @@ import * as z from 'zod';
 import type { PlatformConfig } from '../../config/schema';
 import type { ContractRegistry } from '../core/contracts/contract';
 import type { IngestLedger } from '../core/ingest/bronze';
+import type { LineageEmitter } from '../core/lineage/events';
 import { ingestRestDataset } from '../core/ingest/rest';
 import type { Clock, HttpClient, Logger, ParquetSink } from '../core/ports';
 import type { TaskResult } from '../core/stats';
 import { resolveRunDate } from '../core/time';
-import { ingestEach, parseTaskInput, sourceOf, taskInputSchema } from './task-input';
+import {
+  ingestEach,
+  parseTaskInput,
+  pipelineContext,
+  sourceOf,
+  taskInputSchema,
+} from './task-input';
 
 export interface IngestRestDeps {
   readonly config: PlatformConfig;
@@ -20,6 +27,7 @@ export interface IngestRestDeps {
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger;
+  readonly lineage: LineageEmitter;
 }
 
 const inputSchema = taskInputSchema.extend({ source: z.string() });
@@ -30,21 +38,24 @@ export function createIngestRestHandler(deps: IngestRestDeps) {
     const source = sourceOf(deps.config, input.source, 'rest');
     const runDate = resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
     const { baseUrl, token } = await deps.endpoint(input.source);
-    const datasets = await ingestEach(source.datasets, deps.logger, (dataset, settings) =>
-      ingestRestDataset(deps, {
-        source: input.source,
-        dataset,
-        baseUrl,
-        path: settings.path,
-        watermarkField: settings.watermark,
-        pageSize: source.pageSize,
-        token,
-        timeoutMs: source.timeoutMs,
-        retry: source.retry,
-        contract: deps.contracts.get(`${input.source}.${dataset}`),
-        runId: input.runId,
-        runDate,
-      }),
+    const datasets = await ingestEach(
+      source.datasets,
+      { ...deps, source: input.source, context: pipelineContext(input, runDate) },
+      (dataset, settings) =>
+        ingestRestDataset(deps, {
+          source: input.source,
+          dataset,
+          baseUrl,
+          path: settings.path,
+          watermarkField: settings.watermark,
+          pageSize: source.pageSize,
+          token,
+          timeoutMs: source.timeoutMs,
+          retry: source.retry,
+          contract: deps.contracts.get(`${input.source}.${dataset}`),
+          runId: input.runId,
+          runDate,
+        }),
     );
     return { step: `${input.source}_to_bronze`, datasets };
   };

@@ -3,11 +3,18 @@ import * as z from 'zod';
 import type { PlatformConfig } from '../../config/schema';
 import type { ContractRegistry } from '../core/contracts/contract';
 import type { IngestLedger } from '../core/ingest/bronze';
+import type { LineageEmitter } from '../core/lineage/events';
 import { ingestWarehouseDataset } from '../core/ingest/warehouse';
 import type { Clock, Logger, WarehouseClient } from '../core/ports';
 import type { TaskResult } from '../core/stats';
 import { resolveRunDate } from '../core/time';
-import { ingestEach, parseTaskInput, sourceOf, taskInputSchema } from './task-input';
+import {
+  ingestEach,
+  parseTaskInput,
+  pipelineContext,
+  sourceOf,
+  taskInputSchema,
+} from './task-input';
 
 export interface IngestWarehouseDeps {
   readonly config: PlatformConfig;
@@ -16,6 +23,7 @@ export interface IngestWarehouseDeps {
   readonly ledger: IngestLedger;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly lineage: LineageEmitter;
 }
 
 const inputSchema = taskInputSchema.extend({ source: z.string() });
@@ -26,19 +34,22 @@ export function createIngestWarehouseHandler(deps: IngestWarehouseDeps) {
     const source = sourceOf(deps.config, input.source, 'warehouse');
     const runDate = resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
     const warehouse = deps.warehouse(input.source);
-    const datasets = await ingestEach(source.datasets, deps.logger, (dataset, settings) =>
-      ingestWarehouseDataset(
-        { warehouse, ledger: deps.ledger, clock: deps.clock },
-        {
-          source: input.source,
-          dataset,
-          table: settings.table,
-          watermarkColumn: settings.watermark,
-          contract: deps.contracts.get(`${input.source}.${dataset}`),
-          runId: input.runId,
-          runDate,
-        },
-      ),
+    const datasets = await ingestEach(
+      source.datasets,
+      { ...deps, source: input.source, context: pipelineContext(input, runDate) },
+      (dataset, settings) =>
+        ingestWarehouseDataset(
+          { warehouse, ledger: deps.ledger, clock: deps.clock },
+          {
+            source: input.source,
+            dataset,
+            table: settings.table,
+            watermarkColumn: settings.watermark,
+            contract: deps.contracts.get(`${input.source}.${dataset}`),
+            runId: input.runId,
+            runDate,
+          },
+        ),
     );
     return { step: `${input.source}_to_bronze`, datasets };
   };

@@ -6,11 +6,12 @@ import * as z from 'zod';
 import type { PlatformConfig } from '../../config/schema';
 import type { IngestLedger } from '../core/ingest/bronze';
 import type { Offsets } from '../core/ingest/kafka';
+import type { LineageEmitter } from '../core/lineage/events';
 import type { Clock, Logger, MskBatchSource } from '../core/ports';
 import { combineStats, type DatasetStats, type TaskResult } from '../core/stats';
 import { endOfDay, resolveRunDate } from '../core/time';
 import { createKafkaEventsHandler, type KafkaEventsDeps } from './kafka-events';
-import { parseTaskInput, sourceOf, taskInputSchema } from './task-input';
+import { parseTaskInput, pipelineContext, sourceOf, taskInputSchema } from './task-input';
 
 export interface KafkaDrainDeps extends Omit<KafkaEventsDeps, 'runId'> {
   readonly config: PlatformConfig;
@@ -18,6 +19,7 @@ export interface KafkaDrainDeps extends Omit<KafkaEventsDeps, 'runId'> {
   readonly ledger: IngestLedger;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly lineage: LineageEmitter;
 }
 
 const inputSchema = taskInputSchema.extend({ source: z.string() });
@@ -26,17 +28,38 @@ export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
   return async (event: unknown): Promise<TaskResult> => {
     const input = parseTaskInput(inputSchema, event, 'kafka-drain');
     const source = sourceOf(deps.config, input.source, 'kafka');
-    const until = new Date(
-      endOfDay(resolveRunDate(input.request.date, input.startedAt, deps.clock.now())),
-    );
-    const deliver = createKafkaEventsHandler({ ...deps, runId: () => input.runId });
+    const runDate = resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
+    const until = new Date(endOfDay(runDate));
+    const deliver = createKafkaEventsHandler({
+      ...deps,
+      lineage: undefined,
+      runId: () => input.runId,
+    });
+    const { lineage } = deps;
     const datasets: DatasetStats[] = [];
     for (const [dataset, settings] of Object.entries(source.datasets)) {
+      const id = `${input.source}.${dataset}`;
+      const drained = await lineage.track(
+        pipelineContext(input, runDate),
+        {
+          job: `ingest.${id}`,
+          type: 'INGEST',
+          inputs: [lineage.external(input.source, dataset)],
+          outputs: [lineage.output(id)],
+        },
+        () => drain(dataset, settings.topic),
+        (written) => ({ outputs: [lineage.output(id, written)] }),
+      );
+      datasets.push(drained);
+    }
+    return { step: `${input.source}_to_bronze`, datasets };
+
+    async function drain(dataset: string, topic: string): Promise<DatasetStats> {
       await deps.ledger.recover(input.source, dataset);
       const committed = (await deps.ledger.read<Offsets>(input.source, dataset))?.watermark ?? {};
       let total: DatasetStats = emptyStats(`${input.source}.${dataset}`);
       const batches = deps.batches.batches({
-        topic: settings.topic,
+        topic,
         committed,
         until,
         batchSize: source.batchSize,
@@ -45,13 +68,10 @@ export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
         const result = await deliver(batch);
         for (const stats of result.datasets) total = combineStats(total, stats);
       }
-      datasets.push(
-        deps.batches.note
-          ? { ...total, notes: [...(total.notes ?? []), deps.batches.note] }
-          : total,
-      );
+      return deps.batches.note
+        ? { ...total, notes: [...(total.notes ?? []), deps.batches.note] }
+        : total;
     }
-    return { step: `${input.source}_to_bronze`, datasets };
   };
 }
 

@@ -5,6 +5,7 @@
 import type { PlatformConfig } from '../../config/schema';
 import { PipelineError } from '../core/errors';
 import type { IngestLedger } from '../core/ingest/bronze';
+import type { LineageEmitter } from '../core/lineage/events';
 import { ingestMskBatch, mskEventSchema, type MskEvent } from '../core/ingest/kafka';
 import type { Clock, Logger, ParquetSink } from '../core/ports';
 import type { TaskResult } from '../core/stats';
@@ -18,20 +19,43 @@ export interface KafkaEventsDeps {
   readonly logger: Logger;
   /** Run id for the batch: the drain's run, or a fresh id per MSK invocation. */
   readonly runId: () => string;
+  /**
+   * Where each MSK invocation reports its lineage (one task run per topic). The drain leaves it
+   * out: it reports each dataset's whole drain as one run.
+   */
+  readonly lineage?: LineageEmitter;
 }
 
 export function createKafkaEventsHandler(deps: KafkaEventsDeps) {
   return async (event: unknown): Promise<TaskResult> => {
     const batch = parseTaskInput(mskEventSchema, event, 'kafka-events');
     const runId = deps.runId();
+    const now = deps.clock.now().toISOString();
+    const context = { runId, startedAt: now, runDate: now.slice(0, 10) };
     const datasets = [];
     for (const [topic, records] of groupByTopic(batch)) {
       const { source, dataset } = datasetOfTopic(deps.config, topic);
-      const stats = await ingestMskBatch(
-        deps,
-        { ...batch, records: { [topic]: records } },
-        { source, dataset, runId },
-      );
+      const ingest = () =>
+        ingestMskBatch(
+          deps,
+          { ...batch, records: { [topic]: records } },
+          { source, dataset, runId },
+        );
+      const { lineage } = deps;
+      const id = `${source}.${dataset}`;
+      const stats = lineage
+        ? await lineage.track(
+            context,
+            {
+              job: `ingest.${id}`,
+              type: 'INGEST',
+              inputs: [lineage.external(source, dataset)],
+              outputs: [lineage.output(id)],
+            },
+            ingest,
+            (written) => ({ outputs: [lineage.output(id, written)] }),
+          )
+        : await ingest();
       deps.logger.info(`ingested ${records.length} messages of ${topic}`, { ...stats });
       datasets.push(stats);
     }

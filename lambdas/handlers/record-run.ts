@@ -3,7 +3,9 @@
  * start inserts it into `audit.runs`; its end (succeeded, failed, timed out, aborted) records the
  * outcome and the dataset steps its Task states returned, read from the execution's history so
  * that a failed run keeps the steps that completed before it failed. The local runner records
- * the same rows itself. A starting run also registers the contract versions it uses.
+ * the same rows itself. A starting run also registers the contract versions it uses, and every
+ * status is the pipeline run's OpenLineage event (START, COMPLETE, FAIL, ABORT), its tasks' runs
+ * as children.
  */
 import * as z from 'zod';
 import { stateMachineName } from '../core/aws-names';
@@ -11,6 +13,8 @@ import type { Contract } from '../core/contracts/contract';
 import type { ContractVersions } from '../core/contracts/versions';
 import { PipelineError } from '../core/errors';
 import { jobs, type Job } from '../core/orchestration';
+import type { LineageEmitter } from '../core/lineage/events';
+import type { EventType } from '../core/lineage/openlineage';
 import type { Clock, ExecutionResults, Logger } from '../core/ports';
 import { stepsOf, type RunHistory, type RunStatus } from '../core/runs';
 import { elapsedSeconds } from '../core/stats';
@@ -32,6 +36,14 @@ const eventSchema = z.object({
   }),
 });
 
+const lineageEvents: Record<string, EventType> = {
+  RUNNING: 'START',
+  SUCCEEDED: 'COMPLETE',
+  FAILED: 'FAIL',
+  TIMED_OUT: 'FAIL',
+  ABORTED: 'ABORT',
+};
+
 const endings: Record<string, RunStatus> = {
   SUCCEEDED: 'succeeded',
   FAILED: 'failed',
@@ -49,6 +61,7 @@ export interface RecordRunDeps {
   readonly executions: ExecutionResults;
   readonly logger: Logger;
   readonly clock: Pick<Clock, 'now'>;
+  readonly lineage: LineageEmitter;
 }
 
 export function createRecordRunHandler(deps: RecordRunDeps) {
@@ -72,8 +85,10 @@ export function createRecordRunHandler(deps: RecordRunDeps) {
       runDate: resolveRunDate(requestedDate(detail.input), startedAt, deps.clock.now()),
       startedAt,
     };
+    const pipeline = { runId: run.runId, runDate: run.runDate, startedAt, pipeline: machine };
     if (detail.status === 'RUNNING') {
       await deps.history.started({ ...run, status: 'running' });
+      await deps.lineage.pipeline(pipeline, 'START');
       const { drifted } = await deps.versions.register(deps.contracts, run.runId, startedAt);
       if (drifted.length > 0) {
         deps.logger.warn(
@@ -101,6 +116,7 @@ export function createRecordRunHandler(deps: RecordRunDeps) {
       },
       steps,
     );
+    await deps.lineage.pipeline(pipeline, lineageEvents[detail.status]!, error);
     deps.logger.info(`recorded ${job} run ${run.runId}: ${status}`, {
       runDate: run.runDate,
       steps: steps.length,

@@ -1,9 +1,12 @@
 /**
  * What every Task state passes to its handler (see `stepfunctions/*.asl.json`): the execution's
- * name as run id, its start time, and the execution input (`{ "date": "YYYY-MM-DD" }`, optional).
+ * name as run id, its start time, the state machine's name, and the execution input
+ * (`{ "date": "YYYY-MM-DD" }`, optional).
  */
 import * as z from 'zod';
 import type { PlatformConfig, SourceConfig } from '../../config/schema';
+import type { ContractRegistry } from '../core/contracts/contract';
+import type { LineageEmitter, PipelineContext } from '../core/lineage/events';
 import { PipelineError } from '../core/errors';
 import type { Logger } from '../core/ports';
 import type { DatasetStats } from '../core/stats';
@@ -11,6 +14,8 @@ import type { DatasetStats } from '../core/stats';
 export const taskInputSchema = z.object({
   runId: z.string().min(1),
   startedAt: z.string().optional(),
+  /** The state machine's name: the pipeline job the task's lineage names as its parent. */
+  pipeline: z.string().min(1).optional(),
   request: z.looseObject({ date: z.iso.date().optional() }).default({}),
 });
 
@@ -47,15 +52,50 @@ export function sourceOf<K extends SourceConfig['kind']>(
   return source as Extract<SourceConfig, { kind: K }>;
 }
 
-/** Ingests a source's datasets one after the other, logging each, in config order. */
+/** The pipeline run a task belongs to, for its lineage. */
+export function pipelineContext(
+  input: z.output<typeof taskInputSchema>,
+  runDate: string,
+): PipelineContext {
+  return {
+    runId: input.runId,
+    runDate,
+    ...(input.pipeline ? { pipeline: input.pipeline } : {}),
+    ...(input.startedAt ? { startedAt: input.startedAt } : {}),
+  };
+}
+
+/**
+ * Ingests a source's datasets one after the other, in config order, each a task run of its own
+ * in the lineage (`ingest.<source>.<dataset>`: the source system's table in, the bronze table out).
+ */
 export async function ingestEach<S>(
   datasets: Readonly<Record<string, S>>,
-  logger: Logger,
+  run: {
+    readonly source: string;
+    readonly context: PipelineContext;
+    readonly lineage: LineageEmitter;
+    readonly contracts: ContractRegistry;
+    readonly logger: Logger;
+  },
   ingest: (dataset: string, settings: S) => Promise<DatasetStats>,
 ): Promise<DatasetStats[]> {
+  const { source, lineage, logger } = run;
   const results: DatasetStats[] = [];
   for (const [dataset, settings] of Object.entries(datasets)) {
-    const stats = await ingest(dataset, settings);
+    const id = `${source}.${dataset}`;
+    const stats = await lineage.track(
+      run.context,
+      {
+        job: `ingest.${id}`,
+        type: 'INGEST',
+        owners: [run.contracts.get(id).owner],
+        inputs: [lineage.external(source, dataset)],
+        outputs: [lineage.output(id)],
+      },
+      () => ingest(dataset, settings),
+      (written) => ({ outputs: [lineage.output(id, written)] }),
+    );
     logger.info(`ingested ${stats.dataset}`, { ...stats });
     results.push(stats);
   }

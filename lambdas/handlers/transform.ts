@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { runLayer, type LayerDeps } from '../core/models/layer';
 import type { TaskResult } from '../core/stats';
 import { resolveRunDate } from '../core/time';
-import { parseTaskInput, taskInputSchema } from './task-input';
+import { parseTaskInput, pipelineContext, taskInputSchema } from './task-input';
 
 const inputSchema = taskInputSchema.extend({ layer: z.enum(['silver', 'gold']) });
 
@@ -11,7 +11,10 @@ export function createTransformHandler(deps: LayerDeps) {
   return async (event: unknown): Promise<TaskResult> => {
     const input = parseTaskInput(inputSchema, event, 'transform');
     const runDate = resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
-    const datasets = await runLayer(deps, { layer: input.layer, runId: input.runId, runDate });
+    const datasets = await runLayer(deps, {
+      layer: input.layer,
+      ...pipelineContext(input, runDate),
+    });
     return { step: input.layer === 'silver' ? 'bronze_to_silver' : 'silver_to_gold', datasets };
   };
 }

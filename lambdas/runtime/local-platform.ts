@@ -15,6 +15,8 @@ import { FetchHttpClient } from '../adapters/http/fetch-client';
 import { systemClock } from '../adapters/system-clock';
 import { FsObjectStore } from '../adapters/local/object-store';
 import { IngestLedger } from '../core/ingest/bronze';
+import { createLineage, type LineageEmitter } from '../core/lineage/events';
+import { buildLineageGraph } from '../core/lineage/graph';
 import type { Clock, Logger, Notifier } from '../core/ports';
 import { createIngestLandingHandler } from '../handlers/ingest-landing';
 import { createIngestRestHandler } from '../handlers/ingest-rest';
@@ -22,10 +24,17 @@ import { createIngestWarehouseHandler } from '../handlers/ingest-warehouse';
 import { createKafkaDrainHandler } from '../handlers/kafka-drain';
 import { createDataQualityHandler } from '../handlers/data-quality';
 import { createNotifyFailureHandler } from '../handlers/notify-failure';
+import { createCatalogSyncHandler } from '../handlers/catalog-sync';
+import { LocalCatalogWriter } from '../adapters/local/catalog-writer';
+import { DatasetStatuses } from '../core/catalog';
 import { createTransformHandler } from '../handlers/transform';
 import type { Project } from '../adapters/fs/project-files';
 import { KafkaProducerSimulator } from './simulators/kafka-producer';
 import { startRestSimulator, type RestSimulator } from './simulators/rest-server';
+
+/** The Glue catalog local lineage names as its tables' symlinks, as the local function ARNs do. */
+export const localRegion = 'us-east-1';
+export const localAccount = '000000000000';
 
 export type TaskHandler = (event: unknown) => Promise<unknown>;
 
@@ -41,6 +50,8 @@ export class LocalPlatform {
   /** Handlers by the placeholder their Task states use as `Resource` (`${TransformFunctionArn}`). */
   readonly handlers: Record<string, TaskHandler>;
   readonly logger: Logger;
+  /** Where every task, and the runner for each pipeline run, reports OpenLineage events. */
+  readonly lineage: LineageEmitter;
   private rest: Promise<RestSimulator> | undefined;
 
   private constructor(
@@ -57,6 +68,20 @@ export class LocalPlatform {
     const sink = new DuckDbParquetSink(worker, store);
     const logger = options.logger;
     this.logger = logger;
+    const absoluteLake = path.resolve(lakeRoot);
+    const lineage = createLineage({
+      config,
+      contracts,
+      store,
+      storage: (role) => ({ namespace: 'file', root: `${absoluteLake}/${role}/` }),
+      region: config.aws.region ?? localRegion,
+      account: config.aws.account ?? localAccount,
+      columnLineage: buildLineageGraph(project).columnLineage(),
+      http: new FetchHttpClient(),
+      clock,
+      logger,
+    });
+    this.lineage = lineage;
     const simDir = this.simDir;
     const notifier: Notifier = {
       notify: async (notice) => {
@@ -77,6 +102,7 @@ export class LocalPlatform {
         ledger,
         clock,
         logger,
+        lineage,
       }),
       IngestRestFunctionArn: createIngestRestHandler({
         config,
@@ -88,6 +114,7 @@ export class LocalPlatform {
         clock,
         random: options.random ?? Math.random,
         logger,
+        lineage,
       }),
       KafkaDrainFunctionArn: createKafkaDrainHandler({
         config,
@@ -96,6 +123,7 @@ export class LocalPlatform {
         clock,
         logger,
         batches: new KafkaProducerSimulator(simDir),
+        lineage,
       }),
       IngestLandingFunctionArn: createIngestLandingHandler({
         config,
@@ -105,6 +133,7 @@ export class LocalPlatform {
         ledger,
         clock,
         logger,
+        lineage,
       }),
       TransformFunctionArn: createTransformHandler({
         engine: this.lakehouse,
@@ -112,10 +141,19 @@ export class LocalPlatform {
         project: models,
         clock,
         logger,
+        lineage,
       }),
       DataQualityFunctionArn: createDataQualityHandler({
         engine: this.lakehouse,
         contracts,
+        clock,
+        logger,
+        lineage,
+      }),
+      CatalogSyncFunctionArn: createCatalogSyncHandler({
+        contracts,
+        statuses: new DatasetStatuses(this.lakehouse),
+        writer: new LocalCatalogWriter(store, this.lakehouse),
         clock,
         logger,
       }),

@@ -12,6 +12,7 @@ import {
   type RunOptions as MachineRunOptions,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
+import { stateMachineName } from '../core/aws-names';
 import { describeError, PipelineError } from '../core/errors';
 import { placeholders, substitutePlaceholders, taskStates, type Job } from '../core/orchestration';
 import { ContractVersions } from '../core/contracts/versions';
@@ -19,11 +20,11 @@ import { isQualityGateResult } from '../core/dq/layer';
 import type { DatasetQuality } from '../core/dq/store';
 import { RunHistory, stepsOf, type StepStats } from '../core/runs';
 import { isTaskResult } from '../core/stats';
-import type { LocalPlatform } from './local-platform';
+import { localAccount, localRegion, type LocalPlatform } from './local-platform';
 
 /** The ARN each placeholder stands for locally: a well-formed ARN, answered in-process. */
 export function localFunctionArn(placeholder: string): string {
-  return `arn:aws:lambda:us-east-1:000000000000:function:medallion-local-${placeholder.replace(/FunctionArn$/, '')}`;
+  return `arn:aws:lambda:${localRegion}:${localAccount}:function:medallion-local-${placeholder.replace(/FunctionArn$/, '')}`;
 }
 
 export interface RunOptions {
@@ -137,6 +138,14 @@ export async function runJob(
       `contract(s) ${drifted.join(', ')} changed without a new version: run \`medallion contract check\``,
     );
   }
+  const { project, env } = platform.project.config;
+  const pipeline = {
+    runId,
+    runDate: options.runDate,
+    startedAt: run.startedAt,
+    pipeline: stateMachineName(project, env, job),
+  };
+  await platform.lineage.pipeline(pipeline, 'START');
   const machine = new StateMachine(definition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
@@ -145,10 +154,14 @@ export async function runJob(
     overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides },
     context: {
       Execution: {
-        Id: `arn:aws:states:us-east-1:000000000000:execution:medallion-local-${job}:${runId}`,
+        Id: `arn:aws:states:${localRegion}:${localAccount}:execution:${pipeline.pipeline}:${runId}`,
         Name: runId,
         Input: input,
         StartTime: startedAt.toISOString(),
+      },
+      StateMachine: {
+        Id: `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${pipeline.pipeline}`,
+        Name: pipeline.pipeline,
       },
     },
   });
@@ -167,6 +180,7 @@ export async function runJob(
   const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
   const status = error === undefined ? 'succeeded' : 'failed';
   await history.finished({ ...run, status, endedAt: endedAt.toISOString(), seconds, error }, steps);
+  await platform.lineage.pipeline(pipeline, error === undefined ? 'COMPLETE' : 'FAIL', error);
   return {
     runId,
     job,

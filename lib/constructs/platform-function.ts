@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Duration } from 'aws-cdk-lib';
@@ -13,7 +15,8 @@ export const repositoryRoot = path.resolve(import.meta.dirname, '../..');
 /**
  * How esbuild bundles every function: minified ESM for Node.js 24, preferring ES modules so
  * unused exports shake out, with `require` provided for the CommonJS dependencies that call it.
- * The AWS SDK is bundled (see PlatformFunction).
+ * The AWS SDK is bundled (see PlatformFunction), its credential chain reduced to the environment
+ * variables Lambda sets (see `lambdas/functions/platform/env-credentials.ts`).
  */
 export const functionBundling = {
   format: OutputFormat.ESM,
@@ -22,6 +25,12 @@ export const functionBundling = {
   mainFields: ['module', 'main'],
   banner:
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  alias: {
+    '@aws-sdk/credential-provider-node': path.join(
+      repositoryRoot,
+      'lambdas/functions/platform/env-credentials.ts',
+    ),
+  },
 } as const;
 
 export interface PlatformFunctionProps {
@@ -38,6 +47,8 @@ export interface PlatformFunctionProps {
    * is config and contracts, `project` adds the SQL models and seeds.
    */
   readonly definitions: 'none' | 'sources' | 'project';
+  /** Files derived at synth time to put in the bundle, by name: `{ 'lineage.json': '...' }`. */
+  readonly files?: Readonly<Record<string, string>>;
   /** At most this many concurrent invocations. @default unreserved */
   readonly reservedConcurrency?: number;
   /** @default RetentionDays.ONE_MONTH */
@@ -94,17 +105,33 @@ export class PlatformFunction extends Construct {
       bundling: {
         ...functionBundling,
         mainFields: [...functionBundling.mainFields],
+        esbuildArgs: Object.fromEntries(
+          Object.entries(functionBundling.alias).map(([from, to]) => [`--alias:${from}`, to]),
+        ),
         bundleAwsSDK: true,
         forceDockerBundling: false,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) =>
-            definitionCopyCommands(props.definitions, inputDir, outputDir),
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...definitionCopyCommands(props.definitions, inputDir, outputDir),
+            ...fileCopyCommands(props.files ?? {}, outputDir),
+          ],
         },
       },
     });
   }
+}
+
+/** Shell commands copying synth-time files into the bundle, written first to a folder of their own. */
+function fileCopyCommands(files: Readonly<Record<string, string>>, outputDir: string): string[] {
+  const names = Object.keys(files);
+  if (names.length === 0) return [];
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'medallion-bundle-'));
+  return names.map((name) => {
+    writeFileSync(path.join(folder, name), files[name]!);
+    return `cp "${path.join(folder, name)}" "${outputDir}/${name}"`;
+  });
 }
 
 /** Shell commands copying the declarative definitions a handler loads at cold start. */

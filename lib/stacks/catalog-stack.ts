@@ -14,6 +14,7 @@ import {
   type LakeSchema,
 } from '../../lambdas/core/aws-names';
 import { auditTables } from '../../lambdas/core/audit';
+import { lineageEventColumns } from '../../lambdas/core/lineage/log';
 import { bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
 import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
 import type { ModelProject } from '../../lambdas/core/models/project';
@@ -95,6 +96,13 @@ export class CatalogStack extends Stack {
       table.addResourceDependency(this.databases.audit);
     }
 
+    const lineage = new glue.CfnTable(this, 'AuditLineageEvents', {
+      catalogId: this.account,
+      databaseName: databaseName('audit'),
+      tableInput: lineageEventsTable(`s3://${buckets.audit.bucketName}/lineage/`),
+    });
+    lineage.addResourceDependency(this.databases.audit);
+
     const workgroup = (persona: 'engineering' | 'auditors', description: string) =>
       new athena.CfnWorkGroup(this, `${pascal(persona)}WorkGroup`, {
         name: workgroupName(config.project, config.env, persona),
@@ -145,6 +153,11 @@ export class CatalogStack extends Stack {
         'The quality score of every dataset over the last 30 days.',
         `select run_date, dataset, score, failed_errors, failed_warnings from "${audit}"."dq_scores" where run_date >= current_date - interval '30' day order by dataset, run_date`,
       ],
+      [
+        'Lineage of the latest runs',
+        'OpenLineage events of the last 7 days: each task run with its pipeline run, inputs and outputs.',
+        `select event_time, event_type, json_extract_scalar(job, '$.name') as job, json_extract_scalar(run, '$.runId') as run_id, json_extract_scalar(run, '$.facets.parent.run.runId') as pipeline_run_id, json_extract_scalar(run, '$.facets.errorMessage.message') as error, inputs, outputs from "${audit}"."lineage_events" where dt >= cast(current_date - interval '7' day as varchar) order by event_time desc limit 500`,
+      ],
       ...props.models.models
         .filter((m) => m.config.quarantine)
         .map((m): [string, string, string] => {
@@ -167,6 +180,47 @@ export class CatalogStack extends Stack {
       query.addResourceDependency(this.workgroups.auditors);
     }
   }
+}
+
+/**
+ * The OpenLineage events the functions write under `lineage/dt=<day>/` in the audit bucket, one
+ * JSON object per file, read with the OpenX JSON SerDe: nested objects (run, job, inputs,
+ * outputs) come back as JSON text for `json_extract`. Days are projected, never crawled.
+ */
+function lineageEventsTable(location: string): glue.CfnTable.TableInputProperty {
+  return {
+    name: 'lineage_events',
+    description:
+      'OpenLineage RunEvents of every pipeline run and task (START, COMPLETE, FAIL, ABORT).',
+    tableType: 'EXTERNAL_TABLE',
+    parameters: {
+      classification: 'json',
+      'projection.enabled': 'true',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy-MM-dd',
+      'projection.dt.range': '2020-01-01,NOW',
+      'projection.dt.interval': '1',
+      'projection.dt.interval.unit': 'DAYS',
+      'storage.location.template': `${location}dt=\${dt}/`,
+    },
+    partitionKeys: [{ name: 'dt', type: 'string', comment: 'Day the pipeline run started (UTC).' }],
+    storageDescriptor: {
+      location,
+      columns: lineageEventColumns.map(([name, , key]) => ({
+        name,
+        type: 'string',
+        comment: `The event's ${key}.`,
+      })),
+      inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+      serdeInfo: {
+        serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+        parameters: Object.fromEntries(
+          lineageEventColumns.map(([name, , key]) => [`mapping.${name}`, key]),
+        ),
+      },
+    },
+  };
 }
 
 const databaseDescriptions: Record<LakeSchema, string> = {

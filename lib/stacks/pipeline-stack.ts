@@ -18,6 +18,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
+import type { ProjectColumnLineage } from '../../lambdas/core/lineage/graph';
 import {
   glueDatabaseName,
   lakeSchemas,
@@ -67,6 +68,11 @@ export const taskHandlers = {
     description: 'Profiles and checks silver or gold against the contracts: the quality gate.',
     definitions: 'sources',
   },
+  CatalogSyncFunctionArn: {
+    entry: 'catalog-sync',
+    description: "Writes each dataset's latest run figures into its Glue table's Parameters.",
+    definitions: 'sources',
+  },
   NotifyFailureFunctionArn: {
     entry: 'notify-failure',
     description: 'Publishes a failed run to the failure topic.',
@@ -78,6 +84,8 @@ export type TaskHandler = keyof typeof taskHandlers;
 export interface PipelineStackProps extends StackProps {
   readonly config: PlatformConfig;
   readonly key: kms.IKey;
+  /** The models' column lineage, derived from their SQL here so the transform bundle needs no SQL parser. */
+  readonly columnLineage: ProjectColumnLineage;
 }
 
 /**
@@ -112,6 +120,7 @@ export class PipelineStack extends Stack {
 
     const environment = {
       MEDALLION_ENV: config.env,
+      MEDALLION_ACCOUNT: this.account,
       MEDALLION_BUCKETS: JSON.stringify(
         Object.fromEntries(
           Object.entries(buckets).map(([role, bucket]) => [role, bucket.bucketName]),
@@ -138,6 +147,9 @@ export class PipelineStack extends Stack {
         entry,
         description,
         definitions,
+        ...(definitions === 'project'
+          ? { files: { 'lineage.json': JSON.stringify(props.columnLineage) } }
+          : {}),
         environment,
         removalPolicy,
         logRetention,
@@ -184,6 +196,19 @@ export class PipelineStack extends Stack {
       grantObjects(f, buckets.bronze, key, { read: true, write: true, delete: true });
       grantObjects(f, buckets.audit, key, { read: true, write: true, prefix: 'state/' });
     }
+    // Every task writes its OpenLineage events; the run recorder also reads them, to close with
+    // ABORT the task runs a pipeline run left open.
+    for (const f of [
+      ...ingesting,
+      functions.TransformFunctionArn,
+      functions.DataQualityFunctionArn,
+    ])
+      grantObjects(f, buckets.audit, key, { write: true, prefix: 'lineage/' });
+    grantObjects(functions.RecordRun, buckets.audit, key, {
+      read: true,
+      write: true,
+      prefix: 'lineage/',
+    });
     grantObjects(functions.IngestLandingFunctionArn, buckets.landing, key, {
       read: true,
       write: true,
@@ -194,6 +219,7 @@ export class PipelineStack extends Stack {
     this.grantTransform(config, functions.TransformFunctionArn, buckets, key);
     this.grantRecordRun(config, functions.RecordRun, buckets, key);
     this.grantDataQuality(config, functions.DataQualityFunctionArn, buckets, key);
+    this.grantCatalogSync(config, functions.CatalogSyncFunctionArn, buckets, key);
     functions.NotifyFailureFunctionArn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sns:Publish'],
@@ -621,6 +647,50 @@ export class PipelineStack extends Stack {
       read: true,
       write: true,
       delete: true,
+      prefix: schemaLocations.audit.prefix,
+    });
+    grantObjects(fn, buckets.athenaResults, key, {
+      read: true,
+      write: true,
+      prefix: 'engineering/',
+    });
+  }
+
+  /**
+   * Reads run history and scores from the audit tables with Athena, and updates the Glue
+   * definition of every lake table (bronze, silver, gold): Parameters and column comments.
+   */
+  private grantCatalogSync(
+    config: PlatformConfig,
+    fn: lambda.IFunction,
+    buckets: Record<BucketRole, s3.IBucket>,
+    key: kms.IKey,
+  ): void {
+    const name = (schema: LakeSchema) => glueDatabaseName(config.project, config.env, schema);
+    const lake = (['bronze', 'silver', 'gold'] as const).map(name);
+    const lakeTables = lake.map((d) =>
+      this.formatArn({ service: 'glue', resource: 'table', resourceName: `${d}/*` }),
+    );
+    const history = ['runs', 'run_datasets', 'dq_scores'].map((t) =>
+      this.formatArn({ service: 'glue', resource: 'table', resourceName: `${name('audit')}/${t}` }),
+    );
+    this.grantAthena(config, fn, {
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'],
+      databases: [...lake, name('audit')],
+      tables: [...lakeTables, ...history],
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['glue:UpdateTable'], resources: lakeTables }),
+    );
+    for (const table of lakeTables) {
+      acknowledgeWildcard(
+        fn,
+        table,
+        'The catalog sync updates the Parameters and column comments of every lake table, whose names come from the contracts.',
+      );
+    }
+    grantObjects(fn, buckets[schemaLocations.audit.bucket], key, {
+      read: true,
       prefix: schemaLocations.audit.prefix,
     });
     grantObjects(fn, buckets.athenaResults, key, {

@@ -1,11 +1,16 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { PipelineError, TransientError } from '../../lambdas/core/errors';
 import { reconciles } from '../../lambdas/core/stats';
+import { LineageLog } from '../../lambdas/core/lineage/log';
+import { checkRunEvents, runUuid } from '../../lambdas/core/lineage/openlineage';
+import { FsObjectStore } from '../../lambdas/adapters/local/object-store';
+import { Ajv2020 } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import type { LocalPlatform } from '../../lambdas/runtime/local-platform';
 import type { Project } from '../../lambdas/adapters/fs/project-files';
 import { projectRoot } from '../../lambdas/runtime/project-root';
@@ -86,6 +91,9 @@ describe('daily pipeline, end to end', () => {
     return rows;
   };
 
+  const lineageOf = (runId: string) =>
+    new LineageLog(new FsObjectStore(lake.lakeRoot)).list({ runIds: [runUuid(runId)] });
+
   beforeAll(async () => {
     lake = await sampleLake(scale, 2);
     project = await testProject();
@@ -102,9 +110,9 @@ describe('daily pipeline, end to end', () => {
 
   it('both days succeed and every dataset of every step reconciles', () => {
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
-    // Parallel + six ingestion branches + two transforms, two quality checks and their gates, and
-    // the final Succeed; Step Functions bills per transition.
-    expect(runs.map((r) => r.transitions)).toEqual([14, 14]);
+    // Parallel + six ingestion branches + two transforms, two quality checks and their gates, the
+    // catalog sync and the final Succeed; Step Functions bills per transition.
+    expect(runs.map((r) => r.transitions)).toEqual([15, 15]);
     for (const run of runs) {
       expect(run.steps.filter((s) => !reconciles(s))).toEqual([]);
       expect(new Set(run.steps.map((s) => s.step))).toEqual(
@@ -277,16 +285,19 @@ describe('daily pipeline, end to end', () => {
         retryIntervalMs: 0,
       });
       expect(outcome.status).toBe('succeeded');
-      expect(outcome.attempts).toEqual({ CrmToBronze: 2 });
+      expect(outcome.attempts).toEqual({ CrmToBronze: 2, CatalogSync: 1 });
     } finally {
       platform.handlers.IngestRestFunctionArn = crm;
     }
   });
 
-  it('a permanent failure takes the catch path: the run fails, people are notified, history says why', async () => {
-    const transform = platform.handlers.TransformFunctionArn!;
-    platform.handlers.TransformFunctionArn = async () => {
-      throw new PipelineError('silver is on fire (simulated)');
+  it('a permanent failure takes the catch path: the run fails, people are notified, history and lineage say why', async () => {
+    // The transform fails inside its build of silver.orders, after the models before it.
+    const lakehouse = platform.lakehouse;
+    const relationExists = lakehouse.relationExists.bind(lakehouse);
+    lakehouse.relationExists = async (relation) => {
+      if (relation === 'silver.orders') throw new PipelineError('silver is on fire (simulated)');
+      return relationExists(relation);
     };
     try {
       const outcome = await runJob(platform, 'bronze_to_silver', {
@@ -311,9 +322,160 @@ describe('daily pipeline, end to end', () => {
       expect(
         await one(`select status, error from audit.runs where run_id = '${outcome.runId}'`),
       ).toEqual({ status: 'failed', error: outcome.error });
+      const events = await lineageOf(outcome.runId);
+      const failed = events.filter((e) => e.eventType === 'FAIL');
+      expect(failed.map((e) => e.job.name)).toEqual(['model.silver.orders', 'bronze_to_silver']);
+      expect(failed[0]!.run.facets?.errorMessage).toMatchObject({
+        message: 'silver is on fire (simulated)',
+        programmingLanguage: 'TypeScript',
+      });
+      expect(
+        events.find((e) => e.eventType === 'START' && e.job.name === 'model.silver.orders')!.run
+          .runId,
+      ).toBe(failed[0]!.run.runId);
+      expect(checkRunEvents(events)).toEqual([]);
     } finally {
-      platform.handlers.TransformFunctionArn = transform;
+      lakehouse.relationExists = relationExists;
     }
+  });
+
+  describe('OpenLineage events', () => {
+    const schemas = path.resolve(projectRoot, '../shared/schemas/openlineage');
+
+    it.runIf(existsSync(schemas))(
+      'every event of a daily run is valid against the official schemas, each facet against its own',
+      async () => {
+        const ajv = new Ajv2020({ allErrors: true, strict: false });
+        addFormats(ajv);
+        const files = [
+          path.join(schemas, 'OpenLineage.json'),
+          ...readdirSync(path.join(schemas, 'facets')).map((f) => path.join(schemas, 'facets', f)),
+        ];
+        for (const file of files) ajv.addSchema(JSON.parse(readFileSync(file, 'utf8')) as object);
+        const runEvent = ajv.getSchema(
+          'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+        )!;
+        const events = await lineageOf(runs[0]!.runId);
+        expect(events.length).toBeGreaterThan(50);
+        const problems: unknown[] = [];
+        for (const event of events) {
+          if (!runEvent(event)) problems.push({ job: event.job.name, errors: runEvent.errors });
+          const facets = [
+            event.run.facets,
+            event.job.facets,
+            ...[...event.inputs, ...event.outputs].flatMap((d) => [
+              d.facets,
+              'inputFacets' in d ? d.inputFacets : undefined,
+              'outputFacets' in d ? d.outputFacets : undefined,
+            ]),
+          ].flatMap((f) => Object.entries(f ?? {}));
+          for (const [name, facet] of facets) {
+            const validate = ajv.getSchema(facet._schemaURL);
+            if (!validate)
+              problems.push({ job: event.job.name, facet: name, unknown: facet._schemaURL });
+            else if (!validate(facet))
+              problems.push({ job: event.job.name, facet: name, errors: validate.errors });
+          }
+        }
+        expect(problems).toEqual([]);
+      },
+    );
+
+    it('each task run has one START and one end, its runId a UUIDv7, its parent the pipeline run', async () => {
+      const events = await lineageOf(runs[1]!.runId);
+      expect(checkRunEvents(events)).toEqual([]);
+      const pipelineRun = runUuid(runs[1]!.runId);
+      const tasks = events.filter((e) => e.run.runId !== pipelineRun);
+      for (const event of tasks) {
+        expect(event.run.runId).toMatch(
+          /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
+        expect(event.run.facets?.parent).toMatchObject({
+          run: { runId: pipelineRun },
+          job: { namespace: 'medallion-local', name: 'daily' },
+        });
+      }
+      expect(events[0]).toMatchObject({ eventType: 'START', job: { name: 'daily' } });
+      expect(events.at(-1)).toMatchObject({ eventType: 'COMPLETE', job: { name: 'daily' } });
+      const jobs = new Set(tasks.map((e) => e.job.name));
+      const expected = [
+        ...['snowflake.orders', 'crm.accounts', 'fx.rates', 'kafka.order_events'].map(
+          (d) => `ingest.${d}`,
+        ),
+        ...project.models.models.map((m) => `model.${m.contractId}`),
+        ...project.contracts
+          .all()
+          .filter((c) => c.layer !== 'bronze')
+          .map((c) => `quality.${c.id}`),
+      ];
+      expect(expected.filter((job) => !jobs.has(job))).toEqual([]);
+    });
+
+    it('a model’s COMPLETE carries its SQL, owner, column lineage and the rows it wrote', async () => {
+      const events = await lineageOf(runs[1]!.runId);
+      const complete = events.find(
+        (e) => e.job.name === 'model.gold.fact_orders' && e.eventType === 'COMPLETE',
+      )!;
+      expect(complete.job.facets?.sql?.query).toContain("ref('silver.orders')");
+      expect(complete.job.facets?.ownership).toMatchObject({
+        owners: [{ name: expect.stringMatching(/^team:/) }],
+      });
+      const [output] = complete.outputs;
+      expect(output).toMatchObject({
+        namespace: 'file',
+        name: `${path.resolve(lake.lakeRoot)}/gold/fact_orders`,
+        facets: {
+          symlinks: {
+            identifiers: [
+              {
+                namespace: 'arn:aws:glue:us-east-1:000000000000',
+                name: 'table/medallion_local_gold/fact_orders',
+                type: 'TABLE',
+              },
+            ],
+          },
+        },
+      });
+      const amount = (
+        output!.facets!.columnLineage as unknown as {
+          fields: Record<string, { inputFields: { name: string; field: string }[] }>;
+        }
+      ).fields.amount_usd!;
+      expect(
+        amount.inputFields.map((f) => `${f.name.split('/').slice(-2).join('.')}.${f.field}`).sort(),
+      ).toEqual(['silver.fx_rates.usd_rate', 'silver.orders.quantity', 'silver.orders.unit_price']);
+      const step = runs[1]!.steps.find((s) => s.dataset === 'gold.fact_orders')!;
+      expect(output!.outputFacets?.outputStatistics).toMatchObject({ rowCount: step.rowsOut });
+    });
+
+    it('a quality check’s input carries the profile’s metrics and every assertion', async () => {
+      const events = await lineageOf(runs[1]!.runId);
+      const complete = events.find(
+        (e) => e.job.name === 'quality.silver.orders' && e.eventType === 'COMPLETE',
+      )!;
+      const facets = complete.inputs[0]!.inputFacets!;
+      expect(facets.dataQualityMetrics).toMatchObject({
+        rowCount: expect.any(Number),
+        columnMetrics: { order_id: { nullCount: 0 } },
+      });
+      expect(
+        (facets.dataQualityAssertions as unknown as { assertions: unknown[] }).assertions,
+      ).toContainEqual(
+        expect.objectContaining({
+          name: 'customer_id.references_customers',
+          success: false,
+          severity: 'warning',
+        }),
+      );
+    });
+
+    it('the lakehouse view audit.lineage_events reads the stored events', async () => {
+      await platform.lakehouse.refreshSources();
+      const rows = await query<{ n: number }>(
+        `select count(*) as n from audit.lineage_events where '${runUuid(runs[0]!.runId)}' in (json_extract_string(run, '$.facets.parent.run.runId'), json_extract_string(run, '$.runId'))`,
+      );
+      expect(rows[0]!.n).toBe((await lineageOf(runs[0]!.runId)).length);
+    });
   });
 
   it('data-quality warnings are recorded with failing samples, and the run goes on', async () => {

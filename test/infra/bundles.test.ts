@@ -18,6 +18,7 @@ async function bundle(entry: string) {
     minify: functionBundling.minify,
     mainFields: [...functionBundling.mainFields],
     banner: { js: functionBundling.banner },
+    alias: functionBundling.alias,
     write: false,
     metafile: true,
     outfile: 'index.mjs',
@@ -38,6 +39,9 @@ describe('Lambda bundles', () => {
     // Nothing meant for the local runtime or the CDK app finds its way into a function.
     for (const local of ['@duckdb/node-api', 'aws-cdk-lib', 'aws-local-stepfunctions', 'commander'])
       expect(packages.has(local), local).toBe(false);
+    // Lambda's credentials are in its environment: the SDK's other providers stay out.
+    expect(packages.has('@aws-sdk/credential-provider-sso')).toBe(false);
+    expect(packages.has('@aws-sdk/credential-provider-env')).toBe(true);
     // Only the transform renders SQL templates.
     expect(packages.has('nunjucks')).toBe(entry === 'transform');
   });

@@ -2,6 +2,7 @@ import { TrinoSQL } from 'dt-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { glueType } from '../../lib/stacks/catalog-stack';
 import { bucketName, glueDatabaseName, lakeSchemas } from '../../lambdas/core/aws-names';
+import { lineageEventColumns } from '../../lambdas/core/lineage/log';
 import { auditTables } from '../../lambdas/core/audit';
 import { bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
 import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
@@ -103,7 +104,9 @@ describe.each(['dev', 'prod'])('catalog stack (%s)', (env) => {
   it('creates the audit tables as Iceberg, with the columns DuckDB creates; silver and gold are left to the pipeline’s CTAS', async () => {
     const { config, tables } = await catalog();
     const audit = tables.filter(
-      (t) => t.Properties.DatabaseName === glueDatabaseName(config.project, env, 'audit'),
+      (t) =>
+        t.Properties.DatabaseName === glueDatabaseName(config.project, env, 'audit') &&
+        t.Properties.TableInput.Name !== 'lineage_events',
     );
     expect(audit.map((t) => t.Properties.TableInput.Name).sort()).toEqual(
       Object.keys(auditTables).sort(),
@@ -125,6 +128,33 @@ describe.each(['dev', 'prod'])('catalog stack (%s)', (env) => {
         ].includes(t.Properties.DatabaseName),
     );
     expect(other).toEqual([]);
+  });
+
+  it('lineage_events reads the OpenLineage JSON objects under lineage/ with projected days, one column per event key', async () => {
+    const { config, tables, bucket } = await catalog();
+    const lineage = tables.find((t) => t.Properties.TableInput.Name === 'lineage_events')!;
+    expect(lineage.Properties.DatabaseName).toBe(glueDatabaseName(config.project, env, 'audit'));
+    const location = `s3://${bucket('audit')}/lineage/`;
+    expect(lineage.Properties.TableInput).toMatchObject({
+      TableType: 'EXTERNAL_TABLE',
+      PartitionKeys: [{ Name: 'dt', Type: 'string' }],
+      Parameters: {
+        classification: 'json',
+        'projection.enabled': 'true',
+        'projection.dt.type': 'date',
+        'storage.location.template': `${location}dt=\${dt}/`,
+      },
+      StorageDescriptor: {
+        Location: location,
+        SerdeInfo: {
+          SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+          Parameters: { 'mapping.event_time': 'eventTime', 'mapping.schema_url': 'schemaURL' },
+        },
+      },
+    });
+    expect(
+      lineage.Properties.TableInput.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name),
+    ).toEqual(lineageEventColumns.map(([name]) => name));
   });
 
   it.each(['engineering', 'auditors'])(

@@ -273,6 +273,8 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       's3:PutObject',
     ];
     const writeState = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'];
+    /** Every task writes its OpenLineage events, and only writes them. */
+    const writeLineage = ['s3:AbortMultipartUpload', 's3:PutObject'];
 
     it('no statement grants a wildcard action, and Resource * only where AWS allows nothing narrower', async () => {
       const { template } = await pipeline();
@@ -302,13 +304,17 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       'IngestRestFunctionArn',
       'KafkaDrainFunctionArn',
       'KafkaEvents',
-    ] as const)('%s writes bronze and its state under audit/state/, nothing else', async (fn) => {
-      const { bucket } = await pipeline();
-      expect(await s3Grants(fn)).toEqual({
-        [`${bucket('bronze')}/*`]: readWrite,
-        [`${bucket('audit')}/state/*`]: writeState,
-      });
-    });
+    ] as const)(
+      '%s writes bronze, its state under audit/state/ and its lineage under audit/lineage/, nothing else',
+      async (fn) => {
+        const { bucket } = await pipeline();
+        expect(await s3Grants(fn)).toEqual({
+          [`${bucket('bronze')}/*`]: readWrite,
+          [`${bucket('audit')}/state/*`]: writeState,
+          [`${bucket('audit')}/lineage/*`]: writeLineage,
+        });
+      },
+    );
 
     it('IngestLanding also moves files out of the landing bucket', async () => {
       const { bucket } = await pipeline();
@@ -316,6 +322,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         [`${bucket('bronze')}/*`]: readWrite,
         [`${bucket('landing')}/*`]: readWrite,
         [`${bucket('audit')}/state/*`]: writeState,
+        [`${bucket('audit')}/lineage/*`]: writeLineage,
       });
     });
 
@@ -329,6 +336,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
             readWrite,
           ]),
         ),
+        [`${bucket('audit')}/lineage/*`]: writeLineage,
       });
       const grants = grantsOf(template, roleIds.TransformFunctionArn);
       const athena = grants.filter((g) => g.action.startsWith('athena:'));
@@ -351,6 +359,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       const { bucket, template, roleIds, functionIds, config } = await pipeline();
       expect(await s3Grants('RecordRun')).toEqual({
         [`${bucket('audit')}/tables/*`]: readWrite,
+        [`${bucket('audit')}/lineage/*`]: writeState,
         [`${bucket('athenaResults')}/engineering/*`]: writeState,
       });
       const grants = grantsOf(template, roleIds.RecordRun);
@@ -413,6 +422,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         [`${bucket('silver')}/*`]: ['s3:GetObject'],
         [`${bucket('gold')}/*`]: ['s3:GetObject'],
         [`${bucket('audit')}/tables/*`]: readWrite,
+        [`${bucket('audit')}/lineage/*`]: writeLineage,
         [`${bucket('athenaResults')}/engineering/*`]: writeState,
       });
       const audit = `${config.project}_${env}_audit`;
@@ -422,6 +432,20 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
           .map((g) => g.resource.replace(/^.*:table\//, ''))
           .sort(),
       ).toEqual([`${audit}/dq_profiles`, `${audit}/dq_results`, `${audit}/dq_scores`]);
+    });
+
+    it('CatalogSync reads run history and scores, and updates only the lake tables’ definitions', async () => {
+      const { bucket, template, roleIds, config } = await pipeline();
+      expect(await s3Grants('CatalogSyncFunctionArn')).toEqual({
+        [`${bucket('audit')}/tables/*`]: ['s3:GetObject'],
+        [`${bucket('athenaResults')}/engineering/*`]: writeState,
+      });
+      expect(
+        grantsOf(template, roleIds.CatalogSyncFunctionArn)
+          .filter((g) => g.action === 'glue:UpdateTable')
+          .map((g) => g.resource.replace(/^.*:table\//, ''))
+          .sort(),
+      ).toEqual(['bronze', 'gold', 'silver'].map((s) => `${config.project}_${env}_${s}/*`));
     });
 
     it('NotifyFailure may only publish to the failure topic', async () => {

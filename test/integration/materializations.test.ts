@@ -12,6 +12,7 @@ import { bronzeKey, bronzeMetadataColumns } from '../../lambdas/core/ingest/bron
 import { runLayer } from '../../lambdas/core/models/layer';
 import { loadModelProject, type ModelFile } from '../../lambdas/core/models/project';
 import { ManualClock, silentLogger } from '../helpers/clock';
+import { memoryLineage } from '../helpers/lineage';
 
 /**
  * The materializations as a specification, on a tiny hand-made domain: bronze `shop.orders`,
@@ -139,7 +140,14 @@ describe('materializations', () => {
     clock = new ManualClock(new Date(clock.now().getTime() + 60_000));
     const project = loadModelProject(models, [], contracts);
     const stats = await runLayer(
-      { engine: lakehouse, contracts, project, clock, logger: silentLogger },
+      {
+        engine: lakehouse,
+        contracts,
+        project,
+        clock,
+        logger: silentLogger,
+        lineage: memoryLineage(contracts).lineage,
+      },
       { layer, runId: `${layer}-${batches}`, runDate: '2026-01-02' },
     );
     return Object.fromEntries(stats.map((s) => [s.dataset, s]));

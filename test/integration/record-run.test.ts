@@ -10,6 +10,10 @@ import type { TaskResult } from '../../lambdas/core/stats';
 import { createRecordRunHandler } from '../../lambdas/handlers/record-run';
 import { ManualClock } from '../helpers/clock';
 import { emptyLakehouse } from '../helpers/lake';
+import type { LineageEmitter } from '../../lambdas/core/lineage/events';
+import type { LineageLog } from '../../lambdas/core/lineage/log';
+import { checkRunEvents, runUuid } from '../../lambdas/core/lineage/openlineage';
+import { localConfig, memoryLineage } from '../helpers/lineage';
 
 const machine = 'arn:aws:states:eu-west-1:111111111111:stateMachine:medallion-dev-daily';
 const execution = 'arn:aws:states:eu-west-1:111111111111:execution:medallion-dev-daily:01a2-run';
@@ -58,6 +62,8 @@ describe('record-run handler', () => {
   let results: TaskResult[];
   let handler: ReturnType<typeof createRecordRunHandler>;
   let contracts: ContractRegistry;
+  let emitter: LineageEmitter;
+  let log: LineageLog;
   const runs = () =>
     lakehouse.query(
       `select run_id, job, env, cast(run_date as varchar) as run_date, status, seconds, error from audit.runs`,
@@ -67,6 +73,11 @@ describe('record-run handler', () => {
     ({ lakehouse, close } = await emptyLakehouse());
     results = [silver];
     contracts = await loadContracts(projectRoot);
+    let ticks = 0;
+    ({ lineage: emitter, log } = memoryLineage(contracts, {
+      config: { ...localConfig(), env: 'dev' },
+      clock: { now: () => new Date(Date.parse('2026-01-02T03:00:00.000Z') + ++ticks * 1000) },
+    }));
     handler = createRecordRunHandler({
       project: 'medallion',
       env: 'dev',
@@ -81,6 +92,7 @@ describe('record-run handler', () => {
       },
       logger: { info: () => {}, warn: () => {} },
       clock: new ManualClock(new Date('2026-01-02T03:00:00.000Z')),
+      lineage: emitter,
     });
   });
   afterEach(() => {
@@ -159,6 +171,41 @@ describe('record-run handler', () => {
     expect(await lakehouse.query('select count(*) as n from audit.run_datasets')).toEqual([
       { n: 1 },
     ]);
+  });
+
+  it('emits the pipeline run’s OpenLineage events, closing task runs that never ended with ABORT', async () => {
+    await handler(statusChange('RUNNING'));
+    const task = {
+      runId: '01a2-run',
+      pipeline: 'medallion-dev-daily',
+      startedAt: new Date(startDate).toISOString(),
+      runDate: '2026-01-02',
+    };
+    // A task that started and was killed before it could report its end (a Lambda timeout).
+    void emitter.track(
+      task,
+      { job: 'model.silver.orders', type: 'MODEL', inputs: [], outputs: [] },
+      () => new Promise<never>(() => {}),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await handler(statusChange('TIMED_OUT'));
+    const events = await log.list({ runIds: [runUuid('01a2-run')] });
+    expect(events.map((e) => [e.job.name, e.eventType])).toEqual([
+      ['daily', 'START'],
+      ['model.silver.orders', 'START'],
+      ['model.silver.orders', 'ABORT'],
+      ['daily', 'FAIL'],
+    ]);
+    const pipelineEvents = events.filter((e) => e.job.name === 'daily');
+    expect(new Set(pipelineEvents.map((e) => e.run.runId))).toEqual(new Set([runUuid('01a2-run')]));
+    expect(pipelineEvents[1]!.run.facets?.errorMessage).toMatchObject({
+      message: 'States.TIMED_OUT',
+    });
+    expect(events[1]!.run.facets?.parent).toMatchObject({
+      run: { runId: runUuid('01a2-run') },
+      job: { namespace: 'medallion-dev', name: 'daily' },
+    });
+    expect(checkRunEvents(events)).toEqual([]);
   });
 
   it('refuses events of state machines that are not this environment’s', async () => {

@@ -20,6 +20,7 @@ const handlers = [
   'IngestLandingFunctionArn',
   'TransformFunctionArn',
   'DataQualityFunctionArn',
+  'CatalogSyncFunctionArn',
   'NotifyFailureFunctionArn',
 ];
 
@@ -88,7 +89,11 @@ describe('state machines', () => {
       Next: 'GoldQuality',
       Parameters: { layer: 'gold' },
     });
-    expect(daily.States.GoldQualityGate).toMatchObject({ Type: 'Choice', Default: 'Done' });
+    expect(daily.States.GoldQualityGate).toMatchObject({ Type: 'Choice', Default: 'CatalogSync' });
+    expect(daily.States.CatalogSync).toMatchObject({
+      Resource: '${CatalogSyncFunctionArn}',
+      Next: 'Done',
+    });
     expect(daily.States.Done).toMatchObject({ Type: 'Succeed' });
     const branches = (
       daily.States.IngestSources!.Branches as {
@@ -133,6 +138,25 @@ describe('state machines', () => {
         expect(own, `${job}.${state}`).toEqual(state === states[1] ? gate : daily.States[state]);
       }
     }
+  });
+
+  it.each(jobs)('%s ends with the catalog sync, after everything it publishes', (job) => {
+    const { States: states } = definition(job);
+    const sync = states.CatalogSync!;
+    expect(sync).toMatchObject({
+      Type: 'Task',
+      Resource: '${CatalogSyncFunctionArn}',
+      Parameters: { 'pipeline.$': '$$.StateMachine.Name', 'runId.$': '$$.Execution.Name' },
+    });
+    const succeeds = (name: unknown) => states[String(name)]?.Type === 'Succeed';
+    expect(sync.End === true || succeeds(sync.Next)).toBe(true);
+    // Nothing else ends the run successfully: every other path ends in the sync or a failure.
+    const otherEnds = Object.entries(states).filter(
+      ([name, state]) =>
+        name !== 'CatalogSync' &&
+        (state.End === true || succeeds(state.Next) || succeeds(state.Default)),
+    );
+    expect(otherEnds.map(([name]) => name)).toEqual([]);
   });
 
   it('substitution fails loudly on a placeholder without a value', () => {

@@ -237,7 +237,8 @@ interface AwsErrorShape {
   readonly $retryable?: unknown;
 }
 
-function apiError(call: string, error: unknown, sql: string | undefined): PipelineError {
+/** An AWS API failure as the state machines see it: transient (retried) or permanent. */
+export function apiError(call: string, error: unknown, sql?: string): PipelineError {
   if (error instanceof PipelineError) return error;
   const e = error as AwsErrorShape;
   const status = e.$metadata?.httpStatusCode ?? 0;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
 import { auditTables } from '../../core/audit';
+import { lineageEventColumns } from '../../core/lineage/log';
 import type { Contract } from '../../core/contracts/contract';
 import { bronzeMetadataColumns } from '../../core/ingest/bronze';
 import { PipelineError } from '../../core/errors';
@@ -168,6 +169,24 @@ export class DuckDbLakehouse implements SqlEngine {
       return `create or replace view bronze.main.${duckdbDialect.quote(name)} as ${body};`;
     });
     if (statements.length > 0) await this.connection.run(statements.join('\n'));
+    if (!this.options.readOnly) await this.connection.run(this.lineageView());
+  }
+
+  /**
+   * `audit.lineage_events`: the OpenLineage events under `<lake>/audit/lineage/`, one row each,
+   * with the columns of the Glue table over the same objects on AWS. Kept in the lakehouse file,
+   * so read-only sessions see it too.
+   */
+  private lineageView(): string {
+    const folder = path.join(this.options.lakeRoot, 'audit', 'lineage');
+    const hasEvents =
+      existsSync(folder) &&
+      readdirSync(folder, { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('.json'));
+    const columns = lineageEventColumns.map(([name, , key]) => `${key} as ${name}`).join(', ');
+    const body = hasEvents
+      ? `select ${columns}, dt from read_json(${duckdbDialect.string(`${folder}/*/*/*.json`)}, format = 'newline_delimited', hive_partitioning = true, columns = {${lineageEventColumns.map(([, type, key]) => `${key}: '${type}'`).join(', ')}})`
+      : `select ${lineageEventColumns.map(([name, type]) => `cast(null as ${type}) as ${name}`).join(', ')}, cast(null as varchar) as dt where false`;
+    return `create or replace view audit.lineage_events as ${body};`;
   }
 
   close(): void {

@@ -4,7 +4,8 @@
  * when any check of severity `error` failed or could not run, `pass` otherwise (warnings are
  * recorded and reported, and let the run continue).
  */
-import type { ContractRegistry, Layer } from '../contracts/contract';
+import type { Contract, ContractRegistry, Layer } from '../contracts/contract';
+import type { LineageEmitter, PipelineContext } from '../lineage/events';
 import type { Clock, Logger, SqlEngine } from '../ports';
 import { endOfDay } from '../time';
 import { checksFor } from './checks';
@@ -24,6 +25,7 @@ export interface QualityGateResult {
 
 export interface LayerQualityDeps {
   readonly engine: SqlEngine;
+  readonly lineage: LineageEmitter;
   readonly contracts: ContractRegistry;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -31,7 +33,7 @@ export interface LayerQualityDeps {
 
 export async function checkLayerQuality(
   deps: LayerQualityDeps,
-  request: { layer: Layer; runId: string; runDate: string },
+  request: PipelineContext & { readonly layer: Layer },
 ): Promise<QualityGateResult> {
   const { engine, contracts, logger } = deps;
   const store = new QualityStore(engine);
@@ -43,7 +45,8 @@ export async function checkLayerQuality(
     request.runId,
     checked.map((c) => c.id),
   );
-  for (const contract of checked) {
+  /** Profiles and checks one dataset and saves the evidence: one task run in the lineage. */
+  const checkDataset = async (contract: Contract) => {
     const checks = checksFor(contract, contracts, engine.dialect);
     const exists = await engine.relationExists(contract.relation);
     const profile = exists
@@ -77,6 +80,24 @@ export async function checkLayerQuality(
       profile,
       results,
     });
+    return { profile, results, quality };
+  };
+  for (const contract of checked) {
+    const { results, quality } = await deps.lineage.track(
+      request,
+      {
+        job: `quality.${contract.id}`,
+        type: 'QUALITY',
+        owners: [contract.owner],
+        inputs: [deps.lineage.table(contract.id)],
+        outputs: [],
+      },
+      () => checkDataset(contract),
+      ({ profile, results: checks }) => ({
+        inputs: [deps.lineage.qualityInput(contract.id, profile, checks)],
+      }),
+    );
+    const failed = results.filter((r) => r.status === 'fail' || r.status === 'error');
     datasets.push(quality);
     for (const r of failed) {
       const line = `${r.dataset} ${r.check} (${r.severity}): ${r.message}`;

@@ -11,8 +11,14 @@ import { bronzeMetadataColumns } from '../ingest/bronze';
 import { kafkaBronzeColumns } from '../ingest/kafka';
 import type { ModelProject } from '../models/project';
 import { renderModel } from '../models/render';
-import { columnLineage, type ModelColumnLineage, type Transformation } from './columns';
+import {
+  columnLineage,
+  type InputField,
+  type ModelColumnLineage,
+  type Transformation,
+} from './columns';
 import { lineageDialect } from './dialect';
+import { externalDatasetRef } from './naming';
 
 export type Layer = 'source' | 'bronze' | 'silver' | 'gold' | 'seeds';
 
@@ -67,6 +73,25 @@ export interface LineageAnswer {
     readonly transformations?: readonly Transformation[];
   }[];
 }
+
+/** An input column of a model, named by dataset id. */
+export interface DatasetInputField extends ColumnRef {
+  readonly transformations: readonly Transformation[];
+}
+
+/**
+ * Each model's column lineage with inputs named by dataset id: what lineage events carry, and
+ * what the transform function's bundle ships as `lineage.json` (its SQL parser stays out).
+ */
+export type ProjectColumnLineage = Readonly<
+  Record<
+    string,
+    {
+      readonly columns: Readonly<Record<string, readonly DatasetInputField[]>>;
+      readonly dataset: readonly DatasetInputField[];
+    }
+  >
+>;
 
 export type ImpactedItem = LineageAnswer['nodes'][number] & {
   /** How the change reaches it: `direct identity`, `indirect join`, `rows of silver.orders`... */
@@ -160,6 +185,26 @@ export class LineageGraph {
       }
     }
     return items.sort((a, b) => a.depth - b.depth);
+  }
+
+  columnLineage(): ProjectColumnLineage {
+    const named = (fields: readonly InputField[]): DatasetInputField[] =>
+      fields.map((f) => ({
+        dataset: this.datasetOf(f.relation),
+        column: f.column,
+        transformations: f.transformations,
+      }));
+    return Object.fromEntries(
+      [...this.models].map(([dataset, lineage]) => [
+        dataset,
+        {
+          columns: Object.fromEntries(
+            Object.entries(lineage.columns).map(([column, fields]) => [column, named(fields)]),
+          ),
+          dataset: named(lineage.dataset),
+        },
+      ]),
+    );
   }
 
   /** The dataset id of a relation a model reads (`bronze.snowflake_orders` → `snowflake.orders`). */
@@ -398,37 +443,8 @@ export function buildLineageGraph(project: {
   );
 }
 
-/**
- * A source dataset as OpenLineage names it, from the source's connection settings; the local
- * simulators (no connection settings) are named as such.
- */
-export function externalDataset(
-  config: PlatformConfig,
-  source: SourceConfig,
-  dataset: string,
-): string {
-  switch (source.kind) {
-    case 'warehouse': {
-      const table = source.datasets[dataset]?.table ?? dataset;
-      const c = source.connection as Record<string, unknown>;
-      if (source.engine === 'snowflake') {
-        return c.account
-          ? `snowflake://${String(c.account).toLowerCase()}/${[c.database, c.schema, table].filter(Boolean).join('.')}`
-          : `snowflake://local-simulator/${table}`;
-      }
-      const host = c.workgroup ?? c.clusterIdentifier;
-      return host
-        ? `redshift://${String(host)}.${config.aws.region ?? 'region'}:5439/${[c.database, c.schema ?? 'public', table].filter(Boolean).join('.')}`
-        : `redshift://local-simulator/${table}`;
-    }
-    case 'rest': {
-      const path = source.datasets[dataset]?.path ?? `/${dataset}`;
-      return `${(source.baseUrl ?? 'http://local-simulator').replace(/\/$/, '')}${path}`;
-    }
-    case 'kafka': {
-      const topic = source.datasets[dataset]?.topic ?? dataset;
-      const cluster = source.mskClusterArn?.split('/')[1];
-      return `kafka://${cluster ?? 'local-simulator'}/${topic}`;
-    }
-  }
+/** A source dataset's node id: its OpenLineage namespace and name (`kafka://local-simulator/order_events`). */
+function externalDataset(config: PlatformConfig, source: SourceConfig, dataset: string): string {
+  const { namespace, name } = externalDatasetRef(config, source, dataset);
+  return source.kind === 'rest' ? `${namespace}${name}` : `${namespace}/${name}`;
 }

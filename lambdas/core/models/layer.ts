@@ -6,6 +6,7 @@
  * to the same result.
  */
 import type { ContractRegistry } from '../contracts/contract';
+import type { LineageEmitter, PipelineContext } from '../lineage/events';
 import type { Clock, Logger, SqlEngine } from '../ports';
 import type { DatasetStats } from '../stats';
 import { materialize } from './materialize';
@@ -13,16 +14,15 @@ import type { Model, ModelProject } from './project';
 
 export interface LayerDeps {
   readonly engine: SqlEngine;
+  readonly lineage: LineageEmitter;
   readonly contracts: ContractRegistry;
   readonly project: ModelProject;
   readonly clock: Clock;
   readonly logger: Logger;
 }
 
-export interface LayerRequest {
+export interface LayerRequest extends PipelineContext {
   readonly layer: Model['layer'];
-  readonly runId: string;
-  readonly runDate: string;
 }
 
 export async function runLayer(deps: LayerDeps, request: LayerRequest): Promise<DatasetStats[]> {
@@ -37,7 +37,25 @@ export async function runLayer(deps: LayerDeps, request: LayerRequest): Promise<
       model: model.name,
       materialization: model.config.materialization,
     });
-    const result = await materialize(model, ctx, () => deps.clock.now());
+    const contract = deps.contracts.get(model.contractId);
+    const { lineage } = deps;
+    const overwrite = model.config.materialization === 'table';
+    const result = await lineage.track(
+      request,
+      {
+        job: `model.${contract.id}`,
+        type: 'MODEL',
+        owners: [contract.owner],
+        sql: model.template,
+        inputs: [
+          ...model.sources.map(([source, dataset]) => lineage.table(`${source}.${dataset}`)),
+          ...[...new Set([...model.refs, ...model.changes])].map((ref) => lineage.table(ref)),
+        ],
+        outputs: [lineage.output(contract.id)],
+      },
+      () => materialize(model, ctx, () => deps.clock.now()),
+      (stats) => ({ outputs: [lineage.output(contract.id, stats, overwrite)] }),
+    );
     deps.logger.info(`built ${model.name}`, { ...result });
     stats.push(result);
   }

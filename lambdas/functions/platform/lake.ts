@@ -5,8 +5,9 @@ import { tracer } from '../lambda-handler';
 import { settings } from './settings';
 
 /**
- * The lake as ingestion sees it: `landing/` and `bronze/` keys in their buckets, ingestion state
- * (watermarks, the commit log of bronze objects) under `state/` in the audit bucket.
+ * The lake as functions see it: `landing/` and `bronze/` keys in their buckets, ingestion state
+ * (watermarks, the commit log of bronze objects) under `state/` in the audit bucket, and the
+ * audit store's objects (`audit/lineage/...`) at the root of the audit bucket.
  */
 export function lake(): { store: S3ObjectStore; ledger: IngestLedger } {
   const buckets = settings().MEDALLION_BUCKETS;
@@ -14,6 +15,7 @@ export function lake(): { store: S3ObjectStore; ledger: IngestLedger } {
     landing: buckets.landing,
     bronze: buckets.bronze,
     state: { bucket: buckets.audit, keepPrefix: true },
+    audit: buckets.audit,
   });
   return { store, ledger: new IngestLedger(store) };
 }

@@ -9,6 +9,10 @@ import { PipelineError } from '../../core/errors';
 
 const settingsSchema = z.object({
   MEDALLION_ENV: z.string().min(1),
+  /** The account the stack is deployed in: lineage names its Glue tables by it. */
+  MEDALLION_ACCOUNT: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
+  /** Set by Lambda itself. */
+  AWS_REGION: z.string().min(1),
   MEDALLION_BUCKETS: z
     .string()
     .transform((text) => JSON.parse(text) as unknown)

@@ -1,7 +1,8 @@
 /**
  * `medallion lineage upstream|downstream|impact`: where a dataset or column comes from, where it
  * goes, and what a change to it would touch, from the lineage the definitions imply (source
- * configuration, contracts and the models' SQL).
+ * configuration, contracts and the models' SQL). `lineage run` and `lineage events` read the
+ * OpenLineage events runs stored.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,6 +10,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildLineageGraph, type LineageAnswer, type LineageGraph } from '../../core/lineage/graph';
 import { lineageMermaid, lineageText } from '../../core/lineage/render';
 import { PipelineError } from '../../core/errors';
+import { LineageLog } from '../../core/lineage/log';
+import { runUuid } from '../../core/lineage/openlineage';
+import { summarizeRun } from '../../core/lineage/summary';
+import { FsObjectStore } from '../../adapters/local/object-store';
 import { renderLineageHtml } from '../reports/lineage-html';
 import { context } from './context';
 import { formatRows, green, type OutputFormat } from './output';
@@ -91,7 +96,107 @@ export function lineageCommand(): Command {
       if (rows.length > 0) process.stdout.write(`${formatRows(rows, options.format)}\n`);
     });
 
+  lineage
+    .command('run')
+    .description(
+      'What one run did, from its lineage events: each task with its inputs, outputs, row counts and quality checks.',
+    )
+    .argument('<runId>', 'a pipeline run id (see `medallion status`) or one task run’s id')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ medallion lineage run 019a7c1e-5d2b-7c3a-9f0e-2b4d6f8a1c3e',
+    )
+    .action(async (runId: string, options: { format: 'table' | 'json' }, command: Command) => {
+      const { project, lakeRoot } = await context(command);
+      const id = runUuid(runId);
+      const events = await new LineageLog(new FsObjectStore(lakeRoot)).list({ runIds: [id] });
+      if (events.length === 0) {
+        throw new PipelineError(
+          `No lineage events for run ${runId} in ${lakeRoot}: see \`medallion status\` for run ids.`,
+        );
+      }
+      const { config } = project;
+      const summary = summarizeRun(events, id, `${config.project}_${config.env}_`);
+      if (options.format === 'json') {
+        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        return;
+      }
+      const { pipeline, tasks } = summary;
+      if (pipeline) {
+        process.stderr.write(
+          `${pipeline.job} run ${runId}: ${pipeline.status}${pipeline.seconds === undefined ? '' : ` in ${pipeline.seconds.toFixed(1)} s`}, ${tasks.length} task run(s)${pipeline.error ? `\n  ${pipeline.error}` : ''}\n`,
+        );
+      }
+      const rows = tasks.map((t) => ({
+        job: t.job,
+        status: t.status,
+        seconds: t.seconds ?? '',
+        inputs: t.inputs.join(', '),
+        outputs: t.outputs
+          .map((o) => (o.rows === undefined ? o.dataset : `${o.dataset} (${o.rows} rows)`))
+          .join(', '),
+        checks: t.checks
+          ? `${t.checks.total - t.checks.failed.length}/${t.checks.total} passed${t.checks.failed.length > 0 ? `: failed ${t.checks.failed.join(', ')}` : ''}`
+          : '',
+        error: t.error ?? '',
+      }));
+      if (rows.length > 0) process.stdout.write(`${formatRows(rows, 'table')}\n`);
+    });
+
+  lineage
+    .command('events')
+    .description(
+      'The stored OpenLineage events as JSON, one per line, ready to replay into Marquez or any OpenLineage consumer.',
+    )
+    .option('--run <id>', 'only this pipeline run (and its tasks) or this task run')
+    .option(
+      '--since <time>',
+      'only events at or after: an ISO time or date, or an age (90m, 24h, 7d)',
+      sinceOption,
+    )
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['jsonl', 'json']).default('jsonl'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ medallion lineage events --since 24h > events.jsonl\n  $ medallion lineage events --run <runId> | while read -r e; do\n      curl -s -H "Content-Type: application/json" -d "$e" http://localhost:5000/api/v1/lineage; done',
+    )
+    .action(
+      async (
+        options: { run?: string; since?: Date; format: 'jsonl' | 'json' },
+        command: Command,
+      ) => {
+        const { lakeRoot } = await context(command);
+        const events = await new LineageLog(new FsObjectStore(lakeRoot)).list({
+          ...(options.run ? { runIds: [runUuid(options.run)] } : {}),
+          ...(options.since ? { since: options.since } : {}),
+        });
+        process.stdout.write(
+          options.format === 'json'
+            ? `${JSON.stringify(events, null, 2)}\n`
+            : events.map((e) => `${JSON.stringify(e)}\n`).join(''),
+        );
+        process.stderr.write(`${events.length} event(s)\n`);
+      },
+    );
+
   return lineage;
+}
+
+/** `2026-01-02`, `2026-01-02T03:00:00Z`, or an age: `90m`, `24h`, `7d`. */
+function sinceOption(value: string): Date {
+  const age = /^(\d+)([mhd])$/.exec(value);
+  if (age) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[age[2] as 'm' | 'h' | 'd'];
+    return new Date(Date.now() - Number(age[1]) * unit);
+  }
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime()))
+    throw new InvalidArgumentError('expected an ISO time or date, or an age such as 24h or 7d');
+  return time;
 }
 
 function depthOption(value: string): number {

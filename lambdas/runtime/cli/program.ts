@@ -31,6 +31,7 @@ import { context, openReadOnly } from './context';
 import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
 import { lineageCommand } from './lineage-commands';
+import { catalogCommand } from './catalog-commands';
 
 interface SampleManifest {
   readonly seed: number;
@@ -202,6 +203,7 @@ export function buildProgram(): Command {
   program.addCommand(contractCommand());
   program.addCommand(dqCommand());
   program.addCommand(lineageCommand());
+  program.addCommand(catalogCommand());
 
   return program;
 }

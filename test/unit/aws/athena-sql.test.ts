@@ -36,6 +36,7 @@ import type { Row, SqlDialect } from '../../../lambdas/core/ports';
 import { RunHistory } from '../../../lambdas/core/runs';
 import { projectRoot } from '../../../lambdas/runtime/project-root';
 import { ManualClock } from '../../helpers/clock';
+import { memoryLineage } from '../../helpers/lineage';
 
 const trino = new TrinoSQL();
 const locations = Object.fromEntries(
@@ -224,6 +225,7 @@ describe('statements the materializations send to Athena', () => {
       project: project.models,
       clock,
       logger: { info: lake.follow, warn: () => {} },
+      lineage: memoryLineage(project.contracts).lineage,
     };
     const history = new RunHistory(engine);
 

@@ -13,6 +13,7 @@ import { checkLayerQuality } from '../../../lambdas/core/dq/layer';
 import type { Row, SqlEngine } from '../../../lambdas/core/ports';
 import { projectRoot } from '../../../lambdas/runtime/project-root';
 import { ManualClock } from '../../helpers/clock';
+import { memoryLineage } from '../../helpers/lineage';
 
 const trino = new TrinoSQL();
 const dialect = athenaDialect({
@@ -72,7 +73,13 @@ describe('the quality gate on Athena', () => {
       const contracts = await loadContracts(projectRoot);
       const { engine, statements } = recordingEngine(contracts);
       const result = await checkLayerQuality(
-        { engine, contracts, clock: new ManualClock(), logger: { info: () => {}, warn: () => {} } },
+        {
+          engine,
+          contracts,
+          clock: new ManualClock(),
+          logger: { info: () => {}, warn: () => {} },
+          lineage: memoryLineage(contracts).lineage,
+        },
         { layer, runId: 'run-1', runDate: '2026-01-02' },
       );
       expect(result.scores.length).toBeGreaterThan(0);
@@ -124,7 +131,13 @@ schema:
     const contracts = new ContractRegistry([contract]);
     const { engine, statements } = recordingEngine(contracts);
     await checkLayerQuality(
-      { engine, contracts, clock: new ManualClock(), logger: { info: () => {}, warn: () => {} } },
+      {
+        engine,
+        contracts,
+        clock: new ManualClock(),
+        logger: { info: () => {}, warn: () => {} },
+        lineage: memoryLineage(contracts).lineage,
+      },
       { layer: 'silver', runId: 'run-1', runDate: '2026-01-02' },
     );
     expect(statements.some((s) => s.includes('approx_percentile('))).toBe(true);

@@ -25,6 +25,7 @@ const context = {
 /** The environment the pipeline stack gives every function. */
 beforeAll(() => {
   vi.stubEnv('MEDALLION_ENV', 'dev');
+  vi.stubEnv('MEDALLION_ACCOUNT', '111111111111');
   vi.stubEnv(
     'MEDALLION_BUCKETS',
     JSON.stringify(
@@ -87,6 +88,18 @@ describe('notify-failure function', () => {
     });
     expect(call!.args[0].input.Message).toContain('silver.orders: 10 in, 9 out');
     sns.restore();
+  });
+});
+
+describe('the bundles’ credential provider', () => {
+  it('answers with the credentials Lambda puts in the environment', async () => {
+    vi.stubEnv('AWS_SESSION_TOKEN', 'session');
+    const { defaultProvider } = await import('../../../lambdas/functions/platform/env-credentials');
+    await expect(defaultProvider()()).resolves.toMatchObject({
+      accessKeyId: 'test',
+      secretAccessKey: 'test',
+      sessionToken: 'session',
+    });
   });
 });
 
