@@ -36,6 +36,10 @@ describe('the medallion CLI', () => {
     'lineage upstream',
     'lineage downstream',
     'lineage impact',
+    'lineage run',
+    'lineage events',
+    'catalog search',
+    'catalog show',
   ])('%s --help explains the command with an example', (command) => {
     const { code, stdout } = medallion(...command.split(' '), '--help');
     expect(code).toBe(0);
@@ -298,6 +302,85 @@ describe('the medallion CLI', () => {
     const unknown = medallion('lineage', 'impact', 'snowflake.customers.nope');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('snowflake.customers has no column nope');
+  });
+
+  it('lineage run traces a run’s tasks with their inputs, outputs and rows; lineage events prints its OpenLineage events', () => {
+    const [latest] = JSON.parse(medallion('--lake', lake, 'status', '--format', 'json').stdout) as {
+      run_id: string;
+      job: string;
+    }[];
+    const run = medallion('--lake', lake, 'lineage', 'run', latest!.run_id, '--format', 'json');
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout) as {
+      pipeline: { job: string; status: string };
+      tasks: {
+        job: string;
+        status: string;
+        inputs: string[];
+        outputs: { dataset: string; rows?: number }[];
+      }[];
+    };
+    expect(summary.pipeline).toMatchObject({ job: latest!.job, status: 'COMPLETE' });
+    expect(summary.tasks.length).toBeGreaterThan(0);
+    for (const task of summary.tasks) expect(task.status).toBe('COMPLETE');
+    const events = medallion('--lake', lake, 'lineage', 'events', '--run', latest!.run_id);
+    expect(events.code).toBe(0);
+    const lines = events.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { eventType: string; run: { runId: string } });
+    expect(lines).toHaveLength(2 * (summary.tasks.length + 1));
+    expect(events.stderr).toContain(`${lines.length} event(s)`);
+    const since = medallion(
+      '--lake',
+      lake,
+      'lineage',
+      'events',
+      '--since',
+      '1d',
+      '--format',
+      'json',
+    );
+    expect((JSON.parse(since.stdout) as unknown[]).length).toBeGreaterThanOrEqual(lines.length);
+    const bad = medallion('--lake', lake, 'lineage', 'events', '--since', 'last tuesday');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('expected an ISO time or date, or an age such as 24h or 7d');
+    const missing = medallion('--lake', lake, 'lineage', 'run', 'no-such-run');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No lineage events for run no-such-run');
+  });
+
+  it('catalog search finds PII columns by classification; catalog show gives schema, owner, PII, lineage and runs', () => {
+    const search = medallion('--lake', lake, 'catalog', 'search', 'pii', '--format', 'json');
+    expect(search.code).toBe(0);
+    const hits = JSON.parse(search.stdout) as { dataset: string; matches: string[] }[];
+    expect(hits.find((h) => h.dataset === 'snowflake.customers')?.matches).toEqual(
+      expect.arrayContaining(['column email (pii)', 'column phone (pii)']),
+    );
+    expect(hits.map((h) => h.dataset)).toEqual(
+      expect.arrayContaining(['gold.dim_customer', 'gold.customer_360', 'silver.customers']),
+    );
+    expect(hits.map((h) => h.dataset)).not.toContain('gold.fact_orders');
+    const show = medallion('--lake', lake, 'catalog', 'show', 'fx.rates', '--format', 'json');
+    expect(show.code).toBe(0);
+    const entry = JSON.parse(show.stdout) as Record<string, unknown> & {
+      status: { lastRunId?: string };
+      runs: unknown[];
+    };
+    expect(entry).toMatchObject({
+      dataset: 'fx.rates',
+      layer: 'bronze',
+      owner: expect.any(String),
+      upstream: ['http://local-simulator/fx/v1/rates'],
+      downstream: ['silver.fx_rates_published'],
+    });
+    expect(entry.status.lastRunId).toEqual(expect.any(String));
+    expect(entry.runs.length).toBeGreaterThan(0);
+    const text = medallion('--lake', lake, 'catalog', 'show', 'gold.customer_360');
+    expect(text.stdout).toContain('PII columns:  full_name, email');
+    const unknown = medallion('--lake', lake, 'catalog', 'show', 'gold.customers_360');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('did you mean gold.customer_360');
   });
 
   it('turns a SQL error into a message and exit code 1', () => {

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { distance } from 'fastest-levenshtein';
 import {
   buildCatalog,
   DatasetStatuses,
@@ -80,7 +81,9 @@ export function catalogCommand(): Command {
       const entry = entries.find((e) => e.dataset === dataset || e.relation === dataset);
       if (!entry) {
         const near = entries
-          .filter((e) => e.dataset.includes(dataset.split('.').at(-1) ?? dataset))
+          .map((e) => ({ dataset: e.dataset, d: distance(e.dataset, dataset) }))
+          .filter((e) => e.d <= Math.max(3, dataset.length / 4))
+          .sort((a, b) => a.d - b.d)
           .map((e) => e.dataset);
         throw new PipelineError(
           `No dataset ${dataset} in the catalog${near.length > 0 ? ` (did you mean ${near.slice(0, 5).join(', ')}?)` : ''}`,
