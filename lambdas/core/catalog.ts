@@ -9,6 +9,7 @@ import type { DatasetEdge } from './lineage/graph';
 import type { DatasetQuality } from './dq/store';
 import type { SqlEngine } from './ports';
 import type { DatasetStats } from './stats';
+import { isoTimestamp } from './time';
 
 export interface DatasetStatus {
   readonly dataset: string;
@@ -249,11 +250,11 @@ full outer join (select * from scored where n = 1) s on s.dataset = w.dataset`);
         {
           dataset: r.dataset,
           ...(r.run_id ? { lastRunId: r.run_id } : {}),
-          ...(r.updated_at ? { updatedAt: isoTime(r.updated_at) } : {}),
+          ...(r.updated_at ? { updatedAt: isoTimestamp(r.updated_at) } : {}),
           ...(r.rows_out === null ? {} : { rowsWritten: Number(r.rows_out) }),
           ...(r.score === null ? {} : { dqScore: Number(r.score) }),
           ...(r.row_count === null ? {} : { rowCount: Number(r.row_count) }),
-          ...(r.checked_at ? { checkedAt: isoTime(r.checked_at) } : {}),
+          ...(r.checked_at ? { checkedAt: isoTimestamp(r.checked_at) } : {}),
         },
       ]),
     );
@@ -290,12 +291,7 @@ limit ${Math.trunc(limit)}`);
     return rows.map((r) => ({
       ...r,
       rows_out: Number(r.rows_out),
-      updated_at: isoTime(r.updated_at),
+      updated_at: isoTimestamp(r.updated_at),
     }));
   }
-}
-
-/** `2026-01-02 03:00:00.123` (a TIMESTAMP as text, UTC) as ISO 8601. */
-function isoTime(text: string): string {
-  return new Date(`${text.replace(' ', 'T').replace(/(Z|[+-]\d\d(:?\d\d)?)$/, '')}Z`).toISOString();
 }

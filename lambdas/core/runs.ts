@@ -4,6 +4,7 @@
  */
 import type { SqlDialect, SqlEngine } from './ports';
 import { reconciles, type DatasetStats, type TaskResult } from './stats';
+import { isoTimestamp } from './time';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
 
@@ -57,12 +58,28 @@ export class RunHistory {
   /**
    * Runs still marked running when a new one starts locally belong to processes that died (the
    * lake lock guarantees no other run is alive): they are marked interrupted. Not for AWS, where
-   * runs overlap and Step Functions reports every ending itself.
+   * runs overlap and Step Functions reports every ending itself. Returns the runs it marked.
    */
-  async interruptAbandoned(): Promise<void> {
-    await this.engine.execute(
-      `update ${this.engine.dialect.relation('audit.runs')} set status = 'interrupted' where status = 'running'`,
+  async interruptAbandoned(): Promise<
+    Pick<RunRecord, 'runId' | 'job' | 'runDate' | 'startedAt'>[]
+  > {
+    const runs = this.engine.dialect.relation('audit.runs');
+    const abandoned = await this.engine.query<{
+      run_id: string;
+      job: string;
+      run_date: string;
+      started_at: string;
+    }>(
+      `select run_id, job, cast(run_date as varchar) as run_date, cast(started_at as varchar) as started_at from ${runs} where status = 'running'`,
     );
+    if (abandoned.length === 0) return [];
+    await this.engine.execute(`update ${runs} set status = 'interrupted' where status = 'running'`);
+    return abandoned.map((r) => ({
+      runId: r.run_id,
+      job: r.job,
+      runDate: r.run_date,
+      startedAt: isoTimestamp(r.started_at),
+    }));
   }
 
   /**

@@ -27,3 +27,10 @@ export function resolveRunDate(
 export function sqlTimestampText(isoInstant: string): string {
   return isoInstant.replace('T', ' ').replace(/Z$/, '');
 }
+
+/** `2026-01-01 10:00:00.123` (a UTC TIMESTAMP read back as text) → `2026-01-01T10:00:00.123Z`. */
+export function isoTimestamp(sqlText: string): string {
+  return new Date(
+    `${sqlText.replace(' ', 'T').replace(/(Z|[+-]\d\d(:?\d\d)?)$/, '')}Z`,
+  ).toISOString();
+}

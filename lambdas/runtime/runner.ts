@@ -126,7 +126,19 @@ export async function runJob(
     runDate: options.runDate,
     startedAt: startedAt.toISOString(),
   };
-  await history.interruptAbandoned();
+  const { project, env } = platform.project.config;
+  for (const abandoned of await history.interruptAbandoned()) {
+    await platform.lineage.pipeline(
+      {
+        runId: abandoned.runId,
+        runDate: abandoned.runDate,
+        startedAt: abandoned.startedAt,
+        pipeline: stateMachineName(project, env, abandoned.job),
+      },
+      'ABORT',
+      'the process running it stopped before the run ended',
+    );
+  }
   await history.started({ ...run, status: 'running' });
   const { drifted } = await new ContractVersions(platform.lakehouse).register(
     platform.project.contracts.all(),
@@ -138,7 +150,6 @@ export async function runJob(
       `contract(s) ${drifted.join(', ')} changed without a new version: run \`medallion contract check\``,
     );
   }
-  const { project, env } = platform.project.config;
   const pipeline = {
     runId,
     runDate: options.runDate,

@@ -395,8 +395,10 @@ describe('daily pipeline, end to end', () => {
           job: { namespace: 'medallion-local', name: 'daily' },
         });
       }
-      expect(events[0]).toMatchObject({ eventType: 'START', job: { name: 'daily' } });
-      expect(events.at(-1)).toMatchObject({ eventType: 'COMPLETE', job: { name: 'daily' } });
+      expect(events.filter((e) => e.job.name === 'daily').map((e) => e.eventType)).toEqual([
+        'START',
+        'COMPLETE',
+      ]);
       const jobs = new Set(tasks.map((e) => e.job.name));
       const expected = [
         ...['snowflake.orders', 'crm.accounts', 'fx.rates', 'kafka.order_events'].map(
@@ -582,6 +584,19 @@ describe('daily pipeline, end to end', () => {
           { status: 'interrupted', n: 2 },
           { status: 'succeeded', n: 2 },
         ]);
+        // The killed runs’ lineage is closed: their pipeline runs and open task runs end in ABORT.
+        const interrupted = await recovered.query<{ run_id: string }>(
+          `select run_id from audit.runs where status = 'interrupted'`,
+        );
+        const log = new LineageLog(new FsObjectStore(crashed.lakeRoot));
+        for (const { run_id } of interrupted) {
+          const events = await log.list({ runIds: [runUuid(run_id)] });
+          expect(checkRunEvents(events)).toEqual([]);
+          expect(events.filter((e) => e.job.name === 'daily').map((e) => e.eventType)).toEqual([
+            'START',
+            'ABORT',
+          ]);
+        }
       } finally {
         recovered.close();
       }

@@ -90,7 +90,12 @@ export class LineageEmitter {
     try {
       result = await work();
     } catch (error) {
-      await this.emit(context, task, runId, 'FAIL', error);
+      // The task's own error is what the state machine must see, even if its FAIL event is lost.
+      await this.emit(context, task, runId, 'FAIL', error).catch((lost: unknown) =>
+        this.deps.logger.warn(`could not record the failure of ${task.job} in the lineage`, {
+          error: describeError(lost),
+        }),
+      );
       throw error;
     }
     await this.emit(context, { ...task, ...finish?.(result) }, runId, 'COMPLETE');
