@@ -88,7 +88,7 @@ export function createRecordRunHandler(deps: RecordRunDeps) {
     const pipeline = { runId: run.runId, runDate: run.runDate, startedAt, pipeline: machine };
     if (detail.status === 'RUNNING') {
       await deps.history.started({ ...run, status: 'running' });
-      await deps.lineage.pipeline(pipeline, 'START');
+      await deps.lineage.pipeline(pipeline, 'START', startedAt);
       const { drifted } = await deps.versions.register(deps.contracts, run.runId, startedAt);
       if (drifted.length > 0) {
         deps.logger.warn(
@@ -116,7 +116,12 @@ export function createRecordRunHandler(deps: RecordRunDeps) {
       },
       steps,
     );
-    await deps.lineage.pipeline(pipeline, lineageEvents[detail.status]!, error);
+    await deps.lineage.pipeline(
+      pipeline,
+      lineageEvents[detail.status]!,
+      endedAt.toISOString(),
+      error,
+    );
     deps.logger.info(`recorded ${job} run ${run.runId}: ${status}`, {
       runDate: run.runDate,
       steps: steps.length,

@@ -136,6 +136,7 @@ export async function runJob(
         pipeline: stateMachineName(project, env, abandoned.job),
       },
       'ABORT',
+      new Date().toISOString(),
       'the process running it stopped before the run ended',
     );
   }
@@ -156,7 +157,7 @@ export async function runJob(
     startedAt: run.startedAt,
     pipeline: stateMachineName(project, env, job),
   };
-  await platform.lineage.pipeline(pipeline, 'START');
+  await platform.lineage.pipeline(pipeline, 'START', run.startedAt);
   const machine = new StateMachine(definition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
@@ -191,7 +192,12 @@ export async function runJob(
   const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
   const status = error === undefined ? 'succeeded' : 'failed';
   await history.finished({ ...run, status, endedAt: endedAt.toISOString(), seconds, error }, steps);
-  await platform.lineage.pipeline(pipeline, error === undefined ? 'COMPLETE' : 'FAIL', error);
+  await platform.lineage.pipeline(
+    pipeline,
+    error === undefined ? 'COMPLETE' : 'FAIL',
+    endedAt.toISOString(),
+    error,
+  );
   return {
     runId,
     job,

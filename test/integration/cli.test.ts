@@ -321,6 +321,7 @@ describe('the medallion CLI', () => {
       }[];
     };
     expect(summary.pipeline).toMatchObject({ job: latest!.job, status: 'COMPLETE' });
+    expect((summary as unknown as { problems: string[] }).problems).toEqual([]);
     expect(summary.tasks.length).toBeGreaterThan(0);
     for (const task of summary.tasks) expect(task.status).toBe('COMPLETE');
     const events = medallion('--lake', lake, 'lineage', 'events', '--run', latest!.run_id);

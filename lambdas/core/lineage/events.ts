@@ -102,13 +102,17 @@ export class LineageEmitter {
     return result;
   }
 
-  /** The pipeline run's own START (`eventType` START) or end (COMPLETE, FAIL, ABORT). */
+  /**
+   * The pipeline run's own START or end (COMPLETE, FAIL, ABORT), at the time it happened: an
+   * event announced twice (EventBridge delivers at least once) is stored once, under the same key.
+   */
   async pipeline(
     context: PipelineContext & { readonly pipeline: string },
     eventType: EventType,
+    at: string,
     error?: string,
   ): Promise<void> {
-    if (eventType !== 'START') await this.abortOpenRuns(context);
+    if (eventType !== 'START') await this.abortOpenRuns(context, at);
     await this.emit(
       context,
       {
@@ -120,6 +124,7 @@ export class LineageEmitter {
       runUuid(context.runId),
       eventType,
       error,
+      at,
     );
   }
 
@@ -247,7 +252,7 @@ export class LineageEmitter {
   }
 
   /** Closes with ABORT the task runs of this pipeline run that started and never ended. */
-  private async abortOpenRuns(context: PipelineContext): Promise<void> {
+  private async abortOpenRuns(context: PipelineContext, at: string): Promise<void> {
     const parent = runUuid(context.runId);
     const events = await this.deps.log.list({ runIds: [parent] });
     const ended = new Set(events.filter((e) => e.eventType !== 'START').map((e) => e.run.runId));
@@ -257,7 +262,7 @@ export class LineageEmitter {
       await this.store(context, {
         ...start,
         eventType: 'ABORT',
-        eventTime: this.deps.clock.now().toISOString(),
+        eventTime: at,
         run: {
           runId: start.run.runId,
           facets: {
@@ -278,6 +283,7 @@ export class LineageEmitter {
     runId: string,
     eventType: EventType,
     error?: unknown,
+    at = this.deps.clock.now().toISOString(),
   ): Promise<void> {
     const parent = runUuid(context.runId);
     const runFacets: Record<string, Facets[string]> = {
@@ -319,7 +325,7 @@ export class LineageEmitter {
     if (task.sql) jobFacets.sql = facet('SQLJobFacet', { query: task.sql });
     await this.store(context, {
       eventType,
-      eventTime: this.deps.clock.now().toISOString(),
+      eventTime: at,
       producer,
       schemaURL: runEventSchemaUrl,
       run: { runId, facets: runFacets },

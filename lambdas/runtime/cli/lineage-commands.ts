@@ -11,12 +11,12 @@ import { buildLineageGraph, type LineageAnswer, type LineageGraph } from '../../
 import { lineageMermaid, lineageText } from '../../core/lineage/render';
 import { PipelineError } from '../../core/errors';
 import { LineageLog } from '../../core/lineage/log';
-import { runUuid } from '../../core/lineage/openlineage';
+import { checkRunEvents, runUuid } from '../../core/lineage/openlineage';
 import { summarizeRun } from '../../core/lineage/summary';
 import { FsObjectStore } from '../../adapters/local/object-store';
 import { renderLineageHtml } from '../reports/lineage-html';
 import { context } from './context';
-import { formatRows, green, type OutputFormat } from './output';
+import { formatRows, green, yellow, type OutputFormat } from './output';
 
 type GraphFormat = 'text' | 'json' | 'mermaid' | 'html';
 
@@ -120,10 +120,13 @@ export function lineageCommand(): Command {
       }
       const { config } = project;
       const summary = summarizeRun(events, id, `${config.project}_${config.env}_`);
+      // What the OpenLineage schema leaves open: one START and one end per run, in that order.
+      const problems = checkRunEvents(events);
       if (options.format === 'json') {
-        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...summary, problems }, null, 2)}\n`);
         return;
       }
+      for (const problem of problems) process.stderr.write(`${yellow('!')} ${problem}\n`);
       const { pipeline, tasks } = summary;
       if (pipeline) {
         process.stderr.write(

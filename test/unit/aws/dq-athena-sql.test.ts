@@ -9,6 +9,7 @@ import { athenaDialect } from '../../../lambdas/adapters/aws/athena-dialect';
 import { loadContracts } from '../../../lambdas/adapters/fs/source-files';
 import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
 import { ContractRegistry, parseContract } from '../../../lambdas/core/contracts/contract';
+import { DatasetStatuses } from '../../../lambdas/core/catalog';
 import { checkLayerQuality } from '../../../lambdas/core/dq/layer';
 import type { Row, SqlEngine } from '../../../lambdas/core/ports';
 import { projectRoot } from '../../../lambdas/runtime/project-root';
@@ -142,6 +143,25 @@ schema:
     );
     expect(statements.some((s) => s.includes('approx_percentile('))).toBe(true);
     expect(statements.some((s) => s.includes('left join (select distinct "id"'))).toBe(true);
+    expect(unparsable(statements)).toEqual([]);
+  });
+});
+
+describe('the catalog on Athena', () => {
+  it('the statuses and run history the catalog sync reads parse with the Trino grammar', async () => {
+    const contracts = await loadContracts(projectRoot);
+    const { engine, statements } = recordingEngine(contracts);
+    const statuses = new DatasetStatuses({
+      ...engine,
+      query: async <T extends Row>(sql: string) => {
+        statements.push(sql);
+        return [] as T[];
+      },
+    });
+    await statuses.all();
+    await statuses.history('gold.fact_orders', 5);
+    expect(statements).toHaveLength(2);
+    expect(statements.every((s) => s.includes('"medallion_dev_audit"."runs"'))).toBe(true);
     expect(unparsable(statements)).toEqual([]);
   });
 });
