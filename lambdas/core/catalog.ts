@@ -192,26 +192,26 @@ export function withCurrentRun(
   },
 ): Map<string, DatasetStatus> {
   const result = new Map(statuses);
+  const merge = (dataset: string, figures: Omit<DatasetStatus, 'dataset'>) =>
+    result.set(dataset, { ...result.get(dataset), ...figures, dataset });
   for (const step of run.steps) {
-    result.set(step.dataset, {
-      ...result.get(step.dataset),
-      dataset: step.dataset,
-      lastRunId: run.runId,
-      updatedAt: run.at,
-      rowsWritten: step.rowsOut,
-    });
+    merge(step.dataset, { lastRunId: run.runId, updatedAt: run.at, rowsWritten: step.rowsOut });
   }
   for (const score of run.scores) {
-    result.set(score.dataset, {
-      ...result.get(score.dataset),
-      dataset: score.dataset,
-      dqScore: score.score,
-      rowCount: score.rows,
-      checkedAt: run.at,
-    });
+    merge(score.dataset, { dqScore: score.score, rowCount: score.rows, checkedAt: run.at });
   }
   return result;
 }
+
+/** A run that wrote a dataset, as `catalog show` lists it. */
+export type DatasetRun = {
+  readonly run_id: string;
+  readonly job: string;
+  readonly run_date: string;
+  readonly status: string;
+  readonly rows_out: number;
+  readonly updated_at: string;
+};
 
 /** Reads each dataset's latest run and quality figures from the audit tables. */
 export class DatasetStatuses {
@@ -261,28 +261,10 @@ full outer join (select * from scored where n = 1) s on s.dataset = w.dataset`);
   }
 
   /** The latest runs that wrote a dataset, newest first. */
-  async history(
-    dataset: string,
-    limit: number,
-  ): Promise<
-    {
-      run_id: string;
-      job: string;
-      run_date: string;
-      status: string;
-      rows_out: number;
-      updated_at: string;
-    }[]
-  > {
+  async history(dataset: string, limit: number): Promise<DatasetRun[]> {
     const d = this.engine.dialect;
-    const rows = await this.engine.query<{
-      run_id: string;
-      job: string;
-      run_date: string;
-      status: string;
-      rows_out: number;
-      updated_at: string;
-    }>(`select r.run_id, r.job, cast(r.run_date as varchar) as run_date, r.status, w.rows_out,
+    const rows = await this.engine
+      .query<DatasetRun>(`select r.run_id, r.job, cast(r.run_date as varchar) as run_date, r.status, w.rows_out,
   cast(coalesce(r.ended_at, r.started_at) as varchar) as updated_at
 from ${d.relation('audit.run_datasets')} w join ${d.relation('audit.runs')} r on r.run_id = w.run_id
 where w.dataset = ${d.string(dataset)}

@@ -529,9 +529,7 @@ export class PipelineStack extends Stack {
     key: kms.IKey,
   ): void {
     const databases = lakeSchemas.map((s) => glueDatabaseName(config.project, config.env, s));
-    const tables = databases.map((d) =>
-      this.formatArn({ service: 'glue', resource: 'table', resourceName: `${d}/*` }),
-    );
+    const tables = lakeSchemas.flatMap((schema) => this.glueTables(config, schema));
     this.grantAthena(config, fn, {
       actions: [
         'glue:GetDatabase',
@@ -568,13 +566,10 @@ export class PipelineStack extends Stack {
     buckets: Record<BucketRole, s3.IBucket>,
     key: kms.IKey,
   ): void {
-    const audit = glueDatabaseName(config.project, config.env, 'audit');
     this.grantAthena(config, fn, {
       actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable'],
-      databases: [audit],
-      tables: ['runs', 'run_datasets', 'contract_versions'].map((t) =>
-        this.formatArn({ service: 'glue', resource: 'table', resourceName: `${audit}/${t}` }),
-      ),
+      databases: [glueDatabaseName(config.project, config.env, 'audit')],
+      tables: this.glueTables(config, 'audit', ['runs', 'run_datasets', 'contract_versions']),
     });
     const where = schemaLocations.audit;
     grantObjects(fn, buckets[where.bucket], key, {
@@ -583,11 +578,7 @@ export class PipelineStack extends Stack {
       delete: true,
       prefix: where.prefix,
     });
-    grantObjects(fn, buckets.athenaResults, key, {
-      read: true,
-      write: true,
-      prefix: 'engineering/',
-    });
+    grantQueryResults(fn, buckets, key);
     const executions = jobs.map((job) =>
       this.formatArn({
         service: 'states',
@@ -618,17 +609,14 @@ export class PipelineStack extends Stack {
     buckets: Record<BucketRole, s3.IBucket>,
     key: kms.IKey,
   ): void {
-    const name = (schema: LakeSchema) => glueDatabaseName(config.project, config.env, schema);
-    const read = (['silver', 'gold', 'seeds'] as const).map(name);
-    const readTables = read.map((d) =>
-      this.formatArn({ service: 'glue', resource: 'table', resourceName: `${d}/*` }),
-    );
-    const evidence = ['dq_results', 'dq_scores', 'dq_profiles'].map((t) =>
-      this.formatArn({ service: 'glue', resource: 'table', resourceName: `${name('audit')}/${t}` }),
-    );
+    const read = ['silver', 'gold', 'seeds'] as const;
+    const readTables = read.flatMap((schema) => this.glueTables(config, schema));
+    const evidence = this.glueTables(config, 'audit', ['dq_results', 'dq_scores', 'dq_profiles']);
     this.grantAthena(config, fn, {
       actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
-      databases: [...read, name('audit')],
+      databases: [...read, 'audit' as const].map((schema) =>
+        glueDatabaseName(config.project, config.env, schema),
+      ),
       tables: [...readTables, ...evidence],
     });
     fn.addToRolePolicy(
@@ -649,11 +637,7 @@ export class PipelineStack extends Stack {
       delete: true,
       prefix: schemaLocations.audit.prefix,
     });
-    grantObjects(fn, buckets.athenaResults, key, {
-      read: true,
-      write: true,
-      prefix: 'engineering/',
-    });
+    grantQueryResults(fn, buckets, key);
   }
 
   /**
@@ -666,18 +650,17 @@ export class PipelineStack extends Stack {
     buckets: Record<BucketRole, s3.IBucket>,
     key: kms.IKey,
   ): void {
-    const name = (schema: LakeSchema) => glueDatabaseName(config.project, config.env, schema);
-    const lake = (['bronze', 'silver', 'gold'] as const).map(name);
-    const lakeTables = lake.map((d) =>
-      this.formatArn({ service: 'glue', resource: 'table', resourceName: `${d}/*` }),
-    );
-    const history = ['runs', 'run_datasets', 'dq_scores'].map((t) =>
-      this.formatArn({ service: 'glue', resource: 'table', resourceName: `${name('audit')}/${t}` }),
-    );
+    const lake = ['bronze', 'silver', 'gold'] as const;
+    const lakeTables = lake.flatMap((schema) => this.glueTables(config, schema));
     this.grantAthena(config, fn, {
       actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'],
-      databases: [...lake, name('audit')],
-      tables: [...lakeTables, ...history],
+      databases: [...lake, 'audit' as const].map((schema) =>
+        glueDatabaseName(config.project, config.env, schema),
+      ),
+      tables: [
+        ...lakeTables,
+        ...this.glueTables(config, 'audit', ['runs', 'run_datasets', 'dq_scores']),
+      ],
     });
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['glue:UpdateTable'], resources: lakeTables }),
@@ -693,11 +676,19 @@ export class PipelineStack extends Stack {
       read: true,
       prefix: schemaLocations.audit.prefix,
     });
-    grantObjects(fn, buckets.athenaResults, key, {
-      read: true,
-      write: true,
-      prefix: 'engineering/',
-    });
+    grantQueryResults(fn, buckets, key);
+  }
+
+  /** ARNs of the named tables of a schema's Glue database, or of all of them. */
+  private glueTables(
+    config: PlatformConfig,
+    schema: LakeSchema,
+    tables: readonly string[] = ['*'],
+  ): string[] {
+    const database = glueDatabaseName(config.project, config.env, schema);
+    return tables.map((table) =>
+      this.formatArn({ service: 'glue', resource: 'table', resourceName: `${database}/${table}` }),
+    );
   }
 
   /** Queries in the engineering workgroup, with the given Glue access. */
@@ -737,4 +728,13 @@ export class PipelineStack extends Stack {
       }),
     );
   }
+}
+
+/** Where queries in the engineering workgroup write their results. */
+function grantQueryResults(
+  fn: lambda.IFunction,
+  buckets: Record<BucketRole, s3.IBucket>,
+  key: kms.IKey,
+): void {
+  grantObjects(fn, buckets.athenaResults, key, { read: true, write: true, prefix: 'engineering/' });
 }

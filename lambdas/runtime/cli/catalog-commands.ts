@@ -12,6 +12,7 @@ import {
   DatasetStatuses,
   searchCatalog,
   type CatalogEntry,
+  type DatasetRun,
   type DatasetStatus,
 } from '../../core/catalog';
 import { PipelineError } from '../../core/errors';
@@ -99,7 +100,7 @@ export function catalogCommand(): Command {
   return catalog;
 }
 
-type Runs = Awaited<ReturnType<DatasetStatuses['history']>>;
+type Runs = DatasetRun[];
 
 /** The catalog from the definitions, with the lake's run figures when there is a lake. */
 async function catalogEntries(command: Command): Promise<CatalogEntry[]>;
