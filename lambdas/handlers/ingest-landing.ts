@@ -27,7 +27,6 @@ export function createIngestLandingHandler(deps: IngestLandingDeps) {
       input,
       resolveRunDate(input.request.date, input.startedAt, deps.clock.now()),
     );
-    const { lineage } = deps;
     const files = await deps.store.list('landing/');
     const datasets: DatasetStats[] = [];
     const unclaimed = new Set(
@@ -39,24 +38,14 @@ export function createIngestLandingHandler(deps: IngestLandingDeps) {
       const [source, dataset] = contract.id.split('.') as [string, string];
       const folder = landingFolder(source, dataset);
       if (!unclaimed.delete(folder)) continue;
-      const stats = await lineage.track(
-        context,
-        {
-          job: `landing.${contract.id}`,
-          type: 'INGEST',
-          owners: [contract.owner],
-          inputs: [lineage.landing(source, dataset)],
-          outputs: [lineage.output(contract.id)],
-        },
-        () =>
-          ingestLandingDataset(deps, {
-            source,
-            dataset,
-            contract,
-            asText: deps.config.sources[source]?.kind !== 'warehouse',
-            runId: input.runId,
-          }),
-        (written) => ({ outputs: [lineage.output(contract.id, written)] }),
+      const stats = await deps.lineage.ingest(context, { source, dataset, from: 'landing' }, () =>
+        ingestLandingDataset(deps, {
+          source,
+          dataset,
+          contract,
+          asText: deps.config.sources[source]?.kind !== 'warehouse',
+          runId: input.runId,
+        }),
       );
       stats.notes?.forEach((note) => deps.logger.warn(note, { dataset: stats.dataset }));
       datasets.push(stats);

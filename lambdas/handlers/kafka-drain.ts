@@ -35,22 +35,15 @@ export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
       lineage: undefined,
       runId: () => input.runId,
     });
-    const { lineage } = deps;
     const datasets: DatasetStats[] = [];
     for (const [dataset, settings] of Object.entries(source.datasets)) {
-      const id = `${input.source}.${dataset}`;
-      const drained = await lineage.track(
-        pipelineContext(input, runDate),
-        {
-          job: `ingest.${id}`,
-          type: 'INGEST',
-          inputs: [lineage.external(input.source, dataset)],
-          outputs: [lineage.output(id)],
-        },
-        () => drain(dataset, settings.topic),
-        (written) => ({ outputs: [lineage.output(id, written)] }),
+      datasets.push(
+        await deps.lineage.ingest(
+          pipelineContext(input, runDate),
+          { source: input.source, dataset },
+          () => drain(dataset, settings.topic),
+        ),
       );
-      datasets.push(drained);
     }
     return { step: `${input.source}_to_bronze`, datasets };
 

@@ -41,20 +41,8 @@ export function createKafkaEventsHandler(deps: KafkaEventsDeps) {
           { ...batch, records: { [topic]: records } },
           { source, dataset, runId },
         );
-      const { lineage } = deps;
-      const id = `${source}.${dataset}`;
-      const stats = lineage
-        ? await lineage.track(
-            context,
-            {
-              job: `ingest.${id}`,
-              type: 'INGEST',
-              inputs: [lineage.external(source, dataset)],
-              outputs: [lineage.output(id)],
-            },
-            ingest,
-            (written) => ({ outputs: [lineage.output(id, written)] }),
-          )
+      const stats = deps.lineage
+        ? await deps.lineage.ingest(context, { source, dataset }, ingest)
         : await ingest();
       deps.logger.info(`ingested ${records.length} messages of ${topic}`, { ...stats });
       datasets.push(stats);

@@ -5,7 +5,6 @@
  */
 import * as z from 'zod';
 import type { PlatformConfig, SourceConfig } from '../../config/schema';
-import type { ContractRegistry } from '../core/contracts/contract';
 import type { LineageEmitter, PipelineContext } from '../core/lineage/events';
 import { PipelineError } from '../core/errors';
 import type { Logger } from '../core/ports';
@@ -75,28 +74,16 @@ export async function ingestEach<S>(
     readonly source: string;
     readonly context: PipelineContext;
     readonly lineage: LineageEmitter;
-    readonly contracts: ContractRegistry;
     readonly logger: Logger;
   },
   ingest: (dataset: string, settings: S) => Promise<DatasetStats>,
 ): Promise<DatasetStats[]> {
-  const { source, lineage, logger } = run;
   const results: DatasetStats[] = [];
   for (const [dataset, settings] of Object.entries(datasets)) {
-    const id = `${source}.${dataset}`;
-    const stats = await lineage.track(
-      run.context,
-      {
-        job: `ingest.${id}`,
-        type: 'INGEST',
-        owners: [run.contracts.get(id).owner],
-        inputs: [lineage.external(source, dataset)],
-        outputs: [lineage.output(id)],
-      },
-      () => ingest(dataset, settings),
-      (written) => ({ outputs: [lineage.output(id, written)] }),
+    const stats = await run.lineage.ingest(run.context, { source: run.source, dataset }, () =>
+      ingest(dataset, settings),
     );
-    logger.info(`ingested ${stats.dataset}`, { ...stats });
+    run.logger.info(`ingested ${stats.dataset}`, { ...stats });
     results.push(stats);
   }
   return results;

@@ -4,6 +4,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalPlatform } from '../../lambdas/runtime/local-platform';
 import { runJob } from '../../lambdas/runtime/runner';
+import { FsObjectStore } from '../../lambdas/adapters/local/object-store';
+import { LineageLog } from '../../lambdas/core/lineage/log';
+import { runUuid } from '../../lambdas/core/lineage/openlineage';
 import { day1, openPlatform, sampleLake, testProject } from '../helpers/lake';
 
 describe('landing-zone files', () => {
@@ -52,6 +55,16 @@ describe('landing-zone files', () => {
     expect(outcome.steps[0]!.notes).toEqual([
       expect.stringContaining('columns not in contract crm.accounts were not ingested: note'),
     ]);
+    // Each dataset's landing is a task run whose input is its landing folder.
+    const events = await new LineageLog(new FsObjectStore(lake.lakeRoot)).list({
+      runIds: [runUuid(outcome.runId)],
+    });
+    const landed = events.filter((e) => e.job.name === 'landing.crm.accounts');
+    expect(landed.map((e) => e.eventType)).toEqual(['START', 'COMPLETE']);
+    expect(landed[1]!.inputs).toEqual([
+      { namespace: 'file', name: `${path.resolve(lake.lakeRoot)}/landing/crm/accounts` },
+    ]);
+    expect(landed[1]!.outputs[0]!.outputFacets?.outputStatistics).toMatchObject({ rowCount: 2 });
     const rows = await platform.lakehouse.query(
       `select account_id, name, annual_revenue, _source_ref, _source_row from bronze.crm_accounts order by account_id`,
     );

@@ -103,6 +103,36 @@ export class LineageEmitter {
   }
 
   /**
+   * One dataset's ingestion as a task run: the source system's dataset (or, for files dropped
+   * into landing, its landing folder) in, its bronze table out with the rows written.
+   */
+  ingest(
+    context: PipelineContext,
+    target: { readonly source: string; readonly dataset: string; readonly from?: 'landing' },
+    work: () => Promise<DatasetStats>,
+  ): Promise<DatasetStats> {
+    const { source, dataset } = target;
+    const id = `${source}.${dataset}`;
+    const contract = this.deps.contracts.all().find((c) => c.id === id);
+    return this.track(
+      context,
+      {
+        job: `${target.from ?? 'ingest'}.${id}`,
+        type: 'INGEST',
+        ...(contract ? { owners: [contract.owner] } : {}),
+        inputs: [
+          target.from === 'landing'
+            ? this.deps.naming.landing(source, dataset)
+            : this.external(source, dataset),
+        ],
+        outputs: [this.output(id)],
+      },
+      work,
+      (written) => ({ outputs: [this.output(id, written)] }),
+    );
+  }
+
+  /**
    * The pipeline run's own START or end (COMPLETE, FAIL, ABORT), at the time it happened: an
    * event announced twice (EventBridge delivers at least once) is stored once, under the same key.
    */
@@ -150,11 +180,6 @@ export class LineageEmitter {
       ...this.deps.naming.external(source, dataset),
       ...(contract ? { facets: { schema: schemaFacet(contract.properties) } } : {}),
     };
-  }
-
-  /** A dataset's landing folder, where files for it are dropped. */
-  landing(source: string, dataset: string): InputDataset {
-    return this.deps.naming.landing(source, dataset);
   }
 
   /** A table as a task wrote it: rows written, a model's column lineage, OVERWRITE for a full rebuild. */
