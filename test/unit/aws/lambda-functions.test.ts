@@ -1,3 +1,15 @@
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import {
+  EntityNotFoundException,
+  GetTableCommand,
+  GlueClient,
+  UpdateTableCommand,
+} from '@aws-sdk/client-glue';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -88,6 +100,105 @@ describe('notify-failure function', () => {
     });
     expect(call!.args[0].input.Message).toContain('silver.orders: 10 in, 9 out');
     sns.restore();
+  });
+});
+
+describe('catalog-sync function', () => {
+  it('reads the latest figures with Athena and writes them into each existing Glue table', async () => {
+    const athena = mockClient(AthenaClient);
+    const glue = mockClient(GlueClient);
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    athena.on(GetQueryExecutionCommand).resolves({
+      QueryExecution: {
+        QueryExecutionId: 'q-1',
+        Status: { State: 'SUCCEEDED' },
+        StatementType: 'DML',
+        SubstatementType: 'SELECT',
+      },
+    });
+    const text = (...values: (string | null)[]) => ({
+      Data: values.map((v) => (v === null ? {} : { VarCharValue: v })),
+    });
+    const columns = [
+      'dataset',
+      'run_id',
+      'updated_at',
+      'rows_out',
+      'score',
+      'row_count',
+      'checked_at',
+    ];
+    athena.on(GetQueryResultsCommand).resolves({
+      ResultSet: {
+        ResultSetMetadata: {
+          ColumnInfo: columns.map((Name) => ({
+            Name,
+            Type: ['rows_out', 'row_count'].includes(Name)
+              ? 'bigint'
+              : Name === 'score'
+                ? 'double'
+                : 'varchar',
+          })),
+        },
+        Rows: [
+          text(...columns),
+          text(
+            'gold.fact_orders',
+            'run-1',
+            '2026-01-02 03:00:00.000',
+            '120',
+            '98.5',
+            '1000',
+            '2026-01-02 03:10:00.000',
+          ),
+        ],
+      },
+    });
+    glue
+      .on(GetTableCommand)
+      .rejects(new EntityNotFoundException({ message: 'no table', $metadata: {} }));
+    glue.on(GetTableCommand, { DatabaseName: 'medallion_dev_gold', Name: 'fact_orders' }).resolves({
+      Table: {
+        Name: 'fact_orders',
+        DatabaseName: 'medallion_dev_gold',
+        VersionId: '3',
+        Parameters: { table_type: 'ICEBERG', metadata_location: 's3://gold/m.json' },
+        StorageDescriptor: { Columns: [{ Name: 'order_id', Type: 'bigint' }] },
+      },
+    });
+    glue.on(UpdateTableCommand).resolves({});
+    captureOutput();
+    const { handler } = await import('../../../lambdas/functions/catalog-sync');
+    const result = await handler(
+      { runId: 'run-2', startedAt: '2026-01-02T04:00:00Z', request: { date: '2026-01-02' } },
+      context,
+    );
+    expect(result).toMatchObject({ step: 'catalog_sync', updated: 1 });
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input).toMatchObject({
+      WorkGroup: 'medallion-dev-engineering',
+      QueryString: expect.stringContaining('"medallion_dev_audit"."run_datasets"'),
+    });
+    const [update] = glue.commandCalls(UpdateTableCommand);
+    expect(update!.args[0].input).toMatchObject({
+      DatabaseName: 'medallion_dev_gold',
+      VersionId: '3',
+      TableInput: {
+        Parameters: {
+          table_type: 'ICEBERG',
+          metadata_location: 's3://gold/m.json',
+          last_run_id: 'run-1',
+          row_count: '1000',
+          dq_score: '98.5',
+          updated_at: '2026-01-02T03:00:00.000Z',
+          contract_version: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+        },
+        StorageDescriptor: {
+          Columns: [{ Name: 'order_id', Type: 'bigint', Comment: 'Order identifier. [internal]' }],
+        },
+      },
+    });
+    athena.restore();
+    glue.restore();
   });
 });
 
