@@ -23,7 +23,7 @@ export interface LineageNamingOptions {
   readonly config: PlatformConfig;
   readonly contracts: ContractRegistry;
   readonly storage: StorageLocation;
-  /** The Glue catalog's region and account: config's, the function's on AWS, placeholders locally. */
+  /** The Glue catalog's region and account (the function's on AWS, fixed values locally). */
   readonly region: string;
   readonly account: string;
 }
