@@ -87,7 +87,7 @@ describe('OpenLineage events', () => {
 
   it('the log filters by pipeline run, task run and time', async () => {
     let t = Date.parse('2026-01-02T03:00:00Z');
-    const { lineage, log } = memoryLineage(contracts, {
+    const { lineage, log, store } = memoryLineage(contracts, {
       clock: { now: () => new Date((t += 1000)) },
     });
     await lineage.track(context, task, async () => 1);
@@ -97,6 +97,18 @@ describe('OpenLineage events', () => {
     expect(await log.list({ runIds: [runUuid('01a2-run')] })).toEqual(all.slice(0, 2));
     expect(await log.list({ runIds: [all[3]!.run.runId] })).toEqual(all.slice(2));
     expect(await log.list({ since: new Date(all[2]!.eventTime) })).toEqual(all.slice(2));
+    // With the day the run started, only its folder is read.
+    const listed: string[] = [];
+    const list = store.list.bind(store);
+    store.list = (prefix) => {
+      listed.push(prefix);
+      return list(prefix);
+    };
+    expect(await log.list({ runIds: [runUuid('01a2-run')], runDay: '2026-01-02' })).toEqual(
+      all.slice(0, 2),
+    );
+    expect(listed).toEqual([`audit/lineage/dt=2026-01-02/${runUuid('01a2-run')}/`]);
+    expect(await log.list({ runIds: [runUuid('01a2-run')], runDay: '2026-01-03' })).toEqual([]);
   });
 
   it('names datasets by OpenLineage’s conventions, lake tables with their Glue table as a symlink', () => {

@@ -279,7 +279,10 @@ export class LineageEmitter {
   /** Closes with ABORT the task runs of this pipeline run that started and never ended. */
   private async abortOpenRuns(context: PipelineContext, at: string): Promise<void> {
     const parent = runUuid(context.runId);
-    const events = await this.deps.log.list({ runIds: [parent] });
+    const events = await this.deps.log.list({
+      runIds: [parent],
+      ...(context.startedAt ? { runDay: context.startedAt.slice(0, 10) } : {}),
+    });
     const ended = new Set(events.filter((e) => e.eventType !== 'START').map((e) => e.run.runId));
     for (const start of events) {
       if (start.eventType !== 'START' || ended.has(start.run.runId) || start.run.runId === parent)

@@ -32,6 +32,11 @@ export interface LineageFilter {
   readonly runIds?: readonly string[];
   /** Events at or after this instant. */
   readonly since?: Date;
+  /**
+   * The day the pipeline runs in `runIds` started: only their folders are listed, not the whole
+   * store (which on S3 grows by a folder per run).
+   */
+  readonly runDay?: string;
 }
 
 export class LineageLog {
@@ -49,7 +54,13 @@ export class LineageLog {
   /** Stored events, oldest first. */
   async list(filter: LineageFilter = {}): Promise<RunEvent[]> {
     const sinceDay = filter.since?.toISOString().slice(0, 10);
-    const keys = (await this.store.list(lineagePrefix)).filter((key) => {
+    const { runIds, runDay } = filter;
+    const prefixes =
+      runIds && runDay
+        ? runIds.map((id) => `${lineagePrefix}dt=${runDay}/${id}/`)
+        : [lineagePrefix];
+    const listed = (await Promise.all(prefixes.map((prefix) => this.store.list(prefix)))).flat();
+    const keys = listed.filter((key) => {
       const [day, parent, file] = key.slice(lineagePrefix.length).split('/');
       if (!day?.startsWith('dt=') || !parent || !file?.endsWith('.json')) return false;
       // A run started the day before `since` may have events after it.
