@@ -39,9 +39,9 @@ export function summarizeRun(
     )?.identifiers;
     const table = identifiers?.[0]?.name.match(/^table\/([^/]+)\/(.+)$/);
     if (table) return `${table[1]!.replace(databasePrefix, '')}.${table[2]}`;
-    return dataset.namespace === 'file'
-      ? dataset.name
-      : `${dataset.namespace}/${dataset.name}`.replace(/([^:])\/\//, '$1/');
+    if (dataset.namespace === 'file') return dataset.name;
+    // A REST dataset's name is the URL path: it joins its base URL as is.
+    return `${dataset.namespace}${dataset.name.startsWith('/') ? '' : '/'}${dataset.name}`;
   };
   const byRun = new Map<string, RunEvent[]>();
   for (const event of events)
