@@ -270,6 +270,32 @@ describe('data-quality checks on DuckDB', () => {
     expect(qualityScore([broken!])).toBe(0);
   });
 
+  it('row checks share one scan, and a broken one among them still fails alone', async () => {
+    await check(clean);
+    const rowChecks = checks.filter((c) => c.kind === 'rows');
+    expect(rowChecks.length).toBeGreaterThan(2);
+    const broken = { ...rowChecks[0]!, failing: 'nope > 1' } as Check;
+    const statements: string[] = [];
+    const engine = {
+      ...lakehouse,
+      dialect: lakehouse.dialect,
+      query: (sql: string) => {
+        statements.push(sql);
+        return lakehouse.query(sql);
+      },
+    } as typeof lakehouse;
+    const ctx = {
+      referenceTime: now,
+      profile: { dataset: contract.id, rows: 0, columns: [] },
+      history: async () => [],
+    };
+    const together = await runChecks(engine, rowChecks, ctx);
+    expect(statements.filter((s) => s.startsWith('select count(*)'))).toHaveLength(1);
+    const alone = await runChecks(engine, [broken, ...rowChecks.slice(1)], ctx);
+    expect(alone[0]).toMatchObject({ status: 'error', message: expect.stringContaining('nope') });
+    expect(alone.slice(1)).toEqual(together.slice(1));
+  });
+
   it('profiles every column in one scan, with top values for the few-valued ones', async () => {
     await check(clean);
     const profile = await profileDataset(

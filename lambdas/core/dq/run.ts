@@ -60,15 +60,78 @@ export async function runChecks(
   checks: readonly Check[],
   ctx: CheckContext,
 ): Promise<CheckResult[]> {
+  const counted = await countRowChecks(engine, checks);
   const results: CheckResult[] = [];
   for (const check of checks) {
     try {
-      results.push(await runCheck(engine, check, ctx));
+      const known = counted.get(check);
+      results.push(
+        check.kind === 'rows' && known
+          ? await rowsOutcome(engine, check, known)
+          : await runCheck(engine, check, ctx),
+      );
     } catch (error) {
       results.push(notRun(check, `could not run: ${describeError(error)}`));
     }
   }
   return results;
+}
+
+type RowsCheck = Extract<Check, { kind: 'rows' }>;
+
+/**
+ * The failing-row counts of the row checks, in one scan per table rather than one per check (a
+ * contract's twenty rules would read a ten-million-row table twenty times). When the combined
+ * query fails (one broken rule breaks it), those checks are left out of the map and each runs
+ * on its own, so the error is reported by the check that has it.
+ */
+async function countRowChecks(
+  engine: SqlEngine,
+  checks: readonly Check[],
+): Promise<Map<Check, { total: number; failing: number }>> {
+  const byTable = new Map<string, RowsCheck[]>();
+  for (const check of checks) {
+    if (check.kind === 'rows')
+      byTable.set(check.relation, [...(byTable.get(check.relation) ?? []), check]);
+  }
+  const counted = new Map<Check, { total: number; failing: number }>();
+  for (const [relation, group] of byTable) {
+    if (group.length < 2) continue;
+    const failing = group.map(
+      (c, i) => `coalesce(sum(case when ${c.failing} then 1 else 0 end), 0) as "failing_${i}"`,
+    );
+    const row = await engine
+      .query(
+        `select count(*) as "total", ${failing.join(', ')} from ${engine.dialect.relation(relation)}`,
+      )
+      .then(
+        ([first]) => first,
+        () => undefined,
+      );
+    if (!row) continue;
+    group.forEach((check, i) =>
+      counted.set(check, {
+        total: Number(row.total ?? 0),
+        failing: Number(row[`failing_${i}`] ?? 0),
+      }),
+    );
+  }
+  return counted;
+}
+
+/** A row check's result from its counts, with a sample of its failing rows when there are some. */
+async function rowsOutcome(
+  engine: SqlEngine,
+  check: RowsCheck,
+  { total, failing }: { total: number; failing: number },
+): Promise<CheckResult> {
+  const sample =
+    failing > 0
+      ? await engine.query(
+          `select * from ${engine.dialect.relation(check.relation)} where ${check.failing} limit ${sampleSize}`,
+        )
+      : [];
+  return rowsResult(check, check.threshold, total, failing, sample);
 }
 
 async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Promise<CheckResult> {
@@ -79,12 +142,7 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
       const [row] = await engine.query(
         `select count(*) as "total", coalesce(sum(case when ${check.failing} then 1 else 0 end), 0) as "failing" from ${table}`,
       );
-      const { total, failing } = counts(row);
-      const sample =
-        failing > 0
-          ? await engine.query(`select * from ${table} where ${check.failing} limit ${sampleSize}`)
-          : [];
-      return rowsResult(check, check.threshold, total, failing, sample);
+      return rowsOutcome(engine, check, counts(row));
     }
     case 'unique': {
       const keys = check.columns.map((c) => d.quote(c));
