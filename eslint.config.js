@@ -60,6 +60,39 @@ export default tseslint.config(
     },
   },
   {
+    files: ['config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/lambdas/**', '**/lib/**', '**/bin/**'],
+              message: 'config/ is the ground floor: its schema imports nothing of the platform.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['lambdas/definitions/**/*.ts', 'bin/app.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**', '**/runtime/**', '**/handlers/**', '**/functions/**'],
+              message:
+                'Loading definitions (and the CDK app built from them) needs core and the file system only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['lambdas/handlers/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -3,8 +3,8 @@
  * exactly as the local runner does, and builds the stacks from them.
  */
 import { App } from 'aws-cdk-lib';
-import { loadProject } from '../lambdas/adapters/fs/project-files';
-import { projectRoot } from '../lambdas/runtime/project-root';
+import { loadProject } from '../lambdas/definitions/project-files';
+import { projectRoot } from '../lambdas/definitions/project-root';
 import { createApp } from '../lib/app';
 
 const app = new App();

@@ -1,9 +1,9 @@
 /**
  * The one schema for `config/*.yaml`. The same parsed object configures the local runtime (CLI)
- * and, on AWS, the CDK stacks, so every setting has one home and one default.
+ * and, on AWS, the CDK stacks, so every setting has one home and one default. The ground floor:
+ * it imports nothing of the platform's (`lambdas/core/config.ts` parses files with it).
  */
 import * as z from 'zod';
-import { parseYamlWith } from '../lambdas/core/validation';
 
 const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower_snake_case identifier');
 const isoDate = z.iso.date();
@@ -307,8 +307,3 @@ export type WarehouseSourceConfig = Extract<SourceConfig, { kind: 'warehouse' }>
 export type RestSourceConfig = Extract<SourceConfig, { kind: 'rest' }>;
 export type KafkaSourceConfig = Extract<SourceConfig, { kind: 'kafka' }>;
 export type RetryPolicy = z.output<typeof retrySchema>;
-
-/** Parses a config file's text; `file` is only used in error messages. */
-export function parseConfig(text: string, file: string): PlatformConfig {
-  return parseYamlWith(configSchema, text, file);
-}

@@ -14,7 +14,7 @@ export function acknowledgeFindings({ storage, pipeline }: MedallionStacks): voi
     const policy = fn.role?.node.tryFindChild('DefaultPolicy');
     if (!policy) continue;
     const redshift =
-      fn === pipeline.functions.IngestWarehouseFunctionArn
+      fn === pipeline.functions.IngestWarehouse
         ? ' Redshift Data API statement calls (describe, fetch, cancel) take no resource ARN: a condition limits them to statements the function itself started.'
         : '';
     acknowledge(

@@ -3,6 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsExecutionResults } from '../adapters/aws/execution-results';
 import { systemClock } from '../adapters/system-clock';
 import { ContractVersions } from '../core/contracts/versions';
+import { RunRecorder } from '../core/run-recorder';
 import { RunHistory } from '../core/runs';
 import { createRecordRunHandler } from '../handlers/record-run';
 import { lambdaHandler, logger, tracer } from './lambda-handler';
@@ -12,16 +13,22 @@ import { lineage } from './platform/lineage';
 
 export const handler = lambdaHandler(async () => {
   const { config, contracts } = await sources();
-  const engine = athena(config);
+  const engine = await athena(config);
   return createRecordRunHandler({
     project: config.project,
     env: config.env,
-    history: new RunHistory(engine),
-    contracts: contracts.all(),
-    versions: new ContractVersions(engine),
+    recorder: new RunRecorder({
+      project: config.project,
+      env: config.env,
+      history: new RunHistory(engine),
+      contracts: contracts.all(),
+      versions: new ContractVersions(engine),
+      lineage: lineage(config, contracts),
+      logger,
+      clock: systemClock,
+    }),
     executions: new StepFunctionsExecutionResults(tracer.captureAWSv3Client(new SFNClient({}))),
     logger,
     clock: systemClock,
-    lineage: lineage(config, contracts),
   });
 });

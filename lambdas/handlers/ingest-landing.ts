@@ -3,6 +3,7 @@ import type { PlatformConfig } from '../../config/schema';
 import type { ContractRegistry } from '../core/contracts/contract';
 import type { IngestLedger } from '../core/ingest/bronze';
 import type { LineageEmitter } from '../core/lineage/events';
+import { ingestStep } from '../core/tasks';
 import { resolveRunDate } from '../core/time';
 import { ingestLandingDataset, landingFolder } from '../core/ingest/landing';
 import type { Clock, LandingConverter, Logger, ObjectStore } from '../core/ports';
@@ -54,6 +55,6 @@ export function createIngestLandingHandler(deps: IngestLandingDeps) {
       deps.logger.warn(`${folder} matches no bronze contract: its files were left in place`, {
         folder,
       });
-    return { step: 'landing_to_bronze', datasets };
+    return { step: ingestStep('landing'), datasets };
   };
 }

@@ -4,6 +4,7 @@ import type { PlatformConfig } from '../../config/schema';
 import type { ContractRegistry } from '../core/contracts/contract';
 import type { IngestLedger } from '../core/ingest/bronze';
 import type { LineageEmitter } from '../core/lineage/events';
+import { ingestStep } from '../core/tasks';
 import { ingestRestDataset } from '../core/ingest/rest';
 import type { Clock, HttpClient, Logger, ParquetSink } from '../core/ports';
 import type { TaskResult } from '../core/stats';
@@ -57,6 +58,6 @@ export function createIngestRestHandler(deps: IngestRestDeps) {
           runDate,
         }),
     );
-    return { step: `${input.source}_to_bronze`, datasets };
+    return { step: ingestStep(input.source), datasets };
   };
 }

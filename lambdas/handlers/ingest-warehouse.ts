@@ -4,6 +4,7 @@ import type { PlatformConfig } from '../../config/schema';
 import type { ContractRegistry } from '../core/contracts/contract';
 import type { IngestLedger } from '../core/ingest/bronze';
 import type { LineageEmitter } from '../core/lineage/events';
+import { ingestStep } from '../core/tasks';
 import { ingestWarehouseDataset } from '../core/ingest/warehouse';
 import type { Clock, Logger, WarehouseClient } from '../core/ports';
 import type { TaskResult } from '../core/stats';
@@ -51,6 +52,6 @@ export function createIngestWarehouseHandler(deps: IngestWarehouseDeps) {
           },
         ),
     );
-    return { step: `${input.source}_to_bronze`, datasets };
+    return { step: ingestStep(input.source), datasets };
   };
 }

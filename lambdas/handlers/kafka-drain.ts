@@ -11,6 +11,7 @@ import type { Clock, Logger, MskBatchSource } from '../core/ports';
 import { combineStats, type DatasetStats, type TaskResult } from '../core/stats';
 import { endOfDay, resolveRunDate } from '../core/time';
 import { createKafkaEventsHandler, type KafkaEventsDeps } from './kafka-events';
+import { ingestStep } from '../core/tasks';
 import { parseTaskInput, pipelineContext, sourceOf, taskInputSchema } from './task-input';
 
 export interface KafkaDrainDeps extends Omit<KafkaEventsDeps, 'runId'> {
@@ -45,7 +46,7 @@ export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
         ),
       );
     }
-    return { step: `${input.source}_to_bronze`, datasets };
+    return { step: ingestStep(input.source), datasets };
 
     async function drain(dataset: string, topic: string): Promise<DatasetStats> {
       await deps.ledger.recover(input.source, dataset);

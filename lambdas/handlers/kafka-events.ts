@@ -9,6 +9,7 @@ import type { LineageEmitter } from '../core/lineage/events';
 import { ingestMskBatch, mskEventSchema, type MskEvent } from '../core/ingest/kafka';
 import type { Clock, Logger, ParquetSink } from '../core/ports';
 import type { TaskResult } from '../core/stats';
+import { ingestStep } from '../core/tasks';
 import { parseTaskInput } from './task-input';
 
 export interface KafkaEventsDeps {
@@ -33,8 +34,10 @@ export function createKafkaEventsHandler(deps: KafkaEventsDeps) {
     const now = deps.clock.now().toISOString();
     const context = { runId, startedAt: now, runDate: now.slice(0, 10) };
     const datasets = [];
+    const sources = new Set<string>();
     for (const [topic, records] of groupByTopic(batch)) {
       const { source, dataset } = datasetOfTopic(deps.config, topic);
+      sources.add(source);
       const ingest = () =>
         ingestMskBatch(
           deps,
@@ -47,8 +50,19 @@ export function createKafkaEventsHandler(deps: KafkaEventsDeps) {
       deps.logger.info(`ingested ${records.length} messages of ${topic}`, { ...stats });
       datasets.push(stats);
     }
-    return { step: 'kafka_events_to_bronze', datasets };
+    return { step: ingestStep(batchSource(deps.config, sources)), datasets };
   };
+}
+
+/**
+ * The source a batch belongs to. An event source mapping reads one topic and the drain one source,
+ * so a batch spanning two sources means a topic is configured twice.
+ */
+function batchSource(config: PlatformConfig, sources: ReadonlySet<string>): string {
+  if (sources.size > 1)
+    throw new PipelineError(`A Kafka batch spans the sources ${[...sources].join(', ')}`);
+  const kafka = Object.keys(config.sources).filter((s) => config.sources[s]!.kind === 'kafka');
+  return [...sources][0] ?? kafka[0] ?? 'kafka';
 }
 
 function groupByTopic(event: MskEvent): Map<string, MskEvent['records'][string]> {

@@ -2,22 +2,16 @@
  * Records runs on AWS: the target of Step Functions' "Execution Status Change" events. A run's
  * start inserts it into `audit.runs`; its end (succeeded, failed, timed out, aborted) records the
  * outcome and the dataset steps its Task states returned, read from the execution's history so
- * that a failed run keeps the steps that completed before it failed. The local runner records
- * the same rows itself. A starting run also registers the contract versions it uses, and every
- * status is the pipeline run's OpenLineage event (START, COMPLETE, FAIL, ABORT), its tasks' runs
- * as children.
+ * that a failed run keeps the steps that completed before it failed. The {@link RunRecorder}
+ * writing them is the one the local runner uses around its executions.
  */
 import * as z from 'zod';
 import { stateMachineName } from '../core/aws-names';
-import type { Contract } from '../core/contracts/contract';
-import type { ContractVersions } from '../core/contracts/versions';
 import { PipelineError } from '../core/errors';
 import { jobs, type Job } from '../core/orchestration';
-import type { LineageEmitter } from '../core/lineage/events';
-import type { EventType } from '../core/lineage/openlineage';
+import type { RunEnding, RunRecorder } from '../core/run-recorder';
+import { stepsOf, type RunStatus } from '../core/runs';
 import type { Clock, ExecutionResults, Logger } from '../core/ports';
-import { stepsOf, type RunHistory, type RunStatus } from '../core/runs';
-import { elapsedSeconds } from '../core/stats';
 import { resolveRunDate } from '../core/time';
 import { parseTaskInput } from './task-input';
 
@@ -36,15 +30,7 @@ const eventSchema = z.object({
   }),
 });
 
-const lineageEvents: Record<string, EventType> = {
-  RUNNING: 'START',
-  SUCCEEDED: 'COMPLETE',
-  FAILED: 'FAIL',
-  TIMED_OUT: 'FAIL',
-  ABORTED: 'ABORT',
-};
-
-const endings: Record<string, RunStatus> = {
+const endings: Record<string, RunEnding['status']> = {
   SUCCEEDED: 'succeeded',
   FAILED: 'failed',
   TIMED_OUT: 'failed',
@@ -54,14 +40,10 @@ const endings: Record<string, RunStatus> = {
 export interface RecordRunDeps {
   readonly project: string;
   readonly env: string;
-  readonly history: RunHistory;
-  /** The contracts bundled with the function: the versions a starting run uses. */
-  readonly contracts: readonly Contract[];
-  readonly versions: ContractVersions;
+  readonly recorder: RunRecorder;
   readonly executions: ExecutionResults;
   readonly logger: Logger;
   readonly clock: Pick<Clock, 'now'>;
-  readonly lineage: LineageEmitter;
 }
 
 export function createRecordRunHandler(deps: RecordRunDeps) {
@@ -81,24 +63,15 @@ export function createRecordRunHandler(deps: RecordRunDeps) {
     const run = {
       runId: detail.name,
       job,
-      env: deps.env,
       runDate: resolveRunDate(requestedDate(detail.input), startedAt, deps.clock.now()),
       startedAt,
     };
-    const pipeline = { runId: run.runId, runDate: run.runDate, startedAt, pipeline: machine };
     if (detail.status === 'RUNNING') {
-      await deps.history.started({ ...run, status: 'running' });
-      await deps.lineage.pipeline(pipeline, 'START', startedAt);
-      const { drifted } = await deps.versions.register(deps.contracts, run.runId, startedAt);
-      if (drifted.length > 0) {
-        deps.logger.warn(
-          `contract(s) ${drifted.join(', ')} changed without a new version: run \`medallion contract check\``,
-        );
-      }
+      await deps.recorder.started(run);
       return { runId: run.runId, status: 'running' };
     }
     const status = endings[detail.status]!;
-    const endedAt = new Date(detail.stopDate ?? deps.clock.now().getTime());
+    const endedAt = new Date(detail.stopDate ?? deps.clock.now().getTime()).toISOString();
     const error =
       detail.status === 'SUCCEEDED'
         ? undefined
@@ -106,22 +79,7 @@ export function createRecordRunHandler(deps: RecordRunDeps) {
             .filter(Boolean)
             .join(': ');
     const steps = stepsOf(await deps.executions.taskResults(detail.executionArn));
-    await deps.history.finished(
-      {
-        ...run,
-        status,
-        endedAt: endedAt.toISOString(),
-        seconds: elapsedSeconds(new Date(detail.startDate), endedAt),
-        error,
-      },
-      steps,
-    );
-    await deps.lineage.pipeline(
-      pipeline,
-      lineageEvents[detail.status]!,
-      endedAt.toISOString(),
-      error,
-    );
+    await deps.recorder.finished(run, { status, endedAt, ...(error ? { error } : {}) }, steps);
     deps.logger.info(`recorded ${job} run ${run.runId}: ${status}`, {
       runDate: run.runDate,
       steps: steps.length,

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { runLayer, type LayerDeps } from '../core/models/layer';
 import type { TaskResult } from '../core/stats';
+import { buildStep } from '../core/tasks';
 import { resolveRunDate } from '../core/time';
 import { parseTaskInput, pipelineContext, taskInputSchema } from './task-input';
 
@@ -15,6 +16,6 @@ export function createTransformHandler(deps: LayerDeps) {
       layer: input.layer,
       ...pipelineContext(input, runDate),
     });
-    return { step: input.layer === 'silver' ? 'bronze_to_silver' : 'silver_to_gold', datasets };
+    return { step: buildStep(input.layer), datasets };
   };
 }

@@ -18,6 +18,10 @@ import { IngestLedger } from '../core/ingest/bronze';
 import { createLineage, type LineageEmitter } from '../core/lineage/events';
 import { buildLineageGraph } from '../core/lineage/graph';
 import type { Clock, Logger, Notifier } from '../core/ports';
+import { ContractVersions } from '../core/contracts/versions';
+import { RunRecorder } from '../core/run-recorder';
+import { RunHistory } from '../core/runs';
+import type { StateMachineTask } from '../core/tasks';
 import { createIngestLandingHandler } from '../handlers/ingest-landing';
 import { createIngestRestHandler } from '../handlers/ingest-rest';
 import { createIngestWarehouseHandler } from '../handlers/ingest-warehouse';
@@ -28,7 +32,7 @@ import { createCatalogSyncHandler } from '../handlers/catalog-sync';
 import { LocalCatalogWriter } from '../adapters/local/catalog-writer';
 import { DatasetStatuses } from '../core/catalog';
 import { createTransformHandler } from '../handlers/transform';
-import type { Project } from '../adapters/fs/project-files';
+import type { Project } from '../definitions/project-files';
 import { KafkaProducerSimulator } from './simulators/kafka-producer';
 import { startRestSimulator, type RestSimulator } from './simulators/rest-server';
 
@@ -47,9 +51,12 @@ export interface LocalPlatformOptions {
 }
 
 export class LocalPlatform {
-  /** Handlers by the placeholder their Task states use as `Resource` (`${TransformFunctionArn}`). */
-  readonly handlers: Record<string, TaskHandler>;
+  /** The handler answering each task the state machines call: a task left out does not compile. */
+  readonly handlers: Record<StateMachineTask, TaskHandler>;
   readonly logger: Logger;
+  readonly clock: Clock;
+  /** Records each run around its execution, as the record-run function does on AWS. */
+  readonly recorder: RunRecorder;
   /** Where every task, and the runner for each pipeline run, reports OpenLineage events. */
   readonly lineage: LineageEmitter;
   private rest: Promise<RestSimulator> | undefined;
@@ -63,6 +70,7 @@ export class LocalPlatform {
   ) {
     const { config, contracts, models } = project;
     const clock = options.clock ?? systemClock;
+    this.clock = clock;
     const store = new FsObjectStore(lakeRoot);
     const ledger = new IngestLedger(store);
     const sink = new DuckDbParquetSink(worker, store);
@@ -82,6 +90,16 @@ export class LocalPlatform {
       logger,
     });
     this.lineage = lineage;
+    this.recorder = new RunRecorder({
+      project: config.project,
+      env: config.env,
+      history: new RunHistory(lakehouse),
+      contracts: contracts.all(),
+      versions: new ContractVersions(lakehouse),
+      lineage,
+      logger,
+      clock,
+    });
     const simDir = this.simDir;
     const notifier: Notifier = {
       notify: async (notice) => {
@@ -94,7 +112,7 @@ export class LocalPlatform {
       },
     };
     this.handlers = {
-      IngestWarehouseFunctionArn: createIngestWarehouseHandler({
+      IngestWarehouse: createIngestWarehouseHandler({
         config,
         contracts,
         warehouse: (source) =>
@@ -104,7 +122,7 @@ export class LocalPlatform {
         logger,
         lineage,
       }),
-      IngestRestFunctionArn: createIngestRestHandler({
+      IngestRest: createIngestRestHandler({
         config,
         contracts,
         http: new FetchHttpClient(),
@@ -116,7 +134,7 @@ export class LocalPlatform {
         logger,
         lineage,
       }),
-      KafkaDrainFunctionArn: createKafkaDrainHandler({
+      KafkaDrain: createKafkaDrainHandler({
         config,
         sink,
         ledger,
@@ -125,7 +143,7 @@ export class LocalPlatform {
         batches: new KafkaProducerSimulator(simDir),
         lineage,
       }),
-      IngestLandingFunctionArn: createIngestLandingHandler({
+      IngestLanding: createIngestLandingHandler({
         config,
         contracts,
         store,
@@ -135,7 +153,7 @@ export class LocalPlatform {
         logger,
         lineage,
       }),
-      TransformFunctionArn: createTransformHandler({
+      Transform: createTransformHandler({
         engine: this.lakehouse,
         contracts,
         project: models,
@@ -143,21 +161,21 @@ export class LocalPlatform {
         logger,
         lineage,
       }),
-      DataQualityFunctionArn: createDataQualityHandler({
+      DataQuality: createDataQualityHandler({
         engine: this.lakehouse,
         contracts,
         clock,
         logger,
         lineage,
       }),
-      CatalogSyncFunctionArn: createCatalogSyncHandler({
+      CatalogSync: createCatalogSyncHandler({
         contracts,
         statuses: new DatasetStatuses(this.lakehouse),
         writer: new LocalCatalogWriter(store, this.lakehouse),
         clock,
         logger,
       }),
-      NotifyFailureFunctionArn: createNotifyFailureHandler({ notifier }),
+      NotifyFailure: createNotifyFailureHandler({ notifier }),
     };
   }
 

@@ -15,16 +15,16 @@ import {
 import { stateMachineName } from '../core/aws-names';
 import { describeError, PipelineError } from '../core/errors';
 import { placeholders, substitutePlaceholders, taskStates, type Job } from '../core/orchestration';
-import { ContractVersions } from '../core/contracts/versions';
 import { isQualityGateResult } from '../core/dq/layer';
 import type { DatasetQuality } from '../core/dq/store';
-import { RunHistory, stepsOf, type StepStats } from '../core/runs';
+import { stepsOf, type StepStats } from '../core/runs';
+import { taskOfPlaceholder, type StateMachineTask, type TaskName } from '../core/tasks';
 import { isTaskResult } from '../core/stats';
 import { localAccount, localRegion, type LocalPlatform } from './local-platform';
 
-/** The ARN each placeholder stands for locally: a well-formed ARN, answered in-process. */
-export function localFunctionArn(placeholder: string): string {
-  return `arn:aws:lambda:${localRegion}:${localAccount}:function:medallion-local-${placeholder.replace(/FunctionArn$/, '')}`;
+/** The ARN a task's placeholder stands for locally: a well-formed ARN, answered in-process. */
+export function localFunctionArn(task: TaskName): string {
+  return `arn:aws:lambda:${localRegion}:${localAccount}:function:medallion-local-${task}`;
 }
 
 export interface RunOptions {
@@ -66,12 +66,16 @@ export async function runJob(
     path.join(platform.project.root, 'stepfunctions', `${job}.asl.json`),
     'utf8',
   );
-  const arns = Object.fromEntries(placeholders(source).map((p) => [p, localFunctionArn(p)]));
+  const arns: Record<string, string> = {};
+  for (const placeholder of placeholders(source)) {
+    const task = taskOfPlaceholder(placeholder);
+    if (task) arns[placeholder] = localFunctionArn(task);
+  }
   const definition = JSON.parse(substitutePlaceholders(source, arns)) as StateMachineDefinition;
   const byArn = new Map(
-    Object.entries(platform.handlers).map(([placeholder, handler]) => [
-      localFunctionArn(placeholder),
-      handler,
+    (Object.keys(platform.handlers) as StateMachineTask[]).map((task) => [
+      localFunctionArn(task),
+      platform.handlers[task],
     ]),
   );
 
@@ -117,47 +121,13 @@ export async function runJob(
       retryIntervalOverrides[task.name] = options.retryIntervalMs;
   }
 
-  const history = new RunHistory(platform.lakehouse);
-  const startedAt = new Date();
-  const run = {
-    runId,
-    job,
-    env: platform.project.config.env,
-    runDate: options.runDate,
-    startedAt: startedAt.toISOString(),
-  };
+  const recorder = platform.recorder;
+  const startedAt = platform.clock.now();
+  const run = { runId, job, runDate: options.runDate, startedAt: startedAt.toISOString() };
+  await recorder.interruptAbandoned();
+  await recorder.started(run);
   const { project, env } = platform.project.config;
-  for (const abandoned of await history.interruptAbandoned()) {
-    await platform.lineage.pipeline(
-      {
-        runId: abandoned.runId,
-        runDate: abandoned.runDate,
-        startedAt: abandoned.startedAt,
-        pipeline: stateMachineName(project, env, abandoned.job),
-      },
-      'ABORT',
-      new Date().toISOString(),
-      'the process running it stopped before the run ended',
-    );
-  }
-  await history.started({ ...run, status: 'running' });
-  const { drifted } = await new ContractVersions(platform.lakehouse).register(
-    platform.project.contracts.all(),
-    runId,
-    run.startedAt,
-  );
-  if (drifted.length > 0) {
-    platform.logger.warn(
-      `contract(s) ${drifted.join(', ')} changed without a new version: run \`medallion contract check\``,
-    );
-  }
-  const pipeline = {
-    runId,
-    runDate: options.runDate,
-    startedAt: run.startedAt,
-    pipeline: stateMachineName(project, env, job),
-  };
-  await platform.lineage.pipeline(pipeline, 'START', run.startedAt);
+  const machineName = stateMachineName(project, env, job);
   const machine = new StateMachine(definition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
@@ -166,14 +136,14 @@ export async function runJob(
     overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides },
     context: {
       Execution: {
-        Id: `arn:aws:states:${localRegion}:${localAccount}:execution:${pipeline.pipeline}:${runId}`,
+        Id: `arn:aws:states:${localRegion}:${localAccount}:execution:${machineName}:${runId}`,
         Name: runId,
         Input: input,
-        StartTime: startedAt.toISOString(),
+        StartTime: run.startedAt,
       },
       StateMachine: {
-        Id: `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${pipeline.pipeline}`,
-        Name: pipeline.pipeline,
+        Id: `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${machineName}`,
+        Name: machineName,
       },
     },
   });
@@ -188,15 +158,13 @@ export async function runJob(
         : describeError(caught);
   }
   await platform.lakehouse.refreshSources();
-  const endedAt = new Date();
+  const endedAt = platform.clock.now();
   const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
   const status = error === undefined ? 'succeeded' : 'failed';
-  await history.finished({ ...run, status, endedAt: endedAt.toISOString(), seconds, error }, steps);
-  await platform.lineage.pipeline(
-    pipeline,
-    error === undefined ? 'COMPLETE' : 'FAIL',
-    endedAt.toISOString(),
-    error,
+  await recorder.finished(
+    run,
+    { status, endedAt: endedAt.toISOString(), ...(error === undefined ? {} : { error }) },
+    steps,
   );
   return {
     runId,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -38,10 +38,9 @@ export interface PlatformFunctionProps {
   readonly entry: string;
   readonly description: string;
   readonly environment: Readonly<Record<string, string>>;
-  /** @default Duration.minutes(15), the Lambda maximum: ingestion and transforms are long. */
-  readonly timeout?: Duration;
-  /** @default 1024 */
-  readonly memorySize?: number;
+  /** Sized per function in the task catalogue (`lambdas/core/tasks.ts`). */
+  readonly timeout: Duration;
+  readonly memorySize: number;
   /**
    * The declarative definitions the handler loads at cold start, copied into the bundle: `sources`
    * is config and contracts, `project` adds the SQL models and seeds.
@@ -93,8 +92,8 @@ export class PlatformFunction extends Construct {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 1024,
-      timeout: props.timeout ?? Duration.minutes(15),
+      memorySize: props.memorySize,
+      timeout: props.timeout,
       tracing: lambda.Tracing.ACTIVE,
       reservedConcurrentExecutions: props.reservedConcurrency,
       logGroup,

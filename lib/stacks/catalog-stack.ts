@@ -13,12 +13,12 @@ import {
   workgroupName,
   type LakeSchema,
 } from '../../lambdas/core/aws-names';
-import { auditTables } from '../../lambdas/core/audit';
 import { lineageEventColumns } from '../../lambdas/core/lineage/log';
 import { bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
 import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
 import type { ModelProject } from '../../lambdas/core/models/project';
 import { lakeBuckets } from '../constructs/lake-bucket';
+import { glueType } from '../../lambdas/core/glue-types';
 import { pascal } from '../names';
 
 export interface CatalogStackProps extends StackProps {
@@ -30,10 +30,12 @@ export interface CatalogStackProps extends StackProps {
 
 /**
  * The catalog: a Glue database per schema of the lake, the bronze tables generated from the
- * contracts (Parquet, partition projection on `ingest_date`, no crawlers), the audit tables as
- * Iceberg, and the Athena workgroups. Silver, gold, quarantine and change-feed tables are
- * Iceberg tables that the pipeline's first run creates (CTAS), so that one materialization code
- * path builds them on both engines; their schema is the contract's, enforced by that code.
+ * contracts (Parquet, partition projection on `ingest_date`, no crawlers), the lineage events
+ * table, and the Athena workgroups. CloudFormation owns only tables without Iceberg metadata:
+ * every Iceberg table (silver, gold, quarantine, change feeds, and the audit tables) belongs to
+ * the pipeline, which creates and evolves it with Athena. An Iceberg table's Glue entry points at
+ * its current `metadata_location`; a CloudFormation update rewriting the entry would point it
+ * back at an old snapshot and lose every commit since.
  */
 export class CatalogStack extends Stack {
   readonly databases: Record<LakeSchema, glue.CfnDatabase>;
@@ -72,28 +74,6 @@ export class CatalogStack extends Stack {
         tableInput: bronzeTable(contract, location('bronze'), kind),
       });
       table.addResourceDependency(this.databases.bronze);
-    }
-
-    for (const [name, { description, columns }] of Object.entries(auditTables)) {
-      const table = new glue.CfnTable(this, `Audit${pascal(name)}`, {
-        catalogId: this.account,
-        databaseName: databaseName('audit'),
-        openTableFormatInput: { icebergInput: { metadataOperation: 'CREATE', version: '2' } },
-        tableInput: {
-          name,
-          description,
-          tableType: 'EXTERNAL_TABLE',
-          storageDescriptor: {
-            location: `${location('audit')}${name}/`,
-            columns: columns.map(([columnName, type, comment]) => ({
-              name: columnName,
-              type: glueType(type),
-              comment,
-            })),
-          },
-        },
-      });
-      table.addResourceDependency(this.databases.audit);
     }
 
     const lineage = new glue.CfnTable(this, 'AuditLineageEvents', {
@@ -315,21 +295,3 @@ const metadataComments: Record<string, string> = {
   _source_ref: 'Extraction, API page, topic partition or landing file it came from.',
   _source_row: 'Its row number or offset within _source_ref.',
 };
-
-/** Hive/Glue spelling of a contract's portable SQL type. */
-export function glueType(portable: string): string {
-  const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(portable);
-  if (decimal) return `decimal(${decimal[1]},${decimal[2]})`;
-  const types: Record<string, string> = {
-    VARCHAR: 'string',
-    BIGINT: 'bigint',
-    INTEGER: 'int',
-    DOUBLE: 'double',
-    BOOLEAN: 'boolean',
-    DATE: 'date',
-    TIMESTAMP: 'timestamp',
-  };
-  const type = types[portable];
-  if (!type) throw new Error(`No Glue type for ${portable}`);
-  return type;
-}

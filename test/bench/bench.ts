@@ -10,8 +10,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { progressLogger } from '../../lambdas/runtime/cli/output';
 import { LocalPlatform } from '../../lambdas/runtime/local-platform';
-import { loadProject } from '../../lambdas/adapters/fs/project-files';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import { loadProject } from '../../lambdas/definitions/project-files';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 import { runJob, type RunOutcome } from '../../lambdas/runtime/runner';
 
 const options = new Command('bench')

@@ -12,8 +12,8 @@ import { FsObjectStore } from '../../lambdas/adapters/local/object-store';
 import { Ajv2020 } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { LocalPlatform } from '../../lambdas/runtime/local-platform';
-import type { Project } from '../../lambdas/adapters/fs/project-files';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import type { Project } from '../../lambdas/definitions/project-files';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 import { runJob, type RunOutcome } from '../../lambdas/runtime/runner';
 import { day1, day2, openPlatform, sampleLake, testProject } from '../helpers/lake';
 
@@ -272,9 +272,9 @@ describe('daily pipeline, end to end', () => {
   });
 
   it('a transient failure is retried by the state machine, and the run succeeds', async () => {
-    const crm = platform.handlers.IngestRestFunctionArn!;
+    const crm = platform.handlers.IngestRest!;
     let calls = 0;
-    platform.handlers.IngestRestFunctionArn = async (event) => {
+    platform.handlers.IngestRest = async (event) => {
       calls++;
       if (calls === 1) throw new TransientError('CRM API unreachable (simulated)');
       return crm(event);
@@ -287,7 +287,7 @@ describe('daily pipeline, end to end', () => {
       expect(outcome.status).toBe('succeeded');
       expect(outcome.attempts).toEqual({ CrmToBronze: 2, CatalogSync: 1 });
     } finally {
-      platform.handlers.IngestRestFunctionArn = crm;
+      platform.handlers.IngestRest = crm;
     }
   });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll } from 'vitest';
-import { loadProject, type Project } from '../../lambdas/adapters/fs/project-files';
+import { loadProject, type Project } from '../../lambdas/definitions/project-files';
 import { createApp, type MedallionStacks } from '../../lib/app';
 
 export const repositoryRoot = path.resolve(import.meta.dirname, '../..');

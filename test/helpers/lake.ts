@@ -6,8 +6,8 @@ import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import type { Contract } from '../../lambdas/core/contracts/contract';
 import { generateSampleData } from '../../lambdas/runtime/generator';
 import { LocalPlatform } from '../../lambdas/runtime/local-platform';
-import { loadProject, type Project } from '../../lambdas/adapters/fs/project-files';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import { loadProject, type Project } from '../../lambdas/definitions/project-files';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 import { silentLogger } from './clock';
 
 export const day1 = '2026-01-01';

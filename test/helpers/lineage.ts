@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseConfig, type PlatformConfig } from '../../config/schema';
+import type { PlatformConfig } from '../../config/schema';
+import { parseConfig } from '../../lambdas/core/config';
 import type { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import { createLineage, type LineageEmitter } from '../../lambdas/core/lineage/events';
 import type { ProjectColumnLineage } from '../../lambdas/core/lineage/graph';
 import { LineageLog } from '../../lambdas/core/lineage/log';
 import type { Clock } from '../../lambdas/core/ports';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 import { silentLogger } from './clock';
 import { MemoryObjectStore } from './memory-store';
 

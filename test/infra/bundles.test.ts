@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { taskNames, tasks } from '../../lambdas/core/tasks';
 import { functionBundling } from '../../lib/constructs/platform-function';
-import { taskHandlers } from '../../lib/stacks/pipeline-stack';
 import { repositoryRoot } from '../helpers/cdk';
 
-const entries = [...Object.values(taskHandlers).map((h) => h.entry), 'kafka-events', 'record-run'];
+const entries = taskNames.map((task) => tasks[task].entry);
 
 /** One function bundled as `cdk synth` bundles it, in memory. */
 async function bundle(entry: string) {

@@ -10,7 +10,13 @@ import {
   taskStates,
 } from '../../lambdas/core/orchestration';
 import { createApp } from '../../lib/app';
-import { taskHandlers } from '../../lib/stacks/pipeline-stack';
+import {
+  placeholderOf,
+  taskNames,
+  taskOfPlaceholder,
+  tasks,
+  type TaskName,
+} from '../../lambdas/core/tasks';
 import { newApp, repositoryRoot, synthesize } from '../helpers/cdk';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -88,7 +94,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
     };
   };
 
-  it('has one function per handler the state machines call, plus the MSK target', async () => {
+  it('has one function per task of the catalogue; the state machines call exactly those a state machine invokes', async () => {
     const { template, functionIds } = await pipeline();
     const used = new Set(
       jobs.flatMap((job) =>
@@ -97,22 +103,27 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         ),
       ),
     );
-    expect(new Set(Object.keys(taskHandlers))).toEqual(used);
+    expect(used).toEqual(
+      new Set(taskNames.filter((t) => tasks[t].invokedBy === 'state machine').map(placeholderOf)),
+    );
+    expect(Object.keys(functionIds).sort()).toEqual([...taskNames].sort());
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
       Object.values(functionIds).sort(),
     );
   });
 
-  it('runs every function on Node.js 24, arm64, traced, with its own log group', async () => {
+  it('runs every function on Node.js 24, arm64, traced, with its own log group, sized as the catalogue says', async () => {
     const { template, functionIds, config } = await pipeline();
-    for (const id of Object.values(functionIds)) {
+    for (const [task, id] of Object.entries(functionIds)) {
       const fn = template.findResources('AWS::Lambda::Function')[id] as Resource;
+      const spec = tasks[task as TaskName];
       expect(fn.Properties, id).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
-        Timeout: 900,
+        Timeout: spec.timeoutSeconds,
+        MemorySize: spec.memoryMb,
         LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
         Environment: { Variables: expect.objectContaining({ MEDALLION_ENV: config.env }) },
       });
@@ -154,7 +165,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         expect(Object.values(functionIds), `${job}.${task.name}`).toContain(handler);
       }
       for (const [placeholder, value] of Object.entries(substitutions)) {
-        expect(value).toBe(`<${functionIds[placeholder as keyof typeof functionIds]}.Arn>`);
+        expect(value).toBe(`<${functionIds[taskOfPlaceholder(placeholder)!]}.Arn>`);
       }
       expect(properties.LoggingConfiguration).toMatchObject({
         Level: 'ALL',
@@ -178,7 +189,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         .map((g) => g.resource)
         .sort();
       expect(invokable, job).toEqual(
-        [...used].map((p) => `<${functionIds[p as keyof typeof functionIds]}.Arn>`).sort(),
+        [...used].map((p) => `<${functionIds[taskOfPlaceholder(p)!]}.Arn>`).sort(),
       );
     }
   });
@@ -299,12 +310,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       }
     });
 
-    it.each([
-      'IngestWarehouseFunctionArn',
-      'IngestRestFunctionArn',
-      'KafkaDrainFunctionArn',
-      'KafkaEvents',
-    ] as const)(
+    it.each(['IngestWarehouse', 'IngestRest', 'KafkaDrain', 'KafkaEvents'] as const)(
       '%s writes bronze, its state under audit/state/ and its lineage under audit/lineage/, nothing else',
       async (fn) => {
         const { bucket } = await pipeline();
@@ -318,7 +324,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
 
     it('IngestLanding also moves files out of the landing bucket', async () => {
       const { bucket } = await pipeline();
-      expect(await s3Grants('IngestLandingFunctionArn')).toEqual({
+      expect(await s3Grants('IngestLanding')).toEqual({
         [`${bucket('bronze')}/*`]: readWrite,
         [`${bucket('landing')}/*`]: readWrite,
         [`${bucket('audit')}/state/*`]: writeState,
@@ -328,7 +334,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
 
     it('Transform reads bronze and writes the Athena-managed layers, in its own workgroup and databases', async () => {
       const { bucket, template, roleIds, config } = await pipeline();
-      expect(await s3Grants('TransformFunctionArn')).toEqual({
+      expect(await s3Grants('Transform')).toEqual({
         [`${bucket('bronze')}/*`]: ['s3:GetObject'],
         ...Object.fromEntries(
           (['silver', 'gold', 'quarantine', 'audit', 'athenaResults'] as const).map((r) => [
@@ -338,7 +344,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         ),
         [`${bucket('audit')}/lineage/*`]: writeLineage,
       });
-      const grants = grantsOf(template, roleIds.TransformFunctionArn);
+      const grants = grantsOf(template, roleIds.Transform);
       const athena = grants.filter((g) => g.action.startsWith('athena:'));
       expect(new Set(athena.map((g) => g.resource))).toEqual(
         new Set([
@@ -418,7 +424,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
 
     it('DataQuality reads silver and gold, and writes only its evidence', async () => {
       const { bucket, template, roleIds, config } = await pipeline();
-      expect(await s3Grants('DataQualityFunctionArn')).toEqual({
+      expect(await s3Grants('DataQuality')).toEqual({
         [`${bucket('silver')}/*`]: ['s3:GetObject'],
         [`${bucket('gold')}/*`]: ['s3:GetObject'],
         [`${bucket('audit')}/tables/*`]: readWrite,
@@ -427,7 +433,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       });
       const audit = `${config.project}_${env}_audit`;
       expect(
-        grantsOf(template, roleIds.DataQualityFunctionArn)
+        grantsOf(template, roleIds.DataQuality)
           .filter((g) => g.action === 'glue:UpdateTable')
           .map((g) => g.resource.replace(/^.*:table\//, ''))
           .sort(),
@@ -436,12 +442,12 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
 
     it('CatalogSync reads run history and scores, and updates only the lake tables’ definitions', async () => {
       const { bucket, template, roleIds, config } = await pipeline();
-      expect(await s3Grants('CatalogSyncFunctionArn')).toEqual({
+      expect(await s3Grants('CatalogSync')).toEqual({
         [`${bucket('audit')}/tables/*`]: ['s3:GetObject'],
         [`${bucket('athenaResults')}/engineering/*`]: writeState,
       });
       expect(
-        grantsOf(template, roleIds.CatalogSyncFunctionArn)
+        grantsOf(template, roleIds.CatalogSync)
           .filter((g) => g.action === 'glue:UpdateTable')
           .map((g) => g.resource.replace(/^.*:table\//, ''))
           .sort(),
@@ -450,7 +456,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
 
     it('NotifyFailure may only publish to the failure topic', async () => {
       const { template, roleIds, stack, logicalId } = await pipeline();
-      const grants = grantsOf(template, roleIds.NotifyFailureFunctionArn).filter(
+      const grants = grantsOf(template, roleIds.NotifyFailure).filter(
         (g) => !g.action.startsWith('logs:') && !g.action.startsWith('xray:'),
       );
       expect(grants.map((g) => `${g.action} ${g.resource}`).sort()).toEqual([
@@ -476,15 +482,13 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
               ? [String(s.connection.secret)]
               : [],
         );
-      expect(new Set(secretsOf('IngestRestFunctionArn'))).toEqual(new Set(expected('rest')));
-      expect(new Set(secretsOf('IngestWarehouseFunctionArn'))).toEqual(
-        new Set(expected('warehouse')),
-      );
+      expect(new Set(secretsOf('IngestRest'))).toEqual(new Set(expected('rest')));
+      expect(new Set(secretsOf('IngestWarehouse'))).toEqual(new Set(expected('warehouse')));
       for (const fn of [
-        'KafkaDrainFunctionArn',
-        'IngestLandingFunctionArn',
-        'TransformFunctionArn',
-        'NotifyFailureFunctionArn',
+        'KafkaDrain',
+        'IngestLanding',
+        'Transform',
+        'NotifyFailure',
         'KafkaEvents',
       ] as const) {
         expect(secretsOf(fn), fn).toEqual([]);

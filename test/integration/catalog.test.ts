@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { LocalCatalogWriter } from '../../lambdas/adapters/local/catalog-writer';
-import { loadProject, type Project } from '../../lambdas/adapters/fs/project-files';
+import { loadProject, type Project } from '../../lambdas/definitions/project-files';
 import {
   buildCatalog,
   DatasetStatuses,
@@ -14,7 +14,7 @@ import { buildLineageGraph } from '../../lambdas/core/lineage/graph';
 import { RunHistory } from '../../lambdas/core/runs';
 import type { DatasetStats } from '../../lambdas/core/stats';
 import { createCatalogSyncHandler } from '../../lambdas/handlers/catalog-sync';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 import { silentLogger } from '../helpers/clock';
 import { emptyLakehouse } from '../helpers/lake';
 import { MemoryObjectStore } from '../helpers/memory-store';

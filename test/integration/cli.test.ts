@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 
 const medallion = (...args: string[]) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/medallion.ts', ...args], {

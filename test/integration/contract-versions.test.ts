@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
-import { loadContracts } from '../../lambdas/adapters/fs/source-files';
+import { loadContracts } from '../../lambdas/definitions/source-files';
 import { parseContract } from '../../lambdas/core/contracts/contract';
 import { ContractVersions } from '../../lambdas/core/contracts/versions';
 import { fileCommits, listFiles, resolveRef, showFile } from '../../lambdas/runtime/git';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 import { emptyLakehouse } from '../helpers/lake';
 
 describe('the contract registry', () => {

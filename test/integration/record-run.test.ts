@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
-import { loadContracts } from '../../lambdas/adapters/fs/source-files';
+import { loadContracts } from '../../lambdas/definitions/source-files';
 import type { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import { ContractVersions } from '../../lambdas/core/contracts/versions';
 import { PipelineError } from '../../lambdas/core/errors';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import { projectRoot } from '../../lambdas/definitions/project-root';
+import { RunRecorder } from '../../lambdas/core/run-recorder';
 import { RunHistory } from '../../lambdas/core/runs';
 import type { TaskResult } from '../../lambdas/core/stats';
 import { createRecordRunHandler } from '../../lambdas/handlers/record-run';
@@ -78,21 +79,29 @@ describe('record-run handler', () => {
       config: { ...localConfig(), env: 'dev' },
       clock: { now: () => new Date(startDate + ++ticks * 1000) },
     }));
+    const logger = { info: () => {}, warn: () => {} };
+    const clock = new ManualClock(new Date('2026-01-02T03:00:00.000Z'));
     handler = createRecordRunHandler({
       project: 'medallion',
       env: 'dev',
-      history: new RunHistory(lakehouse),
-      contracts: contracts.all(),
-      versions: new ContractVersions(lakehouse),
+      recorder: new RunRecorder({
+        project: 'medallion',
+        env: 'dev',
+        history: new RunHistory(lakehouse),
+        contracts: contracts.all(),
+        versions: new ContractVersions(lakehouse),
+        lineage: emitter,
+        logger,
+        clock,
+      }),
       executions: {
         taskResults: async (arn) => {
           expect(arn).toBe(execution);
           return results;
         },
       },
-      logger: { info: () => {}, warn: () => {} },
-      clock: new ManualClock(new Date('2026-01-02T03:00:00.000Z')),
-      lineage: emitter,
+      logger,
+      clock,
     });
   });
   afterEach(() => {

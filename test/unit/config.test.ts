@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config/schema';
+import { parseConfig } from '../../lambdas/core/config';
 import { ConfigError } from '../../lambdas/core/errors';
 
 const errorOf = (text: string) => {

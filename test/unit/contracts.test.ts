@@ -8,8 +8,8 @@ import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
 import { rowRules, validationColumns } from '../../lambdas/core/contracts/rules';
 import type { ConfigError } from '../../lambdas/core/errors';
-import { loadContracts } from '../../lambdas/adapters/fs/source-files';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import { loadContracts } from '../../lambdas/definitions/source-files';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 
 const contract = (properties: string, id = 'silver.things') => `
 apiVersion: v3.1.0

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadProject, type Project } from '../../lambdas/adapters/fs/project-files';
+import { loadProject, type Project } from '../../lambdas/definitions/project-files';
 import { columnLineage, type InputField } from '../../lambdas/core/lineage/columns';
 import { buildLineageGraph, type LineageGraph } from '../../lambdas/core/lineage/graph';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 
 const schemas: Record<string, string[]> = {
   'silver.orders': [

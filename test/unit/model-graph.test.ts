@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
 import { ModelGraphError } from '../../lambdas/core/errors';
 import { loadModelProject, type ModelFile } from '../../lambdas/core/models/project';
-import { loadProject } from '../../lambdas/adapters/fs/project-files';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import { loadProject } from '../../lambdas/definitions/project-files';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 
 const contractFor = (relation: string) =>
   parseContract(

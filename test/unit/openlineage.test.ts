@@ -2,14 +2,14 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FetchHttpClient } from '../../lambdas/adapters/http/fetch-client';
-import { loadContracts } from '../../lambdas/adapters/fs/source-files';
+import { loadContracts } from '../../lambdas/definitions/source-files';
 import type { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import { LineageEmitter } from '../../lambdas/core/lineage/events';
 import { LineageLog } from '../../lambdas/core/lineage/log';
 import { LineageNaming, externalDatasetRef } from '../../lambdas/core/lineage/naming';
 import { checkRunEvents, runUuid, type RunEvent } from '../../lambdas/core/lineage/openlineage';
 import { HttpLineageTransport } from '../../lambdas/core/lineage/transport';
-import { projectRoot } from '../../lambdas/runtime/project-root';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 import { localConfig, memoryLineage } from '../helpers/lineage';
 import { MemoryObjectStore } from '../helpers/memory-store';
 

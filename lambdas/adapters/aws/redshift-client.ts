@@ -14,7 +14,7 @@ import type {
   WarehouseExport,
   WarehouseExportResult,
 } from '../../core/ports';
-import type { RedshiftConnection } from '../../../config/connections';
+import type { RedshiftConnection } from '../../core/connections';
 import type { S3ObjectStore } from './s3-object-store';
 import { readBackExport } from './parquet-footer';
 

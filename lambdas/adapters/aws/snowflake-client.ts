@@ -9,7 +9,7 @@ import type {
   WarehouseExport,
   WarehouseExportResult,
 } from '../../core/ports';
-import type { SnowflakeConnection } from '../../../config/connections';
+import type { SnowflakeConnection } from '../../core/connections';
 import type { S3ObjectStore } from './s3-object-store';
 import { readBackExport } from './parquet-footer';
 import type { SecretsReader } from './secrets';

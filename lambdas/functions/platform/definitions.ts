@@ -1,4 +1,4 @@
-import { loadSources, type Sources } from '../../adapters/fs/source-files';
+import { loadSources, type Sources } from '../../definitions/source-files';
 import { definitionsRoot, settings } from './settings';
 
 let sourcesLoaded: Promise<Sources> | undefined;

@@ -1,4 +1,4 @@
-import { loadProject, type Project } from '../../adapters/fs/project-files';
+import { loadProject, type Project } from '../../definitions/project-files';
 import { definitionsRoot, settings } from './settings';
 
 let projectLoaded: Promise<Project> | undefined;

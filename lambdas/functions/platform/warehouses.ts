@@ -1,5 +1,5 @@
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { parseRedshiftConnection, parseSnowflakeConnection } from '../../../config/connections';
+import { parseRedshiftConnection, parseSnowflakeConnection } from '../../core/connections';
 import type { PlatformConfig } from '../../../config/schema';
 import type { S3ObjectStore } from '../../adapters/aws/s3-object-store';
 import { RedshiftWarehouseClient } from '../../adapters/aws/redshift-client';

@@ -2,8 +2,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DuckDbLakehouse } from '../../adapters/duckdb/engine';
-import { loadProject, type Project } from '../../adapters/fs/project-files';
-import { projectRoot } from '../project-root';
+import { loadProject, type Project } from '../../definitions/project-files';
+import { projectRoot } from '../../definitions/project-root';
 
 interface GlobalOptions {
   env: string;

@@ -18,7 +18,7 @@ import type { ContractDocument } from '../../core/contracts/schema';
 import { ContractVersions } from '../../core/contracts/versions';
 import { describeError, PipelineError } from '../../core/errors';
 import { fileCommits, listFiles, resolveRef, showFile } from '../git';
-import { projectRoot } from '../project-root';
+import { projectRoot } from '../../definitions/project-root';
 import { context, openReadOnly } from './context';
 import { bold, dim, formatRows, green, red, yellow, type OutputFormat } from './output';
 

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
-import type { Project } from '../../adapters/fs/project-files';
+import type { Project } from '../../definitions/project-files';
 import type { Contract } from '../../core/contracts/contract';
 import { profileDataset, type DatasetProfile } from '../../core/dq/profile';
 import { buildQualityReport } from '../../core/dq/report';

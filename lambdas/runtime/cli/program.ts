@@ -12,7 +12,7 @@ import { RunHistory } from '../../core/runs';
 import { generateSampleData } from '../generator';
 import { acquireLakeLock } from '../lake-lock';
 import { LocalPlatform } from '../local-platform';
-import type { Project } from '../../adapters/fs/project-files';
+import type { Project } from '../../definitions/project-files';
 import { jobs, type Job } from '../../core/orchestration';
 import { runJob, type RunOutcome } from '../runner';
 import {

@@ -26,7 +26,7 @@ import { TrinoSQL } from 'dt-sql-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { athenaDialect, mergeTargetsOf } from '../../../lambdas/adapters/aws/athena-dialect';
 import { AthenaEngine } from '../../../lambdas/adapters/aws/athena-engine';
-import { loadProject, type Project } from '../../../lambdas/adapters/fs/project-files';
+import { loadProject, type Project } from '../../../lambdas/definitions/project-files';
 import { bronzeMetadataColumns } from '../../../lambdas/core/ingest/bronze';
 import { runLayer } from '../../../lambdas/core/models/layer';
 import type { Model } from '../../../lambdas/core/models/project';
@@ -34,7 +34,7 @@ import { renderModel } from '../../../lambdas/core/models/render';
 import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
 import type { Row, SqlDialect } from '../../../lambdas/core/ports';
 import { RunHistory } from '../../../lambdas/core/runs';
-import { projectRoot } from '../../../lambdas/runtime/project-root';
+import { projectRoot } from '../../../lambdas/definitions/project-root';
 import { ManualClock } from '../../helpers/clock';
 import { memoryLineage } from '../../helpers/lineage';
 

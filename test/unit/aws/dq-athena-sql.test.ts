@@ -6,13 +6,13 @@
 import { TrinoSQL } from 'dt-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { athenaDialect } from '../../../lambdas/adapters/aws/athena-dialect';
-import { loadContracts } from '../../../lambdas/adapters/fs/source-files';
+import { loadContracts } from '../../../lambdas/definitions/source-files';
 import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
 import { ContractRegistry, parseContract } from '../../../lambdas/core/contracts/contract';
 import { DatasetStatuses } from '../../../lambdas/core/catalog';
 import { checkLayerQuality } from '../../../lambdas/core/dq/layer';
 import type { Row, SqlEngine } from '../../../lambdas/core/ports';
-import { projectRoot } from '../../../lambdas/runtime/project-root';
+import { projectRoot } from '../../../lambdas/definitions/project-root';
 import { ManualClock } from '../../helpers/clock';
 import { memoryLineage } from '../../helpers/lineage';
 

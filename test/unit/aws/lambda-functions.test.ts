@@ -7,12 +7,14 @@ import {
 import {
   EntityNotFoundException,
   GetTableCommand,
+  GetTablesCommand,
   GlueClient,
   UpdateTableCommand,
 } from '@aws-sdk/client-glue';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { auditTables } from '../../../lambdas/core/audit';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bucketName, bucketRoles } from '../../../lambdas/core/aws-names';
 import { TransientError } from '../../../lambdas/core/errors';
@@ -167,6 +169,13 @@ describe('catalog-sync function', () => {
       },
     });
     glue.on(UpdateTableCommand).resolves({});
+    // The audit tables are in place: no DDL runs before the function's own queries.
+    glue.on(GetTablesCommand, { DatabaseName: 'medallion_dev_audit' }).resolves({
+      TableList: Object.entries(auditTables).map(([Name, { columns }]) => ({
+        Name,
+        StorageDescriptor: { Columns: columns.map(([column]) => ({ Name: column })) },
+      })),
+    });
     captureOutput();
     const { handler } = await import('../../../lambdas/functions/catalog-sync');
     const result = await handler(

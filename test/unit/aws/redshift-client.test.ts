@@ -10,7 +10,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseRedshiftConnection } from '../../../config/connections';
+import { parseRedshiftConnection } from '../../../lambdas/core/connections';
 import {
   RedshiftWarehouseClient,
   unloadLiteral,

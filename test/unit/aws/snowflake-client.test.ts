@@ -5,7 +5,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../../lambdas/adapters/aws/s3-object-store';
 import { SecretsReader } from '../../../lambdas/adapters/aws/secrets';
-import { parseSnowflakeConnection } from '../../../config/connections';
+import { parseSnowflakeConnection } from '../../../lambdas/core/connections';
 import {
   jwtAccount,
   snowflakeJwt,

@@ -6,9 +6,10 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseConfig, type PlatformConfig } from '../../../config/schema';
-import { ContractRegistry, parseContract } from '../../core/contracts/contract';
-import { PipelineError } from '../../core/errors';
+import type { PlatformConfig } from '../../config/schema';
+import { parseConfig } from '../core/config';
+import { ContractRegistry, parseContract } from '../core/contracts/contract';
+import { PipelineError } from '../core/errors';
 
 export interface Sources {
   readonly root: string;

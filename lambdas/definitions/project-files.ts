@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ContractRegistry } from '../../core/contracts/contract';
-import { loadModelProject, type ModelProject } from '../../core/models/project';
+import type { ContractRegistry } from '../core/contracts/contract';
+import { loadModelProject, type ModelProject } from '../core/models/project';
 import { loadSources, type ProjectOptions, type Sources } from './source-files';
 
 export interface Project extends Sources {

@@ -4,7 +4,7 @@
  * an environment and when a Lambda function connects, with errors naming the key.
  */
 import * as z from 'zod';
-import { PipelineError } from '../lambdas/core/errors';
+import { PipelineError } from './errors';
 
 /** Where and as whom statements run: a Serverless workgroup or a provisioned cluster. */
 export interface RedshiftConnection {

@@ -1,0 +1,56 @@
+/**
+ * What a Lambda function learns from its environment, as one schema: the pipeline stack spells a
+ * function's settings with {@link functionEnvironment} and the function reads them back with
+ * {@link parseFunctionEnvironment}, so the two cannot disagree on a name or a shape.
+ */
+import * as z from 'zod';
+import { bucketRoles, type BucketRole } from './aws-names';
+import { PipelineError } from './errors';
+
+const bucketsSchema = z.object(
+  Object.fromEntries(bucketRoles.map((role) => [role, z.string().min(3)])) as Record<
+    BucketRole,
+    z.ZodString
+  >,
+);
+
+const environmentSchema = z.object({
+  MEDALLION_ENV: z.string().min(1),
+  /** The account the stack is deployed in: lineage names its Glue tables by it. */
+  MEDALLION_ACCOUNT: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
+  /** Set by Lambda itself. */
+  AWS_REGION: z.string().min(1),
+  MEDALLION_BUCKETS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'JSON naming the bucket of each role' });
+        return z.NEVER;
+      }
+    })
+    .pipe(bucketsSchema),
+  MEDALLION_WORKGROUP: z.string().min(1),
+  MEDALLION_FAILURE_TOPIC_ARN: z.string().startsWith('arn:'),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
+});
+
+export type FunctionSettings = z.output<typeof environmentSchema>;
+
+/** A function's settings as Lambda environment variables (Lambda sets AWS_REGION itself). */
+export function functionEnvironment(
+  settings: Omit<FunctionSettings, 'AWS_REGION'>,
+): Record<string, string> {
+  return { ...settings, MEDALLION_BUCKETS: JSON.stringify(settings.MEDALLION_BUCKETS) };
+}
+
+/** Reads and checks a function's environment; a missing or malformed variable is named. */
+export function parseFunctionEnvironment(
+  environment: Readonly<Record<string, string | undefined>>,
+): FunctionSettings {
+  const result = environmentSchema.safeParse(environment);
+  if (!result.success)
+    throw new PipelineError(`Function environment is incomplete: ${z.prettifyError(result.error)}`);
+  return result.data;
+}

@@ -1,0 +1,19 @@
+import { PipelineError } from './errors';
+
+/** Hive/Glue spelling of a contract's portable SQL type: Glue columns and Athena DDL use it. */
+export function glueType(portable: string): string {
+  const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(portable);
+  if (decimal) return `decimal(${decimal[1]},${decimal[2]})`;
+  const types: Record<string, string> = {
+    VARCHAR: 'string',
+    BIGINT: 'bigint',
+    INTEGER: 'int',
+    DOUBLE: 'double',
+    BOOLEAN: 'boolean',
+    DATE: 'date',
+    TIMESTAMP: 'timestamp',
+  };
+  const type = types[portable];
+  if (!type) throw new PipelineError(`No Glue type for ${portable}`);
+  return type;
+}

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Duration, TimeZone, type RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { PlatformConfig } from '../../config/schema';
+import { stateMachineName } from '../../lambdas/core/aws-names';
+import { jobs, placeholders, type Job } from '../../lambdas/core/orchestration';
+import { taskOfPlaceholder, type TaskName } from '../../lambdas/core/tasks';
+import { pascal } from '../names';
+import { repositoryRoot } from './platform-function';
+
+export interface OrchestrationProps {
+  readonly config: PlatformConfig;
+  readonly functions: Readonly<Record<TaskName, lambda.IFunction>>;
+  readonly key: kms.IKey;
+  readonly landing: s3.IBucket;
+  readonly failureTopic: sns.ITopic;
+  /** Where schedules put the starts they could not make. */
+  readonly deadLetters: sqs.IQueue;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The state machines from `stepfunctions/*.asl.json`, each Task's placeholder resolved to the
+ * catalogue task's function, with the schedules and events that start them and the alert for
+ * runs that end badly outside a Catch.
+ */
+export class Orchestration extends Construct {
+  readonly stateMachines: Record<Job, sfn.StateMachine>;
+
+  constructor(scope: Construct, id: string, props: OrchestrationProps) {
+    super(scope, id);
+    this.stateMachines = Object.fromEntries(
+      jobs.map((job) => [job, this.stateMachine(job, props)]),
+    ) as Record<Job, sfn.StateMachine>;
+    this.schedules(props);
+    this.startsAndAlerts(props);
+  }
+
+  /** One state machine per ASL file, its `${...}` placeholders resolved to the tasks' functions. */
+  private stateMachine(job: Job, props: OrchestrationProps): sfn.StateMachine {
+    const { config, functions } = props;
+    const file = path.join(repositoryRoot, 'stepfunctions', `${job}.asl.json`);
+    const used = placeholders(readFileSync(file, 'utf8'));
+    const unknown = used.filter((p) => taskOfPlaceholder(p) === undefined);
+    if (unknown.length > 0)
+      throw new Error(
+        `stepfunctions/${job}.asl.json uses ${unknown.join(', ')}, which no task of lambdas/core/tasks.ts answers`,
+      );
+    const invoked = used.map((p) => functions[taskOfPlaceholder(p)!]);
+    const name = pascal(job);
+    const machine = new sfn.StateMachine(this, `${name}StateMachine`, {
+      stateMachineName: stateMachineName(config.project, config.env, job),
+      definitionBody: sfn.DefinitionBody.fromFile(file),
+      definitionSubstitutions: Object.fromEntries(
+        used.map((p) => [p, functions[taskOfPlaceholder(p)!].functionArn]),
+      ),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, `${name}Logs`, {
+          retention: props.logRetention,
+          removalPolicy: props.removalPolicy,
+          encryptionKey: props.key,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+    machine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: invoked.map((fn) => fn.functionArn),
+      }),
+    );
+    return machine;
+  }
+
+  /** EventBridge Scheduler schedules from config, with retries and a dead-letter queue. */
+  private schedules({ config, key, deadLetters }: OrchestrationProps): void {
+    const scheduled = Object.entries(config.pipelines).filter(([, p]) => p.schedule);
+    for (const [job, pipeline] of scheduled) {
+      const machine = this.stateMachines[job as Job];
+      if (!machine)
+        throw new Error(
+          `config pipelines.${job}: no state machine stepfunctions/${job}.asl.json to schedule`,
+        );
+      new scheduler.Schedule(this, `${pascal(job)}Schedule`, {
+        description: `Starts ${job} (${pipeline.schedule}, ${pipeline.timezone}).`,
+        schedule: scheduler.ScheduleExpression.expression(
+          pipeline.schedule!,
+          TimeZone.of(pipeline.timezone),
+        ),
+        timeWindow:
+          pipeline.flexibleWindowMinutes > 0
+            ? scheduler.TimeWindow.flexible(Duration.minutes(pipeline.flexibleWindowMinutes))
+            : scheduler.TimeWindow.off(),
+        key,
+        target: new schedulerTargets.StepFunctionsStartExecution(machine, {
+          input: scheduler.ScheduleTargetInput.fromObject({}),
+          deadLetterQueue: deadLetters,
+          retryAttempts: pipeline.retry.maximumRetryAttempts,
+          maxEventAge: Duration.seconds(pipeline.retry.maximumEventAgeSeconds),
+        }),
+      });
+    }
+  }
+
+  /**
+   * Landing files start ingestion; runs ending badly outside a Catch (timeouts, aborts) reach the
+   * failure topic (failures inside a run notify by themselves).
+   */
+  private startsAndAlerts({ config, landing, failureTopic }: OrchestrationProps): void {
+    new events.Rule(this, 'LandingFileRule', {
+      description: 'A file dropped into the landing bucket starts landing_to_bronze.',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [landing.bucketName] },
+          object: { key: [{ 'anything-but': { wildcard: ['*/processed/*', '*/rejected/*'] } }] },
+        },
+      },
+      targets: [new eventTargets.SfnStateMachine(this.stateMachines.landing_to_bronze)],
+    });
+    new events.Rule(this, 'RunEndedBadlyRule', {
+      description:
+        'A run that timed out or was aborted (failures inside a run notify by themselves).',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['TIMED_OUT', 'ABORTED'],
+          stateMachineArn: Object.values(this.stateMachines).map((m) => m.stateMachineArn),
+        },
+      },
+      targets: [
+        new eventTargets.SnsTopic(failureTopic, {
+          message: events.RuleTargetInput.fromText(
+            `${config.project} ${config.env}: run ${events.EventField.fromPath('$.detail.name')} of ${events.EventField.fromPath('$.detail.stateMachineArn')} ended ${events.EventField.fromPath('$.detail.status')}`,
+          ),
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,97 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { bucketName, bucketRoles } from '../../lambdas/core/aws-names';
+import {
+  functionEnvironment,
+  parseFunctionEnvironment,
+} from '../../lambdas/core/function-environment';
+import { placeholders, taskStates } from '../../lambdas/core/orchestration';
+import {
+  placeholderOf,
+  taskNames,
+  taskOfPlaceholder,
+  tasks,
+  taskTimeoutSeconds,
+} from '../../lambdas/core/tasks';
+
+const definitions = readdirSync('stepfunctions')
+  .filter((f) => f.endsWith('.asl.json'))
+  .map((file) => ({ file, text: readFileSync(`stepfunctions/${file}`, 'utf8') }));
+
+describe('the task catalogue', () => {
+  it('derives each placeholder from the task name, and back', () => {
+    expect(placeholderOf('Transform')).toBe('TransformFunctionArn');
+    for (const task of taskNames) expect(taskOfPlaceholder(placeholderOf(task))).toBe(task);
+    expect(taskOfPlaceholder('TransformArn')).toBeUndefined();
+  });
+
+  it.each(definitions)('$file calls only state-machine tasks of the catalogue', ({ text }) => {
+    for (const placeholder of placeholders(text)) {
+      const task = taskOfPlaceholder(placeholder);
+      expect(task, placeholder).toBeDefined();
+      expect(tasks[task!].invokedBy, placeholder).toBe('state machine');
+    }
+  });
+
+  it.each(definitions)(
+    '$file: every Task waits longer than its function may run, so a retry never overlaps a live invocation',
+    ({ text }) => {
+      const byResource = new Map(taskNames.map((t) => [`\${${placeholderOf(t)}}`, t]));
+      for (const state of taskStates(JSON.parse(text))) {
+        const task = byResource.get(state.resource);
+        expect(task, state.name).toBeDefined();
+        expect(state.definition.TimeoutSeconds, state.name).toBeGreaterThan(
+          tasks[task!].timeoutSeconds,
+        );
+        expect(state.definition.TimeoutSeconds, state.name).toBeLessThanOrEqual(
+          taskTimeoutSeconds(task!),
+        );
+      }
+    },
+  );
+
+  it('sizes functions by what they do, not uniformly', () => {
+    expect(new Set(taskNames.map((t) => tasks[t].memoryMb)).size).toBeGreaterThan(1);
+    expect(tasks.NotifyFailure.timeoutSeconds).toBeLessThan(tasks.Transform.timeoutSeconds);
+    for (const task of taskNames) expect(tasks[task].timeoutSeconds).toBeLessThanOrEqual(900);
+  });
+});
+
+describe('the function environment', () => {
+  const settings = {
+    MEDALLION_ENV: 'dev',
+    MEDALLION_ACCOUNT: '111111111111',
+    MEDALLION_BUCKETS: Object.fromEntries(
+      bucketRoles.map((role) => [
+        role,
+        bucketName('medallion', 'dev', role, '111111111111', 'eu-west-1'),
+      ]),
+    ) as Record<(typeof bucketRoles)[number], string>,
+    MEDALLION_WORKGROUP: 'medallion-dev-engineering',
+    MEDALLION_FAILURE_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111111111111:failures',
+    POWERTOOLS_METRICS_NAMESPACE: 'medallion-dev',
+  };
+
+  it('reads back what the stack spells, with the region Lambda sets', () => {
+    const environment = functionEnvironment(settings);
+    expect(Object.values(environment).every((v) => typeof v === 'string')).toBe(true);
+    expect(parseFunctionEnvironment({ ...environment, AWS_REGION: 'eu-west-1' })).toEqual({
+      ...settings,
+      AWS_REGION: 'eu-west-1',
+    });
+  });
+
+  it('names what is missing or malformed', () => {
+    const environment = { ...functionEnvironment(settings), AWS_REGION: 'eu-west-1' };
+    expect(() =>
+      parseFunctionEnvironment({ ...environment, MEDALLION_WORKGROUP: undefined }),
+    ).toThrow(/MEDALLION_WORKGROUP/);
+    expect(() =>
+      parseFunctionEnvironment({ ...environment, MEDALLION_BUCKETS: '{"bronze":' }),
+    ).toThrow(/MEDALLION_BUCKETS/);
+    const { audit: _audit, ...withoutAudit } = settings.MEDALLION_BUCKETS;
+    expect(() =>
+      parseFunctionEnvironment({ ...environment, MEDALLION_BUCKETS: JSON.stringify(withoutAudit) }),
+    ).toThrow(/audit/);
+  });
+});
