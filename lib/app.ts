@@ -1,5 +1,5 @@
 import { Tags, Validations, type App, type Environment } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { PlatformConfig } from '../config/schema';
 import type { ContractRegistry } from '../lambdas/core/contracts/contract';
 import { buildLineageGraph } from '../lambdas/core/lineage/graph';
@@ -62,6 +62,6 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
   Tags.of(app).add('project', config.project);
   Tags.of(app).add('environment', config.env);
   acknowledgeFindings({ storage, catalog, pipeline });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
   return { storage, catalog, pipeline };
 }

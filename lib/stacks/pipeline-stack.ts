@@ -153,6 +153,7 @@ export class PipelineStack extends Stack {
         environment,
         removalPolicy,
         logRetention,
+        logEncryptionKey: key,
         reservedConcurrency,
       }).function;
     const handlers = {} as Record<TaskHandler, lambda.IFunction>;

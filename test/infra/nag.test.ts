@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../lib/app';
 import { newApp, synthesize } from '../helpers/cdk';
 
-describe.each(['dev', 'prod'])('cdk-nag AWS Solutions checks (%s)', (env) => {
+describe.each(['dev', 'prod'])('cdk-nag AWS Solutions and NIST 800-53 R5 checks (%s)', (env) => {
   it('the app synthesizes with no unacknowledged finding', async () => {
     // synthesize() runs app.synth(), which throws on any unacknowledged finding.
     const { app } = await synthesize(env);
@@ -25,9 +26,10 @@ describe.each(['dev', 'prod'])('cdk-nag AWS Solutions checks (%s)', (env) => {
       .flatMap((m) => Object.entries(m.data as Record<string, string>));
     expect(acknowledged.length).toBeGreaterThan(0);
     for (const [id, reason] of acknowledged) {
-      // Wildcard and managed-policy findings are acknowledged per resource or policy, never wholesale.
+      // Wildcard and managed-policy findings are acknowledged per resource or policy, never
+      // wholesale; NIST findings only of the kinds reviewed, each on its own resource.
       expect(id).toMatch(
-        /^Annotation::AwsSolutions-(IAM5\[Resource::.+\]|IAM4\[Policy::.+\]|SQS3)$/,
+        /^Annotation::(AwsSolutions-(IAM5\[Resource::.+\]|IAM4\[Policy::.+\]|SQS3)|NIST\.800\.53\.R5-(LambdaDLQ|LambdaConcurrency|LambdaInsideVPC|IAMNoInlinePolicy|S3BucketReplicationEnabled|S3DefaultEncryptionKMS))$/,
       );
       expect(reason.length, id).toBeGreaterThanOrEqual(60);
     }
@@ -40,5 +42,14 @@ it('a finding nobody acknowledged fails the synth and names the rule', async () 
   new sqs.Queue(pipeline, 'PlainQueue');
   expect(() => app.synth()).toThrow(
     /AwsSolutions-SQS4[\s\S]*PlainQueue|PlainQueue[\s\S]*AwsSolutions-SQS4/,
+  );
+});
+
+it('a NIST 800-53 R5 finding nobody acknowledged fails the synth and names the rule', async () => {
+  const { app, project } = await newApp('dev');
+  const { pipeline } = createApp(app, project);
+  new logs.LogGroup(pipeline, 'PlainLogs');
+  expect(() => app.synth()).toThrow(
+    /NIST\.800\.53\.R5-CloudWatchLogGroupEncrypted[\s\S]*PlainLogs|PlainLogs[\s\S]*NIST\.800\.53\.R5-CloudWatchLogGroupEncrypted/,
   );
 });
