@@ -53,7 +53,7 @@ function acknowledgeAwsSolutions({ storage, pipeline }: MedallionStacks): void {
     acknowledge(
       handler,
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'CDK’s singleton handler of Custom::S3BucketNotifications, which turns on EventBridge notifications for the landing bucket at deploy time. CDK attaches this managed policy to its role unconditionally (it lets the handler create and write CloudWatch log groups and streams); its only other permission is s3:PutBucketNotification on the landing bucket’s ARN, in the bucket’s HandlerPolicy.',
+      'CDK’s singleton handler of Custom::S3BucketNotifications, which turns on EventBridge notifications for the landing bucket at deploy time. CDK attaches this managed policy to its role unconditionally (it lets the handler create and write any CloudWatch log group and stream of the account); its only other permission is s3:PutBucketNotification on the landing bucket’s ARN, in the bucket’s HandlerPolicy.',
     );
   }
 }
@@ -107,7 +107,7 @@ function acknowledgeNist80053R5({ storage, catalog, pipeline }: MedallionStacks)
     acknowledge(
       policy,
       'NIST.800.53.R5-IAMNoInlinePolicy',
-      'The permissions of exactly one role, attached to it alone and created, changed and deleted with it by CloudFormation. AWS advises inline policies for such a strict one-to-one relation, so that the permissions cannot be attached to another identity by mistake (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html).',
+      'The permissions of exactly one role, attached to it alone and created, changed and deleted with it by CloudFormation. AWS names this strict one-to-one relation as the case for an inline policy: its permissions cannot be attached to another identity by mistake (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html).',
     );
   }
 
@@ -145,7 +145,7 @@ function acknowledgeNist80053R5({ storage, catalog, pipeline }: MedallionStacks)
  * CDK's `iam.Policy` constructs (roles' DefaultPolicy, CDK's own handler policies) attached to
  * exactly one role and to no user or group: the one case the inline-policy acknowledgement covers.
  */
-function ownRolePolicies(stack: Stack): iam.Policy[] {
+export function ownRolePolicies(stack: Stack): iam.Policy[] {
   return stack.node.findAll().filter((c): c is iam.Policy => {
     if (!(c instanceof iam.Policy)) return false;
     const cfn = c.node.defaultChild as iam.CfnPolicy;

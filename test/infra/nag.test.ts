@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../lib/app';
+import { ownRolePolicies } from '../../lib/nag';
 import { newApp, synthesize } from '../helpers/cdk';
 
 describe.each(['dev', 'prod'])('cdk-nag AWS Solutions and NIST 800-53 R5 checks (%s)', (env) => {
@@ -34,6 +36,43 @@ describe.each(['dev', 'prod'])('cdk-nag AWS Solutions and NIST 800-53 R5 checks 
       expect(reason.length, id).toBeGreaterThanOrEqual(60);
     }
   });
+
+  it('CDK’s acknowledged notifications handler may only put the landing bucket’s notification configuration and write logs', async () => {
+    const { templates } = await synthesize(env);
+    // CDK's singleton handler keeps a fixed logical id prefix.
+    const roles = Object.entries(templates.storage.findResources('AWS::IAM::Role')).filter(([id]) =>
+      id.startsWith('BucketNotificationsHandler'),
+    ) as [string, { Properties: object }][];
+    expect(roles).toHaveLength(1);
+    const [[roleId, role]] = roles as [[string, { Properties: object }]];
+    expect(role.Properties).not.toHaveProperty('Policies');
+    expect(role.Properties).toMatchObject({
+      ManagedPolicyArns: [
+        {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+            ],
+          ],
+        },
+      ],
+    });
+    const policies = Object.values(
+      templates.storage.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: roleId }] },
+      }),
+    ) as { Properties: { PolicyDocument: { Statement: unknown[] } } }[];
+    expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
+      {
+        Action: 's3:PutBucketNotification',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LandingBucket/), 'Arn'] },
+      },
+    ]);
+  });
 });
 
 it('a finding nobody acknowledged fails the synth and names the rule', async () => {
@@ -52,4 +91,23 @@ it('a NIST 800-53 R5 finding nobody acknowledged fails the synth and names the r
   expect(() => app.synth()).toThrow(
     /NIST\.800\.53\.R5-CloudWatchLogGroupEncrypted[\s\S]*PlainLogs|PlainLogs[\s\S]*NIST\.800\.53\.R5-CloudWatchLogGroupEncrypted/,
   );
+});
+
+it('only a policy attached to exactly one role, and to no user or group, counts as that role’s own', () => {
+  const stack = new Stack();
+  const role = (id: string) =>
+    new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  const policy = (id: string) =>
+    new iam.Policy(stack, id, {
+      statements: [new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: ['*'] })],
+    });
+  const own = policy('Own');
+  own.attachToRole(role('A'));
+  const shared = policy('Shared');
+  shared.attachToRole(role('B'));
+  shared.attachToRole(role('C'));
+  const withUser = policy('WithUser');
+  withUser.attachToRole(role('D'));
+  withUser.attachToUser(new iam.User(stack, 'User'));
+  expect(ownRolePolicies(stack)).toEqual([own]);
 });
