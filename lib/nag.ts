@@ -35,7 +35,7 @@ function acknowledgeAwsSolutions({ storage, pipeline }: MedallionStacks): void {
   acknowledge(
     pipeline.functions.KafkaEvents.role!,
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
-    'The MSK event source mapping needs the managed MSK execution role (cluster and network description); it grants no data-bucket access.',
+    'CDK’s ManagedKafkaEventSource attaches this policy whenever it adds an MSK mapping. AWS documents it as the minimum an MSK event source mapping needs: describe the cluster and its bootstrap brokers, manage the mapping’s network interfaces in the cluster’s VPC, write logs (https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html). It grants no data access.',
   );
   for (const machine of Object.values(pipeline.stateMachines)) {
     acknowledge(
