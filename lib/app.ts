@@ -25,7 +25,8 @@ export interface MedallionStacks {
 /**
  * The whole platform for one environment, used by `bin/app.ts` and by the tests. Stacks are split
  * by lifecycle: storage (retained data) apart from the catalog and from compute, so redeploying
- * compute never touches data. cdk-nag's AWS Solutions checks run on every synth.
+ * compute never touches data. cdk-nag's AWS Solutions and NIST 800-53 R5 checks run on every
+ * synth.
  */
 export function createApp(app: App, definitions: AppDefinitions): MedallionStacks {
   const { config } = definitions;
