@@ -1,5 +1,5 @@
 import { Tags, Validations, type App, type Environment } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { PlatformConfig } from '../config/schema';
 import type { ContractRegistry } from '../lambdas/core/contracts/contract';
 import { buildLineageGraph } from '../lambdas/core/lineage/graph';
@@ -25,7 +25,8 @@ export interface MedallionStacks {
 /**
  * The whole platform for one environment, used by `bin/app.ts` and by the tests. Stacks are split
  * by lifecycle: storage (retained data) apart from the catalog and from compute, so redeploying
- * compute never touches data. cdk-nag's AWS Solutions checks run on every synth.
+ * compute never touches data. cdk-nag's AWS Solutions and NIST 800-53 R5 checks run on every
+ * synth.
  */
 export function createApp(app: App, definitions: AppDefinitions): MedallionStacks {
   const { config } = definitions;
@@ -62,6 +63,6 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
   Tags.of(app).add('project', config.project);
   Tags.of(app).add('environment', config.env);
   acknowledgeFindings({ storage, catalog, pipeline });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
   return { storage, catalog, pipeline };
 }

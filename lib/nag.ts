@@ -1,15 +1,24 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Validations, type Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import type { BucketRole } from '../lambdas/core/aws-names';
 import type { MedallionStacks } from './app';
+import { taskNames, tasks } from '../lambdas/core/tasks';
 
 /**
- * cdk-nag findings accepted on purpose: each on the narrowest construct, with why it is
- * acceptable. Any other finding fails the synth (and the infrastructure tests).
+ * cdk-nag findings (AWS Solutions and NIST 800-53 R5) accepted on purpose: each on the narrowest
+ * construct, with why it is acceptable. Any other finding fails the synth (and the
+ * infrastructure tests).
  */
-export function acknowledgeFindings({ storage, pipeline }: MedallionStacks): void {
-  const acknowledge = (construct: IConstruct, id: string, reason: string) =>
-    Validations.of(construct).acknowledge({ id, reason });
+export function acknowledgeFindings(stacks: MedallionStacks): void {
+  acknowledgeAwsSolutions(stacks);
+  acknowledgeNist80053R5(stacks);
+}
 
+const acknowledge = (construct: IConstruct, id: string, reason: string) =>
+  Validations.of(construct).acknowledge({ id, reason });
+
+function acknowledgeAwsSolutions({ storage, pipeline }: MedallionStacks): void {
   for (const fn of Object.values(pipeline.functions)) {
     const policy = fn.role?.node.tryFindChild('DefaultPolicy');
     if (!policy) continue;
@@ -26,7 +35,7 @@ export function acknowledgeFindings({ storage, pipeline }: MedallionStacks): voi
   acknowledge(
     pipeline.functions.KafkaEvents.role!,
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
-    'The MSK event source mapping needs the managed MSK execution role (cluster and network description); it grants no data-bucket access.',
+    'CDK’s ManagedKafkaEventSource attaches this policy whenever it adds an MSK mapping. AWS documents it as the minimum an MSK event source mapping needs: describe the cluster and its bootstrap brokers, manage the mapping’s network interfaces in the cluster’s VPC, write logs (https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html). It grants no data access.',
   );
   for (const machine of Object.values(pipeline.stateMachines)) {
     acknowledge(
@@ -40,20 +49,111 @@ export function acknowledgeFindings({ storage, pipeline }: MedallionStacks): voi
     'AwsSolutions-SQS3',
     'This queue is the dead-letter queue of the schedules and of run recording; a dead-letter queue of its own would only move the problem.',
   );
-
-  const notifications = Stack.of(storage).node.children.filter((c) =>
-    c.node.id.startsWith('BucketNotificationsHandler'),
-  );
-  for (const handler of notifications) {
+  for (const handler of notificationHandlers(storage)) {
     acknowledge(
       handler,
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'CDK’s own custom resource that turns on EventBridge notifications for the landing bucket at deploy time; it only writes its logs.',
-    );
-    acknowledge(
-      handler,
-      'AwsSolutions-IAM5[Resource::*]',
-      'CDK’s notifications custom resource calls s3:PutBucketNotification, which it scopes at run time.',
+      'CDK’s singleton handler of Custom::S3BucketNotifications, which turns on EventBridge notifications for the landing bucket at deploy time. CDK attaches this managed policy to its role unconditionally (it lets the handler create and write any CloudWatch log group and stream of the account); its only other permission is s3:PutBucketNotification on the landing bucket’s ARN, in the bucket’s HandlerPolicy.',
     );
   }
+}
+
+/** CDK's custom-resource Lambda that writes bucket notification configurations (one per stack). */
+function notificationHandlers(stack: Stack): IConstruct[] {
+  return stack.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+}
+
+function acknowledgeNist80053R5({ storage, catalog, pipeline }: MedallionStacks): void {
+  const lambdaDocs = 'https://docs.aws.amazon.com/lambda/latest/dg';
+  const unreserved = `A reservation would be carved out of the account’s shared concurrency, of which Lambda keeps 100 unreserved (${lambdaDocs}/configuration-concurrency.html), and would fail the deploy in accounts with a low quota.`;
+  for (const task of taskNames.filter((t) => tasks[t].invokedBy === 'state machine')) {
+    const fn = pipeline.functions[task];
+    acknowledge(
+      fn,
+      'NIST.800.53.R5-LambdaDLQ',
+      `Invoked synchronously by Step Functions Task states, whose Retry and Catch (to NotifyFailure) handle its failures; a dead-letter queue only receives failed asynchronous invocations (${lambdaDocs}/invocation-async-retain-records.html).`,
+    );
+    acknowledge(
+      fn,
+      'NIST.800.53.R5-LambdaConcurrency',
+      `Invoked only by Task states of this stack’s state machines: how many run at once is decided where runs and fan-outs start, not by a reservation. ${unreserved}`,
+    );
+  }
+  const { KafkaEvents, RecordRun } = pipeline.functions;
+  acknowledge(
+    KafkaEvents,
+    'NIST.800.53.R5-LambdaDLQ',
+    `Invoked synchronously by the MSK event source mapping: a dead-letter queue only receives failed asynchronous invocations; a batch that keeps failing is the mapping’s to retry or send to its on-failure destination (${lambdaDocs}/kafka-on-failure.html).`,
+  );
+  acknowledge(
+    KafkaEvents,
+    'NIST.800.53.R5-LambdaConcurrency',
+    `Invoked by the MSK event source mapping, which reads each topic partition sequentially (${lambdaDocs}/with-msk-process.html): the topics’ partitions bound its concurrency. ${unreserved}`,
+  );
+  acknowledge(
+    RecordRun,
+    'NIST.800.53.R5-LambdaDLQ',
+    `Invoked asynchronously by EventBridge; an invocation that fails its retries goes to the DeadLetters queue through the function’s on-failure destination, which AWS recommends over a dead-letter queue because it also records the error (${lambdaDocs}/invocation-async-retain-records.html).`,
+  );
+  for (const fn of Object.values(pipeline.functions)) {
+    acknowledge(
+      fn,
+      'NIST.800.53.R5-LambdaInsideVPC',
+      'Reaches nothing inside a VPC: only AWS service endpoints (S3, Athena, Glue, KMS, SNS, Step Functions, Secrets Manager, Redshift Data API) and the sources’ public HTTPS APIs (Snowflake, CRM, FX), all over TLS with IAM or secret credentials. The MSK event source mapping reaches the cluster’s VPC by itself. A VPC would only add NAT gateways or interface endpoints in front of the same calls.',
+    );
+  }
+
+  for (const policy of [storage, catalog, pipeline].flatMap((s) => ownRolePolicies(s))) {
+    acknowledge(
+      policy,
+      'NIST.800.53.R5-IAMNoInlinePolicy',
+      'The permissions of exactly one role, attached to it alone and created, changed and deleted with it by CloudFormation. AWS names this strict one-to-one relation as the case for an inline policy: its permissions cannot be attached to another identity by mistake (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html).',
+    );
+  }
+
+  const derived = (what: string) =>
+    `Versioned, in one Region. ${what} is rebuilt from bronze by replaying the pipeline, so a replica in another Region would copy what bronze already reproduces.`;
+  const notReplicated: Record<BucketRole | 'accessLogs', string> = {
+    landing:
+      'A drop zone: each file is ingested into bronze, then moved under processed/ or rejected/; bronze holds the durable copy, so a replica would duplicate files already in bronze.',
+    bronze:
+      'Versioned, in one Region (S3 stores objects across at least three Availability Zones). No disaster-recovery Region is configured for the platform, so there is no replica to write: cross-Region protection of bronze, the layer nothing can rebuild, is a decision for the deployment.',
+    silver: derived('Silver (and its seeds)'),
+    gold: derived('Gold'),
+    quarantine: derived('Quarantine'),
+    audit:
+      'Versioned, in one Region (S3 stores objects across at least three Availability Zones). No disaster-recovery Region is configured for the platform, so there is no replica to write: cross-Region protection of the run history, lineage and quality evidence is a decision for the deployment.',
+    athenaResults:
+      'Athena query results and scratch tables of running materializations: re-created by running the query again, and expired by the bucket’s lifecycle.',
+    reports:
+      'Rendered reports (HTML and CSV) only, each rendered again from the tables it summarizes; a replica would protect nothing that cannot be produced again.',
+    accessLogs:
+      'S3 server access logs of the lake’s buckets, delivered on a best-effort basis (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html): an investigation aid kept for its lifecycle, not a complete record that a replica would make safe.',
+  };
+  for (const [role, bucket] of Object.entries({
+    ...storage.buckets,
+    accessLogs: storage.accessLogs,
+  }))
+    acknowledge(
+      bucket,
+      'NIST.800.53.R5-S3BucketReplicationEnabled',
+      notReplicated[role as BucketRole | 'accessLogs'],
+    );
+}
+
+/**
+ * CDK's `iam.Policy` constructs (roles' DefaultPolicy, CDK's own handler policies) attached to
+ * exactly one role and to no user or group: the one case the inline-policy acknowledgement covers.
+ */
+export function ownRolePolicies(stack: Stack): iam.Policy[] {
+  return stack.node.findAll().filter((c): c is iam.Policy => {
+    if (!(c instanceof iam.Policy)) return false;
+    const cfn = c.node.defaultChild as iam.CfnPolicy;
+    const attached = (value: unknown) => (stack.resolve(value) as unknown[] | undefined) ?? [];
+    return (
+      attached(cfn.roles).length === 1 &&
+      attached(cfn.users).length === 0 &&
+      attached(cfn.groups).length === 0
+    );
+  });
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -46,6 +46,12 @@ export class LakeBucket extends Construct {
       removalPolicy: props.removalPolicy,
       autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
     });
+    if (!props.encryptionKey)
+      Validations.of(this.bucket).acknowledge({
+        id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
+        reason:
+          'The server access log bucket: AWS supports only SSE-S3 as default encryption of a server access logging target bucket, not SSE-KMS (https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshooting-server-access-logging.html).',
+      });
   }
 }
 

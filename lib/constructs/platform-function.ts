@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -52,12 +53,18 @@ export interface PlatformFunctionProps {
   readonly reservedConcurrency?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Encrypts the function's log group, whose error messages may quote the data being processed.
+   * The key's policy must let CloudWatch Logs use it for this log group
+   * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+   */
+  readonly logEncryptionKey: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
  * A Lambda function of the platform: Node.js 24 on arm64, bundled locally by esbuild (no Docker)
- * as minified ESM, X-Ray tracing on, its own log group.
+ * as minified ESM, X-Ray tracing on, its own KMS-encrypted log group.
  *
  * The AWS SDK is bundled rather than taken from the runtime. Measured on this project's functions
  * (README.md, Deploying): bundled, every function is at most 988 KiB and imports in 72–141 ms;
@@ -73,6 +80,7 @@ export class PlatformFunction extends Construct {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.logEncryptionKey,
       removalPolicy: props.removalPolicy,
     });
     // Its own role rather than AWSLambdaBasicExecutionRole: it may write to its log group only.

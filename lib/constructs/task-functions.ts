@@ -1,5 +1,6 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Duration } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -14,6 +15,8 @@ export interface TaskFunctionsProps {
   readonly columnLineage: ProjectColumnLineage;
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: logs.RetentionDays;
+  /** Encrypts the functions' log groups. */
+  readonly logEncryptionKey: kms.IKey;
 }
 
 /** One Lambda function per task of the catalogue (`lambdas/core/tasks.ts`), sized as it says. */
@@ -38,6 +41,7 @@ export class TaskFunctions extends Construct {
           reservedConcurrency: 'reservedConcurrency' in spec ? spec.reservedConcurrency : undefined,
           removalPolicy: props.removalPolicy,
           logRetention: props.logRetention,
+          logEncryptionKey: props.logEncryptionKey,
         });
         return [task, fn.function];
       }),

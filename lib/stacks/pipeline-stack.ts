@@ -76,6 +76,7 @@ export class PipelineStack extends Stack {
       columnLineage: props.columnLineage,
       removalPolicy,
       logRetention,
+      logEncryptionKey: key,
     });
     this.functions = functions;
     const grantContext = { stack: this, config, key, buckets, failureTopic: this.failureTopic };
