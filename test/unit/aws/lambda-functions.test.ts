@@ -15,6 +15,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { auditTables } from '../../../lambdas/core/audit';
+import { functionEnvironment } from '../../../lambdas/core/function-environment';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bucketName, bucketRoles } from '../../../lambdas/core/aws-names';
 import { TransientError } from '../../../lambdas/core/errors';
@@ -36,24 +37,22 @@ const context = {
   succeed: () => undefined,
 } as Context;
 
-/** The environment the pipeline stack gives every function. */
+/** The environment the pipeline stack gives every function, spelled as the stack spells it. */
 beforeAll(() => {
-  vi.stubEnv('MEDALLION_ENV', 'dev');
-  vi.stubEnv('MEDALLION_ACCOUNT', '111111111111');
-  vi.stubEnv(
-    'MEDALLION_BUCKETS',
-    JSON.stringify(
-      Object.fromEntries(
-        bucketRoles.map((role) => [
-          role,
-          bucketName('medallion', 'dev', role, '111111111111', 'eu-west-1'),
-        ]),
-      ),
-    ),
-  );
-  vi.stubEnv('MEDALLION_WORKGROUP', 'medallion-dev-engineering');
-  vi.stubEnv('MEDALLION_FAILURE_TOPIC_ARN', topicArn);
-  vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'medallion-dev');
+  const environment = functionEnvironment({
+    MEDALLION_ENV: 'dev',
+    MEDALLION_ACCOUNT: '111111111111',
+    MEDALLION_BUCKETS: Object.fromEntries(
+      bucketRoles.map((role) => [
+        role,
+        bucketName('medallion', 'dev', role, '111111111111', 'eu-west-1'),
+      ]),
+    ) as Record<(typeof bucketRoles)[number], string>,
+    MEDALLION_WORKGROUP: 'medallion-dev-engineering',
+    MEDALLION_FAILURE_TOPIC_ARN: topicArn,
+    POWERTOOLS_METRICS_NAMESPACE: 'medallion-dev',
+  });
+  for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
   vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
   vi.stubEnv('AWS_REGION', 'eu-west-1');
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
