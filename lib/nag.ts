@@ -17,17 +17,16 @@ export function acknowledgeFindings({ storage, pipeline }: MedallionStacks): voi
       fn === pipeline.functions.IngestWarehouseFunctionArn
         ? ' Redshift Data API statement calls (describe, fetch, cancel) take no resource ARN: a condition limits them to statements the function itself started.'
         : '';
+    const msk =
+      fn === pipeline.functions.KafkaEvents
+        ? ' The MSK event source mapping calls kafka:GetBootstrapBrokers and the EC2 network-interface actions, which support no resource-level permissions (or, for the ENIs, only subnets and security groups the cluster chooses).'
+        : '';
     acknowledge(
       policy,
       'AwsSolutions-IAM5[Resource::*]',
-      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}`,
+      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}`,
     );
   }
-  acknowledge(
-    pipeline.functions.KafkaEvents.role!,
-    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
-    'The MSK event source mapping needs the managed MSK execution role (cluster and network description); it grants no data-bucket access.',
-  );
   for (const machine of Object.values(pipeline.stateMachines)) {
     acknowledge(
       machine.role.node.findChild('DefaultPolicy'),
@@ -38,7 +37,7 @@ export function acknowledgeFindings({ storage, pipeline }: MedallionStacks): voi
   acknowledge(
     pipeline.deadLetters,
     'AwsSolutions-SQS3',
-    'This queue is the dead-letter queue of the schedules and of run recording; a dead-letter queue of its own would only move the problem.',
+    'This queue is the dead-letter queue of the schedules, of run recording and of the MSK event source mapping; a dead-letter queue of its own would only move the problem.',
   );
 
   const notifications = Stack.of(storage).node.children.filter((c) =>

@@ -6,12 +6,10 @@ import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -31,7 +29,14 @@ import {
 import { jobs, placeholders, type Job } from '../../lambdas/core/orchestration';
 import { parseRedshiftConnection, parseSnowflakeConnection } from '../../config/connections';
 import { acknowledgeWildcard } from '../constructs/acknowledge';
-import { grantObjects } from '../constructs/grants';
+import {
+  grantAthenaQueries,
+  grantMskConsumer,
+  grantObjects,
+  grantQueueSend,
+  grantRedshiftUnload,
+  grantSecretRead,
+} from '../constructs/grants';
 import { lakeBuckets } from '../constructs/lake-bucket';
 import { PlatformFunction, repositoryRoot } from '../constructs/platform-function';
 import { pascal } from '../names';
@@ -242,7 +247,7 @@ export class PipelineStack extends Stack {
 
     this.schedules(config, key);
     this.events(config, buckets.landing, functions.RecordRun, key);
-    this.kafkaDelivery(config, functions.KafkaEvents);
+    this.kafkaDelivery(config, functions.KafkaEvents, key);
   }
 
   /** One state machine per ASL file, its `${...}` placeholders resolved to this stack's functions. */
@@ -290,6 +295,17 @@ export class PipelineStack extends Stack {
   /** EventBridge Scheduler schedules from config, with retries and a dead-letter queue. */
   private schedules(config: PlatformConfig, key: kms.IKey): void {
     const scheduled = Object.entries(config.pipelines).filter(([, p]) => p.schedule);
+    if (scheduled.length === 0) return;
+    // One role for the schedules, so that it may also encrypt into the dead-letter queue (CDK's
+    // own grants sqs:SendMessage only, and the queue is KMS-encrypted).
+    const role = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description:
+        'EventBridge Scheduler: starts the scheduled pipelines, dead-letters what it cannot start.',
+    });
+    grantQueueSend(role, this.deadLetters, key);
     for (const [job, pipeline] of scheduled) {
       const machine = this.stateMachines[job as Job];
       if (!machine)
@@ -308,6 +324,7 @@ export class PipelineStack extends Stack {
             : scheduler.TimeWindow.off(),
         key,
         target: new schedulerTargets.StepFunctionsStartExecution(machine, {
+          role,
           input: scheduler.ScheduleTargetInput.fromObject({}),
           deadLetterQueue: this.deadLetters,
           retryAttempts: pipeline.retry.maximumRetryAttempts,
@@ -362,19 +379,8 @@ export class PipelineStack extends Stack {
       retryAttempts: 2,
       onFailure: { bind: () => ({ destination: this.deadLetters.queueArn }) },
     });
-    recordRun.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sqs:SendMessage'],
-        resources: [this.deadLetters.queueArn],
-      }),
-    );
-    recordRun.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [key.keyArn],
-      }),
-    );
-    new events.Rule(this, 'RunEndedBadlyRule', {
+    grantQueueSend(recordRun, this.deadLetters, key);
+    const endedBadly = new events.Rule(this, 'RunEndedBadlyRule', {
       description:
         'A run that timed out or was aborted (failures inside a run notify by themselves).',
       eventPattern: {
@@ -385,31 +391,52 @@ export class PipelineStack extends Stack {
           stateMachineArn: machineArns,
         },
       },
-      targets: [
-        new eventTargets.SnsTopic(this.failureTopic, {
-          message: events.RuleTargetInput.fromText(
-            `${config.project} ${config.env}: run ${events.EventField.fromPath('$.detail.name')} of ${events.EventField.fromPath('$.detail.stateMachineArn')} ended ${events.EventField.fromPath('$.detail.status')}`,
-          ),
-        }),
-      ],
     });
+    // The topic as a target without CDK's SnsTopic, which grants events.amazonaws.com the key
+    // with no condition: the topic policy names this rule, the key policy this account's rules
+    // (StorageStack, allowEventBridgeToUseKey).
+    endedBadly.addTarget({
+      bind: () => ({
+        arn: this.failureTopic.topicArn,
+        input: events.RuleTargetInput.fromText(
+          `${config.project} ${config.env}: run ${events.EventField.fromPath('$.detail.name')} of ${events.EventField.fromPath('$.detail.stateMachineArn')} ended ${events.EventField.fromPath('$.detail.status')}`,
+        ),
+      }),
+    });
+    this.failureTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.failureTopic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': endedBadly.ruleArn } },
+      }),
+    );
   }
 
-  /** With `eventSourceMapping: true`, MSK delivers each topic's batches to the Kafka handler. */
-  private kafkaDelivery(config: PlatformConfig, target: lambda.IFunction): void {
-    for (const source of Object.values(config.sources)) {
+  /**
+   * With `eventSourceMapping: true`, MSK delivers each topic's batches to the Kafka handler, in a
+   * consumer group named after the environment (so its ARN is known to the grant), with batches
+   * that keep failing sent to the dead-letter queue. Network prerequisites: docs/aws-prerequisites.md.
+   */
+  private kafkaDelivery(config: PlatformConfig, target: lambda.IFunction, key: kms.IKey): void {
+    for (const [name, source] of Object.entries(config.sources)) {
       if (source.kind !== 'kafka' || !source.eventSourceMapping) continue;
-      for (const dataset of Object.values(source.datasets)) {
-        (target as lambda.Function).addEventSource(
-          new ManagedKafkaEventSource({
-            clusterArn: source.mskClusterArn!,
-            topic: dataset.topic,
-            batchSize: source.batchSize,
-            // TRIM_HORIZON: a new mapping reads what the topic still retains; offsets dedupe the rest.
-            startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-          }),
-        );
+      const consumerGroup = `${config.project}-${config.env}-${name}`;
+      const topics = Object.values(source.datasets).map((d) => d.topic);
+      for (const topic of topics) {
+        target.addEventSourceMapping(`${pascal(name)}${pascal(topic)}Mapping`, {
+          eventSourceArn: source.mskClusterArn!,
+          kafkaTopic: topic,
+          kafkaConsumerGroupId: consumerGroup,
+          batchSize: source.batchSize,
+          // TRIM_HORIZON: a new mapping reads what the topic still retains; offsets dedupe the rest.
+          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+          // Granted below with exact actions (SqsDlq would grant kms:GenerateDataKey* and ReEncrypt*).
+          onFailure: { bind: () => ({ destination: this.deadLetters.queueArn }) },
+        });
       }
+      grantMskConsumer(target, { clusterArn: source.mskClusterArn!, topics, consumerGroup });
+      grantQueueSend(target, this.deadLetters, key);
     }
   }
 
@@ -429,19 +456,11 @@ export class PipelineStack extends Stack {
             ? source.connection.secret
             : undefined;
       if (!secretName) continue;
-      const secret = secretsmanager.Secret.fromSecretNameV2(
-        this,
-        `${pascal(name)}Secret`,
+      grantSecretRead(
+        source.kind === 'rest'
+          ? functions.IngestRestFunctionArn
+          : functions.IngestWarehouseFunctionArn,
         secretName,
-      );
-      (source.kind === 'rest'
-        ? functions.IngestRestFunctionArn
-        : functions.IngestWarehouseFunctionArn
-      ).addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: [secret.secretArn],
-        }),
       );
     }
   }
@@ -455,7 +474,7 @@ export class PipelineStack extends Stack {
   ): void {
     for (const [name, source] of Object.entries(config.sources)) {
       if (source.kind !== 'warehouse' || source.engine !== 'redshift') continue;
-      const { workgroup, clusterIdentifier, iamRole } = parseRedshiftConnection(
+      const { workgroup, clusterIdentifier, iamRole, secretArn } = parseRedshiftConnection(
         name,
         source.connection,
       );
@@ -490,59 +509,59 @@ export class PipelineStack extends Stack {
           },
         }),
       );
-      if (workgroup) {
+      // With a secret the Data API signs in with it (read through grantSecrets); without one it
+      // asks Redshift Serverless for temporary credentials.
+      // https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-access.html
+      if (workgroup && !secretArn)
         fn.addToRolePolicy(
           new iam.PolicyStatement({
             actions: ['redshift-serverless:GetCredentials'],
             resources: [target],
           }),
         );
+      if (workgroup)
         acknowledgeWildcard(
           fn,
           target,
           'A Redshift Serverless workgroup ARN carries the workgroup id, which config does not know (it names the workgroup).',
         );
-      }
-      // UNLOAD writes as the cluster's role: it may put objects under bronze's Redshift staging prefix.
-      bronze.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.ArnPrincipal(iamRole)],
-          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-          resources: [bronze.arnForObjects('_staging/redshift/*')],
-        }),
-      );
-      key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.ArnPrincipal(iamRole)],
-          actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
-          resources: ['*'],
-        }),
-      );
+      // UNLOAD writes as the cluster's role (a prerequisite: docs/aws-prerequisites.md).
+      grantRedshiftUnload(this, `${pascal(name)}Unload`, iamRole, bronze, key);
     }
   }
 
-  /** Athena queries in the engineering workgroup over the lake's Glue databases and buckets. */
+  /**
+   * Athena queries in the engineering workgroup: reads every lake schema, writes (creates, commits
+   * to, drops) only the layers it builds and its watermarks in `audit.model_state`; bronze and the
+   * other audit tables are read-only to it.
+   */
   private grantTransform(
     config: PlatformConfig,
     fn: lambda.IFunction,
     buckets: Record<BucketRole, s3.IBucket>,
     key: kms.IKey,
   ): void {
-    const databases = lakeSchemas.map((s) => glueDatabaseName(config.project, config.env, s));
+    const built = ['silver', 'gold', 'quarantine', 'changelog', 'seeds', 'scratch'] as const;
+    const database = (schema: LakeSchema) => glueDatabaseName(config.project, config.env, schema);
     const tables = lakeSchemas.flatMap((schema) => this.glueTables(config, schema));
-    this.grantAthena(config, fn, {
-      actions: [
-        'glue:GetDatabase',
-        'glue:GetTable',
-        'glue:GetTables',
-        'glue:GetPartitions',
-        'glue:CreateTable',
-        'glue:UpdateTable',
-        'glue:DeleteTable',
-      ],
-      databases,
+    this.grantAthena(config, fn, buckets, key, {
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'],
+      databases: lakeSchemas.map(database),
       tables,
     });
+    const builtTables = built.flatMap((schema) => this.glueTables(config, schema));
+    this.grantGlue(
+      fn,
+      ['glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable'],
+      built.map(database),
+      builtTables,
+    );
+    this.grantGlue(
+      fn,
+      ['glue:UpdateTable'],
+      [database('audit')],
+      this.glueTables(config, 'audit', ['model_state']),
+    );
     for (const table of tables) {
       acknowledgeWildcard(
         fn,
@@ -551,9 +570,21 @@ export class PipelineStack extends Stack {
       );
     }
     grantObjects(fn, buckets.bronze, key, { read: true });
-    for (const role of ['silver', 'gold', 'quarantine', 'audit', 'athenaResults'] as const) {
-      grantObjects(fn, buckets[role], key, { read: true, write: true, delete: true });
+    for (const schema of built) {
+      const where = schemaLocations[schema];
+      grantObjects(fn, buckets[where.bucket], key, {
+        read: true,
+        write: true,
+        delete: true,
+        ...(where.prefix ? { prefix: where.prefix } : {}),
+      });
     }
+    grantObjects(fn, buckets[schemaLocations.audit.bucket], key, {
+      read: true,
+      write: true,
+      delete: true,
+      prefix: `${schemaLocations.audit.prefix}model_state/`,
+    });
   }
 
   /**
@@ -566,7 +597,7 @@ export class PipelineStack extends Stack {
     buckets: Record<BucketRole, s3.IBucket>,
     key: kms.IKey,
   ): void {
-    this.grantAthena(config, fn, {
+    this.grantAthena(config, fn, buckets, key, {
       actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable'],
       databases: [glueDatabaseName(config.project, config.env, 'audit')],
       tables: this.glueTables(config, 'audit', ['runs', 'run_datasets', 'contract_versions']),
@@ -578,7 +609,6 @@ export class PipelineStack extends Stack {
       delete: true,
       prefix: where.prefix,
     });
-    grantQueryResults(fn, buckets, key);
     const executions = jobs.map((job) =>
       this.formatArn({
         service: 'states',
@@ -612,16 +642,16 @@ export class PipelineStack extends Stack {
     const read = ['silver', 'gold', 'seeds'] as const;
     const readTables = read.flatMap((schema) => this.glueTables(config, schema));
     const evidence = this.glueTables(config, 'audit', ['dq_results', 'dq_scores', 'dq_profiles']);
-    this.grantAthena(config, fn, {
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
-      databases: [...read, 'audit' as const].map((schema) =>
-        glueDatabaseName(config.project, config.env, schema),
-      ),
+    const audit = glueDatabaseName(config.project, config.env, 'audit');
+    this.grantAthena(config, fn, buckets, key, {
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'],
+      databases: [
+        ...read.map((schema) => glueDatabaseName(config.project, config.env, schema)),
+        audit,
+      ],
       tables: [...readTables, ...evidence],
     });
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['glue:UpdateTable'], resources: evidence }),
-    );
+    this.grantGlue(fn, ['glue:UpdateTable'], [audit], evidence);
     for (const table of readTables) {
       acknowledgeWildcard(
         fn,
@@ -637,7 +667,6 @@ export class PipelineStack extends Stack {
       delete: true,
       prefix: schemaLocations.audit.prefix,
     });
-    grantQueryResults(fn, buckets, key);
   }
 
   /**
@@ -652,19 +681,18 @@ export class PipelineStack extends Stack {
   ): void {
     const lake = ['bronze', 'silver', 'gold'] as const;
     const lakeTables = lake.flatMap((schema) => this.glueTables(config, schema));
-    this.grantAthena(config, fn, {
+    const lakeDatabases = lake.map((schema) =>
+      glueDatabaseName(config.project, config.env, schema),
+    );
+    this.grantAthena(config, fn, buckets, key, {
       actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'],
-      databases: [...lake, 'audit' as const].map((schema) =>
-        glueDatabaseName(config.project, config.env, schema),
-      ),
+      databases: [...lakeDatabases, glueDatabaseName(config.project, config.env, 'audit')],
       tables: [
         ...lakeTables,
         ...this.glueTables(config, 'audit', ['runs', 'run_datasets', 'dq_scores']),
       ],
     });
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['glue:UpdateTable'], resources: lakeTables }),
-    );
+    this.grantGlue(fn, ['glue:UpdateTable'], lakeDatabases, lakeTables);
     for (const table of lakeTables) {
       acknowledgeWildcard(
         fn,
@@ -676,7 +704,6 @@ export class PipelineStack extends Stack {
       read: true,
       prefix: schemaLocations.audit.prefix,
     });
-    grantQueryResults(fn, buckets, key);
   }
 
   /** ARNs of the named tables of a schema's Glue database, or of all of them. */
@@ -695,46 +722,40 @@ export class PipelineStack extends Stack {
   private grantAthena(
     config: PlatformConfig,
     fn: lambda.IFunction,
+    buckets: Record<BucketRole, s3.IBucket>,
+    key: kms.IKey,
     glue: { actions: string[]; databases: string[]; tables: string[] },
+  ): void {
+    grantAthenaQueries(fn, {
+      workgroup: workgroupName(config.project, config.env, 'engineering'),
+      results: buckets.athenaResults,
+      resultsPrefix: 'engineering/',
+      key,
+    });
+    this.grantGlue(fn, glue.actions, glue.databases, glue.tables);
+  }
+
+  /**
+   * Glue actions on tables: Glue checks each against the catalog, the database and the table.
+   * https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html
+   */
+  private grantGlue(
+    fn: lambda.IFunction,
+    actions: string[],
+    databases: readonly string[],
+    tables: readonly string[],
   ): void {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: [
-          'athena:StartQueryExecution',
-          'athena:GetQueryExecution',
-          'athena:GetQueryResults',
-          'athena:StopQueryExecution',
-          'athena:GetWorkGroup',
-        ],
-        resources: [
-          this.formatArn({
-            service: 'athena',
-            resource: 'workgroup',
-            resourceName: workgroupName(config.project, config.env, 'engineering'),
-          }),
-        ],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: glue.actions,
+        actions,
         resources: [
           this.formatArn({ service: 'glue', resource: 'catalog' }),
-          ...glue.databases.map((d) =>
+          ...databases.map((d) =>
             this.formatArn({ service: 'glue', resource: 'database', resourceName: d }),
           ),
-          ...glue.tables,
+          ...tables,
         ],
       }),
     );
   }
-}
-
-/** Where queries in the engineering workgroup write their results. */
-function grantQueryResults(
-  fn: lambda.IFunction,
-  buckets: Record<BucketRole, s3.IBucket>,
-  key: kms.IKey,
-): void {
-  grantObjects(fn, buckets.athenaResults, key, { read: true, write: true, prefix: 'engineering/' });
 }
