@@ -129,7 +129,6 @@ export const s3ObjectStoreIam = {
 
 /** S3ParquetSink (`s3-parquet-sink.ts`): uploads through the object store, then reads the footer back. */
 export const s3ParquetSinkIam = {
-  actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject', 'kms:Decrypt'],
   write: (s: EncryptedScope, where: S3Prefix): IamCall[] => [
     ...s3ObjectStoreIam.write(s, where),
     ...s3ObjectStoreIam.read(s, where).filter((c) => c.action !== 's3:ListBucket'),
