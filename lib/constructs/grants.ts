@@ -181,8 +181,8 @@ export function grantQueueSend(grantee: Grantee, queue: sqs.IQueue, key: kms.IKe
 
 export interface MskConsumerProps {
   readonly clusterArn: string;
-  readonly topics: readonly string[];
-  readonly consumerGroup: string;
+  /** Each topic with the consumer group its event source mapping reads it in. */
+  readonly consumers: readonly { readonly topic: string; readonly group: string }[];
 }
 
 /**
@@ -194,12 +194,12 @@ export interface MskConsumerProps {
  * https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
  */
 export function grantMskConsumer(fn: lambda.IFunction, props: MskConsumerProps): void {
-  const { clusterArn, consumerGroup } = props;
+  const { clusterArn, consumers } = props;
   const match = /^(arn:[^:]+:kafka:[^:]+:[^:]+:)cluster\/(.+)$/.exec(clusterArn);
   if (!match) throw new Error(`grantMskConsumer: ${clusterArn} is not an MSK cluster ARN`);
   const [, prefix, cluster] = match;
-  const topicArns = props.topics.map((t) => `${prefix}topic/${cluster}/${t}`);
-  const groupArn = `${prefix}group/${cluster}/${consumerGroup}`;
+  const topicArns = consumers.map((c) => `${prefix}topic/${cluster}/${c.topic}`);
+  const groupArns = consumers.map((c) => `${prefix}group/${cluster}/${c.group}`);
   const statement = (actions: string[], resources: string[]) =>
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
   statement(
@@ -211,7 +211,7 @@ export function grantMskConsumer(fn: lambda.IFunction, props: MskConsumerProps):
     [clusterArn],
   );
   statement(['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], topicArns);
-  statement(['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'], [groupArn]);
+  statement(['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'], groupArns);
   // Neither supports resource-level permissions; the ENIs live in subnets the cluster chooses.
   // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonmanagedstreamingforapachekafka.html
   statement(

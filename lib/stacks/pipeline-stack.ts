@@ -415,19 +415,23 @@ export class PipelineStack extends Stack {
 
   /**
    * With `eventSourceMapping: true`, MSK delivers each topic's batches to the Kafka handler, in a
-   * consumer group named after the environment (so its ARN is known to the grant), with batches
-   * that keep failing sent to the dead-letter queue. Network prerequisites: docs/aws-prerequisites.md.
+   * consumer group of its own named after the environment and topic (Lambda requires one group
+   * per mapping; a name given here lets the grant name its ARN), with batches that keep failing
+   * sent to the dead-letter queue. Network prerequisites: docs/aws-prerequisites.md.
+   * https://docs.aws.amazon.com/lambda/latest/dg/with-msk-process.html#services-msk-consumer-group-id
    */
   private kafkaDelivery(config: PlatformConfig, target: lambda.IFunction, key: kms.IKey): void {
     for (const [name, source] of Object.entries(config.sources)) {
       if (source.kind !== 'kafka' || !source.eventSourceMapping) continue;
-      const consumerGroup = `${config.project}-${config.env}-${name}`;
-      const topics = Object.values(source.datasets).map((d) => d.topic);
-      for (const topic of topics) {
+      const consumers = Object.values(source.datasets).map((d) => ({
+        topic: d.topic,
+        group: `${config.project}-${config.env}-${name}-${d.topic}`,
+      }));
+      for (const { topic, group } of consumers) {
         target.addEventSourceMapping(`${pascal(name)}${pascal(topic)}Mapping`, {
           eventSourceArn: source.mskClusterArn!,
           kafkaTopic: topic,
-          kafkaConsumerGroupId: consumerGroup,
+          kafkaConsumerGroupId: group,
           batchSize: source.batchSize,
           // TRIM_HORIZON: a new mapping reads what the topic still retains; offsets dedupe the rest.
           startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -435,7 +439,7 @@ export class PipelineStack extends Stack {
           onFailure: { bind: () => ({ destination: this.deadLetters.queueArn }) },
         });
       }
-      grantMskConsumer(target, { clusterArn: source.mskClusterArn!, topics, consumerGroup });
+      grantMskConsumer(target, { clusterArn: source.mskClusterArn!, consumers });
       grantQueueSend(target, this.deadLetters, key);
     }
   }

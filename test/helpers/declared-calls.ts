@@ -3,7 +3,6 @@
  * (`lambdas/adapters/aws/iam-calls.ts`): a new SDK call without its declaration, and so without a
  * permission test, fails the adapter's own tests.
  */
-import type { AwsStub } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, expect } from 'vitest';
 
 /**
@@ -40,6 +39,11 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   CancelStatementCommand: ['redshift-data:CancelStatement'],
 };
 
+/** What the check needs of an `aws-sdk-client-mock` stub: the calls it received. */
+interface RecordingMock {
+  calls(): readonly { readonly args: readonly unknown[] }[];
+}
+
 /**
  * Records every command `mock` receives in this test file (after each test, before the next one
  * resets it) and fails the file if one needs an action `declared` lacks. `mock` may be a function
@@ -47,7 +51,7 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
  */
 export function expectDeclaredCommands(
   adapter: string,
-  mock: AwsStub<object, object, object> | (() => AwsStub<object, object, object>),
+  mock: RecordingMock | (() => RecordingMock),
   declared: readonly string[],
 ): void {
   const sent = new Set<string>();

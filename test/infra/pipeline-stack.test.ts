@@ -236,24 +236,26 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
     });
   });
 
-  it('MSK delivers each Kafka topic to the Kafka function when config enables the mapping', async () => {
+  it('MSK delivers each Kafka topic to the Kafka function, in a group of its own, failures to the dead-letter queue', async () => {
     const { template, config, functionIds, stack, logicalId } = await pipeline();
-    const topics = Object.values(config.sources).flatMap((s) =>
+    const topics = Object.entries(config.sources).flatMap(([name, s]) =>
       s.kind === 'kafka' && s.eventSourceMapping
-        ? Object.values(s.datasets).map((d) => ({ topic: d.topic, cluster: s.mskClusterArn }))
+        ? Object.values(s.datasets).map((d) => ({
+            topic: d.topic,
+            cluster: s.mskClusterArn,
+            group: `${config.project}-${env}-${name}-${d.topic}`,
+          }))
         : [],
     );
     expect(topics.length).toBeGreaterThan(0);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', topics.length);
-    for (const { topic, cluster } of topics) {
+    for (const { topic, cluster, group } of topics) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: functionIds.KafkaEvents },
         EventSourceArn: cluster,
         Topics: [topic],
         StartingPosition: 'TRIM_HORIZON',
-        AmazonManagedKafkaEventSourceConfig: {
-          ConsumerGroupId: Match.stringLikeRegexp(`^${config.project}-${env}-`),
-        },
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: group },
         DestinationConfig: {
           OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack.deadLetters), 'Arn'] } },
         },
