@@ -91,7 +91,6 @@ export function grantAthenaQueries(grantee: Grantee, props: AthenaQueriesProps):
         'athena:GetQueryExecution',
         'athena:GetQueryResults',
         'athena:StopQueryExecution',
-        'athena:GetWorkGroup',
       ],
       resources: [
         stack.formatArn({

@@ -549,7 +549,7 @@ export class PipelineStack extends Stack {
     const database = (schema: LakeSchema) => glueDatabaseName(config.project, config.env, schema);
     const tables = lakeSchemas.flatMap((schema) => this.glueTables(config, schema));
     this.grantAthena(config, fn, buckets, key, {
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'],
+      actions: ['glue:GetDatabase', 'glue:GetTable'],
       databases: lakeSchemas.map(database),
       tables,
     });
@@ -648,7 +648,7 @@ export class PipelineStack extends Stack {
     const evidence = this.glueTables(config, 'audit', ['dq_results', 'dq_scores', 'dq_profiles']);
     const audit = glueDatabaseName(config.project, config.env, 'audit');
     this.grantAthena(config, fn, buckets, key, {
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'],
+      actions: ['glue:GetDatabase', 'glue:GetTable'],
       databases: [
         ...read.map((schema) => glueDatabaseName(config.project, config.env, schema)),
         audit,
@@ -689,7 +689,7 @@ export class PipelineStack extends Stack {
       glueDatabaseName(config.project, config.env, schema),
     );
     this.grantAthena(config, fn, buckets, key, {
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'],
+      actions: ['glue:GetDatabase', 'glue:GetTable'],
       databases: [...lakeDatabases, glueDatabaseName(config.project, config.env, 'audit')],
       tables: [
         ...lakeTables,

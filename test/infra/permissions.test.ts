@@ -160,6 +160,31 @@ describe.each(['dev', 'prod'])('permissions (%s)', (env) => {
     expect(denied).toEqual([]);
   });
 
+  it('every action granted to a function is one its calls need (no over-breadth)', () => {
+    const { stacks } = synthesized;
+    const extra: string[] = [];
+    for (const fn of Object.values(stacks.pipeline.functions)) {
+      const id = stacks.pipeline.getLogicalId(fn.node.defaultChild as never);
+      const { entry, role, scope } = scopeOf(id);
+      const needed = new Set(
+        [...functionCalls[entry]!(scope), ...serviceCalls(id, scope)].map((c) => c.action),
+      );
+      const granted = account
+        .rolePolicies(role)
+        .identity.flatMap((p) => p.policy.Statement)
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap((s) => list(s.Action as string | string[]));
+      extra.push(
+        ...granted
+          // Lambda's own logging and tracing, which no adapter declares.
+          .filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|xray:Put\w+)$/.test(a))
+          .filter((a) => !needed.has(a))
+          .map((a) => `${entry}: ${a}`),
+      );
+    }
+    expect([...new Set(extra)]).toEqual([]);
+  });
+
   it('no function role relies on an AWS managed policy', () => {
     const { stacks } = synthesized;
     for (const [name, fn] of Object.entries(stacks.pipeline.functions)) {

@@ -61,11 +61,20 @@ const lake = {
 /** Every task writes its OpenLineage events (`platform/lineage.ts`). */
 const lineageEvents = (s: FunctionScope) => s3ObjectStoreIam.write(s, lake.lineage(s));
 
-/** Ingestion state: watermarks and the commit log of bronze objects (`IngestLedger`). */
-const ledger = (s: FunctionScope) => [
-  ...s3ObjectStoreIam.read(s, lake.state(s)),
-  ...s3ObjectStoreIam.write(s, lake.state(s)),
-];
+/**
+ * Ingestion state and its commit (`IngestLedger`): watermarks under `state/`; staged objects
+ * listed, moved into bronze (copy, then delete) or, after a crash, deleted.
+ */
+const ledger = (s: FunctionScope) => {
+  const staging = bucketOf(s, 'bronze', '_staging/');
+  return [
+    ...s3ObjectStoreIam.read(s, lake.state(s)),
+    ...s3ObjectStoreIam.write(s, lake.state(s)),
+    ...s3ObjectStoreIam.read(s, staging),
+    ...s3ObjectStoreIam.delete(s, staging),
+    ...s3ObjectStoreIam.write(s, lake.bronze(s)),
+  ];
+};
 
 /** A table of a lake schema, where Athena finds its files. */
 function table(s: FunctionScope, schema: LakeSchema, name: string): GlueTable {
@@ -115,10 +124,8 @@ const ingestion = (s: FunctionScope): IamCall[] => [
 /** Every function's calls, by entry. */
 export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCall[]>> = {
   'ingest-warehouse': (s) => [
+    // Exports land under bronze's staging prefix, where the ledger reads and moves them.
     ...ingestion(s),
-    // Exports land under bronze's staging prefix, are read back and moved into place.
-    ...s3ObjectStoreIam.read(s, lake.bronze(s)),
-    ...s3ObjectStoreIam.delete(s, lake.bronze(s)),
     ...secretNames(s.config, 'snowflake').flatMap((n) => secretsReaderIam.reads(s.secretArn(n))),
     ...redshiftStatements(s),
   ],
