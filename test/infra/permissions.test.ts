@@ -322,6 +322,42 @@ describe.each(['dev', 'prod'])('permissions (%s)', (env) => {
     );
   });
 
+  it('EventBridge may deliver each rule’s events: run-ended notices to the topic, unrecordable runs to the dead-letter queue', async () => {
+    const { stacks } = synthesized;
+    const pipeline = stacks.pipeline;
+    const arnOf = (construct: { node: { defaultChild?: unknown } }) =>
+      account.resolve(pipelineStack, {
+        'Fn::GetAtt': [pipeline.getLogicalId(construct.node.defaultChild as never), 'Arn'],
+      });
+    const ruleArn = (id: string) =>
+      account.resolve(pipelineStack, {
+        'Fn::GetAtt': [
+          pipeline.getLogicalId(pipeline.node.findChild(id).node.defaultChild as never),
+          'Arn',
+        ],
+      });
+    const topicArn = account.resolve(pipelineStack, {
+      Ref: pipeline.getLogicalId(pipeline.failureTopic.node.defaultChild as never),
+    });
+    const queueArn = arnOf(pipeline.deadLetters);
+    const keyArn = queue(pipelineStack, queueArn).keyArn;
+    const delivery = (rule: string, action: string, resource: string): IamCall[] =>
+      [
+        { action, resource },
+        { action: 'kms:GenerateDataKey', resource: keyArn },
+      ].map((c) => ({
+        ...c,
+        context: { 'aws:SourceArn': rule, 'aws:SourceAccount': account.account },
+        why: `EventBridge delivers the events of ${rule}`,
+      }));
+    const calls = [
+      ...delivery(ruleArn('RunEndedBadlyRule'), 'sns:Publish', topicArn),
+      ...delivery(ruleArn('RunStatusRule'), 'sqs:SendMessage', queueArn),
+    ];
+    const denied = await account.denied('events.amazonaws.com', calls);
+    expect(denied.map(describeDecision)).toEqual([]);
+  });
+
   describe('the harness denies what AWS would deny', () => {
     const transform = () =>
       scopeOf(
