@@ -26,17 +26,16 @@ function acknowledgeAwsSolutions({ storage, pipeline }: MedallionStacks): void {
       fn === pipeline.functions.IngestWarehouse
         ? ' Redshift Data API statement calls (describe, fetch, cancel) take no resource ARN: a condition limits them to statements the function itself started.'
         : '';
+    const msk =
+      fn === pipeline.functions.KafkaEvents
+        ? ' The MSK event source mapping calls kafka:GetBootstrapBrokers and the EC2 network-interface actions, which support no resource-level permissions (or, for the ENIs, only subnets and security groups the cluster chooses).'
+        : '';
     acknowledge(
       policy,
       'AwsSolutions-IAM5[Resource::*]',
-      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}`,
+      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}`,
     );
   }
-  acknowledge(
-    pipeline.functions.KafkaEvents.role!,
-    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
-    'CDK’s ManagedKafkaEventSource attaches this policy whenever it adds an MSK mapping. AWS documents it as the minimum an MSK event source mapping needs: describe the cluster and its bootstrap brokers, manage the mapping’s network interfaces in the cluster’s VPC, write logs (https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html). It grants no data access.',
-  );
   for (const machine of Object.values(pipeline.stateMachines)) {
     acknowledge(
       machine.role.node.findChild('DefaultPolicy'),
@@ -47,7 +46,7 @@ function acknowledgeAwsSolutions({ storage, pipeline }: MedallionStacks): void {
   acknowledge(
     pipeline.deadLetters,
     'AwsSolutions-SQS3',
-    'This queue is the dead-letter queue of the schedules and of run recording; a dead-letter queue of its own would only move the problem.',
+    'This queue is the dead-letter queue of the schedules, of run recording and of the MSK event source mapping; a dead-letter queue of its own would only move the problem.',
   );
   for (const handler of notificationHandlers(storage)) {
     acknowledge(

@@ -8,7 +8,7 @@ export interface AuditTable {
   readonly columns: readonly (readonly [name: string, type: string, comment: string])[];
 }
 
-export const auditTables: Readonly<Record<string, AuditTable>> = {
+export const auditTables = {
   runs: {
     description: 'One row per pipeline run.',
     columns: [
@@ -130,4 +130,6 @@ export const auditTables: Readonly<Record<string, AuditTable>> = {
       ['profiled_at', 'TIMESTAMP', 'When.'],
     ],
   },
-};
+} satisfies Readonly<Record<string, AuditTable>>;
+
+export type AuditTableName = keyof typeof auditTables;

@@ -5,6 +5,7 @@
  * `lib/constructs/task-grants.ts` says, and the local runtime answers each state-machine task with
  * the same handler in-process. Nothing else spells a task's name.
  */
+import type { AuditTableName } from './audit';
 import type { Model } from './models/project';
 
 export interface TaskSpec {
@@ -23,6 +24,11 @@ export interface TaskSpec {
   readonly timeoutSeconds: number;
   /** At most this many concurrent invocations. @default unreserved */
   readonly reservedConcurrency?: number;
+  /**
+   * The audit tables (`core/audit.ts`) the task writes. On AWS it owns them: it creates a missing
+   * one and adds missing columns (see `adapters/aws/audit-tables.ts`). @default none
+   */
+  readonly auditTables?: readonly AuditTableName[];
 }
 
 export const tasks = {
@@ -68,6 +74,7 @@ export const tasks = {
     // Sends statements to Athena and waits: the work happens in Athena, not in the function.
     memoryMb: 512,
     timeoutSeconds: 900,
+    auditTables: ['model_state'],
   },
   DataQuality: {
     entry: 'data-quality',
@@ -76,6 +83,7 @@ export const tasks = {
     invokedBy: 'state machine',
     memoryMb: 512,
     timeoutSeconds: 900,
+    auditTables: ['dq_results', 'dq_scores', 'dq_profiles'],
   },
   CatalogSync: {
     entry: 'catalog-sync',
@@ -110,6 +118,7 @@ export const tasks = {
     timeoutSeconds: 300,
     // One at a time: concurrent MERGEs into the same Iceberg table would conflict on commit.
     reservedConcurrency: 1,
+    auditTables: ['runs', 'run_datasets', 'contract_versions'],
   },
 } as const satisfies Record<string, TaskSpec>;
 

@@ -12,7 +12,7 @@ export const handler = lambdaHandler(async () => {
   const { config, contracts } = await sources();
   return createCatalogSyncHandler({
     contracts,
-    statuses: new DatasetStatuses(await athena(config)),
+    statuses: new DatasetStatuses(await athena(config, 'CatalogSync')),
     writer: new GlueCatalogWriter(
       tracer.captureAWSv3Client(new GlueClient({})),
       config.project,

@@ -9,7 +9,7 @@ import { lineage } from './platform/lineage';
 export const handler = lambdaHandler(async () => {
   const { config, contracts } = await sources();
   return createDataQualityHandler({
-    engine: await athena(config),
+    engine: await athena(config, 'DataQuality'),
     contracts,
     clock: systemClock,
     logger,

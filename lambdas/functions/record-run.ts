@@ -13,7 +13,7 @@ import { lineage } from './platform/lineage';
 
 export const handler = lambdaHandler(async () => {
   const { config, contracts } = await sources();
-  const engine = await athena(config);
+  const engine = await athena(config, 'RecordRun');
   return createRecordRunHandler({
     project: config.project,
     env: config.env,

@@ -10,7 +10,7 @@ import { definitions } from './platform/project';
 export const handler = lambdaHandler(async () => {
   const project = await definitions();
   return createTransformHandler({
-    engine: await athena(project.config, mergeTargetsOf(project.models)),
+    engine: await athena(project.config, 'Transform', mergeTargetsOf(project.models)),
     contracts: project.contracts,
     project: project.models,
     clock: systemClock,

@@ -1,18 +1,19 @@
 import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 
 /**
- * Acknowledges cdk-nag's wildcard finding for exactly one resource of a role's policy, the
+ * Acknowledges cdk-nag's wildcard finding for exactly one resource of a role's (or a policy's) statements, the
  * moment the grant that needs it is made, so every acknowledgement sits next to its reason.
  */
 export function acknowledgeWildcard(
-  grantee: lambda.IFunction | iam.IRole,
+  grantee: lambda.IFunction | iam.IRole | iam.Policy,
   resource: string,
   reason: string,
 ): void {
-  const role = 'role' in grantee ? grantee.role : grantee;
-  const policy = role?.node.tryFindChild('DefaultPolicy');
+  const role =
+    grantee instanceof iam.Policy ? undefined : 'role' in grantee ? grantee.role : grantee;
+  const policy = grantee instanceof iam.Policy ? grantee : role?.node.tryFindChild('DefaultPolicy');
   if (!policy)
     throw new Error(`acknowledgeWildcard: ${grantee.node.path} has no policy yet: grant first`);
   const cfn = policy.node.defaultChild as CfnResource;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Duration, TimeZone, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone, type RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -19,6 +19,7 @@ import { stateMachineName } from '../../lambdas/core/aws-names';
 import { jobs, placeholders, type Job } from '../../lambdas/core/orchestration';
 import { taskOfPlaceholder, type TaskName } from '../../lambdas/core/tasks';
 import { pascal } from '../names';
+import { grantQueueSend } from './grants';
 import { repositoryRoot } from './platform-function';
 
 export interface OrchestrationProps {
@@ -92,6 +93,17 @@ export class Orchestration extends Construct {
   /** EventBridge Scheduler schedules from config, with retries and a dead-letter queue. */
   private schedules({ config, key, deadLetters }: OrchestrationProps): void {
     const scheduled = Object.entries(config.pipelines).filter(([, p]) => p.schedule);
+    if (scheduled.length === 0) return;
+    // One role for the schedules, so that it may also encrypt into the dead-letter queue (CDK's
+    // own grants sqs:SendMessage only, and the queue is KMS-encrypted).
+    const role = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description:
+        'EventBridge Scheduler: starts the scheduled pipelines, dead-letters what it cannot start.',
+    });
+    grantQueueSend(role, deadLetters, key);
     for (const [job, pipeline] of scheduled) {
       const machine = this.stateMachines[job as Job];
       if (!machine)
@@ -110,6 +122,7 @@ export class Orchestration extends Construct {
             : scheduler.TimeWindow.off(),
         key,
         target: new schedulerTargets.StepFunctionsStartExecution(machine, {
+          role,
           input: scheduler.ScheduleTargetInput.fromObject({}),
           deadLetterQueue: deadLetters,
           retryAttempts: pipeline.retry.maximumRetryAttempts,
@@ -136,7 +149,7 @@ export class Orchestration extends Construct {
       },
       targets: [new eventTargets.SfnStateMachine(this.stateMachines.landing_to_bronze)],
     });
-    new events.Rule(this, 'RunEndedBadlyRule', {
+    const endedBadly = new events.Rule(this, 'RunEndedBadlyRule', {
       description:
         'A run that timed out or was aborted (failures inside a run notify by themselves).',
       eventPattern: {
@@ -147,13 +160,25 @@ export class Orchestration extends Construct {
           stateMachineArn: Object.values(this.stateMachines).map((m) => m.stateMachineArn),
         },
       },
-      targets: [
-        new eventTargets.SnsTopic(failureTopic, {
-          message: events.RuleTargetInput.fromText(
-            `${config.project} ${config.env}: run ${events.EventField.fromPath('$.detail.name')} of ${events.EventField.fromPath('$.detail.stateMachineArn')} ended ${events.EventField.fromPath('$.detail.status')}`,
-          ),
-        }),
-      ],
     });
+    // The topic as a target without CDK's SnsTopic, which grants events.amazonaws.com the key
+    // with no condition: the topic policy names this rule, the key policy this account's rules
+    // (StorageStack, allowEventBridgeToUseKey).
+    endedBadly.addTarget({
+      bind: () => ({
+        arn: failureTopic.topicArn,
+        input: events.RuleTargetInput.fromText(
+          `${config.project} ${config.env}: run ${events.EventField.fromPath('$.detail.name')} of ${events.EventField.fromPath('$.detail.stateMachineArn')} ended ${events.EventField.fromPath('$.detail.status')}`,
+        ),
+      }),
+    });
+    failureTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [failureTopic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': endedBadly.ruleArn } },
+      }),
+    );
   }
 }

@@ -1,12 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { grantQueueSend } from './grants';
 
 export interface RunRecordingProps {
   readonly stateMachines: readonly sfn.IStateMachine[];
@@ -49,14 +49,6 @@ export class RunRecording extends Construct {
       retryAttempts: 2,
       onFailure: { bind: () => ({ destination: deadLetters.queueArn }) },
     });
-    recorder.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetters.queueArn] }),
-    );
-    recorder.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [key.keyArn],
-      }),
-    );
+    grantQueueSend(recorder, deadLetters, key);
   }
 }

@@ -3,7 +3,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { PlatformConfig } from '../../config/schema';
 import {
@@ -17,10 +16,10 @@ import {
 } from '../../lambdas/core/aws-names';
 import { parseRedshiftConnection, parseSnowflakeConnection } from '../../lambdas/core/connections';
 import { jobs } from '../../lambdas/core/orchestration';
-import type { TaskName } from '../../lambdas/core/tasks';
+import { tasks, type TaskName, type TaskSpec } from '../../lambdas/core/tasks';
 import { pascal } from '../names';
 import { acknowledgeWildcard } from './acknowledge';
-import { grantObjects } from './grants';
+import { grantAthenaQueries, grantObjects, grantRedshiftUnload, grantSecretRead } from './grants';
 
 /** What a task's grants may name: the stack's resources and the lake's. */
 export interface GrantContext {
@@ -90,7 +89,7 @@ function grantLineage(
 /** Each secret named in config is readable by the functions of its source kind only. */
 function grantSourceSecrets(
   fn: lambda.IFunction,
-  { stack, config }: GrantContext,
+  { config }: GrantContext,
   kind: 'rest' | 'warehouse',
 ): void {
   for (const [name, source] of Object.entries(config.sources)) {
@@ -99,18 +98,7 @@ function grantSourceSecrets(
       parseSnowflakeConnection(name, source.connection);
     if (source.kind !== kind) continue;
     const secretName = source.kind === 'rest' ? source.secret : source.connection.secret;
-    if (!secretName) continue;
-    const secret = secretsmanager.Secret.fromSecretNameV2(
-      stack,
-      `${pascal(name)}Secret`,
-      secretName,
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [secret.secretArn],
-      }),
-    );
+    if (secretName) grantSecretRead(fn, secretName);
   }
 }
 
@@ -118,7 +106,7 @@ function grantSourceSecrets(
 function grantRedshift(fn: lambda.IFunction, { stack, config, buckets, key }: GrantContext): void {
   for (const [name, source] of Object.entries(config.sources)) {
     if (source.kind !== 'warehouse' || source.engine !== 'redshift') continue;
-    const { workgroup, clusterIdentifier, iamRole } = parseRedshiftConnection(
+    const { workgroup, clusterIdentifier, iamRole, secretArn } = parseRedshiftConnection(
       name,
       source.connection,
     );
@@ -153,55 +141,49 @@ function grantRedshift(fn: lambda.IFunction, { stack, config, buckets, key }: Gr
         },
       }),
     );
-    if (workgroup) {
+    // With a secret the Data API signs in with it (read through grantSourceSecrets); without one
+    // it asks Redshift Serverless for temporary credentials.
+    // https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-access.html
+    if (workgroup && !secretArn)
       fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['redshift-serverless:GetCredentials'],
           resources: [target],
         }),
       );
+    if (workgroup)
       acknowledgeWildcard(
         fn,
         target,
         'A Redshift Serverless workgroup ARN carries the workgroup id, which config does not know (it names the workgroup).',
       );
-    }
-    // UNLOAD writes as the cluster's role: it may put objects under bronze's Redshift staging prefix.
-    buckets.bronze.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ArnPrincipal(iamRole)],
-        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [buckets.bronze.arnForObjects('_staging/redshift/*')],
-      }),
-    );
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ArnPrincipal(iamRole)],
-        actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
-        resources: ['*'],
-      }),
-    );
+    // UNLOAD writes as the cluster's role (a prerequisite: docs/aws-prerequisites.md).
+    grantRedshiftUnload(stack, `${pascal(name)}Unload`, iamRole, buckets.bronze, key);
   }
 }
 
-/** Athena queries in the engineering workgroup over the lake's Glue databases and buckets. */
+/**
+ * Athena queries in the engineering workgroup: reads every lake schema, writes (creates, commits
+ * to, drops) only the layers it builds and its watermarks in `audit.model_state`; bronze and the
+ * other audit tables are read-only to it.
+ */
 function grantTransform(fn: lambda.IFunction, ctx: GrantContext): void {
   const { config, buckets, key } = ctx;
-  const databases = lakeSchemas.map((s) => glueDatabaseName(config.project, config.env, s));
+  const built = ['silver', 'gold', 'quarantine', 'changelog', 'seeds', 'scratch'] as const;
+  const database = (schema: LakeSchema) => glueDatabaseName(config.project, config.env, schema);
   const tables = lakeSchemas.flatMap((schema) => glueTables(ctx, schema));
   grantAthena(fn, ctx, {
-    actions: [
-      'glue:GetDatabase',
-      'glue:GetTable',
-      'glue:GetTables',
-      'glue:GetPartitions',
-      'glue:CreateTable',
-      'glue:UpdateTable',
-      'glue:DeleteTable',
-    ],
-    databases,
+    actions: ['glue:GetDatabase', 'glue:GetTable'],
+    databases: lakeSchemas.map(database),
     tables,
   });
+  grantGlue(
+    fn,
+    ctx,
+    ['glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable'],
+    built.map(database),
+    built.flatMap((schema) => glueTables(ctx, schema)),
+  );
   for (const table of tables) {
     acknowledgeWildcard(
       fn,
@@ -210,8 +192,14 @@ function grantTransform(fn: lambda.IFunction, ctx: GrantContext): void {
     );
   }
   grantObjects(fn, buckets.bronze, key, { read: true });
-  for (const role of ['silver', 'gold', 'quarantine', 'audit', 'athenaResults'] as const) {
-    grantObjects(fn, buckets[role], key, { read: true, write: true, delete: true });
+  for (const schema of built) {
+    const where = schemaLocations[schema];
+    grantObjects(fn, buckets[where.bucket], key, {
+      read: true,
+      write: true,
+      delete: true,
+      ...(where.prefix ? { prefix: where.prefix } : {}),
+    });
   }
   grantLineage(fn, buckets, key);
 }
@@ -224,19 +212,11 @@ function grantTransform(fn: lambda.IFunction, ctx: GrantContext): void {
 function grantRecordRun(fn: lambda.IFunction, ctx: GrantContext): void {
   const { stack, config, buckets, key } = ctx;
   grantAthena(fn, ctx, {
-    actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable'],
+    actions: ['glue:GetDatabase', 'glue:GetTable'],
     databases: [glueDatabaseName(config.project, config.env, 'audit')],
     tables: glueTables(ctx, 'audit', ['runs', 'run_datasets', 'contract_versions']),
   });
-  const where = schemaLocations.audit;
-  grantObjects(fn, buckets[where.bucket], key, {
-    read: true,
-    write: true,
-    delete: true,
-    prefix: where.prefix,
-  });
   grantObjects(fn, buckets.audit, key, { read: true, write: true, prefix: 'lineage/' });
-  grantQueryResults(fn, buckets, key);
   const executions = jobs.map((job) =>
     stack.formatArn({
       service: 'states',
@@ -265,17 +245,13 @@ function grantDataQuality(fn: lambda.IFunction, ctx: GrantContext): void {
   const { config, buckets, key } = ctx;
   const read = ['silver', 'gold', 'seeds'] as const;
   const readTables = read.flatMap((schema) => glueTables(ctx, schema));
-  const evidence = glueTables(ctx, 'audit', ['dq_results', 'dq_scores', 'dq_profiles']);
   grantAthena(fn, ctx, {
-    actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+    actions: ['glue:GetDatabase', 'glue:GetTable'],
     databases: [...read, 'audit' as const].map((schema) =>
       glueDatabaseName(config.project, config.env, schema),
     ),
-    tables: [...readTables, ...evidence],
+    tables: readTables,
   });
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({ actions: ['glue:UpdateTable'], resources: evidence }),
-  );
   for (const table of readTables) {
     acknowledgeWildcard(
       fn,
@@ -285,14 +261,7 @@ function grantDataQuality(fn: lambda.IFunction, ctx: GrantContext): void {
   }
   grantObjects(fn, buckets.silver, key, { read: true });
   grantObjects(fn, buckets.gold, key, { read: true });
-  grantObjects(fn, buckets[schemaLocations.audit.bucket], key, {
-    read: true,
-    write: true,
-    delete: true,
-    prefix: schemaLocations.audit.prefix,
-  });
   grantLineage(fn, buckets, key);
-  grantQueryResults(fn, buckets, key);
 }
 
 /**
@@ -303,16 +272,13 @@ function grantCatalogSync(fn: lambda.IFunction, ctx: GrantContext): void {
   const { config, buckets, key } = ctx;
   const lake = ['bronze', 'silver', 'gold'] as const;
   const lakeTables = lake.flatMap((schema) => glueTables(ctx, schema));
+  const lakeDatabases = lake.map((schema) => glueDatabaseName(config.project, config.env, schema));
   grantAthena(fn, ctx, {
-    actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'],
-    databases: [...lake, 'audit' as const].map((schema) =>
-      glueDatabaseName(config.project, config.env, schema),
-    ),
+    actions: ['glue:GetDatabase', 'glue:GetTable'],
+    databases: [...lakeDatabases, glueDatabaseName(config.project, config.env, 'audit')],
     tables: [...lakeTables, ...glueTables(ctx, 'audit', ['runs', 'run_datasets', 'dq_scores'])],
   });
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({ actions: ['glue:UpdateTable'], resources: lakeTables }),
-  );
+  grantGlue(fn, ctx, ['glue:UpdateTable'], lakeDatabases, lakeTables);
   for (const table of lakeTables) {
     acknowledgeWildcard(
       fn,
@@ -324,7 +290,6 @@ function grantCatalogSync(fn: lambda.IFunction, ctx: GrantContext): void {
     read: true,
     prefix: schemaLocations.audit.prefix,
   });
-  grantQueryResults(fn, buckets, key);
 }
 
 /** ARNs of the named tables of a schema's Glue database, or of all of them. */
@@ -342,46 +307,74 @@ function glueTables(
 /** Queries in the engineering workgroup, with the given Glue access. */
 function grantAthena(
   fn: lambda.IFunction,
-  { stack, config }: GrantContext,
+  ctx: GrantContext,
   glue: { actions: string[]; databases: string[]; tables: string[] },
+): void {
+  const { config, buckets, key } = ctx;
+  grantAthenaQueries(fn, {
+    workgroup: workgroupName(config.project, config.env, 'engineering'),
+    results: buckets.athenaResults,
+    resultsPrefix: 'engineering/',
+    key,
+  });
+  grantGlue(fn, ctx, glue.actions, glue.databases, glue.tables);
+}
+
+/**
+ * Glue actions on tables: Glue checks each against the catalog, the database and the table.
+ * https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html
+ */
+function grantGlue(
+  fn: lambda.IFunction,
+  { stack }: GrantContext,
+  actions: string[],
+  databases: readonly string[],
+  tables: readonly string[],
 ): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
-      actions: [
-        'athena:StartQueryExecution',
-        'athena:GetQueryExecution',
-        'athena:GetQueryResults',
-        'athena:StopQueryExecution',
-        'athena:GetWorkGroup',
-      ],
-      resources: [
-        stack.formatArn({
-          service: 'athena',
-          resource: 'workgroup',
-          resourceName: workgroupName(config.project, config.env, 'engineering'),
-        }),
-      ],
-    }),
-  );
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: glue.actions,
+      actions,
       resources: [
         stack.formatArn({ service: 'glue', resource: 'catalog' }),
-        ...glue.databases.map((d) =>
+        ...databases.map((d) =>
           stack.formatArn({ service: 'glue', resource: 'database', resourceName: d }),
         ),
-        ...glue.tables,
+        ...tables,
       ],
     }),
   );
 }
 
-/** Where queries in the engineering workgroup write their results. */
-function grantQueryResults(
-  fn: lambda.IFunction,
-  buckets: Record<BucketRole, s3.IBucket>,
-  key: kms.IKey,
-): void {
-  grantObjects(fn, buckets.athenaResults, key, { read: true, write: true, prefix: 'engineering/' });
+/**
+ * A task owns the audit tables it writes (`auditTables` in the catalogue): it commits to them,
+ * and creates one that is missing or adds its missing columns (`adapters/aws/audit-tables.ts`).
+ * An Iceberg CREATE TABLE creates the Glue table and writes its first metadata file.
+ * https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-creating-tables.html
+ */
+function grantOwnedAuditTables(fn: lambda.IFunction, ctx: GrantContext, task: TaskName): void {
+  const spec: TaskSpec = tasks[task];
+  const owned = spec.auditTables ?? [];
+  if (owned.length === 0) return;
+  const { config, buckets, key } = ctx;
+  grantGlue(
+    fn,
+    ctx,
+    ['glue:GetDatabase', 'glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'],
+    [glueDatabaseName(config.project, config.env, 'audit')],
+    glueTables(ctx, 'audit', owned),
+  );
+  const where = schemaLocations.audit;
+  for (const table of owned)
+    grantObjects(fn, buckets[where.bucket], key, {
+      read: true,
+      write: true,
+      delete: true,
+      prefix: `${where.prefix}${table}/`,
+    });
+}
+
+/** Grants a task what its entry in {@link taskGrants} says, and the audit tables it owns. */
+export function grantTask(task: TaskName, fn: lambda.IFunction, ctx: GrantContext): void {
+  taskGrants[task](fn, ctx);
+  grantOwnedAuditTables(fn, ctx, task);
 }

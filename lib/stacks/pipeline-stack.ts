@@ -1,7 +1,6 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -14,11 +13,13 @@ import { functionEnvironment } from '../../lambdas/core/function-environment';
 import type { ProjectColumnLineage } from '../../lambdas/core/lineage/graph';
 import type { Job } from '../../lambdas/core/orchestration';
 import { taskNames, type TaskName } from '../../lambdas/core/tasks';
+import { grantMskConsumer, grantQueueSend } from '../constructs/grants';
 import { lakeBuckets } from '../constructs/lake-bucket';
+import { pascal } from '../names';
 import { Orchestration } from '../constructs/orchestration';
 import { RunRecording } from '../constructs/run-recording';
 import { TaskFunctions } from '../constructs/task-functions';
-import { taskGrants } from '../constructs/task-grants';
+import { grantTask } from '../constructs/task-grants';
 
 export interface PipelineStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -80,7 +81,7 @@ export class PipelineStack extends Stack {
     });
     this.functions = functions;
     const grantContext = { stack: this, config, key, buckets, failureTopic: this.failureTopic };
-    for (const task of taskNames) taskGrants[task](functions[task], grantContext);
+    for (const task of taskNames) grantTask(task, functions[task], grantContext);
 
     const { stateMachines } = new Orchestration(this, 'Orchestration', {
       config,
@@ -99,24 +100,37 @@ export class PipelineStack extends Stack {
       deadLetters: this.deadLetters,
       key,
     });
-    this.kafkaDelivery(config, functions.KafkaEvents);
+    this.kafkaDelivery(config, functions.KafkaEvents, key);
   }
 
-  /** With `eventSourceMapping: true`, MSK delivers each topic's batches to the Kafka handler. */
-  private kafkaDelivery(config: PlatformConfig, target: lambda.IFunction): void {
-    for (const source of Object.values(config.sources)) {
+  /**
+   * With `eventSourceMapping: true`, MSK delivers each topic's batches to the Kafka handler, in a
+   * consumer group of its own named after the environment and topic (Lambda requires one group
+   * per mapping; a name given here lets the grant name its ARN), with batches that keep failing
+   * sent to the dead-letter queue. Network prerequisites: docs/aws-prerequisites.md.
+   * https://docs.aws.amazon.com/lambda/latest/dg/with-msk-process.html#services-msk-consumer-group-id
+   */
+  private kafkaDelivery(config: PlatformConfig, target: lambda.IFunction, key: kms.IKey): void {
+    for (const [name, source] of Object.entries(config.sources)) {
       if (source.kind !== 'kafka' || !source.eventSourceMapping) continue;
-      for (const dataset of Object.values(source.datasets)) {
-        target.addEventSource(
-          new ManagedKafkaEventSource({
-            clusterArn: source.mskClusterArn!,
-            topic: dataset.topic,
-            batchSize: source.batchSize,
-            // TRIM_HORIZON: a new mapping reads what the topic still retains; offsets dedupe the rest.
-            startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-          }),
-        );
+      const consumers = Object.values(source.datasets).map((d) => ({
+        topic: d.topic,
+        group: `${config.project}-${config.env}-${name}-${d.topic}`,
+      }));
+      for (const { topic, group } of consumers) {
+        target.addEventSourceMapping(`${pascal(name)}${pascal(topic)}Mapping`, {
+          eventSourceArn: source.mskClusterArn!,
+          kafkaTopic: topic,
+          kafkaConsumerGroupId: group,
+          batchSize: source.batchSize,
+          // TRIM_HORIZON: a new mapping reads what the topic still retains; offsets dedupe the rest.
+          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+          // Granted below with exact actions (SqsDlq would grant kms:GenerateDataKey* and ReEncrypt*).
+          onFailure: { bind: () => ({ destination: this.deadLetters.queueArn }) },
+        });
       }
+      grantMskConsumer(target, { clusterArn: source.mskClusterArn!, consumers });
+      grantQueueSend(target, this.deadLetters, key);
     }
   }
 }

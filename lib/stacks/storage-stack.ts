@@ -4,6 +4,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
 import { bucketName, type BucketRole } from '../../lambdas/core/aws-names';
+import { allowEventBridgeToUseKey, allowLogGroupsToUseKey } from '../constructs/key-policy';
 import { LakeBucket } from '../constructs/lake-bucket';
 
 export interface StorageStackProps extends StackProps {
@@ -32,6 +33,8 @@ export class StorageStack extends Stack {
       enableKeyRotation: true,
       removalPolicy,
     });
+    allowLogGroupsToUseKey(this.key);
+    allowEventBridgeToUseKey(this.key);
     const name = (role: BucketRole | 'accessLogs') =>
       bucketName(config.project, config.env, role, this.account, this.region);
     this.accessLogs = new LakeBucket(this, 'AccessLogs', {

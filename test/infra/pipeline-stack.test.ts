@@ -247,21 +247,29 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
     });
   });
 
-  it('MSK delivers each Kafka topic to the Kafka function when config enables the mapping', async () => {
-    const { template, config, functionIds } = await pipeline();
-    const topics = Object.values(config.sources).flatMap((s) =>
+  it('MSK delivers each Kafka topic to the Kafka function, in a group of its own, failures to the dead-letter queue', async () => {
+    const { template, config, functionIds, stack, logicalId } = await pipeline();
+    const topics = Object.entries(config.sources).flatMap(([name, s]) =>
       s.kind === 'kafka' && s.eventSourceMapping
-        ? Object.values(s.datasets).map((d) => ({ topic: d.topic, cluster: s.mskClusterArn }))
+        ? Object.values(s.datasets).map((d) => ({
+            topic: d.topic,
+            cluster: s.mskClusterArn,
+            group: `${config.project}-${env}-${name}-${d.topic}`,
+          }))
         : [],
     );
     expect(topics.length).toBeGreaterThan(0);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', topics.length);
-    for (const { topic, cluster } of topics) {
+    for (const { topic, cluster, group } of topics) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: functionIds.KafkaEvents },
         EventSourceArn: cluster,
         Topics: [topic],
         StartingPosition: 'TRIM_HORIZON',
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: group },
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack.deadLetters), 'Arn'] } },
+        },
       });
     }
   });
@@ -286,6 +294,13 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
     const writeState = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'];
     /** Every task writes its OpenLineage events, and only writes them. */
     const writeLineage = ['s3:AbortMultipartUpload', 's3:PutObject'];
+    /** Athena's documented minimum on the workgroup's result location. */
+    const queryResults = [
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:ListMultipartUploadParts',
+      's3:PutObject',
+    ];
 
     it('no statement grants a wildcard action, and Resource * only where AWS allows nothing narrower', async () => {
       const { template } = await pipeline();
@@ -298,7 +313,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         if (list(statement.Resource).includes('*')) {
           for (const action of list(statement.Action)) {
             expect(action).toMatch(
-              /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)|redshift-data:(DescribeStatement|GetStatementResult|CancelStatement))$/,
+              /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)|redshift-data:(DescribeStatement|GetStatementResult|CancelStatement)|kafka:GetBootstrapBrokers|ec2:(CreateNetworkInterface|DeleteNetworkInterface|DescribeNetworkInterfaces|DescribeSecurityGroups|DescribeSubnets|DescribeVpcs))$/,
             );
           }
           if (list(statement.Action).some((a) => a.startsWith('redshift-data:'))) {
@@ -337,11 +352,13 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       expect(await s3Grants('Transform')).toEqual({
         [`${bucket('bronze')}/*`]: ['s3:GetObject'],
         ...Object.fromEntries(
-          (['silver', 'gold', 'quarantine', 'audit', 'athenaResults'] as const).map((r) => [
-            `${bucket(r)}/*`,
-            readWrite,
-          ]),
+          (['silver', 'gold', 'quarantine'] as const).map((r) => [`${bucket(r)}/*`, readWrite]),
         ),
+        [`${bucket('silver')}/_seeds/*`]: readWrite,
+        [`${bucket('audit')}/changelog/*`]: readWrite,
+        [`${bucket('audit')}/tables/model_state/*`]: readWrite,
+        [`${bucket('athenaResults')}/scratch/*`]: readWrite,
+        [`${bucket('athenaResults')}/engineering/*`]: queryResults,
         [`${bucket('audit')}/lineage/*`]: writeLineage,
       });
       const grants = grantsOf(template, roleIds.Transform);
@@ -355,28 +372,45 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       for (const g of glue) {
         expect(g.resource).toMatch(
           new RegExp(
-            `:glue:${config.aws.region}:${config.aws.account}:(catalog|database/${config.project}_${env}_\\w+|table/${config.project}_${env}_\\w+/\\*)$`,
+            `:glue:${config.aws.region}:${config.aws.account}:(catalog|database/${config.project}_${env}_\\w+|table/${config.project}_${env}_\\w+/\\*|table/${config.project}_${env}_audit/model_state)$`,
           ),
         );
       }
+      // Bronze and the audit tables other than its watermarks are read-only to it.
+      const written = glue
+        .filter((g) => /^glue:(Create|Update|Delete)Table$/.test(g.action))
+        .map((g) => g.resource.replace(/^.*:table\//, ''))
+        .filter((r) => !r.startsWith('arn:'));
+      expect([...new Set(written.filter((t) => /_(bronze|audit)\//.test(t)))]).toEqual([
+        `${config.project}_${env}_audit/model_state`,
+      ]);
     });
 
     it('RecordRun writes the run and contract-version tables, reads its executions’ history, one invocation at a time', async () => {
       const { bucket, template, roleIds, functionIds, config } = await pipeline();
       expect(await s3Grants('RecordRun')).toEqual({
-        [`${bucket('audit')}/tables/*`]: readWrite,
+        ...Object.fromEntries(
+          ['runs', 'run_datasets', 'contract_versions'].map((t) => [
+            `${bucket('audit')}/tables/${t}/*`,
+            readWrite,
+          ]),
+        ),
         [`${bucket('audit')}/lineage/*`]: writeState,
-        [`${bucket('athenaResults')}/engineering/*`]: writeState,
+        [`${bucket('athenaResults')}/engineering/*`]: queryResults,
       });
       const grants = grantsOf(template, roleIds.RecordRun);
       const audit = `${config.project}_${env}_audit`;
+      // It creates its tables when they are missing: the pipeline owns the audit tables.
       expect(
-        grants
-          .filter((g) => g.action.startsWith('glue:'))
-          .map((g) => `${g.action} ${g.resource.replace(/^.*:glue:[^:]+:[^:]+:/, '')}`)
-          .sort(),
+        [
+          ...new Set(
+            grants
+              .filter((g) => g.action.startsWith('glue:'))
+              .map((g) => `${g.action} ${g.resource.replace(/^.*:glue:[^:]+:[^:]+:/, '')}`),
+          ),
+        ].sort(),
       ).toEqual(
-        ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable']
+        ['glue:GetDatabase', 'glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable']
           .flatMap((a) =>
             [
               'catalog',
@@ -427,14 +461,19 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       expect(await s3Grants('DataQuality')).toEqual({
         [`${bucket('silver')}/*`]: ['s3:GetObject'],
         [`${bucket('gold')}/*`]: ['s3:GetObject'],
-        [`${bucket('audit')}/tables/*`]: readWrite,
+        ...Object.fromEntries(
+          ['dq_results', 'dq_scores', 'dq_profiles'].map((t) => [
+            `${bucket('audit')}/tables/${t}/*`,
+            readWrite,
+          ]),
+        ),
         [`${bucket('audit')}/lineage/*`]: writeLineage,
-        [`${bucket('athenaResults')}/engineering/*`]: writeState,
+        [`${bucket('athenaResults')}/engineering/*`]: queryResults,
       });
       const audit = `${config.project}_${env}_audit`;
       expect(
         grantsOf(template, roleIds.DataQuality)
-          .filter((g) => g.action === 'glue:UpdateTable')
+          .filter((g) => g.action === 'glue:UpdateTable' && g.resource.includes(':table/'))
           .map((g) => g.resource.replace(/^.*:table\//, ''))
           .sort(),
       ).toEqual([`${audit}/dq_profiles`, `${audit}/dq_results`, `${audit}/dq_scores`]);
@@ -444,11 +483,11 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       const { bucket, template, roleIds, config } = await pipeline();
       expect(await s3Grants('CatalogSync')).toEqual({
         [`${bucket('audit')}/tables/*`]: ['s3:GetObject'],
-        [`${bucket('athenaResults')}/engineering/*`]: writeState,
+        [`${bucket('athenaResults')}/engineering/*`]: queryResults,
       });
       expect(
         grantsOf(template, roleIds.CatalogSync)
-          .filter((g) => g.action === 'glue:UpdateTable')
+          .filter((g) => g.action === 'glue:UpdateTable' && g.resource.includes(':table/'))
           .map((g) => g.resource.replace(/^.*:table\//, ''))
           .sort(),
       ).toEqual(['bronze', 'gold', 'silver'].map((s) => `${config.project}_${env}_${s}/*`));
@@ -471,7 +510,8 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       const secretsOf = (fn: keyof typeof roleIds) =>
         grantsOf(template, roleIds[fn])
           .filter((g) => g.action === 'secretsmanager:GetSecretValue')
-          .map((g) => /:secret:(.+?)(-\?{6})?$/.exec(g.resource)![1]);
+          // Secrets Manager appends six characters to a secret's ARN: a grant must match them.
+          .map((g) => /:secret:(.+)-\?{6}$/.exec(g.resource)![1]);
       const expected = (kind: 'rest' | 'warehouse') =>
         Object.values(config.sources).flatMap((s) =>
           s.kind === kind && s.kind === 'rest'

@@ -1,5 +1,5 @@
-import { GetTablesCommand, type GlueClient, type Table } from '@aws-sdk/client-glue';
-import { auditTables } from '../../core/audit';
+import { GetTableCommand, type GlueClient, type Table } from '@aws-sdk/client-glue';
+import { auditTables, type AuditTableName } from '../../core/audit';
 import { glueDatabaseName } from '../../core/aws-names';
 import { glueType } from '../../core/glue-types';
 import type { SqlEngine } from '../../core/ports';
@@ -16,10 +16,11 @@ export interface AuditTablesOptions {
  * The audit tables on AWS belong to the pipeline, as their DuckDB twins belong to the local
  * lakehouse. They are Iceberg tables, and an Iceberg table's Glue entry holds its current
  * `metadata_location`: were CloudFormation to own them, a stack update rewriting the entry would
- * point the table back at its first snapshot and lose every run recorded since. So the functions
- * that use them make sure, once per container, that each exists with every column
- * `core/audit.ts` declares: a missing table is created, a missing column added, and nothing that
- * exists is ever rewritten. One Glue call when all is in place.
+ * point the table back at its first snapshot and lose every run recorded since. So each function
+ * makes sure, once per container, that the audit tables it writes (the task catalogue's
+ * `auditTables`) exist with every column `core/audit.ts` declares: a missing table is created, a
+ * missing column added, and nothing that exists is ever rewritten. One Glue call per table when
+ * all is in place.
  */
 export class AthenaAuditTables {
   constructor(
@@ -28,14 +29,16 @@ export class AthenaAuditTables {
     private readonly options: AuditTablesOptions,
   ) {}
 
-  /** Creates missing audit tables and adds missing columns; returns what it changed. */
-  async ensure(): Promise<{ created: string[]; altered: string[] }> {
+  /** Creates the named audit tables if missing and adds missing columns; returns what it changed. */
+  async ensure(
+    names: readonly AuditTableName[],
+  ): Promise<{ created: AuditTableName[]; altered: AuditTableName[] }> {
     const database = glueDatabaseName(this.options.project, this.options.env, 'audit');
-    const existing = await this.tables(database);
-    const created: string[] = [];
-    const altered: string[] = [];
-    for (const [name, { columns }] of Object.entries(auditTables)) {
-      const table = existing.get(name);
+    const created: AuditTableName[] = [];
+    const altered: AuditTableName[] = [];
+    for (const name of names) {
+      const { columns } = auditTables[name];
+      const table = await this.table(database, name);
       if (!table) {
         await this.create(database, name);
         created.push(name);
@@ -56,8 +59,8 @@ export class AthenaAuditTables {
    * Athena DDL for an Iceberg table. `IF NOT EXISTS`: two functions starting cold at once may both
    * find the table missing, and the second one's create must be a no-op.
    */
-  private async create(database: string, name: string): Promise<void> {
-    const { columns, description } = auditTables[name]!;
+  private async create(database: string, name: AuditTableName): Promise<void> {
+    const { columns, description } = auditTables[name];
     await this.engine.execute(
       [
         `CREATE TABLE IF NOT EXISTS \`${database}\`.\`${name}\` (${columns.map(columnDdl).join(', ')})`,
@@ -68,20 +71,17 @@ export class AthenaAuditTables {
     );
   }
 
-  /** Every table of the audit database, by name, following Glue's pages. */
-  private async tables(database: string): Promise<Map<string, Table>> {
-    const tables = new Map<string, Table>();
-    let token: string | undefined;
-    do {
-      const page = await this.glue
-        .send(new GetTablesCommand({ DatabaseName: database, NextToken: token }))
-        .catch((error: unknown) => {
-          throw apiError(`Glue GetTables ${database}`, error);
-        });
-      for (const table of page.TableList ?? []) if (table.Name) tables.set(table.Name, table);
-      token = page.NextToken;
-    } while (token);
-    return tables;
+  /** The table's Glue definition, or undefined when there is none. */
+  private async table(database: string, name: string): Promise<Table | undefined> {
+    try {
+      const { Table: table } = await this.glue.send(
+        new GetTableCommand({ DatabaseName: database, Name: name }),
+      );
+      return table;
+    } catch (error) {
+      if ((error as Error).name === 'EntityNotFoundException') return undefined;
+      throw apiError(`Glue GetTable ${database}.${name}`, error);
+    }
   }
 }
 

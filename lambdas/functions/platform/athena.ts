@@ -4,18 +4,20 @@ import type { PlatformConfig } from '../../../config/schema';
 import { AthenaAuditTables } from '../../adapters/aws/audit-tables';
 import { AthenaEngine } from '../../adapters/aws/athena-engine';
 import { lakeSchemas, schemaLocations, type LakeSchema } from '../../core/aws-names';
+import { tasks, type TaskName, type TaskSpec } from '../../core/tasks';
 import { logger, tracer } from '../lambda-handler';
 import { settings } from './settings';
 
 let auditReady: Promise<void> | undefined;
 
 /**
- * Athena over the Glue catalog, in the pipeline's workgroup, once the audit tables are in place
- * (checked once per container, see {@link AthenaAuditTables}). `mergeTargets`: the models MERGEd
- * into (see `mergeTargetsOf`), which the transform's materializations need.
+ * Athena over the Glue catalog, in the pipeline's workgroup, once the audit tables the task writes
+ * are in place (checked once per container, see {@link AthenaAuditTables}). `mergeTargets`: the
+ * models MERGEd into (see `mergeTargetsOf`), which the transform's materializations need.
  */
 export async function athena(
   config: PlatformConfig,
+  task: TaskName,
   mergeTargets: readonly string[] = [],
 ): Promise<AthenaEngine> {
   const { MEDALLION_BUCKETS: buckets, MEDALLION_WORKGROUP: workgroup } = settings();
@@ -33,12 +35,13 @@ export async function athena(
     locations,
     mergeTargets,
   });
+  const spec: TaskSpec = tasks[task];
   auditReady ??= new AthenaAuditTables(glue, engine, {
     project: config.project,
     env: config.env,
     location: locations.audit,
   })
-    .ensure()
+    .ensure(spec.auditTables ?? [])
     .then(({ created, altered }) => {
       if (created.length + altered.length > 0)
         logger.info('audit tables brought up to date', { created, altered });

@@ -23,9 +23,13 @@ import {
 import { lakeSchemas } from '../../../lambdas/core/aws-names';
 import { PipelineError, TransientError } from '../../../lambdas/core/errors';
 import { ManualClock } from '../../helpers/clock';
+import { athenaEngineIam } from '../../../lambdas/adapters/aws/iam-calls';
+import { expectDeclaredCommands } from '../../helpers/declared-calls';
 
 const athena = mockClient(AthenaClient);
 const glue = mockClient(GlueClient);
+expectDeclaredCommands('AthenaEngine', athena, athenaEngineIam.actions);
+expectDeclaredCommands('AthenaEngine', glue, athenaEngineIam.actions);
 const sql = 'insert into "medallion_dev_silver"."orders" (order_id)\nselect 1\n-- third line';
 
 let clock: ManualClock;

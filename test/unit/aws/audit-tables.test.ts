@@ -1,13 +1,23 @@
-import { GetTablesCommand, GlueClient, ThrottlingException } from '@aws-sdk/client-glue';
+import {
+  EntityNotFoundException,
+  GetTableCommand,
+  GlueClient,
+  ThrottlingException,
+} from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AthenaAuditTables } from '../../../lambdas/adapters/aws/audit-tables';
-import { auditTables } from '../../../lambdas/core/audit';
+import { auditTables, type AuditTableName } from '../../../lambdas/core/audit';
 import { TransientError } from '../../../lambdas/core/errors';
 import type { SqlEngine } from '../../../lambdas/core/ports';
+import { tasks } from '../../../lambdas/core/tasks';
+import { expectDeclaredCommands } from '../../helpers/declared-calls';
+import { auditTablesIam } from '../../../lambdas/adapters/aws/iam-calls';
 
 const glue = mockClient(GlueClient);
+expectDeclaredCommands('AthenaAuditTables', glue, auditTablesIam.actions);
 const location = 's3://medallion-dev-audit-111111111111-eu-west-1/tables/';
+const missing = new EntityNotFoundException({ message: 'no such table', $metadata: {} });
 
 /** An engine that only records the statements it is given. */
 function recordingEngine(): SqlEngine & { statements: string[] } {
@@ -18,9 +28,12 @@ function recordingEngine(): SqlEngine & { statements: string[] } {
   } as SqlEngine & { statements: string[] };
 }
 
-const table = (name: string, columns = auditTables[name]!.columns.map(([c]) => c)) => ({
-  Name: name,
-  StorageDescriptor: { Columns: columns.map((Name) => ({ Name })) },
+const table = (name: AuditTableName, columns = auditTables[name].columns.map(([c]) => c)) => ({
+  Table: {
+    Name: name,
+    DatabaseName: 'medallion_dev_audit',
+    StorageDescriptor: { Columns: columns.map((Name) => ({ Name })) },
+  },
 });
 
 describe('audit tables on AWS', () => {
@@ -32,15 +45,16 @@ describe('audit tables on AWS', () => {
       location,
     });
 
-  it('creates every missing table as Iceberg in its own folder, idempotently', async () => {
-    glue.on(GetTablesCommand).resolves({ TableList: [] });
+  it('creates a missing table as Iceberg in its own folder; IF NOT EXISTS makes a racing create a no-op', async () => {
+    glue.on(GetTableCommand).rejects(missing);
     const engine = recordingEngine();
-    const { created } = await owner(engine).ensure();
-    expect(created.sort()).toEqual(Object.keys(auditTables).sort());
-    expect(glue.commandCalls(GetTablesCommand)[0]!.args[0].input).toEqual({
+    const { created } = await owner(engine).ensure(tasks.RecordRun.auditTables);
+    expect(created).toEqual(['runs', 'run_datasets', 'contract_versions']);
+    expect(glue.commandCalls(GetTableCommand)[0]!.args[0].input).toEqual({
       DatabaseName: 'medallion_dev_audit',
+      Name: 'runs',
     });
-    const runs = engine.statements.find((s) => s.includes('`runs`'))!;
+    const [runs] = engine.statements;
     expect(runs).toMatch(
       /^CREATE TABLE IF NOT EXISTS `medallion_dev_audit`\.`runs` \(`run_id` string COMMENT /,
     );
@@ -50,46 +64,41 @@ describe('audit tables on AWS', () => {
   });
 
   it('adds the columns a table lacks and never rewrites one that is complete', async () => {
-    const runColumns = auditTables.runs!.columns.map(([c]) => c);
-    glue
-      .on(GetTablesCommand)
-      .resolvesOnce({
-        TableList: [
-          table(
-            'runs',
-            runColumns.filter((c) => c !== 'error'),
-          ),
-        ],
-        NextToken: 'page-2',
-      })
-      .resolves({
-        TableList: Object.keys(auditTables)
-          .filter((t) => t !== 'runs')
-          .map((t) => table(t)),
-      });
+    const runColumns = auditTables.runs.columns.map(([c]) => c);
+    glue.on(GetTableCommand, { Name: 'runs' }).resolves(
+      table(
+        'runs',
+        runColumns.filter((c) => c !== 'error'),
+      ),
+    );
+    glue.on(GetTableCommand, { Name: 'run_datasets' }).resolves(table('run_datasets'));
     const engine = recordingEngine();
-    expect(await owner(engine).ensure()).toEqual({ created: [], altered: ['runs'] });
-    expect(glue.commandCalls(GetTablesCommand)[1]!.args[0].input).toMatchObject({
-      NextToken: 'page-2',
+    expect(await owner(engine).ensure(['runs', 'run_datasets'])).toEqual({
+      created: [],
+      altered: ['runs'],
     });
     expect(engine.statements).toEqual([
       "ALTER TABLE `medallion_dev_audit`.`runs` ADD COLUMNS (`error` string COMMENT 'Why it failed.')",
     ]);
   });
 
-  it('does nothing but one Glue call when every table is in place', async () => {
-    glue
-      .on(GetTablesCommand)
-      .resolves({ TableList: Object.keys(auditTables).map((t) => table(t)) });
+  it('touches only the tables its task writes, and runs no statement when they are in place', async () => {
+    glue.on(GetTableCommand, { Name: 'model_state' }).resolves(table('model_state'));
     const engine = recordingEngine();
-    expect(await owner(engine).ensure()).toEqual({ created: [], altered: [] });
+    expect(await owner(engine).ensure(tasks.Transform.auditTables)).toEqual({
+      created: [],
+      altered: [],
+    });
+    expect(glue.commandCalls(GetTableCommand).map((c) => c.args[0].input.Name)).toEqual([
+      'model_state',
+    ]);
     expect(engine.statements).toEqual([]);
   });
 
   it('a throttled Glue call is transient, so the task retries', async () => {
     glue
-      .on(GetTablesCommand)
+      .on(GetTableCommand)
       .rejects(new ThrottlingException({ message: 'slow down', $metadata: {} }));
-    await expect(owner(recordingEngine()).ensure()).rejects.toBeInstanceOf(TransientError);
+    await expect(owner(recordingEngine()).ensure(['runs'])).rejects.toBeInstanceOf(TransientError);
   });
 });

@@ -10,8 +10,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { StepFunctionsExecutionResults } from '../../../lambdas/adapters/aws/execution-results';
 import { PipelineError, TransientError } from '../../../lambdas/core/errors';
 import type { TaskResult } from '../../../lambdas/core/stats';
+import { executionResultsIam } from '../../../lambdas/adapters/aws/iam-calls';
+import { expectDeclaredCommands } from '../../helpers/declared-calls';
 
 const sfn = mockClient(SFNClient);
+expectDeclaredCommands('StepFunctionsExecutionResults', sfn, executionResultsIam.actions);
 const executionArn = 'arn:aws:states:eu-west-1:111111111111:execution:medallion-dev-daily:run-1';
 const results = () =>
   new StepFunctionsExecutionResults(

@@ -10,8 +10,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GlueCatalogWriter } from '../../../lambdas/adapters/aws/glue-catalog-writer';
 import { PipelineError, TransientError } from '../../../lambdas/core/errors';
+import { glueCatalogWriterIam } from '../../../lambdas/adapters/aws/iam-calls';
+import { expectDeclaredCommands } from '../../helpers/declared-calls';
 
 const glue = mockClient(GlueClient);
+expectDeclaredCommands('GlueCatalogWriter', glue, glueCatalogWriterIam.actions);
 const writer = () =>
   new GlueCatalogWriter(
     new GlueClient({

@@ -19,9 +19,13 @@ import { S3ObjectStore } from '../../../lambdas/adapters/aws/s3-object-store';
 import { PipelineError, TransientError } from '../../../lambdas/core/errors';
 import { ManualClock } from '../../helpers/clock';
 import { fakeS3, s3Client } from './fake-s3';
+import { redshiftClientIam, s3ObjectStoreIam } from '../../../lambdas/adapters/aws/iam-calls';
+import { expectDeclaredCommands } from '../../helpers/declared-calls';
 
 const redshift = mockClient(RedshiftDataClient);
 let s3: ReturnType<typeof fakeS3>;
+expectDeclaredCommands('RedshiftWarehouseClient', redshift, redshiftClientIam.actions);
+expectDeclaredCommands('S3ObjectStore', () => s3.mock, s3ObjectStoreIam.actions);
 let clock: ManualClock;
 
 const connection = {

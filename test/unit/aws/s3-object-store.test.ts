@@ -24,8 +24,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../../lambdas/adapters/aws/s3-object-store';
 import { PipelineError, TransientError } from '../../../lambdas/core/errors';
 import { s3Client, sdkBody } from './fake-s3';
+import { s3ObjectStoreIam } from '../../../lambdas/adapters/aws/iam-calls';
+import { expectDeclaredCommands } from '../../helpers/declared-calls';
 
 const s3 = mockClient(S3Client);
+expectDeclaredCommands('S3ObjectStore', s3, s3ObjectStoreIam.actions);
 const buckets = {
   landing: 'acme-landing',
   bronze: 'acme-bronze',

@@ -10,11 +10,18 @@ import { S3ParquetSink } from '../../../lambdas/adapters/aws/s3-parquet-sink';
 import { PipelineError, TransientError } from '../../../lambdas/core/errors';
 import type { ConvertFileRequest } from '../../../lambdas/core/ports';
 import { fakeS3, s3Client } from './fake-s3';
+import { s3ObjectStoreIam } from '../../../lambdas/adapters/aws/iam-calls';
+import { expectDeclaredCommands } from '../../helpers/declared-calls';
 
 let s3: ReturnType<typeof fakeS3>;
 let store: S3ObjectStore;
 let sink: S3ParquetSink;
 let converter: S3LandingConverter;
+expectDeclaredCommands(
+  'S3ParquetSink and S3LandingConverter',
+  () => s3.mock,
+  s3ObjectStoreIam.actions,
+);
 
 beforeEach(() => {
   s3 = fakeS3();

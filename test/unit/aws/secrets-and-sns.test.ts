@@ -12,9 +12,13 @@ import { SecretsReader } from '../../../lambdas/adapters/aws/secrets';
 import { SnsNotifier } from '../../../lambdas/adapters/aws/sns-notifier';
 import { PipelineError, TransientError } from '../../../lambdas/core/errors';
 import { ManualClock } from '../../helpers/clock';
+import { secretsReaderIam, snsNotifierIam } from '../../../lambdas/adapters/aws/iam-calls';
+import { expectDeclaredCommands } from '../../helpers/declared-calls';
 
 const secretsManager = mockClient(SecretsManagerClient);
 const sns = mockClient(SNSClient);
+expectDeclaredCommands('SecretsReader', secretsManager, secretsReaderIam.actions);
+expectDeclaredCommands('SnsNotifier', sns, snsNotifierIam.actions);
 
 beforeEach(() => {
   secretsManager.reset();

@@ -15,6 +15,8 @@ import { PipelineError, TransientError } from '../../../lambdas/core/errors';
 import type { HttpPostClient, HttpResponse } from '../../../lambdas/core/ports';
 import { ManualClock } from '../../helpers/clock';
 import { fakeS3, s3Client } from './fake-s3';
+import { secretsReaderIam, s3ObjectStoreIam } from '../../../lambdas/adapters/aws/iam-calls';
+import { expectDeclaredCommands } from '../../helpers/declared-calls';
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const privateKeyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -80,6 +82,8 @@ const resultSet = (handle: string, columns: string[], data: (string | null)[][])
 
 const secrets = mockClient(SecretsManagerClient);
 let s3: ReturnType<typeof fakeS3>;
+expectDeclaredCommands('SecretsReader', secrets, secretsReaderIam.actions);
+expectDeclaredCommands('S3ObjectStore', () => s3.mock, s3ObjectStoreIam.actions);
 let clock: ManualClock;
 
 const connection = {

@@ -1,0 +1,434 @@
+/**
+ * The IAM authorizations each AWS adapter's calls need, declared next to the adapters as plain
+ * data (no AWS SDK, no CDK): the permission tests simulate them against the synthesized roles and
+ * resource policies, and the adapters' unit tests check that every command they send maps to an
+ * action declared here. Where a service acts with the caller's credentials (Athena reading and
+ * writing S3 and Glue, S3 and SNS calling KMS), those calls are declared too, with AWS's
+ * documentation for them.
+ */
+
+/** One authorization AWS checks: an action on a resource, with the request context it adds. */
+export interface IamCall {
+  readonly action: string;
+  readonly resource: string;
+  /** Context keys AWS sets on the request (`kms:ViaService`, `s3:prefix`...), for conditions. */
+  readonly context?: Readonly<Record<string, string>>;
+  /** What the code does with it: shown when a call is denied. */
+  readonly why: string;
+}
+
+/** Where the calls happen. */
+export interface AwsScope {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}
+
+/** Data in S3 encrypted with a KMS key (SSE-KMS, the bucket's default key). */
+export interface EncryptedScope extends AwsScope {
+  readonly keyArn: string;
+}
+
+/** An object-key prefix of a bucket: `tables/` of the audit bucket, or a whole bucket (`''`). */
+export interface S3Prefix {
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+export const arn = {
+  bucket: (s: AwsScope, bucket: string) => `arn:${s.partition}:s3:::${bucket}`,
+  object: (s: AwsScope, bucket: string, key: string) => `arn:${s.partition}:s3:::${bucket}/${key}`,
+  glueCatalog: (s: AwsScope) => `arn:${s.partition}:glue:${s.region}:${s.account}:catalog`,
+  glueDatabase: (s: AwsScope, database: string) =>
+    `arn:${s.partition}:glue:${s.region}:${s.account}:database/${database}`,
+  glueTable: (s: AwsScope, database: string, table: string) =>
+    `arn:${s.partition}:glue:${s.region}:${s.account}:table/${database}/${table}`,
+  workgroup: (s: AwsScope, name: string) =>
+    `arn:${s.partition}:athena:${s.region}:${s.account}:workgroup/${name}`,
+};
+
+/**
+ * S3 calls KMS with the caller's credentials for SSE-KMS objects: Decrypt to read, GenerateDataKey
+ * to write, and Decrypt again to complete a multipart upload.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms
+ */
+function sseKms(s: EncryptedScope, access: 'read' | 'write', where: string): IamCall[] {
+  const context = { 'kms:ViaService': `s3.${s.region}.amazonaws.com` };
+  return [
+    { action: 'kms:Decrypt', resource: s.keyArn, context, why: `S3 decrypts ${where}` },
+    ...(access === 'write'
+      ? [
+          {
+            action: 'kms:GenerateDataKey',
+            resource: s.keyArn,
+            context,
+            why: `S3 encrypts what is written to ${where}`,
+          },
+        ]
+      : []),
+  ];
+}
+
+const sample = (where: S3Prefix) => `${where.prefix}example.parquet`;
+const uri = (where: S3Prefix) => `s3://${where.bucket}/${where.prefix}`;
+
+/**
+ * S3ObjectStore (`s3-object-store.ts`): ListObjectsV2 is s3:ListBucket; GetObject and HeadObject
+ * are s3:GetObject; PutObject, lib-storage's multipart upload and UploadPartCopy are s3:PutObject
+ * (plus s3:AbortMultipartUpload when one fails); CopyObject reads the source and writes the copy.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html (permissions section of each operation)
+ */
+export const s3ObjectStoreIam = {
+  actions: [
+    's3:ListBucket',
+    's3:GetObject',
+    's3:PutObject',
+    's3:AbortMultipartUpload',
+    's3:DeleteObject',
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+  ],
+  /** list, getText, getBytes, getStream, getTail, getRange, head, exists, hash, downloadToFile */
+  read: (s: EncryptedScope, where: S3Prefix): IamCall[] => [
+    {
+      action: 's3:ListBucket',
+      resource: arn.bucket(s, where.bucket),
+      context: { 's3:prefix': where.prefix },
+      why: `lists ${uri(where)}`,
+    },
+    {
+      action: 's3:GetObject',
+      resource: arn.object(s, where.bucket, sample(where)),
+      why: `reads objects under ${uri(where)}`,
+    },
+    ...sseKms(s, 'read', uri(where)),
+  ],
+  /** putText, upload (one PutObject, or a multipart upload aborted on failure), the target of move */
+  write: (s: EncryptedScope, where: S3Prefix): IamCall[] => [
+    {
+      action: 's3:PutObject',
+      resource: arn.object(s, where.bucket, sample(where)),
+      why: `writes objects under ${uri(where)}`,
+    },
+    {
+      action: 's3:AbortMultipartUpload',
+      resource: arn.object(s, where.bucket, sample(where)),
+      why: `aborts a failed multipart upload under ${uri(where)}`,
+    },
+    ...sseKms(s, 'write', uri(where)),
+  ],
+  /** delete, the source of move */
+  delete: (s: AwsScope, where: S3Prefix): IamCall[] => [
+    {
+      action: 's3:DeleteObject',
+      resource: arn.object(s, where.bucket, sample(where)),
+      why: `deletes objects under ${uri(where)}`,
+    },
+  ],
+};
+
+/** S3ParquetSink (`s3-parquet-sink.ts`): uploads through the object store, then reads the footer back. */
+export const s3ParquetSinkIam = {
+  write: (s: EncryptedScope, where: S3Prefix): IamCall[] => [
+    ...s3ObjectStoreIam.write(s, where),
+    ...s3ObjectStoreIam.read(s, where).filter((c) => c.action !== 's3:ListBucket'),
+  ],
+};
+
+/** A Glue table as Athena and the Glue API address it, and where its files are. */
+export interface GlueTable {
+  readonly database: string;
+  readonly table: string;
+  readonly location: S3Prefix;
+}
+
+/**
+ * Glue checks an action on a table against the catalog, the database and the table.
+ * https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html
+ */
+function glueOnTable(s: AwsScope, action: string, t: GlueTable, why: string): IamCall[] {
+  return [
+    arn.glueCatalog(s),
+    arn.glueDatabase(s, t.database),
+    arn.glueTable(s, t.database, t.table),
+  ].map((resource) => ({ action, resource, why: `${why} ${t.database}.${t.table}` }));
+}
+
+function glueOnDatabase(s: AwsScope, action: string, database: string, why: string): IamCall[] {
+  return [arn.glueCatalog(s), arn.glueDatabase(s, database)].map((resource) => ({
+    action,
+    resource,
+    why: `${why} ${database}`,
+  }));
+}
+
+/**
+ * AthenaEngine (`athena-engine.ts`): the Athena API in one workgroup, Glue GetTable for
+ * `relationExists`, and what Athena then does with the caller's credentials.
+ */
+export const athenaEngineIam = {
+  actions: [
+    'athena:StartQueryExecution',
+    'athena:GetQueryExecution',
+    'athena:GetQueryResults',
+    'athena:StopQueryExecution',
+    'glue:GetTable',
+  ],
+  /**
+   * Running queries in the workgroup. Athena writes and reads the results as the caller: AWS's
+   * documented minimum on the results bucket is GetBucketLocation, ListBucket,
+   * ListBucketMultipartUploads, ListMultipartUploadParts, AbortMultipartUpload, GetObject and
+   * PutObject (AmazonAthenaFullAccess), plus the key of SSE_KMS results.
+   * https://docs.aws.amazon.com/athena/latest/ug/managed-policies.html#amazonathenafullaccess-managed-policy
+   * https://docs.aws.amazon.com/athena/latest/ug/encryption.html
+   */
+  queries: (s: EncryptedScope, workgroup: string, results: S3Prefix): IamCall[] => [
+    ...[
+      'athena:StartQueryExecution',
+      'athena:GetQueryExecution',
+      'athena:GetQueryResults',
+      'athena:StopQueryExecution',
+    ].map((action) => ({
+      action,
+      resource: arn.workgroup(s, workgroup),
+      why: `runs queries in workgroup ${workgroup}`,
+    })),
+    ...['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'].map((action) => ({
+      action,
+      resource: arn.bucket(s, results.bucket),
+      why: `Athena writes query results to ${uri(results)}`,
+    })),
+    ...[
+      's3:GetObject',
+      's3:PutObject',
+      's3:ListMultipartUploadParts',
+      's3:AbortMultipartUpload',
+    ].map((action) => ({
+      action,
+      resource: arn.object(s, results.bucket, `${results.prefix}query-id.csv`),
+      why: `Athena writes query results to ${uri(results)}`,
+    })),
+    ...sseKms(s, 'write', uri(results)),
+  ],
+  /**
+   * Reading a table: Glue's table definition, then its files. No glue:GetPartitions: the lake's
+   * tables are Iceberg or use partition projection, for which Athena reads no Glue partitions.
+   * https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html
+   * https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html
+   */
+  reads: (s: EncryptedScope, t: GlueTable): IamCall[] => [
+    ...glueOnDatabase(s, 'glue:GetDatabase', t.database, 'Athena resolves database'),
+    ...glueOnTable(s, 'glue:GetTable', t, 'Athena reads the definition of'),
+    ...s3ObjectStoreIam.read(s, t.location),
+  ],
+  /**
+   * Writing an Iceberg table (INSERT, MERGE, UPDATE, DELETE, OPTIMIZE, VACUUM): each commit
+   * updates the Glue table's metadata location; VACUUM and snapshot expiry delete files, which
+   * needs s3:DeleteObject on the table's data.
+   * https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg.html
+   * https://docs.aws.amazon.com/athena/latest/ug/vacuum-statement.html
+   */
+  writes: (s: EncryptedScope, t: GlueTable): IamCall[] => [
+    ...athenaEngineIam.reads(s, t),
+    ...glueOnTable(s, 'glue:UpdateTable', t, 'an Iceberg commit updates'),
+    ...s3ObjectStoreIam.write(s, t.location),
+    ...s3ObjectStoreIam.delete(s, t.location),
+  ],
+  /**
+   * Creating and dropping tables (CTAS of a new version, scratch tables); dropping an Iceberg
+   * table deletes its files.
+   * https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html
+   */
+  creates: (s: EncryptedScope, t: GlueTable): IamCall[] => [
+    ...athenaEngineIam.writes(s, t),
+    ...glueOnTable(s, 'glue:CreateTable', t, 'CTAS creates'),
+    ...glueOnTable(s, 'glue:DeleteTable', t, 'DROP TABLE removes'),
+  ],
+};
+
+/**
+ * AthenaAuditTables (`audit-tables.ts`): reads each audit table the task writes from Glue, and
+ * through Athena DDL creates it when missing (an Iceberg CREATE TABLE creates the Glue table and
+ * writes its first metadata file) or adds its missing columns (an Iceberg commit).
+ * https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-creating-tables.html
+ */
+export const auditTablesIam = {
+  actions: ['glue:GetTable'],
+  ensures: (s: EncryptedScope, t: GlueTable): IamCall[] => [
+    ...athenaEngineIam.writes(s, t),
+    ...glueOnTable(s, 'glue:CreateTable', t, 'CREATE TABLE IF NOT EXISTS creates'),
+  ],
+};
+
+/** GlueCatalogWriter (`glue-catalog-writer.ts`): GetTable, then a conditional UpdateTable. */
+export const glueCatalogWriterIam = {
+  actions: ['glue:GetTable', 'glue:UpdateTable'],
+  updates: (s: AwsScope, database: string, table: string): IamCall[] => {
+    const t = { database, table, location: { bucket: '', prefix: '' } };
+    return [
+      ...glueOnTable(s, 'glue:GetTable', t, 'reads the definition of'),
+      ...glueOnTable(s, 'glue:UpdateTable', t, 'writes run figures into'),
+    ];
+  },
+};
+
+/**
+ * SecretsReader (`secrets.ts`). A secret's ARN ends in `-` and six random characters that
+ * Secrets Manager appends: callers pass the full ARN.
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources
+ */
+export const secretsReaderIam = {
+  actions: ['secretsmanager:GetSecretValue'],
+  reads: (secretArn: string): IamCall[] => [
+    { action: 'secretsmanager:GetSecretValue', resource: secretArn, why: `reads ${secretArn}` },
+  ],
+};
+
+/**
+ * SnsNotifier (`sns-notifier.ts`): Publish; SNS encrypts with the topic's key as the publisher.
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#sns-what-permissions-for-sse
+ */
+export const snsNotifierIam = {
+  actions: ['sns:Publish'],
+  publishes: (s: EncryptedScope, topicArn: string): IamCall[] => [
+    { action: 'sns:Publish', resource: topicArn, why: `publishes to ${topicArn}` },
+    ...['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({
+      action,
+      resource: s.keyArn,
+      context: { 'kms:ViaService': `sns.${s.region}.amazonaws.com` },
+      why: `SNS encrypts what is published to ${topicArn}`,
+    })),
+  ],
+};
+
+/** StepFunctionsExecutionResults (`execution-results.ts`): GetExecutionHistory, every page. */
+export const executionResultsIam = {
+  actions: ['states:GetExecutionHistory'],
+  reads: (executionArn: string): IamCall[] => [
+    {
+      action: 'states:GetExecutionHistory',
+      resource: executionArn,
+      why: `reads the history of ${executionArn}`,
+    },
+  ],
+};
+
+/**
+ * RedshiftWarehouseClient (`redshift-client.ts`): ExecuteStatement on the workgroup or cluster;
+ * DescribeStatement, GetStatementResult and CancelStatement address a statement id, which IAM
+ * knows only by its owner. With a secret, the Data API reads it with the caller's credentials.
+ * https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-access.html
+ */
+export const redshiftClientIam = {
+  actions: [
+    'redshift-data:ExecuteStatement',
+    'redshift-data:DescribeStatement',
+    'redshift-data:GetStatementResult',
+    'redshift-data:CancelStatement',
+  ],
+  statements: (target: string, callerUserId: string, secretArn: string | undefined): IamCall[] => [
+    {
+      action: 'redshift-data:ExecuteStatement',
+      resource: target,
+      why: `runs statements on ${target}`,
+    },
+    ...[
+      'redshift-data:DescribeStatement',
+      'redshift-data:GetStatementResult',
+      'redshift-data:CancelStatement',
+    ].map((action) => ({
+      action,
+      resource: '*',
+      context: {
+        'redshift-data:statement-owner-iam-userid': callerUserId,
+        'aws:userid': callerUserId,
+      },
+      why: 'follows the statements it started',
+    })),
+    ...(secretArn ? secretsReaderIam.reads(secretArn) : []),
+  ],
+};
+
+/**
+ * Lambda acts with the function's execution role for its event source mappings and async
+ * destinations: these calls come from the function's configuration, not its code.
+ */
+export const lambdaServiceIam = {
+  /**
+   * An asynchronous invocation's on-failure destination: a KMS-encrypted SQS queue.
+   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+   * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+   */
+  queueDestination: (s: EncryptedScope, queueArn: string): IamCall[] => [
+    { action: 'sqs:SendMessage', resource: queueArn, why: `sends failed events to ${queueArn}` },
+    ...['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({
+      action,
+      resource: s.keyArn,
+      context: { 'kms:ViaService': `sqs.${s.region}.amazonaws.com` },
+      why: `SQS encrypts what is sent to ${queueArn}`,
+    })),
+  ],
+  /**
+   * An MSK event source mapping with IAM authentication (port 9098): the cluster's description
+   * and brokers, the network interfaces in the cluster's VPC, and the Kafka consumer actions on
+   * the cluster, the topic and the consumer group.
+   * https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html
+   * https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
+   */
+  mskEventSource: (clusterArn: string, topic: string, consumerGroup: string): IamCall[] => {
+    const { topicArn, groupArn } = mskResourceArns(clusterArn, topic, consumerGroup);
+    const on = (actions: string[], resource: string, why: string) =>
+      actions.map((action) => ({ action, resource, why }));
+    return [
+      ...on(['kafka:DescribeClusterV2'], clusterArn, 'the event source mapping finds the cluster'),
+      // GetBootstrapBrokers supports no resource-level permissions.
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonmanagedstreamingforapachekafka.html
+      ...on(['kafka:GetBootstrapBrokers'], '*', 'the event source mapping finds the brokers'),
+      ...on(
+        [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeVpcs',
+          'ec2:DeleteNetworkInterface',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeSecurityGroups',
+        ],
+        '*',
+        "the event source mapping's pollers reach the brokers in the cluster's VPC",
+      ),
+      ...on(
+        ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
+        clusterArn,
+        'the pollers authenticate to the cluster with IAM',
+      ),
+      ...on(
+        ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        topicArn,
+        `the pollers read ${topic}`,
+      ),
+      ...on(
+        ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        groupArn,
+        `the pollers commit offsets of group ${consumerGroup}`,
+      ),
+    ];
+  },
+};
+
+/**
+ * The topic and group ARNs of an MSK cluster: `arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>`
+ * has topics at `topic/<name>/<uuid>/<topic>` and groups at `group/<name>/<uuid>/<group>`.
+ * https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html#msk-iam-resources
+ */
+export function mskResourceArns(
+  clusterArn: string,
+  topic: string,
+  consumerGroup: string,
+): { topicArn: string; groupArn: string } {
+  const match = /^(arn:[^:]+:kafka:[^:]+:[^:]+:)cluster\/(.+)$/.exec(clusterArn);
+  if (!match) throw new Error(`Not an MSK cluster ARN: ${clusterArn}`);
+  return {
+    topicArn: `${match[1]}topic/${match[2]}/${topic}`,
+    groupArn: `${match[1]}group/${match[2]}/${consumerGroup}`,
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * What each function's code asks of AWS, composed from the declarations of the adapters it wires
+ * (`adapters/aws/iam-calls.ts`), keyed by the function's entry under `lambdas/functions/`. Plain
+ * data: the permission tests simulate every call against the synthesized roles and policies, so a
+ * grant that is missing, too narrow or addressed to the wrong ARN fails a test, not a run. A new
+ * function adds its entry here; a new adapter call adds its declaration next to the adapter.
+ */
+import { parseRedshiftConnection, parseSnowflakeConnection } from '../../core/connections';
+import type { PlatformConfig } from '../../../config/schema';
+import {
+  athenaEngineIam,
+  auditTablesIam,
+  glueCatalogWriterIam,
+  executionResultsIam,
+  redshiftClientIam,
+  s3ObjectStoreIam,
+  s3ParquetSinkIam,
+  secretsReaderIam,
+  snsNotifierIam,
+  type EncryptedScope,
+  type GlueTable,
+  type IamCall,
+  type S3Prefix,
+} from '../../adapters/aws/iam-calls';
+import {
+  glueDatabaseName,
+  schemaLocations,
+  stateMachineName,
+  type BucketRole,
+  type LakeSchema,
+} from '../../core/aws-names';
+import { jobs } from '../../core/orchestration';
+import { tasks, type TaskName, type TaskSpec } from '../../core/tasks';
+
+/** What a function knows at run time: its environment (see `settings.ts`) and its config. */
+export interface FunctionScope extends EncryptedScope {
+  readonly config: PlatformConfig;
+  /** MEDALLION_BUCKETS */
+  readonly buckets: Readonly<Record<BucketRole, string>>;
+  /** MEDALLION_WORKGROUP */
+  readonly workgroup: string;
+  /** MEDALLION_FAILURE_TOPIC_ARN */
+  readonly failureTopicArn: string;
+  /** The full ARN of a secret named in config (Secrets Manager appends `-` and six characters). */
+  readonly secretArn: (name: string) => string;
+  /** The function's role session user id (`AROA...:<function>`), which owns its Redshift statements. */
+  readonly userId: string;
+}
+
+const bucketOf = (s: FunctionScope, role: BucketRole, prefix = ''): S3Prefix => ({
+  bucket: s.buckets[role],
+  prefix,
+});
+
+/** The layers `platform/lake.ts` maps: bronze, ingestion state, lineage events, landing. */
+const lake = {
+  bronze: (s: FunctionScope) => bucketOf(s, 'bronze'),
+  state: (s: FunctionScope) => bucketOf(s, 'audit', 'state/'),
+  lineage: (s: FunctionScope) => bucketOf(s, 'audit', 'lineage/'),
+  landing: (s: FunctionScope) => bucketOf(s, 'landing'),
+};
+
+/** Every task writes its OpenLineage events (`platform/lineage.ts`). */
+const lineageEvents = (s: FunctionScope) => s3ObjectStoreIam.write(s, lake.lineage(s));
+
+/**
+ * Ingestion state and its commit (`IngestLedger`): watermarks under `state/`; staged objects
+ * listed, moved into bronze (copy, then delete) or, after a crash, deleted.
+ */
+const ledger = (s: FunctionScope) => {
+  const staging = bucketOf(s, 'bronze', '_staging/');
+  return [
+    ...s3ObjectStoreIam.read(s, lake.state(s)),
+    ...s3ObjectStoreIam.write(s, lake.state(s)),
+    ...s3ObjectStoreIam.read(s, staging),
+    ...s3ObjectStoreIam.delete(s, staging),
+    ...s3ObjectStoreIam.write(s, lake.bronze(s)),
+  ];
+};
+
+/** A table of a lake schema, where Athena finds its files. */
+function table(s: FunctionScope, schema: LakeSchema, name: string): GlueTable {
+  const where = schemaLocations[schema];
+  return {
+    database: glueDatabaseName(s.config.project, s.config.env, schema),
+    table: name,
+    location: bucketOf(s, where.bucket, `${where.prefix}${name}/`),
+  };
+}
+
+/** Queries in the function's workgroup, results under its prefix of the results bucket. */
+const queries = (s: FunctionScope) =>
+  athenaEngineIam.queries(s, s.workgroup, bucketOf(s, 'athenaResults', 'engineering/'));
+
+function secretNames(config: PlatformConfig, kind: 'rest' | 'snowflake'): string[] {
+  return Object.entries(config.sources).flatMap(([name, source]) => {
+    if (kind === 'rest' && source.kind === 'rest' && source.secret) return [source.secret];
+    if (kind === 'snowflake' && source.kind === 'warehouse' && source.engine === 'snowflake')
+      return [parseSnowflakeConnection(name, source.connection).secret];
+    return [];
+  });
+}
+
+/** The Redshift sources' Data API calls (`platform/warehouses.ts`). */
+function redshiftStatements(s: FunctionScope): IamCall[] {
+  return Object.entries(s.config.sources).flatMap(([name, source]) => {
+    if (source.kind !== 'warehouse' || source.engine !== 'redshift') return [];
+    const c = parseRedshiftConnection(name, source.connection);
+    const target = c.workgroup
+      ? `arn:${s.partition}:redshift-serverless:${s.region}:${s.account}:workgroup/00000000-0000-4000-8000-000000000000`
+      : `arn:${s.partition}:redshift:${s.region}:${s.account}:cluster:${c.clusterIdentifier}`;
+    return redshiftClientIam.statements(
+      target,
+      s.userId,
+      c.secretArn === undefined ? undefined : s.secretArn(c.secretArn),
+    );
+  });
+}
+
+const ingestion = (s: FunctionScope): IamCall[] => [
+  ...s3ParquetSinkIam.write(s, lake.bronze(s)),
+  ...ledger(s),
+  ...lineageEvents(s),
+];
+
+/** The audit tables a task writes, which it creates or evolves when they fall behind (`platform/athena.ts`). */
+const ownedAuditTables = (s: FunctionScope, task: TaskName): IamCall[] => {
+  const spec: TaskSpec = tasks[task];
+  return (spec.auditTables ?? []).flatMap((t) => auditTablesIam.ensures(s, table(s, 'audit', t)));
+};
+
+/** Every function's calls, by entry. */
+export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCall[]>> = {
+  'ingest-warehouse': (s) => [
+    // Exports land under bronze's staging prefix, where the ledger reads and moves them.
+    ...ingestion(s),
+    ...secretNames(s.config, 'snowflake').flatMap((n) => secretsReaderIam.reads(s.secretArn(n))),
+    ...redshiftStatements(s),
+  ],
+  'ingest-rest': (s) => [
+    ...ingestion(s),
+    ...secretNames(s.config, 'rest').flatMap((n) => secretsReaderIam.reads(s.secretArn(n))),
+  ],
+  'kafka-drain': (s) => ingestion(s),
+  'kafka-events': (s) => ingestion(s),
+  'ingest-landing': (s) => [
+    ...ingestion(s),
+    // Landing files are read, then moved to processed/ or rejected/.
+    ...s3ObjectStoreIam.read(s, lake.landing(s)),
+    ...s3ObjectStoreIam.write(s, lake.landing(s)),
+    ...s3ObjectStoreIam.delete(s, lake.landing(s)),
+  ],
+  transform: (s) => [
+    ...queries(s),
+    ...ownedAuditTables(s, 'Transform'),
+    ...athenaEngineIam.reads(s, table(s, 'bronze', 'snowflake_orders')),
+    ...(['silver', 'gold', 'quarantine', 'changelog', 'seeds', 'scratch'] as const).flatMap(
+      (schema) => athenaEngineIam.creates(s, table(s, schema, 'example')),
+    ),
+    // The models' watermarks (`materialize.ts`); the other audit tables are not the transform's.
+    ...athenaEngineIam.writes(s, table(s, 'audit', 'model_state')),
+    ...lineageEvents(s),
+  ],
+  'data-quality': (s) => [
+    ...queries(s),
+    ...ownedAuditTables(s, 'DataQuality'),
+    ...(['silver', 'gold', 'seeds'] as const).flatMap((schema) =>
+      athenaEngineIam.reads(s, table(s, schema, 'example')),
+    ),
+    ...['dq_results', 'dq_scores', 'dq_profiles'].flatMap((t) =>
+      athenaEngineIam.writes(s, table(s, 'audit', t)),
+    ),
+    ...lineageEvents(s),
+  ],
+  'catalog-sync': (s) => [
+    ...queries(s),
+    ...['runs', 'run_datasets', 'dq_scores'].flatMap((t) =>
+      athenaEngineIam.reads(s, table(s, 'audit', t)),
+    ),
+    ...(['bronze', 'silver', 'gold'] as const).flatMap((schema) =>
+      glueCatalogWriterIam.updates(
+        s,
+        glueDatabaseName(s.config.project, s.config.env, schema),
+        'example',
+      ),
+    ),
+  ],
+  'record-run': (s) => [
+    ...queries(s),
+    ...ownedAuditTables(s, 'RecordRun'),
+    ...['runs', 'run_datasets', 'contract_versions'].flatMap((t) =>
+      athenaEngineIam.writes(s, table(s, 'audit', t)),
+    ),
+    ...jobs.flatMap((job) =>
+      executionResultsIam.reads(
+        `arn:${s.partition}:states:${s.region}:${s.account}:execution:${stateMachineName(s.config.project, s.config.env, job)}:run-id`,
+      ),
+    ),
+    // Closes with ABORT the task runs a pipeline run left open: reads the run's lineage folder.
+    ...s3ObjectStoreIam.read(s, lake.lineage(s)),
+    ...lineageEvents(s),
+  ],
+  'notify-failure': (s) => snsNotifierIam.publishes(s, s.failureTopicArn),
+};
