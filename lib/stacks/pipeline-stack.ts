@@ -29,6 +29,7 @@ import {
   type LakeSchema,
 } from '../../lambdas/core/aws-names';
 import { jobs, placeholders, type Job } from '../../lambdas/core/orchestration';
+import { maintainedSchemas } from '../../lambdas/core/maintenance';
 import { parseRedshiftConnection, parseSnowflakeConnection } from '../../config/connections';
 import { acknowledgeWildcard } from '../constructs/acknowledge';
 import { grantObjects } from '../constructs/grants';
@@ -77,6 +78,12 @@ export const taskHandlers = {
     entry: 'notify-failure',
     description: 'Publishes a failed run to the failure topic.',
     definitions: 'none',
+  },
+  MaintenanceFunctionArn: {
+    entry: 'maintenance',
+    description:
+      'Drops superseded table versions and scratch tables, ages out rows, compacts and vacuums Iceberg tables.',
+    definitions: 'sources',
   },
 } as const;
 export type TaskHandler = keyof typeof taskHandlers;
@@ -220,6 +227,7 @@ export class PipelineStack extends Stack {
     this.grantRecordRun(config, functions.RecordRun, buckets, key);
     this.grantDataQuality(config, functions.DataQualityFunctionArn, buckets, key);
     this.grantCatalogSync(config, functions.CatalogSyncFunctionArn, buckets, key);
+    this.grantMaintenance(config, functions.MaintenanceFunctionArn, buckets, key);
     functions.NotifyFailureFunctionArn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sns:Publish'],
@@ -676,6 +684,60 @@ export class PipelineStack extends Stack {
       read: true,
       prefix: schemaLocations.audit.prefix,
     });
+    grantQueryResults(fn, buckets, key);
+  }
+
+  /**
+   * Maintenance lists and drops tables (an Iceberg DROP TABLE deletes the table's files too) and
+   * commits DELETE, OPTIMIZE and VACUUM to every maintained table; VACUUM succeeds without
+   * deleting anything when s3:DeleteObject is missing
+   * (https://docs.aws.amazon.com/athena/latest/ug/vacuum-statement.html), hence delete on every
+   * table location.
+   */
+  private grantMaintenance(
+    config: PlatformConfig,
+    fn: lambda.IFunction,
+    buckets: Record<BucketRole, s3.IBucket>,
+    key: kms.IKey,
+  ): void {
+    const tables = maintainedSchemas.flatMap((schema) => this.glueTables(config, schema));
+    this.grantAthena(config, fn, {
+      actions: [
+        'glue:GetDatabase',
+        'glue:GetTable',
+        'glue:GetTables',
+        'glue:UpdateTable',
+        'glue:DeleteTable',
+      ],
+      databases: maintainedSchemas.map((s) => glueDatabaseName(config.project, config.env, s)),
+      tables,
+    });
+    for (const table of tables) {
+      acknowledgeWildcard(
+        fn,
+        table,
+        'Maintenance drops versions and scratch tables named at run time, only inside the project’s own Glue databases.',
+      );
+    }
+    const locations = maintainedSchemas.map((schema) => schemaLocations[schema]);
+    // A location inside another of the same bucket (silver's _seeds/) is covered by that one.
+    const outermost = locations.filter(
+      (l, i) =>
+        !locations.some(
+          (o, j) =>
+            o.bucket === l.bucket &&
+            l.prefix.startsWith(o.prefix) &&
+            (o.prefix !== l.prefix || j < i),
+        ),
+    );
+    for (const { bucket, prefix } of outermost) {
+      grantObjects(fn, buckets[bucket], key, {
+        read: true,
+        write: true,
+        delete: true,
+        ...(prefix ? { prefix } : {}),
+      });
+    }
     grantQueryResults(fn, buckets, key);
   }
 

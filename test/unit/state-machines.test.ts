@@ -22,7 +22,10 @@ const handlers = [
   'DataQualityFunctionArn',
   'CatalogSyncFunctionArn',
   'NotifyFailureFunctionArn',
+  'MaintenanceFunctionArn',
 ];
+/** Jobs that publish datasets, and so end with the catalog sync. */
+const publishing = jobs.filter((j) => j !== 'maintenance');
 
 describe('state machines', () => {
   it('there is exactly one definition per job', () => {
@@ -44,7 +47,11 @@ describe('state machines', () => {
             }),
           ]),
         );
-        expect(task.definition.TimeoutSeconds, task.name).toBeLessThanOrEqual(900);
+        // Maintenance gives its Tasks the Lambda timeout plus a minute, so a retry never
+        // overlaps a still-running invocation; the other jobs follow with the task catalogue.
+        expect(task.definition.TimeoutSeconds, task.name).toBeLessThanOrEqual(
+          job === 'maintenance' ? 960 : 900,
+        );
       }
       const states = definition(job).States;
       expect(states.NotifyFailure).toMatchObject({ Next: 'Failed', Parameters: { job } });
@@ -140,7 +147,7 @@ describe('state machines', () => {
     }
   });
 
-  it.each(jobs)('%s ends with the catalog sync, after everything it publishes', (job) => {
+  it.each(publishing)('%s ends with the catalog sync, after everything it publishes', (job) => {
     const { States: states } = definition(job);
     const sync = states.CatalogSync!;
     expect(sync).toMatchObject({
@@ -157,6 +164,31 @@ describe('state machines', () => {
         (state.End === true || succeeds(state.Next) || succeeds(state.Default)),
     );
     expect(otherEnds.map(([name]) => name)).toEqual([]);
+  });
+
+  it('maintenance plans, then maintains one table per Map iteration (each a Lambda invocation), then finishes', () => {
+    const { StartAt, States: states } = definition('maintenance');
+    expect(StartAt).toBe('PlanMaintenance');
+    expect(states.PlanMaintenance).toMatchObject({
+      Parameters: { step: 'plan' },
+      ResultPath: '$.plan',
+      Next: 'MaintainTables',
+    });
+    expect(states.MaintainTables).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.tasks',
+      ItemSelector: { step: 'apply', 'task.$': '$$.Map.Item.Value' },
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' } },
+      Next: 'FinishMaintenance',
+    });
+    expect(states.FinishMaintenance).toMatchObject({
+      Parameters: { step: 'finish', 'applied.$': '$.applied' },
+      Next: 'Done',
+    });
+    for (const task of taskStates(definition('maintenance')).filter(
+      (t) => t.name !== 'NotifyFailure',
+    ))
+      expect(task.definition.TimeoutSeconds, task.name).toBe(900 + 60);
   });
 
   it('substitution fails loudly on a placeholder without a value', () => {
