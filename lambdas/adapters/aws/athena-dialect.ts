@@ -81,8 +81,8 @@ function freshId(): string {
  * published. Consequences:
  * - `relationExists` is true for such a relation (Glue holds the view), as it should be.
  * - Superseded versions are left in place: an Iceberg `DROP TABLE` deletes the files, and a query
- *   that started before the switch may still be reading them. Their ids sort by creation time, so
- *   maintenance can drop every version older than the live one once a grace period has passed.
+ *   that started before the switch may still be reading them. Their ids sort by creation time,
+ *   and the maintenance job (`core/maintenance.ts`) drops them once a grace period has passed.
  * - Lake Formation grants must cover the version tables too (grant by LF-tag on the database).
  * - A view cannot be a MERGE target, and incremental and scd2 models are built with
  *   `createOrReplaceTableAs` only while they do not exist yet, then MERGEd into: for those
