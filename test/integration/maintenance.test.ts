@@ -3,7 +3,11 @@
  * `table` model twice (a view over `<table>__v<id>`, as on Athena), then `maintenance` runs
  * through `stepfunctions/maintenance.asl.json`.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import type { Clock } from '../../lambdas/core/ports';
 import type { Project } from '../../lambdas/adapters/fs/project-files';
@@ -123,5 +127,50 @@ describe('maintenance job (local twin)', () => {
     const log = await maintain(ahead(48));
     expect(await snapshot()).toEqual(before);
     expect(log.at(-1)).toBe('maintenance: dropped 0 table(s), deleted 0 row(s)');
+  });
+});
+
+describe('a lakehouse written before table models were versioned', () => {
+  it('is adopted on open: each table model becomes its first version behind a view, merge targets stay tables', async () => {
+    const lakeRoot = mkdtempSync(path.join(os.tmpdir(), 'medallion-adopt-'));
+    const open = (mergeTargets?: readonly string[]) =>
+      DuckDbLakehouse.open({
+        lakeRoot,
+        threads: 1,
+        memoryLimit: '256MB',
+        bronze: [],
+        ...(mergeTargets ? { mergeTargets } : {}),
+      });
+    try {
+      const old = await open();
+      await old.execute('create table gold.revenue_daily as select 1 as day, 10 as revenue');
+      await old.execute('create table silver.orders as select 7 as order_id');
+      old.close();
+
+      const adopted = await open(['silver.orders']);
+      const entries = await adopted.list(['silver', 'gold']);
+      expect(
+        entries.map((e) => [`${e.schema}.${e.name.replace(/__v\w+$/, '__v<id>')}`, e.kind]),
+      ).toEqual([
+        ['gold.revenue_daily', 'view'],
+        ['gold.revenue_daily__v<id>', 'table'],
+        ['silver.orders', 'table'],
+      ]);
+      expect(await adopted.query('select * from gold.revenue_daily')).toEqual([
+        { day: 1, revenue: 10 },
+      ]);
+      // The next publication replaces the view, as on a lake that was versioned from the start.
+      for (const sql of adopted.dialect.createOrReplaceTableAs(
+        adopted.dialect.relation('gold.revenue_daily'),
+        'select 2 as day, 20 as revenue',
+      ))
+        await adopted.execute(sql);
+      expect(await adopted.query('select * from gold.revenue_daily')).toEqual([
+        { day: 2, revenue: 20 },
+      ]);
+      adopted.close();
+    } finally {
+      rmSync(lakeRoot, { recursive: true, force: true });
+    }
   });
 });

@@ -57,7 +57,7 @@ export const duckdbDialect: SqlDialect = {
 };
 
 /** Sortable and unique, as Athena's version ids: UTC time to the millisecond plus randomness. */
-function freshId(): string {
+export function freshId(): string {
   return `${new Date().toISOString().replace(/\D/g, '')}_${randomUUID().slice(0, 8)}`;
 }
 

@@ -9,7 +9,7 @@ import { PipelineError } from '../../core/errors';
 import type { LakeSchema } from '../../core/aws-names';
 import type { CatalogEntry, TableInventory } from '../../core/maintenance';
 import type { ColumnSpec, Row, SqlDialect, SqlEngine } from '../../core/ports';
-import { duckdbDialect, versionedDuckdbDialect } from './dialect';
+import { duckdbDialect, freshId, versionedDuckdbDialect } from './dialect';
 
 export interface DuckDbSettings {
   readonly threads: number;
@@ -97,6 +97,8 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
     await connection.run(`attach ':memory:' as bronze; use lake;`);
     const lakehouse = new DuckDbLakehouse(instance, connection, options);
     if (!options.readOnly) await connection.run(bootstrap);
+    if (!options.readOnly && options.mergeTargets)
+      await lakehouse.adoptVersions(options.mergeTargets);
     await lakehouse.refreshSources();
     return lakehouse;
   }
@@ -143,6 +145,28 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
       ) r where name = ${duckdbDialect.string(name)}`,
     );
     return row!.n > 0;
+  }
+
+  /**
+   * A lakehouse written before `table` models were versioned holds them as plain tables, which a
+   * view cannot replace: each becomes its first version, behind a view of its name.
+   */
+  private async adoptVersions(mergeTargets: readonly string[]): Promise<void> {
+    const plain = (await this.list(['silver', 'gold', 'seeds'])).filter(
+      (e) =>
+        e.kind === 'table' &&
+        !/__v\d{17}_[0-9a-f]{8}$/.test(e.name) &&
+        !mergeTargets.includes(`${e.schema}.${e.name}`),
+    );
+    for (const { schema, name } of plain) {
+      const id = freshId();
+      await this.transaction(async () => {
+        await this.execute(`alter table "${schema}"."${name}" rename to "${name}__v${id}"`);
+        await this.execute(
+          `create view "${schema}"."${name}" as select * from "${schema}"."${name}__v${id}"`,
+        );
+      });
+    }
   }
 
   /** The lakehouse file's tables and views; none is Iceberg, and scratch tables are temporary. */

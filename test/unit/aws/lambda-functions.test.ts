@@ -17,6 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bucketName, bucketRoles } from '../../../lambdas/core/aws-names';
 import { TransientError } from '../../../lambdas/core/errors';
+import type { MaintenancePlan } from '../../../lambdas/core/maintenance';
 import type { TaskResult } from '../../../lambdas/core/stats';
 
 const topicArn = 'arn:aws:sns:eu-west-1:111111111111:medallion-dev-failures';
@@ -235,7 +236,7 @@ describe('maintenance function', () => {
     captureOutput();
     const { handler } = await import('../../../lambdas/functions/maintenance');
     const run = { runId: 'run-3', startedAt: '2026-01-09T05:00:00Z' };
-    const plan = (await handler({ ...run, step: 'plan' }, context)) as { tasks: unknown[] };
+    const plan = (await handler({ ...run, step: 'plan' }, context)) as MaintenancePlan;
     expect(plan.tasks).toEqual([
       { action: 'maintain', relation: 'gold.fact_orders', compact: true },
       {
