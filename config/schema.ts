@@ -4,6 +4,7 @@
  * it imports nothing of the platform's (`lambdas/core/config.ts` parses files with it).
  */
 import * as z from 'zod';
+import { lakeSchemas, schemaLocations, type BucketRole } from './layout';
 
 const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower_snake_case identifier');
 const isoDate = z.iso.date();
@@ -108,6 +109,12 @@ const storageClasses = [
   'DEEP_ARCHIVE',
 ] as const;
 
+/**
+ * Classes whose objects Athena skips without an error until they are restored: a query or a
+ * replay over them silently reads less. Only buckets nothing queries or replays may use them.
+ */
+const unreadableByAthena: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+
 /** One bucket's lifecycle: transitions by age, optional expiry, clean-up of old versions and failed uploads. */
 const lifecycleSchema = z
   .strictObject({
@@ -116,12 +123,28 @@ const lifecycleSchema = z
       .default([]),
     /** Delete objects this many days after creation. */
     expirationDays: positiveInt.optional(),
+    /**
+     * Expire only objects under these key prefixes (each ending in `/`) instead of the whole
+     * bucket: how the results bucket expires query results but not the scratch tables beside them.
+     */
+    expirationPrefixes: z
+      .array(z.string().regex(/^[^/].*\/$/, 'a key prefix ending in / (no leading /)'))
+      .min(1)
+      .optional(),
     /** Delete replaced and deleted versions this many days after they stop being current. @default 30 */
     noncurrentVersionExpirationDays: positiveInt.default(30),
     /** @default 1 */
     abortIncompleteMultipartUploadDays: positiveInt.default(1),
   })
   .superRefine((rule, ctx) => {
+    if (rule.expirationPrefixes && rule.expirationDays === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expirationDays'],
+        message: 'the days after which objects under expirationPrefixes expire',
+        input: undefined,
+      });
+    }
     rule.transitions.forEach((t, i) => {
       const previous = rule.transitions[i - 1];
       if (previous && t.days <= previous.days) {
@@ -143,52 +166,160 @@ const lifecycleSchema = z
     });
   });
 
-/** Lifecycle defaults per bucket: well-tested tiering for data, short lives for scratch and rejects. */
+/**
+ * Lifecycle defaults per bucket: tiering only into classes Athena reads, expiry only where no
+ * table lives (landing files, query results, access logs). Quarantine rows age out through
+ * `maintenance.retention`, never through S3 expiry under the live table.
+ */
 const lifecycleDefaults = {
   landing: { expirationDays: 30 },
   bronze: {
     transitions: [
       { storageClass: 'STANDARD_IA', days: 30 },
       { storageClass: 'GLACIER_IR', days: 90 },
-      { storageClass: 'DEEP_ARCHIVE', days: 365 },
     ],
   },
   silver: { transitions: [{ storageClass: 'INTELLIGENT_TIERING', days: 30 }] },
   gold: {},
-  quarantine: { expirationDays: 90 },
+  quarantine: {},
   audit: {
     transitions: [
       { storageClass: 'STANDARD_IA', days: 90 },
       { storageClass: 'GLACIER_IR', days: 365 },
     ],
   },
-  athenaResults: { expirationDays: 7 },
+  athenaResults: { expirationDays: 7, expirationPrefixes: ['engineering/', 'auditors/'] },
   reports: { transitions: [{ storageClass: 'STANDARD_IA', days: 90 }] },
   accessLogs: { expirationDays: 365 },
 } as const;
 
 export const bucketNames = Object.keys(lifecycleDefaults) as (keyof typeof lifecycleDefaults)[];
+type LifecycleBucket = (typeof bucketNames)[number];
 
-const storageSchema = z.strictObject({
-  lifecycle: z
-    .strictObject(
-      Object.fromEntries(
-        bucketNames.map((b) => [
-          b,
-          lifecycleSchema.default(lifecycleSchema.parse(lifecycleDefaults[b])),
-        ]),
-      ) as Record<(typeof bucketNames)[number], z.ZodDefault<typeof lifecycleSchema>>,
-    )
-    .default(
-      Object.fromEntries(
-        bucketNames.map((b) => [b, lifecycleSchema.parse(lifecycleDefaults[b])]),
-      ) as never,
-    ),
+/**
+ * Where tables live, per bucket: the schemas' locations (`schemaLocations`) and the OpenLineage
+ * events table under the audit bucket's `lineage/`. S3 expiry there would delete files a table
+ * still references (Iceberg) or rows a replay needs (bronze).
+ */
+const tableLocations: Readonly<Partial<Record<LifecycleBucket, readonly string[]>>> = (() => {
+  const locations: Partial<Record<BucketRole, string[]>> = { audit: ['lineage/'] };
+  for (const schema of lakeSchemas) {
+    const { bucket, prefix } = schemaLocations[schema];
+    (locations[bucket] ??= []).push(prefix);
+  }
+  return locations;
+})();
+
+/** Buckets a query or a replay reads: every one but the reports and the access logs. */
+const readByQueries = new Set<LifecycleBucket>(
+  bucketNames.filter((b) => b !== 'reports' && b !== 'accessLogs'),
+);
+
+/** The lifecycle rules that would break what lives in a bucket, each reported on its key. */
+function refuseUnsafeLifecycle(
+  bucket: LifecycleBucket,
+  rule: z.output<typeof lifecycleSchema>,
+  ctx: z.core.$RefinementCtx,
+): void {
+  const path = ['lifecycle', bucket];
+  if (rule.expirationDays !== undefined) {
+    const tables = tableLocations[bucket] ?? [];
+    const scopes = rule.expirationPrefixes ?? [''];
+    const overlapping = tables.filter((t) =>
+      scopes.some((s) => t.startsWith(s) || s.startsWith(t)),
+    );
+    if (overlapping.length > 0) {
+      const where = overlapping.map((t) => (t === '' ? 'the bucket root' : t)).join(', ');
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, rule.expirationPrefixes ? 'expirationPrefixes' : 'expirationDays'],
+        message: `no S3 expiry over live tables (${bucket} holds tables under ${where}): table rows age out through maintenance.retention (DELETE, then snapshot expiry); expire only expirationPrefixes that hold no table`,
+        input: rule.expirationPrefixes ?? rule.expirationDays,
+      });
+    }
+  }
+  if (readByQueries.has(bucket)) {
+    rule.transitions.forEach((t, i) => {
+      if (!unreadableByAthena.has(t.storageClass)) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'transitions', i, 'storageClass'],
+        message: `a class Athena reads (STANDARD_IA, INTELLIGENT_TIERING or GLACIER_IR): Athena silently skips ${t.storageClass} objects, and ${bucket} is read by queries or replays`,
+        input: t.storageClass,
+      });
+    });
+  }
+}
+
+const storageSchema = z
+  .strictObject({
+    lifecycle: z
+      .strictObject(
+        Object.fromEntries(
+          bucketNames.map((b) => [
+            b,
+            lifecycleSchema.default(lifecycleSchema.parse(lifecycleDefaults[b])),
+          ]),
+        ) as Record<(typeof bucketNames)[number], z.ZodDefault<typeof lifecycleSchema>>,
+      )
+      .default(
+        Object.fromEntries(
+          bucketNames.map((b) => [b, lifecycleSchema.parse(lifecycleDefaults[b])]),
+        ) as never,
+      ),
+    /**
+     * What `cdk destroy` does to buckets and keys: `retain` keeps the data; `destroy` deletes it,
+     * allowed only in an environment named dev. @default 'retain'
+     */
+    removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+  })
+  .superRefine((storage, ctx) => {
+    for (const bucket of bucketNames) refuseUnsafeLifecycle(bucket, storage.lifecycle[bucket], ctx);
+  });
+
+/**
+ * Tables whose rows may age out, and why only these: silver and gold are rebuilt or merged from
+ * bronze (a DELETE there would be undone or break the change feeds), and the other audit tables
+ * are the platform's own state (watermarks, contract baselines).
+ */
+const retentionTarget =
+  /^(quarantine(\.[a-z][a-z0-9_]*)?|audit\.(runs|dq_results|dq_scores|dq_profiles))$/;
+
+/** The maintenance job (`stepfunctions/maintenance.asl.json`): what it drops, keeps and compacts. */
+const maintenanceSchema = z.strictObject({
   /**
-   * What `cdk destroy` does to buckets and keys: `retain` keeps the data; `destroy` deletes it,
-   * allowed only in an environment named dev. @default 'retain'
+   * Superseded table versions and leftover scratch tables are dropped once this old. At least
+   * 3 hours: longer than the longest run (daily times out after 2 hours), so no run or query that
+   * started before a version was superseded still reads it. @default 24
    */
-  removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+  dropAfterHours: z
+    .number()
+    .int()
+    .min(3, 'at least 3 hours: longer than the longest run (daily times out after 2 hours)')
+    .default(24),
+  /** Days of snapshots an Iceberg table keeps for time travel; VACUUM expires older ones. @default 7 */
+  snapshotRetentionDays: positiveInt.default(7),
+  /**
+   * Rows older than `days` are deleted from the table (a layer key such as `quarantine` covers
+   * its tables; a table key such as `quarantine.orders` overrides it), by the timestamp `column`
+   * (default: `_quarantined_at` in quarantine, the audit table's own time column).
+   * @default { quarantine: { days: 90 } }
+   */
+  retention: z
+    .record(z.string(), z.strictObject({ days: positiveInt, column: identifier.optional() }))
+    .default({ quarantine: { days: 90 } })
+    .superRefine((retention, ctx) => {
+      for (const key of Object.keys(retention)) {
+        if (retentionTarget.test(key)) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message:
+            'a table whose rows may age out: quarantine, quarantine.<table>, audit.runs, audit.dq_results, audit.dq_scores or audit.dq_profiles (silver and gold follow bronze)',
+          input: key,
+        });
+      }
+    }),
 });
 
 export const configSchema = z
@@ -259,6 +390,7 @@ export const configSchema = z
       })
       .default({}),
     storage: storageSchema.default(storageSchema.parse({})),
+    maintenance: maintenanceSchema.default(maintenanceSchema.parse({})),
     athena: z
       .strictObject({
         /** Queries scanning more are cancelled (per query, both workgroups). @default 10 GiB */
@@ -307,3 +439,4 @@ export type WarehouseSourceConfig = Extract<SourceConfig, { kind: 'warehouse' }>
 export type RestSourceConfig = Extract<SourceConfig, { kind: 'rest' }>;
 export type KafkaSourceConfig = Extract<SourceConfig, { kind: 'kafka' }>;
 export type RetryPolicy = z.output<typeof retrySchema>;
+export type MaintenanceConfig = z.output<typeof maintenanceSchema>;

@@ -16,6 +16,7 @@ export const jobs = [
   'bronze_to_silver',
   'silver_to_gold',
   'daily',
+  'maintenance',
 ] as const;
 export type Job = (typeof jobs)[number];
 

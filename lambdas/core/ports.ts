@@ -232,6 +232,23 @@ export interface SqlDialect {
   stagingRelation(name: string): string;
   createStagingTable(relation: string, select: string): string;
   dropTable(relation: string): string;
+  /** The statements of table maintenance (see `core/maintenance.ts`). */
+  readonly maintenance: MaintenanceDialect;
+}
+
+/** Table maintenance statements. These take logical names (`gold.revenue_daily__v<id>`). */
+export interface MaintenanceDialect {
+  /** Drops a table maintenance found unused, with its data. */
+  dropTable(logicalName: string): string;
+  /** Deletes the rows whose timestamp `column` is before the ISO instant. */
+  deleteBefore(logicalName: string, column: string, isoInstant: string): string;
+  /**
+   * Rewrites a table's small files and expires snapshots older than the retention, removing the
+   * files only they referenced; none where the engine manages its own storage.
+   */
+  compact(logicalName: string, snapshotRetentionSeconds: number): string[];
+  /** Returns the space of dropped tables and deleted rows, once per run; none where `compact` did. */
+  reclaimSpace(): string[];
 }
 
 /** Structured logging: Powertools' logger on AWS, progress lines locally. */

@@ -101,6 +101,16 @@ export const tasks = {
     memoryMb: 128,
     timeoutSeconds: 30,
   },
+  Maintenance: {
+    entry: 'maintenance',
+    description:
+      'Drops superseded table versions and scratch tables, ages out rows, compacts and vacuums Iceberg tables.',
+    definitions: 'sources',
+    invokedBy: 'state machine',
+    // One table per invocation, the work in Athena.
+    memoryMb: 256,
+    timeoutSeconds: 900,
+  },
   KafkaEvents: {
     entry: 'kafka-events',
     description: 'Target of the MSK event source mapping: writes each batch to bronze.',

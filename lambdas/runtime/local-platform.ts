@@ -32,6 +32,8 @@ import { createCatalogSyncHandler } from '../handlers/catalog-sync';
 import { LocalCatalogWriter } from '../adapters/local/catalog-writer';
 import { DatasetStatuses } from '../core/catalog';
 import { createTransformHandler } from '../handlers/transform';
+import { createMaintenanceHandler } from '../handlers/maintenance';
+import { mergeTargetsOf } from '../adapters/aws/athena-dialect';
 import type { Project } from '../definitions/project-files';
 import { KafkaProducerSimulator } from './simulators/kafka-producer';
 import { startRestSimulator, type RestSimulator } from './simulators/rest-server';
@@ -176,6 +178,13 @@ export class LocalPlatform {
         logger,
       }),
       NotifyFailure: createNotifyFailureHandler({ notifier }),
+      Maintenance: createMaintenanceHandler({
+        engine: this.lakehouse,
+        inventory: this.lakehouse,
+        config: config.maintenance,
+        clock,
+        logger,
+      }),
     };
   }
 
@@ -187,6 +196,7 @@ export class LocalPlatform {
       threads: engine.threads,
       memoryLimit: engine.memoryLimit,
       bronze: project.contracts.all().filter((c) => c.layer === 'bronze'),
+      mergeTargets: mergeTargetsOf(project.models),
     });
     const worker = await openDuckDb(
       { threads: engine.threads, memoryLimit: '1GB' },

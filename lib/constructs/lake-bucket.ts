@@ -55,8 +55,15 @@ export class LakeBucket extends Construct {
   }
 }
 
-/** The S3 lifecycle rules for one bucket's lifecycle config. */
+/**
+ * The S3 lifecycle rules for one bucket's lifecycle config: one for the whole bucket, and one
+ * expiry per prefix when expiry is limited to prefixes (config validation keeps those clear of
+ * live tables).
+ */
 export function lifecycleRules(lifecycle: LifecycleConfig): s3.LifecycleRule[] {
+  const expiration =
+    lifecycle.expirationDays === undefined ? undefined : Duration.days(lifecycle.expirationDays);
+  const prefixes = lifecycle.expirationPrefixes;
   return [
     {
       id: 'tiering-and-expiry',
@@ -65,15 +72,18 @@ export function lifecycleRules(lifecycle: LifecycleConfig): s3.LifecycleRule[] {
         storageClass: storageClasses[t.storageClass],
         transitionAfter: Duration.days(t.days),
       })),
-      expiration:
-        lifecycle.expirationDays === undefined
-          ? undefined
-          : Duration.days(lifecycle.expirationDays),
+      expiration: prefixes ? undefined : expiration,
       noncurrentVersionExpiration: Duration.days(lifecycle.noncurrentVersionExpirationDays),
       abortIncompleteMultipartUploadAfter: Duration.days(
         lifecycle.abortIncompleteMultipartUploadDays,
       ),
     },
+    ...(prefixes ?? []).map((prefix) => ({
+      id: `expire-${prefix.replace(/\/$/, '').replaceAll('/', '-')}`,
+      enabled: true,
+      prefix,
+      expiration,
+    })),
   ];
 }
 

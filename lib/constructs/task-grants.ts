@@ -15,6 +15,7 @@ import {
   type LakeSchema,
 } from '../../lambdas/core/aws-names';
 import { parseRedshiftConnection, parseSnowflakeConnection } from '../../lambdas/core/connections';
+import { maintainedSchemas } from '../../lambdas/core/maintenance';
 import { jobs } from '../../lambdas/core/orchestration';
 import { tasks, type TaskName, type TaskSpec } from '../../lambdas/core/tasks';
 import { pascal } from '../names';
@@ -65,6 +66,7 @@ export const taskGrants: Record<TaskName, (fn: lambda.IFunction, ctx: GrantConte
     );
   },
   RecordRun: grantRecordRun,
+  Maintenance: grantMaintenance,
 };
 
 /**
@@ -290,6 +292,55 @@ function grantCatalogSync(fn: lambda.IFunction, ctx: GrantContext): void {
     read: true,
     prefix: schemaLocations.audit.prefix,
   });
+}
+
+/**
+ * Maintenance lists and drops tables (an Iceberg DROP TABLE deletes the table's files too) and
+ * commits DELETE, OPTIMIZE and VACUUM to every maintained table; VACUUM succeeds without
+ * deleting anything when s3:DeleteObject is missing
+ * (https://docs.aws.amazon.com/athena/latest/ug/vacuum-statement.html), hence delete on every
+ * table location.
+ */
+function grantMaintenance(fn: lambda.IFunction, ctx: GrantContext): void {
+  const { config, buckets, key } = ctx;
+  const tables = maintainedSchemas.flatMap((schema) => glueTables(ctx, schema));
+  grantAthena(fn, ctx, {
+    actions: [
+      'glue:GetDatabase',
+      'glue:GetTable',
+      'glue:GetTables',
+      'glue:UpdateTable',
+      'glue:DeleteTable',
+    ],
+    databases: maintainedSchemas.map((s) => glueDatabaseName(config.project, config.env, s)),
+    tables,
+  });
+  for (const table of tables) {
+    acknowledgeWildcard(
+      fn,
+      table,
+      'Maintenance drops versions and scratch tables named at run time, only inside the project’s own Glue databases.',
+    );
+  }
+  const locations = maintainedSchemas.map((schema) => schemaLocations[schema]);
+  // A location inside another of the same bucket (silver's _seeds/) is covered by that one.
+  const outermost = locations.filter(
+    (l, i) =>
+      !locations.some(
+        (o, j) =>
+          o.bucket === l.bucket &&
+          l.prefix.startsWith(o.prefix) &&
+          (o.prefix !== l.prefix || j < i),
+      ),
+  );
+  for (const { bucket, prefix } of outermost) {
+    grantObjects(fn, buckets[bucket], key, {
+      read: true,
+      write: true,
+      delete: true,
+      ...(prefix ? { prefix } : {}),
+    });
+  }
 }
 
 /** ARNs of the named tables of a schema's Glue database, or of all of them. */

@@ -211,7 +211,8 @@ const databaseDescriptions: Record<LakeSchema, string> = {
   audit: 'Run history, reconciliation and model watermarks (Iceberg).',
   changelog: 'Change feeds of incremental models, read by downstream models (Iceberg).',
   seeds: 'Reference data loaded from models/seeds (Iceberg).',
-  scratch: 'Scratch tables of running materializations; expire with the Athena results.',
+  scratch:
+    'Scratch tables of running materializations; the maintenance job drops those a killed run left.',
 };
 
 /** A bronze table: the contract's columns plus ingestion metadata, partitioned by ingest date. */

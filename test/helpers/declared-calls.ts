@@ -29,6 +29,7 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   GetQueryResultsCommand: ['athena:GetQueryResults'],
   StopQueryExecutionCommand: ['athena:StopQueryExecution'],
   GetTableCommand: ['glue:GetTable'],
+  GetTablesCommand: ['glue:GetTables'],
   UpdateTableCommand: ['glue:UpdateTable'],
   GetSecretValueCommand: ['secretsmanager:GetSecretValue'],
   PublishCommand: ['sns:Publish'],

@@ -1,6 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { bucketName, bucketRoles } from '../../lambdas/core/aws-names';
+import {
+  bucketName,
+  bucketRoles,
+  lakeSchemas,
+  schemaLocations,
+} from '../../lambdas/core/aws-names';
 import { synthesize } from '../helpers/cdk';
 
 /** S3's storage class names, as CloudFormation spells them. */
@@ -54,6 +59,7 @@ describe.each(['dev', 'prod'])('storage stack (%s)', (env) => {
     const { project, bucketOf } = await storage();
     for (const [role, lifecycle] of Object.entries(project.config.storage.lifecycle)) {
       const [, bucket] = bucketOf(role as (typeof bucketRoles)[number]);
+      const prefixes = lifecycle.expirationPrefixes ?? [];
       expect(bucket.Properties.LifecycleConfiguration.Rules, role).toEqual([
         {
           Id: 'tiering-and-expiry',
@@ -64,7 +70,7 @@ describe.each(['dev', 'prod'])('storage stack (%s)', (env) => {
           NoncurrentVersionExpiration: {
             NoncurrentDays: lifecycle.noncurrentVersionExpirationDays,
           },
-          ...(lifecycle.expirationDays === undefined
+          ...(lifecycle.expirationDays === undefined || prefixes.length > 0
             ? {}
             : { ExpirationInDays: lifecycle.expirationDays }),
           ...(lifecycle.transitions.length === 0
@@ -76,22 +82,50 @@ describe.each(['dev', 'prod'])('storage stack (%s)', (env) => {
                 })),
               }),
         },
+        ...prefixes.map((prefix) => ({
+          Id: `expire-${prefix.slice(0, -1)}`,
+          Status: 'Enabled',
+          Prefix: prefix,
+          ExpirationInDays: lifecycle.expirationDays,
+        })),
       ]);
     }
   });
 
-  it('bronze tiers to Standard-IA at 30 days, Glacier IR at 90 and Deep Archive at 365', async () => {
+  it('bronze tiers only into classes Athena reads: Standard-IA at 30 days, Glacier IR at 90', async () => {
     const { bucketOf } = await storage();
     const [, bronze] = bucketOf('bronze');
     expect(bronze.Properties.LifecycleConfiguration.Rules[0]!.Transitions).toEqual([
       { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
       { StorageClass: 'GLACIER_IR', TransitionInDays: 90 },
-      { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 365 },
     ]);
+  });
+
+  it('no bucket expires objects under a live table: quarantine never, Athena results only outside scratch/', async () => {
+    const { bucketOf } = await storage();
     const [, quarantine] = bucketOf('quarantine');
-    expect(quarantine.Properties.LifecycleConfiguration.Rules[0]!.ExpirationInDays).toBe(90);
+    for (const rule of quarantine.Properties.LifecycleConfiguration.Rules)
+      expect(rule.ExpirationInDays).toBeUndefined();
     const [, results] = bucketOf('athenaResults');
-    expect(results.Properties.LifecycleConfiguration.Rules[0]!.ExpirationInDays).toBe(7);
+    const expiring = results.Properties.LifecycleConfiguration.Rules.filter(
+      (r) => r.ExpirationInDays !== undefined,
+    );
+    expect(expiring.map((r) => [r.Prefix, r.ExpirationInDays])).toEqual([
+      ['engineering/', 7],
+      ['auditors/', 7],
+    ]);
+    // Every expiring rule of a bucket holding tables is limited to a prefix outside them.
+    for (const schema of lakeSchemas) {
+      const { bucket, prefix } = schemaLocations[schema];
+      const [, holder] = bucketOf(bucket);
+      for (const rule of holder.Properties.LifecycleConfiguration.Rules) {
+        if (rule.ExpirationInDays === undefined) continue;
+        const scope = (rule.Prefix as string | undefined) ?? '';
+        expect(prefix.startsWith(scope) || scope.startsWith(prefix), `${schema}: ${scope}`).toBe(
+          false,
+        );
+      }
+    }
   });
 
   it('every bucket is versioned, owner-enforced and blocks public access', async () => {

@@ -81,4 +81,66 @@ describe('config', () => {
     expect(error.problems[0]).toMatchObject({ expected: 'valid YAML' });
     expect(error.problems[0]!.path).toMatch(/^line \d+, column \d+$/);
   });
+
+  describe('storage lifecycle never works under a live table', () => {
+    const lifecycle = (rules: string) =>
+      errorOf(`${minimal}storage:\n  lifecycle:\n${rules}`).problems;
+
+    it('refuses S3 expiry on a bucket holding tables, naming the key and the way that works', () => {
+      expect(lifecycle('    quarantine: { expirationDays: 90 }\n')).toEqual([
+        {
+          path: 'storage.lifecycle.quarantine.expirationDays',
+          expected: expect.stringMatching(
+            /^no S3 expiry over live tables \(quarantine holds tables under the bucket root\): table rows age out through maintenance\.retention/,
+          ),
+          found: 'number 90',
+        },
+      ]);
+      expect(lifecycle('    bronze: { expirationDays: 3650 }\n')[0]!.path).toBe(
+        'storage.lifecycle.bronze.expirationDays',
+      );
+    });
+
+    it('refuses expiry of the whole results bucket or a prefix over its scratch tables', () => {
+      expect(lifecycle('    athenaResults: { expirationDays: 7 }\n')[0]!.expected).toContain(
+        'athenaResults holds tables under scratch/',
+      );
+      expect(
+        lifecycle(
+          '    athenaResults: { expirationDays: 7, expirationPrefixes: [scratch/old/] }\n',
+        )[0],
+      ).toMatchObject({
+        path: 'storage.lifecycle.athenaResults.expirationPrefixes',
+        found: 'a list (["scratch/old/"])',
+      });
+    });
+
+    it('refuses tiering into classes Athena skips wherever queries or replays read', () => {
+      expect(
+        lifecycle(
+          '    bronze: { transitions: [{ storageClass: GLACIER_IR, days: 90 }, { storageClass: DEEP_ARCHIVE, days: 365 }] }\n',
+        ),
+      ).toEqual([
+        {
+          path: 'storage.lifecycle.bronze.transitions.1.storageClass',
+          expected:
+            'a class Athena reads (STANDARD_IA, INTELLIGENT_TIERING or GLACIER_IR): Athena silently skips DEEP_ARCHIVE objects, and bronze is read by queries or replays',
+          found: 'string "DEEP_ARCHIVE"',
+        },
+      ]);
+    });
+
+    it('keeps what is safe: expiry where no table lives, deep archive where nothing queries', () => {
+      const config = parseConfig(
+        `${minimal}storage:\n  lifecycle:\n    landing: { expirationDays: 10 }\n    reports: { transitions: [{ storageClass: DEEP_ARCHIVE, days: 365 }] }\n    audit: { expirationDays: 400, expirationPrefixes: [exports/] }\n`,
+        'x.yaml',
+      );
+      expect(config.storage.lifecycle.athenaResults).toMatchObject({
+        expirationDays: 7,
+        expirationPrefixes: ['engineering/', 'auditors/'],
+      });
+      expect(config.storage.lifecycle.quarantine.expirationDays).toBeUndefined();
+      expect(config.maintenance.retention).toEqual({ quarantine: { days: 90 } });
+    });
+  });
 });

@@ -14,6 +14,8 @@ const definition = (job: string) =>
     StartAt: string;
     States: Record<string, Record<string, unknown>>;
   };
+/** Jobs that publish datasets, and so end with the catalog sync. */
+const publishing = jobs.filter((j) => j !== 'maintenance');
 
 describe('state machines', () => {
   it('there is exactly one definition per job', () => {
@@ -130,7 +132,7 @@ describe('state machines', () => {
     }
   });
 
-  it.each(jobs)('%s ends with the catalog sync, after everything it publishes', (job) => {
+  it.each(publishing)('%s ends with the catalog sync, after everything it publishes', (job) => {
     const { States: states } = definition(job);
     const sync = states.CatalogSync!;
     expect(sync).toMatchObject({
@@ -147,6 +149,31 @@ describe('state machines', () => {
         (state.End === true || succeeds(state.Next) || succeeds(state.Default)),
     );
     expect(otherEnds.map(([name]) => name)).toEqual([]);
+  });
+
+  it('maintenance plans, then maintains one table per Map iteration (each a Lambda invocation), then finishes', () => {
+    const { StartAt, States: states } = definition('maintenance');
+    expect(StartAt).toBe('PlanMaintenance');
+    expect(states.PlanMaintenance).toMatchObject({
+      Parameters: { step: 'plan' },
+      ResultPath: '$.plan',
+      Next: 'MaintainTables',
+    });
+    expect(states.MaintainTables).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.tasks',
+      ItemSelector: { step: 'apply', 'task.$': '$$.Map.Item.Value' },
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' } },
+      Next: 'FinishMaintenance',
+    });
+    expect(states.FinishMaintenance).toMatchObject({
+      Parameters: { step: 'finish', 'applied.$': '$.applied' },
+      Next: 'Done',
+    });
+    for (const task of taskStates(definition('maintenance')).filter(
+      (t) => t.name !== 'NotifyFailure',
+    ))
+      expect(task.definition.TimeoutSeconds, task.name).toBe(900 + 60);
   });
 
   it('substitution fails loudly on a placeholder without a value', () => {

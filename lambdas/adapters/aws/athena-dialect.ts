@@ -81,8 +81,8 @@ function freshId(): string {
  * published. Consequences:
  * - `relationExists` is true for such a relation (Glue holds the view), as it should be.
  * - Superseded versions are left in place: an Iceberg `DROP TABLE` deletes the files, and a query
- *   that started before the switch may still be reading them. Their ids sort by creation time, so
- *   maintenance can drop every version older than the live one once a grace period has passed.
+ *   that started before the switch may still be reading them. Their ids sort by creation time,
+ *   and the maintenance job (`core/maintenance.ts`) drops them once a grace period has passed.
  * - Lake Formation grants must cover the version tables too (grant by LF-tag on the database).
  * - A view cannot be a MERGE target, and incremental and scd2 models are built with
  *   `createOrReplaceTableAs` only while they do not exist yet, then MERGEd into: for those
@@ -141,6 +141,26 @@ export function athenaDialect(options: AthenaDialectOptions): SqlDialect {
     }
     return athena;
   };
+  /**
+   * `db.table` unquoted, for the statements Athena parses as Hive DDL or as its own (DROP TABLE,
+   * ALTER TABLE, OPTIMIZE, VACUUM): Hive takes backticks where Trino takes double quotes, and the
+   * lake's names are plain identifiers that need neither.
+   */
+  const plainName = (logicalName: string) => {
+    const { database, table } = glueTableName(project, env, logicalName);
+    if (!/^[a-z][a-z0-9_]*$/.test(table)) {
+      throw new PipelineError(
+        `Athena dialect: ${logicalName} is not a plain lower-case name, which table maintenance needs`,
+      );
+    }
+    return `${database}.${table}`;
+  };
+  const timestamp = (iso: string) => {
+    const match = isoInstant.exec(iso);
+    if (!match) throw new PipelineError(`Athena dialect: ${iso} is not an ISO-8601 UTC instant`);
+    const micros = (match[3] ?? '').padEnd(6, '0').slice(0, 6);
+    return `timestamp '${match[1]} ${match[2]}.${micros}'`;
+  };
   const jsonValid = (expression: string) => `(try(json_parse(${expression})) is not null)`;
   const createTableAs = (target: string, select: string) =>
     icebergTableAs(target, `${parse(target).location}${freshId()}/`, select);
@@ -151,12 +171,7 @@ export function athenaDialect(options: AthenaDialectOptions): SqlDialect {
     relation,
     columnType,
     string: quoteText,
-    timestamp: (iso) => {
-      const match = isoInstant.exec(iso);
-      if (!match) throw new PipelineError(`Athena dialect: ${iso} is not an ISO-8601 UTC instant`);
-      const micros = (match[3] ?? '').padEnd(6, '0').slice(0, 6);
-      return `timestamp '${match[1]} ${match[2]}.${micros}'`;
-    },
+    timestamp,
     date: (isoDate) => `date ${quoteText(isoDate)}`,
     // `$` also matches before a final line break in Java-style regexes; `\z` is the very end.
     regexMatches: (expression, pattern) =>
@@ -197,5 +212,22 @@ export function athenaDialect(options: AthenaDialectOptions): SqlDialect {
     stagingRelation: (name) => relation(`scratch.${name}__${freshId()}`),
     createStagingTable: (target, select) => icebergTableAs(target, parse(target).location, select),
     dropTable: (target) => `drop table if exists ${target}`,
+    maintenance: {
+      dropTable: (logicalName) => `drop table if exists ${plainName(logicalName)}`,
+      deleteBefore: (logicalName, column, iso) =>
+        `delete from ${relation(logicalName)} where ${quoteIdentifier(column)} < ${timestamp(iso)}`,
+      // VACUUM expires the snapshots older than the table's vacuum_max_snapshot_age_seconds and
+      // deletes the files only they referenced; setting it here covers every table, including
+      // those created before the setting existed and the audit tables CloudFormation creates.
+      compact: (logicalName, snapshotRetentionSeconds) => {
+        const table = plainName(logicalName);
+        return [
+          `alter table ${table} set tblproperties ('vacuum_max_snapshot_age_seconds' = '${Math.round(snapshotRetentionSeconds)}', 'vacuum_min_snapshots_to_keep' = '1')`,
+          `optimize ${table} rewrite data using bin_pack`,
+          `vacuum ${table}`,
+        ];
+      },
+      reclaimSpace: () => [],
+    },
   };
 }

@@ -244,6 +244,15 @@ export const athenaEngineIam = {
     ...glueOnTable(s, 'glue:CreateTable', t, 'CTAS creates'),
     ...glueOnTable(s, 'glue:DeleteTable', t, 'DROP TABLE removes'),
   ],
+  /**
+   * Maintaining a table: DELETE, OPTIMIZE and VACUUM commit to it and delete files, and a
+   * superseded version or leftover scratch table is dropped (with its files).
+   * https://docs.aws.amazon.com/athena/latest/ug/vacuum-statement.html
+   */
+  maintains: (s: EncryptedScope, t: GlueTable): IamCall[] => [
+    ...athenaEngineIam.writes(s, t),
+    ...glueOnTable(s, 'glue:DeleteTable', t, 'DROP TABLE removes'),
+  ],
 };
 
 /**
@@ -258,6 +267,22 @@ export const auditTablesIam = {
     ...athenaEngineIam.writes(s, t),
     ...glueOnTable(s, 'glue:CreateTable', t, 'CREATE TABLE IF NOT EXISTS creates'),
   ],
+};
+
+/**
+ * GlueTableInventory (`glue-inventory.ts`): GetTables over a database, which Glue authorizes on
+ * the catalog, the database and every table it returns.
+ * https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html
+ */
+export const glueInventoryIam = {
+  actions: ['glue:GetTables'],
+  lists: (s: AwsScope, database: string): IamCall[] =>
+    glueOnTable(
+      s,
+      'glue:GetTables',
+      { database, table: '*', location: { bucket: '', prefix: '' } },
+      'lists the tables of',
+    ),
 };
 
 /** GlueCatalogWriter (`glue-catalog-writer.ts`): GetTable, then a conditional UpdateTable. */

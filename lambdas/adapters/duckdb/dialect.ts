@@ -1,6 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import { PipelineError } from '../../core/errors';
 import type { SqlDialect } from '../../core/ports';
 
 const quoteText = (value: string) => `'${value.replaceAll("'", "''")}'`;
+const relation = (logicalName: string) =>
+  logicalName
+    .split('.')
+    .map((part) => `"${part}"`)
+    .join('.');
+const timestamp = (iso: string) =>
+  `timestamp ${quoteText(iso.replace('T', ' ').replace(/Z$/, ''))}`;
 
 /**
  * DuckDB's side of every engine difference. Logical relations map one to one: `silver.orders`
@@ -10,14 +19,10 @@ const quoteText = (value: string) => `'${value.replaceAll("'", "''")}'`;
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   quote: (identifier) => `"${identifier.replaceAll('"', '""')}"`,
-  relation: (logicalName) =>
-    logicalName
-      .split('.')
-      .map((part) => `"${part}"`)
-      .join('.'),
+  relation,
   columnType: (portableType) => portableType,
   string: quoteText,
-  timestamp: (iso) => `timestamp ${quoteText(iso.replace('T', ' ').replace(/Z$/, ''))}`,
+  timestamp,
   date: (isoDate) => `date ${quoteText(isoDate)}`,
   regexMatches: (expression, pattern) => `regexp_full_match(${expression}, ${quoteText(pattern)})`,
   regexReplaceAll: (expression, pattern, replacement) =>
@@ -41,4 +46,40 @@ export const duckdbDialect: SqlDialect = {
   stagingRelation: (name) => `"stage_${name}"`,
   createStagingTable: (relation, select) => `create or replace temp table ${relation} as ${select}`,
   dropTable: (relation) => `drop table if exists ${relation}`,
+  maintenance: {
+    dropTable: (logicalName) => `drop table if exists ${relation(logicalName)}`,
+    deleteBefore: (logicalName, column, iso) =>
+      `delete from ${relation(logicalName)} where "${column}" < ${timestamp(iso)}`,
+    // DuckDB compacts its own file; a checkpoint hands it the blocks of dropped tables and rows.
+    compact: () => [],
+    reclaimSpace: () => ['checkpoint'],
+  },
 };
+
+/** Sortable and unique, as Athena's version ids: UTC time to the millisecond plus randomness. */
+export function freshId(): string {
+  return `${new Date().toISOString().replace(/\D/g, '')}_${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * The dialect of the local platform's lakehouse: `table` models are published as Athena publishes
+ * them (see `athenaDialect`), a view over their latest version `<table>__v<id>`, so superseded
+ * versions, and their maintenance, exist locally too. `mergeTargets` (incremental and scd2
+ * models) stay plain tables, since MERGE cannot write through a view.
+ */
+export function versionedDuckdbDialect(mergeTargets: readonly string[]): SqlDialect {
+  const merged = new Set(mergeTargets.map(relation));
+  return {
+    ...duckdbDialect,
+    createOrReplaceTableAs: (target, select) => {
+      if (merged.has(target)) return duckdbDialect.createOrReplaceTableAs(target, select);
+      const match = /^"([a-z_][a-z0-9_]*)"\."([a-z_][a-z0-9_]*)"$/.exec(target);
+      if (!match) throw new PipelineError(`DuckDB dialect: cannot version ${target}`);
+      const version = `"${match[1]}"."${match[2]}__v${freshId()}"`;
+      return [
+        `create table ${version} as ${select}`,
+        `create or replace view ${target} as select * from ${version}`,
+      ];
+    },
+  };
+}

@@ -6,8 +6,10 @@ import { lineageEventColumns } from '../../core/lineage/log';
 import type { Contract } from '../../core/contracts/contract';
 import { bronzeMetadataColumns } from '../../core/ingest/bronze';
 import { PipelineError } from '../../core/errors';
-import type { ColumnSpec, Row, SqlEngine } from '../../core/ports';
-import { duckdbDialect } from './dialect';
+import type { LakeSchema } from '../../core/aws-names';
+import type { CatalogEntry, TableInventory } from '../../core/maintenance';
+import type { ColumnSpec, Row, SqlDialect, SqlEngine } from '../../core/ports';
+import { duckdbDialect, freshId, versionedDuckdbDialect } from './dialect';
 
 export interface DuckDbSettings {
   readonly threads: number;
@@ -20,6 +22,11 @@ export interface LakehouseOptions extends DuckDbSettings {
   readonly bronze: readonly Contract[];
   /** Open for reading only (the `query` and `status` commands). */
   readonly readOnly?: boolean;
+  /**
+   * Publish `table` models as Athena does, as views over versions (see `versionedDuckdbDialect`),
+   * given the models MERGEd into. Without it a replaced table is replaced in place.
+   */
+  readonly mergeTargets?: readonly string[];
 }
 
 /** Schemas of the lakehouse file and the audit tables every run writes. */
@@ -57,14 +64,18 @@ export async function openDuckDb(
  * The local lakehouse: silver, gold, quarantine, audit and change feeds in one DuckDB file
  * (`<lake>/lakehouse.duckdb`), bronze as views over the Parquet objects under `<lake>/bronze/`.
  */
-export class DuckDbLakehouse implements SqlEngine {
-  readonly dialect = duckdbDialect;
+export class DuckDbLakehouse implements SqlEngine, TableInventory {
+  readonly dialect: SqlDialect;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly options: LakehouseOptions,
-  ) {}
+  ) {
+    this.dialect = options.mergeTargets
+      ? versionedDuckdbDialect(options.mergeTargets)
+      : duckdbDialect;
+  }
 
   static async open(options: LakehouseOptions): Promise<DuckDbLakehouse> {
     const file = path.join(options.lakeRoot, 'lakehouse.duckdb');
@@ -86,6 +97,8 @@ export class DuckDbLakehouse implements SqlEngine {
     await connection.run(`attach ':memory:' as bronze; use lake;`);
     const lakehouse = new DuckDbLakehouse(instance, connection, options);
     if (!options.readOnly) await connection.run(bootstrap);
+    if (!options.readOnly && options.mergeTargets)
+      await lakehouse.adoptVersions(options.mergeTargets);
     await lakehouse.refreshSources();
     return lakehouse;
   }
@@ -132,6 +145,54 @@ export class DuckDbLakehouse implements SqlEngine {
       ) r where name = ${duckdbDialect.string(name)}`,
     );
     return row!.n > 0;
+  }
+
+  /**
+   * A lakehouse written before `table` models were versioned holds them as plain tables, which a
+   * view cannot replace: each becomes its first version, behind a view of its name.
+   */
+  private async adoptVersions(mergeTargets: readonly string[]): Promise<void> {
+    const plain = (await this.list(['silver', 'gold', 'seeds'])).filter(
+      (e) =>
+        e.kind === 'table' &&
+        !/__v\d{17}_[0-9a-f]{8}$/.test(e.name) &&
+        !mergeTargets.includes(`${e.schema}.${e.name}`),
+    );
+    for (const { schema, name } of plain) {
+      const id = freshId();
+      await this.transaction(async () => {
+        await this.execute(`alter table "${schema}"."${name}" rename to "${name}__v${id}"`);
+        await this.execute(
+          `create view "${schema}"."${name}" as select * from "${schema}"."${name}__v${id}"`,
+        );
+      });
+    }
+  }
+
+  /** The lakehouse file's tables and views; none is Iceberg, and scratch tables are temporary. */
+  async list(schemas: readonly LakeSchema[]): Promise<CatalogEntry[]> {
+    if (schemas.length === 0) return [];
+    const rows = await this.query<{
+      schema: LakeSchema;
+      name: string;
+      kind: 'table' | 'view';
+      sql: string | null;
+    }>(
+      `select schema_name as schema, table_name as name, 'table' as kind, null as sql from duckdb_tables()
+        where database_name = 'lake' and not temporary
+      union all select schema_name, view_name, 'view', sql from duckdb_views()
+        where database_name = 'lake' and not internal and not temporary
+      order by 1, 2`,
+    );
+    return rows
+      .filter((r) => schemas.includes(r.schema))
+      .map((r) => ({
+        schema: r.schema,
+        name: r.name,
+        kind: r.kind,
+        iceberg: false,
+        ...(r.sql === null ? {} : { viewText: r.sql }),
+      }));
   }
 
   async describe(select: string): Promise<ColumnSpec[]> {

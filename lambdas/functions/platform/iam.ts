@@ -10,6 +10,7 @@ import type { PlatformConfig } from '../../../config/schema';
 import {
   athenaEngineIam,
   auditTablesIam,
+  glueInventoryIam,
   glueCatalogWriterIam,
   executionResultsIam,
   redshiftClientIam,
@@ -29,6 +30,7 @@ import {
   type BucketRole,
   type LakeSchema,
 } from '../../core/aws-names';
+import { maintainedSchemas } from '../../core/maintenance';
 import { jobs } from '../../core/orchestration';
 import { tasks, type TaskName, type TaskSpec } from '../../core/tasks';
 
@@ -201,4 +203,11 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
     ...lineageEvents(s),
   ],
   'notify-failure': (s) => snsNotifierIam.publishes(s, s.failureTopicArn),
+  maintenance: (s) => [
+    ...queries(s),
+    ...maintainedSchemas.flatMap((schema) => {
+      const t = table(s, schema, 'example__v20260101000000000_00000000');
+      return [...glueInventoryIam.lists(s, t.database), ...athenaEngineIam.maintains(s, t)];
+    }),
+  ],
 };

@@ -19,6 +19,7 @@ import { functionEnvironment } from '../../../lambdas/core/function-environment'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bucketName, bucketRoles } from '../../../lambdas/core/aws-names';
 import { TransientError } from '../../../lambdas/core/errors';
+import type { MaintenancePlan } from '../../../lambdas/core/maintenance';
 import type { TaskResult } from '../../../lambdas/core/stats';
 
 const topicArn = 'arn:aws:sns:eu-west-1:111111111111:medallion-dev-failures';
@@ -205,6 +206,66 @@ describe('catalog-sync function', () => {
         },
       },
     });
+    athena.restore();
+    glue.restore();
+  });
+});
+
+describe('maintenance function', () => {
+  it('plans from Glue, then drops a superseded version and compacts a table with Athena, one task per invocation', async () => {
+    const athena = mockClient(AthenaClient);
+    const glue = mockClient(GlueClient);
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    athena.on(GetQueryExecutionCommand).resolves({
+      QueryExecution: {
+        QueryExecutionId: 'q-1',
+        Status: { State: 'SUCCEEDED' },
+        StatementType: 'DDL',
+      },
+    });
+    const old = 'revenue_daily__v20200101000000000_00000001';
+    const live = 'revenue_daily__v20200102000000000_00000002';
+    const view = (sql: string) =>
+      `/* Presto View: ${Buffer.from(JSON.stringify({ originalSql: sql })).toString('base64')} */`;
+    glue.on(GetTablesCommand).resolves({ TableList: [] });
+    glue.on(GetTablesCommand, { DatabaseName: 'medallion_dev_gold' }).resolves({
+      TableList: [
+        { Name: old, TableType: 'EXTERNAL_TABLE', Parameters: { table_type: 'ICEBERG' } },
+        { Name: live, TableType: 'EXTERNAL_TABLE', Parameters: { table_type: 'ICEBERG' } },
+        {
+          Name: 'revenue_daily',
+          TableType: 'VIRTUAL_VIEW',
+          ViewOriginalText: view(`select * from "medallion_dev_gold"."${live}"`),
+        },
+        { Name: 'fact_orders', TableType: 'EXTERNAL_TABLE', Parameters: { table_type: 'ICEBERG' } },
+      ],
+    });
+    captureOutput();
+    const { handler } = await import('../../../lambdas/functions/maintenance');
+    const run = { runId: 'run-3', startedAt: '2026-01-09T05:00:00Z' };
+    const plan = (await handler({ ...run, step: 'plan' }, context)) as MaintenancePlan;
+    expect(plan.tasks).toEqual([
+      { action: 'maintain', relation: 'gold.fact_orders', compact: true },
+      {
+        action: 'drop',
+        relation: `gold.${old}`,
+        reason: 'superseded version of gold.revenue_daily',
+      },
+    ]);
+    expect(glue.commandCalls(GetTablesCommand).map((c) => c.args[0].input.DatabaseName)).toContain(
+      'medallion_dev_scratch',
+    );
+    for (const task of plan.tasks) await handler({ ...run, step: 'apply', task }, context);
+    expect(
+      athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString),
+    ).toEqual([
+      expect.stringMatching(
+        /^alter table medallion_dev_gold\.fact_orders set tblproperties \('vacuum_max_snapshot_age_seconds' = '604800'/,
+      ),
+      'optimize medallion_dev_gold.fact_orders rewrite data using bin_pack',
+      'vacuum medallion_dev_gold.fact_orders',
+      `drop table if exists medallion_dev_gold.${old}`,
+    ]);
     athena.restore();
     glue.restore();
   });

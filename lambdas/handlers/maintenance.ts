@@ -1,0 +1,121 @@
+/**
+ * Task handler of the maintenance job, in three steps its state machine calls: `plan` (list the
+ * catalog, decide), `apply` (one task of the plan, one Map iteration each, so that no invocation
+ * compacts more than one table) and `finish` (reclaim space where the engine needs it, summarize).
+ */
+import * as z from 'zod';
+import type { MaintenanceConfig } from '../../config/schema';
+import {
+  maintainedSchemas,
+  planMaintenance,
+  type MaintenanceTask,
+  type TableInventory,
+} from '../core/maintenance';
+import type { Clock, Logger, SqlEngine } from '../core/ports';
+import { parseTaskInput, taskInputSchema } from './task-input';
+
+export interface MaintenanceDeps {
+  readonly engine: SqlEngine;
+  readonly inventory: TableInventory;
+  readonly config: MaintenanceConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+const taskSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('drop'), relation: z.string().min(1), reason: z.string() }),
+  z.object({
+    action: z.literal('maintain'),
+    relation: z.string().min(1),
+    retention: z.object({ column: z.string().min(1), before: z.iso.datetime() }).optional(),
+    compact: z.boolean(),
+  }),
+]);
+
+/** What one applied task did. */
+export interface AppliedTask {
+  readonly relation: string;
+  readonly action: MaintenanceTask['action'];
+  readonly rowsDeleted: number;
+  readonly statements: number;
+}
+
+const inputSchema = z.discriminatedUnion('step', [
+  taskInputSchema.extend({ step: z.literal('plan') }),
+  taskInputSchema.extend({ step: z.literal('apply'), task: taskSchema }),
+  taskInputSchema.extend({
+    step: z.literal('finish'),
+    applied: z
+      .array(
+        z.object({
+          relation: z.string(),
+          action: z.enum(['drop', 'maintain']),
+          rowsDeleted: z.number(),
+          statements: z.number(),
+        }),
+      )
+      .default([]),
+  }),
+]);
+
+export function createMaintenanceHandler(deps: MaintenanceDeps) {
+  const { engine, logger } = deps;
+  const d = engine.dialect.maintenance;
+  const run = async (statements: readonly string[]) => {
+    for (const sql of statements) await engine.execute(sql);
+  };
+
+  return async (event: unknown) => {
+    const input = parseTaskInput(inputSchema, event, 'maintenance');
+    switch (input.step) {
+      case 'plan': {
+        const catalog = await deps.inventory.list(maintainedSchemas);
+        const plan = planMaintenance(catalog, deps.config, deps.clock.now());
+        for (const note of plan.notes) logger.info(note);
+        logger.info(
+          `maintenance plan: ${plan.tasks.length} task(s) over ${catalog.length} relations`,
+        );
+        return plan;
+      }
+      case 'apply': {
+        const { task } = input;
+        if (task.action === 'drop') {
+          await run([d.dropTable(task.relation)]);
+          logger.info(`dropped ${task.relation}: ${task.reason}`);
+          return applied(task, 0, 1);
+        }
+        const rowsDeleted = task.retention
+          ? await engine.execute(
+              d.deleteBefore(task.relation, task.retention.column, task.retention.before),
+            )
+          : 0;
+        const compaction = task.compact
+          ? d.compact(task.relation, deps.config.snapshotRetentionDays * 86_400)
+          : [];
+        await run(compaction);
+        logger.info(`maintained ${task.relation}`, { rowsDeleted, compacted: task.compact });
+        return applied(task, rowsDeleted, (task.retention ? 1 : 0) + compaction.length);
+      }
+      case 'finish': {
+        const reclaim = d.reclaimSpace();
+        await run(reclaim);
+        const summary = {
+          step: 'maintenance',
+          dropped: input.applied.filter((a) => a.action === 'drop').map((a) => a.relation),
+          rowsDeleted: Object.fromEntries(
+            input.applied.filter((a) => a.rowsDeleted > 0).map((a) => [a.relation, a.rowsDeleted]),
+          ),
+          statements: input.applied.reduce((n, a) => n + a.statements, 0) + reclaim.length,
+        };
+        logger.info(
+          `maintenance: dropped ${summary.dropped.length} table(s), deleted ${Object.values(summary.rowsDeleted).reduce((n, r) => n + r, 0)} row(s)`,
+        );
+        return summary;
+      }
+    }
+  };
+}
+
+function applied(task: MaintenanceTask, rowsDeleted: number, statements: number): AppliedTask {
+  return { relation: task.relation, action: task.action, rowsDeleted, statements };
+}
