@@ -27,6 +27,7 @@ import { createNotifyFailureHandler } from '../handlers/notify-failure';
 import { createCatalogSyncHandler } from '../handlers/catalog-sync';
 import { LocalCatalogWriter } from '../adapters/local/catalog-writer';
 import { DatasetStatuses } from '../core/catalog';
+import { CountingSqlEngine } from '../core/counting-engine';
 import { createTransformHandler } from '../handlers/transform';
 import type { Project } from '../adapters/fs/project-files';
 import { KafkaProducerSimulator } from './simulators/kafka-producer';
@@ -52,6 +53,8 @@ export class LocalPlatform {
   readonly logger: Logger;
   /** Where every task, and the runner for each pipeline run, reports OpenLineage events. */
   readonly lineage: LineageEmitter;
+  /** The lakehouse as the tasks see it: counting the statements a run sends, as Athena would run them. */
+  readonly engine: CountingSqlEngine;
   private rest: Promise<RestSimulator> | undefined;
 
   private constructor(
@@ -82,6 +85,8 @@ export class LocalPlatform {
       logger,
     });
     this.lineage = lineage;
+    const engine = new CountingSqlEngine(lakehouse);
+    this.engine = engine;
     const simDir = this.simDir;
     const notifier: Notifier = {
       notify: async (notice) => {
@@ -135,16 +140,19 @@ export class LocalPlatform {
         logger,
         lineage,
       }),
-      TransformFunctionArn: createTransformHandler({
-        engine: this.lakehouse,
-        contracts,
-        project: models,
-        clock,
-        logger,
-        lineage,
-      }),
+      TransformFunctionArn: oneAtATime(
+        createTransformHandler({
+          engine,
+          contracts,
+          project: models,
+          clock,
+          logger,
+          lineage,
+          concurrency: config.transform.concurrency,
+        }),
+      ),
       DataQualityFunctionArn: createDataQualityHandler({
-        engine: this.lakehouse,
+        engine,
         contracts,
         clock,
         logger,
@@ -152,7 +160,7 @@ export class LocalPlatform {
       }),
       CatalogSyncFunctionArn: createCatalogSyncHandler({
         contracts,
-        statuses: new DatasetStatuses(this.lakehouse),
+        statuses: new DatasetStatuses(engine),
         writer: new LocalCatalogWriter(store, this.lakehouse),
         clock,
         logger,
@@ -213,4 +221,18 @@ export class LocalPlatform {
     this.lakehouse.close();
     this.worker.closeSync();
   }
+}
+
+/**
+ * One call at a time: the models a Map builds at once would share the lakehouse's one DuckDB
+ * connection, and a DuckDB transaction belongs to its connection. DuckDB parallelises inside each
+ * statement instead.
+ */
+function oneAtATime(handler: TaskHandler): TaskHandler {
+  let previous: Promise<unknown> = Promise.resolve();
+  return (event) => {
+    const call = previous.then(() => handler(event));
+    previous = call.catch(() => undefined);
+    return call;
+  };
 }

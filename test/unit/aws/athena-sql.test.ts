@@ -28,7 +28,7 @@ import { athenaDialect, mergeTargetsOf } from '../../../lambdas/adapters/aws/ath
 import { AthenaEngine } from '../../../lambdas/adapters/aws/athena-engine';
 import { loadProject, type Project } from '../../../lambdas/adapters/fs/project-files';
 import { bronzeMetadataColumns } from '../../../lambdas/core/ingest/bronze';
-import { runLayer } from '../../../lambdas/core/models/layer';
+import { buildLayer } from '../../helpers/layers';
 import type { Model } from '../../../lambdas/core/models/project';
 import { renderModel } from '../../../lambdas/core/models/render';
 import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
@@ -242,8 +242,8 @@ describe('statements the materializations send to Athena', () => {
       };
       await history.started({ ...run, status: 'running' });
       const steps = [
-        ...(await runLayer(deps, { layer: 'silver', runId, runDate })),
-        ...(await runLayer(deps, { layer: 'gold', runId, runDate })),
+        ...(await buildLayer(deps, { layer: 'silver', runId, runDate })),
+        ...(await buildLayer(deps, { layer: 'gold', runId, runDate })),
       ].map((s) => ({ ...s, step: 'transform' }));
       await history.finished(
         { ...run, status: 'succeeded', endedAt: clock.now().toISOString(), seconds: 1.5 },
@@ -319,7 +319,7 @@ class SimulatedLake {
     }
   }
 
-  /** The logger runLayer reports to: `building <model>` says which model the next queries serve. */
+  /** The logger buildModel reports to: `building <model>` says which model the next queries serve. */
   readonly follow = (_: string, fields?: Record<string, unknown>) => {
     if (typeof fields?.['model'] === 'string')
       this.model = this.project.models.get(fields['model']);
