@@ -345,6 +345,17 @@ export const configSchema = z
           .default('3GB'),
       })
       .default({ threads: 2, memoryLimit: '3GB' }),
+    transform: z
+      .strictObject({
+        /**
+         * Models of one DAG level built at once, each its own Lambda invocation and Athena queries
+         * (the state machines' `MaxConcurrencyPath`). Bounded by Athena's active DML query quota
+         * (per account and region) shared with everything else; an inline Map runs 40 at most.
+         * Locally the models still take turns on the one DuckDB connection. @default 4
+         */
+        concurrency: positiveInt.max(40).default(4),
+      })
+      .default({ concurrency: 4 }),
     sample: z
       .strictObject({
         /** Orders in the initial load. @default 100000 */

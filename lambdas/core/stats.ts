@@ -1,3 +1,5 @@
+import type { StatementCounts } from './counting-engine';
+
 /** What one dataset's step did: the unit of the run summary, of reconciliation and of run history. */
 export interface DatasetStats {
   /** `snowflake.orders` for bronze, `silver.orders`, `gold.fact_orders`... */
@@ -12,6 +14,8 @@ export interface DatasetStats {
   readonly updated: number;
   readonly deleted: number;
   readonly seconds: number;
+  /** What a model's build sent to the SQL engine: the cost of a step on Athena. */
+  readonly sql?: StatementCounts;
   /** Things a person should know that did not fail the step (a rejected landing file...). */
   readonly notes?: readonly string[];
 }

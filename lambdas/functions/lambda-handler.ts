@@ -40,7 +40,7 @@ export function lambdaHandler<Result>(create: () => Promise<(event: unknown) => 
 }
 
 /**
- * One EMF record per dataset holding its five metrics, dimensioned by step and dataset, so
+ * One EMF record per dataset holding its metrics, dimensioned by step and dataset, so
  * dashboards and alarms can key on them. (A `singleMetric()` would publish on every `addMetric`,
  * leaving all but the first metric without the dataset dimensions.)
  */
@@ -53,6 +53,8 @@ function recordDatasetMetrics(result: TaskResult): void {
     record.addMetric('RowsQuarantined', MetricUnit.Count, stats.quarantined);
     record.addMetric('DuplicatesDropped', MetricUnit.Count, stats.duplicates);
     record.addMetric('StepSeconds', MetricUnit.Seconds, stats.seconds);
+    // A model's Athena queries: what its Task's time and cost grow with.
+    if (stats.sql) record.addMetric('SqlStatements', MetricUnit.Count, stats.sql.statements);
     record.publishStoredMetrics();
   }
 }

@@ -16,5 +16,6 @@ export const handler = lambdaHandler(async () => {
     clock: systemClock,
     logger,
     lineage: lineage(project.config, project.contracts, await bundledColumnLineage()),
+    concurrency: project.config.transform.concurrency,
   });
 });

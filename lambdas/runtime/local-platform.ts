@@ -31,6 +31,7 @@ import { createNotifyFailureHandler } from '../handlers/notify-failure';
 import { createCatalogSyncHandler } from '../handlers/catalog-sync';
 import { LocalCatalogWriter } from '../adapters/local/catalog-writer';
 import { DatasetStatuses } from '../core/catalog';
+import { CountingSqlEngine } from '../core/counting-engine';
 import { createTransformHandler } from '../handlers/transform';
 import { createMaintenanceHandler } from '../handlers/maintenance';
 import { mergeTargetsOf } from '../adapters/aws/athena-dialect';
@@ -61,6 +62,8 @@ export class LocalPlatform {
   readonly recorder: RunRecorder;
   /** Where every task, and the runner for each pipeline run, reports OpenLineage events. */
   readonly lineage: LineageEmitter;
+  /** The lakehouse as the tasks see it: counting the statements a run sends, as Athena would run them. */
+  readonly engine: CountingSqlEngine;
   private rest: Promise<RestSimulator> | undefined;
 
   private constructor(
@@ -102,6 +105,8 @@ export class LocalPlatform {
       logger,
       clock,
     });
+    const engine = new CountingSqlEngine(lakehouse);
+    this.engine = engine;
     const simDir = this.simDir;
     const notifier: Notifier = {
       notify: async (notice) => {
@@ -155,16 +160,19 @@ export class LocalPlatform {
         logger,
         lineage,
       }),
-      Transform: createTransformHandler({
-        engine: this.lakehouse,
-        contracts,
-        project: models,
-        clock,
-        logger,
-        lineage,
-      }),
+      Transform: oneAtATime(
+        createTransformHandler({
+          engine,
+          contracts,
+          project: models,
+          clock,
+          logger,
+          lineage,
+          concurrency: config.transform.concurrency,
+        }),
+      ),
       DataQuality: createDataQualityHandler({
-        engine: this.lakehouse,
+        engine,
         contracts,
         clock,
         logger,
@@ -172,7 +180,7 @@ export class LocalPlatform {
       }),
       CatalogSync: createCatalogSyncHandler({
         contracts,
-        statuses: new DatasetStatuses(this.lakehouse),
+        statuses: new DatasetStatuses(engine),
         writer: new LocalCatalogWriter(store, this.lakehouse),
         clock,
         logger,
@@ -241,4 +249,18 @@ export class LocalPlatform {
     this.lakehouse.close();
     this.worker.closeSync();
   }
+}
+
+/**
+ * One call at a time: the models a Map builds at once would share the lakehouse's one DuckDB
+ * connection, and a DuckDB transaction belongs to its connection. DuckDB parallelises inside each
+ * statement instead.
+ */
+function oneAtATime(handler: TaskHandler): TaskHandler {
+  let previous: Promise<unknown> = Promise.resolve();
+  return (event) => {
+    const call = previous.then(() => handler(event));
+    previous = call.catch(() => undefined);
+    return call;
+  };
 }

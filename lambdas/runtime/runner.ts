@@ -20,6 +20,7 @@ import type { DatasetQuality } from '../core/dq/store';
 import { stepsOf, type StepStats } from '../core/runs';
 import { taskOfPlaceholder, type StateMachineTask, type TaskName } from '../core/tasks';
 import { isTaskResult } from '../core/stats';
+import type { StatementCounts } from '../core/counting-engine';
 import { localAccount, localRegion, type LocalPlatform } from './local-platform';
 
 /** The ARN a task's placeholder stands for locally: a well-formed ARN, answered in-process. */
@@ -54,6 +55,8 @@ export interface RunOutcome {
   readonly quality: readonly DatasetQuality[];
   /** States entered plus retries: what Step Functions bills as state transitions. */
   readonly transitions: number;
+  /** What the run's tasks sent to the SQL engine (the runner's own run history aside). */
+  readonly sql: StatementCounts;
   readonly error?: string;
 }
 
@@ -87,6 +90,11 @@ export async function runJob(
     NonNullable<MachineRunOptions['overrides']>['taskResourceLocalHandlers']
   > = {};
   const retryIntervalOverrides: Record<string, number> = {};
+  // A failed Map iteration fails its Map while the other iterations' handlers still run, as
+  // invocations of a Lambda function do; the run waits for them before it is recorded, and the
+  // interpreter's queued iterations find the run over and do not start.
+  const running = new Set<Promise<unknown>>();
+  let ended = false;
   for (const task of taskStates(definition)) {
     const handler = byArn.get(task.resource);
     if (!handler)
@@ -94,11 +102,16 @@ export async function runJob(
         `${job}.asl.json: state ${task.name} calls ${task.resource}, which no local handler answers`,
       );
     overrides[task.name] = async (input) => {
+      if (ended) throw new PipelineError(`${job}: ${task.name} not started: the run is over`);
       attempts[task.name] = (attempts[task.name] ?? 0) + 1;
       const started = Date.now();
       options.onTask?.({ state: task.name, phase: 'start' });
       try {
-        const result = (await handler(input)) as Awaited<ReturnType<(typeof overrides)[string]>>;
+        const call = handler(input);
+        running.add(call);
+        const result = (await call.finally(() => running.delete(call))) as Awaited<
+          ReturnType<(typeof overrides)[string]>
+        >;
         if (isTaskResult(result)) steps.push(...stepsOf([result]));
         if (isQualityGateResult(result)) quality.push(...result.scores);
         options.onTask?.({
@@ -128,6 +141,7 @@ export async function runJob(
   await recorder.started(run);
   const { project, env } = platform.project.config;
   const machineName = stateMachineName(project, env, job);
+  const sentBefore = platform.engine.counts;
   const machine = new StateMachine(definition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
@@ -157,7 +171,10 @@ export async function runJob(
         ? `${caught.cause.name}: ${caught.cause.message}`
         : describeError(caught);
   }
+  ended = true;
+  await Promise.allSettled(running);
   await platform.lakehouse.refreshSources();
+  const sent = platform.engine.counts;
   const endedAt = platform.clock.now();
   const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
   const status = error === undefined ? 'succeeded' : 'failed';
@@ -176,6 +193,10 @@ export async function runJob(
     attempts,
     quality,
     transitions: await transitions,
+    sql: {
+      statements: sent.statements - sentBefore.statements,
+      lookups: sent.lookups - sentBefore.lookups,
+    },
     ...(error === undefined ? {} : { error }),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- --scale N`: generates N orders over two days (in a child process, so its
  * memory does not count), runs `daily` for day 1 (the initial load) and day 2 (~1% changes),
- * and reports per-step wall time, rows per second and peak RSS, as a table and as JSON.
+ * and reports per-step wall time, rows per second, peak RSS and the SQL statements each model's
+ * Task sends (what it costs on Athena), as a table and as JSON.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,11 +106,15 @@ const days: {
 try {
   for (const date of ['2026-01-01', '2026-01-02']) {
     const steps: Record<string, number> = {};
+    // A state's wall time, from its first start to its last end: a layer's model Tasks overlap.
+    const firstStart: Record<string, number> = {};
     const started = performance.now();
     const outcome = await runJob(platform, 'daily', {
       runDate: date,
       onTask: (event) => {
-        if (event.phase === 'end') steps[event.state] = event.seconds!;
+        if (event.phase === 'start') firstStart[event.state] ??= performance.now();
+        if (event.phase === 'end')
+          steps[event.state] = (performance.now() - firstStart[event.state]!) / 1000;
         if (event.phase === 'error')
           process.stderr.write(`  ${event.state} failed: ${event.error}\n`);
       },
@@ -140,8 +145,8 @@ const stateSteps: Record<string, string> = {
   FxToBronze: 'fx_to_bronze',
   KafkaEventsToBronze: 'kafka_to_bronze',
   LandingToBronze: 'landing_to_bronze',
-  BronzeToSilver: 'bronze_to_silver',
-  SilverToGold: 'silver_to_gold',
+  BuildSilverModel: 'bronze_to_silver',
+  BuildGoldModel: 'silver_to_gold',
 };
 const report = {
   scale: options.scale,
@@ -159,6 +164,10 @@ const report = {
     date: d.date,
     seconds: Number(d.seconds.toFixed(2)),
     peakRssMb: d.peakRssMb,
+    sql: d.outcome.sql,
+    models: d.outcome.steps
+      .filter((s) => s.sql)
+      .map((s) => ({ model: s.dataset, seconds: s.seconds, rowsIn: s.rowsIn, ...s.sql })),
     steps: Object.entries(d.steps).map(([state, seconds]) => {
       const rows = stepRows(d.outcome, stateSteps[state] ?? state);
       return {
@@ -181,10 +190,18 @@ const lines = [
   `REST simulator: ${report.restSimulator}`,
 ];
 for (const day of report.days) {
-  lines.push(`\ndaily ${day.date}: ${day.seconds}s, peak RSS ${day.peakRssMb} MB`);
+  lines.push(
+    `\ndaily ${day.date}: ${day.seconds}s, peak RSS ${day.peakRssMb} MB, ${day.sql.statements} SQL statements, ${day.sql.lookups} table lookups`,
+  );
   for (const s of day.steps) {
     lines.push(
       `  ${s.state.padEnd(22)} ${s.seconds.toFixed(2).padStart(7)}s ${s.rows.toLocaleString('en-US').padStart(12)} rows ${s.rowsPerSecond === null ? '' : `${s.rowsPerSecond.toLocaleString('en-US').padStart(12)} rows/s`}`,
+    );
+  }
+  lines.push('  one Task per model:');
+  for (const m of day.models) {
+    lines.push(
+      `    ${m.model.padEnd(28)} ${m.seconds.toFixed(2).padStart(7)}s ${m.rowsIn.toLocaleString('en-US').padStart(12)} rows in ${String(m.statements).padStart(4)} statements ${String(m.lookups).padStart(3)} lookups`,
     );
   }
 }

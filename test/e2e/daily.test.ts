@@ -110,9 +110,10 @@ describe('daily pipeline, end to end', () => {
 
   it('both days succeed and every dataset of every step reconciles', () => {
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
-    // Parallel + six ingestion branches + two transforms, two quality checks and their gates, the
-    // catalog sync and the final Succeed; Step Functions bills per transition.
-    expect(runs.map((r) => r.transitions)).toEqual([15, 15]);
+    // Parallel + six ingestion branches; per layer its plan, its Map, a Map per DAG level (two
+    // each) and a Task per model (10 silver, 7 gold); two quality checks and their gates, the
+    // catalog sync and the final Succeed. Step Functions bills per transition.
+    expect(runs.map((r) => r.transitions)).toEqual([38, 38]);
     for (const run of runs) {
       expect(run.steps.filter((s) => !reconciles(s))).toEqual([]);
       expect(new Set(run.steps.map((s) => s.step))).toEqual(
@@ -307,7 +308,7 @@ describe('daily pipeline, end to end', () => {
       expect(outcome).toMatchObject({
         status: 'failed',
         error: 'PipelineError: silver is on fire (simulated)',
-        attempts: { BronzeToSilver: 1, NotifyFailure: 1 },
+        attempts: { PlanSilver: 1, NotifyFailure: 1 },
       });
       const notices = readFileSync(path.join(lake.lakeRoot, 'notifications.jsonl'), 'utf8')
         .trim()
@@ -510,7 +511,7 @@ describe('daily pipeline, end to end', () => {
         /^DataQualityError: 1 error check\(s\) failed in silver: silver\.orders customer_id\.required \(error\): 1 of [\d,]+ rows/,
       );
       expect(outcome.attempts).toMatchObject({ SilverQuality: 1, NotifyFailure: 1 });
-      expect(outcome.attempts.SilverToGold).toBeUndefined();
+      expect(outcome.attempts.PlanGold).toBeUndefined();
       expect(
         await one(
           `select status, failing_rows from audit.dq_results where run_id = '${outcome.runId}' and dataset = 'silver.orders' and check_name = 'customer_id.required'`,
@@ -555,7 +556,7 @@ describe('daily pipeline, end to end', () => {
       expect(duringIngest.signal).toBe('SIGKILL');
       // Killed inside the silver transaction.
       const duringSilver = await cli(crashed.lakeRoot, ['run', '--job', 'daily', '--date', day2], {
-        text: '▶ BronzeToSilver',
+        text: '▶ BuildSilverModel',
         afterMs: 50,
       });
       expect(duringSilver.signal).toBe('SIGKILL');

@@ -148,22 +148,24 @@ describe('dataset statuses and the catalog sync, on DuckDB', () => {
   it('reads each dataset’s last run, rows and score from the audit tables', async () => {
     await record('r1', '2026-01-01T02:00:00.000Z', 10);
     await record('r2', '2026-01-02T02:00:00.000Z', 20);
-    await new QualityStore(lakehouse).save({
-      runId: 'r2',
-      runDate: '2026-01-02',
-      at: '2026-01-02T03:30:00.000Z',
-      quality: {
-        dataset: 'gold.fact_orders',
-        layer: 'gold',
-        score: 97.5,
-        rows: 30,
-        checks: 9,
-        failedErrors: 0,
-        failedWarnings: 1,
+    await new QualityStore(lakehouse).save([
+      {
+        runId: 'r2',
+        runDate: '2026-01-02',
+        at: '2026-01-02T03:30:00.000Z',
+        quality: {
+          dataset: 'gold.fact_orders',
+          layer: 'gold',
+          score: 97.5,
+          rows: 30,
+          checks: 9,
+          failedErrors: 0,
+          failedWarnings: 1,
+        },
+        profile: { dataset: 'gold.fact_orders', rows: 30, columns: [] },
+        results: [],
       },
-      profile: { dataset: 'gold.fact_orders', rows: 30, columns: [] },
-      results: [],
-    });
+    ]);
     const statuses = new DatasetStatuses(lakehouse);
     expect((await statuses.all()).get('gold.fact_orders')).toEqual({
       dataset: 'gold.fact_orders',

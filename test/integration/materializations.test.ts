@@ -9,7 +9,7 @@ import { FsObjectStore } from '../../lambdas/adapters/local/object-store';
 import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
 import { ModelGraphError, ReconciliationError } from '../../lambdas/core/errors';
 import { bronzeKey, bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
-import { runLayer } from '../../lambdas/core/models/layer';
+import { buildLayer } from '../helpers/layers';
 import { loadModelProject, type ModelFile } from '../../lambdas/core/models/project';
 import { ManualClock, silentLogger } from '../helpers/clock';
 import { memoryLineage } from '../helpers/lineage';
@@ -139,7 +139,7 @@ describe('materializations', () => {
   const build = async (layer: 'silver' | 'gold', models = [silverOrders(), ...goldModels]) => {
     clock = new ManualClock(new Date(clock.now().getTime() + 60_000));
     const project = loadModelProject(models, [], contracts);
-    const stats = await runLayer(
+    const stats = await buildLayer(
       {
         engine: lakehouse,
         contracts,

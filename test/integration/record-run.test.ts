@@ -1,4 +1,7 @@
+import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StepFunctionsExecutionResults } from '../../lambdas/adapters/aws/execution-results';
 import type { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { loadContracts } from '../../lambdas/definitions/source-files';
 import type { ContractRegistry } from '../../lambdas/core/contracts/contract';
@@ -7,8 +10,8 @@ import { PipelineError } from '../../lambdas/core/errors';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 import { RunRecorder } from '../../lambdas/core/run-recorder';
 import { RunHistory } from '../../lambdas/core/runs';
-import type { TaskResult } from '../../lambdas/core/stats';
-import { createRecordRunHandler } from '../../lambdas/handlers/record-run';
+import type { DatasetStats, TaskResult } from '../../lambdas/core/stats';
+import { createRecordRunHandler, type RecordRunDeps } from '../../lambdas/handlers/record-run';
 import { ManualClock } from '../helpers/clock';
 import { emptyLakehouse } from '../helpers/lake';
 import type { LineageEmitter } from '../../lambdas/core/lineage/events';
@@ -61,6 +64,7 @@ describe('record-run handler', () => {
   let close: () => void;
   let lakehouse: DuckDbLakehouse;
   let results: TaskResult[];
+  let deps: RecordRunDeps;
   let handler: ReturnType<typeof createRecordRunHandler>;
   let contracts: ContractRegistry;
   let emitter: LineageEmitter;
@@ -81,7 +85,7 @@ describe('record-run handler', () => {
     }));
     const logger = { info: () => {}, warn: () => {} };
     const clock = new ManualClock(new Date('2026-01-02T03:00:00.000Z'));
-    handler = createRecordRunHandler({
+    deps = {
       project: 'medallion',
       env: 'dev',
       recorder: new RunRecorder({
@@ -102,7 +106,8 @@ describe('record-run handler', () => {
       },
       logger,
       clock,
-    });
+    };
+    handler = createRecordRunHandler(deps);
   });
   afterEach(() => {
     close();
@@ -218,6 +223,117 @@ describe('record-run handler', () => {
       job: { namespace: 'medallion-dev', name: 'daily' },
     });
     expect(checkRunEvents(events)).toEqual([]);
+  });
+
+  it("finds every model's stats in the history of a fanned-out layer: one Lambda result per Map iteration", async () => {
+    const model = (dataset: string): TaskResult => ({
+      step: 'bronze_to_silver',
+      datasets: [{ ...(silver.datasets[0] as DatasetStats), dataset }],
+    });
+    const levels = [['silver.customers', 'silver.orders'], ['silver.fx_rates']];
+    let id = 0;
+    const event = (type: string, details: Partial<HistoryEvent> = {}): HistoryEvent => ({
+      id: ++id,
+      type: type as HistoryEvent['type'],
+      timestamp: new Date(startDate + id * 1000),
+      ...details,
+    });
+    const lambda = (output: unknown) => [
+      event('LambdaFunctionScheduled'),
+      event('LambdaFunctionStarted'),
+      event('LambdaFunctionSucceeded', {
+        lambdaFunctionSucceededEventDetails: { output: JSON.stringify(output) },
+      }),
+    ];
+    const iteration = (map: string, index: number, states: HistoryEvent[]) => [
+      event('MapIterationStarted', { mapIterationStartedEventDetails: { name: map, index } }),
+      ...states,
+      event('MapIterationSucceeded', { mapIterationSucceededEventDetails: { name: map, index } }),
+    ];
+    const plan = {
+      layer: 'silver',
+      levels,
+      snapshotAt: '2026-01-02T02:00:01.000Z',
+      concurrency: 4,
+    };
+    // The history of bronze_to_silver as Step Functions writes it: the plan, then the Map over
+    // levels, each iteration an inner Map whose iterations each invoke the Transform function
+    // (the first attempt at silver.orders failing with a transient error and being retried);
+    // the state exits carry the Map's collected results, which are not read.
+    const events = [
+      event('ExecutionStarted'),
+      event('TaskStateEntered', { stateEnteredEventDetails: { name: 'PlanSilver' } }),
+      ...lambda(plan),
+      event('TaskStateExited', { stateExitedEventDetails: { name: 'PlanSilver' } }),
+      event('MapStateEntered', { stateEnteredEventDetails: { name: 'BuildSilver' } }),
+      event('MapStateStarted', { mapStateStartedEventDetails: { length: levels.length } }),
+      ...levels.flatMap((level, i) =>
+        iteration('BuildSilver', i, [
+          event('MapStateEntered', { stateEnteredEventDetails: { name: 'BuildSilverLevel' } }),
+          event('MapStateStarted', { mapStateStartedEventDetails: { length: level.length } }),
+          ...level.flatMap((dataset, j) =>
+            iteration('BuildSilverLevel', j, [
+              event('TaskStateEntered', { stateEnteredEventDetails: { name: 'BuildSilverModel' } }),
+              ...(dataset === 'silver.orders'
+                ? [
+                    event('LambdaFunctionScheduled'),
+                    event('LambdaFunctionFailed', {
+                      lambdaFunctionFailedEventDetails: { error: 'TransientError' },
+                    }),
+                  ]
+                : []),
+              ...lambda(model(dataset)),
+              event('TaskStateExited', {
+                stateExitedEventDetails: {
+                  name: 'BuildSilverModel',
+                  output: JSON.stringify(model(dataset)),
+                },
+              }),
+            ]),
+          ),
+          event('MapStateSucceeded'),
+          event('MapStateExited', {
+            stateExitedEventDetails: {
+              name: 'BuildSilverLevel',
+              output: JSON.stringify(level.map(model)),
+            },
+          }),
+        ]),
+      ),
+      event('MapStateSucceeded'),
+      event('MapStateExited', {
+        stateExitedEventDetails: {
+          name: 'BuildSilver',
+          output: JSON.stringify({ silver: levels.map((l) => l.map(model)) }),
+        },
+      }),
+      event('TaskStateEntered', { stateEnteredEventDetails: { name: 'SilverQuality' } }),
+      ...lambda({ step: 'silver_quality', layer: 'silver', gate: 'pass', scores: [], summary: '' }),
+      event('ExecutionSucceeded'),
+    ];
+    const sfn = mockClient(SFNClient);
+    sfn
+      .on(GetExecutionHistoryCommand, { executionArn: execution, includeExecutionData: true })
+      .resolves({ events: events.slice(0, 20), nextToken: 'page-2' })
+      .on(GetExecutionHistoryCommand, { executionArn: execution, nextToken: 'page-2' })
+      .resolves({ events: events.slice(20) });
+    try {
+      const recordRun = createRecordRunHandler({
+        ...deps,
+        executions: new StepFunctionsExecutionResults(new SFNClient({ region: 'eu-west-1' })),
+      });
+      await recordRun(statusChange('SUCCEEDED'));
+    } finally {
+      sfn.restore();
+    }
+    expect(
+      await lakehouse.query('select step, dataset from audit.run_datasets order by dataset'),
+    ).toEqual(
+      levels
+        .flat()
+        .sort()
+        .map((dataset) => ({ step: 'bronze_to_silver', dataset })),
+    );
   });
 
   it('refuses events of state machines that are not this environment’s', async () => {

@@ -5,6 +5,9 @@ import type { ColumnProfile } from '../../lambdas/core/dq/profile';
 import { qualityScore, type CheckResult } from '../../lambdas/core/dq/run';
 import { suggestRules } from '../../lambdas/core/dq/suggest';
 import { parseContract } from '../../lambdas/core/contracts/contract';
+import { QualityStore, type QualityEvidence } from '../../lambdas/core/dq/store';
+import type { SqlEngine } from '../../lambdas/core/ports';
+import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 
 const zscore: AnomalyRule = {
   metric: 'rowCount',
@@ -231,5 +234,71 @@ schema:
 
   it('proposes nothing for an empty dataset', () => {
     expect(suggestRules(contract, { dataset: 'silver.things', rows: 0, columns: [] })).toEqual([]);
+  });
+});
+
+describe('quality evidence', () => {
+  const evidence = (dataset: string, message: string): QualityEvidence => ({
+    runId: 'run-1',
+    runDate: '2026-01-02',
+    at: '2026-01-02T03:00:00.000Z',
+    quality: {
+      dataset,
+      layer: 'silver',
+      score: 100,
+      rows: 1,
+      checks: 1,
+      failedErrors: 0,
+      failedWarnings: 0,
+    },
+    profile: { dataset, rows: 1, columns: [] },
+    results: [
+      {
+        dataset,
+        check: 'id.required',
+        kind: 'rows',
+        column: 'id',
+        severity: 'error',
+        dimension: 'completeness',
+        description: 'id is required',
+        status: 'pass',
+        observed: 0,
+        expected: '0 rows',
+        failingRows: 0,
+        totalRows: 1,
+        sample: [],
+        message,
+      },
+    ],
+  });
+  const save = async (all: QualityEvidence[]) => {
+    const sent: string[] = [];
+    const engine = {
+      dialect: duckdbDialect,
+      execute: async (sql: string) => (sent.push(sql), 0),
+      transaction: (work: () => Promise<unknown>) => work(),
+    } as unknown as SqlEngine;
+    await new QualityStore(engine).save(all);
+    return sent;
+  };
+
+  it("a layer's evidence is saved with one INSERT per audit table, not three per dataset", async () => {
+    const sent = await save(['silver.a', 'silver.b', 'silver.c'].map((d) => evidence(d, 'ok')));
+    expect(sent.map((s) => /^insert into "audit"\."(\w+)"/.exec(s)?.[1])).toEqual([
+      'dq_scores',
+      'dq_results',
+    ]);
+    expect(sent[0]!.match(/'silver\.\w'/g)).toEqual(["'silver.a'", "'silver.b'", "'silver.c'"]);
+  });
+
+  it("a long one is split below Athena's 256 KB query limit", async () => {
+    const sent = await save(
+      Array.from({ length: 40 }, (_, i) => evidence(`silver.d${i}`, 'é'.repeat(10_000))),
+    );
+    const results = sent.filter((s) => s.includes('"dq_results"'));
+    expect(results.length).toBeGreaterThan(1);
+    for (const statement of results)
+      expect(new TextEncoder().encode(statement).length).toBeLessThanOrEqual(262_144);
+    expect(results.join().match(/'silver\.d\d+'/g)).toHaveLength(40);
   });
 });

@@ -57,6 +57,44 @@ describe('the model graph', () => {
     expect(project.models.get('silver.customers').sources).toEqual([['snowflake', 'customers']]);
   });
 
+  it("groups a layer's models in levels: each level reads only the levels before it", async () => {
+    const { models } = await loadProject({ root: projectRoot });
+    for (const layer of ['silver', 'gold'] as const) {
+      const levels = models.levels(layer);
+      expect(
+        levels
+          .flat()
+          .map((m) => m.name)
+          .sort(),
+      ).toEqual(
+        models
+          .layer(layer)
+          .map((m) => m.name)
+          .sort(),
+      );
+      levels.forEach((level, i) => {
+        const earlier = new Set(
+          levels
+            .slice(0, i)
+            .flat()
+            .map((m) => m.name),
+        );
+        for (const m of level) {
+          const upstream = [...m.refs, ...m.changes].filter((d) => d.startsWith(`${layer}.`));
+          expect(
+            upstream.filter((d) => !earlier.has(d)),
+            m.name,
+          ).toEqual([]);
+        }
+      });
+    }
+    expect(models.levels('silver').map((level) => level.length)).toEqual([8, 2]);
+    expect(models.levels('gold').map((level) => level.map((m) => m.name))).toEqual([
+      ['gold.dim_customer', 'gold.fact_orders', 'gold.dim_date', 'gold.dim_product'],
+      ['gold.customer_360', 'gold.product_performance', 'gold.revenue_daily'],
+    ]);
+  });
+
   it('finds dependencies in the template syntax, including inside conditionals', () => {
     const project = load(
       model('models/silver/a.sql', "select * from {{ source('shop', 'orders') }}", incremental),

@@ -1,12 +1,25 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import {
+  StateMachine,
+  type RunOptions,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
+import { loadProject } from '../../lambdas/definitions/project-files';
+import type { LayerPlan } from '../../lambdas/core/models/layer';
 import {
   jobs,
   placeholders,
   substitutePlaceholders,
   taskStates,
 } from '../../lambdas/core/orchestration';
-import { taskOfPlaceholder } from '../../lambdas/core/tasks';
+import type { SqlEngine } from '../../lambdas/core/ports';
+import { taskOfPlaceholder, taskTimeoutSeconds } from '../../lambdas/core/tasks';
+import { projectRoot } from '../../lambdas/definitions/project-root';
+import { createTransformHandler } from '../../lambdas/handlers/transform';
+import { ManualClock, silentLogger } from '../helpers/clock';
+import { memoryLineage } from '../helpers/lineage';
 
 const definitionText = (job: string) => readFileSync(`stepfunctions/${job}.asl.json`, 'utf8');
 const definition = (job: string) =>
@@ -16,6 +29,7 @@ const definition = (job: string) =>
   };
 /** Jobs that publish datasets, and so end with the catalog sync. */
 const publishing = jobs.filter((j) => j !== 'maintenance');
+const placeholderOf = (resource: string) => resource.replace(/^\$\{(.+)\}$/, '$1');
 
 describe('state machines', () => {
   it('there is exactly one definition per job', () => {
@@ -52,14 +66,36 @@ describe('state machines', () => {
     },
   );
 
+  it.each(jobs)(
+    '%s: a Task waits a minute longer than its function may run, so a retried attempt never overlaps a running one',
+    (job) => {
+      for (const task of taskStates(definition(job))) {
+        const { TimeoutSeconds, Retry, Comment } = task.definition as {
+          TimeoutSeconds: number;
+          Retry: { ErrorEquals: string[] }[];
+          Comment: string;
+        };
+        expect(TimeoutSeconds, task.name).toBe(
+          taskTimeoutSeconds(taskOfPlaceholder(placeholderOf(task.resource))!),
+        );
+        // A retry after a timeout runs the work again: the state says why that is safe.
+        const retriesTimeouts = Retry.some((r) =>
+          r.ErrorEquals.some((e) => e === 'States.Timeout' || e === 'States.ALL'),
+        );
+        if (retriesTimeouts) expect(Comment, task.name).toContain('States.Timeout');
+      }
+    },
+  );
+
   it('daily runs every ingest in parallel, then silver, then gold, with the very states of the per-source machines', () => {
     const daily = definition('daily');
     expect(daily.StartAt).toBe('IngestSources');
-    expect(daily.States.IngestSources).toMatchObject({ Type: 'Parallel', Next: 'BronzeToSilver' });
-    expect(daily.States.BronzeToSilver).toMatchObject({
-      Next: 'SilverQuality',
-      Parameters: { layer: 'silver' },
+    expect(daily.States.IngestSources).toMatchObject({ Type: 'Parallel', Next: 'PlanSilver' });
+    expect(daily.States.PlanSilver).toMatchObject({
+      Next: 'BuildSilver',
+      Parameters: { plan: true, layer: 'silver' },
     });
+    expect(daily.States.BuildSilver).toMatchObject({ Type: 'Map', Next: 'SilverQuality' });
     expect(daily.States.SilverQuality).toMatchObject({
       Next: 'SilverQualityGate',
       Parameters: { layer: 'silver' },
@@ -69,7 +105,7 @@ describe('state machines', () => {
       Choices: [
         { Variable: '$.silverQuality.gate', StringEquals: 'fail', Next: 'SilverQualityFailed' },
       ],
-      Default: 'SilverToGold',
+      Default: 'PlanGold',
     });
     expect(daily.States.SilverQualityFailed).toMatchObject({
       Type: 'Pass',
@@ -77,10 +113,11 @@ describe('state machines', () => {
       ResultPath: '$.error',
       Next: 'NotifyFailure',
     });
-    expect(daily.States.SilverToGold).toMatchObject({
-      Next: 'GoldQuality',
-      Parameters: { layer: 'gold' },
+    expect(daily.States.PlanGold).toMatchObject({
+      Next: 'BuildGold',
+      Parameters: { plan: true, layer: 'gold' },
     });
+    expect(daily.States.BuildGold).toMatchObject({ Type: 'Map', Next: 'GoldQuality' });
     expect(daily.States.GoldQualityGate).toMatchObject({ Type: 'Choice', Default: 'CatalogSync' });
     expect(daily.States.CatalogSync).toMatchObject({
       Resource: '${CatalogSyncFunctionArn}',
@@ -113,12 +150,13 @@ describe('state machines', () => {
     }: Record<string, unknown>) => rest;
     expect(branches.map(strip)).toEqual(single.map(strip));
     const strippedLayer = (job: string, state: string) => strip(definition(job).States[state]!);
-    expect(strip(daily.States.BronzeToSilver!)).toEqual(
-      strippedLayer('bronze_to_silver', 'BronzeToSilver'),
-    );
-    expect(strip(daily.States.SilverToGold!)).toEqual(
-      strippedLayer('silver_to_gold', 'SilverToGold'),
-    );
+    for (const [job, states] of [
+      ['bronze_to_silver', ['PlanSilver', 'BuildSilver']],
+      ['silver_to_gold', ['PlanGold', 'BuildGold']],
+    ] as const) {
+      for (const state of states)
+        expect(strip(daily.States[state]!), state).toEqual(strippedLayer(job, state));
+    }
     for (const [job, states] of [
       ['bronze_to_silver', ['SilverQuality', 'SilverQualityGate', 'SilverQualityFailed']],
       ['silver_to_gold', ['GoldQuality', 'GoldQualityGate', 'GoldQualityFailed']],
@@ -181,5 +219,174 @@ describe('state machines', () => {
     expect(() => substitutePlaceholders('{"a":"${X}","b":"${Y}"}', { X: 'arn' })).toThrow(
       'Unresolved placeholder(s) in state machine: Y',
     );
+  });
+
+  describe('a layer fans out: one Task per model, level after level', () => {
+    /** An engine that answers nothing and records what it is sent: the plan only loads seeds. */
+    const recordingEngine = (sent: string[]): SqlEngine => ({
+      dialect: duckdbDialect,
+      execute: async (sql) => (sent.push(sql), 0),
+      query: async (sql) => (sent.push(sql), []),
+      refreshSources: async () => {},
+      transaction: (work) => work(),
+      relationExists: async () => false,
+      describe: async () => [],
+    });
+
+    /**
+     * Runs a job's definition in the interpreter the local runner uses: the real Transform handler
+     * plans, every other Task answers as its handler would, and each model build is recorded.
+     */
+    async function run(job: string, concurrency: number) {
+      const project = await loadProject({ root: projectRoot });
+      const sent: string[] = [];
+      const transform = createTransformHandler({
+        engine: recordingEngine(sent),
+        contracts: project.contracts,
+        project: project.models,
+        clock: new ManualClock(),
+        logger: silentLogger,
+        lineage: memoryLineage(project.contracts).lineage,
+        concurrency,
+      });
+      const plans: { input: Record<string, unknown>; plan: LayerPlan }[] = [];
+      const builds: { model: string; input: Record<string, unknown> }[] = [];
+      const timeline: string[] = [];
+      let running = 0;
+      let mostAtOnce = 0;
+      const handlers: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
+        TransformFunctionArn: async (input) => {
+          if (input.plan) {
+            const plan = (await transform(input)) as LayerPlan;
+            plans.push({ input, plan });
+            return plan;
+          }
+          const model = String(input.model);
+          builds.push({ model, input });
+          timeline.push(`start ${model}`);
+          mostAtOnce = Math.max(mostAtOnce, ++running);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          running--;
+          timeline.push(`end ${model}`);
+          const layer = model.split('.')[0];
+          return {
+            step: layer === 'silver' ? 'bronze_to_silver' : 'silver_to_gold',
+            datasets: [{ dataset: model, layer }],
+          };
+        },
+        DataQualityFunctionArn: async () => ({ gate: 'pass', scores: [] }),
+        CatalogSyncFunctionArn: async () => ({ step: 'catalog_sync', updated: 0, missing: [] }),
+        NotifyFailureFunctionArn: async () => ({}),
+      };
+      const parsed = JSON.parse(definitionText(job)) as StateMachineDefinition;
+      type Overrides = NonNullable<
+        NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']
+      >;
+      const overrides: Overrides = Object.fromEntries(
+        taskStates(parsed).map((task) => [
+          task.name,
+          handlers[placeholderOf(task.resource)] ??
+            (async () => ({ step: 'ingest', datasets: [] })),
+        ]),
+      ) as Overrides;
+      const text = substitutePlaceholders(
+        definitionText(job),
+        Object.fromEntries(
+          placeholders(definitionText(job)).map((p) => [
+            p,
+            `arn:aws:lambda:us-east-1:000000000000:function:${p}`,
+          ]),
+        ),
+      );
+      const machine = new StateMachine(JSON.parse(text) as StateMachineDefinition, {
+        validationOptions: { checkPaths: true, checkArn: true },
+      });
+      const output = (await machine.run(
+        { date: '2026-01-02' },
+        {
+          overrides: { taskResourceLocalHandlers: overrides },
+          context: {
+            Execution: { Name: 'run-1' },
+            StateMachine: { Name: `medallion-local-${job}` },
+          },
+        },
+      ).result) as Record<string, unknown>;
+      return { project, sent, plans, builds, timeline, mostAtOnce, output };
+    }
+
+    it.each([
+      ['bronze_to_silver', ['silver']],
+      ['silver_to_gold', ['gold']],
+      ['daily', ['silver', 'gold']],
+    ] as const)(
+      '%s builds every model of its layers once, each level after the one it reads',
+      async (job, layers) => {
+        const { project, plans, builds, timeline } = await run(job, 3);
+        expect(plans.map((p) => p.plan.layer)).toEqual(layers);
+        for (const { plan } of plans) {
+          expect(plan).toEqual({
+            layer: plan.layer,
+            levels: project.models.levels(plan.layer).map((level) => level.map((m) => m.name)),
+            snapshotAt: '2026-01-02T03:00:00.000Z',
+            concurrency: 3,
+          });
+          const built = builds.filter((b) => b.model.startsWith(`${plan.layer}.`));
+          expect(built.map((b) => b.model).sort()).toEqual(plan.levels.flat().sort());
+          plan.levels.forEach((level, i) => {
+            const firstStart = Math.min(...level.map((m) => timeline.indexOf(`start ${m}`)));
+            for (const earlier of plan.levels.slice(0, i).flat())
+              expect(timeline.indexOf(`end ${earlier}`), earlier).toBeLessThan(firstStart);
+          });
+        }
+      },
+    );
+
+    it("each model's Task gets the run's context, the model and the layer's snapshot", async () => {
+      const { plans, builds } = await run('bronze_to_silver', 3);
+      const [{ input: planInput, plan }] = plans as [(typeof plans)[number]];
+      expect(planInput).toMatchObject({
+        runId: 'run-1',
+        pipeline: 'medallion-local-bronze_to_silver',
+        request: { date: '2026-01-02' },
+      });
+      for (const { model, input } of builds) {
+        expect(input).toEqual({
+          model,
+          snapshotAt: plan.snapshotAt,
+          runId: 'run-1',
+          startedAt: planInput.startedAt,
+          pipeline: 'medallion-local-bronze_to_silver',
+          request: { date: '2026-01-02' },
+        });
+      }
+    });
+
+    it('builds no more models at once than the configured concurrency', async () => {
+      for (const concurrency of [1, 2, 4]) {
+        const { mostAtOnce } = await run('silver_to_gold', concurrency);
+        expect(mostAtOnce, `concurrency ${concurrency}`).toBe(concurrency);
+      }
+    });
+
+    it("the plan reloads the seeds once per silver run; the layer's output holds every model's result", async () => {
+      const { sent, output, project } = await run('daily', 4);
+      expect(sent).toEqual(
+        project.models.seeds.map((seed) =>
+          expect.stringMatching(
+            new RegExp(`^create or replace table "seeds"."${seed.name.split('.')[1]}" as`),
+          ),
+        ),
+      );
+      // Catalog sync reads each model's result from the state the run carries.
+      for (const layer of ['silver', 'gold']) {
+        const results = (output[layer] as { datasets: { dataset: string }[] }[][]).flat();
+        expect(results.flatMap((r) => r.datasets.map((d) => d.dataset)).sort()).toEqual(
+          project.models
+            .layer(layer as 'silver' | 'gold')
+            .map((m) => m.name)
+            .sort(),
+        );
+      }
+    });
   });
 });

@@ -5,14 +5,8 @@ import {
   functionEnvironment,
   parseFunctionEnvironment,
 } from '../../lambdas/core/function-environment';
-import { placeholders, taskStates } from '../../lambdas/core/orchestration';
-import {
-  placeholderOf,
-  taskNames,
-  taskOfPlaceholder,
-  tasks,
-  taskTimeoutSeconds,
-} from '../../lambdas/core/tasks';
+import { placeholders } from '../../lambdas/core/orchestration';
+import { placeholderOf, taskNames, taskOfPlaceholder, tasks } from '../../lambdas/core/tasks';
 
 const definitions = readdirSync('stepfunctions')
   .filter((f) => f.endsWith('.asl.json'))
@@ -32,23 +26,6 @@ describe('the task catalogue', () => {
       expect(tasks[task!].invokedBy, placeholder).toBe('state machine');
     }
   });
-
-  it.each(definitions)(
-    '$file: every Task waits longer than its function may run, so a retry never overlaps a live invocation',
-    ({ text }) => {
-      const byResource = new Map(taskNames.map((t) => [`\${${placeholderOf(t)}}`, t]));
-      for (const state of taskStates(JSON.parse(text))) {
-        const task = byResource.get(state.resource);
-        expect(task, state.name).toBeDefined();
-        expect(state.definition.TimeoutSeconds, state.name).toBeGreaterThan(
-          tasks[task!].timeoutSeconds,
-        );
-        expect(state.definition.TimeoutSeconds, state.name).toBeLessThanOrEqual(
-          taskTimeoutSeconds(task!),
-        );
-      }
-    },
-  );
 
   it('sizes functions by what they do, not uniformly', () => {
     expect(new Set(taskNames.map((t) => tasks[t].memoryMb)).size).toBeGreaterThan(1);

@@ -11,7 +11,7 @@ import { endOfDay } from '../time';
 import { checksFor } from './checks';
 import { profileDataset } from './profile';
 import { notRun, qualityScore, runChecks, type CheckResult } from './run';
-import { QualityStore, type DatasetQuality } from './store';
+import { QualityStore, type DatasetQuality, type QualityEvidence } from './store';
 
 export interface QualityGateResult {
   readonly step: string;
@@ -41,11 +41,12 @@ export async function checkLayerQuality(
   const datasets: DatasetQuality[] = [];
   const failures: string[] = [];
   const checked = contracts.all().filter((c) => c.layer === request.layer);
+  const evidence: QualityEvidence[] = [];
   await store.clear(
     request.runId,
     checked.map((c) => c.id),
   );
-  /** Profiles and checks one dataset and saves the evidence: one task run in the lineage. */
+  /** Profiles and checks one dataset, keeping its evidence for the layer's save: one task run in the lineage. */
   const checkDataset = async (contract: Contract) => {
     const checks = checksFor(contract, contracts, engine.dialect);
     const exists = await engine.relationExists(contract.relation);
@@ -72,7 +73,7 @@ export async function checkLayerQuality(
       failedErrors: failed.filter((r) => r.severity === 'error').length,
       failedWarnings: failed.filter((r) => r.severity !== 'error').length,
     };
-    await store.save({
+    evidence.push({
       runId: request.runId,
       runDate: request.runDate,
       at: deps.clock.now().toISOString(),
@@ -105,6 +106,7 @@ export async function checkLayerQuality(
       else logger.warn(`data quality warning: ${line}`);
     }
   }
+  await store.save(evidence);
   return {
     step: `${request.layer}_quality`,
     layer: request.layer,

@@ -43,7 +43,10 @@ export interface CheckResult {
 export interface CheckContext {
   /** "Now" for freshness: the end of the run's logical day, so re-runs judge alike. */
   readonly referenceTime: Date;
-  /** This run's profile of the dataset, for anomaly checks. */
+  /**
+   * This run's profile of the dataset: anomaly checks judge its metrics, and the row-count and
+   * freshness checks read its row count and the column's maximum instead of scanning again.
+   */
   readonly profile: DatasetProfile;
   /** A metric's values in up to `limit` earlier runs, newest first. */
   readonly history: (
@@ -172,8 +175,8 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
       return rowsResult(check, check.threshold, total, failing, sample);
     }
     case 'row_count': {
-      const [row] = await engine.query(`select count(*) as "total" from ${table}`);
-      const total = Number(row?.total ?? 0);
+      // The profile has counted the rows: no second scan.
+      const total = ctx.profile.rows;
       const ok = meets(total, check.threshold);
       return result(check, ok ? 'pass' : 'fail', {
         observed: total,
@@ -183,15 +186,14 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
       });
     }
     case 'freshness': {
-      const [row] = await engine.query(
-        `select count(*) as "total", cast(max(${d.quote(check.column)}) as varchar) as "newest" from ${table}`,
-      );
+      // The profile has read the newest value (the column's maximum): no second scan.
+      const newest = ctx.profile.columns.find((c) => c.column === check.column)?.max ?? null;
+      const total = ctx.profile.rows;
       const expected = `newest ${check.column} at most ${check.maxAgeHours} h old`;
-      const newest = row?.newest === null || row?.newest === undefined ? null : String(row.newest);
       if (newest === null) {
         return result(check, 'fail', {
           expected,
-          totalRows: Number(row?.total ?? 0),
+          totalRows: total,
           message: `no ${check.column} at all: nothing is fresh`,
         });
       }
@@ -200,7 +202,7 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
       return result(check, hours <= check.maxAgeHours ? 'pass' : 'fail', {
         observed: hours,
         expected,
-        totalRows: Number(row?.total ?? 0),
+        totalRows: total,
         message: `newest ${check.column} is ${newest}, ${hours} h before ${ctx.referenceTime.toISOString()}`,
       });
     }

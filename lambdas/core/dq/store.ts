@@ -38,6 +38,9 @@ const profileMetric: Record<Exclude<AnomalyMetric, 'rowCount'>, string> = {
   avgLength: 'avg_length',
 };
 
+/** Below Athena's limit on a query string (262,144 bytes), leaving room for the statement's head. */
+const maxStatementBytes = 200_000;
+
 export class QualityStore {
   constructor(private readonly engine: SqlEngine) {}
 
@@ -50,42 +53,65 @@ export class QualityStore {
       await this.engine.execute(`delete from ${d.relation(`audit.${table}`)} where ${where}`);
   }
 
-  async save(evidence: QualityEvidence): Promise<void> {
+  /**
+   * Saves the evidence of a layer's datasets in one transaction, one INSERT per table (or a few,
+   * for a long one) rather than three per dataset: on Athena each is a query and an Iceberg commit.
+   */
+  async save(evidence: readonly QualityEvidence[]): Promise<void> {
     const d = this.engine.dialect;
-    const { runId, runDate, at, quality, profile, results } = evidence;
     const s = (v: string | null | undefined) =>
       v === null || v === undefined ? 'null' : d.string(v);
     const n = (v: number | null | undefined) =>
       v === null || v === undefined || !Number.isFinite(v) ? 'null' : String(v);
-    const head = `${s(runId)}, ${d.date(runDate)}, ${s(quality.dataset)}`;
-    await this.engine.transaction(async () => {
-      await this.engine.execute(
-        `insert into ${d.relation('audit.dq_scores')} (run_id, run_date, dataset, layer, score, row_count, checks, failed_errors, failed_warnings, checked_at)
-         values (${head}, ${s(quality.layer)}, ${n(quality.score)}, ${n(quality.rows)}, ${n(quality.checks)}, ${n(quality.failedErrors)}, ${n(quality.failedWarnings)}, ${d.timestamp(at)})`,
+    const scores: string[] = [];
+    const results: string[] = [];
+    const profiles: string[] = [];
+    for (const { runId, runDate, at, quality, profile, results: checks } of evidence) {
+      const head = `${s(runId)}, ${d.date(runDate)}, ${s(quality.dataset)}`;
+      scores.push(
+        `(${head}, ${s(quality.layer)}, ${n(quality.score)}, ${n(quality.rows)}, ${n(quality.checks)}, ${n(quality.failedErrors)}, ${n(quality.failedWarnings)}, ${d.timestamp(at)})`,
       );
-      if (results.length > 0) {
-        await this.engine.execute(
-          `insert into ${d.relation('audit.dq_results')} (run_id, run_date, dataset, layer, check_name, kind, column_name, severity, dimension, status, observed, expected, failing_rows, total_rows, sample, message, checked_at)
-           values ${results
-             .map(
-               (r) =>
-                 `(${head}, ${s(quality.layer)}, ${s(r.check)}, ${s(r.kind)}, ${s(r.column)}, ${s(r.severity)}, ${s(r.dimension)}, ${s(r.status)}, ${n(r.observed)}, ${s(r.expected)}, ${n(r.failingRows)}, ${n(r.totalRows)}, ${s(JSON.stringify(r.sample))}, ${s(r.message)}, ${d.timestamp(at)})`,
-             )
-             .join(', ')}`,
+      for (const r of checks)
+        results.push(
+          `(${head}, ${s(quality.layer)}, ${s(r.check)}, ${s(r.kind)}, ${s(r.column)}, ${s(r.severity)}, ${s(r.dimension)}, ${s(r.status)}, ${n(r.observed)}, ${s(r.expected)}, ${n(r.failingRows)}, ${n(r.totalRows)}, ${s(JSON.stringify(r.sample))}, ${s(r.message)}, ${d.timestamp(at)})`,
         );
-      }
-      if (profile.columns.length > 0) {
-        await this.engine.execute(
-          `insert into ${d.relation('audit.dq_profiles')} (run_id, run_date, dataset, column_name, data_type, row_count, nulls, null_percent, distinct_count, min_value, max_value, mean, stddev, p25, median, p75, min_length, avg_length, max_length, top_values, profiled_at)
-           values ${profile.columns
-             .map(
-               (c) =>
-                 `(${head}, ${s(c.column)}, ${s(c.type)}, ${n(c.rows)}, ${n(c.nulls)}, ${n(c.nullPercent)}, ${n(c.distinctCount)}, ${s(c.min)}, ${s(c.max)}, ${n(c.mean)}, ${n(c.stddev)}, ${n(c.p25)}, ${n(c.median)}, ${n(c.p75)}, ${n(c.minLength)}, ${n(c.avgLength)}, ${n(c.maxLength)}, ${s(JSON.stringify(c.topValues))}, ${d.timestamp(at)})`,
-             )
-             .join(', ')}`,
+      for (const c of profile.columns)
+        profiles.push(
+          `(${head}, ${s(c.column)}, ${s(c.type)}, ${n(c.rows)}, ${n(c.nulls)}, ${n(c.nullPercent)}, ${n(c.distinctCount)}, ${s(c.min)}, ${s(c.max)}, ${n(c.mean)}, ${n(c.stddev)}, ${n(c.p25)}, ${n(c.median)}, ${n(c.p75)}, ${n(c.minLength)}, ${n(c.avgLength)}, ${n(c.maxLength)}, ${s(JSON.stringify(c.topValues))}, ${d.timestamp(at)})`,
         );
-      }
+    }
+    await this.engine.transaction(async () => {
+      await this.insert(
+        `insert into ${d.relation('audit.dq_scores')} (run_id, run_date, dataset, layer, score, row_count, checks, failed_errors, failed_warnings, checked_at)`,
+        scores,
+      );
+      await this.insert(
+        `insert into ${d.relation('audit.dq_results')} (run_id, run_date, dataset, layer, check_name, kind, column_name, severity, dimension, status, observed, expected, failing_rows, total_rows, sample, message, checked_at)`,
+        results,
+      );
+      await this.insert(
+        `insert into ${d.relation('audit.dq_profiles')} (run_id, run_date, dataset, column_name, data_type, row_count, nulls, null_percent, distinct_count, min_value, max_value, mean, stddev, p25, median, p75, min_length, avg_length, max_length, top_values, profiled_at)`,
+        profiles,
+      );
     });
+  }
+
+  /** Inserts VALUES rows in as few statements as Athena's 256 KB query limit allows. */
+  private async insert(head: string, rows: readonly string[]): Promise<void> {
+    const bytes = (text: string) => new TextEncoder().encode(text).length;
+    let batch: string[] = [];
+    let size = bytes(head);
+    for (const row of rows) {
+      const rowSize = bytes(row) + 2;
+      if (batch.length > 0 && size + rowSize > maxStatementBytes) {
+        await this.engine.execute(`${head} values ${batch.join(', ')}`);
+        batch = [];
+        size = bytes(head);
+      }
+      batch.push(row);
+      size += rowSize;
+    }
+    if (batch.length > 0) await this.engine.execute(`${head} values ${batch.join(', ')}`);
   }
 
   /** A metric's values in earlier runs than `runId`, newest first. */

@@ -1,11 +1,13 @@
 /**
- * Runs every model of a layer in dependency order. Each model publishes in one transaction
- * (its rows, its quarantine, its change feed and its watermarks together), the way each Iceberg
- * table commits on AWS: readers see a table as it was or as it is after the run, never half of
- * it, and after a crash every model resumes from its own watermarks, so the next run converges
- * to the same result.
+ * A layer's models, one Task each (see `stepfunctions/*.asl.json`): a plan, then the models level
+ * by level, so that no Lambda invocation builds more than one model. Each model publishes in one
+ * transaction (its rows, its quarantine, its change feed and its watermarks together), the way
+ * each Iceberg table commits on AWS: readers see a table as it was or as it is after the run,
+ * never half of it, and after a crash every model resumes from its own watermarks, so the next
+ * run converges to the same result.
  */
 import type { ContractRegistry } from '../contracts/contract';
+import { CountingSqlEngine } from '../counting-engine';
 import type { LineageEmitter, PipelineContext } from '../lineage/events';
 import type { Clock, Logger, SqlEngine } from '../ports';
 import type { DatasetStats } from '../stats';
@@ -19,47 +21,86 @@ export interface LayerDeps {
   readonly project: ModelProject;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Models of one level the state machine builds at once (`MaxConcurrencyPath`). */
+  readonly concurrency: number;
 }
 
 export interface LayerRequest extends PipelineContext {
   readonly layer: Model['layer'];
 }
 
-export async function runLayer(deps: LayerDeps, request: LayerRequest): Promise<DatasetStats[]> {
-  const { engine, project } = deps;
+/** What the state machine fans out over: one Task per model, level after level. */
+export interface LayerPlan {
+  readonly layer: Model['layer'];
+  /**
+   * Model names by DAG level: a model reads only models of earlier levels, so the models of a
+   * level can be built at once.
+   */
+  readonly levels: readonly (readonly string[])[];
+  /** Upper bound of every model's input window in this run, the same for the whole layer. */
+  readonly snapshotAt: string;
+  /** Models of a level built at once. */
+  readonly concurrency: number;
+}
+
+/**
+ * The once-per-layer work before its models fan out: fixes the layer's snapshot, makes new bronze
+ * visible, reloads the seeds (silver), and groups the models into levels.
+ */
+export async function planLayer(deps: LayerDeps, request: LayerRequest): Promise<LayerPlan> {
   const snapshotAt = deps.clock.now().toISOString();
-  const ctx = { ...deps, runId: request.runId, runDate: request.runDate, snapshotAt };
-  await engine.refreshSources();
-  if (request.layer === 'silver') await engine.transaction(() => loadSeeds(deps));
-  const stats: DatasetStats[] = [];
-  for (const model of project.layer(request.layer)) {
-    deps.logger.info(`building ${model.name}`, {
-      model: model.name,
-      materialization: model.config.materialization,
-    });
-    const contract = deps.contracts.get(model.contractId);
-    const { lineage } = deps;
-    const overwrite = model.config.materialization === 'table';
-    const result = await lineage.track(
-      request,
-      {
-        job: `model.${contract.id}`,
-        type: 'MODEL',
-        owners: [contract.owner],
-        sql: model.template,
-        inputs: [
-          ...model.sources.map(([source, dataset]) => lineage.table(`${source}.${dataset}`)),
-          ...[...new Set([...model.refs, ...model.changes])].map((ref) => lineage.table(ref)),
-        ],
-        outputs: [lineage.output(contract.id)],
-      },
-      () => materialize(model, ctx, () => deps.clock.now()),
-      (stats) => ({ outputs: [lineage.output(contract.id, stats, overwrite)] }),
-    );
-    deps.logger.info(`built ${model.name}`, { ...result });
-    stats.push(result);
-  }
-  return stats;
+  await deps.engine.refreshSources();
+  if (request.layer === 'silver') await deps.engine.transaction(() => loadSeeds(deps));
+  return {
+    layer: request.layer,
+    levels: deps.project.levels(request.layer).map((level) => level.map((m) => m.name)),
+    snapshotAt,
+    concurrency: deps.concurrency,
+  };
+}
+
+export interface ModelRequest extends PipelineContext {
+  readonly model: string;
+  /** The layer plan's {@link LayerPlan.snapshotAt}. */
+  readonly snapshotAt: string;
+}
+
+/**
+ * Builds one model: a task run of its own in the lineage, its statements counted. Running it
+ * again (a retried Task) is safe: it resumes from the watermarks its last publish saved.
+ */
+export async function buildModel(deps: LayerDeps, request: ModelRequest): Promise<DatasetStats> {
+  const model = deps.project.get(request.model);
+  deps.logger.info(`building ${model.name}`, {
+    model: model.name,
+    materialization: model.config.materialization,
+  });
+  const contract = deps.contracts.get(model.contractId);
+  const { lineage } = deps;
+  const overwrite = model.config.materialization === 'table';
+  const result = await lineage.track(
+    request,
+    {
+      job: `model.${contract.id}`,
+      type: 'MODEL',
+      owners: [contract.owner],
+      sql: model.template,
+      inputs: [
+        ...model.sources.map(([source, dataset]) => lineage.table(`${source}.${dataset}`)),
+        ...[...new Set([...model.refs, ...model.changes])].map((ref) => lineage.table(ref)),
+      ],
+      outputs: [lineage.output(contract.id)],
+    },
+    async () => {
+      const engine = new CountingSqlEngine(deps.engine);
+      const ctx = { ...deps, ...request, engine };
+      const stats = await materialize(model, ctx, () => deps.clock.now());
+      return { ...stats, sql: engine.counts };
+    },
+    (stats) => ({ outputs: [lineage.output(contract.id, stats, overwrite)] }),
+  );
+  deps.logger.info(`built ${model.name}`, { ...result });
+  return result;
 }
 
 /** Seeds are small reference tables kept in `models/seeds/*.csv`; every silver run reloads them. */

@@ -231,39 +231,53 @@ async function mergeRows(
   const keyList = keys.map((k) => d.quote(k)).join(', ');
   const sameKey = (left: string, right: string) =>
     keys.map((k) => `${left}.${d.quote(k)} = ${right}.${d.quote(k)}`).join(' and ');
-  // Scratch work happens before the model's transaction opens: scanning a large table written
-  // inside a transaction is several times slower than scanning a committed one.
-  await engine.execute(
-    d.createStagingTable(
+  // Scratch tables are dropped at the end, and only those created: on Athena every statement,
+  // a DROP too, is a query of a second or more.
+  const scratch: string[] = [];
+  const createScratch = async (relation: string, select: string) => {
+    await engine.execute(d.createStagingTable(relation, select));
+    scratch.push(relation);
+  };
+  try {
+    // Scratch work happens before the model's transaction opens: scanning a large table written
+    // inside a transaction is several times slower than scanning a committed one.
+    await createScratch(
       staged,
       `select m.*, ${verdict.rule} as _rule, ${verdict.reason} as _reason from (${sql}) m`,
-    ),
-  );
-  const stage = staged;
-  try {
-    await engine.execute(
-      d.createStagingTable(
-        duplicated,
-        `select ${keyList}, count(*) as _rows from ${stage} v where _rule is null group by ${keyList} having count(*) > 1`,
-      ),
     );
-    const [counted] = await engine.query<{ staged: number; quarantined: number }>(
-      `select count(*) as staged, count(case when _rule is not null then 1 end) as quarantined from ${stage} v`,
+    const stage = staged;
+    await createScratch(
+      duplicated,
+      `select ${keyList}, count(*) as _rows from ${stage} v where _rule is null group by ${keyList} having count(*) > 1`,
     );
-    const [repeated] = await engine.query<{ keys: number; rows: number | null }>(
-      `select count(*) as keys, sum(_rows) as rows from ${duplicated}`,
+    // Every count the run reconciles, in one query.
+    const [counted] = await engine.query<{
+      staged: number;
+      quarantined: number;
+      keys: number;
+      rows: number | null;
+      source_rows?: number;
+    }>(
+      `select * from (select count(*) as staged, count(case when _rule is not null then 1 end) as quarantined from ${stage} v) s
+       cross join (select count(*) as keys, sum(_rows) as rows from ${duplicated}) k${
+         plan.sourceWindow
+           ? `
+       cross join (select count(*) as source_rows from ${plan.sourceWindow} c) w`
+           : ''
+       }`,
     );
     const s = counted!;
-    const duplicates = Number(repeated!.rows ?? 0) - repeated!.keys;
-    const rowsIn = plan.sourceWindow ? await count(engine, plan.sourceWindow) : s.staged;
+    const repeated = { keys: Number(s.keys), rows: Number(s.rows ?? 0) };
+    const duplicates = repeated.rows - repeated.keys;
+    const rowsIn = s.source_rows === undefined ? s.staged : Number(s.source_rows);
     if (rowsIn !== s.staged) {
       throw new ReconciliationError(
         `${model.sqlPath} returned ${s.staged} rows for ${rowsIn} source rows: a model with quarantine: true must map each source row to exactly one row (filter with contract rules, not WHERE)`,
       );
     }
-    if (!config.latest_by && repeated!.keys > 0) {
+    if (!config.latest_by && repeated.keys > 0) {
       throw new ModelGraphError(
-        `${model.sqlPath} returned ${repeated!.keys} key(s) more than once; set latest_by in its .yml to pick one`,
+        `${model.sqlPath} returned ${repeated.keys} key(s) more than once; set latest_by in its .yml to pick one`,
       );
     }
 
@@ -273,16 +287,14 @@ async function mergeRows(
     const ranked = `(select s.*, row_number() over (partition by ${keys.map((k) => `s.${d.quote(k)}`).join(', ')} order by ${latest}) as _rank
       from ${stage} s join ${duplicated} k on ${sameKey('k', 's')} where s._rule is null)`;
     let winners: string;
-    if (repeated!.keys === 0) {
+    if (repeated.keys === 0) {
       winners = `(${selectWinners(`${stage} s`, 's._rule is null')})`;
     } else if (columns.includes('_source_row') && columns.includes('_source_ref')) {
       // Drop the few losers by row identity: far cheaper than routing every row through a
       // ranking or a key join.
-      await engine.execute(
-        d.createStagingTable(
-          losers,
-          `select _source_ref, _source_row from ${ranked} r where _rank > 1`,
-        ),
+      await createScratch(
+        losers,
+        `select _source_ref, _source_row from ${ranked} r where _rank > 1`,
       );
       winners = `(${selectWinners(
         `${stage} s left join ${losers} l on l._source_ref = s._source_ref and l._source_row = s._source_row`,
@@ -306,7 +318,7 @@ async function mergeRows(
       ...written,
     };
   } finally {
-    for (const scratch of [losers, duplicated, staged]) await engine.execute(d.dropTable(scratch));
+    for (const relation of scratch.reverse()) await engine.execute(d.dropTable(relation));
   }
 }
 
@@ -351,13 +363,19 @@ async function writeMerge(
   }
   const target = d.relation(model.name);
   const on = keys.map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ');
-  const [change] = await engine.query<{ inserted: number; updated: number; deleted: number }>(
-    `select count(case when t.${q(keys[0]!)} is null and not s._deleted then 1 end) as inserted,
+  const [change] = await engine.query<{
+    inserted: number;
+    updated: number;
+    deleted: number;
+    rows_before: number;
+  }>(
+    `select * from (select count(case when t.${q(keys[0]!)} is null and not s._deleted then 1 end) as inserted,
       count(case when t.${q(keys[0]!)} is not null and not s._deleted then 1 end) as updated,
       count(case when t.${q(keys[0]!)} is not null and s._deleted then 1 end) as deleted
-    from ${winners} s left join ${target} t on ${on}`,
+    from ${winners} s left join ${target} t on ${on}) c
+    cross join (select count(*) as rows_before from ${target}) b`,
   );
-  const before = await count(engine, target);
+  const { rows_before: before, ...c } = change!;
   await engine.execute(
     `merge into ${target} t using ${winners} s on ${on}
     when matched and s._deleted then delete
@@ -368,7 +386,6 @@ async function writeMerge(
     when not matched and not s._deleted then insert (${all.map(q).join(', ')}) values (${all.map((c) => `s.${q(c)}`).join(', ')})`,
   );
   const after = await count(engine, target);
-  const c = change!;
   if (after !== before + c.inserted - c.deleted) {
     throw new ReconciliationError(
       `${model.name}: ${before} rows + ${c.inserted} inserted - ${c.deleted} deleted should leave ${before + c.inserted - c.deleted}, found ${after}`,
@@ -408,12 +425,13 @@ async function writeScd2(
   }
   const target = d.relation(model.name);
   const on = keys.map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ');
-  const [change] = await engine.query<{ closed: number; deleted: number }>(
-    `select count(case when not s._deleted and s.${versioned} > t.valid_from then 1 end) as closed,
+  const [change] = await engine.query<{ closed: number; deleted: number; rows_before: number }>(
+    `select * from (select count(case when not s._deleted and s.${versioned} > t.valid_from then 1 end) as closed,
       count(case when s._deleted then 1 end) as deleted
-    from ${winners} s join ${target} t on ${on} and t.is_current`,
+    from ${winners} s join ${target} t on ${on} and t.is_current) c
+    cross join (select count(*) as rows_before from ${target}) b`,
   );
-  const before = await count(engine, target);
+  const { rows_before: before } = change!;
   await engine.execute(
     `merge into ${target} t using ${winners} s on ${on} and t.is_current
     when matched and (s._deleted or s.${versioned} > t.valid_from)
@@ -503,19 +521,20 @@ async function ensureChangelog(model: Model, ctx: MaterializeContext) {
   );
 }
 
+/**
+ * Appends this run's changes under the next sequence number. The feed exists: a model's first
+ * build creates it, and only later runs append.
+ */
 async function appendChangelog(model: Model, winners: string, ctx: MaterializeContext) {
   const { engine } = ctx;
   const d = engine.dialect;
-  await ensureChangelog(model, ctx);
   const feed = d.relation(changelogRelation(model.name));
   const keys = model.config.unique_key!.map((k) => d.quote(k));
   const changedAt = changedAtColumn(model);
-  const [{ seq }] = (await engine.query<{ seq: number }>(
-    `select coalesce(max(_seq), 0) + 1 as seq from ${feed}`,
-  )) as [{ seq: number }];
   await engine.execute(
     `insert into ${feed} (${keys.join(', ')}, _change_type, _changed_at, _seq, _run_id)
-    select ${keys.join(', ')}, case when _deleted then 'delete' else 'upsert' end, ${changedAt ? d.quote(changedAt) : d.timestamp(ctx.snapshotAt)}, ${seq}, _run_id from ${winners} w`,
+    select ${keys.map((k) => `w.${k}`).join(', ')}, case when w._deleted then 'delete' else 'upsert' end, ${changedAt ? `w.${d.quote(changedAt)}` : d.timestamp(ctx.snapshotAt)}, n._seq, w._run_id
+    from ${winners} w cross join (select coalesce(max(_seq), 0) + 1 as _seq from ${feed}) n`,
   );
 }
 

@@ -119,6 +119,22 @@ export class ModelProject {
     return this.models.filter((m) => m.layer === layer);
   }
 
+  /**
+   * The layer's models in groups, each model in the group after the last of its upstream models
+   * in the layer: the models of one group are independent of each other.
+   */
+  levels(layer: Model['layer']): Model[][] {
+    const levelOf = new Map<string, number>();
+    const levels: Model[][] = [];
+    for (const model of this.layer(layer)) {
+      const upstream = [...model.refs, ...model.changes].map((name) => levelOf.get(name) ?? -1);
+      const level = Math.max(-1, ...upstream) + 1;
+      levelOf.set(model.name, level);
+      (levels[level] ??= []).push(model);
+    }
+    return levels;
+  }
+
   /** Models that read `name` through `ref()` or `changes()`. */
   dependents(name: string): Model[] {
     return this.models.filter((m) => m.refs.includes(name) || m.changes.includes(name));

@@ -81,7 +81,7 @@ export function runSummary(outcome: RunOutcome): string {
   const verdict =
     outcome.status === 'succeeded'
       ? green(
-          `${outcome.job} for ${outcome.runDate} succeeded in ${outcome.seconds.toFixed(1)}s, ${outcome.transitions} state transitions`,
+          `${outcome.job} for ${outcome.runDate} succeeded in ${outcome.seconds.toFixed(1)}s, ${outcome.transitions} state transitions, ${count(outcome.sql.statements)} SQL statements and ${count(outcome.sql.lookups)} table lookups`,
         )
       : red(
           `${outcome.job} for ${outcome.runDate} FAILED after ${outcome.seconds.toFixed(1)}s: ${outcome.error}`,

@@ -284,7 +284,7 @@ describe('the bundles’ credential provider', () => {
 });
 
 describe('lambdaHandler', () => {
-  it('emits one EMF record per dataset of a task result, dimensioned by step and dataset', async () => {
+  it('emits one EMF record per dataset of a task result, dimensioned by step and dataset, with a model’s SQL statements', async () => {
     const lines = captureOutput();
     const { lambdaHandler } = await import('../../../lambdas/functions/lambda-handler');
     const result: TaskResult = {
@@ -301,6 +301,7 @@ describe('lambdaHandler', () => {
           updated: 0,
           deleted: 0,
           seconds: 1.5,
+          sql: { statements: 16, lookups: 2 },
         },
       ],
     };
@@ -316,6 +317,7 @@ describe('lambdaHandler', () => {
       RowsQuarantined: 3,
       DuplicatesDropped: 2,
       StepSeconds: 1.5,
+      SqlStatements: 16,
       _aws: {
         CloudWatchMetrics: [
           expect.objectContaining({
