@@ -38,7 +38,7 @@ export function acknowledgeFindings({ storage, pipeline }: MedallionStacks): voi
   acknowledge(
     pipeline.deadLetters,
     'AwsSolutions-SQS3',
-    'This queue is the dead-letter queue of the schedules and of run recording; a dead-letter queue of its own would only move the problem.',
+    'This queue is the dead-letter queue of the schedules, of run recording and of the landing-events queue; a dead-letter queue of its own would only move the problem.',
   );
 
   const notifications = Stack.of(storage).node.children.filter((c) =>

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { ManagedKafkaEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -36,8 +37,27 @@ import { lakeBuckets } from '../constructs/lake-bucket';
 import { PlatformFunction, repositoryRoot } from '../constructs/platform-function';
 import { pascal } from '../names';
 
+/** How a task's function is built; sized by what its handler does, the Lambda maximum by default. */
+interface TaskHandlerSpec {
+  readonly entry: string;
+  readonly description: string;
+  readonly definitions: 'none' | 'sources' | 'project';
+  /** @default 900 */
+  readonly timeoutSeconds?: number;
+  /** @default 1024 */
+  readonly memorySize?: number;
+}
+
 /** The handlers the state machines call, by the placeholder their Task states use. */
 export const taskHandlers = {
+  RunLockFunctionArn: {
+    entry: 'run-lock',
+    description: "Takes and gives back the lake's run lock: one run at a time.",
+    definitions: 'none',
+    // Two DynamoDB calls: the ASL's Task TimeoutSeconds is this plus 60.
+    timeoutSeconds: 30,
+    memorySize: 256,
+  },
   IngestWarehouseFunctionArn: {
     entry: 'ingest-warehouse',
     description: 'Incremental extraction from Snowflake and Redshift into bronze.',
@@ -78,7 +98,7 @@ export const taskHandlers = {
     description: 'Publishes a failed run to the failure topic.',
     definitions: 'none',
   },
-} as const;
+} as const satisfies Record<string, TaskHandlerSpec>;
 export type TaskHandler = keyof typeof taskHandlers;
 
 export interface PipelineStackProps extends StackProps {
@@ -95,7 +115,10 @@ export interface PipelineStackProps extends StackProps {
  * is granted only what its handler touches.
  */
 export class PipelineStack extends Stack {
-  readonly functions: Record<TaskHandler | 'KafkaEvents' | 'RecordRun', lambda.IFunction>;
+  readonly functions: Record<
+    TaskHandler | 'KafkaEvents' | 'RecordRun' | 'StartLanding',
+    lambda.IFunction
+  >;
   readonly stateMachines: Record<Job, sfn.StateMachine>;
   readonly failureTopic: sns.Topic;
   /** Schedules that could not start a run, and run events that could not be recorded. */
@@ -128,6 +151,7 @@ export class PipelineStack extends Stack {
       ),
       MEDALLION_WORKGROUP: workgroupName(config.project, config.env, 'engineering'),
       MEDALLION_FAILURE_TOPIC_ARN: this.failureTopic.topicArn,
+      MEDALLION_RUN_LOCK_TABLE: runLockTableName(config),
       POWERTOOLS_METRICS_NAMESPACE: `${config.project}-${config.env}`,
     };
     this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
@@ -141,7 +165,12 @@ export class PipelineStack extends Stack {
       entry: string,
       description: string,
       definitions: 'none' | 'sources' | 'project',
-      reservedConcurrency?: number,
+      sizing: {
+        reservedConcurrency?: number;
+        timeoutSeconds?: number;
+        memorySize?: number;
+        environment?: Record<string, string>;
+      } = {},
     ) =>
       new PlatformFunction(this, name, {
         entry,
@@ -150,19 +179,22 @@ export class PipelineStack extends Stack {
         ...(definitions === 'project'
           ? { files: { 'lineage.json': JSON.stringify(props.columnLineage) } }
           : {}),
-        environment,
+        environment: { ...environment, ...sizing.environment },
         removalPolicy,
         logRetention,
-        reservedConcurrency,
+        reservedConcurrency: sizing.reservedConcurrency,
+        ...(sizing.timeoutSeconds ? { timeout: Duration.seconds(sizing.timeoutSeconds) } : {}),
+        ...(sizing.memorySize ? { memorySize: sizing.memorySize } : {}),
       }).function;
     const handlers = {} as Record<TaskHandler, lambda.IFunction>;
     for (const placeholder of Object.keys(taskHandlers) as TaskHandler[]) {
-      const { entry, description, definitions } = taskHandlers[placeholder];
+      const spec: TaskHandlerSpec = taskHandlers[placeholder];
       handlers[placeholder] = fn(
         placeholder.replace(/FunctionArn$/, ''),
-        entry,
-        description,
-        definitions,
+        spec.entry,
+        spec.description,
+        spec.definitions,
+        spec,
       );
     }
     const functions = {
@@ -179,10 +211,9 @@ export class PipelineStack extends Stack {
         'record-run',
         "Records each run's start, end and dataset steps in the audit tables.",
         'sources',
-        1,
+        { reservedConcurrency: 1 },
       ),
     };
-    this.functions = functions;
 
     // Grants, handler by handler: only the buckets, prefixes, actions and APIs each one uses.
     const ingesting = [
@@ -240,8 +271,19 @@ export class PipelineStack extends Stack {
       ]),
     ) as Record<Job, sfn.StateMachine>;
 
+    this.runLock(config, functions.RunLockFunctionArn, key, removalPolicy);
+    const startLanding = this.landingBatches(config, buckets.landing, key, (environment) =>
+      fn(
+        'StartLanding',
+        'start-landing',
+        'Starts one landing_to_bronze run per batch of landing-file events.',
+        'none',
+        { timeoutSeconds: 30, memorySize: 256, environment },
+      ),
+    );
+    this.functions = { ...functions, StartLanding: startLanding };
     this.schedules(config, key);
-    this.events(config, buckets.landing, functions.RecordRun, key);
+    this.events(config, functions.RecordRun, key);
     this.kafkaDelivery(config, functions.KafkaEvents);
   }
 
@@ -318,18 +360,78 @@ export class PipelineStack extends Stack {
   }
 
   /**
-   * Landing files start ingestion; every run's status changes are recorded in the audit tables;
-   * runs ending badly outside a Catch (timeouts, aborts) reach the failure topic.
+   * The lake's run lock (`lambdas/core/run-lock.ts`): one lease item per lock in a DynamoDB table,
+   * written and deleted under conditions by the run-lock function only. `expires_at` is the TTL
+   * attribute: it tidies up leases a run never gave back (the condition, not TTL, decides who may
+   * take the lock). State machines ask for leases longer than their TimeoutSeconds.
    */
-  private events(
+  private runLock(
+    config: PlatformConfig,
+    fn: lambda.IFunction,
+    key: kms.IKey,
+    removalPolicy: RemovalPolicy,
+  ): dynamodb.Table {
+    const table = new dynamodb.Table(this, 'RunLockTable', {
+      tableName: runLockTableName(config),
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: key,
+      timeToLiveAttribute: 'expires_at',
+      removalPolicy,
+    });
+    // The two calls DynamoDbRunLeaseStore makes, on this table only; condition expressions and
+    // ReturnValuesOnConditionCheckFailure need no other action.
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [table.tableArn],
+      }),
+    );
+    // A table encrypted with a customer managed key: DynamoDB calls kms:Decrypt on the key as the
+    // principal that accesses the table (then caches the table key for a while).
+    // https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` },
+        },
+      }),
+    );
+    return table;
+  }
+
+  /**
+   * Landing files are batched, so a burst of N files starts one landing_to_bronze run, not N:
+   * EventBridge puts each "Object Created" event on a queue (encrypted with the lake key, dead
+   * letters after 5 receives), and the StartLanding function, fed batches gathered over up to a
+   * minute, starts one run per batch. The run ingests every file pending in the landing zone;
+   * runs that still meet take turns through the run lock. Returns the starter function.
+   */
+  private landingBatches(
     config: PlatformConfig,
     landing: s3.IBucket,
-    recordRun: lambda.IFunction,
     key: kms.IKey,
-  ): void {
-    const machineArns = Object.values(this.stateMachines).map((m) => m.stateMachineArn);
-    new events.Rule(this, 'LandingFileRule', {
-      description: 'A file dropped into the landing bucket starts landing_to_bronze.',
+    starter: (environment: Record<string, string>) => lambda.IFunction,
+  ): lambda.IFunction {
+    const machine = this.stateMachines.landing_to_bronze;
+    const ruleName = `${config.project}-${config.env}-landing-files`;
+    const queue = new sqs.Queue(this, 'LandingEvents', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      // Lambda's advice for an SQS event source: six times the function's timeout.
+      visibilityTimeout: Duration.seconds(180),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: 5 },
+    });
+    const rule = new events.Rule(this, 'LandingFileRule', {
+      ruleName,
+      description: 'A file dropped into the landing bucket queues a start of landing_to_bronze.',
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
@@ -338,8 +440,63 @@ export class PipelineStack extends Stack {
           object: { key: [{ 'anything-but': { wildcard: ['*/processed/*', '*/rejected/*'] } }] },
         },
       },
-      targets: [new eventTargets.SfnStateMachine(this.stateMachines.landing_to_bronze)],
+      // Not eventTargets.SqsQueue: for an encrypted queue it grants EventBridge kms:Encrypt,
+      // ReEncrypt* and GenerateDataKey* on the lake key for any rule. The two statements below
+      // allow this rule alone.
+      targets: [{ bind: () => ({ arn: queue.queueArn, targetResource: queue }) }],
     });
+    queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    );
+    // EventBridge sends to a queue under a customer managed key only if the key policy lets
+    // events.amazonaws.com use it: the lake key allows it for this account and this rule.
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html#eb-sqs-encrypted
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnEquals: {
+            'aws:SourceArn': this.formatArn({
+              service: 'events',
+              resource: 'rule',
+              resourceName: ruleName,
+            }),
+          },
+        },
+      }),
+    );
+    const fn = starter({ MEDALLION_LANDING_STATE_MACHINE_ARN: machine.stateMachineArn });
+    (fn as lambda.Function).addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: 1000,
+        maxBatchingWindow: Duration.minutes(1),
+        // The fewest pollers Lambda allows; runs that still overlap wait on the run lock.
+        maxConcurrency: 2,
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [machine.stateMachineArn],
+      }),
+    );
+    return fn;
+  }
+
+  /**
+   * Every run's status changes are recorded in the audit tables; runs ending badly outside a
+   * Catch (timeouts, aborts) reach the failure topic.
+   */
+  private events(config: PlatformConfig, recordRun: lambda.IFunction, key: kms.IKey): void {
+    const machineArns = Object.values(this.stateMachines).map((m) => m.stateMachineArn);
     const recording = new events.Rule(this, 'RunStatusRule', {
       description:
         'Every status change of every run, recorded in audit.runs and audit.run_datasets.',
@@ -737,4 +894,9 @@ function grantQueryResults(
   key: kms.IKey,
 ): void {
   grantObjects(fn, buckets.athenaResults, key, { read: true, write: true, prefix: 'engineering/' });
+}
+
+/** Named, so functions learn it from their environment without depending on the table. */
+function runLockTableName(config: PlatformConfig): string {
+  return `${config.project}-${config.env}-run-lock`;
 }

@@ -5,7 +5,12 @@ import { functionBundling } from '../../lib/constructs/platform-function';
 import { taskHandlers } from '../../lib/stacks/pipeline-stack';
 import { repositoryRoot } from '../helpers/cdk';
 
-const entries = [...Object.values(taskHandlers).map((h) => h.entry), 'kafka-events', 'record-run'];
+const entries = [
+  ...Object.values(taskHandlers).map((h) => h.entry),
+  'kafka-events',
+  'record-run',
+  'start-landing',
+];
 
 /** One function bundled as `cdk synth` bundles it, in memory. */
 async function bundle(entry: string) {

@@ -26,6 +26,8 @@ const settingsSchema = z.object({
     ),
   MEDALLION_WORKGROUP: z.string().min(1),
   MEDALLION_FAILURE_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** The DynamoDB table holding the lake's run lock. */
+  MEDALLION_RUN_LOCK_TABLE: z.string().min(3),
 });
 
 export type FunctionSettings = z.output<typeof settingsSchema>;
