@@ -121,7 +121,7 @@ export class PipelineStack extends Stack {
   >;
   readonly stateMachines: Record<Job, sfn.StateMachine>;
   readonly failureTopic: sns.Topic;
-  /** Schedules that could not start a run, and run events that could not be recorded. */
+  /** Schedules and landing batches that could not start a run, run events that could not be recorded. */
   readonly deadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -370,7 +370,7 @@ export class PipelineStack extends Stack {
     fn: lambda.IFunction,
     key: kms.IKey,
     removalPolicy: RemovalPolicy,
-  ): dynamodb.Table {
+  ): void {
     const table = new dynamodb.Table(this, 'RunLockTable', {
       tableName: runLockTableName(config),
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -402,7 +402,6 @@ export class PipelineStack extends Stack {
         },
       }),
     );
-    return table;
   }
 
   /**

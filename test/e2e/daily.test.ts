@@ -285,7 +285,12 @@ describe('daily pipeline, end to end', () => {
         retryIntervalMs: 0,
       });
       expect(outcome.status).toBe('succeeded');
-      expect(outcome.attempts).toEqual({ CrmToBronze: 2, CatalogSync: 1 });
+      expect(outcome.attempts).toEqual({
+        AcquireRunLock: 1,
+        CrmToBronze: 2,
+        CatalogSync: 1,
+        ReleaseRunLock: 1,
+      });
     } finally {
       platform.handlers.IngestRestFunctionArn = crm;
     }
