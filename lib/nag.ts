@@ -46,7 +46,7 @@ function acknowledgeAwsSolutions({ storage, pipeline }: MedallionStacks): void {
   acknowledge(
     pipeline.deadLetters,
     'AwsSolutions-SQS3',
-    'This queue is the dead-letter queue of the schedules, of run recording and of the MSK event source mapping; a dead-letter queue of its own would only move the problem.',
+    'This queue is the dead-letter queue of the schedules, of run recording, of the MSK event source mapping and of the landing-events queue; a dead-letter queue of its own would only move the problem.',
   );
   for (const handler of notificationHandlers(storage)) {
     acknowledge(
@@ -78,7 +78,22 @@ function acknowledgeNist80053R5({ storage, catalog, pipeline }: MedallionStacks)
       `Invoked only by Task states of this stack’s state machines: how many run at once is decided where runs and fan-outs start, not by a reservation. ${unreserved}`,
     );
   }
-  const { KafkaEvents, RecordRun } = pipeline.functions;
+  const { KafkaEvents, RecordRun, StartLanding } = pipeline.functions;
+  acknowledge(
+    StartLanding,
+    'NIST.800.53.R5-LambdaDLQ',
+    `Invoked synchronously by the SQS event source mapping of the landing-events queue: a batch that fails returns to the queue, which moves a message received 5 times to the DeadLetters queue (${lambdaDocs}/services-sqs-errorhandling.html). A dead-letter queue only receives failed asynchronous invocations.`,
+  );
+  acknowledge(
+    StartLanding,
+    'NIST.800.53.R5-LambdaConcurrency',
+    `Invoked only by the landing-events queue's event source mapping, whose maximum concurrency of 2 bounds it (${lambdaDocs}/services-sqs-scaling.html). ${unreserved}`,
+  );
+  acknowledge(
+    pipeline.runLock.table,
+    'NIST.800.53.R5-DynamoDBInBackupPlan',
+    'Holds only the lake’s run lock: one lease that expires within the longest run plus five minutes. There is nothing to restore: a lost lease is a free lock, and a run that held it is recorded in audit.runs. Point-in-time recovery is on all the same.',
+  );
   acknowledge(
     KafkaEvents,
     'NIST.800.53.R5-LambdaDLQ',

@@ -46,3 +46,8 @@ export function bucketName(
 export function stateMachineName(project: string, env: string, job: string): string {
   return `${project}-${env}-${job.replaceAll('_', '-')}`;
 }
+
+/** The DynamoDB table holding the lake's run lock: named, so functions learn it from config. */
+export function runLockTableName(project: string, env: string): string {
+  return `${project}-${env}-run-lock`;
+}

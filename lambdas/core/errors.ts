@@ -73,6 +73,20 @@ export class LakeBusyError extends PipelineError {
   }
 }
 
+/**
+ * Another run holds the lake's run lock (see `core/run-lock.ts`). State machines retry on this
+ * name for a bounded time, then fail with this message, which names the holder.
+ */
+export class RunLockHeldError extends LakeBusyError {
+  constructor(
+    message: string,
+    readonly holder: { readonly owner: string; readonly job: string },
+  ) {
+    super(message);
+    this.name = 'RunLockHeldError';
+  }
+}
+
 /** Renders any thrown value as a one-line message, keeping causes. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

@@ -33,8 +33,19 @@ const environmentSchema = z.object({
     .pipe(bucketsSchema),
   MEDALLION_WORKGROUP: z.string().min(1),
   MEDALLION_FAILURE_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** The DynamoDB table holding the lake's run lock. */
+  MEDALLION_RUN_LOCK_TABLE: z.string().min(3),
   POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
 });
+
+/**
+ * What the landing starter alone adds: the state machine it starts. The task functions cannot
+ * know it, since the state machine depends on them.
+ */
+const landingStarterSchema = z.object({
+  MEDALLION_LANDING_STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+});
+export type LandingStarterSettings = z.output<typeof landingStarterSchema>;
 
 export type FunctionSettings = z.output<typeof environmentSchema>;
 
@@ -49,7 +60,21 @@ export function functionEnvironment(
 export function parseFunctionEnvironment(
   environment: Readonly<Record<string, string | undefined>>,
 ): FunctionSettings {
-  const result = environmentSchema.safeParse(environment);
+  return parse(environmentSchema, environment);
+}
+
+/** The landing starter's own settings, read like {@link parseFunctionEnvironment}. */
+export function parseLandingStarterEnvironment(
+  environment: Readonly<Record<string, string | undefined>>,
+): LandingStarterSettings {
+  return parse(landingStarterSchema, environment);
+}
+
+function parse<S extends z.ZodType>(
+  schema: S,
+  environment: Readonly<Record<string, string | undefined>>,
+): z.output<S> {
+  const result = schema.safeParse(environment);
   if (!result.success)
     throw new PipelineError(`Function environment is incomplete: ${z.prettifyError(result.error)}`);
   return result.data;

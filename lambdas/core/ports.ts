@@ -146,6 +146,12 @@ export interface ExecutionResults {
   taskResults(executionId: string): Promise<TaskResult[]>;
 }
 
+/** Starts a run of one state machine: Step Functions' StartExecution on AWS. */
+export interface RunStarter {
+  /** Starts the run with `input` as the execution input; returns its run id (execution name). */
+  start(input: Readonly<Record<string, unknown>>): Promise<string>;
+}
+
 /** Where failures are announced: SNS on AWS, the console and a log file locally. */
 export interface Notifier {
   notify(message: FailureNotice): Promise<void>;
@@ -249,6 +255,35 @@ export interface MaintenanceDialect {
   compact(logicalName: string, snapshotRetentionSeconds: number): string[];
   /** Returns the space of dropped tables and deleted rows, once per run; none where `compact` did. */
   reclaimSpace(): string[];
+}
+
+/**
+ * A lease on a named lock held by one run (its execution name): DynamoDB on AWS, memory locally,
+ * where the lake lock already keeps other processes out. See `core/run-lock.ts`.
+ */
+export interface RunLease {
+  readonly lock: string;
+  /** The execution name of the run holding it. */
+  readonly owner: string;
+  /** The state machine the owner runs, so a refused run can say who holds the lake. */
+  readonly job: string;
+  readonly acquiredAt: string;
+  /** After this instant the lease is void and any run may take the lock over. */
+  readonly expiresAt: string;
+}
+
+/** Where run leases live. Implementations apply {@link RunLease} rules atomically. */
+export interface RunLeaseStore {
+  /**
+   * Writes `lease` if its lock is free, expired at `now`, or already the same owner's (which
+   * renews it); otherwise writes nothing and returns the lease that holds the lock.
+   */
+  claim(lease: RunLease, now: Date): Promise<RunLease | undefined>;
+  /** Deletes the lease only if `owner` holds it; otherwise returns the lease that holds the lock, if any. */
+  release(
+    lock: string,
+    owner: string,
+  ): Promise<{ released: true } | { released: false; holder?: RunLease }>;
 }
 
 /** Structured logging: Powertools' logger on AWS, progress lines locally. */

@@ -32,6 +32,15 @@ export interface TaskSpec {
 }
 
 export const tasks = {
+  RunLock: {
+    entry: 'run-lock',
+    description: "Takes and gives back the lake's run lock: one run at a time.",
+    definitions: 'none',
+    invokedBy: 'state machine',
+    // Two DynamoDB calls.
+    memoryMb: 256,
+    timeoutSeconds: 30,
+  },
   IngestWarehouse: {
     entry: 'ingest-warehouse',
     description: 'Incremental extraction from Snowflake and Redshift into bronze.',
@@ -118,6 +127,14 @@ export const tasks = {
     invokedBy: 'event',
     memoryMb: 1024,
     timeoutSeconds: 300,
+  },
+  StartLanding: {
+    entry: 'start-landing',
+    description: 'Starts one landing_to_bronze run per batch of landing-file events.',
+    definitions: 'none',
+    invokedBy: 'event',
+    memoryMb: 256,
+    timeoutSeconds: 30,
   },
   RecordRun: {
     entry: 'record-run',

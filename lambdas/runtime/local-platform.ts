@@ -14,6 +14,7 @@ import { DuckDbWarehouseClient } from '../adapters/duckdb/warehouse-client';
 import { FetchHttpClient } from '../adapters/http/fetch-client';
 import { systemClock } from '../adapters/system-clock';
 import { FsObjectStore } from '../adapters/local/object-store';
+import { MemoryRunLeaseStore } from '../adapters/local/run-lease-store';
 import { IngestLedger } from '../core/ingest/bronze';
 import { createLineage, type LineageEmitter } from '../core/lineage/events';
 import { buildLineageGraph } from '../core/lineage/graph';
@@ -29,6 +30,8 @@ import { createKafkaDrainHandler } from '../handlers/kafka-drain';
 import { createDataQualityHandler } from '../handlers/data-quality';
 import { createNotifyFailureHandler } from '../handlers/notify-failure';
 import { createCatalogSyncHandler } from '../handlers/catalog-sync';
+import { createRunLockHandler } from '../handlers/run-lock';
+import { RunLock } from '../core/run-lock';
 import { LocalCatalogWriter } from '../adapters/local/catalog-writer';
 import { DatasetStatuses } from '../core/catalog';
 import { CountingSqlEngine } from '../core/counting-engine';
@@ -119,6 +122,10 @@ export class LocalPlatform {
       },
     };
     this.handlers = {
+      RunLock: createRunLockHandler({
+        lock: new RunLock(new MemoryRunLeaseStore(), clock),
+        logger,
+      }),
       IngestWarehouse: createIngestWarehouseHandler({
         config,
         contracts,

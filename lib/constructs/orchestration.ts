@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Duration, Stack, TimeZone, type RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,13 +10,13 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
 import { stateMachineName } from '../../lambdas/core/aws-names';
 import { jobs, placeholders, type Job } from '../../lambdas/core/orchestration';
-import { taskOfPlaceholder, type TaskName } from '../../lambdas/core/tasks';
+import { taskOfPlaceholder, tasks, type TaskName } from '../../lambdas/core/tasks';
 import { pascal } from '../names';
 import { grantQueueSend } from './grants';
 import { repositoryRoot } from './platform-function';
@@ -25,10 +24,12 @@ import { repositoryRoot } from './platform-function';
 export interface OrchestrationProps {
   readonly config: PlatformConfig;
   readonly functions: Readonly<Record<TaskName, lambda.IFunction>>;
+  /** The StartLanding task's function, fed batches of landing-file events. */
+  readonly landingStarter: lambda.Function;
   readonly key: kms.IKey;
   readonly landing: s3.IBucket;
   readonly failureTopic: sns.ITopic;
-  /** Where schedules put the starts they could not make. */
+  /** Where schedules and landing batches put the starts they could not make. */
   readonly deadLetters: sqs.IQueue;
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: logs.RetentionDays;
@@ -48,7 +49,8 @@ export class Orchestration extends Construct {
       jobs.map((job) => [job, this.stateMachine(job, props)]),
     ) as Record<Job, sfn.StateMachine>;
     this.schedules(props);
-    this.startsAndAlerts(props);
+    this.landingBatches(props);
+    this.alerts(props);
   }
 
   /** One state machine per ASL file, its `${...}` placeholders resolved to the tasks' functions. */
@@ -133,12 +135,25 @@ export class Orchestration extends Construct {
   }
 
   /**
-   * Landing files start ingestion; runs ending badly outside a Catch (timeouts, aborts) reach the
-   * failure topic (failures inside a run notify by themselves).
+   * Landing files are batched, so a burst of N files starts one landing_to_bronze run, not N:
+   * EventBridge puts each "Object Created" event on a queue (encrypted with the lake key, dead
+   * letters after 5 receives), and the StartLanding function, fed batches gathered over up to a
+   * minute, starts one run per batch. The run ingests every file pending in the landing zone;
+   * runs that still meet take turns through the run lock.
    */
-  private startsAndAlerts({ config, landing, failureTopic }: OrchestrationProps): void {
-    new events.Rule(this, 'LandingFileRule', {
-      description: 'A file dropped into the landing bucket starts landing_to_bronze.',
+  private landingBatches({ landing, key, deadLetters, landingStarter }: OrchestrationProps): void {
+    const machine = this.stateMachines.landing_to_bronze;
+    const queue = new sqs.Queue(this, 'LandingEvents', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      // Lambda's advice for an SQS event source: six times the function's timeout.
+      visibilityTimeout: Duration.seconds(6 * tasks.StartLanding.timeoutSeconds),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+    });
+    const rule = new events.Rule(this, 'LandingFileRule', {
+      description: 'A file dropped into the landing bucket queues a start of landing_to_bronze.',
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
@@ -147,8 +162,53 @@ export class Orchestration extends Construct {
           object: { key: [{ 'anything-but': { wildcard: ['*/processed/*', '*/rejected/*'] } }] },
         },
       },
-      targets: [new eventTargets.SfnStateMachine(this.stateMachines.landing_to_bronze)],
+      // Not eventTargets.SqsQueue: for an encrypted queue it grants EventBridge kms:Encrypt,
+      // ReEncrypt* and GenerateDataKey* on the lake key for any rule. The queue policy below
+      // allows this rule alone; the key policy this account's rules (allowEventBridgeToUseKey).
+      targets: [{ bind: () => ({ arn: queue.queueArn, targetResource: queue }) }],
     });
+    queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    );
+    // Only the starter knows the state machine: the task functions it runs cannot depend on it.
+    landingStarter.addEnvironment('MEDALLION_LANDING_STATE_MACHINE_ARN', machine.stateMachineArn);
+    landingStarter.addEventSourceMapping('LandingEventsMapping', {
+      eventSourceArn: queue.queueArn,
+      batchSize: 1000,
+      maxBatchingWindow: Duration.minutes(1),
+      // The fewest pollers Lambda allows; runs that still overlap wait on the run lock.
+      maxConcurrency: 2,
+    });
+    // What the mapping does as the function's role, granted with AWS's documented actions
+    // (SqsEventSource would also grant ChangeMessageVisibility and GetQueueUrl, which Lambda
+    // does not call). https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+    landingStarter.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: [queue.queueArn],
+      }),
+    );
+    landingStarter.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }),
+    );
+    landingStarter.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [machine.stateMachineArn],
+      }),
+    );
+  }
+
+  /**
+   * Runs ending badly outside a Catch (timeouts, aborts) reach the failure topic (failures inside
+   * a run notify by themselves).
+   */
+  private alerts({ config, failureTopic }: OrchestrationProps): void {
     const endedBadly = new events.Rule(this, 'RunEndedBadlyRule', {
       description:
         'A run that timed out or was aborted (failures inside a run notify by themselves).',

@@ -19,6 +19,7 @@ import { maintainedSchemas } from '../../lambdas/core/maintenance';
 import { jobs } from '../../lambdas/core/orchestration';
 import { tasks, type TaskName, type TaskSpec } from '../../lambdas/core/tasks';
 import { pascal } from '../names';
+import type { RunLockTable } from './run-lock-table';
 import { acknowledgeWildcard } from './acknowledge';
 import { grantAthenaQueries, grantObjects, grantRedshiftUnload, grantSecretRead } from './grants';
 
@@ -29,6 +30,7 @@ export interface GrantContext {
   readonly key: kms.IKey;
   readonly buckets: Record<BucketRole, s3.IBucket>;
   readonly failureTopic: sns.ITopic;
+  readonly runLock: RunLockTable;
 }
 
 /**
@@ -36,6 +38,9 @@ export interface GrantContext {
  * handler touches. A task of the catalogue without an entry here does not compile.
  */
 export const taskGrants: Record<TaskName, (fn: lambda.IFunction, ctx: GrantContext) => void> = {
+  RunLock: (fn, { runLock, key }) => runLock.grantLeases(fn, key),
+  // Its queue and the state machine it starts are wired, and granted, with them (Orchestration).
+  StartLanding: () => {},
   IngestWarehouse: (fn, ctx) => {
     grantIngestion(fn, ctx);
     grantSourceSecrets(fn, ctx, 'warehouse');

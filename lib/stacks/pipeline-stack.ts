@@ -8,7 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
-import { workgroupName } from '../../lambdas/core/aws-names';
+import { runLockTableName, workgroupName } from '../../lambdas/core/aws-names';
 import { functionEnvironment } from '../../lambdas/core/function-environment';
 import type { ProjectColumnLineage } from '../../lambdas/core/lineage/graph';
 import type { Job } from '../../lambdas/core/orchestration';
@@ -17,6 +17,7 @@ import { grantMskConsumer, grantQueueSend } from '../constructs/grants';
 import { lakeBuckets } from '../constructs/lake-bucket';
 import { pascal } from '../names';
 import { Orchestration } from '../constructs/orchestration';
+import { RunLockTable } from '../constructs/run-lock-table';
 import { RunRecording } from '../constructs/run-recording';
 import { TaskFunctions } from '../constructs/task-functions';
 import { grantTask } from '../constructs/task-grants';
@@ -39,6 +40,8 @@ export class PipelineStack extends Stack {
   readonly failureTopic: sns.Topic;
   /** Schedules that could not start a run, and run events that could not be recorded. */
   readonly deadLetters: sqs.Queue;
+  /** One run at a time per lake, on AWS as locally. */
+  readonly runLock: RunLockTable;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -63,6 +66,11 @@ export class PipelineStack extends Stack {
       retentionPeriod: Duration.days(14),
     });
 
+    const runLock = (this.runLock = new RunLockTable(this, 'RunLock', {
+      tableName: runLockTableName(config.project, config.env),
+      key,
+      removalPolicy,
+    }));
     const { functions } = new TaskFunctions(this, 'Functions', {
       environment: functionEnvironment({
         MEDALLION_ENV: config.env,
@@ -72,6 +80,7 @@ export class PipelineStack extends Stack {
         ) as Record<keyof typeof buckets, string>,
         MEDALLION_WORKGROUP: workgroupName(config.project, config.env, 'engineering'),
         MEDALLION_FAILURE_TOPIC_ARN: this.failureTopic.topicArn,
+        MEDALLION_RUN_LOCK_TABLE: runLockTableName(config.project, config.env),
         POWERTOOLS_METRICS_NAMESPACE: `${config.project}-${config.env}`,
       }),
       columnLineage: props.columnLineage,
@@ -80,12 +89,20 @@ export class PipelineStack extends Stack {
       logEncryptionKey: key,
     });
     this.functions = functions;
-    const grantContext = { stack: this, config, key, buckets, failureTopic: this.failureTopic };
+    const grantContext = {
+      stack: this,
+      config,
+      key,
+      buckets,
+      failureTopic: this.failureTopic,
+      runLock,
+    };
     for (const task of taskNames) grantTask(task, functions[task], grantContext);
 
     const { stateMachines } = new Orchestration(this, 'Orchestration', {
       config,
       functions,
+      landingStarter: functions.StartLanding,
       key,
       landing: buckets.landing,
       failureTopic: this.failureTopic,

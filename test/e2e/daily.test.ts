@@ -112,8 +112,9 @@ describe('daily pipeline, end to end', () => {
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
     // Parallel + six ingestion branches; per layer its plan, its Map, a Map per DAG level (two
     // each) and a Task per model (10 silver, 7 gold); two quality checks and their gates, the
-    // catalog sync and the final Succeed. Step Functions bills per transition.
-    expect(runs.map((r) => r.transitions)).toEqual([38, 38]);
+    // catalog sync, taking and giving back the run lock, and the final Succeed. Step Functions
+    // bills per transition.
+    expect(runs.map((r) => r.transitions)).toEqual([40, 40]);
     for (const run of runs) {
       expect(run.steps.filter((s) => !reconciles(s))).toEqual([]);
       expect(new Set(run.steps.map((s) => s.step))).toEqual(
@@ -286,7 +287,12 @@ describe('daily pipeline, end to end', () => {
         retryIntervalMs: 0,
       });
       expect(outcome.status).toBe('succeeded');
-      expect(outcome.attempts).toEqual({ CrmToBronze: 2, CatalogSync: 1 });
+      expect(outcome.attempts).toEqual({
+        AcquireRunLock: 1,
+        CrmToBronze: 2,
+        CatalogSync: 1,
+        ReleaseRunLock: 1,
+      });
     } finally {
       platform.handlers.IngestRest = crm;
     }

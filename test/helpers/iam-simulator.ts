@@ -204,6 +204,8 @@ export class SimulatedAccount {
         return `arn:${p}:lambda:${r}:${a}:function:${this.ref(stack, id)}`;
       case 'AWS::StepFunctions::StateMachine':
         return `arn:${p}:states:${r}:${a}:stateMachine:${this.physicalName(stack, id, 'StateMachineName')}`;
+      case 'AWS::DynamoDB::Table':
+        return `arn:${p}:dynamodb:${r}:${a}:table/${this.physicalName(stack, id, 'TableName')}`;
       case 'AWS::Events::Rule':
         return `arn:${p}:events:${r}:${a}:rule/${this.physicalName(stack, id, 'Name')}`;
       default:

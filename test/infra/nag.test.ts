@@ -31,7 +31,7 @@ describe.each(['dev', 'prod'])('cdk-nag AWS Solutions and NIST 800-53 R5 checks 
       // Wildcard and managed-policy findings are acknowledged per resource or policy, never
       // wholesale; NIST findings only of the kinds reviewed, each on its own resource.
       expect(id).toMatch(
-        /^Annotation::(AwsSolutions-(IAM5\[Resource::.+\]|IAM4\[Policy::.+\]|SQS3)|NIST\.800\.53\.R5-(LambdaDLQ|LambdaConcurrency|LambdaInsideVPC|IAMNoInlinePolicy|S3BucketReplicationEnabled|S3DefaultEncryptionKMS))$/,
+        /^Annotation::(AwsSolutions-(IAM5\[Resource::.+\]|IAM4\[Policy::.+\]|SQS3)|NIST\.800\.53\.R5-(LambdaDLQ|LambdaConcurrency|LambdaInsideVPC|IAMNoInlinePolicy|S3BucketReplicationEnabled|S3DefaultEncryptionKMS|DynamoDBInBackupPlan))$/,
       );
       expect(reason.length, id).toBeGreaterThanOrEqual(60);
     }

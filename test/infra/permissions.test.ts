@@ -88,6 +88,10 @@ describe.each(['dev', 'prod'])('permissions (%s)', (env) => {
         secretArn: (name) =>
           `arn:${account.partition}:secretsmanager:${account.region}:${account.account}:secret:${name}${secretSuffix}`,
         userId: `AROAEXAMPLEROLEID:${functionId}`,
+        runLockTable: v.MEDALLION_RUN_LOCK_TABLE!,
+        ...(v.MEDALLION_LANDING_STATE_MACHINE_ARN
+          ? { landingStateMachineArn: v.MEDALLION_LANDING_STATE_MACHINE_ARN }
+          : {}),
       },
     };
   };
@@ -124,9 +128,13 @@ describe.each(['dev', 'prod'])('permissions (%s)', (env) => {
         .flatMap((m) => {
           const p = m.properties as {
             EventSourceArn: unknown;
-            Topics: string[];
+            Topics?: string[];
             AmazonManagedKafkaEventSourceConfig?: { ConsumerGroupId: string };
           };
+          if (!p.Topics) {
+            const q = queue(stack, account.resolve(stack, p.EventSourceArn));
+            return lambdaServiceIam.sqsEventSource({ ...scope, keyArn: q.keyArn }, q.arn);
+          }
           return [
             ...lambdaServiceIam.mskEventSource(
               account.resolve(stack, p.EventSourceArn),

@@ -235,16 +235,105 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
     }
   });
 
-  it('a file landing starts landing_to_bronze', async () => {
-    const { template, stack, logicalId, bucket } = await pipeline();
+  it('landing files queue up, and each batch of them starts one landing_to_bronze run', async () => {
+    const { template, templates, stack, logicalId, bucket, functionIds, roleIds, config } =
+      await pipeline();
+    const [queueId, queue] = Object.entries(
+      template.findResources('AWS::SQS::Queue', {
+        Properties: { RedrivePolicy: Match.anyValue() },
+      }),
+    )[0]!;
+    // Encrypted with the lake key; what cannot start a run ends in the dead-letter queue.
+    expect((queue as Resource).Properties).toMatchObject({
+      KmsMasterKeyId: { 'Fn::ImportValue': expect.stringMatching(/LakeKey/) },
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.deadLetters), 'Arn'] },
+        maxReceiveCount: 5,
+      },
+    });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.s3'],
         'detail-type': ['Object Created'],
         detail: { bucket: { name: [bucket('landing')] } },
       },
-      Targets: [{ Arn: { Ref: logicalId(stack.stateMachines.landing_to_bronze) } }],
+      Targets: [{ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] }, Id: Match.anyValue() }],
     });
+    // No rule starts a state machine per file any more.
+    const targets = Object.values(template.findResources('AWS::Events::Rule')).flatMap(
+      (r) => (r as Resource).Properties.Targets as { Arn: unknown }[],
+    );
+    expect(targets).not.toContainEqual(
+      expect.objectContaining({ Arn: { Ref: logicalId(stack.stateMachines.landing_to_bronze) } }),
+    );
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionIds.StartLanding },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 60,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    expect(
+      grantsOf(template, roleIds.StartLanding)
+        .filter((g) => g.action.startsWith('states:'))
+        .map((g) => `${g.action} ${g.resource}`),
+    ).toEqual([`states:StartExecution <${logicalId(stack.stateMachines.landing_to_bronze)}>`]);
+    // EventBridge may send to the queue, and use the lake key for it, for this rule's events only.
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: { ArnEquals: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+    // The lake key lets EventBridge encrypt for this account's rules only (allowEventBridgeToUseKey),
+    // never kms:Encrypt or ReEncrypt as CDK's SqsQueue target would grant.
+    const keyPolicy = Object.values(templates.storage.findResources('AWS::KMS::Key'))
+      .map((k) => (k as Resource).Properties.KeyPolicy as { Statement: Record<string, unknown>[] })
+      .flatMap((p) => p.Statement)
+      .filter((st) => JSON.stringify(st.Principal).includes('events.amazonaws.com'));
+    expect(
+      keyPolicy.filter((st) => /kms:(Encrypt|ReEncrypt)/.test(JSON.stringify(st.Action))),
+    ).toEqual([]);
+    for (const statement of keyPolicy)
+      expect(statement.Condition).toMatchObject({
+        StringEquals: { 'aws:SourceAccount': config.aws.account },
+      });
+  });
+
+  it('the run lock lives in an encrypted, recoverable DynamoDB table every function knows', async () => {
+    const { template, functionIds, config } = await pipeline();
+    const tableName = `${config.project}-${env}-run-lock`;
+    const tables = template.findResources('AWS::DynamoDB::Table');
+    expect(Object.values(tables)).toEqual([
+      expect.objectContaining({
+        DeletionPolicy: config.storage.removalPolicy === 'destroy' ? 'Delete' : 'Retain',
+        Properties: expect.objectContaining({
+          TableName: tableName,
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: {
+            SSEEnabled: true,
+            SSEType: 'KMS',
+            KMSMasterKeyId: { 'Fn::ImportValue': expect.stringMatching(/LakeKey/) },
+          },
+          TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+        }),
+      }),
+    ]);
+    for (const id of Object.values(functionIds)) {
+      const fn = template.findResources('AWS::Lambda::Function')[id] as Resource;
+      expect(fn.Properties.Environment, id).toMatchObject({
+        Variables: { MEDALLION_RUN_LOCK_TABLE: tableName },
+      });
+    }
   });
 
   it('MSK delivers each Kafka topic to the Kafka function, in a group of its own, failures to the dead-letter queue', async () => {
@@ -259,7 +348,13 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         : [],
     );
     expect(topics.length).toBeGreaterThan(0);
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', topics.length);
+    expect(
+      Object.keys(
+        template.findResources('AWS::Lambda::EventSourceMapping', {
+          Properties: { Topics: Match.anyValue() },
+        }),
+      ),
+    ).toHaveLength(topics.length);
     for (const { topic, cluster, group } of topics) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: functionIds.KafkaEvents },
@@ -493,6 +588,22 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       ).toEqual(['bronze', 'gold', 'silver'].map((s) => `${config.project}_${env}_${s}/*`));
     });
 
+    it('RunLock may only put and delete items of the run lock table', async () => {
+      const { template, roleIds } = await pipeline();
+      const grants = grantsOf(template, roleIds.RunLock).filter(
+        (g) => !g.action.startsWith('logs:') && !g.action.startsWith('xray:'),
+      );
+      const [table] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+      expect(grants.map((g) => `${g.action} ${g.resource}`).sort()).toEqual([
+        `dynamodb:DeleteItem <${table}.Arn>`,
+        `dynamodb:PutItem <${table}.Arn>`,
+        expect.stringMatching(/^kms:Decrypt <import:.*LakeKey/),
+      ]);
+      expect(grants.find((g) => g.action === 'kms:Decrypt')!.condition).toEqual({
+        StringEquals: { 'kms:ViaService': expect.stringMatching(/^dynamodb\..+\.amazonaws\.com$/) },
+      });
+    });
+
     it('NotifyFailure may only publish to the failure topic', async () => {
       const { template, roleIds, stack, logicalId } = await pipeline();
       const grants = grantsOf(template, roleIds.NotifyFailure).filter(
@@ -551,8 +662,11 @@ describe('pipeline stack without an MSK mapping', () => {
     const template = assembly.getStackByName(stacks.pipeline.stackName).template as {
       Resources: Record<string, Resource>;
     };
+    // The landing queue's mapping stays; no MSK topic is mapped.
     expect(
-      Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping'),
+      Object.values(template.Resources).filter(
+        (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && 'Topics' in r.Properties,
+      ),
     ).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ import {
   taskStates,
 } from '../../lambdas/core/orchestration';
 import type { SqlEngine } from '../../lambdas/core/ports';
-import { taskOfPlaceholder, taskTimeoutSeconds } from '../../lambdas/core/tasks';
+import { taskOfPlaceholder, tasks, taskTimeoutSeconds } from '../../lambdas/core/tasks';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 import { createTransformHandler } from '../../lambdas/handlers/transform';
 import { ManualClock, silentLogger } from '../helpers/clock';
@@ -31,6 +31,13 @@ const definition = (job: string) =>
 const publishing = jobs.filter((j) => j !== 'maintenance');
 const placeholderOf = (resource: string) => resource.replace(/^\$\{(.+)\}$/, '$1');
 
+/** Every job takes the lake's run lock: one run at a time, as locally. */
+const locked: readonly string[] = jobs;
+
+/** The state a machine starts its work with: the one after it takes the run lock. */
+const firstWork = (d: ReturnType<typeof definition>) =>
+  d.States[d.StartAt === 'AcquireRunLock' ? String(d.States.AcquireRunLock!.Next) : d.StartAt]!;
+
 describe('state machines', () => {
   it('there is exactly one definition per job', () => {
     expect(readdirSync('stepfunctions').sort()).toEqual(jobs.map((j) => `${j}.asl.json`).sort());
@@ -42,6 +49,7 @@ describe('state machines', () => {
       const text = definitionText(job);
       expect(placeholders(text).every((p) => taskOfPlaceholder(p) !== undefined)).toBe(true);
       const tasks = taskStates(JSON.parse(text));
+      const failurePath = ['NotifyFailure', 'ReleaseRunLockAfterFailure'];
       for (const task of tasks.filter((t) => t.name !== 'NotifyFailure')) {
         expect(task.definition.Retry, task.name).toEqual(
           expect.arrayContaining([
@@ -53,11 +61,15 @@ describe('state machines', () => {
         );
       }
       const states = definition(job).States;
-      expect(states.NotifyFailure).toMatchObject({ Next: 'Failed', Parameters: { job } });
+      expect(states.NotifyFailure).toMatchObject({
+        Next: locked.includes(job) ? 'ReleaseRunLockAfterFailure' : 'Failed',
+        Parameters: { job },
+      });
       expect(states.Failed).toMatchObject({ Type: 'Fail' });
       // Every state that does work catches its failure; Choice, Pass and end states do none.
       for (const [name, state] of Object.entries(states).filter(
-        ([n, state]) => n !== 'NotifyFailure' && ['Task', 'Parallel'].includes(String(state.Type)),
+        ([n, state]) =>
+          !failurePath.includes(n) && ['Task', 'Parallel'].includes(String(state.Type)),
       )) {
         expect(state.Catch, name).toEqual([
           { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'NotifyFailure' },
@@ -89,7 +101,7 @@ describe('state machines', () => {
 
   it('daily runs every ingest in parallel, then silver, then gold, with the very states of the per-source machines', () => {
     const daily = definition('daily');
-    expect(daily.StartAt).toBe('IngestSources');
+    expect(daily.States[daily.StartAt]).toMatchObject({ Next: 'IngestSources' });
     expect(daily.States.IngestSources).toMatchObject({ Type: 'Parallel', Next: 'PlanSilver' });
     expect(daily.States.PlanSilver).toMatchObject({
       Next: 'BuildSilver',
@@ -121,7 +133,7 @@ describe('state machines', () => {
     expect(daily.States.GoldQualityGate).toMatchObject({ Type: 'Choice', Default: 'CatalogSync' });
     expect(daily.States.CatalogSync).toMatchObject({
       Resource: '${CatalogSyncFunctionArn}',
-      Next: 'Done',
+      Next: 'ReleaseRunLock',
     });
     expect(daily.States.Done).toMatchObject({ Type: 'Succeed' });
     const branches = (
@@ -137,10 +149,7 @@ describe('state machines', () => {
       'fx_to_bronze',
       'kafka_events_to_bronze',
       'landing_to_bronze',
-    ].map((job) => {
-      const d = definition(job);
-      return d.States[d.StartAt]!;
-    });
+    ].map((job) => firstWork(definition(job)));
     const strip = ({
       End: _end,
       Next: _next,
@@ -178,20 +187,22 @@ describe('state machines', () => {
       Resource: '${CatalogSyncFunctionArn}',
       Parameters: { 'pipeline.$': '$$.StateMachine.Name', 'runId.$': '$$.Execution.Name' },
     });
+    // Then the run lock is given back, where the machine takes it.
+    const last = locked.includes(job) ? 'ReleaseRunLock' : 'CatalogSync';
+    if (last !== 'CatalogSync') expect(sync.Next).toBe(last);
     const succeeds = (name: unknown) => states[String(name)]?.Type === 'Succeed';
-    expect(sync.End === true || succeeds(sync.Next)).toBe(true);
+    expect(states[last]!.End === true || succeeds(states[last]!.Next)).toBe(true);
     // Nothing else ends the run successfully: every other path ends in the sync or a failure.
     const otherEnds = Object.entries(states).filter(
       ([name, state]) =>
-        name !== 'CatalogSync' &&
-        (state.End === true || succeeds(state.Next) || succeeds(state.Default)),
+        name !== last && (state.End === true || succeeds(state.Next) || succeeds(state.Default)),
     );
     expect(otherEnds.map(([name]) => name)).toEqual([]);
   });
 
   it('maintenance plans, then maintains one table per Map iteration (each a Lambda invocation), then finishes', () => {
     const { StartAt, States: states } = definition('maintenance');
-    expect(StartAt).toBe('PlanMaintenance');
+    expect(states[StartAt]).toMatchObject({ Next: 'PlanMaintenance' });
     expect(states.PlanMaintenance).toMatchObject({
       Parameters: { step: 'plan' },
       ResultPath: '$.plan',
@@ -206,13 +217,79 @@ describe('state machines', () => {
     });
     expect(states.FinishMaintenance).toMatchObject({
       Parameters: { step: 'finish', 'applied.$': '$.applied' },
-      Next: 'Done',
+      Next: 'ReleaseRunLock',
     });
-    for (const task of taskStates(definition('maintenance')).filter(
-      (t) => t.name !== 'NotifyFailure',
-    ))
-      expect(task.definition.TimeoutSeconds, task.name).toBe(900 + 60);
   });
+  it.each(locked)(
+    '%s takes the run lock first, for longer than it may run, and gives it back on every ending',
+    (job) => {
+      const d = definition(job);
+      const timeout = Number(
+        (JSON.parse(definitionText(job)) as { TimeoutSeconds: number }).TimeoutSeconds,
+      );
+      const { AcquireRunLock: acquire, ReleaseRunLock: release } = d.States;
+      const { NotifyFailure: notify, ReleaseRunLockAfterFailure: releaseAfterFailure } = d.States;
+      expect(d.StartAt).toBe('AcquireRunLock');
+      const lockTask = {
+        Type: 'Task',
+        Resource: '${RunLockFunctionArn}',
+        // The function's 30 s plus a minute: a retry never overlaps a running invocation.
+        TimeoutSeconds: tasks.RunLock.timeoutSeconds + 60,
+        // The lock's answer is not part of the run's state: later states see the input as it came.
+        ResultPath: null,
+      };
+      expect(acquire).toMatchObject({
+        ...lockTask,
+        Parameters: {
+          action: 'acquire',
+          'runId.$': '$$.Execution.Name',
+          'pipeline.$': '$$.StateMachine.Name',
+        },
+      });
+      // A lease outlasts the execution, so a live run never loses the lock to expiry.
+      expect((acquire!.Parameters as { leaseSeconds: number }).leaseSeconds).toBeGreaterThan(
+        timeout,
+      );
+      // A held lock is waited for, a bounded while (here at most the sum of the full waits), then the run fails.
+      const [held] = acquire!.Retry as {
+        ErrorEquals: string[];
+        IntervalSeconds: number;
+        MaxAttempts: number;
+        BackoffRate: number;
+        MaxDelaySeconds: number;
+      }[];
+      expect(held).toMatchObject({ ErrorEquals: ['RunLockHeldError'], JitterStrategy: 'FULL' });
+      const waits = Array.from({ length: held!.MaxAttempts }, (_, i) =>
+        Math.min(held!.IntervalSeconds * held!.BackoffRate ** i, held!.MaxDelaySeconds),
+      );
+      expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(timeout / 2);
+
+      const releaseParameters = { action: 'release', 'runId.$': '$$.Execution.Name' };
+      expect(release).toMatchObject({ ...lockTask, Parameters: releaseParameters });
+      expect(release!.End === true || d.States[String(release!.Next)]?.Type === 'Succeed').toBe(
+        true,
+      );
+      expect(notify).toMatchObject({
+        Next: 'ReleaseRunLockAfterFailure',
+        Catch: [{ ErrorEquals: ['States.ALL'], Next: 'ReleaseRunLockAfterFailure' }],
+      });
+      // Even when it cannot give the lock back, the run fails with its own error; the lease expires.
+      expect(releaseAfterFailure).toMatchObject({
+        ...lockTask,
+        Parameters: releaseParameters,
+        Next: 'Failed',
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.releaseError', Next: 'Failed' }],
+      });
+      const leadsTo = (target: string) =>
+        Object.entries(d.States)
+          .filter(([, state]) => state.Next === target || state.Default === target)
+          .map(([name]) => name);
+      expect(leadsTo('ReleaseRunLock')).toEqual([
+        job === 'maintenance' ? 'FinishMaintenance' : 'CatalogSync',
+      ]);
+      expect(leadsTo('Failed')).toEqual(['ReleaseRunLockAfterFailure']);
+    },
+  );
 
   it('substitution fails loudly on a placeholder without a value', () => {
     expect(substitutePlaceholders('{"a":"${X}"}', { X: 'arn' })).toBe('{"a":"arn"}');

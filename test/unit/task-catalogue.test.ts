@@ -46,6 +46,7 @@ describe('the function environment', () => {
     ) as Record<(typeof bucketRoles)[number], string>,
     MEDALLION_WORKGROUP: 'medallion-dev-engineering',
     MEDALLION_FAILURE_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111111111111:failures',
+    MEDALLION_RUN_LOCK_TABLE: 'medallion-dev-run-lock',
     POWERTOOLS_METRICS_NAMESPACE: 'medallion-dev',
   };
 

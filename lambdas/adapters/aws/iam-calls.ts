@@ -394,6 +394,25 @@ export const lambdaServiceIam = {
     })),
   ],
   /**
+   * An SQS event source mapping: Lambda polls the queue, deletes what the function handled, and
+   * reads the queue's attributes, as the function's role; an encrypted queue's messages are
+   * decrypted with the caller's credentials.
+   * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-permissions
+   */
+  sqsEventSource: (s: EncryptedScope, queueArn: string): IamCall[] => [
+    ...['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'].map((action) => ({
+      action,
+      resource: queueArn,
+      why: `the event source mapping polls ${queueArn}`,
+    })),
+    {
+      action: 'kms:Decrypt',
+      resource: s.keyArn,
+      context: { 'kms:ViaService': `sqs.${s.region}.amazonaws.com` },
+      why: `SQS decrypts the messages of ${queueArn}`,
+    },
+  ],
+  /**
    * An MSK event source mapping with IAM authentication (port 9098): the cluster's description
    * and brokers, the network interfaces in the cluster's VPC, and the Kafka consumer actions on
    * the cluster, the topic and the consumer group.
@@ -438,6 +457,42 @@ export const lambdaServiceIam = {
       ),
     ];
   },
+};
+
+/**
+ * DynamoDbRunLeaseStore (`dynamodb-run-lease-store.ts`): conditional PutItem and DeleteItem on
+ * the lock table (conditions and ReturnValuesOnConditionCheckFailure need no other action), and
+ * the table's customer managed key, which DynamoDB uses as the caller.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+ * https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html
+ */
+export const dynamoDbRunLeaseStoreIam = {
+  actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  leases: (s: EncryptedScope, table: string): IamCall[] => [
+    ...['dynamodb:PutItem', 'dynamodb:DeleteItem'].map((action) => ({
+      action,
+      resource: `arn:${s.partition}:dynamodb:${s.region}:${s.account}:table/${table}`,
+      why: `takes and gives back the run lock in ${table}`,
+    })),
+    {
+      action: 'kms:Decrypt',
+      resource: s.keyArn,
+      context: { 'kms:ViaService': `dynamodb.${s.region}.amazonaws.com` },
+      why: `DynamoDB decrypts ${table}'s table key`,
+    },
+  ],
+};
+
+/** StepFunctionsRunStarter (`sfn-run-starter.ts`): StartExecution of one state machine. */
+export const sfnRunStarterIam = {
+  actions: ['states:StartExecution'],
+  starts: (stateMachineArn: string): IamCall[] => [
+    {
+      action: 'states:StartExecution',
+      resource: stateMachineArn,
+      why: `starts ${stateMachineArn}`,
+    },
+  ],
 };
 
 /**

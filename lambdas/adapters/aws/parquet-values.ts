@@ -261,12 +261,20 @@ export function constantColumn(constant: ConstantColumn, rows: number) {
 }
 
 /** Rows per row group: a bronze batch (≤ 50k rows) is one group, as DuckDB writes it. */
-const rowGroupRows = 122_880;
+export const rowGroupRows = 122_880;
 
-export function parquetBytes(
-  columns: readonly { name: string; type: ParquetType; data: unknown[] }[],
-): Buffer {
-  const schema: SchemaElement[] = [
+/** A Parquet column of bronze, its values cast to its type. */
+export interface ParquetColumn {
+  readonly name: string;
+  readonly type: ParquetType;
+  readonly data: unknown[];
+}
+
+/** The file schema: every column OPTIONAL, as DuckDB writes bronze. */
+export function parquetFileSchema(
+  columns: readonly Pick<ParquetColumn, 'name' | 'type'>[],
+): SchemaElement[] {
+  return [
     { name: 'schema', num_children: columns.length },
     ...columns.map((c): SchemaElement => ({
       ...c.type.element,
@@ -274,10 +282,13 @@ export function parquetBytes(
       repetition_type: 'OPTIONAL',
     })),
   ];
+}
+
+export function parquetBytes(columns: readonly ParquetColumn[]): Buffer {
   return Buffer.from(
     parquetWriteBuffer({
       columnData: columns.map((c) => ({ name: c.name, data: c.data })),
-      schema,
+      schema: parquetFileSchema(columns),
       rowGroupSize: rowGroupRows,
     }),
   );

@@ -23,10 +23,11 @@ import {
   invalid,
   json,
   lowerNameIndex,
-  parquetBytes,
   parquetType,
   parseJson,
+  rowGroupRows,
 } from './parquet-values';
+import { ParquetStream } from './parquet-stream';
 import type { S3ObjectStore } from './s3-object-store';
 
 /**
@@ -34,19 +35,46 @@ import type { S3ObjectStore } from './s3-object-store';
  * strictly to the contract's types (the first value that does not fit rejects the file, naming
  * its row, line and column, as the local converter does), written back with the bronze writer's
  * physical types.
+ *
+ * Files stream through: records are read as the download arrives (a Parquet file from /tmp, one
+ * row group at a time), written out a row group at a time, and uploaded in parts as the output
+ * grows. A Lambda holds one row group and the parts in flight, so a landing file may be far larger
+ * than its memory. Only a `.json` document is parsed whole (JSON lines stream).
  */
 export class S3LandingConverter implements LandingConverter {
   constructor(private readonly store: S3ObjectStore) {}
 
   async convertFile(request: ConvertFileRequest): Promise<ConvertFileResult> {
     const plan = request.columns.map((column) => ({ column, type: parquetType(column.type) }));
-    const data: unknown[][] = plan.map(() => []);
+    const sourceRow = { name: '_source_row', type: parquetType('BIGINT') };
+    const output = new ParquetStream([
+      ...plan.map(({ column, type }) => ({ name: column.name, type })),
+      ...request.constants.map((c) => ({ name: c.name, type: parquetType(c.type) })),
+      sourceRow,
+    ]);
+    const uploaded = this.store.upload(request.targetKey, output.body);
+    // When S3 gives up, writing stops too, rather than waiting on a stream nobody reads.
+    uploaded.catch((error: Error) => output.abort(error));
+
+    let group: unknown[][] = plan.map(() => []);
+    let groupStart = 0;
     const failures: ({ row: number; line?: number; value: unknown } | undefined)[] = plan.map(
       () => undefined,
     );
+    let rejected = false;
     let fileColumns: readonly string[] = [];
     let byLowerName = new Map<string, number>();
     let read = 0;
+    const writeGroup = async () => {
+      const rows = read - groupStart;
+      await output.writeRowGroup([
+        ...plan.map(({ column, type }, c) => ({ name: column.name, type, data: group[c]! })),
+        ...request.constants.map((c) => constantColumn(c, rows)),
+        { ...sourceRow, data: Array.from({ length: rows }, (_, i) => BigInt(groupStart + i + 1)) },
+      ]);
+      group = plan.map(() => []);
+      groupStart = read;
+    };
     try {
       const landing = await readLanding(this.store, request.sourceKey, request.format);
       for await (const record of landing.records) {
@@ -59,16 +87,26 @@ export class S3LandingConverter implements LandingConverter {
           const index = byLowerName.get(column.name.toLowerCase());
           const value = index === undefined ? null : record.values[index];
           if (value === null || value === undefined) {
-            data[c]!.push(null);
+            if (!rejected) group[c]!.push(null);
             return;
           }
           if (failures[c] !== undefined) return;
           const cast = type.cast(value, { epochMillis: false });
-          if (cast === invalid) failures[c] = { row: read, line: record.line, value };
-          else data[c]!.push(cast);
+          if (cast === invalid) {
+            failures[c] = { row: read, line: record.line, value };
+            rejected = true;
+          } else if (!rejected) group[c]!.push(cast);
         });
+        if (rejected) group = [];
+        else if (read - groupStart === rowGroupRows) await writeGroup();
+      }
+      if (!rejected) {
+        await writeGroup();
+        await output.end();
       }
     } catch (error) {
+      output.abort(error as Error);
+      await uploaded.catch(() => undefined);
       if (error instanceof DataError) {
         return { ok: false, reason: `cannot be read as ${request.format}: ${error.message}` };
       }
@@ -78,6 +116,8 @@ export class S3LandingConverter implements LandingConverter {
     // Like DuckDB's check: the first column (in contract order) with a bad value, at its first bad row.
     const failed = failures.findIndex((f) => f !== undefined);
     if (failed >= 0) {
+      output.abort(new DataError(`${request.sourceKey} is rejected`));
+      await uploaded.catch(() => undefined);
       const { row, line, value } = failures[failed]!;
       const { column } = plan[failed]!;
       return {
@@ -85,18 +125,8 @@ export class S3LandingConverter implements LandingConverter {
         reason: `row ${row}${line === undefined ? '' : ` (line ${line})`}: column ${column.name}: '${display(value)}' is not a valid ${column.type}`,
       };
     }
-
+    await uploaded;
     const wanted = new Set(request.columns.map((c) => c.name.toLowerCase()));
-    const body = parquetBytes([
-      ...plan.map(({ column, type }, c) => ({ name: column.name, type, data: data[c]! })),
-      ...request.constants.map((c) => constantColumn(c, read)),
-      {
-        name: '_source_row',
-        type: parquetType('BIGINT'),
-        data: Array.from({ length: read }, (_, i) => BigInt(i + 1)),
-      },
-    ]);
-    await this.store.upload(request.targetKey, body);
     return {
       ok: true,
       read,
@@ -242,22 +272,34 @@ const decompressors: Compressors = {
   ZSTD: (input) => zstdDecompressSync(input),
 };
 
-/** Parquet needs random access: the object is downloaded to /tmp and read from there. */
+/**
+ * Parquet needs random access: the object is downloaded to /tmp and read from there, one row
+ * group at a time.
+ */
 async function* parquetRecords(store: S3ObjectStore, key: string): AsyncGenerator<LandingRecord> {
   const file = await store.downloadToFile(key);
   try {
-    let rows: Record<string, unknown>[];
-    let columns: string[];
-    try {
-      const buffer = await asyncBufferFromFile(file);
-      const metadata = await parquetMetadataAsync(buffer);
-      columns = parquetSchema(metadata).children.map((child) => child.element.name);
-      rows = await parquetReadObjects({ file: buffer, metadata, compressors: decompressors });
-    } catch (error) {
-      throw new DataError((error as Error).message, { cause: error });
+    const buffer = await asyncBufferFromFile(file).catch(unreadable);
+    const metadata = await parquetMetadataAsync(buffer).catch(unreadable);
+    const columns = parquetSchema(metadata).children.map((child) => child.element.name);
+    let rowStart = 0;
+    for (const rowGroup of metadata.row_groups) {
+      const rowEnd = rowStart + Number(rowGroup.num_rows);
+      const rows = await parquetReadObjects({
+        file: buffer,
+        metadata,
+        rowStart,
+        rowEnd,
+        compressors: decompressors,
+      }).catch(unreadable);
+      for (const row of rows) yield { columns, values: columns.map((c) => row[c]) };
+      rowStart = rowEnd;
     }
-    for (const row of rows) yield { columns, values: columns.map((c) => row[c]) };
   } finally {
     await rm(file, { force: true });
   }
+}
+
+function unreadable(error: unknown): never {
+  throw new DataError((error as Error).message, { cause: error });
 }

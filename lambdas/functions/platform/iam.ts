@@ -10,6 +10,8 @@ import type { PlatformConfig } from '../../../config/schema';
 import {
   athenaEngineIam,
   auditTablesIam,
+  dynamoDbRunLeaseStoreIam,
+  sfnRunStarterIam,
   glueInventoryIam,
   glueCatalogWriterIam,
   executionResultsIam,
@@ -47,6 +49,10 @@ export interface FunctionScope extends EncryptedScope {
   readonly secretArn: (name: string) => string;
   /** The function's role session user id (`AROA...:<function>`), which owns its Redshift statements. */
   readonly userId: string;
+  /** MEDALLION_RUN_LOCK_TABLE */
+  readonly runLockTable: string;
+  /** MEDALLION_LANDING_STATE_MACHINE_ARN: the landing starter's only. */
+  readonly landingStateMachineArn?: string;
 }
 
 const bucketOf = (s: FunctionScope, role: BucketRole, prefix = ''): S3Prefix => ({
@@ -203,6 +209,9 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
     ...lineageEvents(s),
   ],
   'notify-failure': (s) => snsNotifierIam.publishes(s, s.failureTopicArn),
+  'run-lock': (s) => dynamoDbRunLeaseStoreIam.leases(s, s.runLockTable),
+  'start-landing': (s) =>
+    s.landingStateMachineArn === undefined ? [] : sfnRunStarterIam.starts(s.landingStateMachineArn),
   maintenance: (s) => [
     ...queries(s),
     ...maintainedSchemas.flatMap((schema) => {

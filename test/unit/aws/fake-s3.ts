@@ -1,5 +1,8 @@
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -8,14 +11,26 @@ import {
   NotFound,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
   type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 
-/** A GetObject body as the SDK returns it in Node: a stream with the `transformTo*` helpers. */
+/** Chunks of the size the SDK's HTTP handler tends to deliver. */
+function chunked(bytes: Buffer, size = 64 * 1024): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let start = 0; start < bytes.length; start += size)
+    chunks.push(bytes.subarray(start, start + size));
+  return chunks;
+}
+
+/**
+ * A GetObject body as the SDK returns it in Node: a stream, arriving in chunks, with the
+ * `transformTo*` helpers.
+ */
 export function sdkBody(content: string | Uint8Array): GetObjectCommandOutput['Body'] {
   const bytes = Buffer.from(content);
-  return Object.assign(Readable.from([bytes]), {
+  return Object.assign(Readable.from(chunked(bytes)), {
     transformToByteArray: async () => new Uint8Array(bytes),
     transformToString: async () => bytes.toString('utf8'),
     transformToWebStream: () => Readable.toWeb(Readable.from([bytes])),
@@ -37,12 +52,35 @@ async function bytesOf(body: unknown): Promise<Buffer> {
 }
 
 /**
- * A mocked S3 that keeps what is put and serves it back (whole, by range, listed), so code that
- * writes an object and reads its footer runs against real bytes. Objects are keyed `bucket/key`.
+ * A mocked S3 that keeps what is put (in one PutObject or in parts) and serves it back (whole, by
+ * range, listed), so code that writes an object and reads its footer runs against real bytes.
+ * Objects are keyed `bucket/key`; `uploads` holds the multipart uploads neither completed nor
+ * aborted.
  */
 export function fakeS3() {
   const objects = new Map<string, Buffer>();
+  const uploads = new Map<string, { object: string; parts: Map<number, Buffer> }>();
   const mock = mockClient(S3Client);
+  mock.on(CreateMultipartUploadCommand).callsFake(async (input) => {
+    const id = `upload-${uploads.size + 1}`;
+    uploads.set(id, { object: `${input.Bucket}/${input.Key}`, parts: new Map() });
+    return { UploadId: id };
+  });
+  mock.on(UploadPartCommand).callsFake(async (input) => {
+    uploads.get(input.UploadId)!.parts.set(input.PartNumber, await bytesOf(input.Body));
+    return { ETag: `"part-${input.PartNumber}"` };
+  });
+  mock.on(CompleteMultipartUploadCommand).callsFake(async (input) => {
+    const upload = uploads.get(input.UploadId)!;
+    const parts = input.MultipartUpload.Parts as { PartNumber: number }[];
+    objects.set(upload.object, Buffer.concat(parts.map((p) => upload.parts.get(p.PartNumber)!)));
+    uploads.delete(input.UploadId);
+    return { ETag: '"complete"' };
+  });
+  mock.on(AbortMultipartUploadCommand).callsFake(async (input) => {
+    uploads.delete(input.UploadId);
+    return {};
+  });
   const find = (input: { Bucket: string; Key: string }) =>
     objects.get(`${input.Bucket}/${input.Key}`);
   mock.on(PutObjectCommand).callsFake(async (input) => {
@@ -79,5 +117,5 @@ export function fakeS3() {
     objects.delete(`${input.Bucket}/${input.Key}`);
     return {};
   });
-  return { mock, objects };
+  return { mock, objects, uploads };
 }

@@ -11,6 +11,13 @@ import {
   GlueClient,
   UpdateTableCommand,
 } from '@aws-sdk/client-glue';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -23,6 +30,8 @@ import type { MaintenancePlan } from '../../../lambdas/core/maintenance';
 import type { TaskResult } from '../../../lambdas/core/stats';
 
 const topicArn = 'arn:aws:sns:eu-west-1:111111111111:medallion-dev-failures';
+const landingMachineArn =
+  'arn:aws:states:eu-west-1:111111111111:stateMachine:medallion-dev-landing_to_bronze';
 const context = {
   functionName: 'medallion-dev-test',
   functionVersion: '$LATEST',
@@ -51,9 +60,11 @@ beforeAll(() => {
     ) as Record<(typeof bucketRoles)[number], string>,
     MEDALLION_WORKGROUP: 'medallion-dev-engineering',
     MEDALLION_FAILURE_TOPIC_ARN: topicArn,
+    MEDALLION_RUN_LOCK_TABLE: 'medallion-dev-run-lock',
     POWERTOOLS_METRICS_NAMESPACE: 'medallion-dev',
   });
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+  vi.stubEnv('MEDALLION_LANDING_STATE_MACHINE_ARN', landingMachineArn);
   vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
   vi.stubEnv('AWS_REGION', 'eu-west-1');
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
@@ -102,6 +113,81 @@ describe('notify-failure function', () => {
     });
     expect(call!.args[0].input.Message).toContain('silver.orders: 10 in, 9 out');
     sns.restore();
+  });
+});
+
+describe('run-lock function', () => {
+  it('takes the lock in the table from its environment, and a held lock fails with its name', async () => {
+    const dynamodb = mockClient(DynamoDBClient);
+    dynamodb
+      .on(PutItemCommand)
+      .resolvesOnce({})
+      .rejectsOnce(
+        new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: {
+            pk: { S: 'lake' },
+            owner: { S: 'run-b' },
+            job: { S: 'medallion-dev-daily' },
+            acquired_at: { S: '2026-01-02T02:00:00.000Z' },
+            expires_at: { N: '1767327900' },
+          },
+        }),
+      );
+    dynamodb.on(DeleteItemCommand).resolves({});
+    captureOutput();
+    const { handler } = await import('../../../lambdas/functions/run-lock');
+    const acquire = {
+      action: 'acquire',
+      runId: 'run-a',
+      pipeline: 'medallion-dev-fx_to_bronze',
+      leaseSeconds: 3900,
+    };
+    expect(await handler(acquire, context)).toMatchObject({
+      lock: 'acquired',
+      lease: { owner: 'run-a', job: 'medallion-dev-fx_to_bronze' },
+    });
+    await expect(handler(acquire, context)).rejects.toMatchObject({
+      name: 'RunLockHeldError',
+      message: expect.stringContaining('run run-b of medallion-dev-daily'),
+    });
+    expect(await handler({ action: 'release', runId: 'run-a' }, context)).toEqual({
+      lock: 'released',
+    });
+    expect(
+      [...dynamodb.commandCalls(PutItemCommand), ...dynamodb.commandCalls(DeleteItemCommand)].map(
+        (c) => (c.args[0].input as { TableName: string }).TableName,
+      ),
+    ).toEqual(['medallion-dev-run-lock', 'medallion-dev-run-lock', 'medallion-dev-run-lock']);
+    dynamodb.restore();
+  });
+});
+
+describe('start-landing function', () => {
+  it('starts one landing_to_bronze run for a whole batch of landing-file events', async () => {
+    const sfn = mockClient(SFNClient);
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${landingMachineArn}:x` });
+    captureOutput();
+    const { handler } = await import('../../../lambdas/functions/start-landing');
+    const record = (key: string) => ({
+      messageId: key,
+      body: JSON.stringify({
+        'detail-type': 'Object Created',
+        source: 'aws.s3',
+        detail: { bucket: { name: 'landing' }, object: { key } },
+      }),
+    });
+    const keys = ['crm/accounts/a.csv', 'crm/accounts/b.csv', 'fx/rates/c.jsonl'];
+    const result = await handler({ Records: keys.map(record) }, context);
+    expect(result).toMatchObject({ files: keys });
+    const calls = sfn.commandCalls(StartExecutionCommand);
+    expect(calls.map((c) => c.args[0].input)).toEqual([
+      { stateMachineArn: landingMachineArn, name: result.runId, input: '{}' },
+    ]);
+    // Run ids are UUIDv7, as local runs' are: they sort by start time.
+    expect(result.runId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
+    sfn.restore();
   });
 });
 

@@ -1,5 +1,14 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -397,6 +406,68 @@ describe('S3LandingConverter.convertFile', () => {
       [7n, new Date('2026-01-01T08:00:00Z'), null],
       [8n, null, null],
     ]);
+  });
+
+  describe('a landing file larger than a part', () => {
+    const mib = 1024 ** 2;
+    const rowCount = 300_000;
+    /** ~13 MB of CSV whose names are random (Parquet cannot shrink them): > 2 upload parts of 5 MiB. */
+    const bigCsv = (lastId = String(rowCount)) => {
+      const lines = ['account_id,name'];
+      for (let i = 1; i < rowCount; i++) lines.push(`${i},${randomBytes(16).toString('hex')}`);
+      lines.push(`${lastId},last`);
+      return Buffer.from(`${lines.join('\n')}\n`);
+    };
+    const smallParts = () =>
+      new S3LandingConverter(
+        new S3ObjectStore(
+          s3Client(),
+          { landing: 'acme-landing', bronze: 'acme-bronze' },
+          { uploadPartSizeBytes: 5 * mib },
+        ),
+      );
+
+    it('streams through: read in chunks, written a row group at a time, uploaded in parts', async () => {
+      s3.objects.set('acme-landing/crm/accounts/big.csv', bigCsv());
+      expect(await smallParts().convertFile(request('csv', 'big.csv'))).toEqual({
+        ok: true,
+        read: rowCount,
+        rows: rowCount,
+        extraColumns: [],
+      });
+      expect(s3.mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(1);
+      expect(s3.mock.commandCalls(UploadPartCommand).length).toBeGreaterThanOrEqual(2);
+      expect(s3.mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(1);
+      expect(s3.mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+      const { metadata, rows } = await readBack(target);
+      // Row groups of DuckDB's size, each written as soon as it was full.
+      expect(metadata.row_groups.map((g) => Number(g.num_rows))).toEqual([
+        122_880,
+        122_880,
+        rowCount - 2 * 122_880,
+      ]);
+      expect(rows).toHaveLength(rowCount);
+      expect(rows.at(-1)).toMatchObject({
+        account_id: BigInt(rowCount),
+        name: 'last',
+        _run_id: 'run-1',
+        _source_row: BigInt(rowCount),
+      });
+      expect(rows[122_880]).toMatchObject({ account_id: 122_881n, _source_row: 122_881n });
+    });
+
+    it('rejected at its last row, it aborts the upload and leaves no object', async () => {
+      s3.objects.set('acme-landing/crm/accounts/big.csv', bigCsv('oops'));
+      expect(await smallParts().convertFile(request('csv', 'big.csv'))).toEqual({
+        ok: false,
+        reason: `row ${rowCount} (line ${rowCount + 1}): column account_id: 'oops' is not a valid BIGINT`,
+      });
+      expect(s3.mock.commandCalls(UploadPartCommand).length).toBeGreaterThanOrEqual(1);
+      expect(s3.mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+      expect(s3.mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+      expect(s3.objects.has(target)).toBe(false);
+      expect(s3.uploads.size).toBe(0);
+    });
   });
 
   it('writes an empty landing file as an empty bronze object', async () => {
