@@ -6,7 +6,7 @@
  * engine's dialect turns a task into SQL.
  */
 import type { MaintenanceConfig } from '../../config/schema';
-import type { LakeSchema } from './aws-names';
+import { lakeSchemas, type LakeSchema } from './aws-names';
 import { ConfigError } from './errors';
 
 /** A table or view of the lake as the catalog lists it. */
@@ -26,15 +26,9 @@ export interface TableInventory {
 }
 
 /** Schemas maintenance looks at; bronze is append-only Parquet that the platform never rewrites. */
-export const maintainedSchemas = [
-  'silver',
-  'gold',
-  'quarantine',
-  'audit',
-  'changelog',
-  'seeds',
-  'scratch',
-] as const satisfies readonly LakeSchema[];
+export const maintainedSchemas = lakeSchemas.filter(
+  (schema): schema is Exclude<LakeSchema, 'bronze'> => schema !== 'bronze',
+);
 
 /** One unit of work, small enough for one Task: a Map state runs them. */
 export type MaintenanceTask =

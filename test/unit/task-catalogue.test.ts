@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bucketName, bucketRoles } from '../../lambdas/core/aws-names';
 import {
   functionEnvironment,
   parseFunctionEnvironment,
 } from '../../lambdas/core/function-environment';
 import { placeholders } from '../../lambdas/core/orchestration';
 import { placeholderOf, taskNames, taskOfPlaceholder, tasks } from '../../lambdas/core/tasks';
+import { devFunctionSettings } from '../helpers/function-settings';
 
 const definitions = readdirSync('stepfunctions')
   .filter((f) => f.endsWith('.asl.json'))
@@ -35,20 +35,7 @@ describe('the task catalogue', () => {
 });
 
 describe('the function environment', () => {
-  const settings = {
-    MEDALLION_ENV: 'dev',
-    MEDALLION_ACCOUNT: '111111111111',
-    MEDALLION_BUCKETS: Object.fromEntries(
-      bucketRoles.map((role) => [
-        role,
-        bucketName('medallion', 'dev', role, '111111111111', 'eu-west-1'),
-      ]),
-    ) as Record<(typeof bucketRoles)[number], string>,
-    MEDALLION_WORKGROUP: 'medallion-dev-engineering',
-    MEDALLION_FAILURE_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111111111111:failures',
-    MEDALLION_RUN_LOCK_TABLE: 'medallion-dev-run-lock',
-    POWERTOOLS_METRICS_NAMESPACE: 'medallion-dev',
-  };
+  const settings = devFunctionSettings();
 
   it('reads back what the stack spells, with the region Lambda sets', () => {
     const environment = functionEnvironment(settings);

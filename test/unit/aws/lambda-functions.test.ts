@@ -23,8 +23,8 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { auditTables } from '../../../lambdas/core/audit';
 import { functionEnvironment } from '../../../lambdas/core/function-environment';
+import { devFunctionSettings } from '../../helpers/function-settings';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { bucketName, bucketRoles } from '../../../lambdas/core/aws-names';
 import { TransientError } from '../../../lambdas/core/errors';
 import type { MaintenancePlan } from '../../../lambdas/core/maintenance';
 import type { TaskResult } from '../../../lambdas/core/stats';
@@ -49,20 +49,8 @@ const context = {
 
 /** The environment the pipeline stack gives every function, spelled as the stack spells it. */
 beforeAll(() => {
-  const environment = functionEnvironment({
-    MEDALLION_ENV: 'dev',
-    MEDALLION_ACCOUNT: '111111111111',
-    MEDALLION_BUCKETS: Object.fromEntries(
-      bucketRoles.map((role) => [
-        role,
-        bucketName('medallion', 'dev', role, '111111111111', 'eu-west-1'),
-      ]),
-    ) as Record<(typeof bucketRoles)[number], string>,
-    MEDALLION_WORKGROUP: 'medallion-dev-engineering',
-    MEDALLION_FAILURE_TOPIC_ARN: topicArn,
-    MEDALLION_RUN_LOCK_TABLE: 'medallion-dev-run-lock',
-    POWERTOOLS_METRICS_NAMESPACE: 'medallion-dev',
-  });
+  const environment = functionEnvironment(devFunctionSettings(topicArn));
+
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
   vi.stubEnv('MEDALLION_LANDING_STATE_MACHINE_ARN', landingMachineArn);
   vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
