@@ -1,5 +1,9 @@
 /** Lambda: records each run's start and end in the audit tables, from Step Functions' status events. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDbRunLeaseStore } from '../adapters/aws/dynamodb-run-lease-store';
+import { RunLock } from '../core/run-lock';
+import { settings } from './platform/settings';
 import { StepFunctionsExecutionResults } from '../adapters/aws/execution-results';
 import { systemClock } from '../adapters/system-clock';
 import { ContractVersions } from '../core/contracts/versions';
@@ -28,6 +32,13 @@ export const handler = lambdaHandler(async () => {
       clock: systemClock,
     }),
     executions: new StepFunctionsExecutionResults(tracer.captureAWSv3Client(new SFNClient({}))),
+    lock: new RunLock(
+      new DynamoDbRunLeaseStore(
+        tracer.captureAWSv3Client(new DynamoDBClient({})),
+        settings().MEDALLION_RUN_LOCK_TABLE,
+      ),
+      systemClock,
+    ),
     logger,
     clock: systemClock,
   });

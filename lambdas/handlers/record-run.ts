@@ -10,6 +10,7 @@ import { stateMachineName } from '../core/aws-names';
 import { PipelineError } from '../core/errors';
 import { jobs, type Job } from '../core/orchestration';
 import type { RunEnding, RunRecorder } from '../core/run-recorder';
+import type { RunLock } from '../core/run-lock';
 import { stepsOf, type RunStatus } from '../core/runs';
 import type { Clock, ExecutionResults, Logger } from '../core/ports';
 import { resolveRunDate } from '../core/time';
@@ -41,6 +42,11 @@ export interface RecordRunDeps {
   readonly project: string;
   readonly env: string;
   readonly recorder: RunRecorder;
+  /**
+   * The lake's run lock: a run that timed out or was aborted never reached its release state, so
+   * its lease is given back here rather than blocking the next run until it expires.
+   */
+  readonly lock: Pick<RunLock, 'release'>;
   readonly executions: ExecutionResults;
   readonly logger: Logger;
   readonly clock: Pick<Clock, 'now'>;
@@ -80,6 +86,9 @@ export function createRecordRunHandler(deps: RecordRunDeps) {
             .join(': ');
     const steps = stepsOf(await deps.executions.taskResults(detail.executionArn));
     await deps.recorder.finished(run, { status, endedAt, ...(error ? { error } : {}) }, steps);
+    // Only its owner's release deletes a lease: once the run has given it back, this does nothing.
+    if (detail.status === 'TIMED_OUT' || detail.status === 'ABORTED')
+      await deps.lock.release(run.runId);
     deps.logger.info(`recorded ${job} run ${run.runId}: ${status}`, {
       runDate: run.runDate,
       steps: steps.length,

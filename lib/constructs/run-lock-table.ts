@@ -41,10 +41,17 @@ export class RunLockTable extends Construct {
    * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
    * https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html
    */
-  grantLeases(fn: lambda.IFunction, key: kms.IKey): void {
+  grantLeases(
+    fn: lambda.IFunction,
+    key: kms.IKey,
+    access: 'take and give back' | 'give back',
+  ): void {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        actions:
+          access === 'give back'
+            ? ['dynamodb:DeleteItem']
+            : ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
         resources: [this.table.tableArn],
       }),
     );

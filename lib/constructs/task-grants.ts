@@ -38,7 +38,7 @@ export interface GrantContext {
  * handler touches. A task of the catalogue without an entry here does not compile.
  */
 export const taskGrants: Record<TaskName, (fn: lambda.IFunction, ctx: GrantContext) => void> = {
-  RunLock: (fn, { runLock, key }) => runLock.grantLeases(fn, key),
+  RunLock: (fn, { runLock, key }) => runLock.grantLeases(fn, key, 'take and give back'),
   // Its queue and the state machine it starts are wired, and granted, with them (Orchestration).
   StartLanding: () => {},
   IngestWarehouse: (fn, ctx) => {
@@ -70,7 +70,11 @@ export const taskGrants: Record<TaskName, (fn: lambda.IFunction, ctx: GrantConte
       }),
     );
   },
-  RecordRun: grantRecordRun,
+  RecordRun: (fn, ctx) => {
+    grantRecordRun(fn, ctx);
+    // Gives back the lease of a run that timed out or was aborted.
+    ctx.runLock.grantLeases(fn, ctx.key, 'give back');
+  },
   Maintenance: grantMaintenance,
 };
 

@@ -9,6 +9,8 @@ import { ContractVersions } from '../../lambdas/core/contracts/versions';
 import { PipelineError } from '../../lambdas/core/errors';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 import { RunRecorder } from '../../lambdas/core/run-recorder';
+import { RunLock } from '../../lambdas/core/run-lock';
+import { MemoryRunLeaseStore } from '../../lambdas/adapters/local/run-lease-store';
 import { RunHistory } from '../../lambdas/core/runs';
 import type { DatasetStats, TaskResult } from '../../lambdas/core/stats';
 import { createRecordRunHandler, type RecordRunDeps } from '../../lambdas/handlers/record-run';
@@ -65,6 +67,7 @@ describe('record-run handler', () => {
   let lakehouse: DuckDbLakehouse;
   let results: TaskResult[];
   let deps: RecordRunDeps;
+  let lock: RunLock;
   let handler: ReturnType<typeof createRecordRunHandler>;
   let contracts: ContractRegistry;
   let emitter: LineageEmitter;
@@ -85,7 +88,9 @@ describe('record-run handler', () => {
     }));
     const logger = { info: () => {}, warn: () => {} };
     const clock = new ManualClock(new Date('2026-01-02T03:00:00.000Z'));
+    lock = new RunLock(new MemoryRunLeaseStore(), clock);
     deps = {
+      lock,
       project: 'medallion',
       env: 'dev',
       recorder: new RunRecorder({
@@ -176,6 +181,26 @@ describe('record-run handler', () => {
     await handler(statusChange(event));
     expect(await runs()).toEqual([expect.objectContaining({ status, error })]);
   });
+
+  it.each(['TIMED_OUT', 'ABORTED'])(
+    'a run that %s never reached its release state: its lease is given back, no one else’s',
+    async (event) => {
+      results = [];
+      await lock.acquire({ owner: '01a2-run', job: 'medallion-dev-daily', leaseSeconds: 7500 });
+      await handler(statusChange(event));
+      const next = await lock.acquire({
+        owner: 'next-run',
+        job: 'medallion-dev-daily',
+        leaseSeconds: 60,
+      });
+      expect(next.owner).toBe('next-run');
+      // Another run's lease survives the recording of this one's end.
+      await handler(statusChange(event));
+      await expect(
+        lock.acquire({ owner: 'third-run', job: 'medallion-dev-daily', leaseSeconds: 60 }),
+      ).rejects.toThrow(/next-run/);
+    },
+  );
 
   it('an end delivered twice, or before the start, leaves one record of the end', async () => {
     await handler(statusChange('SUCCEEDED'));

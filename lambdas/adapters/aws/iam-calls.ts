@@ -469,10 +469,19 @@ export const lambdaServiceIam = {
 export const dynamoDbRunLeaseStoreIam = {
   actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
   leases: (s: EncryptedScope, table: string): IamCall[] => [
-    ...['dynamodb:PutItem', 'dynamodb:DeleteItem'].map((action) => ({
+    ...dynamoDbRunLeaseStoreIam.releases(s, table),
+    {
+      action: 'dynamodb:PutItem',
+      resource: `arn:${s.partition}:dynamodb:${s.region}:${s.account}:table/${table}`,
+      why: `takes the run lock in ${table}`,
+    },
+  ],
+  /** Giving a lease back only: a conditional DeleteItem. */
+  releases: (s: EncryptedScope, table: string): IamCall[] => [
+    ...['dynamodb:DeleteItem'].map((action) => ({
       action,
       resource: `arn:${s.partition}:dynamodb:${s.region}:${s.account}:table/${table}`,
-      why: `takes and gives back the run lock in ${table}`,
+      why: `gives back the run lock in ${table}`,
     })),
     {
       action: 'kms:Decrypt',

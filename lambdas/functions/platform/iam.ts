@@ -196,6 +196,7 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
   'record-run': (s) => [
     ...queries(s),
     ...ownedAuditTables(s, 'RecordRun'),
+    ...dynamoDbRunLeaseStoreIam.releases(s, s.runLockTable),
     ...['runs', 'run_datasets', 'contract_versions'].flatMap((t) =>
       athenaEngineIam.writes(s, table(s, 'audit', t)),
     ),
