@@ -38,7 +38,10 @@ export class PipelineStack extends Stack {
   readonly functions: Record<TaskName, lambda.IFunction>;
   readonly stateMachines: Record<Job, sfn.StateMachine>;
   readonly failureTopic: sns.Topic;
-  /** Schedules that could not start a run, and run events that could not be recorded. */
+  /**
+   * Schedules and landing batches that could not start a run, run events that could not be
+   * recorded, MSK batches the Kafka function kept failing on.
+   */
   readonly deadLetters: sqs.Queue;
   /** One run at a time per lake, on AWS as locally. */
   readonly runLock: RunLockTable;
@@ -66,11 +69,11 @@ export class PipelineStack extends Stack {
       retentionPeriod: Duration.days(14),
     });
 
-    const runLock = (this.runLock = new RunLockTable(this, 'RunLock', {
+    this.runLock = new RunLockTable(this, 'RunLock', {
       tableName: runLockTableName(config.project, config.env),
       key,
       removalPolicy,
-    }));
+    });
     const { functions } = new TaskFunctions(this, 'Functions', {
       environment: functionEnvironment({
         MEDALLION_ENV: config.env,
@@ -95,7 +98,7 @@ export class PipelineStack extends Stack {
       key,
       buckets,
       failureTopic: this.failureTopic,
-      runLock,
+      runLock: this.runLock,
     };
     for (const task of taskNames) grantTask(task, functions[task], grantContext);
 
