@@ -211,14 +211,19 @@ export function athenaDialect(options: AthenaDialectOptions): SqlDialect {
     },
     stagingRelation: (name) => relation(`scratch.${name}__${freshId()}`),
     createStagingTable: (target, select) => icebergTableAs(target, parse(target).location, select),
-    dropTable: (target) => `drop table if exists ${target}`,
+    // Athena runs DROP TABLE as Hive DDL, which takes backticks and refuses double quotes.
+    // https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html
+    dropTable: (target) => {
+      const { database, table } = parse(target);
+      return `drop table if exists \`${database}\`.\`${table}\``;
+    },
     maintenance: {
       dropTable: (logicalName) => `drop table if exists ${plainName(logicalName)}`,
       deleteBefore: (logicalName, column, iso) =>
         `delete from ${relation(logicalName)} where ${quoteIdentifier(column)} < ${timestamp(iso)}`,
       // VACUUM expires the snapshots older than the table's vacuum_max_snapshot_age_seconds and
       // deletes the files only they referenced; setting it here covers every table, including
-      // those created before the setting existed and the audit tables CloudFormation creates.
+      // those created before the setting existed and the audit tables the functions create.
       compact: (logicalName, snapshotRetentionSeconds) => {
         const table = plainName(logicalName);
         return [

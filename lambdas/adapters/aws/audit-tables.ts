@@ -40,8 +40,7 @@ export class AthenaAuditTables {
       const { columns } = auditTables[name];
       const table = await this.table(database, name);
       if (!table) {
-        await this.create(database, name);
-        created.push(name);
+        if (await this.create(database, name)) created.push(name);
         continue;
       }
       const present = new Set(table.StorageDescriptor?.Columns?.map((c) => c.Name) ?? []);
@@ -56,19 +55,26 @@ export class AthenaAuditTables {
   }
 
   /**
-   * Athena DDL for an Iceberg table. `IF NOT EXISTS`: two functions starting cold at once may both
-   * find the table missing, and the second one's create must be a no-op.
+   * Athena's documented DDL for an Iceberg table
+   * (https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-creating-tables.html). Two
+   * functions starting cold at once may both find the table missing: when the create fails and
+   * the table is there after all, the other one made it. Returns whether this call created it.
    */
-  private async create(database: string, name: AuditTableName): Promise<void> {
-    const { columns, description } = auditTables[name];
-    await this.engine.execute(
-      [
-        `CREATE TABLE IF NOT EXISTS \`${database}\`.\`${name}\` (${columns.map(columnDdl).join(', ')})`,
-        `COMMENT ${text(description)}`,
-        `LOCATION ${text(`${this.options.location}${name}/`)}`,
-        `TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet')`,
-      ].join('\n'),
-    );
+  private async create(database: string, name: AuditTableName): Promise<boolean> {
+    const { columns } = auditTables[name];
+    try {
+      await this.engine.execute(
+        [
+          `CREATE TABLE \`${database}\`.\`${name}\` (${columns.map(columnDdl).join(', ')})`,
+          `LOCATION ${text(`${this.options.location}${name}/`)}`,
+          `TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet')`,
+        ].join('\n'),
+      );
+      return true;
+    } catch (error) {
+      if (await this.table(database, name)) return false;
+      throw error;
+    }
   }
 
   /** The table's Glue definition, or undefined when there is none. */

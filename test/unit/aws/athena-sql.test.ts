@@ -22,7 +22,7 @@ import {
   type GetTableRequest,
 } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TrinoSQL } from 'dt-sql-parser';
+import { HiveSQL, TrinoSQL } from 'dt-sql-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { athenaDialect, mergeTargetsOf } from '../../../lambdas/adapters/aws/athena-dialect';
 import { AthenaEngine } from '../../../lambdas/adapters/aws/athena-engine';
@@ -39,12 +39,15 @@ import { ManualClock } from '../../helpers/clock';
 import { memoryLineage } from '../../helpers/lineage';
 
 const trino = new TrinoSQL();
+const hive = new HiveSQL();
 const locations = Object.fromEntries(
   lakeSchemas.map((s) => [s, `s3://medallion-dev-${s}/tables/`]),
 ) as Record<LakeSchema, string>;
 
+/** Athena parses DDL (DROP TABLE, ALTER TABLE) as Hive, everything else as Trino. */
 function syntaxErrors(sql: string): string[] {
-  return trino.validate(sql).map((e) => `${e.startLine}:${e.startColumn} ${e.message}`);
+  const parser = /^(drop|alter) table/i.test(sql) ? hive : trino;
+  return parser.validate(sql).map((e) => `${e.startLine}:${e.startColumn} ${e.message}`);
 }
 
 /** Every distinct statement that does not parse, with its errors. */
@@ -168,7 +171,11 @@ describe('the Athena dialect', () => {
     expect(dialect.createStagingTable(staged, 'select 1 as x')).toBe(
       `create table ${staged} with (table_type = 'ICEBERG', is_external = false, location = 's3://medallion-dev-scratch/tables/${table}/') as select 1 as x`,
     );
-    expect(dialect.dropTable(staged)).toBe(`drop table if exists ${staged}`);
+    const drop = dialect.dropTable(staged);
+    expect(drop).toBe(`drop table if exists \`medallion_dev_scratch\`.\`${table}\``);
+    expect(syntaxErrors(drop)).toEqual([]);
+    // Hive DDL refuses the double quotes every other statement uses.
+    expect(hive.validate(`drop table if exists ${staged}`)).not.toEqual([]);
   });
 });
 
@@ -264,7 +271,7 @@ describe('statements the materializations send to Athena', () => {
       /^create or replace view "medallion_dev_seeds"\."countries" as select \* from/,
       /^create table "medallion_dev_scratch"\."silver_orders__\d+_[0-9a-f]+" with/,
       /^create table "medallion_dev_scratch"\."silver_orders_superseded_rows__/,
-      /^drop table if exists "medallion_dev_scratch"\."silver_orders__/,
+      /^drop table if exists `medallion_dev_scratch`\.`silver_orders__/,
       /^create table "medallion_dev_quarantine"\."orders" with/,
       /^insert into "medallion_dev_quarantine"\."orders" \(/,
       /^create table "medallion_dev_changelog"\."silver_orders" with/,
@@ -362,10 +369,12 @@ class SimulatedLake {
 
   private run(sql: string): Outcome {
     this.statements.push(sql);
-    const target =
-      /^(?:create table|create or replace view|drop table if exists|merge into|insert into|delete from|update) ("[^"]+"\."[^"]+")/.exec(
-        sql,
-      )?.[1] ?? '';
+    const dropped = /^drop table if exists `([^`]+)`\.`([^`]+)`/.exec(sql);
+    const target = dropped
+      ? `"${dropped[1]}"."${dropped[2]}"`
+      : (/^(?:create table|create or replace view|merge into|insert into|delete from|update) ("[^"]+"\."[^"]+")/.exec(
+          sql,
+        )?.[1] ?? '');
     if (sql.startsWith('create table')) {
       this.catalog.add(target);
       this.rowCounts.set(target, 100);

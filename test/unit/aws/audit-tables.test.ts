@@ -5,16 +5,19 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
+import { HiveSQL } from 'dt-sql-parser';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AthenaAuditTables } from '../../../lambdas/adapters/aws/audit-tables';
 import { auditTables, type AuditTableName } from '../../../lambdas/core/audit';
-import { TransientError } from '../../../lambdas/core/errors';
+import { PipelineError, TransientError } from '../../../lambdas/core/errors';
 import type { SqlEngine } from '../../../lambdas/core/ports';
 import { tasks } from '../../../lambdas/core/tasks';
 import { expectDeclaredCommands } from '../../helpers/declared-calls';
 import { auditTablesIam } from '../../../lambdas/adapters/aws/iam-calls';
 
 const glue = mockClient(GlueClient);
+/** Athena runs CREATE TABLE (without AS) and ALTER TABLE as Hive DDL. */
+const hive = new HiveSQL();
 expectDeclaredCommands('AthenaAuditTables', glue, auditTablesIam.actions);
 const location = 's3://medallion-dev-audit-111111111111-eu-west-1/tables/';
 const missing = new EntityNotFoundException({ message: 'no such table', $metadata: {} });
@@ -45,7 +48,7 @@ describe('audit tables on AWS', () => {
       location,
     });
 
-  it('creates a missing table as Iceberg in its own folder; IF NOT EXISTS makes a racing create a no-op', async () => {
+  it('creates a missing table as Iceberg in its own folder, with Athena’s documented DDL', async () => {
     glue.on(GetTableCommand).rejects(missing);
     const engine = recordingEngine();
     const { created } = await owner(engine).ensure(tasks.RecordRun.auditTables);
@@ -55,12 +58,27 @@ describe('audit tables on AWS', () => {
       Name: 'runs',
     });
     const [runs] = engine.statements;
-    expect(runs).toMatch(
-      /^CREATE TABLE IF NOT EXISTS `medallion_dev_audit`\.`runs` \(`run_id` string COMMENT /,
-    );
+    expect(runs).toMatch(/^CREATE TABLE `medallion_dev_audit`\.`runs` \(`run_id` string COMMENT /);
     expect(runs).toContain('`started_at` timestamp');
     expect(runs).toContain(`LOCATION '${location}runs/'`);
     expect(runs).toContain("TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet')");
+    for (const statement of engine.statements) expect(hive.validate(statement)).toEqual([]);
+  });
+
+  it('a create that loses the race to another function is no error; one that fails for another reason is', async () => {
+    glue
+      .on(GetTableCommand, { Name: 'model_state' })
+      .rejectsOnce(missing)
+      .resolves(table('model_state'));
+    const racing = {
+      execute: async () => {
+        throw new PipelineError('Athena query q-1 failed: Table already exists');
+      },
+    } as unknown as SqlEngine;
+    expect(await owner(racing).ensure(['model_state'])).toEqual({ created: [], altered: [] });
+    glue.reset();
+    glue.on(GetTableCommand).rejects(missing);
+    await expect(owner(racing).ensure(['model_state'])).rejects.toThrow(/already exists/);
   });
 
   it('adds the columns a table lacks and never rewrites one that is complete', async () => {
@@ -80,6 +98,7 @@ describe('audit tables on AWS', () => {
     expect(engine.statements).toEqual([
       "ALTER TABLE `medallion_dev_audit`.`runs` ADD COLUMNS (`error` string COMMENT 'Why it failed.')",
     ]);
+    expect(hive.validate(engine.statements[0]!)).toEqual([]);
   });
 
   it('touches only the tables its task writes, and runs no statement when they are in place', async () => {
