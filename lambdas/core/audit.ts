@@ -1,7 +1,7 @@
 /**
- * The audit tables every run writes, defined once: DuckDB creates them when a lakehouse opens,
- * the catalog stack creates them in Glue as Iceberg tables. Columns are [name, portable SQL type,
- * comment].
+ * The audit tables every run writes, defined once: DuckDB creates them when a lakehouse opens;
+ * on AWS each task creates, as Iceberg tables, those it writes (`adapters/aws/audit-tables.ts`).
+ * Columns are [name, portable SQL type, comment].
  */
 export interface AuditTable {
   readonly description: string;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
+import { auditTables } from '../../lambdas/core/audit';
 import { RunHistory, type StepStats } from '../../lambdas/core/runs';
 import { emptyLakehouse } from '../helpers/lake';
 
@@ -42,6 +43,16 @@ describe('run history', () => {
   });
   afterEach(() => {
     close();
+  });
+  it('every audit table carries the description core/audit.ts declares', async () => {
+    const described = await lakehouse.query<{ table_name: string; comment: string }>(
+      `select table_name, comment from duckdb_tables() where schema_name = 'audit' and comment is not null order by table_name`,
+    );
+    expect(described).toEqual(
+      Object.entries(auditTables)
+        .map(([table_name, { description }]) => ({ table_name, comment: description }))
+        .sort((a, b) => a.table_name.localeCompare(b.table_name)),
+    );
   });
 
   it('records a run from start to end, with its steps and their reconciliation', async () => {

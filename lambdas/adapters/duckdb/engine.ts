@@ -29,14 +29,15 @@ export interface LakehouseOptions extends DuckDbSettings {
   readonly mergeTargets?: readonly string[];
 }
 
-/** Schemas of the lakehouse file and the audit tables every run writes. */
+/** Schemas of the lakehouse file and the audit tables every run writes, described as declared. */
 const bootstrap = [
   ...['silver', 'gold', 'quarantine', 'audit', 'changelog', 'seeds'].map(
     (schema) => `create schema if not exists ${schema};`,
   ),
   ...Object.entries(auditTables).map(
-    ([name, { columns }]) =>
-      `create table if not exists audit.${name} (${columns.map(([column, type]) => `${column} ${type}`).join(', ')});`,
+    ([name, { columns, description }]) =>
+      `create table if not exists audit.${name} (${columns.map(([column, type]) => `${column} ${type}`).join(', ')});
+       comment on table audit.${name} is ${duckdbDialect.string(description)};`,
   ),
 ].join('\n');
 
