@@ -44,6 +44,7 @@ describe('run history', () => {
   afterEach(() => {
     close();
   });
+
   it('every audit table carries the description core/audit.ts declares', async () => {
     const described = await lakehouse.query<{ table_name: string; comment: string }>(
       `select table_name, comment from duckdb_tables() where schema_name = 'audit' and comment is not null order by table_name`,
