@@ -1,13 +1,28 @@
 /**
  * One run at a time per lake. The lock is a file created exclusively (`wx`) holding the owner's
- * pid, job and start; a second run fails with who holds it. A lock whose process is gone (a
+ * identity, job and start; a second run fails with who holds it. A lock whose process is gone (a
  * killed run) is stale and taken over, so a crash never blocks the next run.
+ *
+ * A pid alone does not identify a process: after a reboot, or once pids wrap, a stale lock may
+ * name a pid that a different process now has, and would block forever. So the owner records its
+ * host, the kernel's boot id and the process's start time (`/proc/<pid>/stat`), and a lock is held
+ * only while a process with that pid *and* that start time runs on that boot. A lock from another
+ * host is never taken over: its owner cannot be checked from here.
  */
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { LakeBusyError } from '../core/errors';
 
-interface LockOwner {
+/** What identifies a process across pid reuse and reboots, where the kernel tells (Linux). */
+export interface ProcessIdentity {
+  readonly host: string;
+  readonly bootId?: string;
+  /** Clock ticks after boot at which the process started (`/proc/<pid>/stat`, field 22). */
+  readonly startTicks?: number;
+}
+
+interface LockOwner extends Partial<ProcessIdentity> {
   readonly pid: number;
   readonly job: string;
   readonly startedAt: string;
@@ -23,7 +38,12 @@ export async function acquireLakeLock(lakeRoot: string, job: string): Promise<La
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await open(file, 'wx');
-      const owner: LockOwner = { pid: process.pid, job, startedAt: new Date().toISOString() };
+      const owner: LockOwner = {
+        pid: process.pid,
+        ...(await processIdentity(process.pid)),
+        job,
+        startedAt: new Date().toISOString(),
+      };
       await handle.writeFile(JSON.stringify(owner));
       await handle.close();
       return { release: () => rm(file, { force: true }) };
@@ -33,15 +53,43 @@ export async function acquireLakeLock(lakeRoot: string, job: string): Promise<La
       if (!owner && Date.now() - (await stat(file)).mtimeMs < 10_000) {
         throw new LakeBusyError(`The lake ${lakeRoot} is busy: another run is starting right now.`);
       }
-      if (owner && isAlive(owner.pid)) {
+      if (owner && (await holds(owner))) {
+        const where = owner.host && owner.host !== os.hostname() ? ` on ${owner.host}` : '';
         throw new LakeBusyError(
-          `The lake ${lakeRoot} is busy: ${owner.job} (pid ${owner.pid}) has been running since ${owner.startedAt}. Wait for it to finish, or stop it.`,
+          `The lake ${lakeRoot} is busy: ${owner.job} (pid ${owner.pid}${where}) has been running since ${owner.startedAt}. Wait for it to finish, or stop it.`,
         );
       }
       await rm(file, { force: true });
     }
   }
   throw new LakeBusyError(`Could not take the lock ${file}: another run keeps taking it.`);
+}
+
+/** Whether the process that wrote the lock still runs (or, on another host, may). */
+async function holds(owner: LockOwner): Promise<boolean> {
+  if (owner.host !== undefined && owner.host !== os.hostname()) return true;
+  if (!isAlive(owner.pid)) return false;
+  if (owner.startTicks === undefined) return true;
+  const now = await processIdentity(owner.pid);
+  if (owner.bootId !== undefined && now.bootId !== undefined && owner.bootId !== now.bootId)
+    return false;
+  return now.startTicks === undefined || now.startTicks === owner.startTicks;
+}
+
+/** This host's view of a process: boot id and start time where `/proc` has them, else the host. */
+export async function processIdentity(pid: number): Promise<ProcessIdentity> {
+  const [bootId, stat] = await Promise.all([
+    readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => undefined),
+    readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined),
+  ]);
+  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
+  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const startTicks = fields ? Number(fields[22 - 3]) : Number.NaN;
+  return {
+    host: os.hostname(),
+    ...(bootId ? { bootId: bootId.trim() } : {}),
+    ...(Number.isFinite(startTicks) ? { startTicks } : {}),
+  };
 }
 
 async function readOwner(file: string): Promise<LockOwner | undefined> {

@@ -63,6 +63,11 @@ export class LocalPlatform {
   readonly clock: Clock;
   /** Records each run around its execution, as the record-run function does on AWS. */
   readonly recorder: RunRecorder;
+  /**
+   * The lease the state machines' RunLock tasks take and give back. The lake lock already keeps
+   * other processes out; this keeps the same states meaningful within one.
+   */
+  readonly runLock: RunLock;
   /** Where every task, and the runner for each pipeline run, reports OpenLineage events. */
   readonly lineage: LineageEmitter;
   /** The lakehouse as the tasks see it: counting the statements a run sends, as Athena would run them. */
@@ -79,6 +84,7 @@ export class LocalPlatform {
     const { config, contracts, models } = project;
     const clock = options.clock ?? systemClock;
     this.clock = clock;
+    this.runLock = new RunLock(new MemoryRunLeaseStore(), clock);
     const store = new FsObjectStore(lakeRoot);
     const ledger = new IngestLedger(store);
     const sink = new DuckDbParquetSink(worker, store);
@@ -123,7 +129,7 @@ export class LocalPlatform {
     };
     this.handlers = {
       RunLock: createRunLockHandler({
-        lock: new RunLock(new MemoryRunLeaseStore(), clock),
+        lock: this.runLock,
         logger,
       }),
       IngestWarehouse: createIngestWarehouseHandler({

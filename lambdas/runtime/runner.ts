@@ -40,13 +40,18 @@ export interface RunOptions {
   }) => void;
   /** Overrides every Retry interval (ms): tests use 0 to exercise retries without waiting. */
   readonly retryIntervalMs?: number;
+  /**
+   * Stops the run (Ctrl-C): no task starts after it, the one running finishes its transaction,
+   * and the run is recorded as interrupted, its lineage aborted.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunOutcome {
   readonly runId: string;
   readonly job: Job;
   readonly runDate: string;
-  readonly status: 'succeeded' | 'failed';
+  readonly status: 'succeeded' | 'failed' | 'interrupted';
   readonly seconds: number;
   readonly steps: readonly StepStats[];
   /** Task states by name with their attempts, including retried failures. */
@@ -162,14 +167,23 @@ export async function runJob(
     },
   });
   const transitions = countTransitions(execution.eventLogs);
+  const stop = () => {
+    ended = true;
+    execution.abort();
+  };
+  if (options.signal?.aborted) stop();
+  else options.signal?.addEventListener('abort', stop, { once: true });
   let error: string | undefined;
   try {
     await execution.result;
   } catch (caught) {
-    error =
-      caught instanceof ExecutionError && caught.cause instanceof Error
+    error = options.signal?.aborted
+      ? 'interrupted: the run was stopped (Ctrl-C) before it ended'
+      : caught instanceof ExecutionError && caught.cause instanceof Error
         ? `${caught.cause.name}: ${caught.cause.message}`
         : describeError(caught);
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
   }
   ended = true;
   await Promise.allSettled(running);
@@ -177,12 +191,16 @@ export async function runJob(
   const sent = platform.engine.counts;
   const endedAt = platform.clock.now();
   const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
-  const status = error === undefined ? 'succeeded' : 'failed';
+  const status =
+    error === undefined ? 'succeeded' : options.signal?.aborted ? 'interrupted' : 'failed';
   await recorder.finished(
     run,
     { status, endedAt: endedAt.toISOString(), ...(error === undefined ? {} : { error }) },
     steps,
   );
+  // A stopped run never reached its release state: give its lease back, as run recording does
+  // on AWS for an aborted execution.
+  if (status === 'interrupted') await platform.runLock.release(runId);
   return {
     runId,
     job,
