@@ -83,9 +83,13 @@ export function runSummary(outcome: RunOutcome): string {
       ? green(
           `${outcome.job} for ${outcome.runDate} succeeded in ${outcome.seconds.toFixed(1)}s, ${outcome.transitions} state transitions, ${count(outcome.sql.statements)} SQL statements and ${count(outcome.sql.lookups)} table lookups`,
         )
-      : red(
-          `${outcome.job} for ${outcome.runDate} FAILED after ${outcome.seconds.toFixed(1)}s: ${outcome.error}`,
-        );
+      : outcome.status === 'interrupted'
+        ? yellow(
+            `${outcome.job} for ${outcome.runDate} INTERRUPTED after ${outcome.seconds.toFixed(1)}s: the next run resumes where it stopped`,
+          )
+        : red(
+            `${outcome.job} for ${outcome.runDate} FAILED after ${outcome.seconds.toFixed(1)}s: ${outcome.error}`,
+          );
   return `${outcome.steps.length > 0 ? `${table.toString()}\n` : ''}${qualitySummary(outcome)}${verdict} ${dim(`(run ${outcome.runId})`)}`;
 }
 

@@ -122,7 +122,7 @@ export function buildProgram(): Command {
       const outcome = await withPlatform(project, lakeRoot, options.job, (platform) =>
         execute(platform, options.job, date),
       );
-      if (outcome.status !== 'succeeded') process.exitCode = 1;
+      if (outcome.status !== 'succeeded') process.exitCode = exitCodeOf(outcome);
     });
 
   program
@@ -279,8 +279,9 @@ async function pipeline(
     }
     return results;
   });
-  if (outcomes.some((o) => o.status !== 'succeeded')) {
-    process.exitCode = 1;
+  const unsuccessful = outcomes.find((o) => o.status !== 'succeeded');
+  if (unsuccessful) {
+    process.exitCode = exitCodeOf(unsuccessful);
     return;
   }
   process.stderr.write(
@@ -300,11 +301,40 @@ async function pipeline(
   );
 }
 
+/**
+ * Runs a job with Ctrl-C wired to stop it cleanly: the task running finishes its transaction, no
+ * other starts, and the run is recorded as interrupted. A second Ctrl-C quits at once (what a
+ * crash would leave, the next run recovers from).
+ */
 async function execute(platform: LocalPlatform, job: Job, date: string): Promise<RunOutcome> {
   process.stderr.write(`${bold(`Running ${job}`)} ${dim(`for ${date}`)}\n`);
-  const outcome = await runJob(platform, job, { runDate: date, onTask: taskProgress });
-  process.stdout.write(`${runSummary(outcome)}\n`);
-  return outcome;
+  const stop = new AbortController();
+  const interrupt = () => {
+    process.stderr.write(
+      yellow(
+        '\nStopping: the running task finishes, then the run is recorded as interrupted (Ctrl-C again quits at once).\n',
+      ),
+    );
+    process.once('SIGINT', () => process.exit(130));
+    stop.abort();
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    const outcome = await runJob(platform, job, {
+      runDate: date,
+      onTask: taskProgress,
+      signal: stop.signal,
+    });
+    process.stdout.write(`${runSummary(outcome)}\n`);
+    return outcome;
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+  }
+}
+
+/** 130 for a run stopped by Ctrl-C, as shells report SIGINT; 1 for a failure. */
+function exitCodeOf(outcome: RunOutcome): number {
+  return outcome.status === 'interrupted' ? 130 : 1;
 }
 
 /** Holds the lake lock and the open platform for the duration of `work`. */
