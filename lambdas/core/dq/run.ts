@@ -239,7 +239,13 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
       });
     }
     case 'sql': {
-      const rows = await engine.query(check.query.replaceAll('${table}', table));
+      // `${table}` is the dataset checked; `${silver.orders}` any other relation, as the engine names it.
+      const query = check.query
+        .replaceAll('${table}', table)
+        .replace(/\$\{([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)\}/g, (_, name: string) =>
+          d.relation(name),
+        );
+      const rows = await engine.query(query);
       const first = rows[0] ? Object.values(rows[0])[0] : undefined;
       const value = first === null || first === undefined ? NaN : Number(first);
       if (!Number.isFinite(value)) {

@@ -91,6 +91,8 @@ describe('the quality gate on Athena', () => {
         statements.some((s) => s.startsWith('delete from "medallion_dev_audit"."dq_profiles"')),
       ).toBe(true);
       expect(unparsable(statements)).toEqual([]);
+      // SQL rules name other datasets as `${silver.orders}`: Athena gets its Glue table.
+      expect(statements.filter((s) => s.includes('${'))).toEqual([]);
     },
   );
 
