@@ -10,6 +10,7 @@ const medallion = (...args: string[]) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/medallion.ts', ...args], {
     cwd: projectRoot,
     encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, NO_COLOR: '1' },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -95,6 +96,32 @@ describe('the medallion CLI', () => {
       status: 'succeeded',
       reconciled: true,
     });
+  });
+
+  it('query draws a 20,000-row table as its first 1,000 rows within the width, and says how to see the rest', () => {
+    const sql = `select range as id, repeat('wide ', 60) as note from range(20000)`;
+    const table = medallion('--lake', lake, 'query', sql);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines.filter((l) => /^│\s+\d+ │ wide/.test(l))).toHaveLength(1000);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(120);
+    expect(lines[3]).toMatch(/^│ +0 │ wide wide .*… │$/);
+    expect(lines.at(-1)).toBe(
+      '1,000 of 20,000 rows shown; 19,000 not shown (--limit 0 shows all, --format csv or json writes every row)',
+    );
+
+    const limited = medallion('--lake', lake, 'query', sql, '--limit', '5');
+    expect(limited.stdout).toContain('5 of 20,000 rows shown; 19,995 not shown');
+    expect(medallion('--lake', lake, 'query', sql, '--limit', '0').stdout).toContain(
+      '\n20,000 rows\n',
+    );
+
+    const json = JSON.parse(medallion('--lake', lake, 'query', sql, '--format', 'json').stdout);
+    expect(json).toHaveLength(20_000);
+    expect(json[19_999].note).toBe('wide '.repeat(60));
+    const csv = medallion('--lake', lake, 'query', sql, '--format', 'csv', '--limit', '2');
+    expect(csv.stdout).toBe(`id,note\n0,${'wide '.repeat(60)}\n1,${'wide '.repeat(60)}\n`);
+    expect(csv.stderr).toContain('2 of 20,000 rows written (--limit 2)');
   });
 
   it('contract check passes against the versions runs registered, and fails naming a dropped required column', async () => {

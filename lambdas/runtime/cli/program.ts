@@ -58,6 +58,8 @@ const nonNegativeInt = (value: string) => {
     throw new InvalidArgumentError('expected a non-negative integer');
   return n;
 };
+/** Rows a `query` table draws by default: more would scroll past any terminal. */
+const queryTableLimit = 1000;
 
 export function buildProgram(): Command {
   const program = new Command('medallion')
@@ -153,19 +155,32 @@ export function buildProgram(): Command {
         .choices(['table', 'json', 'csv'])
         .default('table'),
     )
+    .option(
+      '--limit <n>',
+      `rows to print, 0 for all (default: ${count(queryTableLimit)} as a table, all as json or csv)`,
+      nonNegativeInt,
+    )
     .addHelpText(
       'after',
-      `\nExamples:\n  $ medallion query "select count(*) as n from gold.fact_orders" --format json\n  $ medallion query "select _rule, count(*) from quarantine.orders group by 1"`,
+      `\nA table fits the terminal: long cells end in "…", and rows past --limit are counted, not drawn.\nJSON and CSV are never cut unless --limit is given.\n\nExamples:\n  $ medallion query "select count(*) as n from gold.fact_orders" --format json\n  $ medallion query "select _rule, count(*) from quarantine.orders group by 1"\n  $ medallion query "select * from gold.fact_orders" --format csv > fact_orders.csv`,
     )
-    .action(async (sql: string, options: { format: OutputFormat }, command: Command) => {
-      const { project, lakeRoot } = await context(command);
-      const lakehouse = await openReadOnly(project, lakeRoot);
-      try {
-        process.stdout.write(`${formatRows(await lakehouse.query(sql), options.format)}\n`);
-      } finally {
-        lakehouse.close();
-      }
-    });
+    .action(
+      async (sql: string, options: { format: OutputFormat; limit?: number }, command: Command) => {
+        const { project, lakeRoot } = await context(command);
+        const lakehouse = await openReadOnly(project, lakeRoot);
+        try {
+          const rows = await lakehouse.query(sql);
+          const limit = options.limit ?? (options.format === 'table' ? queryTableLimit : 0);
+          process.stdout.write(`${formatRows(rows, options.format, undefined, { limit })}\n`);
+          if (options.format !== 'table' && limit > 0 && rows.length > limit)
+            process.stderr.write(
+              `${yellow(`${count(limit)} of ${count(rows.length)} rows written (--limit ${limit})`)}\n`,
+            );
+        } finally {
+          lakehouse.close();
+        }
+      },
+    );
 
   program
     .command('status')
