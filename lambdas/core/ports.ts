@@ -219,10 +219,10 @@ export interface SqlDialect {
   /** ISO day of the week, Monday = 1 … Sunday = 7. */
   isoDayOfWeek(expression: string): string;
   /**
-   * Approximate quantiles (each 0–1) of a numeric expression, as an array of DOUBLE in the same
-   * order: from a sample where the engine is fastest that way.
+   * Quantiles (each 0–1) of a numeric expression, as an array of DOUBLE in the same order: exact
+   * when asked and the engine can, else from a sketch of every row (never from the first rows).
    */
-  approxQuantiles(expression: string, fractions: readonly number[]): string;
+  quantiles(expression: string, fractions: readonly number[], exact: boolean): string;
   /** An approximate count of distinct non-null values (HyperLogLog), as BIGINT. */
   approxDistinct(expression: string): string;
   /** A relation with one DATE column `date_day` for every day from start to end inclusive. */

@@ -226,6 +226,34 @@ describe('the medallion CLI', () => {
     expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(page).not.toContain('<script');
 
+    // No pii value in clear: not in the stored profiles, not in the report.
+    const personal = (
+      JSON.parse(
+        medallion(
+          '--lake',
+          lake,
+          'query',
+          'select email, phone, last_name from silver.customers where email is not null limit 50',
+          '--format',
+          'json',
+        ).stdout,
+      ) as Record<string, string | null>[]
+    ).flatMap((r) => Object.values(r).filter((v): v is string => v !== null && v.length > 3));
+    expect(personal.length).toBeGreaterThan(0);
+    const stored = medallion(
+      '--lake',
+      lake,
+      'query',
+      'select * from audit.dq_profiles',
+      '--format',
+      'json',
+    );
+    for (const value of personal) {
+      expect(stored.stdout).not.toContain(value);
+      expect(json.stdout).not.toContain(value);
+      expect(page).not.toContain(value);
+    }
+
     const table = medallion('--lake', lake, 'dq', 'report');
     expect(table.stdout).toMatch(/gold\.fact_orders\s+│\s+\d+\.\d/);
     const missing = medallion('--lake', lake, 'dq', 'report', '--run', 'nope');
@@ -246,6 +274,24 @@ describe('the medallion CLI', () => {
     expect(profile.code).toBe(0);
     const columns = (JSON.parse(profile.stdout) as { columns: { column: string }[] }).columns;
     expect(columns.map((c) => c.column)).toContain('category');
+    const customers = medallion(
+      '--lake',
+      lake,
+      'dq',
+      'profile',
+      'silver.customers',
+      '--format',
+      'json',
+    );
+    const email = (
+      JSON.parse(customers.stdout) as {
+        columns: { column: string; min: string | null; max: string | null; topValues: unknown[] }[];
+      }
+    ).columns.find((c) => c.column === 'email');
+    expect(email).toMatchObject({ min: null, max: null, topValues: [] });
+    expect(medallion('--lake', lake, 'dq', 'profile', 'silver.customers').stdout).not.toContain(
+      '@',
+    );
     const suggest = medallion('--lake', lake, 'dq', 'suggest', 'silver.customers');
     expect(suggest.code).toBe(0);
     expect(suggest.stdout).toContain('# Merge into schema[0].properties:');

@@ -2,12 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
 import { checksFor, type Check } from '../../lambdas/core/dq/checks';
 import { profileDataset } from '../../lambdas/core/dq/profile';
+import { buildQualityReport } from '../../lambdas/core/dq/report';
 import { qualityScore, runChecks, type CheckResult } from '../../lambdas/core/dq/run';
+import { QualityStore } from '../../lambdas/core/dq/store';
 import type { ConfigError } from '../../lambdas/core/errors';
+import { renderQualityReportHtml } from '../../lambdas/runtime/reports/quality-html';
 
 /** silver.things, with a rule of every kind; silver.parents is what `parent_id` references. */
 const things = `
@@ -111,12 +115,7 @@ describe('data-quality checks on DuckDB', () => {
         `insert into silver.things values ${rows.map((r) => `(${r.map(literal).join(', ')})`).join(', ')}`,
       );
     }
-    const profile = await profileDataset(
-      lakehouse,
-      contract.id,
-      contract.relation,
-      contract.columns,
-    );
+    const profile = await profileDataset(lakehouse, contract);
     const results = await runChecks(lakehouse, checks, {
       referenceTime: now,
       profile,
@@ -298,12 +297,7 @@ describe('data-quality checks on DuckDB', () => {
 
   it('profiles every column in one scan, with top values for the few-valued ones', async () => {
     await check(clean);
-    const profile = await profileDataset(
-      lakehouse,
-      contract.id,
-      contract.relation,
-      contract.columns,
-    );
+    const profile = await profileDataset(lakehouse, contract);
     const byName = Object.fromEntries(profile.columns.map((c) => [c.column, c]));
     expect(profile.rows).toBe(4);
     expect(byName.amount).toMatchObject({
@@ -349,5 +343,186 @@ describe('quality rules that cannot be checked', () => {
         ['schema.0.quality.1', 'a sql rule with a query and one operator (mustBe...)'],
       ]);
     }
+  });
+});
+
+/** silver.people: an id, and a column of each classification. */
+const people = parseContract(
+  `
+apiVersion: v3.1.0
+kind: DataContract
+id: silver.people
+name: people
+version: 1.0.0
+status: active
+team: { name: data-platform }
+description: { purpose: People. }
+schema:
+  - name: people
+    physicalName: silver.people
+    properties:
+      - { name: person_id, logicalType: integer, physicalType: BIGINT, classification: internal }
+      - { name: email, logicalType: string, physicalType: VARCHAR, classification: pii }
+      - { name: birth_year, logicalType: integer, physicalType: INTEGER, classification: pii }
+      - { name: city, logicalType: string, physicalType: VARCHAR, classification: confidential }
+      - { name: segment, logicalType: string, physicalType: VARCHAR, classification: public }
+`,
+  'config/contracts/silver.people.yaml',
+);
+
+/** The quantile of sorted values, interpolated between the two nearest ranks (as quantile_cont). */
+function exactQuantile(sorted: readonly number[], fraction: number): number {
+  const position = fraction * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
+}
+
+describe('column profiles on DuckDB', () => {
+  let root: string;
+  let lakehouse: DuckDbLakehouse;
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'medallion-profile-'));
+    lakehouse = await DuckDbLakehouse.open({
+      lakeRoot: root,
+      threads: 1,
+      memoryLimit: '256MB',
+      bronze: [],
+    });
+    await lakehouse.execute('create schema if not exists silver');
+  });
+  afterAll(() => {
+    lakehouse.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** 100,000 ids stored in an order whose first 10,000 rows are the smallest ids. */
+  const ids = Array.from({ length: 100_000 }, (_, i) =>
+    i < 10_000 ? i + 1 : 10_000 + ((i * 7_919) % 90_000) + 1,
+  );
+  const sortedIds = [...ids].sort((a, b) => a - b);
+  const exact = [0.25, 0.5, 0.75].map((f) => exactQuantile(sortedIds, f));
+  async function loadIds(): Promise<void> {
+    await lakehouse.execute(
+      'create or replace table silver.people (person_id bigint, email varchar, birth_year integer, city varchar, segment varchar)',
+    );
+    await lakehouse.execute(
+      'insert into silver.people (person_id) select case when i < 10000 then i + 1 else 10000 + (i * 7919) % 90000 + 1 end from range(100000) r(i)',
+    );
+  }
+
+  it('quartiles are exact on 100,000 rows whose first rows are not representative', async () => {
+    await loadIds();
+    const [first] = await lakehouse.query<{ id: number }>(
+      'select cast(max(person_id) as double) as "id" from (select person_id from silver.people limit 10000)',
+    );
+    expect(Number(first!.id)).toBe(10_000);
+    const profile = await profileDataset(lakehouse, people);
+    const id = profile.columns.find((c) => c.column === 'person_id')!;
+    expect([id.p25, id.median, id.p75]).toEqual(exact);
+  });
+
+  it('beyond exact sizes, quartiles come from a sketch of every row, within 1% of the exact ones', async () => {
+    await loadIds();
+    const [row] = await lakehouse.query(
+      `select ${duckdbDialect.quantiles('person_id', [0.25, 0.5, 0.75], false)} as "q" from silver.people`,
+    );
+    const sketched = (row!.q as number[]).map(Number);
+    sketched.forEach((q, i) => expect(Math.abs(q - exact[i]!)).toBeLessThan(1_000));
+  });
+
+  const person = (i: number) =>
+    `(${i}, 'person${i}@example.com', ${1950 + (i % 40)}, '${i % 2 === 0 ? 'Lyon' : 'Porto'}', '${i % 3 === 0 ? 'retail' : 'business'}')`;
+  async function loadPeople(): Promise<void> {
+    await lakehouse.execute(
+      'create or replace table silver.people (person_id bigint, email varchar, birth_year integer, city varchar, segment varchar)',
+    );
+    await lakehouse.execute(
+      `insert into silver.people values ${Array.from({ length: 12 }, (_, i) => person(i + 1)).join(', ')}`,
+    );
+  }
+
+  it('a pii column keeps counts, lengths and mean: no min, max, quartile or top value', async () => {
+    await loadPeople();
+    const profile = await profileDataset(lakehouse, people);
+    const byName = Object.fromEntries(profile.columns.map((c) => [c.column, c]));
+    expect(JSON.stringify(profile)).not.toContain('@example.com');
+    expect(byName.email).toMatchObject({
+      distinctCount: 12,
+      nulls: 0,
+      min: null,
+      max: null,
+      minLength: 'person1@example.com'.length,
+      topValues: [],
+    });
+    expect(byName.birth_year).toMatchObject({ min: null, max: null, p25: null, median: null });
+    expect(byName.birth_year!.mean).toBeCloseTo(1956.5, 6);
+    // Confidential: the distribution and frequent values, not the extremes of single rows.
+    expect(byName.city).toMatchObject({ min: null, max: null, distinctCount: 2 });
+    expect(byName.city!.topValues).toEqual([
+      { value: 'Lyon', count: 6 },
+      { value: 'Porto', count: 6 },
+    ]);
+    expect(byName.segment).toMatchObject({ min: 'business', max: 'retail' });
+  });
+
+  it('audit.dq_profiles stores no pii value', async () => {
+    await loadPeople();
+    const profile = await profileDataset(lakehouse, people);
+    const store = new QualityStore(lakehouse);
+    await store.save([
+      {
+        runId: 'run-1',
+        runDate: '2026-01-02',
+        at: now.toISOString(),
+        quality: {
+          dataset: people.id,
+          layer: 'silver',
+          score: 100,
+          rows: profile.rows,
+          checks: 0,
+          failedErrors: 0,
+          failedWarnings: 0,
+        },
+        profile,
+        results: [],
+      },
+    ]);
+    const stored = await lakehouse.query('select * from audit.dq_profiles');
+    expect(stored).toHaveLength(5);
+    expect(JSON.stringify(stored)).not.toContain('@example.com');
+    expect(stored.find((r) => r.column_name === 'birth_year')).toMatchObject({
+      min_value: null,
+      max_value: null,
+      median: null,
+    });
+  });
+
+  it('dq report masks pii in evidence saved in clear, as JSON and as HTML', async () => {
+    await lakehouse.execute(
+      `insert into audit.dq_scores (run_id, run_date, dataset, layer, score, row_count, checks, failed_errors, failed_warnings, checked_at)
+       values ('old-run', date '2026-01-01', 'silver.people', 'silver', 100, 2, 0, 0, 0, timestamp '2026-01-01 10:00:00')`,
+    );
+    await lakehouse.execute(
+      `insert into audit.dq_profiles (run_id, run_date, dataset, column_name, data_type, row_count, nulls, distinct_count, min_value, max_value, median, top_values, profiled_at)
+       values ('old-run', date '2026-01-01', 'silver.people', 'email', 'VARCHAR', 2, 0, 2, 'ann@example.com', 'bob@example.com', null, '[{"value":"ann@example.com","count":1}]', timestamp '2026-01-01 10:00:00'),
+              ('old-run', date '2026-01-01', 'silver.people', 'segment', 'VARCHAR', 2, 0, 1, 'retail', 'retail', null, '[{"value":"retail","count":2}]', timestamp '2026-01-01 10:00:00')`,
+    );
+    const classification = (_dataset: string, column: string) =>
+      people.column(column)?.classification ?? 'pii';
+    const report = (await buildQualityReport(new QualityStore(lakehouse), classification, {
+      runId: 'old-run',
+    }))!;
+    expect(JSON.stringify(report)).not.toContain('@example.com');
+    expect(renderQualityReportHtml(report, now)).not.toContain('@example.com');
+    expect(report.datasets[0]!.profile).toEqual([
+      expect.objectContaining({ column_name: 'email', min_value: null, top_values: [] }),
+      expect.objectContaining({
+        column_name: 'segment',
+        min_value: 'retail',
+        top_values: [{ value: 'retail', count: 2 }],
+      }),
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgeAnomaly } from '../../lambdas/core/dq/anomaly';
 import { describeThreshold, meets, type AnomalyRule } from '../../lambdas/core/dq/checks';
-import type { ColumnProfile } from '../../lambdas/core/dq/profile';
+import { valuesShown, type ColumnProfile } from '../../lambdas/core/dq/profile';
 import { qualityScore, type CheckResult } from '../../lambdas/core/dq/run';
 import { suggestRules } from '../../lambdas/core/dq/suggest';
 import { parseContract } from '../../lambdas/core/contracts/contract';
@@ -124,6 +124,17 @@ describe('the quality score', () => {
     expect(qualityScore([result({ status: 'fail', failingRows: 1 })])).toBe(0);
     // A check that could not run earns nothing; a skipped one does not count.
     expect(qualityScore([result({ status: 'error' }), result({ status: 'skip' })])).toBe(0);
+  });
+});
+
+describe('what a profile shows of a column’s values', () => {
+  it.each([
+    ['public', { extremes: true, quartiles: true, topValues: true }],
+    ['internal', { extremes: true, quartiles: true, topValues: true }],
+    ['confidential', { extremes: false, quartiles: true, topValues: true }],
+    ['pii', { extremes: false, quartiles: false, topValues: false }],
+  ] as const)('%s: %o', (classification, shown) => {
+    expect(valuesShown(classification)).toEqual(shown);
   });
 });
 

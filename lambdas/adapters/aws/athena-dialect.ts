@@ -189,7 +189,8 @@ export function athenaDialect(options: AthenaDialectOptions): SqlDialect {
       `try_cast(replace(regexp_replace(${expression}, '(?:Z|[+-]00:?00)$', ''), 'T', ' ') as timestamp(6))`,
     tryCast: (expression, type) => `try_cast(${expression} as ${columnType(type)})`,
     isoDayOfWeek: (expression) => `day_of_week(${expression})`,
-    approxQuantiles: (expression, fractions) =>
+    // Athena has no exact percentile; approx_percentile is a quantile sketch over every row.
+    quantiles: (expression, fractions) =>
       `approx_percentile(cast(${expression} as double), array[${fractions.join(', ')}])`,
     approxDistinct: (expression) => `approx_distinct(${expression})`,
     // sequence() fails when start > end where DuckDB's generate_series is empty: the CASE makes it

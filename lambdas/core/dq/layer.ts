@@ -51,7 +51,7 @@ export async function checkLayerQuality(
     const checks = checksFor(contract, contracts, engine.dialect);
     const exists = await engine.relationExists(contract.relation);
     const profile = exists
-      ? await profileDataset(engine, contract.id, contract.relation, contract.columns)
+      ? await profileDataset(engine, contract)
       : { dataset: contract.id, rows: 0, columns: [] };
     const results: CheckResult[] = exists
       ? await runChecks(engine, checks, {

@@ -1,11 +1,15 @@
 /**
  * Column profiles: for every column of a dataset, in one scan, the row and null counts, the
- * distinct count (exact up to a million rows, HyperLogLog beyond), min and max, and by type the mean, standard deviation
- * and quartiles (numbers) or the length statistics (strings); then, in a second query, the most
- * frequent values of the columns with few distinct values. Profiles are stored per run; they are
- * what anomaly checks compare against and what `dq suggest` proposes rules from.
+ * distinct count, min and max, and by type the mean, standard deviation and quartiles (numbers) or
+ * the length statistics (strings), distinct counts and quartiles exact up to a million rows and
+ * estimated from every row beyond; then, in a second query, the most frequent values of the
+ * columns with few distinct values.
+ * Profiles are stored per run; they are what anomaly checks compare against and what `dq suggest`
+ * proposes rules from. What a profile shows of a column's values depends on its classification.
  */
-import type { ColumnSpec, Row, SqlEngine } from '../ports';
+import type { Contract } from '../contracts/contract';
+import type { Classification } from '../contracts/schema';
+import type { Row, SqlEngine } from '../ports';
 
 export interface ColumnProfile {
   readonly column: string;
@@ -35,8 +39,8 @@ export interface DatasetProfile {
   readonly columns: readonly ColumnProfile[];
 }
 
-/** Datasets up to this many rows get exact distinct counts. */
-export const exactDistinctUpTo = 1_000_000;
+/** Datasets up to this many rows get exact distinct counts and quartiles. */
+export const exactUpTo = 1_000_000;
 
 /** Columns with more distinct values than this get no top-values list (ids, amounts...). */
 export const topValuesUpTo = 50;
@@ -45,35 +49,60 @@ const topValuesShown = 10;
 const numeric = /^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|DECIMAL|DOUBLE|REAL|FLOAT)/i;
 const textual = /^(VARCHAR|CHAR|STRING)/i;
 
+/**
+ * Which of a column's own values a profile may hold, by classification. Profiles land in the
+ * audit store and in reports that travel further than the data's grants, so `pii` keeps only
+ * counts, lengths, mean and spread: no min, max, quartile or top value is ever computed.
+ * `confidential` (business-sensitive, not personal) loses min and max, each one row's value and
+ * the outlier a reader would look up, but keeps quartiles and top values, which many rows share.
+ */
+export function valuesShown(classification: Classification): {
+  readonly extremes: boolean;
+  readonly quartiles: boolean;
+  readonly topValues: boolean;
+} {
+  return {
+    extremes: classification !== 'pii' && classification !== 'confidential',
+    quartiles: classification !== 'pii',
+    topValues: classification !== 'pii',
+  };
+}
+
 export async function profileDataset(
   engine: SqlEngine,
-  dataset: string,
-  relation: string,
-  columns: readonly ColumnSpec[],
+  contract: Contract,
 ): Promise<DatasetProfile> {
   const d = engine.dialect;
-  const table = d.relation(relation);
-  // Exact distinct counts up to a million rows; HyperLogLog beyond, where exact ones cost more
-  // than a profile is worth (a few percent of error on a big count reads fine; on 100 it does not).
+  const table = d.relation(contract.relation);
+  const columns = contract.properties.map((p) => ({
+    name: p.name,
+    type: p.physicalType,
+    shown: valuesShown(p.classification),
+  }));
+  // Exact distinct counts and quartiles up to a million rows; estimates beyond, where exact ones
+  // cost more than a profile is worth (a few percent of error on a big count reads fine; on 100 it
+  // does not).
   const [size] = await engine.query(`select count(*) as "rows" from ${table}`);
-  const exact = Number(size?.rows ?? 0) <= exactDistinctUpTo;
+  const exact = Number(size?.rows ?? 0) <= exactUpTo;
   const select: string[] = ['count(*) as "rows"'];
-  columns.forEach(({ name, type }, i) => {
+  columns.forEach(({ name, type, shown }, i) => {
     const c = d.quote(name);
     select.push(
       `count(${c}) as "nn_${i}"`,
       `${exact ? `count(distinct ${c})` : d.approxDistinct(c)} as "d_${i}"`,
     );
-    select.push(
-      `cast(min(${c}) as varchar) as "min_${i}"`,
-      `cast(max(${c}) as varchar) as "max_${i}"`,
-    );
+    if (shown.extremes) {
+      select.push(
+        `cast(min(${c}) as varchar) as "min_${i}"`,
+        `cast(max(${c}) as varchar) as "max_${i}"`,
+      );
+    }
     if (numeric.test(type)) {
       select.push(
         `avg(cast(${c} as double)) as "mean_${i}"`,
         `stddev_samp(cast(${c} as double)) as "sd_${i}"`,
-        `${d.approxQuantiles(c, [0.25, 0.5, 0.75])} as "q_${i}"`,
       );
+      if (shown.quartiles) select.push(`${d.quantiles(c, [0.25, 0.5, 0.75], exact)} as "q_${i}"`);
     }
     if (textual.test(type)) {
       select.push(
@@ -96,22 +125,26 @@ export async function profileDataset(
   // Grouping few-valued columns also gives their exact distinct count: HyperLogLog is only an
   // estimate, and a small one reads as a bug (4 codes counted as 3).
   const exactDistinct = new Map<number, number>();
+  // A column whose values are not shown is grouped for its count alone: its values never leave
+  // the engine.
   if (few.length > 0) {
     const parts = few.map(
-      ({ name, i }) =>
-        `select * from (select ${i} as "column_index", "value", "n", count("value") over () as "distinct_values" from (select cast(${d.quote(name)} as varchar) as "value", count(*) as "n" from ${table} group by 1) grouped order by "n" desc, "value" limit ${topValuesShown})`,
+      ({ name, shown, i }) =>
+        `select * from (select ${i} as "column_index", ${shown.topValues ? '"value"' : 'cast(null as varchar) as "value"'}, "n", count("value") over () as "distinct_values" from (select cast(${d.quote(name)} as varchar) as "value", count(*) as "n" from ${table} group by 1) grouped order by "n" desc, "value" limit ${shown.topValues ? topValuesShown : 1})`,
     );
+    const hidden = new Set(few.filter(({ shown }) => !shown.topValues).map(({ i }) => i));
     for (const row of await engine.query(parts.join(' union all '))) {
       const index = num(row.column_index)!;
+      exactDistinct.set(index, num(row.distinct_values) ?? 0);
+      if (hidden.has(index)) continue;
       const list = top.get(index) ?? [];
       list.push({ value: row.value === null ? null : String(row.value), count: num(row.n) ?? 0 });
       top.set(index, list);
-      exactDistinct.set(index, num(row.distinct_values) ?? 0);
     }
   }
 
   return {
-    dataset,
+    dataset: contract.id,
     rows,
     columns: columns.map(({ name, type }, i) => {
       const get = (key: string) => stats?.[`${key}_${i}`];

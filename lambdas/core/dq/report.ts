@@ -3,7 +3,9 @@
  * its trend over recent runs, its failing checks with samples, and its column profiles. The JSON
  * form is stable for tools; `medallion dq report --format html` renders the same data.
  */
+import type { Classification } from '../contracts/schema';
 import type { Row } from '../ports';
+import { valuesShown } from './profile';
 import type { DatasetQuality, QualityStore } from './store';
 
 export interface ReportCheck {
@@ -41,9 +43,14 @@ export interface QualityReport {
 
 const severityOrder: Record<string, number> = { error: 0, warning: 1, info: 2 };
 
-/** The report of `runId`, or of the latest run that has quality evidence; undefined when none has. */
+/**
+ * The report of `runId`, or of the latest run that has quality evidence; undefined when none has.
+ * Profiles are masked again by each column's classification now, as evidence saved before
+ * profiles were masked, or before a column was classified pii, holds its values in clear.
+ */
 export async function buildQualityReport(
   store: QualityStore,
+  classification: (dataset: string, column: string) => Classification,
   options: { runId?: string; trendRuns?: number } = {},
 ): Promise<QualityReport | undefined> {
   const recent = await store.scores(options.trendRuns ?? 20, options.runId);
@@ -98,10 +105,17 @@ export async function buildQualityReport(
             ),
           profile: profiles
             .filter((p) => p.dataset === dataset)
-            .map(({ dataset: _dataset, ...rest }) => ({
-              ...rest,
-              top_values: JSON.parse(String(rest.top_values ?? '[]')) as unknown,
-            })),
+            .map(({ dataset: _dataset, ...rest }) => {
+              const shown = valuesShown(classification(dataset, String(rest.column_name)));
+              return {
+                ...rest,
+                ...(shown.extremes ? {} : { min_value: null, max_value: null }),
+                ...(shown.quartiles ? {} : { p25: null, median: null, p75: null }),
+                top_values: shown.topValues
+                  ? (JSON.parse(String(rest.top_values ?? '[]')) as unknown)
+                  : [],
+              };
+            }),
         };
       })
       .sort((a, b) =>

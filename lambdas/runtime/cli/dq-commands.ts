@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { Project } from '../../definitions/project-files';
 import type { Contract } from '../../core/contracts/contract';
+import type { Classification } from '../../core/contracts/schema';
 import { profileDataset, type DatasetProfile } from '../../core/dq/profile';
 import { buildQualityReport } from '../../core/dq/report';
 import { QualityStore } from '../../core/dq/store';
@@ -48,9 +49,11 @@ export function dqCommand(): Command {
         const { project, lakeRoot } = await context(command);
         const lakehouse = await openReadOnly(project, lakeRoot);
         try {
-          const report = await buildQualityReport(new QualityStore(lakehouse), {
-            runId: options.run,
-          });
+          const report = await buildQualityReport(
+            new QualityStore(lakehouse),
+            (dataset, column) => classificationOf(project, dataset, column),
+            { runId: options.run },
+          );
           if (!report) {
             throw new PipelineError(
               options.run
@@ -178,6 +181,12 @@ export function dqCommand(): Command {
   return dq;
 }
 
+/** A column's classification; one no contract declares any more is treated as pii, as what it held is unknown. */
+function classificationOf(project: Project, dataset: string, column: string): Classification {
+  const contract = project.contracts.all().find((c) => c.id === dataset);
+  return contract?.column(column)?.classification ?? 'pii';
+}
+
 /** A silver or gold dataset's contract, or an error listing them. */
 function datasetContract(project: Project, dataset: string): Contract {
   const checked = project.contracts.all().filter((c) => c.layer === 'silver' || c.layer === 'gold');
@@ -201,7 +210,7 @@ async function currentProfile(
       throw new PipelineError(
         `${contract.relation} has not been built yet: run a pipeline first (npm run pipeline)`,
       );
-    return await profileDataset(lakehouse, contract.id, contract.relation, contract.columns);
+    return await profileDataset(lakehouse, contract);
   } finally {
     lakehouse.close();
   }

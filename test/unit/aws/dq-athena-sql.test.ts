@@ -96,6 +96,30 @@ describe('the quality gate on Athena', () => {
     },
   );
 
+  it('profiles ask Athena for no min, max or quartile of a pii column, and estimate quartiles with approx_percentile', async () => {
+    const contracts = await loadContracts(projectRoot);
+    const { engine, statements } = recordingEngine(contracts);
+    await checkLayerQuality(
+      {
+        engine,
+        contracts,
+        clock: new ManualClock(),
+        logger: { info: () => {}, warn: () => {} },
+        lineage: memoryLineage(contracts).lineage,
+      },
+      { layer: 'silver', runId: 'run-1', runDate: '2026-01-02' },
+    );
+    const profile = statements.find(
+      (s) => s.includes('from "medallion_dev_silver"."customers"') && s.includes('"min_0"'),
+    )!;
+    expect(profile).toContain('min("customer_id")');
+    for (const pii of ['first_name', 'last_name', 'email', 'phone'])
+      expect(profile).not.toMatch(new RegExp(`(min|max)\\("${pii}"\\)`));
+    // Confidential: no extremes either.
+    expect(profile).not.toContain('min("city")');
+    expect(statements.some((s) => s.includes('approx_percentile('))).toBe(true);
+  });
+
   it('every kind of rule renders as Trino SQL', async () => {
     const contract = parseContract(
       `apiVersion: v3.1.0
