@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import type { Project } from '../../definitions/project-files';
 import type { Contract } from '../../core/contracts/contract';
 import { profileDataset, type DatasetProfile } from '../../core/dq/profile';
-import { buildQualityReport } from '../../core/dq/report';
+import { buildQualityReport, notPassedRows, type QualityReport } from '../../core/dq/report';
 import { QualityStore } from '../../core/dq/store';
 import { suggestRules } from '../../core/dq/suggest';
 import { PipelineError } from '../../core/errors';
@@ -74,7 +74,7 @@ export function dqCommand(): Command {
                       'failed warnings': d.failedWarnings,
                     })),
                     'table',
-                  )}\n`;
+                  )}\n${failingChecksTable(report)}`;
           if (options.output) {
             await writeFile(options.output, text);
             process.stderr.write(
@@ -176,6 +176,14 @@ export function dqCommand(): Command {
     });
 
   return dq;
+}
+
+/** What the report's help promises beneath the scores: each check that did not pass, with samples. */
+function failingChecksTable(report: QualityReport): string {
+  const rows = notPassedRows(report);
+  return rows.length === 0
+    ? `${green('Every check passed.')}\n`
+    : `\n${bold('Checks that did not pass')}\n${formatRows(rows, 'table')}\n`;
 }
 
 /** A silver or gold dataset's contract, or an error listing them. */
