@@ -138,12 +138,16 @@ export class RunHistory {
     );
   }
 
-  /** The dataset steps of one run. */
+  /**
+   * The dataset steps of one run, in the order they ran: every job goes bronze, then silver, then
+   * gold, so a step's layer is its place in the run (steps of one layer ran side by side).
+   */
   async steps(runId: string): Promise<Record<string, unknown>[]> {
     const d = this.engine.dialect;
     return this.engine.query(
       `select step, dataset, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled
-       from ${d.relation('audit.run_datasets')} where run_id = ${d.string(runId)} order by step, dataset`,
+       from ${d.relation('audit.run_datasets')} where run_id = ${d.string(runId)}
+       order by case layer when 'bronze' then 0 when 'silver' then 1 else 2 end, step, dataset`,
     );
   }
 

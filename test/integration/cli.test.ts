@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 
 const medallion = (...args: string[]) => {
@@ -46,6 +46,32 @@ describe('the medallion CLI', () => {
     expect(code).toBe(0);
     expect(stdout).toContain(`Usage: medallion ${command}`);
     expect(stdout).toContain('$ medallion');
+  });
+
+  it('--version prints the version of package.json', () => {
+    const { code, stdout } = medallion('--version');
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      `${(JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version}\n`,
+    );
+  });
+
+  it('a usage error prints one line and where to find help, and exits 2', () => {
+    const unknown = medallion('status', '--bogus');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("error: unknown option '--bogus'\nsee 'medallion status --help'\n");
+    const missing = medallion('lineage', 'upstream');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      "error: missing required argument 'target'\nsee 'medallion lineage upstream --help'\n",
+    );
+  });
+
+  it('refuses a --date that is not a day of the calendar before running anything', () => {
+    const { code, stderr } = medallion('run', '--job', 'fx_to_bronze', '--date', '2026-02-30');
+    expect(code).toBe(2);
+    expect(stderr).toContain('2026-02-30 is not a day of the calendar');
+    expect(stderr).not.toMatch(/select|duckdb/i);
   });
 
   it('rejects an unknown job, listing the jobs', () => {
@@ -122,6 +148,23 @@ describe('the medallion CLI', () => {
     const csv = medallion('--lake', lake, 'query', sql, '--format', 'csv', '--limit', '2');
     expect(csv.stdout).toBe(`id,note\n0,${'wide '.repeat(60)}\n1,${'wide '.repeat(60)}\n`);
     expect(csv.stderr).toContain('2 of 20,000 rows written (--limit 2)');
+  });
+
+  it('refuses a --date outside the generated days, naming them, instead of ingesting nothing', () => {
+    const { code, stdout, stderr } = medallion(
+      '--lake',
+      lake,
+      'run',
+      '--job',
+      'fx_to_bronze',
+      '--date',
+      '2026-03-01',
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'No sample data for 2026-03-01: the generated days are 2026-01-01 to 2026-01-01.',
+    );
+    expect(stdout).toBe('');
   });
 
   it('contract check passes against the versions runs registered, and fails naming a dropped required column', async () => {
@@ -254,8 +297,18 @@ describe('the medallion CLI', () => {
       expect(page).not.toContain(value);
     }
 
+    // A terminal wide enough for the check names: tables fit the width, cutting long cells.
+    vi.stubEnv('COLUMNS', '400');
     const table = medallion('--lake', lake, 'dq', 'report');
+    vi.unstubAllEnvs();
     expect(table.stdout).toMatch(/gold\.fact_orders\s+│\s+\d+\.\d/);
+    // Beneath the scores, what the help promises: the checks that did not pass.
+    const notPassed = (
+      JSON.parse(json.stdout) as { datasets: { notPassed: { check: string }[] }[] }
+    ).datasets.flatMap((d) => d.notPassed.map((c) => c.check));
+    if (notPassed.length === 0) expect(table.stdout).toContain('Every check passed.');
+    else expect(table.stdout).toContain('Checks that did not pass');
+    for (const check of notPassed) expect(table.stdout).toContain(check);
     const missing = medallion('--lake', lake, 'dq', 'report', '--run', 'nope');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('Run nope has no quality evidence');

@@ -76,6 +76,21 @@ describe('run history', () => {
     ]);
   });
 
+  it('lists a run’s steps in the order they ran: ingestion, then silver, then gold', async () => {
+    await history.finished({ ...run, ...ended, status: 'succeeded' }, [
+      { ...step, step: 'silver_to_gold', dataset: 'gold.fact_orders', layer: 'gold' },
+      step,
+      { ...step, step: 'snowflake_to_bronze', dataset: 'snowflake.orders', layer: 'bronze' },
+      { ...step, step: 'crm_to_bronze', dataset: 'crm.accounts', layer: 'bronze' },
+    ]);
+    expect((await history.steps('run-1')).map((s) => s.step)).toEqual([
+      'crm_to_bronze',
+      'snowflake_to_bronze',
+      'bronze_to_silver',
+      'silver_to_gold',
+    ]);
+  });
+
   it('recording the same events twice, or the end before the start, leaves one correct record', async () => {
     await history.finished(
       { ...run, ...ended, status: 'failed', error: 'TransientError: throttled' },

@@ -6,6 +6,7 @@ import { qualityScore, type CheckResult } from '../../lambdas/core/dq/run';
 import { suggestRules } from '../../lambdas/core/dq/suggest';
 import { parseContract } from '../../lambdas/core/contracts/contract';
 import { QualityStore, type QualityEvidence } from '../../lambdas/core/dq/store';
+import { notPassedRows, type QualityReport } from '../../lambdas/core/dq/report';
 import type { SqlEngine } from '../../lambdas/core/ports';
 import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 
@@ -311,5 +312,58 @@ describe('quality evidence', () => {
     for (const statement of results)
       expect(new TextEncoder().encode(statement).length).toBeLessThanOrEqual(262_144);
     expect(results.join().match(/'silver\.d\d+'/g)).toHaveLength(40);
+  });
+});
+
+describe('the quality report as a table', () => {
+  it('lists each check that did not pass with its failing rows, message and first samples', () => {
+    const check = {
+      check: 'orders_currency_accepted',
+      kind: 'acceptedValues',
+      column: 'currency',
+      severity: 'error',
+      dimension: 'validity',
+      status: 'fail',
+      observed: 2,
+      expected: 'in USD, EUR',
+      failingRows: 2,
+      totalRows: 10,
+      message: "2 row(s) with currency not in ('USD', 'EUR')",
+      sample: [{ order_id: 1, currency: 'XXX' }, { order_id: 2, currency: 'YYY' }, {}, {}],
+    };
+    const quality = { layer: 'silver', score: 90, rows: 10, checks: 5, failedWarnings: 0 };
+    const report: QualityReport = {
+      runId: 'run-1',
+      runDate: '2026-01-01',
+      datasets: [
+        {
+          ...quality,
+          dataset: 'silver.customers',
+          failedErrors: 0,
+          trend: [],
+          notPassed: [],
+          profile: [],
+        },
+        {
+          ...quality,
+          dataset: 'silver.orders',
+          failedErrors: 1,
+          trend: [],
+          notPassed: [check],
+          profile: [],
+        },
+      ],
+    };
+    expect(notPassedRows(report, 2)).toEqual([
+      {
+        dataset: 'silver.orders',
+        check: 'orders_currency_accepted',
+        severity: 'error',
+        status: 'fail',
+        'failing rows': 2,
+        message: "2 row(s) with currency not in ('USD', 'EUR')",
+        sample: '{"order_id":1,"currency":"XXX"}; {"order_id":2,"currency":"YYY"}',
+      },
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { loadProject, type Project } from '../../lambdas/definitions/project-fil
 import { columnLineage, type InputField } from '../../lambdas/core/lineage/columns';
 import { buildLineageGraph, type LineageGraph } from '../../lambdas/core/lineage/graph';
 import { projectRoot } from '../../lambdas/definitions/project-root';
+import { lineageText } from '../../lambdas/core/lineage/render';
 
 const schemas: Record<string, string[]> = {
   'silver.orders': [
@@ -229,6 +230,44 @@ describe('the project’s lineage', () => {
     );
     expect(() => graph.upstream('gold.fact_orders.nope')).toThrow(
       /gold.fact_orders has no column nope \(columns: order_id/,
+    );
+  });
+});
+
+describe('lineage as text', () => {
+  it('draws each node under its parent, and a node reached twice once with a back-reference', () => {
+    const node = (dataset: string, depth: number, layer: 'silver' | 'bronze') => ({
+      dataset,
+      depth,
+      layer,
+    });
+    const text = lineageText({
+      root: { dataset: 'gold.fact_orders' },
+      direction: 'upstream',
+      nodes: [
+        node('silver.orders', 1, 'silver'),
+        node('silver.fx_rates', 1, 'silver'),
+        node('snowflake.orders', 2, 'bronze'),
+        node('silver.fx_rates_published', 2, 'silver'),
+      ],
+      edges: [
+        { from: 'silver.orders', to: 'gold.fact_orders' },
+        { from: 'silver.fx_rates', to: 'gold.fact_orders' },
+        { from: 'snowflake.orders', to: 'silver.orders' },
+        { from: 'silver.fx_rates_published', to: 'silver.fx_rates' },
+        { from: 'silver.fx_rates_published', to: 'silver.orders' },
+      ],
+    });
+    expect(text).toBe(
+      [
+        'gold.fact_orders (upstream)',
+        '├─ silver.orders  (silver)',
+        '│  ├─ snowflake.orders  (bronze)',
+        '│  └─ silver.fx_rates_published  (silver)',
+        '└─ silver.fx_rates  (silver)',
+        '   └─ silver.fx_rates_published  (↑ shown above)',
+        '',
+      ].join('\n'),
     );
   });
 });

@@ -123,3 +123,24 @@ export async function buildQualityReport(
       ),
   };
 }
+
+/**
+ * The checks that did not pass, one row each with the first sample rows, for a terminal table:
+ * the scores alone say that something failed, not what, nor on which rows.
+ */
+export function notPassedRows(report: QualityReport, samples = 3): Record<string, unknown>[] {
+  return report.datasets.flatMap((d) =>
+    d.notPassed.map((c) => ({
+      dataset: d.dataset,
+      check: c.check,
+      severity: c.severity,
+      status: c.status,
+      'failing rows': c.failingRows,
+      message: c.message,
+      sample: c.sample
+        .slice(0, samples)
+        .map((row) => JSON.stringify(row))
+        .join('; '),
+    })),
+  );
+}

@@ -1,26 +1,54 @@
 /**
- * Lineage answers as text (an indented list by distance), Mermaid (a flowchart to paste into
+ * Lineage answers as text (a tree, each node under its parent), Mermaid (a flowchart to paste into
  * Markdown) and JSON; the HTML page is in the runtime's reports.
  */
 import type { LineageAnswer } from './graph';
 
+/**
+ * A tree: each node under the node it feeds (upstream) or is fed by (downstream), so a reader
+ * sees the path. Lineage is a DAG, not a tree: a node reached again is shown once, in full, and
+ * elsewhere as a back-reference, so shared inputs neither repeat their subtree nor go missing.
+ */
 export function lineageText(answer: LineageAnswer): string {
   const root = answer.root.column
     ? `${answer.root.dataset}.${answer.root.column}`
     : answer.root.dataset;
   if (answer.nodes.length === 0) return `${root}: nothing ${answer.direction}\n`;
-  const lines = [`${root} (${answer.direction})`];
-  for (const n of answer.nodes) {
-    const name = n.column ? `${n.dataset}.${n.column}` : n.dataset;
-    const tags = [
-      n.layer,
-      n.owner && `owner ${n.owner}`,
-      n.classification && `classification ${n.classification}`,
-    ]
-      .filter(Boolean)
-      .join(', ');
-    lines.push(`${'  '.repeat(n.depth)}${name}  (${tags})`);
+  const up = answer.direction === 'upstream';
+  const children = new Map<string, string[]>();
+  for (const e of answer.edges) {
+    const [parent, child] = up ? [e.to, e.from] : [e.from, e.to];
+    children.set(parent, [...(children.get(parent) ?? []), child]);
   }
+  const tags = new Map(
+    answer.nodes.map((n) => [
+      n.column ? `${n.dataset}.${n.column}` : n.dataset,
+      [
+        n.layer,
+        n.owner && `owner ${n.owner}`,
+        n.classification && `classification ${n.classification}`,
+      ]
+        .filter(Boolean)
+        .join(', '),
+    ]),
+  );
+  const lines = [`${root} (${answer.direction})`];
+  const shown = new Set([root]);
+  const visit = (name: string, indent: string) => {
+    const below = children.get(name) ?? [];
+    below.forEach((child, i) => {
+      const last = i === below.length - 1;
+      const branch = `${indent}${last ? '└─ ' : '├─ '}`;
+      if (shown.has(child)) {
+        lines.push(`${branch}${child}  (↑ shown above)`);
+        return;
+      }
+      shown.add(child);
+      lines.push(`${branch}${child}  (${tags.get(child) ?? ''})`);
+      visit(child, `${indent}${last ? '   ' : '│  '}`);
+    });
+  };
+  visit(root, '');
   return `${lines.join('\n')}\n`;
 }
 

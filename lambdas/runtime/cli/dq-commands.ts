@@ -10,7 +10,7 @@ import type { Project } from '../../definitions/project-files';
 import type { Contract } from '../../core/contracts/contract';
 import type { Classification } from '../../core/contracts/schema';
 import { profileDataset, type DatasetProfile } from '../../core/dq/profile';
-import { buildQualityReport } from '../../core/dq/report';
+import { buildQualityReport, notPassedRows, type QualityReport } from '../../core/dq/report';
 import { QualityStore } from '../../core/dq/store';
 import { suggestRules } from '../../core/dq/suggest';
 import { PipelineError } from '../../core/errors';
@@ -77,7 +77,7 @@ export function dqCommand(): Command {
                       'failed warnings': d.failedWarnings,
                     })),
                     'table',
-                  )}\n`;
+                  )}\n${failingChecksTable(report)}`;
           if (options.output) {
             await writeFile(options.output, text);
             process.stderr.write(
@@ -185,6 +185,14 @@ export function dqCommand(): Command {
 function classificationOf(project: Project, dataset: string, column: string): Classification {
   const contract = project.contracts.all().find((c) => c.id === dataset);
   return contract?.column(column)?.classification ?? 'pii';
+}
+
+/** What the report's help promises beneath the scores: each check that did not pass, with samples. */
+function failingChecksTable(report: QualityReport): string {
+  const rows = notPassedRows(report);
+  return rows.length === 0
+    ? `${green('Every check passed.')}\n`
+    : `\n${bold('Checks that did not pass')}\n${formatRows(rows, 'table')}\n`;
 }
 
 /** A silver or gold dataset's contract, or an error listing them. */

@@ -3,7 +3,7 @@
  * query the lake, show run history. Every command prints a short summary and exits non-zero on
  * failure; progress goes to stderr so stdout can be piped.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -13,6 +13,8 @@ import { generateSampleData } from '../generator';
 import { acquireLakeLock } from '../lake-lock';
 import { LocalPlatform } from '../local-platform';
 import type { Project } from '../../definitions/project-files';
+import { projectRoot } from '../../definitions/project-root';
+import { parseIsoDate } from '../generator/calendar';
 import { jobs, type Job } from '../../core/orchestration';
 import { runJob, type RunOutcome } from '../runner';
 import {
@@ -41,9 +43,12 @@ interface SampleManifest {
   readonly dates: readonly string[];
 }
 
+/** A real calendar day: `2026-02-30` matches the pattern but would reach the engine as bad SQL. */
 const isoDate = (value: string) => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)))
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value))
     throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  if (parseIsoDate(value) === undefined)
+    throw new InvalidArgumentError(`${value} is not a day of the calendar`);
   return value;
 };
 const positiveInt = (value: string) => {
@@ -69,7 +74,7 @@ export function buildProgram(): Command {
     .option('--env <name>', 'environment whose config/<env>.yaml to use', 'local')
     .option('--config <file>', 'config file to use instead of config/<env>.yaml')
     .option('--lake <dir>', 'lake folder (default: lake.root from config, .lake)')
-    .showHelpAfterError()
+    .version(packageVersion(), '-V, --version', 'print the version')
     .configureHelp({ sortSubcommands: false });
 
   program
@@ -117,10 +122,9 @@ export function buildProgram(): Command {
     )
     .action(async (options: { job: Job; date?: string }, command: Command) => {
       const { project, lakeRoot } = await context(command);
-      const date =
-        options.date ??
-        (await readManifest(lakeRoot))?.dates.at(-1) ??
-        new Date().toISOString().slice(0, 10);
+      const manifest = await readManifest(lakeRoot);
+      if (options.date && manifest) refuseUngeneratedDate(options.date, manifest);
+      const date = options.date ?? manifest?.dates.at(-1) ?? new Date().toISOString().slice(0, 10);
       const outcome = await withPlatform(project, lakeRoot, options.job, (platform) =>
         execute(platform, options.job, date),
       );
@@ -220,7 +224,26 @@ export function buildProgram(): Command {
   program.addCommand(lineageCommand());
   program.addCommand(catalogCommand());
 
+  reportUsageErrorsBriefly(program);
   return program;
+}
+
+/**
+ * A usage error (unknown option, missing argument) gets one line and a pointer to the command's
+ * help, as git does: the full help buries the line that says what was wrong. Commander's exits
+ * become a thrown `CommanderError`, which bin/medallion.ts turns into exit code 2.
+ */
+function reportUsageErrorsBriefly(command: Command): void {
+  const name = (c: Command): string => (c.parent ? `${name(c.parent)} ${c.name()}` : c.name());
+  command.showHelpAfterError(`see '${name(command)} --help'`).exitOverride();
+  command.commands.forEach(reportUsageErrorsBriefly);
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
 }
 
 async function generate(
@@ -370,6 +393,17 @@ async function withPlatform<T>(
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The simulated sources hold only the generated days: a run for another day would ingest nothing
+ * and then fail its freshness checks, blaming the data instead of the date.
+ */
+function refuseUngeneratedDate(date: string, manifest: SampleManifest): void {
+  if (manifest.dates.includes(date)) return;
+  throw new PipelineError(
+    `No sample data for ${date}: the generated days are ${manifest.dates[0]} to ${manifest.dates.at(-1)}. Run one of them, or generate more days (\`medallion generate --days <n>\`).`,
+  );
 }
 
 async function readManifest(lakeRoot: string): Promise<SampleManifest | undefined> {
