@@ -1,9 +1,5 @@
 /** Lambda: records each run's start and end in the audit tables, from Step Functions' status events. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDbRunLeaseStore } from '../adapters/aws/dynamodb-run-lease-store';
-import { RunLock } from '../core/run-lock';
-import { settings } from './platform/settings';
 import { StepFunctionsExecutionResults } from '../adapters/aws/execution-results';
 import { systemClock } from '../adapters/system-clock';
 import { ContractVersions } from '../core/contracts/versions';
@@ -14,6 +10,7 @@ import { lambdaHandler, logger, tracer } from './lambda-handler';
 import { athena } from './platform/athena';
 import { sources } from './platform/definitions';
 import { lineage } from './platform/lineage';
+import { runLock } from './platform/run-lock';
 
 export const handler = lambdaHandler(async () => {
   const { config, contracts } = await sources();
@@ -32,13 +29,7 @@ export const handler = lambdaHandler(async () => {
       clock: systemClock,
     }),
     executions: new StepFunctionsExecutionResults(tracer.captureAWSv3Client(new SFNClient({}))),
-    lock: new RunLock(
-      new DynamoDbRunLeaseStore(
-        tracer.captureAWSv3Client(new DynamoDBClient({})),
-        settings().MEDALLION_RUN_LOCK_TABLE,
-      ),
-      systemClock,
-    ),
+    lock: runLock(),
     logger,
     clock: systemClock,
   });
