@@ -11,7 +11,7 @@ export const jobs = [
   'redshift_to_bronze',
   'crm_to_bronze',
   'fx_to_bronze',
-  'kafka_events_to_bronze',
+  'kafka_to_bronze',
   'landing_to_bronze',
   'bronze_to_silver',
   'silver_to_gold',

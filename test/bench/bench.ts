@@ -143,7 +143,7 @@ const stateSteps: Record<string, string> = {
   RedshiftToBronze: 'redshift_to_bronze',
   CrmToBronze: 'crm_to_bronze',
   FxToBronze: 'fx_to_bronze',
-  KafkaEventsToBronze: 'kafka_to_bronze',
+  KafkaToBronze: 'kafka_to_bronze',
   LandingToBronze: 'landing_to_bronze',
   BuildSilverModel: 'bronze_to_silver',
   BuildGoldModel: 'silver_to_gold',

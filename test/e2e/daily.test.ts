@@ -556,7 +556,7 @@ describe('daily pipeline, end to end', () => {
 
       // Killed while extracting: staged bronze objects are left behind, no watermark moved.
       const duringIngest = await cli(crashed.lakeRoot, ['run', '--job', 'daily', '--date', day2], {
-        text: '▶ KafkaEventsToBronze',
+        text: '▶ KafkaToBronze',
         afterMs: 0,
       });
       expect(duringIngest.signal).toBe('SIGKILL');

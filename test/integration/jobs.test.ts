@@ -104,8 +104,8 @@ describe('jobs, one at a time', () => {
     expect(simulator!.requests).toBeGreaterThan(simulator!.throttled + simulator!.failed);
   });
 
-  it('kafka_events_to_bronze drains the topic in MSK-shaped batches, skipping redeliveries by offset', async () => {
-    const outcome = await run('kafka_events_to_bronze');
+  it('kafka_to_bronze drains the topic in MSK-shaped batches, skipping redeliveries by offset', async () => {
+    const outcome = await run('kafka_to_bronze');
     const [stats] = outcome.steps;
     expect(stats).toMatchObject({ dataset: 'kafka.order_events' });
     expect(stats!.duplicates).toBeGreaterThan(0);

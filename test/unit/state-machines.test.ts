@@ -147,7 +147,7 @@ describe('state machines', () => {
       'redshift_to_bronze',
       'crm_to_bronze',
       'fx_to_bronze',
-      'kafka_events_to_bronze',
+      'kafka_to_bronze',
       'landing_to_bronze',
     ].map((job) => firstWork(definition(job)));
     const strip = ({
