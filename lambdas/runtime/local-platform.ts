@@ -164,7 +164,6 @@ export class LocalPlatform {
         lineage,
       }),
       IngestLanding: createIngestLandingHandler({
-        config,
         contracts,
         store,
         converter: sink,
