@@ -181,6 +181,7 @@ export class LocalPlatform {
           logger,
           lineage,
           concurrency: config.transform.concurrency,
+          plausibleDates: config.transform.plausibleDates,
         }),
       ),
       DataQuality: createDataQualityHandler({
