@@ -20,6 +20,23 @@ const retrySchema = z.strictObject({
   maxDelayMs: positiveInt.default(8_000),
 });
 
+/**
+ * Dates and timestamps silver parses from text (`try_cast(x, 'date')`, `iso_timestamp(x)`) must
+ * fall in this range or their row is quarantined: sentinels and typos (`2999-01-01`, `0201-03-04`)
+ * parse fine but are not dates anyone meant. A year ahead admits planned dates (a CRM
+ * opportunity's close date) while refusing those.
+ */
+const plausibleDatesSchema = z.strictObject({
+  /** The earliest plausible day. @default '1900-01-01' */
+  earliest: isoDate.default('1900-01-01'),
+  /** How many days after the run date a value may fall. @default 366 */
+  daysAhead: z.number().int().nonnegative().default(366),
+});
+
+export type PlausibleDates = z.output<typeof plausibleDatesSchema>;
+
+export const defaultPlausibleDates: PlausibleDates = { earliest: '1900-01-01', daysAhead: 366 };
+
 const warehouseSource = z.strictObject({
   kind: z.literal('warehouse'),
   /** Which warehouse the AWS connector talks to; locally a DuckDB file stands in for either. */
@@ -354,8 +371,9 @@ export const configSchema = z
          * Locally the models still take turns on the one DuckDB connection. @default 4
          */
         concurrency: positiveInt.max(40).default(4),
+        plausibleDates: plausibleDatesSchema.default(defaultPlausibleDates),
       })
-      .default({ concurrency: 4 }),
+      .default({ concurrency: 4, plausibleDates: defaultPlausibleDates }),
     sample: z
       .strictObject({
         /** Orders in the initial load. @default 100000 */

@@ -10,6 +10,7 @@ import type { PlatformConfig } from '../../config/schema';
 import { parseConfig } from '../core/config';
 import { ContractRegistry, parseContract } from '../core/contracts/contract';
 import { PipelineError } from '../core/errors';
+import { assertBronzeContractsFitSources } from '../core/ingest/bronze-types';
 
 export interface Sources {
   readonly root: string;
@@ -44,7 +45,9 @@ export async function loadSources(options: ProjectOptions): Promise<Sources> {
     await readFile(configFile, 'utf8'),
     path.relative(process.cwd(), configFile) || configFile,
   );
-  return { root, configFile, config, contracts: await loadContracts(root) };
+  const contracts = await loadContracts(root);
+  assertBronzeContractsFitSources(config, contracts);
+  return { root, configFile, config, contracts };
 }
 
 export async function loadContracts(root: string): Promise<ContractRegistry> {

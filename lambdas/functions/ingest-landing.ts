@@ -11,7 +11,6 @@ export const handler = lambdaHandler(async () => {
   const { config, contracts } = await sources();
   const { store, ledger } = lake();
   return createIngestLandingHandler({
-    config,
     contracts,
     store,
     ledger,

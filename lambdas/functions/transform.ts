@@ -17,5 +17,6 @@ export const handler = lambdaHandler(async () => {
     logger,
     lineage: lineage(project.config, project.contracts, await bundledColumnLineage()),
     concurrency: project.config.transform.concurrency,
+    plausibleDates: project.config.transform.plausibleDates,
   });
 });

@@ -1,5 +1,4 @@
 /** Task handler: ingests the files dropped into the landing zone of every contracted dataset. */
-import type { PlatformConfig } from '../../config/schema';
 import type { ContractRegistry } from '../core/contracts/contract';
 import type { IngestLedger } from '../core/ingest/bronze';
 import type { LineageEmitter } from '../core/lineage/events';
@@ -11,7 +10,6 @@ import type { DatasetStats, TaskResult } from '../core/stats';
 import { parseTaskInput, pipelineContext, taskInputSchema } from './task-input';
 
 export interface IngestLandingDeps {
-  readonly config: PlatformConfig;
   readonly contracts: ContractRegistry;
   readonly store: ObjectStore;
   readonly converter: LandingConverter;
@@ -44,7 +42,6 @@ export function createIngestLandingHandler(deps: IngestLandingDeps) {
           source,
           dataset,
           contract,
-          asText: deps.config.sources[source]?.kind !== 'warehouse',
           runId: input.runId,
         }),
       );

@@ -164,7 +164,6 @@ export class LocalPlatform {
         lineage,
       }),
       IngestLanding: createIngestLandingHandler({
-        config,
         contracts,
         store,
         converter: sink,
@@ -182,6 +181,7 @@ export class LocalPlatform {
           logger,
           lineage,
           concurrency: config.transform.concurrency,
+          plausibleDates: config.transform.plausibleDates,
         }),
       ),
       DataQuality: createDataQualityHandler({

@@ -44,6 +44,21 @@ describe('config', () => {
     });
   });
 
+  it('bounds the dates silver parses from text: 1900 to a year after the run date unless set', () => {
+    expect(parseConfig(minimal, 'minimal.yaml').transform.plausibleDates).toEqual({
+      earliest: '1900-01-01',
+      daysAhead: 366,
+    });
+    const set = parseConfig(
+      `${minimal}transform: { plausibleDates: { daysAhead: 30 } }\n`,
+      'set.yaml',
+    );
+    expect(set.transform).toEqual({
+      concurrency: 4,
+      plausibleDates: { earliest: '1900-01-01', daysAhead: 30 },
+    });
+  });
+
   it('names the file, the key path, what was expected and what was found', () => {
     const error = errorOf(minimal.replace('kind: rest', 'kind: rest\n    pageSize: -5'));
     expect(error).toBeInstanceOf(ConfigError);

@@ -20,9 +20,8 @@ import {
 export interface LandingRequest {
   readonly source: string;
   readonly dataset: string;
+  /** The bronze contract: a file's values are cast to its types, strictly. */
   readonly contract: Contract;
-  /** Bronze holds JSON-origin datasets as text: their landing files are read as text too. */
-  readonly asText: boolean;
   readonly runId: string;
 }
 
@@ -95,10 +94,7 @@ export async function ingestLandingDataset(
       sourceKey: key,
       format,
       targetKey: target,
-      columns: contract.columns.map((c) => ({
-        name: c.name,
-        type: request.asText ? 'VARCHAR' : c.type,
-      })),
+      columns: contract.columns,
       constants: [
         ...metadataConstants(meta),
         { name: '_source_ref', type: 'VARCHAR', value: `${key}@${request.runId}` },

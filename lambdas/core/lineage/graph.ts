@@ -397,7 +397,7 @@ export function buildLineageGraph(project: {
   const lineages = new Map<string, ModelColumnLineage>();
   for (const model of models.models) {
     const contract = contracts.forRelation(model.name) ?? contracts.get(model.name);
-    const sql = renderModel(model, lineageDialect, {
+    const { sql } = renderModel(model, lineageDialect, {
       incremental: false,
       runDate: '2026-01-01',
       source: (source, dataset) => `bronze.${source}_${dataset}`,

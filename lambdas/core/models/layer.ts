@@ -6,6 +6,7 @@
  * never half of it, and after a crash every model resumes from its own watermarks, so the next
  * run converges to the same result.
  */
+import type { PlausibleDates } from '../../../config/schema';
 import type { ContractRegistry } from '../contracts/contract';
 import { CountingSqlEngine } from '../counting-engine';
 import type { LineageEmitter, PipelineContext } from '../lineage/events';
@@ -23,6 +24,8 @@ export interface LayerDeps {
   readonly logger: Logger;
   /** Models of one level the state machine builds at once (`MaxConcurrencyPath`). */
   readonly concurrency: number;
+  /** Dates parsed from text outside this range are quarantined. @default defaultPlausibleDates */
+  readonly plausibleDates?: PlausibleDates;
 }
 
 export interface LayerRequest extends PipelineContext {

@@ -3,12 +3,14 @@
  * SQL that differs comes from the {@link SqlDialect}. Every materialization counts what went in
  * and what came out from the stored tables themselves and fails on a mismatch.
  */
+import { defaultPlausibleDates, type PlausibleDates } from '../../../config/schema';
 import type { Contract, ContractRegistry } from '../contracts/contract';
 import { rowRules, validationColumns, type RowRule } from '../contracts/rules';
 import { ModelGraphError, ReconciliationError } from '../errors';
 import type { ColumnSpec, SqlDialect, SqlEngine } from '../ports';
 import type { Model, ModelProject } from './project';
 import { bronzeMetadataColumns } from '../ingest/bronze';
+import { castChecks, type CastChecks } from './casts';
 import { renderModel } from './render';
 import { elapsedSeconds, type DatasetStats } from '../stats';
 
@@ -21,6 +23,8 @@ export interface MaterializeContext {
   readonly runDate: string;
   /** Upper bound of every input window: bronze ingested later waits for the next run. */
   readonly snapshotAt: string;
+  /** Dates parsed from text outside this range are quarantined. @default defaultPlausibleDates */
+  readonly plausibleDates?: PlausibleDates;
 }
 
 /** Columns a run adds or manages that no contract lists. */
@@ -37,11 +41,18 @@ export async function materialize(
   const started = now();
   const contract = ctx.contracts.get(model.contractId);
   const plan = await planInputs(model, ctx);
-  const sql = renderModel(model, ctx.engine.dialect, plan);
+  const { sql, casts } = renderModel(model, ctx.engine.dialect, plan);
+  const checks = castChecks(
+    model,
+    casts,
+    plan.sourceWindow,
+    { dates: ctx.plausibleDates ?? defaultPlausibleDates, runDate: ctx.runDate },
+    ctx.engine.dialect,
+  );
   const counts =
     model.config.materialization === 'table'
       ? await ctx.engine.transaction(() => buildTable(model, contract, sql, ctx))
-      : await mergeRows(model, contract, sql, plan, ctx);
+      : await mergeRows(model, contract, sql, plan, checks, ctx);
   return {
     dataset: model.name,
     layer: model.layer,
@@ -182,6 +193,7 @@ async function mergeRows(
   contract: Contract,
   sql: string,
   plan: InputPlan,
+  checks: CastChecks | undefined,
   ctx: MaterializeContext,
 ): Promise<Counts> {
   const { engine } = ctx;
@@ -222,7 +234,15 @@ async function mergeRows(
     };
   }
 
-  const rules = config.quarantine ? guardDeletes(rowRules(contract, d), keys, deleteFlag) : [];
+  if (checks && !(columns.includes('_source_ref') && columns.includes('_source_row'))) {
+    throw new ModelGraphError(
+      `${model.sqlPath}: pass _source_ref and _source_row through: its casts are checked against the source row they name`,
+    );
+  }
+  // A cast that failed explains the rules it makes fail (a required column now NULL): it goes first.
+  const rules = config.quarantine
+    ? guardDeletes([...(checks?.rules ?? []), ...rowRules(contract, d)], keys, deleteFlag)
+    : [];
   const verdict = validationColumns(rules, d);
   const name = model.name.replace('.', '_');
   const staged = d.stagingRelation(name);
@@ -243,7 +263,11 @@ async function mergeRows(
     // inside a transaction is several times slower than scanning a committed one.
     await createScratch(
       staged,
-      `select m.*, ${verdict.rule} as _rule, ${verdict.reason} as _reason from (${sql}) m`,
+      `select m.*, ${verdict.rule} as _rule, ${verdict.reason} as _reason from (${sql}) m${
+        checks
+          ? ` left join ${checks.relation} c on c._cast_ref = m._source_ref and c._cast_row = m._source_row`
+          : ''
+      }`,
     );
     const stage = staged;
     await createScratch(

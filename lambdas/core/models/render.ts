@@ -34,9 +34,39 @@ export type TemplateDialect = Pick<
   | 'isoDayOfWeek'
 >;
 
-export function renderModel(model: Model, dialect: TemplateDialect, inputs: RenderInputs): string {
+/**
+ * A typed cast a template's macro (`try_cast`, `iso_timestamp`) made of a source value. The macro
+ * yields NULL for text it cannot parse, so the build checks every cast against its text: a value
+ * that is there but does not cast is quarantined, not turned into NULL.
+ */
+export interface TextCast {
+  /** The value cast, as the template wrote it: SQL over the model's source row. */
+  readonly expression: string;
+  /** What a reason calls it: the column, or the column and JSON path (`value$.amount`). */
+  readonly label: string;
+  /** The type as the template wrote it (`decimal(18,2)`; `timestamp` for `iso_timestamp`). */
+  readonly type: string;
+  /** The cast itself, in the engine's SQL. */
+  readonly sql: string;
+  /** A date or timestamp, which must also be plausible (see `transform.plausibleDates`). */
+  readonly temporal: boolean;
+}
+
+export interface RenderedModel {
+  readonly sql: string;
+  /** Every distinct cast the template made, in the order it made them. */
+  readonly casts: readonly TextCast[];
+}
+
+export function renderModel(
+  model: Model,
+  dialect: TemplateDialect,
+  inputs: RenderInputs,
+): RenderedModel {
+  const casts = new Map<string, TextCast>();
   try {
-    return environment.renderString(model.template, templateContext(dialect, inputs));
+    const sql = environment.renderString(model.template, templateContext(dialect, inputs, casts));
+    return { sql, casts: [...casts.values()] };
   } catch (error) {
     throw new ModelGraphError(
       `${model.sqlPath}: cannot render: ${(error as Error).message.trim()}`,
@@ -45,17 +75,40 @@ export function renderModel(model: Model, dialect: TemplateDialect, inputs: Rend
 }
 
 /** The functions a model template may call. */
-function templateContext(d: TemplateDialect, inputs: RenderInputs): Record<string, unknown> {
+function templateContext(
+  d: TemplateDialect,
+  inputs: RenderInputs,
+  casts: Map<string, TextCast>,
+): Record<string, unknown> {
+  /** Labels of the JSON fields `json_text` extracted, by the SQL it returned. */
+  const jsonFields = new Map<string, string>();
+  const cast = (expression: string, type: string, sql: string, temporal: boolean) => {
+    if (!casts.has(sql))
+      casts.set(sql, {
+        expression,
+        label: jsonFields.get(expression) ?? columnLabel(expression),
+        type,
+        sql,
+        temporal,
+      });
+    return sql;
+  };
   return {
     ref: (name: string) => d.relation(name),
     source: (source: string, dataset: string) => inputs.source(source, dataset),
     changes: (model: string) => inputs.changes(model),
     is_incremental: () => inputs.incremental,
     run_date: () => d.date(inputs.runDate),
-    json_text: (expression: string, path: string) => d.jsonText(expression, path),
+    json_text: (expression: string, path: string) => {
+      const sql = d.jsonText(expression, path);
+      jsonFields.set(sql, `${columnLabel(expression)}${path}`);
+      return sql;
+    },
     json_valid: (expression: string) => d.jsonValid(expression),
-    try_cast: (expression: string, type: string) => d.tryCast(expression, type),
-    iso_timestamp: (expression: string) => d.parseIsoTimestamp(expression),
+    try_cast: (expression: string, type: string) =>
+      cast(expression, type, d.tryCast(expression, type), /^(date|timestamp)\b/i.test(type)),
+    iso_timestamp: (expression: string) =>
+      cast(expression, 'timestamp', d.parseIsoTimestamp(expression), true),
     date_spine: (start: string, end: string) => d.dateSpine(start, end),
     /** Lower-cased, trimmed e-mail; validity is the contract's pattern rule. */
     normalize_email: (expression: string) => `lower(trim(${expression}))`,
@@ -63,6 +116,14 @@ function templateContext(d: TemplateDialect, inputs: RenderInputs): Record<strin
       e164Phone(d, phone, callingCode, trunkPrefix),
     iso_day_of_week: (expression: string) => d.isoDayOfWeek(expression),
   };
+}
+
+/** A column reference without its table alias or quotes: `s."created_at"` → `created_at`. */
+function columnLabel(expression: string): string {
+  return expression
+    .trim()
+    .replace(/^\w+\./, '')
+    .replaceAll('"', '');
 }
 
 /**
