@@ -6,6 +6,8 @@
 export interface AuditTable {
   readonly description: string;
   readonly columns: readonly (readonly [name: string, type: string, comment: string])[];
+  /** Columns that may carry the lake's own values (failing rows): read as pii by the access policy. */
+  readonly rowValues?: readonly string[];
 }
 
 export const auditTables = {
@@ -65,6 +67,7 @@ export const auditTables = {
   dq_results: {
     description:
       'Every data-quality check of every run: its outcome, measurement and failing sample.',
+    rowValues: ['sample'],
     columns: [
       ['run_id', 'VARCHAR', 'Run.'],
       ['run_date', 'DATE', 'Logical date of the run.'],

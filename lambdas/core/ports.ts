@@ -225,6 +225,8 @@ export interface SqlDialect {
   quantiles(expression: string, fractions: readonly number[], exact: boolean): string;
   /** An approximate count of distinct non-null values (HyperLogLog), as BIGINT. */
   approxDistinct(expression: string): string;
+  /** Lower-case hex SHA-256 of a text's UTF-8 bytes. */
+  sha256Hex(expression: string): string;
   /** A relation with one DATE column `date_day` for every day from start to end inclusive. */
   dateSpine(startExpression: string, endExpression: string): string;
   /** DDL takes physical relations, as {@link relation} returns them. */

@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PlatformConfig } from '../../config/schema';
 import { parseConfig } from '../core/config';
+import { parseAccessPolicy, type AccessPolicy } from '../core/access/policy';
 import { ContractRegistry, parseContract } from '../core/contracts/contract';
 import { PipelineError } from '../core/errors';
 import { assertBronzeContractsFitSources } from '../core/ingest/bronze-types';
@@ -35,7 +36,7 @@ export async function loadSources(options: ProjectOptions): Promise<Sources> {
     : path.join(root, 'config', `${options.env ?? 'local'}.yaml`);
   if (!existsSync(configFile)) {
     const envs = (await readdir(path.join(root, 'config')))
-      .filter((f) => f.endsWith('.yaml'))
+      .filter((f) => f.endsWith('.yaml') && f !== accessPolicyFile)
       .map((f) => f.replace(/\.yaml$/, ''));
     throw new PipelineError(
       `No config file ${path.relative(process.cwd(), configFile)} (environments: ${envs.join(', ')})`,
@@ -67,4 +68,16 @@ export async function loadContracts(root: string): Promise<ContractRegistry> {
     }
   }
   return new ContractRegistry(contracts);
+}
+
+const accessPolicyFile = 'access.yaml';
+
+/** `config/access.yaml` with `env`'s overrides, or undefined when the project has none. */
+export async function loadAccessPolicy(
+  root: string,
+  env: string,
+): Promise<AccessPolicy | undefined> {
+  const file = path.join(root, 'config', accessPolicyFile);
+  if (!existsSync(file)) return undefined;
+  return parseAccessPolicy(await readFile(file, 'utf8'), `config/${accessPolicyFile}`, env);
 }

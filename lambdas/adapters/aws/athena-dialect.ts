@@ -193,6 +193,7 @@ export function athenaDialect(options: AthenaDialectOptions): SqlDialect {
     quantiles: (expression, fractions) =>
       `approx_percentile(cast(${expression} as double), array[${fractions.join(', ')}])`,
     approxDistinct: (expression) => `approx_distinct(${expression})`,
+    sha256Hex: (expression) => `lower(to_hex(sha256(to_utf8(${expression}))))`,
     // sequence() fails when start > end where DuckDB's generate_series is empty: the CASE makes it
     // empty too. A sequence holds at most 10,000 elements (27 years of days).
     dateSpine: (start, end) => {

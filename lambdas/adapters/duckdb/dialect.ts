@@ -37,6 +37,7 @@ export const duckdbDialect: SqlDialect = {
   quantiles: (expression, fractions, exact) =>
     `${exact ? 'quantile_cont' : 'approx_quantile'}(cast(${expression} as double), [${fractions.join(', ')}])`,
   approxDistinct: (expression) => `approx_count_distinct(${expression})`,
+  sha256Hex: (expression) => `sha256(${expression})`,
   dateSpine: (start, end) =>
     `(select cast(unnest(generate_series(cast(${start} as timestamp), cast(${end} as timestamp), interval 1 day)) as date) as date_day)`,
   createTableAs: (relation, select) => `create table ${relation} as ${select}`,

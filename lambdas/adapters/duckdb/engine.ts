@@ -27,6 +27,11 @@ export interface LakehouseOptions extends DuckDbSettings {
    * given the models MERGEd into. Without it a replaced table is replaced in place.
    */
   readonly mergeTargets?: readonly string[];
+  /**
+   * In-memory catalog holding the bronze views. @default 'bronze'. A persona session names it
+   * otherwise, so its own `bronze` schema is not ambiguous with the catalog.
+   */
+  readonly bronzeCatalog?: string;
 }
 
 /** Schemas of the lakehouse file and the audit tables every run writes, described as declared. */
@@ -95,13 +100,29 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
       instance.closeSync();
       throw new PipelineError(`Cannot open ${file}: ${(error as Error).message}`, { cause: error });
     }
-    await connection.run(`attach ':memory:' as bronze; use lake;`);
+    await connection.run(`attach ':memory:' as ${options.bronzeCatalog ?? 'bronze'}; use lake;`);
     const lakehouse = new DuckDbLakehouse(instance, connection, options);
     if (!options.readOnly) await connection.run(bootstrap);
     if (!options.readOnly && options.mergeTargets)
       await lakehouse.adoptVersions(options.mergeTargets);
     await lakehouse.refreshSources();
     return lakehouse;
+  }
+
+  get bronzeCatalog(): string {
+    return this.options.bronzeCatalog ?? 'bronze';
+  }
+
+  /** Every table and view a query can name (`<schema>.<table>`, bronze included), with its columns. */
+  async columns(): Promise<{ relation: string; columns: string[] }[]> {
+    const rows = await this.query<{ relation: string; columns: string[] }>(
+      `select (case when table_catalog = 'lake' then table_schema else 'bronze' end) || '.' || table_name as relation,
+          list(column_name order by ordinal_position) as columns
+        from information_schema.columns
+        where table_catalog = 'lake' or (table_catalog = ${duckdbDialect.string(this.bronzeCatalog)} and table_schema = 'main')
+        group by all order by 1`,
+    );
+    return rows;
   }
 
   async execute(sql: string): Promise<number> {
@@ -138,7 +159,8 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
 
   async relationExists(relation: string): Promise<boolean> {
     const [schema, name] = relation.split('.') as [string, string];
-    const [database, schemaName] = schema === 'bronze' ? ['bronze', 'main'] : ['lake', schema];
+    const [database, schemaName] =
+      schema === 'bronze' ? [this.bronzeCatalog, 'main'] : ['lake', schema];
     const [row] = await this.query<{ n: number }>(
       `select count(*) as n from (
         select table_name as name from duckdb_tables() where database_name = '${database}' and schema_name = '${schemaName}'
@@ -228,7 +250,7 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
           ]
             .map((c) => `cast(null as ${c.type}) as ${duckdbDialect.quote(c.name)}`)
             .join(', ')} where false`;
-      return `create or replace view bronze.main.${duckdbDialect.quote(name)} as ${body};`;
+      return `create or replace view ${this.bronzeCatalog}.main.${duckdbDialect.quote(name)} as ${body};`;
     });
     if (statements.length > 0) await this.connection.run(statements.join('\n'));
     if (!this.options.readOnly) await this.connection.run(this.lineageView());

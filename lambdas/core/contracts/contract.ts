@@ -2,21 +2,35 @@ import { ConfigError } from '../errors';
 import type { ColumnSpec } from '../ports';
 import { parseYamlWith } from '../validation';
 import { compatibilityModes, defaultCompatibility, type CompatibilityMode } from './compatibility';
-import { contractSchema, type ContractDocument, type ContractProperty } from './schema';
+import {
+  contractSchema,
+  type Classification,
+  type ContractDocument,
+  type ContractProperty,
+} from './schema';
 
 export type Layer = 'bronze' | 'silver' | 'gold';
+
+/** A contract column with its classification decided: `internal` when the contract leaves it out. */
+export type ClassifiedProperty = ContractProperty & { readonly classification: Classification };
 
 /** A parsed, checked data contract: one dataset, its columns and the rules rows must obey. */
 export class Contract {
   readonly layer: Layer;
-  readonly properties: readonly ContractProperty[];
+  readonly properties: readonly ClassifiedProperty[];
+  /** Columns the contract does not classify (they count as `internal`; `access check` names them). */
+  readonly unclassified: readonly string[];
 
   constructor(
     readonly document: ContractDocument,
     readonly file: string,
   ) {
     const dataset = document.schema[0]!;
-    this.properties = dataset.properties;
+    this.properties = dataset.properties.map((p) => ({
+      ...p,
+      classification: p.classification ?? 'internal',
+    }));
+    this.unclassified = dataset.properties.filter((p) => !p.classification).map((p) => p.name);
     this.layer = dataset.physicalName.split('.')[0] as Layer;
   }
 
@@ -48,7 +62,7 @@ export class Contract {
     return this.properties.map((p) => ({ name: p.name, type: p.physicalType }));
   }
 
-  column(name: string): ContractProperty | undefined {
+  column(name: string): ClassifiedProperty | undefined {
     return this.properties.find((p) => p.name === name);
   }
 

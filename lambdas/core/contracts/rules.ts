@@ -1,5 +1,5 @@
 import type { SqlDialect } from '../ports';
-import type { Contract } from './contract';
+import type { ClassifiedProperty, Contract } from './contract';
 import type { ContractProperty } from './schema';
 
 /**
@@ -18,9 +18,17 @@ export function rowRules(contract: Contract, dialect: SqlDialect): RowRule[] {
   return contract.properties.flatMap((p) => columnRules(p, dialect));
 }
 
-function columnRules(p: ContractProperty, d: SqlDialect): RowRule[] {
+/**
+ * A reason quotes the failing value, except a pii or confidential one: the quarantined row keeps
+ * it in its own column, where the access policy hides or masks it; a reason is free text it
+ * cannot see into.
+ */
+function columnRules(p: ClassifiedProperty, d: SqlDialect): RowRule[] {
   const col = d.quote(p.name);
-  const shown = `coalesce('''' || cast(${col} as varchar) || '''', 'NULL')`;
+  const shown =
+    p.classification === 'pii' || p.classification === 'confidential'
+      ? d.string(`(${p.classification} value)`)
+      : `coalesce('''' || cast(${col} as varchar) || '''', 'NULL')`;
   const rules: RowRule[] = [];
   const rule = (kind: string, failing: string, message: string) =>
     rules.push({

@@ -4,11 +4,11 @@
  * stays a valid ODCS document that other tools can read.
  */
 import * as z from 'zod';
+import { classifications, type Classification } from '../../../config/access-schema';
+
+export { classifications, type Classification };
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower_snake_case name');
-
-export const classifications = ['public', 'internal', 'confidential', 'pii'] as const;
-export type Classification = (typeof classifications)[number];
 
 const range = z.tuple([z.number(), z.number()]);
 
@@ -99,7 +99,8 @@ const propertySchema = z.looseObject({
   unique: z.boolean().default(false),
   primaryKey: z.boolean().default(false),
   primaryKeyPosition: z.number().int().optional(),
-  classification: z.enum(classifications).default('internal'),
+  /** Left out, the column counts as `internal`, and `medallion access check` names it. */
+  classification: z.enum(classifications).optional(),
   logicalTypeOptions: logicalTypeOptionsSchema.optional(),
   /**
    * Foreign keys: `to` is `<dataset>.<column>` (the dataset's schema name), checked by DQ; a

@@ -12,6 +12,9 @@
 import type { ColumnSpec, ConstantColumn, ObjectStore } from '../ports';
 import { elapsedSeconds, type DatasetStats } from '../stats';
 
+/** The Hive partition column of every bronze object's key (`ingest_date=YYYY-MM-DD/`). */
+export const bronzePartitionColumn = 'ingest_date';
+
 export const bronzeMetadataColumns: readonly ColumnSpec[] = [
   { name: '_ingested_at', type: 'TIMESTAMP' },
   { name: '_run_id', type: 'VARCHAR' },

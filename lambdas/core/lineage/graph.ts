@@ -7,7 +7,7 @@
  */
 import type { PlatformConfig, SourceConfig } from '../../../config/schema';
 import type { Contract, ContractRegistry } from '../contracts/contract';
-import { bronzeMetadataColumns } from '../ingest/bronze';
+import { bronzeMetadataColumns, bronzePartitionColumn } from '../ingest/bronze';
 import { kafkaBronzeColumns } from '../ingest/kafka';
 import type { ModelProject } from '../models/project';
 import { renderModel } from '../models/render';
@@ -358,7 +358,11 @@ export function buildLineageGraph(project: {
           : [...own, ...(source?.kind === 'rest' ? ['_extra'] : [])];
       byRelation.set(contract.relation, {
         id: contract.id,
-        columns: [...bronzeColumns, ...bronzeMetadataColumns.map((c) => c.name), 'ingest_date'],
+        columns: [
+          ...bronzeColumns,
+          ...bronzeMetadataColumns.map((c) => c.name),
+          bronzePartitionColumn,
+        ],
       });
       if (source) {
         const external = externalDataset(config, source, contract.id.split('.')[1]!);

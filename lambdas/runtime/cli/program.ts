@@ -29,7 +29,8 @@ import {
   yellow,
   type OutputFormat,
 } from './output';
-import { context, openReadOnly } from './context';
+import { accessPolicy, context, openAs, openReadOnly } from './context';
+import { accessCommand } from './access-commands';
 import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
 import { lineageCommand } from './lineage-commands';
@@ -166,14 +167,24 @@ export function buildProgram(): Command {
     )
     .addHelpText(
       'after',
-      `\nA table fits the terminal: long cells end in "…", and rows past --limit are counted, not drawn.\nJSON and CSV are never cut unless --limit is given.\n\nExamples:\n  $ medallion query "select count(*) as n from gold.fact_orders" --format json\n  $ medallion query "select _rule, count(*) from quarantine.orders group by 1"\n  $ medallion query "select * from gold.fact_orders" --format csv > fact_orders.csv`,
+      `\nA table fits the terminal: long cells end in "…", and rows past --limit are counted, not drawn.\nJSON and CSV are never cut unless --limit is given.\n\nExamples:\n  $ medallion query "select count(*) as n from gold.fact_orders" --format json\n  $ medallion query "select _rule, count(*) from quarantine.orders group by 1"\n  $ medallion query "select * from gold.fact_orders" --format csv > fact_orders.csv\n  $ medallion query --as analyst "select * from gold.customer_360"`,
+    )
+    .option(
+      '--as <persona>',
+      'read as a persona of config/access.yaml: hidden columns absent, masked ones masked, rows filtered',
     )
     .action(
-      async (sql: string, options: { format: OutputFormat; limit?: number }, command: Command) => {
-        const { project, lakeRoot } = await context(command);
-        const lakehouse = await openReadOnly(project, lakeRoot);
+      async (
+        sql: string,
+        options: { format: OutputFormat; limit?: number; as?: string },
+        command: Command,
+      ) => {
+        const { project, lakeRoot, env } = await context(command);
+        const { lakehouse, session } = options.as
+          ? await openAs(project, lakeRoot, await accessPolicy(project, env), options.as)
+          : { lakehouse: await openReadOnly(project, lakeRoot), session: undefined };
         try {
-          const rows = await lakehouse.query(sql);
+          const rows = await (session ?? lakehouse).query(sql);
           const limit = options.limit ?? (options.format === 'table' ? queryTableLimit : 0);
           process.stdout.write(`${formatRows(rows, options.format, undefined, { limit })}\n`);
           if (options.format !== 'table' && limit > 0 && rows.length > limit)
@@ -223,6 +234,7 @@ export function buildProgram(): Command {
   program.addCommand(dqCommand());
   program.addCommand(lineageCommand());
   program.addCommand(catalogCommand());
+  program.addCommand(accessCommand());
 
   reportUsageErrorsBriefly(program);
   return program;
