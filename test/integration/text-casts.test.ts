@@ -42,7 +42,10 @@ const contracts = new ContractRegistry([
     'api.accounts',
     'bronze.api_accounts',
     ['account_id', 'annual_revenue', 'created_at', 'close_date', 'payload']
-      .map((c) => `      - { name: ${c}, logicalType: string, physicalType: VARCHAR }`)
+      .map(
+        (c) =>
+          `      - { name: ${c}, logicalType: string, physicalType: VARCHAR, classification: ${c === 'payload' ? 'pii' : 'internal'} }`,
+      )
       .join('\n'),
   ),
   contract(
@@ -163,8 +166,9 @@ describe('values silver casts from text', () => {
       {
         account_id: 'A4',
         _rule: 'payload$.employees.type',
+        // A pii column's value stays in its own column, where the access policy governs it.
         _reason:
-          "payload$.employees 'a dozen' is not a valid bigint, in row 4 of api:accounts@ingest-1",
+          'payload$.employees (pii value) is not a valid bigint, in row 4 of api:accounts@ingest-1',
       },
       {
         account_id: 'A5',

@@ -3,10 +3,12 @@
  * macro yields NULL for what it cannot parse, which would silently turn `annual_revenue: "12k"`
  * into an unknown revenue; so a value that is there (not NULL, not blank) but does not cast fails
  * its row, and so does a parsed date outside the plausible range (`2999-01-01`, `0001-01-01`).
- * Each reason names the column, the value (shortened) and the source row.
+ * Each reason names the column, the value (shortened; not at all when the source contract
+ * classifies the column pii or confidential, as contract rules do) and the source row.
  */
 import type { PlausibleDates } from '../../../config/schema';
 import { ModelGraphError } from '../errors';
+import type { Contract } from '../contracts/contract';
 import type { RowRule } from '../contracts/rules';
 import type { SqlDialect } from '../ports';
 import type { Model } from './project';
@@ -36,6 +38,7 @@ export function castChecks(
   sourceWindow: string | undefined,
   bounds: { readonly dates: PlausibleDates; readonly runDate: string },
   d: SqlDialect,
+  source?: Contract,
 ): CastChecks | undefined {
   if (casts.length === 0) return undefined;
   if (!model.config.quarantine || model.sources.length !== 1 || !sourceWindow) {
@@ -55,7 +58,11 @@ export function castChecks(
   const origin = `', in row ' || cast(_source_row as varchar) || ' of ' || _source_ref`;
   const rules = casts.flatMap((c, i): RowRule[] => {
     const text = `_cast_text_${i}`;
-    const shown = `${d.string(`${c.label} '`)} || case when length(${text}) > ${shownLength} then substr(${text}, 1, ${shownLength}) || '...' else ${text} end || ''''`;
+    const classification = source?.column(c.label.split('$')[0]!)?.classification;
+    const shown =
+      classification === 'pii' || classification === 'confidential'
+        ? d.string(`${c.label} (${classification} value)`)
+        : `${d.string(`${c.label} '`)} || case when length(${text}) > ${shownLength} then substr(${text}, 1, ${shownLength}) || '...' else ${text} end || ''''`;
     const typeRule: RowRule = {
       id: `${c.label}.type`,
       failing: `(${text} is not null and _cast_value_${i} is null)`,

@@ -48,6 +48,7 @@ export async function materialize(
     plan.sourceWindow,
     { dates: ctx.plausibleDates ?? defaultPlausibleDates, runDate: ctx.runDate },
     ctx.engine.dialect,
+    model.sources.length === 1 ? ctx.contracts.get(model.sources[0]!.join('.')) : undefined,
   );
   const counts =
     model.config.materialization === 'table'
