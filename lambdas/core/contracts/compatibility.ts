@@ -237,12 +237,15 @@ function columnChanges(old: ContractProperty, now: ContractProperty): ContractCh
   if (JSON.stringify(old.relationships) !== JSON.stringify(now.relationships)) {
     changes.push({ kind: 'change-metadata', column, detail: 'relationships changed' });
   }
+  // A contract that leaves classification out means internal (see `Contract.properties`).
+  const value = (p: ContractProperty, field: 'classification' | 'description' | 'logicalType') =>
+    field === 'classification' ? (p.classification ?? 'internal') : p[field];
   for (const field of ['classification', 'description', 'logicalType'] as const) {
-    if (old[field] !== now[field]) {
+    if (value(old, field) !== value(now, field)) {
       changes.push({
         kind: 'change-metadata',
         column,
-        detail: `${field}: ${JSON.stringify(old[field])} → ${JSON.stringify(now[field])}`,
+        detail: `${field}: ${JSON.stringify(value(old, field))} → ${JSON.stringify(value(now, field))}`,
       });
     }
   }
