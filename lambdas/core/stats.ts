@@ -16,6 +16,11 @@ export interface DatasetStats {
   readonly seconds: number;
   /** What a model's build sent to the SQL engine: the cost of a step on Athena. */
   readonly sql?: StatementCounts;
+  /**
+   * Landing files refused whole (unreadable, or a value that does not fit the contract): in no
+   * row count, since an unreadable file has no rows to count; each one's reason is in `notes`.
+   */
+  readonly filesRejected?: number;
   /** Things a person should know that did not fail the step (a rejected landing file...). */
   readonly notes?: readonly string[];
 }

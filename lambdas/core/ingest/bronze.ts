@@ -39,7 +39,13 @@ export interface RowMetadata {
  */
 export function bronzeStats(
   dataset: string,
-  counts: { rowsIn: number; rowsOut: number; duplicates?: number; notes?: string[] },
+  counts: {
+    rowsIn: number;
+    rowsOut: number;
+    duplicates?: number;
+    notes?: string[];
+    filesRejected?: number;
+  },
   startedAt: Date,
   endedAt: Date,
 ): DatasetStats {
@@ -54,6 +60,7 @@ export function bronzeStats(
     updated: 0,
     deleted: 0,
     seconds: elapsedSeconds(startedAt, endedAt),
+    ...(counts.filesRejected ? { filesRejected: counts.filesRejected } : {}),
     ...(counts.notes ? { notes: counts.notes } : {}),
   };
 }
