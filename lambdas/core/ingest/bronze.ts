@@ -10,7 +10,7 @@
  * discards anything staged but never committed.
  */
 import type { ColumnSpec, ConstantColumn, ObjectStore } from '../ports';
-import { elapsedSeconds, type DatasetStats } from '../stats';
+import { elapsedSeconds, type DatasetStats, type RejectedFile } from '../stats';
 
 export const bronzeMetadataColumns: readonly ColumnSpec[] = [
   { name: '_ingested_at', type: 'TIMESTAMP' },
@@ -44,7 +44,7 @@ export function bronzeStats(
     rowsOut: number;
     duplicates?: number;
     notes?: string[];
-    filesRejected?: number;
+    rejectedFiles?: readonly RejectedFile[];
   },
   startedAt: Date,
   endedAt: Date,
@@ -60,7 +60,7 @@ export function bronzeStats(
     updated: 0,
     deleted: 0,
     seconds: elapsedSeconds(startedAt, endedAt),
-    ...(counts.filesRejected ? { filesRejected: counts.filesRejected } : {}),
+    ...(counts.rejectedFiles?.length ? { rejectedFiles: counts.rejectedFiles } : {}),
     ...(counts.notes ? { notes: counts.notes } : {}),
   };
 }

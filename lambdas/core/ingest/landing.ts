@@ -4,13 +4,14 @@
  * `processed/<run_id>/`. A file whose content was ingested before (recognised by hash, even under
  * another name or after a crash between commit and move) is moved without being ingested twice.
  * A file that cannot be read as its format, or whose values do not fit the contract's types, is
- * refused whole: it goes to `rejected/` with a reason, and the step counts it in `filesRejected`
- * with the reason in its notes. Its rows are in no row count (a file refused as unreadable has no
- * rows to count), so rows in = rows written still reconciles over the files accepted.
+ * refused whole: it goes to `rejected/` with its reason beside it, and the step lists it in
+ * `rejectedFiles` (so the run history, the run summary and the lineage show it). Its rows are in
+ * no row count (a file refused as unreadable has no rows to count): rows in = rows written still
+ * reconciles, over the files accepted.
  */
 import type { Contract } from '../contracts/contract';
 import type { Clock, LandingConverter, LandingFormat, ObjectStore } from '../ports';
-import type { DatasetStats } from '../stats';
+import type { DatasetStats, RejectedFile } from '../stats';
 import { listNames } from './landing-text';
 import {
   bronzeKey,
@@ -69,13 +70,12 @@ export async function ingestLandingDataset(
   const hashes: string[] = [];
   let rowsIn = 0;
   let rowsOut = 0;
-  let filesRejected = 0;
+  const rejectedFiles: RejectedFile[] = [];
   const reject = async (key: string, reason: string) => {
     const target = `${folder}rejected/${request.runId}/${key.slice(folder.length)}`;
     await deps.store.move(key, target);
     await deps.store.putText(`${target}.reason.txt`, `${reason}\n`);
-    notes.push(`rejected ${key}: ${reason}`);
-    filesRejected++;
+    rejectedFiles.push({ file: key, reason });
   };
   const required = contract.properties.filter((p) => p.required).map((p) => p.name);
 
@@ -146,7 +146,7 @@ export async function ingestLandingDataset(
     await deps.store.move(key, `${folder}processed/${request.runId}/${key.slice(folder.length)}`);
   return bronzeStats(
     `${source}.${dataset}`,
-    { rowsIn, rowsOut, notes, filesRejected },
+    { rowsIn, rowsOut, notes, rejectedFiles },
     startedAt,
     deps.clock.now(),
   );
