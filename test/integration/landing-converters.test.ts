@@ -77,6 +77,12 @@ const corpus: Case[] = [
     expected: "cannot be read as csv: line 1: the header names column 'NAME' twice",
   },
   {
+    case: 'a CSV column without a name is read past, as any column not in the contract',
+    file: 'unnamed.csv',
+    content: 'id,,name\n1,x,a\n',
+    expected: [['1', 'a', null]],
+  },
+  {
     case: 'an empty CSV file is refused',
     file: 'empty.csv',
     content: '',

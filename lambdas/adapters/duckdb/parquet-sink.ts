@@ -144,16 +144,19 @@ export class DuckDbParquetSink implements ParquetSink, LandingConverter {
       const byLowerName = new Map(fileColumns.map((c) => [c.toLowerCase(), c]));
       const wanted = new Set(request.columns.map((c) => c.name.toLowerCase()));
       const extraColumns = fileColumns.filter((c) => !wanted.has(c.toLowerCase()));
-      // JSON keys the contract names are read even where the sample DuckDB describes lacks them.
+      // JSON keys the contract names are read even where the sample DuckDB describes lacks them;
+      // a CSV column without a name (never the contract's) needs one to be read at all.
       const asRead =
-        request.format === 'parquet' || request.format === 'csv'
+        request.format === 'parquet'
           ? fileColumns
-          : [
-              ...fileColumns,
-              ...request.columns
-                .map((c) => c.name)
-                .filter((c) => !byLowerName.has(c.toLowerCase())),
-            ];
+          : request.format === 'csv'
+            ? fileColumns.map((c, i) => c || `_unnamed_${i + 1}`)
+            : [
+                ...fileColumns,
+                ...request.columns
+                  .map((c) => c.name)
+                  .filter((c) => !byLowerName.has(c.toLowerCase())),
+              ];
       const reader = readerFor(request.format, source, asRead);
       const numbered = `(select *, row_number() over () as _source_row from ${reader})`;
       const expression = (c: ColumnSpec) => {
