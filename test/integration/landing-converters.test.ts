@@ -9,6 +9,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3LandingConverter } from '../../lambdas/adapters/aws/s3-landing-converter';
 import { S3ObjectStore } from '../../lambdas/adapters/aws/s3-object-store';
@@ -96,6 +97,20 @@ const corpus: Case[] = [
       'cannot be read as csv: line 3: a quoted field is not closed before the end of the file',
   },
   {
+    case: 'text after a closing quote refuses the file, naming line and field',
+    file: 'closing.csv',
+    content: 'id,name\n1,"a"b\n',
+    expected:
+      'cannot be read as csv: line 2: field 2 goes on after its closing quote (a quote inside a quoted field is doubled: "")',
+  },
+  {
+    case: 'a quote inside a field that is not quoted refuses the file, naming line and field',
+    file: 'opening.csv',
+    content: 'id,name\n1,a"b\n',
+    expected:
+      'cannot be read as csv: line 2: field 2 holds a quote but is not quoted (quote the field and double the quote: "a""b")',
+  },
+  {
     case: 'a number on a JSON line refuses the file, naming the line',
     file: 'scalar.jsonl',
     content: '{"id":1}\n42\n',
@@ -165,6 +180,15 @@ const corpus: Case[] = [
     file: 'ragged.csv.gz',
     content: gzipSync('id,name\n1\n'),
     expected: 'cannot be read as csv: line 2 has 1 field where the header has 2',
+  },
+  {
+    case: 'a Parquet file without a required column is refused, naming the column',
+    file: 'no-id.parquet',
+    content: Buffer.from(
+      parquetWriteBuffer({ columnData: [{ name: 'ident', data: [1n], type: 'INT64' }] }),
+    ),
+    expected:
+      'cannot be read as parquet: the file has no column id, required by the contract (its columns: ident)',
   },
   {
     case: 'a megabyte value is quoted in the reason cut to 200 characters',

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { pipeline, Readable } from 'node:stream';
 import { brotliDecompressSync, createGunzip, gunzipSync, zstdDecompressSync } from 'node:zlib';
-import { parse as parseCsv } from 'csv-parse';
+import { CsvError, parse as parseCsv } from 'csv-parse';
 import {
   asyncBufferFromFile,
   parquetMetadataAsync,
@@ -40,8 +40,9 @@ import type { S3ObjectStore } from './s3-object-store';
  * physical types.
  *
  * Text files are checked as their bytes arrive ({@link LandingTextCheck}, gunzipped first when
- * `.gz`), the same check the local converter makes, so both refuse the same files for the same
- * reason. Files stream through: records are read as the download arrives (a Parquet file from /tmp, one
+ * `.gz`), the check the local converter makes, so both refuse the same files for the same reason.
+ *
+ * Files stream through: records are read as the download arrives (a Parquet file from /tmp, one
  * row group at a time), written out a row group at a time, and uploaded in parts as the output
  * grows. A Lambda holds one row group and the parts in flight, so a landing file may be far larger
  * than its memory. Only a `.json` document is parsed whole (JSON lines stream).
@@ -243,7 +244,7 @@ async function* csvRecords(
       } else yield { columns: header, values: record.map((v) => (v === '' ? null : v)), line };
     }
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith('CSV_')) {
+    if (error instanceof CsvError) {
       throw new DataError((error as Error).message, { cause: error });
     }
     throw error;

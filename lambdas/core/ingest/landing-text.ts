@@ -56,8 +56,8 @@ const Csv = { FieldStart: 0, Unquoted: 1, Quoted: 2, QuoteInQuoted: 3 } as const
 
 /**
  * Checks a text landing file chunk by chunk: UTF-8, no NUL byte, and by format, CSV records with
- * as many fields as the header (RFC 4180 quoting, `"` doubled inside quotes; empty lines are
- * skipped, as both readers skip them) and JSON lines that are objects. `push` throws a
+ * as many fields as the header and quoted as RFC 4180 says (a field quoted whole, `"` doubled
+ * inside; empty lines are skipped, as both readers skip them) and JSON lines that are objects. `push` throws a
  * {@link LandingTextError} at the first fault, before the chunk goes on to a reader.
  */
 export class LandingTextCheck {
@@ -148,7 +148,10 @@ export class LandingTextCheck {
           this.csv = Csv.Quoted;
           return;
         }
-        this.csv = Csv.Unquoted;
+        if (byte !== 0x2c && byte !== 0x0a && byte !== 0x0d)
+          throw new LandingTextError(
+            `line ${this.line}: field ${this.fields} goes on after its closing quote (a quote inside a quoted field is doubled: "")`,
+          );
         break;
       case Csv.FieldStart:
         if (byte === 0x22) {
@@ -158,6 +161,10 @@ export class LandingTextCheck {
         }
         break;
       case Csv.Unquoted:
+        if (byte === 0x22)
+          throw new LandingTextError(
+            `line ${this.line}: field ${this.fields} holds a quote but is not quoted (quote the field and double the quote: "a""b")`,
+          );
         break;
     }
     if (byte === 0x2c) {
