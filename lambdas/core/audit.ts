@@ -41,6 +41,12 @@ export const auditTables = {
       ['deleted', 'BIGINT', 'Rows deleted.'],
       ['seconds', 'DOUBLE', 'Duration.'],
       ['reconciled', 'BOOLEAN', 'rows in = rows out + quarantined + duplicates.'],
+      [
+        'files_rejected',
+        'BIGINT',
+        'Landing files refused whole; their rows are in no other count.',
+      ],
+      ['notes', 'VARCHAR', 'Each rejected file with its reason, and other notes, one per line.'],
     ],
   },
   model_state: {

@@ -58,6 +58,9 @@ export interface LandingConverter {
    * Converts a landing file (csv, json, jsonl or parquet) into a bronze Parquet object with
    * `columns` (cast strictly), constant metadata columns and `_source_row` (the row's position in
    * the file); returns the row counts, or why the file cannot be ingested (naming the row).
+   * Both runtimes read a file alike: values intact (a JSON object or array given for a text
+   * column is kept as its JSON text; for any other type it is a bad value), or the whole file
+   * refused with the same reason.
    */
   convertFile(request: ConvertFileRequest): Promise<ConvertFileResult>;
 }
@@ -69,6 +72,13 @@ export interface ConvertFileRequest {
   readonly columns: readonly ColumnSpec[];
   /** Columns with the same value in every row (`_ingested_at`, `_run_id`...). */
   readonly constants: readonly ConstantColumn[];
+  /** Gzip-compressed (`.csv.gz`, `.jsonl.gz`, `.json.gz`): read through gunzip. */
+  readonly gzip?: boolean;
+  /**
+   * Columns the contract requires: a file whose header (CSV) or schema (Parquet) lacks one is
+   * refused, rather than landing every row without it.
+   */
+  readonly requiredColumns?: readonly string[];
 }
 
 export type ConvertFileResult =

@@ -3,7 +3,7 @@
  * with the reconciliation verdict. Queryable like any other table.
  */
 import type { SqlDialect, SqlEngine } from './ports';
-import { reconciles, type DatasetStats, type TaskResult } from './stats';
+import { reconciles, stepNotes, type DatasetStats, type TaskResult } from './stats';
 import { isoTimestamp } from './time';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
@@ -113,24 +113,28 @@ export class RunHistory {
       );
       await this.engine.execute(`delete from ${datasets} where run_id = ${d.string(run.runId)}`);
       if (steps.length === 0) return;
-      const rows = steps.map(
-        (s) =>
-          `(${[d.string(run.runId), d.string(s.step), d.string(s.dataset), d.string(s.layer), s.rowsIn, s.rowsOut, s.quarantined, s.duplicates, s.inserted, s.updated, s.deleted, s.seconds, reconciles(s)].join(', ')})`,
-      );
+      const rows = steps.map((s) => {
+        const notes = stepNotes(s);
+        return `(${[d.string(run.runId), d.string(s.step), d.string(s.dataset), d.string(s.layer), s.rowsIn, s.rowsOut, s.quarantined, s.duplicates, s.inserted, s.updated, s.deleted, s.seconds, reconciles(s), s.rejectedFiles?.length ?? 0, notes.length > 0 ? d.string(notes.join('\n')) : `cast(null as ${d.columnType('VARCHAR')})`].join(', ')})`;
+      });
       await this.engine.execute(
         `insert into ${datasets}
-           (run_id, step, dataset, layer, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled)
+           (run_id, step, dataset, layer, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled, files_rejected, notes)
          values ${rows.join(', ')}`,
       );
     });
   }
 
-  /** The latest runs, newest first, with what they wrote and whether every dataset reconciled. */
+  /**
+   * The latest runs, newest first, with what they wrote, the landing files they refused and
+   * whether every dataset reconciled.
+   */
   async latest(limit: number): Promise<Record<string, unknown>[]> {
     const d = this.engine.dialect;
     return this.engine.query(
       `select r.run_id, r.job, cast(r.run_date as varchar) as run_date, r.status, cast(r.started_at as varchar) as started_at,
          round(r.seconds, 1) as seconds, coalesce(sum(s.rows_out), 0) as rows_written, coalesce(sum(s.quarantined), 0) as quarantined,
+         coalesce(sum(s.files_rejected), 0) as files_rejected,
          coalesce(bool_and(s.reconciled), true) as reconciled, r.error
        from ${d.relation('audit.runs')} r left join ${d.relation('audit.run_datasets')} s on s.run_id = r.run_id
        group by r.run_id, r.job, r.run_date, r.status, r.started_at, r.seconds, r.error
@@ -145,7 +149,8 @@ export class RunHistory {
   async steps(runId: string): Promise<Record<string, unknown>[]> {
     const d = this.engine.dialect;
     return this.engine.query(
-      `select step, dataset, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled
+      `select step, dataset, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled,
+         coalesce(files_rejected, 0) as files_rejected, notes
        from ${d.relation('audit.run_datasets')} where run_id = ${d.string(runId)}
        order by case layer when 'bronze' then 0 when 'silver' then 1 else 2 end, step, dataset`,
     );

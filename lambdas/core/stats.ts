@@ -16,8 +16,28 @@ export interface DatasetStats {
   readonly seconds: number;
   /** What a model's build sent to the SQL engine: the cost of a step on Athena. */
   readonly sql?: StatementCounts;
+  /**
+   * Landing files refused whole (unreadable, or a value that does not fit the contract). Their
+   * rows are in no row count, since an unreadable file has no rows to count: rows in = rows out
+   * over the files accepted, and the files refused are counted apart.
+   */
+  readonly rejectedFiles?: readonly RejectedFile[];
   /** Things a person should know that did not fail the step (a rejected landing file...). */
   readonly notes?: readonly string[];
+}
+
+/** A landing file refused whole, and why (the reason is also stored beside the file). */
+export interface RejectedFile {
+  readonly file: string;
+  readonly reason: string;
+}
+
+/** What a person should know of a step: its rejected files first, then its notes. */
+export function stepNotes(stats: DatasetStats): string[] {
+  return [
+    ...(stats.rejectedFiles ?? []).map((r) => `rejected ${r.file}: ${r.reason}`),
+    ...(stats.notes ?? []),
+  ];
 }
 
 /** What every task handler returns: small enough for a state machine's payload. */

@@ -6,7 +6,7 @@ import { ingestStep } from '../core/tasks';
 import { resolveRunDate } from '../core/time';
 import { ingestLandingDataset, landingFolder } from '../core/ingest/landing';
 import type { Clock, LandingConverter, Logger, ObjectStore } from '../core/ports';
-import type { DatasetStats, TaskResult } from '../core/stats';
+import { stepNotes, type DatasetStats, type TaskResult } from '../core/stats';
 import { parseTaskInput, pipelineContext, taskInputSchema } from './task-input';
 
 export interface IngestLandingDeps {
@@ -45,7 +45,7 @@ export function createIngestLandingHandler(deps: IngestLandingDeps) {
           runId: input.runId,
         }),
       );
-      stats.notes?.forEach((note) => deps.logger.warn(note, { dataset: stats.dataset }));
+      stepNotes(stats).forEach((note) => deps.logger.warn(note, { dataset: stats.dataset }));
       datasets.push(stats);
     }
     for (const folder of unclaimed)

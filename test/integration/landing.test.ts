@@ -1,9 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalPlatform } from '../../lambdas/runtime/local-platform';
 import { runJob } from '../../lambdas/runtime/runner';
+import { runSummary } from '../../lambdas/runtime/cli/output';
+import { RunHistory } from '../../lambdas/core/runs';
+import { summarizeRun } from '../../lambdas/core/lineage/summary';
 import { FsObjectStore } from '../../lambdas/adapters/local/object-store';
 import { LineageLog } from '../../lambdas/core/lineage/log';
 import { runUuid } from '../../lambdas/core/lineage/openlineage';
@@ -12,7 +16,7 @@ import { day1, openPlatform, sampleLake, testProject } from '../helpers/lake';
 describe('landing-zone files', () => {
   let lake: Awaited<ReturnType<typeof sampleLake>>;
   let platform: LocalPlatform;
-  const drop = (relative: string, content: string) => {
+  const drop = (relative: string, content: string | Buffer) => {
     const file = path.join(lake.lakeRoot, 'landing', relative);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, content);
@@ -150,13 +154,15 @@ describe('landing-zone files', () => {
     drop('snowflake/orders/notes.txt', 'not data');
     const outcome = await land();
     expect(outcome.status).toBe('succeeded');
-    expect(outcome.steps[0]!.notes).toEqual([
-      expect.stringContaining(
-        "rejected landing/snowflake/orders/bad.csv: row 2 (line 3): column quantity: 'two' is not a valid INTEGER",
-      ),
-      expect.stringContaining(
-        'rejected landing/snowflake/orders/notes.txt: unsupported extension .txt',
-      ),
+    expect(outcome.steps[0]!.rejectedFiles).toEqual([
+      {
+        file: 'landing/snowflake/orders/bad.csv',
+        reason: "row 2 (line 3): column quantity: 'two' is not a valid INTEGER",
+      },
+      {
+        file: 'landing/snowflake/orders/notes.txt',
+        reason: expect.stringContaining('unsupported extension .txt'),
+      },
     ]);
     const reason = readFileSync(
       path.join(
@@ -169,5 +175,87 @@ describe('landing-zone files', () => {
     );
     expect(reason).toContain("'two' is not a valid INTEGER");
     expect(await bronzeCount('bronze.snowflake_orders')).toBe(0);
+  });
+
+  it('records a refused file: counted apart in the step, in the run history, the run summary and the lineage', async () => {
+    drop('crm/accounts/good.csv', 'account_id,name\nACC-910001,Good\n');
+    drop('crm/accounts/ragged.csv', 'account_id,name\nACC-910002,A\nACC-910003,B,extra\n');
+    const outcome = await land();
+    const reason = 'cannot be read as csv: line 3 has 3 fields where the header has 2';
+    const [step] = outcome.steps;
+    // The accepted file's rows reconcile; the refused file is counted apart.
+    expect(step).toMatchObject({
+      dataset: 'crm.accounts',
+      rowsIn: 1,
+      rowsOut: 1,
+      rejectedFiles: [{ file: 'landing/crm/accounts/ragged.csv', reason }],
+    });
+    expect(runSummary(outcome)).toContain(`rejected landing/crm/accounts/ragged.csv: ${reason}`);
+    const history = new RunHistory(platform.lakehouse);
+    expect(await history.steps(outcome.runId)).toEqual([
+      expect.objectContaining({
+        dataset: 'crm.accounts',
+        rows_in: 1,
+        rows_out: 1,
+        reconciled: true,
+        files_rejected: 1,
+        notes: `rejected landing/crm/accounts/ragged.csv: ${reason}`,
+      }),
+    ]);
+    const [latest] = await history.latest(1);
+    expect(latest).toMatchObject({ run_id: outcome.runId, files_rejected: 1 });
+    const events = await new LineageLog(new FsObjectStore(lake.lakeRoot)).list({
+      runIds: [runUuid(outcome.runId)],
+    });
+    const { tasks } = summarizeRun(events, runUuid(outcome.runId), '');
+    expect(tasks.find((t) => t.job === 'landing.crm.accounts')).toMatchObject({
+      status: 'COMPLETE',
+      checks: { total: 1, failed: ['landing/crm/accounts/ragged.csv (warning)'] },
+    });
+  });
+
+  it('keeps every row’s values intact when one JSON line gives a text column an object', async () => {
+    drop(
+      'snowflake/orders/mixed.jsonl',
+      [
+        '{"order_id":7001,"currency":"USD","status":"shipped"}',
+        '{"order_id":7002,"currency":{"code":"EUR"},"status":"open"}',
+        '{"order_id":7003,"currency":"GBP","status":"open"}',
+      ].join('\n'),
+    );
+    const outcome = await land();
+    expect(outcome.steps[0]).toMatchObject({ rowsIn: 3, rowsOut: 3 });
+    expect(
+      await platform.lakehouse.query(
+        `select order_id, currency, status from bronze.snowflake_orders where order_id >= 7001 order by order_id`,
+      ),
+    ).toEqual([
+      { order_id: 7001, currency: 'USD', status: 'shipped' },
+      { order_id: 7002, currency: '{"code":"EUR"}', status: 'open' },
+      { order_id: 7003, currency: 'GBP', status: 'open' },
+    ]);
+  });
+
+  it('lists at most 20 of a file’s columns that are not in the contract, then how many more', async () => {
+    const extra = Array.from({ length: 5000 }, (_, i) => `x${i + 1}`);
+    drop(
+      'crm/accounts/wide.csv',
+      `account_id,${extra.join(',')}\nACC-920001,${extra.map(() => '1').join(',')}\n`,
+    );
+    const outcome = await land();
+    expect(outcome.steps[0]!.notes).toEqual([
+      `landing/crm/accounts/wide.csv: columns not in contract crm.accounts were not ingested: ${extra.slice(0, 20).join(', ')} and 4980 more`,
+    ]);
+  });
+
+  it('reads a gzipped CSV', async () => {
+    drop('crm/accounts/zipped.csv.gz', gzipSync('account_id,name\nACC-930001,Zipped\n'));
+    const outcome = await land();
+    expect(outcome.steps[0]).toMatchObject({ rowsIn: 1, rowsOut: 1 });
+    expect(
+      await platform.lakehouse.query(
+        `select name from bronze.crm_accounts where account_id = 'ACC-930001'`,
+      ),
+    ).toEqual([{ name: 'Zipped' }]);
   });
 });

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
+import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { auditTables } from '../../lambdas/core/audit';
 import { RunHistory, type StepStats } from '../../lambdas/core/runs';
 import { emptyLakehouse } from '../helpers/lake';
@@ -123,5 +126,27 @@ describe('run history', () => {
       ['run-1', 'interrupted'],
       ['run-2', 'succeeded'],
     ]);
+  });
+
+  it('adds the audit columns declared since a lake was made when it opens', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'medallion-lakehouse-'));
+    const open = () =>
+      DuckDbLakehouse.open({ lakeRoot: root, threads: 1, memoryLimit: '256MB', bronze: [] });
+    try {
+      const before = await open();
+      await before.execute('alter table audit.run_datasets drop column files_rejected');
+      await before.execute('alter table audit.run_datasets drop column notes');
+      before.close();
+      const after = await open();
+      await new RunHistory(after).finished({ ...run, ...ended, status: 'succeeded' }, [
+        { ...step, rejectedFiles: [{ file: 'landing/a.csv', reason: 'not UTF-8' }] },
+      ]);
+      expect(await after.query('select files_rejected, notes from audit.run_datasets')).toEqual([
+        { files_rejected: 1, notes: 'rejected landing/a.csv: not UTF-8' },
+      ]);
+      after.close();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { brotliDecompressSync, gunzipSync, zstdDecompressSync } from 'node:zlib';
-import { parse as parseCsv } from 'csv-parse';
+import { pipeline, Readable } from 'node:stream';
+import { brotliDecompressSync, createGunzip, gunzipSync, zstdDecompressSync } from 'node:zlib';
+import { CsvError, parse as parseCsv } from 'csv-parse';
 import {
   asyncBufferFromFile,
   parquetMetadataAsync,
@@ -10,12 +11,14 @@ import {
   type Compressors,
 } from 'hyparquet';
 import { DataError, PipelineError, TransientError } from '../../core/errors';
-import type {
-  ConvertFileRequest,
-  ConvertFileResult,
-  LandingConverter,
-  LandingFormat,
-} from '../../core/ports';
+import {
+  LandingTextCheck,
+  landingTextProblem,
+  missingRequired,
+  quoteValue,
+  type TextFormat,
+} from '../../core/ingest/landing-text';
+import type { ConvertFileRequest, ConvertFileResult, LandingConverter } from '../../core/ports';
 import { parquetRowCount } from './parquet-footer';
 import {
   constantColumn,
@@ -35,6 +38,9 @@ import type { S3ObjectStore } from './s3-object-store';
  * strictly to the contract's types (the first value that does not fit rejects the file, naming
  * its row, line and column, as the local converter does), written back with the bronze writer's
  * physical types.
+ *
+ * Text files are checked as their bytes arrive ({@link LandingTextCheck}, gunzipped first when
+ * `.gz`), the check the local converter makes, so both refuse the same files for the same reason.
  *
  * Files stream through: records are read as the download arrives (a Parquet file from /tmp, one
  * row group at a time), written out a row group at a time, and uploaded in parts as the output
@@ -76,7 +82,7 @@ export class S3LandingConverter implements LandingConverter {
       groupStart = read;
     };
     try {
-      const landing = await readLanding(this.store, request.sourceKey, request.format);
+      const landing = await readLanding(this.store, request);
       for await (const record of landing.records) {
         read++;
         if (record.columns !== fileColumns) {
@@ -108,7 +114,10 @@ export class S3LandingConverter implements LandingConverter {
       output.abort(error as Error);
       await uploaded.catch(() => undefined);
       if (error instanceof DataError) {
-        return { ok: false, reason: `cannot be read as ${request.format}: ${error.message}` };
+        return {
+          ok: false,
+          reason: `cannot be read as ${request.format}: ${quoteValue(error.message)}`,
+        };
       }
       throw error;
     }
@@ -122,7 +131,7 @@ export class S3LandingConverter implements LandingConverter {
       const { column } = plan[failed]!;
       return {
         ok: false,
-        reason: `row ${row}${line === undefined ? '' : ` (line ${line})`}: column ${column.name}: '${display(value)}' is not a valid ${column.type}`,
+        reason: `row ${row}${line === undefined ? '' : ` (line ${line})`}: column ${column.name}: '${quoteValue(display(value))}' is not a valid ${column.type}`,
       };
     }
     await uploaded;
@@ -149,20 +158,47 @@ interface LandingRecord {
  */
 async function readLanding(
   store: S3ObjectStore,
-  key: string,
-  format: LandingFormat,
+  request: ConvertFileRequest,
 ): Promise<{ records: AsyncIterable<LandingRecord> }> {
+  const { sourceKey: key, format, gzip = false } = request;
+  const required = request.requiredColumns ?? [];
+  const text = async (textFormat: TextFormat) =>
+    Readable.from(checked(await store.getStream(key), textFormat, gzip));
   switch (format) {
     case 'csv':
-      return { records: unlessStreamBreaks(store, key, csvRecords(await store.getStream(key))) };
-    case 'jsonl':
       return {
-        records: unlessStreamBreaks(store, key, jsonLinesRecords(await store.getStream(key))),
+        records: unlessStreamBreaks(store, key, csvRecords(await text('csv'), required)),
       };
+    case 'jsonl':
+      return { records: unlessStreamBreaks(store, key, jsonLinesRecords(await text('jsonl'))) };
     case 'json':
-      return { records: jsonRecords((await store.getBytes(key)).toString('utf8')) };
+      return { records: jsonRecords(await store.getBytes(key), gzip) };
     case 'parquet':
-      return { records: parquetRecords(store, key) };
+      return { records: parquetRecords(store, key, required) };
+  }
+}
+
+/**
+ * A text file's bytes, gunzipped when compressed, each chunk checked before a reader sees it: a
+ * fault of the file is a {@link DataError}; the download's own failures pass as they are.
+ */
+async function* checked(
+  body: NodeJS.ReadableStream,
+  format: TextFormat,
+  gzip: boolean,
+): AsyncGenerator<Uint8Array> {
+  const check = new LandingTextCheck(format);
+  const bytes = gzip ? pipeline(body, createGunzip(), () => undefined) : body;
+  try {
+    for await (const chunk of bytes as AsyncIterable<Uint8Array>) {
+      check.push(chunk);
+      yield chunk;
+    }
+    check.end();
+  } catch (error) {
+    const problem = landingTextProblem(error);
+    if (problem === undefined) throw error;
+    throw new DataError(problem, { cause: error });
   }
 }
 
@@ -183,7 +219,10 @@ async function* unlessStreamBreaks(
 }
 
 /** Empty fields are NULL (as DuckDB reads CSV); `line` counts quoted line breaks and blank lines. */
-async function* csvRecords(body: NodeJS.ReadableStream): AsyncGenerator<LandingRecord> {
+async function* csvRecords(
+  body: NodeJS.ReadableStream,
+  required: readonly string[],
+): AsyncGenerator<LandingRecord> {
   const parser = parseCsv({ bom: true, skip_empty_lines: true, info: true });
   body.on('error', (error) => parser.destroy(error));
   body.pipe(parser);
@@ -198,11 +237,14 @@ async function* csvRecords(body: NodeJS.ReadableStream): AsyncGenerator<LandingR
       const line = linesSoFar + (info.empty_lines - emptyLinesSoFar) + 1;
       linesSoFar = info.lines;
       emptyLinesSoFar = info.empty_lines;
-      if (header === undefined) header = record;
-      else yield { columns: header, values: record.map((v) => (v === '' ? null : v)), line };
+      if (header === undefined) {
+        header = record;
+        const missing = missingRequired(header, required);
+        if (missing) throw new DataError(missing);
+      } else yield { columns: header, values: record.map((v) => (v === '' ? null : v)), line };
     }
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith('CSV_')) {
+    if (error instanceof CsvError) {
       throw new DataError((error as Error).message, { cause: error });
     }
     throw error;
@@ -237,12 +279,16 @@ function objectRecords(): (value: unknown, where: string) => LandingRecord {
   };
 }
 
-async function* jsonRecords(text: string): AsyncGenerator<LandingRecord> {
+async function* jsonRecords(bytes: Buffer, gzip: boolean): AsyncGenerator<LandingRecord> {
   let document: unknown;
   try {
-    document = parseJson(text);
+    const text = gzip ? gunzipSync(bytes) : bytes;
+    const check = new LandingTextCheck('json');
+    check.push(text);
+    check.end();
+    document = parseJson(text.toString('utf8'));
   } catch (error) {
-    throw new DataError((error as Error).message, { cause: error });
+    throw new DataError(landingTextProblem(error) ?? (error as Error).message, { cause: error });
   }
   const toRecord = objectRecords();
   const items = Array.isArray(document) ? document : [document];
@@ -276,12 +322,18 @@ const decompressors: Compressors = {
  * Parquet needs random access: the object is downloaded to /tmp and read from there, one row
  * group at a time.
  */
-async function* parquetRecords(store: S3ObjectStore, key: string): AsyncGenerator<LandingRecord> {
+async function* parquetRecords(
+  store: S3ObjectStore,
+  key: string,
+  required: readonly string[],
+): AsyncGenerator<LandingRecord> {
   const file = await store.downloadToFile(key);
   try {
     const buffer = await asyncBufferFromFile(file).catch(unreadable);
     const metadata = await parquetMetadataAsync(buffer).catch(unreadable);
     const columns = parquetSchema(metadata).children.map((child) => child.element.name);
+    const missing = missingRequired(columns, required);
+    if (missing) throw new DataError(missing);
     let rowStart = 0;
     for (const rowGroup of metadata.row_groups) {
       const rowEnd = rowStart + Number(rowGroup.num_rows);

@@ -34,7 +34,10 @@ export interface LakehouseOptions extends DuckDbSettings {
   readonly bronzeCatalog?: string;
 }
 
-/** Schemas of the lakehouse file and the audit tables every run writes, described as declared. */
+/**
+ * Schemas of the lakehouse file and the audit tables every run writes, described as declared. A
+ * lake made before a column was declared gets it added (as the AWS audit tables do).
+ */
 const bootstrap = [
   ...['silver', 'gold', 'quarantine', 'audit', 'changelog', 'seeds'].map(
     (schema) => `create schema if not exists ${schema};`,
@@ -42,6 +45,7 @@ const bootstrap = [
   ...Object.entries(auditTables).map(
     ([name, { columns, description }]) =>
       `create table if not exists audit.${name} (${columns.map(([column, type]) => `${column} ${type}`).join(', ')});
+       ${columns.map(([column, type]) => `alter table audit.${name} add column if not exists ${column} ${type};`).join('\n')}
        comment on table audit.${name} is ${duckdbDialect.string(description)};`,
   ),
 ].join('\n');

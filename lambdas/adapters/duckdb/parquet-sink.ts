@@ -1,5 +1,7 @@
+import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { createGunzip } from 'node:zlib';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type {
   ColumnSpec,
@@ -9,6 +11,12 @@ import type {
   LandingConverter,
   ParquetSink,
 } from '../../core/ports';
+import {
+  checkLandingText,
+  landingTextProblem,
+  missingRequired,
+  quoteValue,
+} from '../../core/ingest/landing-text';
 import type { FsObjectStore } from '../local/object-store';
 import { duckdbDialect as d } from './dialect';
 
@@ -92,40 +100,88 @@ export class DuckDbParquetSink implements ParquetSink, LandingConverter {
     }
   }
 
+  /**
+   * Text files are checked first ({@link checkLandingText}), then read with the dialect fixed and
+   * every column as text, so that DuckDB guesses nothing: a CSV is comma-separated with a header
+   * (its names from the check), and a JSON value is read as is (a string without its quotes, an
+   * object or array as its JSON text), whatever type the other rows give the same key.
+   */
   async convertFile(request: ConvertFileRequest): Promise<ConvertFileResult> {
     const source = this.store.path(request.sourceKey);
     const target = this.store.path(request.targetKey);
+    const refused = (problem: string): ConvertFileResult => ({
+      ok: false,
+      reason: `cannot be read as ${request.format}: ${problem}`,
+    });
+    let header: readonly string[] | undefined;
+    if (request.format !== 'parquet') {
+      try {
+        header = (await checkLandingText(fileChunks(source, request.gzip), request.format)).header;
+      } catch (error) {
+        const problem = landingTextProblem(error);
+        if (problem === undefined) throw error;
+        return refused(problem);
+      }
+    }
     const connection = await this.instance.connect();
     try {
-      const reader = readerFor(request.format, source);
       let fileColumns: string[];
-      try {
-        const described = await connection.runAndReadAll(`describe select * from ${reader}`);
-        fileColumns = described.getRowObjectsJS().map((r) => String(r.column_name));
-      } catch (error) {
-        return { ok: false, reason: `cannot be read as ${request.format}: ${firstLine(error)}` };
+      if (header) fileColumns = [...header];
+      else {
+        try {
+          const described = await connection.runAndReadAll(
+            `describe select * from ${readerFor(request.format, source)}`,
+          );
+          fileColumns = described.getRowObjectsJS().map((r) => String(r.column_name));
+        } catch (error) {
+          return refused(quoteValue(firstLine(error)));
+        }
+      }
+      if (request.format === 'csv' || request.format === 'parquet') {
+        const missing = missingRequired(fileColumns, request.requiredColumns ?? []);
+        if (missing) return refused(missing);
       }
       const byLowerName = new Map(fileColumns.map((c) => [c.toLowerCase(), c]));
       const wanted = new Set(request.columns.map((c) => c.name.toLowerCase()));
       const extraColumns = fileColumns.filter((c) => !wanted.has(c.toLowerCase()));
+      // JSON keys the contract names are read even where the sample DuckDB describes lacks them;
+      // a CSV column without a name (never the contract's) needs one to be read at all.
+      const asRead =
+        request.format === 'parquet'
+          ? fileColumns
+          : request.format === 'csv'
+            ? fileColumns.map((c, i) => c || `_unnamed_${i + 1}`)
+            : [
+                ...fileColumns,
+                ...request.columns
+                  .map((c) => c.name)
+                  .filter((c) => !byLowerName.has(c.toLowerCase())),
+              ];
+      const reader = readerFor(request.format, source, asRead);
       const numbered = `(select *, row_number() over () as _source_row from ${reader})`;
       const expression = (c: ColumnSpec) => {
         const found = byLowerName.get(c.name.toLowerCase());
         return found === undefined ? `cast(null as ${c.type})` : `${d.quote(found)}`;
       };
-      for (const column of request.columns) {
-        const value = expression(column);
-        const bad = await connection.runAndReadAll(
-          `select _source_row, cast(${value} as varchar) as v from ${numbered} where ${value} is not null and try_cast(${value} as ${column.type}) is null limit 1`,
-        );
-        const [row] = bad.getRowObjectsJson();
-        if (row) {
-          const line = request.format === 'csv' ? ` (line ${Number(row._source_row) + 1})` : '';
-          return {
-            ok: false,
-            reason: `row ${row._source_row}${line}: column ${column.name}: '${row.v}' is not a valid ${column.type}`,
-          };
+      try {
+        for (const column of request.columns) {
+          const value = expression(column);
+          const bad = await connection.runAndReadAll(
+            `select _source_row, cast(${value} as varchar) as v from ${numbered} where ${value} is not null and try_cast(${value} as ${column.type}) is null limit 1`,
+          );
+          const [row] = bad.getRowObjectsJson();
+          if (row) {
+            const line = request.format === 'csv' ? ` (line ${Number(row._source_row) + 1})` : '';
+            return {
+              ok: false,
+              reason: `row ${row._source_row}${line}: column ${column.name}: '${quoteValue(String(row.v))}' is not a valid ${column.type}`,
+            };
+          }
         }
+      } catch (error) {
+        // What the check leaves to the reader is the file's fault; the engine's own failures are not.
+        if (!/^(Invalid Input|Conversion) Error/.test(firstLine(error))) throw error;
+        return refused(quoteValue(firstLine(error)));
       }
       await mkdir(path.dirname(target), { recursive: true });
       const select = [
@@ -148,18 +204,36 @@ export class DuckDbParquetSink implements ParquetSink, LandingConverter {
   }
 }
 
+/** A landing file's bytes as they are read, through gunzip when compressed. */
+function fileChunks(file: string, gzip = false): AsyncIterable<Uint8Array> {
+  const bytes = createReadStream(file);
+  return gzip ? bytes.pipe(createGunzip()) : bytes;
+}
+
 function constant(c: ConstantColumn): string {
   return `cast(${d.string(c.type === 'TIMESTAMP' ? c.value.replace('T', ' ').replace(/Z$/, '') : c.value)} as ${c.type}) as ${d.quote(c.name)}`;
 }
 
-function readerFor(format: ConvertFileRequest['format'], file: string): string {
+/**
+ * The reader of a landing file. Given the columns to read, text is read strictly as text: a CSV
+ * in RFC 4180's dialect (no sniffing), JSON as records only. Without them, it is read only to
+ * learn a JSON file's keys.
+ */
+function readerFor(
+  format: ConvertFileRequest['format'],
+  file: string,
+  columns?: readonly string[],
+): string {
+  const asText = columns
+    ? `, columns = {${columns.map((c) => `${d.string(c)}: 'VARCHAR'`).join(', ')}}`
+    : '';
   switch (format) {
     case 'csv':
-      return `read_csv(${d.string(file)}, header = true, all_varchar = true)`;
+      return `read_csv(${d.string(file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true${asText})`;
     case 'json':
-      return `read_json(${d.string(file)}, format = 'auto')`;
+      return `read_json(${d.string(file)}, format = 'auto', records = true${asText})`;
     case 'jsonl':
-      return `read_json(${d.string(file)}, format = 'newline_delimited')`;
+      return `read_json(${d.string(file)}, format = 'newline_delimited', records = true${asText})`;
     case 'parquet':
       return `read_parquet(${d.string(file)})`;
   }

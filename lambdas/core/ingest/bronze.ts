@@ -10,7 +10,7 @@
  * discards anything staged but never committed.
  */
 import type { ColumnSpec, ConstantColumn, ObjectStore } from '../ports';
-import { elapsedSeconds, type DatasetStats } from '../stats';
+import { elapsedSeconds, type DatasetStats, type RejectedFile } from '../stats';
 
 /** The Hive partition column of every bronze object's key (`ingest_date=YYYY-MM-DD/`). */
 export const bronzePartitionColumn = 'ingest_date';
@@ -42,7 +42,13 @@ export interface RowMetadata {
  */
 export function bronzeStats(
   dataset: string,
-  counts: { rowsIn: number; rowsOut: number; duplicates?: number; notes?: string[] },
+  counts: {
+    rowsIn: number;
+    rowsOut: number;
+    duplicates?: number;
+    notes?: string[];
+    rejectedFiles?: readonly RejectedFile[];
+  },
   startedAt: Date,
   endedAt: Date,
 ): DatasetStats {
@@ -57,6 +63,7 @@ export function bronzeStats(
     updated: 0,
     deleted: 0,
     seconds: elapsedSeconds(startedAt, endedAt),
+    ...(counts.rejectedFiles?.length ? { rejectedFiles: counts.rejectedFiles } : {}),
     ...(counts.notes ? { notes: counts.notes } : {}),
   };
 }

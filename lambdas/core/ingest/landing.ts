@@ -1,13 +1,18 @@
 /**
  * Landing-zone files: anything dropped into `landing/<source>/<dataset>/` (csv, json, jsonl,
- * parquet) is converted to bronze once, then moved to `processed/<run_id>/`. A file whose content
- * was ingested before (recognised by hash, even under another name or after a crash between
- * commit and move) is moved without being ingested twice. A file that cannot be read as its
- * format, or whose values do not fit the contract's types, goes to `rejected/` with a reason.
+ * parquet; the text ones may be gzipped, `.csv.gz`) is converted to bronze once, then moved to
+ * `processed/<run_id>/`. A file whose content was ingested before (recognised by hash, even under
+ * another name or after a crash between commit and move) is moved without being ingested twice.
+ * A file that cannot be read as its format, or whose values do not fit the contract's types, is
+ * refused whole: it goes to `rejected/` with its reason beside it, and the step lists it in
+ * `rejectedFiles` (so the run history, the run summary and the lineage show it). Its rows are in
+ * no row count (a file refused as unreadable has no rows to count): rows in = rows written still
+ * reconciles, over the files accepted.
  */
 import type { Contract } from '../contracts/contract';
 import type { Clock, LandingConverter, LandingFormat, ObjectStore } from '../ports';
-import type { DatasetStats } from '../stats';
+import type { DatasetStats, RejectedFile } from '../stats';
+import { listNames } from './landing-text';
 import {
   bronzeKey,
   bronzeStats,
@@ -64,20 +69,23 @@ export async function ingestLandingDataset(
   const hashes: string[] = [];
   let rowsIn = 0;
   let rowsOut = 0;
+  const rejectedFiles: RejectedFile[] = [];
   const reject = async (key: string, reason: string) => {
     const target = `${folder}rejected/${request.runId}/${key.slice(folder.length)}`;
     await deps.store.move(key, target);
     await deps.store.putText(`${target}.reason.txt`, `${reason}\n`);
-    notes.push(`rejected ${key}: ${reason}`);
+    rejectedFiles.push({ file: key, reason });
   };
+  const required = contract.properties.filter((p) => p.required).map((p) => p.name);
 
   for (const key of files) {
-    const extension = key.split('.').pop()!.toLowerCase();
-    const format = formats[extension];
-    if (!format) {
+    const [extension, compression] = key.split('/').pop()!.toLowerCase().split('.').reverse();
+    const gzip = extension === 'gz';
+    const format = formats[(gzip ? compression : extension) ?? ''];
+    if (!format || (gzip && format === 'parquet')) {
       await reject(
         key,
-        `unsupported extension .${extension} (expected csv, json, jsonl, ndjson or parquet)`,
+        `unsupported extension .${gzip ? `${compression}.gz` : extension} (expected csv, json, jsonl, ndjson or parquet; the text ones may be gzipped, .csv.gz)`,
       );
       continue;
     }
@@ -99,6 +107,8 @@ export async function ingestLandingDataset(
         ...metadataConstants(meta),
         { name: '_source_ref', type: 'VARCHAR', value: `${key}@${request.runId}` },
       ],
+      gzip,
+      requiredColumns: required,
     });
     if (!result.ok) {
       await reject(key, result.reason);
@@ -106,7 +116,7 @@ export async function ingestLandingDataset(
     }
     if (result.extraColumns.length > 0)
       notes.push(
-        `${key}: columns not in contract ${contract.id} were not ingested: ${result.extraColumns.join(', ')}`,
+        `${key}: columns not in contract ${contract.id} were not ingested: ${listNames(result.extraColumns)}`,
       );
     rowsIn += result.read;
     rowsOut += result.rows;
@@ -132,7 +142,7 @@ export async function ingestLandingDataset(
     await deps.store.move(key, `${folder}processed/${request.runId}/${key.slice(folder.length)}`);
   return bronzeStats(
     `${source}.${dataset}`,
-    { rowsIn, rowsOut, notes },
+    { rowsIn, rowsOut, notes, rejectedFiles },
     startedAt,
     deps.clock.now(),
   );

@@ -104,7 +104,9 @@ export class LineageEmitter {
 
   /**
    * One dataset's ingestion as a task run: the source system's dataset (or, for files dropped
-   * into landing, its landing folder) in, its bronze table out with the rows written.
+   * into landing, its landing folder) in, its bronze table out with the rows written. A landing
+   * file refused whole is a failed assertion on the landing folder, named by the file, with its
+   * reason: `lineage run` shows it as a failed check of the task.
    */
   ingest(
     context: PipelineContext,
@@ -114,21 +116,43 @@ export class LineageEmitter {
     const { source, dataset } = target;
     const id = `${source}.${dataset}`;
     const contract = this.deps.contracts.all().find((c) => c.id === id);
+    const input =
+      target.from === 'landing'
+        ? this.deps.naming.landing(source, dataset)
+        : this.external(source, dataset);
     return this.track(
       context,
       {
         job: `${target.from ?? 'ingest'}.${id}`,
         type: 'INGEST',
         ...(contract ? { owners: [contract.owner] } : {}),
-        inputs: [
-          target.from === 'landing'
-            ? this.deps.naming.landing(source, dataset)
-            : this.external(source, dataset),
-        ],
+        inputs: [input],
         outputs: [this.output(id)],
       },
       work,
-      (written) => ({ outputs: [this.output(id, written)] }),
+      (written) => ({
+        inputs: [
+          written.rejectedFiles?.length
+            ? {
+                ...input,
+                inputFacets: {
+                  dataQualityAssertions: facet('DataQualityAssertionsDatasetFacet', {
+                    assertions: written.rejectedFiles.map((r) => ({
+                      assertion: 'landing_file',
+                      success: false,
+                      severity: 'warning',
+                      name: r.file,
+                      description:
+                        'The file is readable as its format and its values fit the contract.',
+                      actual: r.reason,
+                    })),
+                  }),
+                },
+              }
+            : input,
+        ],
+        outputs: [this.output(id, written)],
+      }),
     );
   }
 

@@ -24,6 +24,8 @@ export const progressLogger: Logger = {
       const parts = [`${count(f.rowsIn)} in`, `${count(f.rowsOut)} out`];
       if (f.quarantined) parts.push(yellow(`${count(f.quarantined)} quarantined`));
       if (f.duplicates) parts.push(`${count(f.duplicates)} duplicates`);
+      if (f.rejectedFiles?.length)
+        parts.push(red(`${count(f.rejectedFiles.length)} files rejected`));
       process.stderr.write(
         `    ${f.dataset.padEnd(28)} ${parts.join(', ')} ${dim(`${f.seconds.toFixed(2)}s`)}\n`,
       );
@@ -48,7 +50,10 @@ export function taskProgress(event: {
   else process.stderr.write(`  ${red('✗')} ${event.state}: ${event.error}\n`);
 }
 
-/** The end-of-run summary: one line per dataset step, then the verdict. */
+/**
+ * The end-of-run summary: one line per dataset step (with the landing files it refused), each
+ * refused file with its reason, then the verdict.
+ */
 export function runSummary(outcome: RunOutcome): string {
   const table = new Table({
     head: [
@@ -59,10 +64,22 @@ export function runSummary(outcome: RunOutcome): string {
       'quarantined',
       'duplicates',
       'ins / upd / del',
+      'files rejected',
       'seconds',
       'reconciled',
     ],
-    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'center'],
+    colAligns: [
+      'left',
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'center',
+    ],
     style: { head: [], border: [], compact: true },
   });
   for (const s of outcome.steps) {
@@ -74,6 +91,7 @@ export function runSummary(outcome: RunOutcome): string {
       count(s.quarantined),
       count(s.duplicates),
       `${count(s.inserted)} / ${count(s.updated)} / ${count(s.deleted)}`,
+      s.rejectedFiles?.length ? red(count(s.rejectedFiles.length)) : '0',
       s.seconds.toFixed(2),
       reconciles(s) ? green('yes') : red('NO'),
     ]);
@@ -90,7 +108,10 @@ export function runSummary(outcome: RunOutcome): string {
         : red(
             `${outcome.job} for ${outcome.runDate} FAILED after ${outcome.seconds.toFixed(1)}s: ${outcome.error}`,
           );
-  return `${outcome.steps.length > 0 ? `${table.toString()}\n` : ''}${qualitySummary(outcome)}${verdict} ${dim(`(run ${outcome.runId})`)}`;
+  const rejected = outcome.steps.flatMap((s) =>
+    (s.rejectedFiles ?? []).map((r) => `${red('✗')} rejected ${r.file}: ${r.reason}\n`),
+  );
+  return `${outcome.steps.length > 0 ? `${table.toString()}\n` : ''}${rejected.join('')}${qualitySummary(outcome)}${verdict} ${dim(`(run ${outcome.runId})`)}`;
 }
 
 /** The quality gates' scores, one row per dataset checked; empty when no gate ran. */

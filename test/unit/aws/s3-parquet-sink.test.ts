@@ -279,7 +279,7 @@ describe('S3LandingConverter.convertFile', () => {
     const result = await converter.convertFile(request('csv', 'ragged.csv'));
     expect(result).toEqual({
       ok: false,
-      reason: 'cannot be read as csv: Invalid Record Length: expect 2, got 1 on line 3',
+      reason: 'cannot be read as csv: line 3 has 1 field where the header has 2',
     });
 
     s3.objects.set('acme-landing/crm/accounts/x.jsonl', Buffer.from('{"account_id": 1}\n{oops\n'));
