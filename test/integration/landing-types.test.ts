@@ -32,10 +32,13 @@ describe('landing files of a source that is not a warehouse', () => {
     );
     const outcome = await land();
     expect(outcome.status).toBe('succeeded');
-    expect(outcome.steps[0]!.notes).toEqual([
-      expect.stringContaining(
-        "rejected landing/kafka/order_events/replay.csv: row 2 (line 3): column offset: 'abc' is not a valid BIGINT",
-      ),
+    expect(outcome.steps[0]!.rejectedFiles).toEqual([
+      {
+        file: 'landing/kafka/order_events/replay.csv',
+        reason: expect.stringContaining(
+          "row 2 (line 3): column offset: 'abc' is not a valid BIGINT",
+        ),
+      },
     ]);
     const reason = readFileSync(
       path.join(
