@@ -72,6 +72,22 @@ describe('validating the definitions before a run', () => {
     ]);
   });
 
+  it("names the contract whose quality check could not run on its model's table, before a gate would fail on it", async () => {
+    const root = projectWith({
+      'config/contracts/gold.customer_360.yaml': (text) =>
+        text.replace('where days_since_last_order < 0', 'where days_since_last_ordr < 0'),
+    });
+    const { problems } = await validateProject({ root });
+    expect(problems).toEqual([
+      {
+        file: 'config/contracts/gold.customer_360.yaml',
+        message: expect.stringMatching(
+          /^quality check days_since_last_order_not_negative: could not run: .*days_since_last_ordr/,
+        ),
+      },
+    ]);
+  });
+
   it('reports every problem of every contract, not just the first file, and builds no model until the contracts read', async () => {
     const root = projectWith({
       'config/contracts/silver.orders.yaml': (text) =>

@@ -5,7 +5,10 @@
  * file. Incremental models are built a second time, as a later run reads them.
  */
 import type { Contract, ContractRegistry } from '../contracts/contract';
-import type { DefinitionProblem } from '../definition-check';
+import { problemsOf, type DefinitionProblem } from '../definition-check';
+import { checksFor } from '../dq/checks';
+import { profileDataset } from '../dq/profile';
+import { runChecks } from '../dq/run';
 import type { SqlEngine } from '../ports';
 import { loadSeeds } from './layer';
 import { materialize } from './materialize';
@@ -45,7 +48,37 @@ export async function dryRunModels(
     }
     if (model.config.materialization !== 'table') await build(model);
   }
+  for (const model of deps.project.models)
+    problems.push(...(await gateProblems(deps, deps.contracts.get(model.contractId), runDate)));
   return problems;
+}
+
+/**
+ * The quality checks of a model's contract run on its empty table: a check that cannot run (a
+ * rule that does not fit its column, a `sql` rule that does not bind) would fail the quality gate
+ * after the layer was published.
+ */
+async function gateProblems(
+  { engine, contracts }: DryRunDeps,
+  contract: Contract,
+  runDate: string,
+): Promise<DefinitionProblem[]> {
+  try {
+    const checks = checksFor(contract, contracts, engine.dialect);
+    const results = await runChecks(engine, checks, {
+      referenceTime: new Date(`${runDate}T23:59:59.999Z`),
+      profile: await profileDataset(engine, contract),
+      history: () => Promise.resolve([]),
+    });
+    return results
+      .filter((r) => r.status === 'error')
+      .map((r) => ({
+        file: contract.file,
+        message: `quality check ${r.check}: ${oneLine(r.message)}`,
+      }));
+  } catch (error) {
+    return problemsOf(error, contract.file);
+  }
 }
 
 async function createEmpty(engine: SqlEngine, model: Model, contract: Contract): Promise<void> {
@@ -64,8 +97,12 @@ function withoutFile(message: string, model: Model): string {
   const [sent = message] = message.split('\n--- while running:');
   const [first = sent, ...rest] = sent.split('\n\n');
   const line = /^LINE (\d+):\s*(.*)$/m.exec(rest.join('\n'));
-  const text = first.replace(/\s*\n\s*/g, ' ') + (line ? ` (at \`${line[2]!.trim()}\`)` : '');
+  const text = oneLine(first) + (line ? ` (at \`${line[2]!.trim()}\`)` : '');
   return text.startsWith(model.sqlPath)
     ? text.slice(model.sqlPath.length).replace(/^:?\s*/, '')
     : text;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
 }
