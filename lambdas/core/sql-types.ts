@@ -40,7 +40,8 @@ type TypeFamily =
 /** The family of a portable or engine type (DuckDB's `TIMESTAMP WITH TIME ZONE`, `HUGEINT`...). */
 export function typeFamily(type: string): TypeFamily {
   const t = type.toUpperCase().replace(/^"|"$/g, '');
-  if (t === 'NULL') return 'null';
+  // A NULL literal: DuckDB's type for it, and Athena's.
+  if (t === 'NULL' || t === 'UNKNOWN') return 'null';
   if (/^(VARCHAR|STRING|TEXT|CHAR)\b/.test(t)) return 'text';
   if (/^U?(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT)$/.test(t)) return 'integer';
   if (/^(DECIMAL|NUMERIC|DOUBLE|FLOAT|REAL)\b/.test(t)) return 'number';

@@ -30,6 +30,7 @@ describe('portable SQL types', () => {
     expect(storableAs('DATE', 'TIMESTAMP')).toBe(true);
     expect(storableAs('TIMESTAMP WITH TIME ZONE', 'TIMESTAMP')).toBe(true);
     expect(storableAs('"NULL"', 'DATE')).toBe(true);
+    expect(storableAs('UNKNOWN', 'DATE')).toBe(true);
     expect(storableAs('varchar', 'VARCHAR')).toBe(true);
   });
 
