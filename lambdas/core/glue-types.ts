@@ -1,10 +1,11 @@
 import { PipelineError } from './errors';
+import type { PortableTypeName } from './sql-types';
 
 /** Hive/Glue spelling of a contract's portable SQL type: Glue columns and Athena DDL use it. */
 export function glueType(portable: string): string {
   const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(portable);
   if (decimal) return `decimal(${decimal[1]},${decimal[2]})`;
-  const types: Record<string, string> = {
+  const types: Record<PortableTypeName, string> = {
     VARCHAR: 'string',
     BIGINT: 'bigint',
     INTEGER: 'int',
@@ -13,7 +14,7 @@ export function glueType(portable: string): string {
     DATE: 'date',
     TIMESTAMP: 'timestamp',
   };
-  const type = types[portable];
+  const type = types[portable as PortableTypeName] as string | undefined;
   if (!type) throw new PipelineError(`No Glue type for ${portable}`);
   return type;
 }

@@ -55,6 +55,7 @@ interface StatesContainer {
     {
       Type?: string;
       Resource?: string;
+      Catch?: readonly { Next?: string }[];
       Branches?: StatesContainer[];
       Iterator?: StatesContainer;
       ItemProcessor?: StatesContainer;
@@ -69,6 +70,23 @@ export function taskStates(definition: unknown): TaskState[] {
     for (const [name, state] of Object.entries(container?.States ?? {})) {
       if (state.Type === 'Task' && state.Resource)
         found.push({ name, resource: state.Resource, definition: state });
+      state.Branches?.forEach(visit);
+      visit(state.Iterator ?? state.ItemProcessor);
+    }
+  };
+  visit(definition as StatesContainer);
+  return found;
+}
+
+/**
+ * The states a Catch hands a failure to, at any depth: the failure path, which in these
+ * definitions always ends the run (notify, give the lock back, fail).
+ */
+export function catchTargets(definition: unknown): Set<string> {
+  const found = new Set<string>();
+  const visit = (container: StatesContainer | undefined) => {
+    for (const state of Object.values(container?.States ?? {})) {
+      for (const handler of state.Catch ?? []) if (handler.Next) found.add(handler.Next);
       state.Branches?.forEach(visit);
       visit(state.Iterator ?? state.ItemProcessor);
     }

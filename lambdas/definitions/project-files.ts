@@ -18,7 +18,8 @@ export async function loadProject(options: ProjectOptions): Promise<Project> {
   return { ...sources, models: await loadModels(sources.root, sources.contracts) };
 }
 
-async function loadModels(root: string, contracts: ContractRegistry): Promise<ModelProject> {
+/** The SQL models and seeds under `models/`, checked against the contracts. */
+export async function loadModels(root: string, contracts: ContractRegistry): Promise<ModelProject> {
   const read = async (relative: string) => readFile(path.join(root, relative), 'utf8');
   const list = async (folder: string, extension: string) =>
     existsSync(path.join(root, folder))

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { PlatformConfig } from '../../config/schema';
 import { parseConfig } from '../core/config';
 import { parseAccessPolicy, type AccessPolicy } from '../core/access/policy';
-import { ContractRegistry, parseContract } from '../core/contracts/contract';
+import { ContractRegistry, parseContract, type Contract } from '../core/contracts/contract';
 import { PipelineError } from '../core/errors';
 import { assertBronzeContractsFitSources } from '../core/ingest/bronze-types';
 
@@ -30,6 +30,15 @@ export interface ProjectOptions {
 }
 
 export async function loadSources(options: ProjectOptions): Promise<Sources> {
+  const { configFile, config } = await loadConfig(options);
+  const contracts = await loadContracts(options.root);
+  assertBronzeContractsFitSources(config, contracts);
+  return { root: options.root, configFile, config, contracts };
+}
+
+export async function loadConfig(
+  options: ProjectOptions,
+): Promise<{ configFile: string; config: PlatformConfig }> {
   const root = options.root;
   const configFile = options.configFile
     ? path.resolve(options.configFile)
@@ -46,28 +55,39 @@ export async function loadSources(options: ProjectOptions): Promise<Sources> {
     await readFile(configFile, 'utf8'),
     path.relative(process.cwd(), configFile) || configFile,
   );
-  const contracts = await loadContracts(root);
-  assertBronzeContractsFitSources(config, contracts);
-  return { root, configFile, config, contracts };
+  return { configFile, config };
 }
 
 export async function loadContracts(root: string): Promise<ContractRegistry> {
+  const parsed = await parseContractFiles(root);
+  const failed = parsed.find((c) => c instanceof Error);
+  if (failed) throw failed;
+  return new ContractRegistry(parsed as Contract[]);
+}
+
+/** Each contract file parsed on its own, or why it cannot be: one bad file hides no other's problems. */
+export async function parseContractFiles(root: string): Promise<(Contract | PipelineError)[]> {
   const folder = path.join(root, 'config', 'contracts');
   const files = (await readdir(folder)).filter((f) => f.endsWith('.yaml')).sort();
-  const contracts = await Promise.all(
-    files.map(async (f) =>
-      parseContract(await readFile(path.join(folder, f), 'utf8'), `config/contracts/${f}`),
-    ),
+  return Promise.all(
+    files.map(async (f) => {
+      try {
+        const contract = parseContract(
+          await readFile(path.join(folder, f), 'utf8'),
+          `config/contracts/${f}`,
+        );
+        const expected = `${contract.id}.yaml`;
+        if (f !== expected)
+          throw new PipelineError(
+            `${contract.file}: a contract's file is named after its id (${expected})`,
+          );
+        return contract;
+      } catch (error) {
+        if (error instanceof PipelineError) return error;
+        throw error;
+      }
+    }),
   );
-  for (const contract of contracts) {
-    const expected = `${contract.id}.yaml`;
-    if (path.basename(contract.file) !== expected) {
-      throw new PipelineError(
-        `${contract.file}: a contract's file is named after its id (${expected})`,
-      );
-    }
-  }
-  return new ContractRegistry(contracts);
 }
 
 const accessPolicyFile = 'access.yaml';

@@ -16,6 +16,7 @@ import { systemClock } from '../adapters/system-clock';
 import { FsObjectStore } from '../adapters/local/object-store';
 import { MemoryRunLeaseStore } from '../adapters/local/run-lease-store';
 import { IngestLedger } from '../core/ingest/bronze';
+import { PipelineError } from '../core/errors';
 import { createLineage, type LineageEmitter } from '../core/lineage/events';
 import { buildLineageGraph } from '../core/lineage/graph';
 import type { Clock, Logger, Notifier } from '../core/ports';
@@ -46,7 +47,8 @@ import { startRestSimulator, type RestSimulator } from './simulators/rest-server
 export const localRegion = 'us-east-1';
 export const localAccount = '000000000000';
 
-export type TaskHandler = (event: unknown) => Promise<unknown>;
+/** A task's handler; `signal`, once aborted, says the run is stopping and why. */
+export type TaskHandler = (event: unknown, signal?: AbortSignal) => Promise<unknown>;
 
 export interface LocalPlatformOptions {
   readonly lakeRoot: string;
@@ -267,12 +269,15 @@ export class LocalPlatform {
 /**
  * One call at a time: the models a Map builds at once would share the lakehouse's one DuckDB
  * connection, and a DuckDB transaction belongs to its connection. DuckDB parallelises inside each
- * statement instead.
+ * statement instead. A call still queued when the run stops does not start.
  */
 function oneAtATime(handler: TaskHandler): TaskHandler {
   let previous: Promise<unknown> = Promise.resolve();
-  return (event) => {
-    const call = previous.then(() => handler(event));
+  return (event, signal) => {
+    const call = previous.then(() => {
+      if (signal?.aborted) throw new PipelineError(`not started: ${String(signal.reason)}`);
+      return handler(event);
+    });
     previous = call.catch(() => undefined);
     return call;
   };

@@ -14,7 +14,13 @@ import {
 } from 'aws-local-stepfunctions';
 import { stateMachineName } from '../core/aws-names';
 import { describeError, PipelineError } from '../core/errors';
-import { placeholders, substitutePlaceholders, taskStates, type Job } from '../core/orchestration';
+import {
+  catchTargets,
+  placeholders,
+  substitutePlaceholders,
+  taskStates,
+  type Job,
+} from '../core/orchestration';
 import { isQualityGateResult } from '../core/dq/layer';
 import type { DatasetQuality } from '../core/dq/store';
 import { stepsOf, type StepStats } from '../core/runs';
@@ -95,11 +101,16 @@ export async function runJob(
     NonNullable<MachineRunOptions['overrides']>['taskResourceLocalHandlers']
   > = {};
   const retryIntervalOverrides: Record<string, number> = {};
-  // A failed Map iteration fails its Map while the other iterations' handlers still run, as
-  // invocations of a Lambda function do; the run waits for them before it is recorded, and the
-  // interpreter's queued iterations find the run over and do not start.
+  // A failed Map iteration or Parallel branch fails its state while the other iterations' and
+  // branches' handlers still run, as invocations of a Lambda function do. The failure path
+  // (notify, give the lock back) and the run's record wait for them, so nothing writes once the
+  // lock is back; calls queued but not yet started find the run stopping and do not start.
   const running = new Set<Promise<unknown>>();
-  let ended = false;
+  const failurePath = catchTargets(definition);
+  const stopping = new AbortController();
+  const stop = (why: string) => {
+    if (!stopping.signal.aborted) stopping.abort(why);
+  };
   for (const task of taskStates(definition)) {
     const handler = byArn.get(task.resource);
     if (!handler)
@@ -107,12 +118,18 @@ export async function runJob(
         `${job}.asl.json: state ${task.name} calls ${task.resource}, which no local handler answers`,
       );
     overrides[task.name] = async (input) => {
-      if (ended) throw new PipelineError(`${job}: ${task.name} not started: the run is over`);
+      if (failurePath.has(task.name)) {
+        stop('the run is failing');
+        await Promise.allSettled(running);
+      } else if (stopping.signal.aborted)
+        throw new PipelineError(
+          `${job}: ${task.name} not started: ${String(stopping.signal.reason)}`,
+        );
       attempts[task.name] = (attempts[task.name] ?? 0) + 1;
       const started = Date.now();
       options.onTask?.({ state: task.name, phase: 'start' });
       try {
-        const call = handler(input);
+        const call = handler(input, stopping.signal);
         running.add(call);
         const result = (await call.finally(() => running.delete(call))) as Awaited<
           ReturnType<(typeof overrides)[string]>
@@ -167,12 +184,12 @@ export async function runJob(
     },
   });
   const transitions = countTransitions(execution.eventLogs);
-  const stop = () => {
-    ended = true;
+  const interrupt = () => {
+    stop('the run was stopped');
     execution.abort();
   };
-  if (options.signal?.aborted) stop();
-  else options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.signal?.aborted) interrupt();
+  else options.signal?.addEventListener('abort', interrupt, { once: true });
   let error: string | undefined;
   try {
     await execution.result;
@@ -183,9 +200,9 @@ export async function runJob(
         ? `${caught.cause.name}: ${caught.cause.message}`
         : describeError(caught);
   } finally {
-    options.signal?.removeEventListener('abort', stop);
+    options.signal?.removeEventListener('abort', interrupt);
   }
-  ended = true;
+  stop('the run is over');
   await Promise.allSettled(running);
   await platform.lakehouse.refreshSources();
   const sent = platform.engine.counts;

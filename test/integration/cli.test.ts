@@ -27,6 +27,7 @@ describe('the medallion CLI', () => {
     'generate',
     'run',
     'pipeline',
+    'validate',
     'query',
     'status',
     'contract check',

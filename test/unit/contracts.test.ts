@@ -74,6 +74,49 @@ describe('data contracts', () => {
     });
   });
 
+  it('rejects an upper-case type no engine of the platform maps, naming the column and the type it resembles', () => {
+    const problems = problemsOf(
+      contract(`
+      - { name: id, logicalType: integer, physicalType: INTEGR }
+      - { name: amount, logicalType: number, physicalType: 'DECIMAL(40,2)' }
+      - { name: label, logicalType: string, physicalType: STRING }
+      - { name: price, logicalType: number, physicalType: 'DECIMAL(12,2)' }`),
+    );
+    expect(problems).toEqual([
+      {
+        path: 'schema.0.properties.0.physicalType',
+        expected: 'a supported SQL type for column id',
+        found: expect.stringMatching(
+          /^INTEGR is not a type the platform supports \(VARCHAR, .*\); did you mean INTEGER\?$/,
+        ),
+      },
+      {
+        path: 'schema.0.properties.1.physicalType',
+        expected: 'a supported SQL type for column amount',
+        found: 'DECIMAL precision is 1 to 38 and scale at most the precision, not DECIMAL(40,2)',
+      },
+      {
+        path: 'schema.0.properties.2.physicalType',
+        expected: 'a supported SQL type for column label',
+        found: expect.stringMatching(/^STRING is not a type the platform supports .*\)$/),
+      },
+    ]);
+  });
+
+  it('rejects length and pattern rules on a column that is not text: they would fail in the quality gate', () => {
+    const problems = problemsOf(
+      contract(`
+      - { name: id, logicalType: integer, physicalType: INTEGER, logicalTypeOptions: { maxLength: 9 } }`),
+    );
+    expect(problems).toEqual([
+      {
+        path: 'schema.0.properties.0.logicalTypeOptions',
+        expected: 'minLength, maxLength and pattern only on a VARCHAR column',
+        found: 'column id of type INTEGER',
+      },
+    ]);
+  });
+
   it('refuses two contracts for the same dataset', () => {
     const text = contract(
       `      - { name: id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }`,

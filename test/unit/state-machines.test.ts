@@ -9,6 +9,7 @@ import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 import { loadProject } from '../../lambdas/definitions/project-files';
 import type { LayerPlan } from '../../lambdas/core/models/layer';
 import {
+  catchTargets,
   jobs,
   placeholders,
   substitutePlaceholders,
@@ -66,6 +67,9 @@ describe('state machines', () => {
         Parameters: { job },
       });
       expect(states.Failed).toMatchObject({ Type: 'Fail' });
+      // The local runner stops a run's other tasks once a Catch target starts: every one ends the run.
+      for (const target of catchTargets(definition(job)))
+        expect([...failurePath, 'Failed'], `${job}: Catch to ${target}`).toContain(target);
       // Every state that does work catches its failure; Choice, Pass and end states do none.
       for (const [name, state] of Object.entries(states).filter(
         ([n, state]) =>

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
 import type { ColumnSpec } from '../ports';
+import { portableTypeProblem, typeFamily } from '../sql-types';
 import { parseYamlWith } from '../validation';
 import { compatibilityModes, defaultCompatibility, type CompatibilityMode } from './compatibility';
 import {
@@ -99,6 +100,22 @@ export function parseContract(text: string, file: string): Contract {
         found: 'false',
       });
     }
+    const typeProblem = portableTypeProblem(p.physicalType);
+    if (typeProblem)
+      problems.push({
+        path: `${path}.physicalType`,
+        expected: `a supported SQL type for column ${p.name}`,
+        found: typeProblem,
+      });
+    else if (
+      typeFamily(p.physicalType) !== 'text' &&
+      ['minLength', 'maxLength', 'pattern'].some((o) => p.logicalTypeOptions?.[o] !== undefined)
+    )
+      problems.push({
+        path: `${path}.logicalTypeOptions`,
+        expected: `minLength, maxLength and pattern only on a VARCHAR column`,
+        found: `column ${p.name} of type ${p.physicalType}`,
+      });
     const pattern = p.logicalTypeOptions?.pattern;
     if (pattern !== undefined) {
       try {

@@ -107,7 +107,10 @@ export async function buildModel(deps: LayerDeps, request: ModelRequest): Promis
 }
 
 /** Seeds are small reference tables kept in `models/seeds/*.csv`; every silver run reloads them. */
-async function loadSeeds({ engine, project }: LayerDeps): Promise<void> {
+export async function loadSeeds({
+  engine,
+  project,
+}: Pick<LayerDeps, 'engine' | 'project'>): Promise<void> {
   const d = engine.dialect;
   for (const seed of project.seeds) {
     const columns = seed.columns.map((c) => d.quote(c)).join(', ');

@@ -12,6 +12,7 @@ import type { Model, ModelProject } from './project';
 import { bronzeMetadataColumns } from '../ingest/bronze';
 import { castChecks, type CastChecks } from './casts';
 import { renderModel } from './render';
+import { storableAs } from '../sql-types';
 import { elapsedSeconds, type DatasetStats } from '../stats';
 
 export interface MaterializeContext {
@@ -605,11 +606,22 @@ function targetColumns(model: Model, contract: Contract, output: readonly Column
     model.config.delete_when ?? '',
   ]);
   const unknown = [...produced].filter((c) => !allowed.has(c) && !c.startsWith('_'));
-  if (missing.length > 0 || unknown.length > 0) {
+  const mistyped = output.flatMap((c) => {
+    const declared = contract.column(c.name)?.physicalType;
+    return declared && !storableAs(c.type, declared)
+      ? [`${c.name} is ${c.type}, the contract says ${declared}`]
+      : [];
+  });
+  if (missing.length > 0 || unknown.length > 0 || mistyped.length > 0) {
     throw new ModelGraphError(
       `${model.sqlPath} does not match contract ${contract.id} (${contract.file}):` +
-        (missing.length > 0 ? ` missing ${missing.join(', ')};` : '') +
-        (unknown.length > 0 ? ` not in the contract: ${unknown.join(', ')}` : ''),
+        [
+          missing.length > 0 ? ` missing ${missing.join(', ')}` : '',
+          unknown.length > 0 ? ` not in the contract: ${unknown.join(', ')}` : '',
+          ...mistyped.map((m) => ` ${m}`),
+        ]
+          .filter(Boolean)
+          .join(';'),
     );
   }
   return [...expected, ...provenanceColumns.filter((c) => produced.has(c))];

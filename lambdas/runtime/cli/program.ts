@@ -35,6 +35,7 @@ import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
 import { lineageCommand } from './lineage-commands';
 import { catalogCommand } from './catalog-commands';
+import { refuseInvalidProject, validateCommand } from './validate-command';
 
 interface SampleManifest {
   readonly seed: number;
@@ -122,6 +123,7 @@ export function buildProgram(): Command {
       '\nExamples:\n  $ medallion run --job daily --date 2026-01-02\n  $ medallion run --job crm_to_bronze',
     )
     .action(async (options: { job: Job; date?: string }, command: Command) => {
+      await refuseInvalidProject(command);
       const { project, lakeRoot } = await context(command);
       const manifest = await readManifest(lakeRoot);
       if (options.date && manifest) refuseUngeneratedDate(options.date, manifest);
@@ -145,6 +147,7 @@ export function buildProgram(): Command {
       '\nExample:\n  $ medallion pipeline            # what `npm run pipeline` does',
     )
     .action(async (options: { scale?: number; days?: number; seed?: number }, command: Command) => {
+      await refuseInvalidProject(command);
       const { project, lakeRoot } = await context(command);
       await pipeline(project, lakeRoot, options);
     });
@@ -230,6 +233,7 @@ export function buildProgram(): Command {
       },
     );
 
+  program.addCommand(validateCommand());
   program.addCommand(contractCommand());
   program.addCommand(dqCommand());
   program.addCommand(lineageCommand());

@@ -32,7 +32,7 @@ import { buildLayer } from '../../helpers/layers';
 import type { Model } from '../../../lambdas/core/models/project';
 import { renderModel } from '../../../lambdas/core/models/render';
 import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
-import type { Row, SqlDialect } from '../../../lambdas/core/ports';
+import type { ColumnSpec, Row, SqlDialect } from '../../../lambdas/core/ports';
 import { RunHistory } from '../../../lambdas/core/runs';
 import { projectRoot } from '../../../lambdas/definitions/project-root';
 import { ManualClock } from '../../helpers/clock';
@@ -304,6 +304,8 @@ interface Outcome {
   readonly substatementType: string;
   readonly updateCount?: number;
   readonly columns?: readonly string[];
+  /** Portable types of the columns, for a described SELECT: Athena reports its result's types. */
+  readonly types?: ReadonlyMap<string, string>;
   readonly rows?: readonly Row[];
 }
 
@@ -414,11 +416,18 @@ class SimulatedLake {
     return { statementType: 'DML', substatementType: 'SELECT', ...this.select(sql) };
   }
 
-  private select(sql: string): { columns: readonly string[]; rows: readonly Row[] } {
+  private select(sql: string): Pick<Outcome, 'columns' | 'types' | 'rows'> {
     const rows = (...found: Row[]) => ({ columns: Object.keys(found[0] ?? {}), rows: found });
     const model = this.model;
     const described = /^select \* from \((.*)\) described limit 0$/s.exec(sql)?.[1];
-    if (described !== undefined) return { columns: this.outputColumns(described), rows: [] };
+    if (described !== undefined) {
+      const output = this.outputColumns(described);
+      return {
+        columns: output.map((c) => c.name),
+        types: new Map(output.map((c) => [c.name, c.type])),
+        rows: [],
+      };
+    }
     if (/ from "medallion_dev_audit"\."model_state" where model = /.test(sql)) {
       return rows(
         ...(model?.sources ?? []).map(([s, d]) => ({
@@ -468,29 +477,30 @@ class SimulatedLake {
     throw new Error(`The simulated Athena has no answer for:\n${sql}`);
   }
 
-  /** Columns a described SELECT yields: a bronze window's, or the current model's output. */
-  private outputColumns(select: string): string[] {
+  /** Columns a described SELECT yields, typed: a bronze window's, or the current model's output. */
+  private outputColumns(select: string): ColumnSpec[] {
     const bronze = /^select \* from \(select \* from ("medallion_dev_bronze"\."\w+")/.exec(
       select,
     )?.[1];
+    const provenance = bronzeMetadataColumns.filter((c) =>
+      ['_ingested_at', '_source_ref', '_source_row'].includes(c.name),
+    );
     if (bronze) {
       const contract = this.project.contracts
         .all()
         .find((c) => c.layer === 'bronze' && dialect.relation(c.relation) === bronze)!;
-      return [...contract.columns, ...bronzeMetadataColumns, { name: 'ingest_date' }].map(
-        (c) => c.name,
-      );
+      return [...contract.columns, ...bronzeMetadataColumns, { name: 'ingest_date', type: 'DATE' }];
     }
     const model = this.model!;
     const managed =
       model.config.materialization === 'scd2' ? ['valid_from', 'valid_to', 'is_current'] : [];
+    const contract = this.project.contracts.get(model.contractId);
     return [
-      ...this.project.contracts
-        .get(model.contractId)
-        .properties.map((p) => p.name)
-        .filter((c) => !managed.includes(c)),
-      ...(model.sources.length > 0 ? ['_ingested_at', '_source_ref', '_source_row'] : []),
-      ...(model.config.delete_when ? [model.config.delete_when] : []),
+      ...contract.columns.filter((c) => !managed.includes(c.name)),
+      ...(model.sources.length > 0 ? provenance : []),
+      ...(model.config.delete_when && !contract.column(model.config.delete_when)
+        ? [{ name: model.config.delete_when, type: 'BOOLEAN' }]
+        : []),
     ];
   }
 
@@ -502,10 +512,23 @@ class SimulatedLake {
 /** A SELECT's result as Athena returns it: a header row, then every value as text. */
 function resultPage(outcome: Outcome): GetQueryResultsOutput {
   const columns = outcome.columns ?? [];
-  const info: ColumnInfo[] = columns.map((name) => ({
-    Name: name,
-    Type: (outcome.rows ?? []).some((r) => typeof r[name] === 'number') ? 'bigint' : 'varchar',
-  }));
+  const info: ColumnInfo[] = columns.map((name) => {
+    const type = outcome.types?.get(name);
+    const decimal = type && /^DECIMAL\((\d+),(\d+)\)$/.exec(type);
+    if (decimal)
+      return {
+        Name: name,
+        Type: 'decimal',
+        Precision: Number(decimal[1]),
+        Scale: Number(decimal[2]),
+      };
+    return {
+      Name: name,
+      Type:
+        type?.toLowerCase() ??
+        ((outcome.rows ?? []).some((r) => typeof r[name] === 'number') ? 'bigint' : 'varchar'),
+    };
+  });
   const text = (value: unknown) =>
     value === null || value === undefined ? {} : { VarCharValue: String(value) };
   return {
