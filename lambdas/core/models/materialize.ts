@@ -21,6 +21,13 @@ export interface MaterializeContext {
   readonly runDate: string;
   /** Upper bound of every input window: bronze ingested later waits for the next run. */
   readonly snapshotAt: string;
+  /**
+   * Rebuild an incremental model from all of bronze (and its quarantine with it) instead of
+   * merging what bronze gained. An `scd2` model still merges: its history is made of the versions
+   * earlier runs saw, which its current-state inputs no longer hold, and its merge never lets an
+   * older version replace a newer one.
+   */
+  readonly fullRefresh?: boolean;
 }
 
 /** Columns a run adds or manages that no contract lists. */
@@ -70,7 +77,9 @@ interface InputPlan {
 async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputPlan> {
   const d = ctx.engine.dialect;
   const exists = await ctx.engine.relationExists(model.name);
-  const incremental = exists && model.config.materialization !== 'table';
+  const materialization = model.config.materialization;
+  const rebuilt = materialization === 'table' || (ctx.fullRefresh && materialization !== 'scd2');
+  const incremental = exists && !rebuilt;
   const previous = incremental ? await readWatermarks(model, ctx) : new Map<string, string>();
   const watermarks = new Map<string, string>();
 
@@ -305,6 +314,8 @@ async function mergeRows(
         union all ${selectWinners(`${ranked} s`, 's._rank = 1')})`;
     }
     const written = await engine.transaction(async () => {
+      // A rebuild re-validates every bronze row: what it quarantines replaces what was there.
+      if (!plan.incremental) await clearQuarantine(model, ctx);
       if (s.quarantined > 0) await quarantine(model, stage, plan.sourceWindow!, s.quarantined, ctx);
       const result = await write(winners);
       await saveWatermarks(model, plan, ctx);
@@ -350,6 +361,10 @@ async function writeMerge(
   const all = [...columns, '_run_id'];
   const q = (c: string) => d.quote(c);
   if (!incremental) {
+    // A rebuild (a full refresh: the table and its change feed exist) tells downstream models
+    // what changed: every key it no longer holds, then every key it writes.
+    const rebuild = await engine.relationExists(changelogRelation(model.name));
+    if (rebuild) await appendRemovedKeys(model, winners, ctx);
     await runAll(
       engine,
       d.createOrReplaceTableAs(
@@ -357,7 +372,8 @@ async function writeMerge(
         `select ${all.map(q).join(', ')} from ${winners} w where not _deleted`,
       ),
     );
-    await ensureChangelog(model, ctx);
+    if (rebuild) await appendChangelog(model, winners, ctx);
+    else await ensureChangelog(model, ctx);
     const inserted = await count(engine, d.relation(model.name));
     return { inserted, updated: 0, deleted: 0 };
   }
@@ -450,6 +466,16 @@ async function writeScd2(
   return { inserted, updated: change!.closed, deleted: change!.deleted };
 }
 
+function quarantineRelation(model: Model): string {
+  return `quarantine.${model.name.split('.')[1]}`;
+}
+
+async function clearQuarantine(model: Model, ctx: MaterializeContext): Promise<void> {
+  const relation = quarantineRelation(model);
+  if (await ctx.engine.relationExists(relation))
+    await ctx.engine.execute(`delete from ${ctx.engine.dialect.relation(relation)}`);
+}
+
 /** Moves each failing source row, exactly as bronze holds it, into `quarantine.<name>`. */
 async function quarantine(
   model: Model,
@@ -481,7 +507,7 @@ async function quarantine(
   const select = `select ${original.map((c) => `${c.expression} as ${d.quote(c.name)}`).join(', ')}, s._rule, s._reason, ${d.string(ctx.runId)} as _run_id, ${d.timestamp(ctx.snapshotAt)} as _quarantined_at
     from ${window} b join ${stage} s on b._source_ref = s._source_ref and b._source_row = s._source_row
     where s._rule is not null`;
-  const relation = `quarantine.${model.name.split('.')[1]}`;
+  const relation = quarantineRelation(model);
   const moved = (await engine.relationExists(relation))
     ? await engine.execute(
         `insert into ${d.relation(relation)} (${columns.map((c) => d.quote(c)).join(', ')}) ${select}`,
@@ -535,6 +561,20 @@ async function appendChangelog(model: Model, winners: string, ctx: MaterializeCo
     `insert into ${feed} (${keys.join(', ')}, _change_type, _changed_at, _seq, _run_id)
     select ${keys.map((k) => `w.${k}`).join(', ')}, case when w._deleted then 'delete' else 'upsert' end, ${changedAt ? `w.${d.quote(changedAt)}` : d.timestamp(ctx.snapshotAt)}, n._seq, w._run_id
     from ${winners} w cross join (select coalesce(max(_seq), 0) + 1 as _seq from ${feed}) n`,
+  );
+}
+
+/** Feeds as deleted the keys a rebuild of `model` from `winners` no longer holds. */
+async function appendRemovedKeys(model: Model, winners: string, ctx: MaterializeContext) {
+  const { engine } = ctx;
+  const d = engine.dialect;
+  const feed = d.relation(changelogRelation(model.name));
+  const keys = model.config.unique_key!.map((k) => d.quote(k));
+  await engine.execute(
+    `insert into ${feed} (${keys.join(', ')}, _change_type, _changed_at, _seq, _run_id)
+    select ${keys.map((k) => `t.${k}`).join(', ')}, 'delete', ${d.timestamp(ctx.snapshotAt)}, n._seq, ${d.string(ctx.runId)}
+    from ${d.relation(model.name)} t cross join (select coalesce(max(_seq), 0) + 1 as _seq from ${feed}) n
+    where not exists (select 1 from ${winners} w where not w._deleted and ${keys.map((k) => `w.${k} = t.${k}`).join(' and ')})`,
   );
 }
 
