@@ -216,18 +216,20 @@ async function mergeRows(
     `select ${typed(columns, contract, d, 's').join(', ')}, ${d.string(ctx.runId)} as _run_id, ${qualify(deleteFlag, config.delete_when, d)} as _deleted from ${from} where ${where}`;
 
   if (!plan.incremental && !config.quarantine && !config.latest_by) {
-    const written = await engine.transaction(async () => {
+    const { inserted, updated, deleted } = await engine.transaction(async () => {
       const result = await write(`(${selectWinners(`(${sql}) s`, 'true')})`);
       await assertUniqueKeys(model, d.relation(model.name), ctx);
       await saveWatermarks(model, plan, ctx);
       return result;
     });
     return {
-      rowsIn: written.inserted,
-      rowsOut: written.inserted,
+      rowsIn: inserted,
+      rowsOut: inserted,
       quarantined: 0,
       duplicates: 0,
-      ...written,
+      inserted,
+      updated,
+      deleted,
     };
   }
 
@@ -313,7 +315,7 @@ async function mergeRows(
       winners = `(${selectWinners(`${stage} s left join ${duplicated} k on ${sameKey('k', 's')}`, `s._rule is null and k.${d.quote(keys[0]!)} is null`)}
         union all ${selectWinners(`${ranked} s`, 's._rank = 1')})`;
     }
-    const written = await engine.transaction(async () => {
+    const { superseded, ...written } = await engine.transaction(async () => {
       // A rebuild re-validates every bronze row: what it quarantines replaces what was there.
       if (!plan.incremental) await clearQuarantine(model, ctx);
       if (s.quarantined > 0) await quarantine(model, stage, plan.sourceWindow!, s.quarantined, ctx);
@@ -323,9 +325,10 @@ async function mergeRows(
     });
     return {
       rowsIn,
-      rowsOut: s.staged - s.quarantined - duplicates,
+      rowsOut: s.staged - s.quarantined - duplicates - superseded,
       quarantined: s.quarantined,
-      duplicates,
+      // Versions older than the stored one are superseded like duplicates: bronze keeps them.
+      duplicates: duplicates + superseded,
       ...written,
     };
   } finally {
@@ -375,27 +378,36 @@ async function writeMerge(
     if (rebuild) await appendChangelog(model, winners, ctx);
     else await ensureChangelog(model, ctx);
     const inserted = await count(engine, d.relation(model.name));
-    return { inserted, updated: 0, deleted: 0 };
+    return { inserted, updated: 0, deleted: 0, superseded: 0 };
   }
   const target = d.relation(model.name);
   const on = keys.map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ');
+  // A version older (by the first `latest_by` column) than the stored one never replaces or
+  // deletes it, whatever order the versions arrived in.
+  const latest = model.config.latest_by?.[0];
+  const fresh =
+    latest && all.includes(latest)
+      ? `not coalesce(s.${q(latest)} < t.${q(latest)}, false)`
+      : 'true';
   const [change] = await engine.query<{
     inserted: number;
     updated: number;
     deleted: number;
+    superseded: number;
     rows_before: number;
   }>(
     `select * from (select count(case when t.${q(keys[0]!)} is null and not s._deleted then 1 end) as inserted,
-      count(case when t.${q(keys[0]!)} is not null and not s._deleted then 1 end) as updated,
-      count(case when t.${q(keys[0]!)} is not null and s._deleted then 1 end) as deleted
+      count(case when t.${q(keys[0]!)} is not null and not s._deleted and ${fresh} then 1 end) as updated,
+      count(case when t.${q(keys[0]!)} is not null and s._deleted and ${fresh} then 1 end) as deleted,
+      count(case when t.${q(keys[0]!)} is not null and not (${fresh}) then 1 end) as superseded
     from ${winners} s left join ${target} t on ${on}) c
     cross join (select count(*) as rows_before from ${target}) b`,
   );
   const { rows_before: before, ...c } = change!;
   await engine.execute(
     `merge into ${target} t using ${winners} s on ${on}
-    when matched and s._deleted then delete
-    when matched then update set ${all
+    when matched and s._deleted and ${fresh} then delete
+    when matched and not s._deleted and ${fresh} then update set ${all
       .filter((c) => !keys.includes(c))
       .map((c) => `${q(c)} = s.${q(c)}`)
       .join(', ')}
@@ -437,7 +449,7 @@ async function writeScd2(
       d.createOrReplaceTableAs(d.relation(model.name), `${opened(winners)} where not s._deleted`),
     );
     const inserted = await count(engine, d.relation(model.name));
-    return { inserted, updated: 0, deleted: 0 };
+    return { inserted, updated: 0, deleted: 0, superseded: 0 };
   }
   const target = d.relation(model.name);
   const on = keys.map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ');
@@ -463,7 +475,7 @@ async function writeScd2(
       `${model.name}: ${before} versions + ${inserted} opened should make ${before + inserted}, found ${after}`,
     );
   }
-  return { inserted, updated: change!.closed, deleted: change!.deleted };
+  return { inserted, updated: change!.closed, deleted: change!.deleted, superseded: 0 };
 }
 
 function quarantineRelation(model: Model): string {
