@@ -156,6 +156,16 @@ export class RunHistory {
     );
   }
 
+  /** The latest date a run of one of `jobs` completed for: the date the lake is as of. */
+  async lastCompletedDate(jobs: readonly string[]): Promise<string | undefined> {
+    const d = this.engine.dialect;
+    const [row] = await this.engine.query<{ run_date: string | null }>(
+      `select cast(max(run_date) as varchar) as run_date from ${d.relation('audit.runs')}
+       where status = 'succeeded' and job in (${jobs.map((j) => d.string(j)).join(', ')})`,
+    );
+    return row?.run_date ?? undefined;
+  }
+
   /** Dates whose `job` run succeeded, to resume a catch-up. */
   async succeededDates(job: string): Promise<Set<string>> {
     const d = this.engine.dialect;

@@ -4,12 +4,17 @@ import { checkLayerQuality, type LayerQualityDeps, type QualityGateResult } from
 import { resolveRunDate } from '../core/time';
 import { parseTaskInput, pipelineContext, taskInputSchema } from './task-input';
 
-const inputSchema = taskInputSchema.extend({ layer: z.enum(['silver', 'gold']) });
+const inputSchema = taskInputSchema.extend({
+  layer: z.enum(['silver', 'gold']),
+  /** The layer plan's `runDate`: the date the layer was built as of. */
+  runDate: z.iso.date().optional(),
+});
 
 export function createDataQualityHandler(deps: LayerQualityDeps) {
   return async (event: unknown): Promise<QualityGateResult> => {
     const input = parseTaskInput(inputSchema, event, 'data-quality');
-    const runDate = resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
+    const runDate =
+      input.runDate ?? resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
     return checkLayerQuality(deps, { layer: input.layer, ...pipelineContext(input, runDate) });
   };
 }

@@ -1,7 +1,8 @@
 /**
  * What every Task state passes to its handler (see `stepfunctions/*.asl.json`): the execution's
  * name as run id, its start time, the state machine's name, and the execution input
- * (`{ "date": "YYYY-MM-DD" }`, optional).
+ * (`{ "date": "YYYY-MM-DD", "backfill": true, "fullRefresh": true }`, each optional: see
+ * `core/run-dates.ts`).
  */
 import * as z from 'zod';
 import type { PlatformConfig, SourceConfig } from '../../config/schema';
@@ -15,7 +16,13 @@ export const taskInputSchema = z.object({
   startedAt: z.string().optional(),
   /** The state machine's name: the pipeline job the task's lineage names as its parent. */
   pipeline: z.string().min(1).optional(),
-  request: z.looseObject({ date: z.iso.date().optional() }).default({}),
+  request: z
+    .looseObject({
+      date: z.iso.date().optional(),
+      backfill: z.boolean().optional(),
+      fullRefresh: z.boolean().optional(),
+    })
+    .default({}),
 });
 
 /** Parses a task's input; a malformed one fails the task without retries, naming the problem. */

@@ -36,6 +36,9 @@ export function localFunctionArn(task: TaskName): string {
 
 export interface RunOptions {
   readonly runDate: string;
+  /** The execution input's `backfill` and `fullRefresh` (see `core/run-dates.ts`). */
+  readonly backfill?: boolean;
+  readonly fullRefresh?: boolean;
   readonly runId?: string;
   /** Called as Task states start and end, for progress output. */
   readonly onTask?: (event: {
@@ -167,7 +170,11 @@ export async function runJob(
   const machine = new StateMachine(definition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
-  const input = { date: options.runDate };
+  const input = {
+    date: options.runDate,
+    ...(options.backfill ? { backfill: true } : {}),
+    ...(options.fullRefresh ? { fullRefresh: true } : {}),
+  };
   const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides },
     context: {

@@ -176,7 +176,7 @@ function grantRedshift(fn: lambda.IFunction, { stack, config, buckets, key }: Gr
 /**
  * Athena queries in the engineering workgroup: reads every lake schema, writes (creates, commits
  * to, drops) only the layers it builds and its watermarks in `audit.model_state`; bronze and the
- * other audit tables are read-only to it.
+ * run history (`audit.runs`) are read-only to it.
  */
 function grantTransform(fn: lambda.IFunction, ctx: GrantContext): void {
   const { config, buckets, key } = ctx;
@@ -212,6 +212,11 @@ function grantTransform(fn: lambda.IFunction, ctx: GrantContext): void {
       ...(where.prefix ? { prefix: where.prefix } : {}),
     });
   }
+  // Each layer's plan reads the run history: a date before the last completed one is refused.
+  grantObjects(fn, buckets.audit, key, {
+    read: true,
+    prefix: `${schemaLocations.audit.prefix}runs/`,
+  });
   grantLineage(fn, buckets, key);
 }
 

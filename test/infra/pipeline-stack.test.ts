@@ -45,9 +45,12 @@ const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]
 
 /** Every Allow statement of the policies attached to a role, one entry per action and resource. */
 function grantsOf(template: Template, roleId: string) {
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+  // A role's statements past the inline policy's size limit go to an overflow managed policy.
+  const policies = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].flatMap(
+    (type) => Object.values(template.findResources(type)) as Resource[],
+  );
   return policies
-    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .filter((p) => ((p.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === roleId))
     .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
     .flatMap((s) =>
       list(s.Action).flatMap((action) =>
@@ -452,6 +455,8 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         [`${bucket('silver')}/_seeds/*`]: readWrite,
         [`${bucket('audit')}/changelog/*`]: readWrite,
         [`${bucket('audit')}/tables/model_state/*`]: readWrite,
+        // The plans read the run history: a date before the last completed one is refused.
+        [`${bucket('audit')}/tables/runs/*`]: ['s3:GetObject'],
         [`${bucket('athenaResults')}/scratch/*`]: readWrite,
         [`${bucket('athenaResults')}/engineering/*`]: queryResults,
         [`${bucket('audit')}/lineage/*`]: writeLineage,

@@ -299,6 +299,36 @@ describe('materializations', () => {
     ]);
   });
 
+  it('an older version arriving after a newer one never replaces or deletes it, and is counted as superseded', async () => {
+    await build('silver');
+    await ingest([
+      [1, 15, 'paid', '2026-01-02T09:00:00Z', false],
+      [2, 25, 'paid', '2026-01-02T09:00:00Z', false],
+    ]);
+    await build('silver');
+    await ingest([
+      [1, 10, 'placed', '2026-01-01T10:00:00Z', false],
+      [2, null, null, '2026-01-01T12:00:00Z', true],
+      [5, 50, 'placed', '2026-01-01T10:00:00Z', false],
+    ]);
+    const silver = await build('silver');
+    expect(silver['silver.orders']).toMatchObject({
+      rowsIn: 3,
+      rowsOut: 1,
+      duplicates: 2,
+      inserted: 1,
+      updated: 0,
+      deleted: 0,
+    });
+    expect(
+      await rows('select order_id, amount, status from silver.orders order by order_id'),
+    ).toEqual([
+      { order_id: 1, amount: 15, status: 'paid' },
+      { order_id: 2, amount: 25, status: 'paid' },
+      { order_id: 5, amount: 50, status: 'placed' },
+    ]);
+  });
+
   it('re-running with no new input changes nothing', async () => {
     await build('silver');
     await build('gold');

@@ -410,6 +410,7 @@ describe('state machines', () => {
             levels: project.models.levels(plan.layer).map((level) => level.map((m) => m.name)),
             snapshotAt: '2026-01-02T03:00:00.000Z',
             concurrency: 3,
+            runDate: '2026-01-02',
           });
           const built = builds.filter((b) => b.model.startsWith(`${plan.layer}.`));
           expect(built.map((b) => b.model).sort()).toEqual(plan.levels.flat().sort());
@@ -422,7 +423,7 @@ describe('state machines', () => {
       },
     );
 
-    it("each model's Task gets the run's context, the model and the layer's snapshot", async () => {
+    it("each model's Task gets the run's context, the model and the layer's snapshot and date", async () => {
       const { plans, builds } = await run('bronze_to_silver', 3);
       const [{ input: planInput, plan }] = plans as [(typeof plans)[number]];
       expect(planInput).toMatchObject({
@@ -434,6 +435,7 @@ describe('state machines', () => {
         expect(input).toEqual({
           model,
           snapshotAt: plan.snapshotAt,
+          runDate: plan.runDate,
           runId: 'run-1',
           startedAt: planInput.startedAt,
           pipeline: 'medallion-local-bronze_to_silver',
@@ -449,15 +451,20 @@ describe('state machines', () => {
       }
     });
 
-    it("the plan reloads the seeds once per silver run; the layer's output holds every model's result", async () => {
+    it("each plan reads the lake's last completed date, the silver plan reloads the seeds; the layer's output holds every model's result", async () => {
       const { sent, output, project } = await run('daily', 4);
-      expect(sent).toEqual(
-        project.models.seeds.map((seed) =>
+      const lastCompleted = expect.stringMatching(
+        /^select cast\(max\(run_date\) as varchar\) as run_date from "audit"."runs"/,
+      );
+      expect(sent).toEqual([
+        lastCompleted,
+        ...project.models.seeds.map((seed) =>
           expect.stringMatching(
             new RegExp(`^create or replace table "seeds"."${seed.name.split('.')[1]}" as`),
           ),
         ),
-      );
+        lastCompleted,
+      ]);
       // Catalog sync reads each model's result from the state the run carries.
       for (const layer of ['silver', 'gold']) {
         const results = (output[layer] as { datasets: { dataset: string }[] }[][]).flat();

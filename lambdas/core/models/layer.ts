@@ -44,6 +44,11 @@ export interface LayerPlan {
   readonly snapshotAt: string;
   /** Models of a level built at once. */
   readonly concurrency: number;
+  /**
+   * The date the layer is built as of (`run_date()`), for its models and its quality gate: the
+   * run's date, or for a backfill the lake's latest completed date (see `core/run-dates.ts`).
+   */
+  readonly runDate: string;
 }
 
 /**
@@ -59,6 +64,7 @@ export async function planLayer(deps: LayerDeps, request: LayerRequest): Promise
     levels: deps.project.levels(request.layer).map((level) => level.map((m) => m.name)),
     snapshotAt,
     concurrency: deps.concurrency,
+    runDate: request.runDate,
   };
 }
 
@@ -66,6 +72,8 @@ export interface ModelRequest extends PipelineContext {
   readonly model: string;
   /** The layer plan's {@link LayerPlan.snapshotAt}. */
   readonly snapshotAt: string;
+  /** Rebuild the model from bronze rather than merge into it (see `MaterializeContext.fullRefresh`). */
+  readonly fullRefresh?: boolean;
 }
 
 /**

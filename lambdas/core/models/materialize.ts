@@ -26,6 +26,13 @@ export interface MaterializeContext {
   readonly snapshotAt: string;
   /** Dates parsed from text outside this range are quarantined. @default defaultPlausibleDates */
   readonly plausibleDates?: PlausibleDates;
+  /**
+   * Rebuild an incremental model from all of bronze (and its quarantine with it) instead of
+   * merging what bronze gained. An `scd2` model still merges: its history is made of the versions
+   * earlier runs saw, which its current-state inputs no longer hold, and its merge never lets an
+   * older version replace a newer one.
+   */
+  readonly fullRefresh?: boolean;
 }
 
 /** Columns a run adds or manages that no contract lists. */
@@ -83,7 +90,9 @@ interface InputPlan {
 async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputPlan> {
   const d = ctx.engine.dialect;
   const exists = await ctx.engine.relationExists(model.name);
-  const incremental = exists && model.config.materialization !== 'table';
+  const materialization = model.config.materialization;
+  const rebuilt = materialization === 'table' || (ctx.fullRefresh && materialization !== 'scd2');
+  const incremental = exists && !rebuilt;
   const previous = incremental ? await readWatermarks(model, ctx) : new Map<string, string>();
   const watermarks = new Map<string, string>();
 
@@ -221,18 +230,20 @@ async function mergeRows(
     `select ${typed(columns, contract, d, 's').join(', ')}, ${d.string(ctx.runId)} as _run_id, ${qualify(deleteFlag, config.delete_when, d)} as _deleted from ${from} where ${where}`;
 
   if (!plan.incremental && !config.quarantine && !config.latest_by) {
-    const written = await engine.transaction(async () => {
+    const { inserted, updated, deleted } = await engine.transaction(async () => {
       const result = await write(`(${selectWinners(`(${sql}) s`, 'true')})`);
       await assertUniqueKeys(model, d.relation(model.name), ctx);
       await saveWatermarks(model, plan, ctx);
       return result;
     });
     return {
-      rowsIn: written.inserted,
-      rowsOut: written.inserted,
+      rowsIn: inserted,
+      rowsOut: inserted,
       quarantined: 0,
       duplicates: 0,
-      ...written,
+      inserted,
+      updated,
+      deleted,
     };
   }
 
@@ -330,7 +341,9 @@ async function mergeRows(
       winners = `(${selectWinners(`${stage} s left join ${duplicated} k on ${sameKey('k', 's')}`, `s._rule is null and k.${d.quote(keys[0]!)} is null`)}
         union all ${selectWinners(`${ranked} s`, 's._rank = 1')})`;
     }
-    const written = await engine.transaction(async () => {
+    const { superseded, ...written } = await engine.transaction(async () => {
+      // A rebuild re-validates every bronze row: what it quarantines replaces what was there.
+      if (!plan.incremental) await clearQuarantine(model, ctx);
       if (s.quarantined > 0) await quarantine(model, stage, plan.sourceWindow!, s.quarantined, ctx);
       const result = await write(winners);
       await saveWatermarks(model, plan, ctx);
@@ -338,9 +351,10 @@ async function mergeRows(
     });
     return {
       rowsIn,
-      rowsOut: s.staged - s.quarantined - duplicates,
+      rowsOut: s.staged - s.quarantined - duplicates - superseded,
       quarantined: s.quarantined,
-      duplicates,
+      // Versions older than the stored one are superseded like duplicates: bronze keeps them.
+      duplicates: duplicates + superseded,
       ...written,
     };
   } finally {
@@ -376,6 +390,10 @@ async function writeMerge(
   const all = [...columns, '_run_id'];
   const q = (c: string) => d.quote(c);
   if (!incremental) {
+    // A rebuild (a full refresh: the table and its change feed exist) tells downstream models
+    // what changed: every key it no longer holds, then every key it writes.
+    const rebuild = await engine.relationExists(changelogRelation(model.name));
+    if (rebuild) await appendRemovedKeys(model, winners, ctx);
     await runAll(
       engine,
       d.createOrReplaceTableAs(
@@ -383,29 +401,39 @@ async function writeMerge(
         `select ${all.map(q).join(', ')} from ${winners} w where not _deleted`,
       ),
     );
-    await ensureChangelog(model, ctx);
+    if (rebuild) await appendChangelog(model, winners, ctx);
+    else await ensureChangelog(model, ctx);
     const inserted = await count(engine, d.relation(model.name));
-    return { inserted, updated: 0, deleted: 0 };
+    return { inserted, updated: 0, deleted: 0, superseded: 0 };
   }
   const target = d.relation(model.name);
   const on = keys.map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ');
+  // A version older (by the first `latest_by` column) than the stored one never replaces or
+  // deletes it, whatever order the versions arrived in.
+  const latest = model.config.latest_by?.[0];
+  const fresh =
+    latest && all.includes(latest)
+      ? `not coalesce(s.${q(latest)} < t.${q(latest)}, false)`
+      : 'true';
   const [change] = await engine.query<{
     inserted: number;
     updated: number;
     deleted: number;
+    superseded: number;
     rows_before: number;
   }>(
     `select * from (select count(case when t.${q(keys[0]!)} is null and not s._deleted then 1 end) as inserted,
-      count(case when t.${q(keys[0]!)} is not null and not s._deleted then 1 end) as updated,
-      count(case when t.${q(keys[0]!)} is not null and s._deleted then 1 end) as deleted
+      count(case when t.${q(keys[0]!)} is not null and not s._deleted and ${fresh} then 1 end) as updated,
+      count(case when t.${q(keys[0]!)} is not null and s._deleted and ${fresh} then 1 end) as deleted,
+      count(case when t.${q(keys[0]!)} is not null and not (${fresh}) then 1 end) as superseded
     from ${winners} s left join ${target} t on ${on}) c
     cross join (select count(*) as rows_before from ${target}) b`,
   );
   const { rows_before: before, ...c } = change!;
   await engine.execute(
     `merge into ${target} t using ${winners} s on ${on}
-    when matched and s._deleted then delete
-    when matched then update set ${all
+    when matched and s._deleted and ${fresh} then delete
+    when matched and not s._deleted and ${fresh} then update set ${all
       .filter((c) => !keys.includes(c))
       .map((c) => `${q(c)} = s.${q(c)}`)
       .join(', ')}
@@ -447,7 +475,7 @@ async function writeScd2(
       d.createOrReplaceTableAs(d.relation(model.name), `${opened(winners)} where not s._deleted`),
     );
     const inserted = await count(engine, d.relation(model.name));
-    return { inserted, updated: 0, deleted: 0 };
+    return { inserted, updated: 0, deleted: 0, superseded: 0 };
   }
   const target = d.relation(model.name);
   const on = keys.map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ');
@@ -473,7 +501,17 @@ async function writeScd2(
       `${model.name}: ${before} versions + ${inserted} opened should make ${before + inserted}, found ${after}`,
     );
   }
-  return { inserted, updated: change!.closed, deleted: change!.deleted };
+  return { inserted, updated: change!.closed, deleted: change!.deleted, superseded: 0 };
+}
+
+function quarantineRelation(model: Model): string {
+  return `quarantine.${model.name.split('.')[1]}`;
+}
+
+async function clearQuarantine(model: Model, ctx: MaterializeContext): Promise<void> {
+  const relation = quarantineRelation(model);
+  if (await ctx.engine.relationExists(relation))
+    await ctx.engine.execute(`delete from ${ctx.engine.dialect.relation(relation)}`);
 }
 
 /** Moves each failing source row, exactly as bronze holds it, into `quarantine.<name>`. */
@@ -507,7 +545,7 @@ async function quarantine(
   const select = `select ${original.map((c) => `${c.expression} as ${d.quote(c.name)}`).join(', ')}, s._rule, s._reason, ${d.string(ctx.runId)} as _run_id, ${d.timestamp(ctx.snapshotAt)} as _quarantined_at
     from ${window} b join ${stage} s on b._source_ref = s._source_ref and b._source_row = s._source_row
     where s._rule is not null`;
-  const relation = `quarantine.${model.name.split('.')[1]}`;
+  const relation = quarantineRelation(model);
   const moved = (await engine.relationExists(relation))
     ? await engine.execute(
         `insert into ${d.relation(relation)} (${columns.map((c) => d.quote(c)).join(', ')}) ${select}`,
@@ -561,6 +599,20 @@ async function appendChangelog(model: Model, winners: string, ctx: MaterializeCo
     `insert into ${feed} (${keys.join(', ')}, _change_type, _changed_at, _seq, _run_id)
     select ${keys.map((k) => `w.${k}`).join(', ')}, case when w._deleted then 'delete' else 'upsert' end, ${changedAt ? `w.${d.quote(changedAt)}` : d.timestamp(ctx.snapshotAt)}, n._seq, w._run_id
     from ${winners} w cross join (select coalesce(max(_seq), 0) + 1 as _seq from ${feed}) n`,
+  );
+}
+
+/** Feeds as deleted the keys a rebuild of `model` from `winners` no longer holds. */
+async function appendRemovedKeys(model: Model, winners: string, ctx: MaterializeContext) {
+  const { engine } = ctx;
+  const d = engine.dialect;
+  const feed = d.relation(changelogRelation(model.name));
+  const keys = model.config.unique_key!.map((k) => d.quote(k));
+  await engine.execute(
+    `insert into ${feed} (${keys.join(', ')}, _change_type, _changed_at, _seq, _run_id)
+    select ${keys.map((k) => `t.${k}`).join(', ')}, 'delete', ${d.timestamp(ctx.snapshotAt)}, n._seq, ${d.string(ctx.runId)}
+    from ${d.relation(model.name)} t cross join (select coalesce(max(_seq), 0) + 1 as _seq from ${feed}) n
+    where not exists (select 1 from ${winners} w where not w._deleted and ${keys.map((k) => `w.${k} = t.${k}`).join(' and ')})`,
   );
 }
 

@@ -9,14 +9,16 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PipelineError } from '../../core/errors';
 import { RunHistory } from '../../core/runs';
+import { asOfDate, transformJobs } from '../../core/run-dates';
 import { generateSampleData } from '../generator';
 import { acquireLakeLock } from '../lake-lock';
 import { LocalPlatform } from '../local-platform';
 import type { Project } from '../../definitions/project-files';
 import { projectRoot } from '../../definitions/project-root';
 import { parseIsoDate } from '../generator/calendar';
+import { addDays } from '../../core/time';
 import { jobs, type Job } from '../../core/orchestration';
-import { runJob, type RunOutcome } from '../runner';
+import { runJob, type RunOptions, type RunOutcome } from '../runner';
 import {
   bold,
   count,
@@ -31,6 +33,7 @@ import {
 } from './output';
 import { accessPolicy, context, openAs, openReadOnly } from './context';
 import { accessCommand } from './access-commands';
+import { clearLake, refuseOtherSample } from './sample-lake';
 import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
 import { lineageCommand } from './lineage-commands';
@@ -96,16 +99,18 @@ export function buildProgram(): Command {
     )
     .option('--seed <n>', 'random seed', nonNegativeInt)
     .option('--start-date <YYYY-MM-DD>', 'the first generated day', isoDate)
-    .addHelpText('after', '\nExample:\n  $ medallion generate --scale 100000 --days 2 --seed 42')
-    .action(
-      async (
-        options: { scale?: number; days?: number; seed?: number; startDate?: string },
-        command: Command,
-      ) => {
-        const { project, lakeRoot } = await context(command);
-        await generate(project, lakeRoot, options);
-      },
-    );
+    .option(
+      '--replace',
+      "when the lake holds other sample data: delete it and the lake's bronze, silver, gold and run history first",
+    )
+    .addHelpText(
+      'after',
+      '\nA lake holds one sample: generating another seed, scale or start date into a lake with data is\nrefused unless --replace (or use another --lake). The same settings again change nothing.\n\nExample:\n  $ medallion generate --scale 100000 --days 2 --seed 42',
+    )
+    .action(async (options: GenerateCommandOptions, command: Command) => {
+      const { project, lakeRoot } = await context(command);
+      await generate(project, lakeRoot, options);
+    });
 
   program
     .command('run')
@@ -113,25 +118,62 @@ export function buildProgram(): Command {
       'Run one job through its state machine (stepfunctions/<job>.asl.json), as Step Functions would on AWS.',
     )
     .addOption(new Option('--job <job>', 'the job to run').choices(jobs).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--date <YYYY-MM-DD>',
+        'logical date of the run (default: the last generated day, else today)',
+      )
+        .argParser(isoDate)
+        .conflicts(['from', 'to']),
+    )
+    .option('--from <YYYY-MM-DD>', 'first date of a range run day by day, in order', isoDate)
+    .option('--to <YYYY-MM-DD>', 'last date of the range (with --from)', isoDate)
     .option(
-      '--date <YYYY-MM-DD>',
-      'logical date of the run (default: the last generated day, else today)',
-      isoDate,
+      '--backfill',
+      'run a date earlier than the last completed one: ingest it, then rebuild silver and gold from bronze as of the last completed date',
+    )
+    .option(
+      '--full-refresh',
+      'rebuild silver and gold from bronze instead of merging into them (scd2 history is kept)',
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ medallion run --job daily --date 2026-01-02\n  $ medallion run --job crm_to_bronze',
+      '\nDates run in order: a date earlier than the last completed run of daily, bronze_to_silver or\nsilver_to_gold is refused unless --backfill (see README, "Dates, backfills and full refresh").\n\nExamples:\n  $ medallion run --job daily --date 2026-01-02\n  $ medallion run --job daily --from 2026-01-01 --to 2026-01-03\n  $ medallion run --job daily --date 2026-01-01 --backfill\n  $ medallion run --job crm_to_bronze',
     )
-    .action(async (options: { job: Job; date?: string }, command: Command) => {
+    .action(async (options: RunCommandOptions, command: Command) => {
       await refuseInvalidProject(command);
       const { project, lakeRoot } = await context(command);
       const manifest = await readManifest(lakeRoot);
-      if (options.date && manifest) refuseUngeneratedDate(options.date, manifest);
-      const date = options.date ?? manifest?.dates.at(-1) ?? new Date().toISOString().slice(0, 10);
-      const outcome = await withPlatform(project, lakeRoot, options.job, (platform) =>
-        execute(platform, options.job, date),
-      );
-      if (outcome.status !== 'succeeded') process.exitCode = exitCodeOf(outcome);
+      let dates: string[];
+      try {
+        dates = runDates(options, manifest);
+      } catch (error) {
+        if (error instanceof InvalidArgumentError) command.error(`error: ${error.message}`);
+        throw error;
+      }
+      if (manifest) dates.forEach((date) => refuseUngeneratedDate(date, manifest));
+      const request = {
+        ...(options.backfill ? { backfill: true } : {}),
+        ...(options.fullRefresh ? { fullRefresh: true } : {}),
+      };
+      const outcomes = await withPlatform(project, lakeRoot, options.job, async (platform) => {
+        // The state machine refuses an out-of-order date too, but only after ingesting it.
+        if (transformJobs.includes(options.job)) {
+          const history = new RunHistory(platform.lakehouse);
+          asOfDate({ ...request, date: dates[0]! }, await history.lastCompletedDate(transformJobs));
+        }
+        const results: RunOutcome[] = [];
+        for (const [i, date] of dates.entries()) {
+          if (dates.length > 1) process.stderr.write(`${dim(`[${i + 1}/${dates.length}]`)} `);
+          const outcome = await execute(platform, options.job, date, request);
+          results.push(outcome);
+          if (outcome.status !== 'succeeded') break;
+        }
+        return results;
+      });
+      if (dates.length > 1) process.stderr.write(`${rangeSummary(dates, outcomes)}\n`);
+      const unsuccessful = outcomes.find((o) => o.status !== 'succeeded');
+      if (unsuccessful) process.exitCode = exitCodeOf(unsuccessful);
     });
 
   program
@@ -142,11 +184,12 @@ export function buildProgram(): Command {
     .option('--scale <orders>', 'orders in the initial load when generating', positiveInt)
     .option('--days <n>', 'days to generate when generating', positiveInt)
     .option('--seed <n>', 'random seed when generating', nonNegativeInt)
+    .option('--replace', 'replace other sample data and what ran on it (see generate --help)')
     .addHelpText(
       'after',
       '\nExample:\n  $ medallion pipeline            # what `npm run pipeline` does',
     )
-    .action(async (options: { scale?: number; days?: number; seed?: number }, command: Command) => {
+    .action(async (options: GenerateCommandOptions, command: Command) => {
       await refuseInvalidProject(command);
       const { project, lakeRoot } = await context(command);
       await pipeline(project, lakeRoot, options);
@@ -262,11 +305,15 @@ function packageVersion(): string {
   return manifest.version;
 }
 
-async function generate(
-  project: Project,
-  lakeRoot: string,
-  options: { scale?: number; days?: number; seed?: number; startDate?: string },
-) {
+interface GenerateCommandOptions {
+  readonly scale?: number;
+  readonly days?: number;
+  readonly seed?: number;
+  readonly startDate?: string;
+  readonly replace?: boolean;
+}
+
+async function generate(project: Project, lakeRoot: string, options: GenerateCommandOptions) {
   const sample = project.config.sample;
   const settings = {
     scale: options.scale ?? sample.scale,
@@ -276,6 +323,8 @@ async function generate(
   };
   const lock = await acquireLakeLock(lakeRoot, 'generate');
   try {
+    if (options.replace) await clearLake(lakeRoot);
+    else refuseOtherSample(lakeRoot, await readManifest(lakeRoot), settings);
     process.stderr.write(
       `${bold('Generating sample data')} ${dim(`scale ${count(settings.scale)}, ${settings.days} day(s), seed ${settings.seed}, from ${settings.startDate}`)}\n`,
     );
@@ -302,25 +351,30 @@ async function generate(
   }
 }
 
-async function pipeline(
-  project: Project,
-  lakeRoot: string,
-  options: { scale?: number; days?: number; seed?: number },
-) {
+async function pipeline(project: Project, lakeRoot: string, options: GenerateCommandOptions) {
   let manifest = await readManifest(lakeRoot);
-  if (!manifest) {
-    await generate(project, lakeRoot, options);
+  // Settings not given are the existing sample's: `pipeline` alone goes on with what is there.
+  const differs =
+    manifest !== undefined &&
+    ((options.scale ?? manifest.scale) !== manifest.scale ||
+      (options.seed ?? manifest.seed) !== manifest.seed);
+  if (!manifest || differs || options.replace) {
+    await generate(project, lakeRoot, { ...manifest, ...options });
     manifest = (await readManifest(lakeRoot))!;
-  } else if (options.scale !== undefined && options.scale !== manifest.scale) {
-    process.stderr.write(
-      yellow(
-        `Using the existing sample data (scale ${count(manifest.scale)}); run \`medallion generate --scale ${options.scale}\` to replace it.\n`,
-      ),
-    );
   }
   const outcomes = await withPlatform(project, lakeRoot, 'daily', async (platform) => {
-    const done = await new RunHistory(platform.lakehouse).succeededDates('daily');
-    const pending = manifest.dates.filter((d) => !done.has(d));
+    const history = new RunHistory(platform.lakehouse);
+    const done = await history.succeededDates('daily');
+    const last = await history.lastCompletedDate(transformJobs);
+    // Days before the lake's last completed one would rewind it: they are backfills, by hand.
+    const skipped = manifest.dates.filter((d) => !done.has(d) && last !== undefined && d < last);
+    const pending = manifest.dates.filter((d) => !done.has(d) && !skipped.includes(d));
+    if (skipped.length > 0)
+      process.stderr.write(
+        yellow(
+          `Skipping ${skipped.join(', ')}: earlier than ${last}, the last completed run date. To process them, \`medallion run --job daily --date <date> --backfill\`.\n`,
+        ),
+      );
     if (pending.length === 0)
       process.stderr.write(
         `Every generated day (${manifest.dates.join(', ')}) has already run; nothing to do.\n`,
@@ -360,7 +414,12 @@ async function pipeline(
  * other starts, and the run is recorded as interrupted. A second Ctrl-C quits at once (what a
  * crash would leave, the next run recovers from).
  */
-async function execute(platform: LocalPlatform, job: Job, date: string): Promise<RunOutcome> {
+async function execute(
+  platform: LocalPlatform,
+  job: Job,
+  date: string,
+  request: Pick<RunOptions, 'backfill' | 'fullRefresh'> = {},
+): Promise<RunOutcome> {
   process.stderr.write(`${bold(`Running ${job}`)} ${dim(`for ${date}`)}\n`);
   const stop = new AbortController();
   const interrupt = () => {
@@ -375,6 +434,7 @@ async function execute(platform: LocalPlatform, job: Job, date: string): Promise
   process.once('SIGINT', interrupt);
   try {
     const outcome = await runJob(platform, job, {
+      ...request,
       runDate: date,
       onTask: taskProgress,
       signal: stop.signal,
@@ -409,6 +469,54 @@ async function withPlatform<T>(
   } finally {
     await lock.release();
   }
+}
+
+interface RunCommandOptions {
+  readonly job: Job;
+  readonly date?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly backfill?: boolean;
+  readonly fullRefresh?: boolean;
+}
+
+/** Longest `--from`/`--to` range: a typo in a year should not start years of runs. */
+const maxRangeDays = 366;
+
+/** The dates `run` runs, in order: `--from` to `--to`, else `--date`, the last generated day or today. */
+function runDates(options: RunCommandOptions, manifest: SampleManifest | undefined): string[] {
+  if (options.from === undefined && options.to === undefined)
+    return [options.date ?? manifest?.dates.at(-1) ?? new Date().toISOString().slice(0, 10)];
+  if (options.from === undefined || options.to === undefined)
+    throw new InvalidArgumentError('--from and --to go together: give both, or --date');
+  if (options.from > options.to)
+    throw new InvalidArgumentError(`--from ${options.from} is after --to ${options.to}`);
+  const dates = [options.from];
+  while (dates.at(-1)! < options.to) {
+    if (dates.length >= maxRangeDays)
+      throw new InvalidArgumentError(
+        `--from ${options.from} --to ${options.to} spans more than ${maxRangeDays} days`,
+      );
+    dates.push(addDays(dates.at(-1)!, 1));
+  }
+  return dates;
+}
+
+/** One line per date of a range run, then how many succeeded and where it stopped. */
+function rangeSummary(dates: readonly string[], outcomes: readonly RunOutcome[]): string {
+  const lines = dates.map((date, i) => {
+    const outcome = outcomes[i];
+    const status = outcome ? outcome.status : 'not run';
+    return `  ${date}  ${outcome?.status === 'succeeded' ? green(status) : yellow(status)}`;
+  });
+  const succeeded = outcomes.filter((o) => o.status === 'succeeded').length;
+  const stopped = outcomes.find((o) => o.status !== 'succeeded');
+  return [
+    '',
+    bold(`${succeeded} of ${dates.length} date(s) succeeded`) +
+      (stopped ? ` ${dim(`(stopped at ${stopped.runDate}: ${stopped.status})`)}` : ''),
+    ...lines,
+  ].join('\n');
 }
 
 /**

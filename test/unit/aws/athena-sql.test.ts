@@ -458,12 +458,18 @@ class SimulatedLake {
     }
     if (/ having count\(\*\) > 1\) dup$/.test(sql)) return rows({ n: 0 });
     const merged =
-      / as updated,\s+count\(case when .* as deleted\s+from .* left join ("[^"]+"\."[^"]+") t on /s.exec(
+      / as updated,\s+count\(case when .* as deleted,\s+count\(case when .* as superseded\s+from .* left join ("[^"]+"\."[^"]+") t on /s.exec(
         sql,
       );
     if (merged) {
       this.pendingChange.set(merged[1]!, 50 - 2);
-      return rows({ inserted: 50, updated: 40, deleted: 2, rows_before: this.count(merged[1]!) });
+      return rows({
+        inserted: 50,
+        updated: 40,
+        deleted: 2,
+        superseded: 0,
+        rows_before: this.count(merged[1]!),
+      });
     }
     const closed =
       / as closed,\s+count\(case when s\._deleted then 1 end\) as deleted\s+from .* join ("[^"]+"\."[^"]+") t on /s.exec(
@@ -472,7 +478,7 @@ class SimulatedLake {
     if (closed) return rows({ closed: 4, deleted: 1, rows_before: this.count(closed[1]!) });
     const counted = /^select count\(\*\) as n from ("[^"]+"\."[^"]+") c$/.exec(sql);
     if (counted) return rows({ n: this.count(counted[1]!) });
-    if (/ from "medallion_dev_audit"\."run(s|_datasets)" /.test(sql))
+    if (/ from "medallion_dev_audit"\."run(s|_datasets)"\s/.test(sql))
       return { columns: ['run_id'], rows: [] };
     throw new Error(`The simulated Athena has no answer for:\n${sql}`);
   }
