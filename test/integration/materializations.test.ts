@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDbLakehouse, openDuckDb } from '../../lambdas/adapters/duckdb/engine';
 import { DuckDbParquetSink } from '../../lambdas/adapters/duckdb/parquet-sink';
 import { FsObjectStore } from '../../lambdas/adapters/local/object-store';
-import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
+import { ContractRegistry } from '../../lambdas/core/contracts/contract';
+import { testContract } from '../helpers/contracts';
 import { ModelGraphError, ReconciliationError } from '../../lambdas/core/errors';
 import { bronzeKey, bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
 import { buildLayer } from '../helpers/layers';
@@ -19,26 +20,8 @@ import { memoryLineage } from '../helpers/lineage';
  * silver `orders` (validated, deduplicated, CDC-merged), gold `order_status` (incremental from
  * the change feed) and `order_history` (type 2).
  */
-const contract = (id: string, relation: string, properties: string) =>
-  parseContract(
-    `apiVersion: v3.1.0
-kind: DataContract
-id: ${id}
-name: ${id.split('.')[1]}
-version: 1.0.0
-status: active
-team: { name: test }
-description: { purpose: test }
-schema:
-  - name: t
-    physicalName: ${relation}
-    properties:
-${properties}`,
-    `${id}.yaml`,
-  );
-
 const contracts = new ContractRegistry([
-  contract(
+  testContract(
     'shop.orders',
     'bronze.shop_orders',
     `      - { name: order_id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }
@@ -47,7 +30,7 @@ const contracts = new ContractRegistry([
       - { name: updated_at, logicalType: timestamp, physicalType: TIMESTAMP }
       - { name: is_deleted, logicalType: boolean, physicalType: BOOLEAN }`,
   ),
-  contract(
+  testContract(
     'silver.orders',
     'silver.orders',
     `      - { name: order_id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }
@@ -59,14 +42,14 @@ const contracts = new ContractRegistry([
         quality: [{ metric: invalidValues, arguments: { validValues: [placed, paid] } }]
       - { name: updated_at, logicalType: timestamp, physicalType: TIMESTAMP, required: true }`,
   ),
-  contract(
+  testContract(
     'gold.order_status',
     'gold.order_status',
     `      - { name: order_id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }
       - { name: status, logicalType: string, physicalType: VARCHAR }
       - { name: amount_cents, logicalType: integer, physicalType: BIGINT }`,
   ),
-  contract(
+  testContract(
     'gold.order_history',
     'gold.order_history',
     `      - { name: order_id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }

@@ -7,7 +7,8 @@ import type { PlausibleDates } from '../../config/schema';
 import { DuckDbLakehouse, openDuckDb } from '../../lambdas/adapters/duckdb/engine';
 import { DuckDbParquetSink } from '../../lambdas/adapters/duckdb/parquet-sink';
 import { FsObjectStore } from '../../lambdas/adapters/local/object-store';
-import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
+import { ContractRegistry } from '../../lambdas/core/contracts/contract';
+import { testContract } from '../helpers/contracts';
 import { ModelGraphError } from '../../lambdas/core/errors';
 import { bronzeKey, bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
 import { loadModelProject, type ModelFile } from '../../lambdas/core/models/project';
@@ -19,26 +20,8 @@ import { memoryLineage } from '../helpers/lineage';
  * Text kept in bronze (a REST source's JSON values) typed by silver's cast macros: a value that is
  * there but does not parse, or a date nobody meant, is quarantined with a reason, never NULL.
  */
-const contract = (id: string, relation: string, properties: string) =>
-  parseContract(
-    `apiVersion: v3.1.0
-kind: DataContract
-id: ${id}
-name: ${id.split('.')[1]}
-version: 1.0.0
-status: active
-team: { name: test }
-description: { purpose: test }
-schema:
-  - name: t
-    physicalName: ${relation}
-    properties:
-${properties}`,
-    `${id}.yaml`,
-  );
-
 const contracts = new ContractRegistry([
-  contract(
+  testContract(
     'api.accounts',
     'bronze.api_accounts',
     ['account_id', 'annual_revenue', 'created_at', 'close_date', 'payload']
@@ -48,7 +31,7 @@ const contracts = new ContractRegistry([
       )
       .join('\n'),
   ),
-  contract(
+  testContract(
     'silver.accounts',
     'silver.accounts',
     `      - { name: account_id, logicalType: string, physicalType: VARCHAR, required: true, primaryKey: true }

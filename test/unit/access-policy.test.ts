@@ -13,7 +13,8 @@ import {
   type LakeTable,
 } from '../../lambdas/core/access/policy';
 import { classifyTables, declaredTables } from '../../lambdas/core/access/tables';
-import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
+import { ContractRegistry } from '../../lambdas/core/contracts/contract';
+import { testContract } from '../helpers/contracts';
 
 const policyText = `
 personas:
@@ -187,24 +188,12 @@ describe('a persona reading a table through one SELECT', () => {
 });
 
 describe('classifying the lake', () => {
-  const contract = parseContract(
-    `apiVersion: v3.1.0
-kind: DataContract
-id: silver.people
-name: people
-version: 1.0.0
-status: active
-team: { name: t }
-description: { purpose: People. }
-schema:
-  - name: people
-    physicalName: silver.people
-    properties:
-      - { name: person_id, logicalType: integer, physicalType: BIGINT, classification: internal }
+  const contract = testContract(
+    'silver.people',
+    'silver.people',
+    `      - { name: person_id, logicalType: integer, physicalType: BIGINT, classification: internal }
       - { name: email, logicalType: string, physicalType: VARCHAR, classification: pii }
-      - { name: nickname, logicalType: string, physicalType: VARCHAR }
-`,
-    'config/contracts/silver.people.yaml',
+      - { name: nickname, logicalType: string, physicalType: VARCHAR }`,
   );
   const contracts = new ContractRegistry([contract]);
 

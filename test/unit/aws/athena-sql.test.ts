@@ -202,7 +202,9 @@ describe('rendered models', () => {
 
   it('parse with the Trino grammar, first build and incremental', () => {
     const rendered = project.models.models.flatMap((model) =>
-      [false, true].map((incremental) => renderModel(model, dialect, inputs(model, incremental)).sql),
+      [false, true].map(
+        (incremental) => renderModel(model, dialect, inputs(model, incremental)).sql,
+      ),
     );
     expect(rendered).toHaveLength(project.models.models.length * 2);
     expect(unparsable(rendered)).toEqual([]);
