@@ -17,13 +17,17 @@ export function glueDatabaseName(project: string, env: string, schema: LakeSchem
   return `${project}_${env}_${schema}`;
 }
 
-/** Athena workgroup names for the two personas. */
-export function workgroupName(
-  project: string,
-  env: string,
-  persona: 'engineering' | 'auditors',
-): string {
-  return `${project}-${env}-${persona}`;
+/**
+ * An Athena workgroup's name: `engineering` (the pipeline's), `auditors` (the audit queries'), and
+ * each workgroup the access policy gives a persona.
+ */
+export function workgroupName(project: string, env: string, workgroup: string): string {
+  return `${project}-${env}-${workgroup}`;
+}
+
+/** The CloudTrail trail recording who read and changed the lake: `medallion-prod-lake-access`. */
+export function trailName(project: string, env: string): string {
+  return `${project}-${env}-lake-access`;
 }
 
 /**
