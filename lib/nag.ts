@@ -3,7 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { BucketRole } from '../lambdas/core/aws-names';
 import type { MedallionStacks } from './app';
-import { taskNames, tasks } from '../lambdas/core/tasks';
+import { taskNames, tasks, type TaskName } from '../lambdas/core/tasks';
+import { lakeUses } from './constructs/pipeline-lake-grants';
 
 /**
  * cdk-nag findings (AWS Solutions and NIST 800-53 R5) accepted on purpose: each on the narrowest
@@ -36,10 +37,13 @@ function acknowledgeAwsSolutions({ storage, pipeline, access }: MedallionStacks)
       fn === pipeline.functions.KafkaEvents
         ? ' The MSK event source mapping calls kafka:GetBootstrapBrokers and the EC2 network-interface actions, which support no resource-level permissions (or, for the ENIs, only subnets and security groups the cluster chooses).'
         : '';
+    const lakeFormation = Object.keys(lakeUses[taskOf(pipeline, fn)]).length
+      ? ' Lake Formation GetDataAccess (Athena asks for credentials to registered locations as the caller) supports none either; Lake Formation grants decide what it reaches.'
+      : '';
     acknowledge(
       policy,
       'AwsSolutions-IAM5[Resource::*]',
-      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}`,
+      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}${lakeFormation}`,
     );
   }
   for (const machine of Object.values(pipeline.stateMachines)) {
@@ -61,6 +65,10 @@ function acknowledgeAwsSolutions({ storage, pipeline, access }: MedallionStacks)
       'CDK’s singleton handler of Custom::S3BucketNotifications, which turns on EventBridge notifications for the landing bucket at deploy time. CDK attaches this managed policy to its role unconditionally (it lets the handler create and write any CloudWatch log group and stream of the account); its only other permission is s3:PutBucketNotification on the landing bucket’s ARN, in the bucket’s HandlerPolicy.',
     );
   }
+}
+
+function taskOf(pipeline: MedallionStacks['pipeline'], fn: unknown): TaskName {
+  return taskNames.find((t) => pipeline.functions[t] === fn)!;
 }
 
 /** CDK's custom-resource Lambda that writes bucket notification configurations (one per stack). */

@@ -378,6 +378,13 @@ function grantAthena(
     key,
   });
   grantGlue(fn, ctx, glue.actions, glue.databases, glue.tables);
+  // The lake's locations are registered with Lake Formation (Access stack): Athena asks it for
+  // credentials on the caller's behalf, which IAM must allow; the action takes no resource ARN,
+  // and Lake Formation's grants decide what the credentials reach.
+  // https://docs.aws.amazon.com/lake-formation/latest/dg/access-control-underlying-data.html
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['lakeformation:GetDataAccess'], resources: ['*'] }),
+  );
 }
 
 /**

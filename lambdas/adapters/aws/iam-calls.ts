@@ -211,7 +211,9 @@ export const athenaEngineIam = {
     ...sseKms(s, 'write', uri(results)),
   ],
   /**
-   * Reading a table: Glue's table definition, then its files. No glue:GetPartitions: the lake's
+   * Reading a table: Glue's table definition, Lake Formation's credentials for its registered
+   * location (https://docs.aws.amazon.com/lake-formation/latest/dg/access-control-underlying-data.html),
+   * then its files. No glue:GetPartitions: the lake's
    * tables are Iceberg or use partition projection, for which Athena reads no Glue partitions.
    * https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html
    * https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html
@@ -219,6 +221,11 @@ export const athenaEngineIam = {
   reads: (s: EncryptedScope, t: GlueTable): IamCall[] => [
     ...glueOnDatabase(s, 'glue:GetDatabase', t.database, 'Athena resolves database'),
     ...glueOnTable(s, 'glue:GetTable', t, 'Athena reads the definition of'),
+    {
+      action: 'lakeformation:GetDataAccess',
+      resource: '*',
+      why: `Athena asks Lake Formation for credentials to ${t.database}.${t.table}'s registered location`,
+    },
     ...s3ObjectStoreIam.read(s, t.location),
   ],
   /**
