@@ -28,7 +28,9 @@ export function dataLocations(): DataLocation[] {
     (l, i) =>
       !all.some(
         (o, j) =>
-          o.bucket === l.bucket && l.prefix.startsWith(o.prefix) && (o.prefix !== l.prefix || j < i),
+          o.bucket === l.bucket &&
+          l.prefix.startsWith(o.prefix) &&
+          (o.prefix !== l.prefix || j < i),
       ),
   );
 }
@@ -36,7 +38,9 @@ export function dataLocations(): DataLocation[] {
 /** The registered location that holds a schema's tables. */
 export function locationOf(schema: LakeSchema): DataLocation {
   const where = schemaLocations[schema];
-  return dataLocations().find((l) => l.bucket === where.bucket && where.prefix.startsWith(l.prefix))!;
+  return dataLocations().find(
+    (l) => l.bucket === where.bucket && where.prefix.startsWith(l.prefix),
+  )!;
 }
 
 export interface DataLocationsProps {

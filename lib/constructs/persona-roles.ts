@@ -130,7 +130,12 @@ export class PersonaRoles extends Construct {
       const grant = new lakeformation.CfnPrincipalPermissions(this, `${id}Select`, {
         principal: { dataLakePrincipalIdentifier: this.roles[filter.persona]!.roleArn },
         resource: {
-          dataCellsFilter: { tableCatalogId: catalogId, databaseName, tableName, name: filter.name },
+          dataCellsFilter: {
+            tableCatalogId: catalogId,
+            databaseName,
+            tableName,
+            name: filter.name,
+          },
         },
         permissions: ['SELECT'],
         permissionsWithGrantOption: [],

@@ -101,7 +101,11 @@ export class PipelineLakeGrants extends Construct {
         const schemas = lakeSchemas.filter((s) => uses[s] === use);
         if (schemas.length === 0) continue;
         const name = `${task}${pascal(use)}`;
-        grant(`${name}Databases`, byTag('DATABASE', schemas), use === 'create' ? ['CREATE_TABLE', 'DESCRIBE'] : ['DESCRIBE']);
+        grant(
+          `${name}Databases`,
+          byTag('DATABASE', schemas),
+          use === 'create' ? ['CREATE_TABLE', 'DESCRIBE'] : ['DESCRIBE'],
+        );
         grant(`${name}Tables`, byTag('TABLE', schemas), tablePermissions[use]);
         if (use !== 'create') continue;
         const locations = [...new Set(schemas.map((s) => locationKey(locationOf(s))))];

@@ -145,7 +145,7 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
         classification: c.classification,
       })),
     );
-    const order = (rows: typeof expected) =>
+    const order = (rows: { relation: string; column: string; classification?: string }[]) =>
       [...rows].sort((a, b) =>
         `${a.relation}.${a.column}`.localeCompare(`${b.relation}.${b.column}`),
       );

@@ -1,9 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  cellsGrants,
-  columnTags,
-  rowFilterExpression,
-} from '../../lambdas/core/access/cells';
+import { cellsGrants, columnTags, rowFilterExpression } from '../../lambdas/core/access/cells';
 import { accessMatrix, type AccessPolicy, type LakeTable } from '../../lambdas/core/access/policy';
 import { classifyTables, declaredTables } from '../../lambdas/core/access/tables';
 import { loadSources, loadAccessPolicy } from '../../lambdas/definitions/source-files';

@@ -41,7 +41,9 @@ describe('Lake Formation admins are merged, never replaced', () => {
   });
 
   it('the physical id records the added admins, and ids it did not write record none', () => {
-    expect(addedAdminsOf(settingsResourceId([cfn, configured])).sort()).toEqual([cfn, configured].sort());
+    expect(addedAdminsOf(settingsResourceId([cfn, configured])).sort()).toEqual(
+      [cfn, configured].sort(),
+    );
     expect(addedAdminsOf(undefined)).toEqual([]);
     expect(addedAdminsOf('some-other-id')).toEqual([]);
   });

@@ -54,7 +54,9 @@ describe('LakeFormationSettings (AWS adapter)', () => {
   it('names the call that was denied', async () => {
     lakeFormation
       .on(GetDataLakeSettingsCommand)
-      .rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
+      .rejects(
+        Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }),
+      );
     await expect(settings().update((s) => s)).rejects.toThrow(
       'Lake Formation GetDataLakeSettings failed: AccessDeniedException: User is not authorized',
     );
