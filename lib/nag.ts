@@ -37,13 +37,18 @@ function acknowledgeAwsSolutions({ storage, pipeline, access }: MedallionStacks)
       fn === pipeline.functions.KafkaEvents
         ? ' The MSK event source mapping calls kafka:GetBootstrapBrokers and the EC2 network-interface actions, which support no resource-level permissions (or, for the ENIs, only subnets and security groups the cluster chooses).'
         : '';
-    const lakeFormation = Object.keys(lakeUses[taskOf(pipeline, fn)]).length
+    const task = taskOf(pipeline, fn);
+    const lakeFormation = Object.keys(lakeUses[task]).length
       ? ' Lake Formation GetDataAccess (Athena asks for credentials to registered locations as the caller) supports none either; Lake Formation grants decide what it reaches.'
       : '';
+    const accessSync =
+      task === 'CatalogSync'
+        ? ' Neither do the access sync’s Lake Formation calls (data cells filters, GrantPermissions, AddLFTagsToResource), bounded by the Lake Formation grants the Access stack gives this role.'
+        : '';
     acknowledge(
       policy,
       'AwsSolutions-IAM5[Resource::*]',
-      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}${lakeFormation}`,
+      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}${lakeFormation}${accessSync}`,
     );
   }
   for (const machine of Object.values(pipeline.stateMachines)) {

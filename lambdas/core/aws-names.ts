@@ -55,3 +55,11 @@ export function stateMachineName(project: string, env: string, job: string): str
 export function runLockTableName(project: string, env: string): string {
   return `${project}-${env}-run-lock`;
 }
+
+/**
+ * A persona's IAM role name, fixed so the catalog sync (Pipeline stack) can grant to the role
+ * the Access stack creates after it: `medallion-prod-persona-analyst`.
+ */
+export function personaRoleName(project: string, env: string, persona: string): string {
+  return `${project}-${env}-persona-${persona}`;
+}

@@ -6,7 +6,12 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IDependable } from 'constructs';
 import type { CellsFilter } from '../../lambdas/core/access/cells';
 import { persona, personaNames, type AccessPolicy } from '../../lambdas/core/access/policy';
-import { glueDatabaseName, workgroupName, type LakeSchema } from '../../lambdas/core/aws-names';
+import {
+  glueDatabaseName,
+  personaRoleName,
+  workgroupName,
+  type LakeSchema,
+} from '../../lambdas/core/aws-names';
 import { pascal } from '../names';
 import { acknowledgeWildcard } from './acknowledge';
 import { grantAthenaQueries } from './grants';
@@ -45,6 +50,7 @@ export class PersonaRoles extends Construct {
           p.principals.length > 0
             ? new iam.CompositePrincipal(...p.principals.map((arn) => new iam.ArnPrincipal(arn)))
             : new iam.AccountRootPrincipal(),
+        roleName: personaRoleName(project, env, name),
         description: `Access persona ${name} (config/access.yaml): ${p.description}`.slice(0, 1000),
       });
       this.roles[name] = role;

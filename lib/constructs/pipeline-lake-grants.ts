@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lakeformation from 'aws-cdk-lib/aws-lakeformation';
 import { Construct, type IDependable } from 'constructs';
+import { classifications } from '../../config/access-schema';
 import { lakeSchemas, type LakeSchema } from '../../lambdas/core/aws-names';
 import { maintainedSchemas } from '../../lambdas/core/maintenance';
 import { taskNames, type TaskName } from '../../lambdas/core/tasks';
@@ -54,6 +55,16 @@ const tablePermissions: Record<LakeUse, string[]> = {
   create: ['ALL'],
 };
 
+/**
+ * The catalog sync applies the personas' data cells filters and column tags at run time
+ * (`core/access/sync.ts`): it may grant SELECT on the tables of every layer but scratch (which a
+ * filter grant passes on), and associate the `classification` tag.
+ * https://docs.aws.amazon.com/lake-formation/latest/dg/data-filters-about.html
+ * https://docs.aws.amazon.com/lake-formation/latest/dg/TBAC-assigning-tags.html
+ */
+export const accessSyncTask: TaskName = 'CatalogSync';
+export const accessSyncLayers = lakeSchemas.filter((s) => s !== 'scratch');
+
 export interface PipelineLakeGrantsProps {
   readonly roles: Record<TaskName, iam.IRole>;
   /** Registered location ARNs by `locationKey`. */
@@ -97,6 +108,25 @@ export class PipelineLakeGrants extends Construct {
           expression: [{ tagKey: 'layer', tagValues: schemas }],
         },
       });
+      if (task === accessSyncTask) {
+        grant('AccessSyncDatabases', byTag('DATABASE', accessSyncLayers), ['DESCRIBE']);
+        const grantable = new lakeformation.CfnPrincipalPermissions(this, 'AccessSyncTables', {
+          principal,
+          resource: byTag('TABLE', accessSyncLayers),
+          permissions: ['SELECT', 'DESCRIBE'],
+          permissionsWithGrantOption: ['SELECT', 'DESCRIBE'],
+        });
+        grantable.node.addDependency(...props.after);
+        const associate = new lakeformation.CfnPrincipalPermissions(this, 'AccessSyncTagging', {
+          principal,
+          resource: {
+            lfTag: { catalogId, tagKey: 'classification', tagValues: [...classifications] },
+          },
+          permissions: ['ASSOCIATE', 'DESCRIBE'],
+          permissionsWithGrantOption: [],
+        });
+        associate.node.addDependency(...props.after);
+      }
       for (const use of ['read', 'alter', 'write', 'create'] as const) {
         const schemas = lakeSchemas.filter((s) => uses[s] === use);
         if (schemas.length === 0) continue;

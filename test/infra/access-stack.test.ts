@@ -202,6 +202,7 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
             DataLocation?: unknown;
           };
           Permissions: string[];
+          PermissionsWithGrantOption?: string[];
         },
     );
     for (const task of taskNames) {
@@ -235,7 +236,12 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
         JSON.stringify(p.Principal.DataLakePrincipalIdentifier).includes(roleId),
       );
       const granted: Record<string, LakeUse> = {};
-      for (const p of mine.filter((x) => x.Resource.LFTagPolicy?.ResourceType === 'TABLE')) {
+      // The access sync's grantable grant is asserted on its own, below.
+      for (const p of mine.filter(
+        (x) =>
+          x.Resource.LFTagPolicy?.ResourceType === 'TABLE' &&
+          (x.PermissionsWithGrantOption ?? []).length === 0,
+      )) {
         const databaseGrant = mine.find(
           (x) =>
             x.Resource.LFTagPolicy?.ResourceType === 'DATABASE' &&
@@ -260,6 +266,37 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
         task,
       ).toBe(Object.values(expected).includes('create'));
     }
+  });
+
+  it('lets only the catalog sync pass SELECT on to personas’ filters and tag columns with their classification', async () => {
+    const { template, roleIdOf } = await access();
+    const grantable = resources(template, 'AWS::LakeFormation::PrincipalPermissions')
+      .map(
+        ([, p]) =>
+          p.Properties as {
+            Principal: unknown;
+            Resource: Record<string, unknown>;
+            Permissions: string[];
+            PermissionsWithGrantOption: string[];
+          },
+      )
+      .filter((p) => p.PermissionsWithGrantOption.length > 0 || p.Resource.LFTag);
+    expect(grantable).toHaveLength(2);
+    for (const p of grantable)
+      expect(JSON.stringify(p.Principal)).toContain(roleIdOf('CatalogSync'));
+    expect(grantable.find((p) => p.Resource.LFTagPolicy)).toMatchObject({
+      Resource: {
+        LFTagPolicy: {
+          ResourceType: 'TABLE',
+          Expression: [{ TagKey: 'layer', TagValues: lakeSchemas.filter((s) => s !== 'scratch') }],
+        },
+      },
+      PermissionsWithGrantOption: ['SELECT', 'DESCRIBE'],
+    });
+    expect(grantable.find((p) => p.Resource.LFTag)).toMatchObject({
+      Resource: { LFTag: { TagKey: 'classification', TagValues: [...classifications] } },
+      Permissions: ['ASSOCIATE', 'DESCRIBE'],
+    });
   });
 
   it('has one role per persona of the policy, assumable by its principals, querying in its own workgroup', async () => {

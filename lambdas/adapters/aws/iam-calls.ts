@@ -292,6 +292,32 @@ export const glueInventoryIam = {
     ),
 };
 
+/**
+ * LakeFormationPermissions (`lake-formation-permissions.ts`): lists the lake's tables (Glue
+ * GetTables), then manages data cells filters, their grants and column LF-tags. Lake Formation's
+ * actions take no resource ARN: Lake Formation decides on its own grants to the caller.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslakeformation.html
+ */
+const lakeFormationSyncActions = [
+  'lakeformation:ListDataCellsFilter',
+  'lakeformation:CreateDataCellsFilter',
+  'lakeformation:UpdateDataCellsFilter',
+  'lakeformation:DeleteDataCellsFilter',
+  'lakeformation:GrantPermissions',
+  'lakeformation:AddLFTagsToResource',
+];
+export const lakeFormationPermissionsIam = {
+  actions: ['glue:GetTables', ...lakeFormationSyncActions],
+  syncs: (s: AwsScope, databases: readonly string[]): IamCall[] => [
+    ...databases.flatMap((database) => glueInventoryIam.lists(s, database)),
+    ...lakeFormationSyncActions.map((action) => ({
+      action,
+      resource: '*',
+      why: 'the access sync applies data cells filters, their grants and column LF-tags',
+    })),
+  ],
+};
+
 /** GlueCatalogWriter (`glue-catalog-writer.ts`): GetTable, then a conditional UpdateTable. */
 export const glueCatalogWriterIam = {
   actions: ['glue:GetTable', 'glue:UpdateTable'],
