@@ -4,11 +4,12 @@
  */
 import { App } from 'aws-cdk-lib';
 import { loadProject } from '../lambdas/definitions/project-files';
+import { loadAccessPolicy } from '../lambdas/definitions/source-files';
 import { projectRoot } from '../lambdas/definitions/project-root';
 import { createApp } from '../lib/app';
 
 const app = new App();
 const env = String(app.node.tryGetContext('env') ?? 'dev');
 const project = await loadProject({ root: projectRoot, env });
-createApp(app, project);
+createApp(app, { ...project, access: await loadAccessPolicy(project.root, env) });
 app.synth();

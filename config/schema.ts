@@ -416,8 +416,13 @@ export const configSchema = z
           .string()
           .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
           .optional(),
+        /**
+         * Principals (role ARNs) made Lake Formation admins besides CloudFormation's execution
+         * role, e.g. the platform team's role; admins already there are kept. @default []
+         */
+        lakeFormationAdmins: z.array(z.string().startsWith('arn:')).default([]),
       })
-      .default({}),
+      .default({ lakeFormationAdmins: [] }),
     storage: storageSchema.default(storageSchema.parse({})),
     maintenance: maintenanceSchema.default(maintenanceSchema.parse({})),
     athena: z

@@ -9,9 +9,15 @@ import { acknowledgeFindings } from './nag';
 import { CatalogStack } from './stacks/catalog-stack';
 import { PipelineStack } from './stacks/pipeline-stack';
 import { StorageStack } from './stacks/storage-stack';
+import { AccessStack } from './stacks/access-stack';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { persona, personaNames, type AccessPolicy } from '../lambdas/core/access/policy';
+import type { TaskName } from '../lambdas/core/tasks';
 
 export interface AppDefinitions {
   readonly config: PlatformConfig;
+  /** `config/access.yaml`: without it there is no Access stack. */
+  readonly access?: AccessPolicy;
   readonly contracts: ContractRegistry;
   readonly models: ModelProject;
 }
@@ -20,6 +26,7 @@ export interface MedallionStacks {
   readonly storage: StorageStack;
   readonly catalog: CatalogStack;
   readonly pipeline: PipelineStack;
+  readonly access?: AccessStack;
 }
 
 /**
@@ -49,6 +56,9 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
     contracts: definitions.contracts,
     models: definitions.models,
     key: storage.key,
+    personaWorkgroups: definitions.access
+      ? personaNames(definitions.access).map((p) => persona(definitions.access!, p).workgroup)
+      : [],
   });
   catalog.addStackDependency(storage);
   const pipeline = new PipelineStack(app, `${prefix}-Pipeline`, {
@@ -59,10 +69,29 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
     columnLineage: buildLineageGraph(definitions).columnLineage(),
   });
   pipeline.addStackDependency(catalog);
+  const access = definitions.access
+    ? new AccessStack(app, `${prefix}-Access`, {
+        ...common,
+        description: `${config.project} ${config.env}: Lake Formation settings, LF-tags, grants, persona roles and the access trail.`,
+        config,
+        contracts: definitions.contracts,
+        policy: definitions.access,
+        key: storage.key,
+        cloudFormationTables: catalog.tables,
+        pipelineRoles: Object.fromEntries(
+          Object.entries(pipeline.functions).map(([task, fn]) => [task, fn.role!]),
+        ) as Record<TaskName, iam.IRole>,
+      })
+    : undefined;
+  if (access) {
+    access.addStackDependency(catalog);
+    access.addStackDependency(pipeline);
+  }
 
   Tags.of(app).add('project', config.project);
   Tags.of(app).add('environment', config.env);
-  acknowledgeFindings({ storage, catalog, pipeline });
+  const stacks = { storage, catalog, pipeline, ...(access ? { access } : {}) };
+  acknowledgeFindings(stacks);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
-  return { storage, catalog, pipeline };
+  return stacks;
 }

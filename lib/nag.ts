@@ -3,7 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { BucketRole } from '../lambdas/core/aws-names';
 import type { MedallionStacks } from './app';
-import { taskNames, tasks } from '../lambdas/core/tasks';
+import { taskNames, tasks, type TaskName } from '../lambdas/core/tasks';
+import { lakeUses } from './constructs/pipeline-lake-grants';
 
 /**
  * cdk-nag findings (AWS Solutions and NIST 800-53 R5) accepted on purpose: each on the narrowest
@@ -18,7 +19,13 @@ export function acknowledgeFindings(stacks: MedallionStacks): void {
 const acknowledge = (construct: IConstruct, id: string, reason: string) =>
   Validations.of(construct).acknowledge({ id, reason });
 
-function acknowledgeAwsSolutions({ storage, pipeline }: MedallionStacks): void {
+function acknowledgeAwsSolutions({ storage, pipeline, access }: MedallionStacks): void {
+  if (access)
+    acknowledge(
+      access.settings.function.role!.node.findChild('DefaultPolicy'),
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments and PutTelemetryRecords, and Lake Formation GetDataLakeSettings, PutDataLakeSettings, ListPermissions and RevokePermissions, support no resource-level permissions; Lake Formation itself decides what an admin may change.',
+    );
   for (const fn of Object.values(pipeline.functions)) {
     const policy = fn.role?.node.tryFindChild('DefaultPolicy');
     if (!policy) continue;
@@ -30,10 +37,18 @@ function acknowledgeAwsSolutions({ storage, pipeline }: MedallionStacks): void {
       fn === pipeline.functions.KafkaEvents
         ? ' The MSK event source mapping calls kafka:GetBootstrapBrokers and the EC2 network-interface actions, which support no resource-level permissions (or, for the ENIs, only subnets and security groups the cluster chooses).'
         : '';
+    const task = taskOf(pipeline, fn);
+    const lakeFormation = Object.keys(lakeUses[task]).length
+      ? ' Lake Formation GetDataAccess (Athena asks for credentials to registered locations as the caller) supports none either; Lake Formation grants decide what it reaches.'
+      : '';
+    const accessSync =
+      task === 'CatalogSync'
+        ? ' Neither do the access sync’s Lake Formation calls (data cells filters, GrantPermissions, AddLFTagsToResource), bounded by the Lake Formation grants the Access stack gives this role.'
+        : '';
     acknowledge(
       policy,
       'AwsSolutions-IAM5[Resource::*]',
-      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}`,
+      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}${lakeFormation}${accessSync}`,
     );
   }
   for (const machine of Object.values(pipeline.stateMachines)) {
@@ -57,12 +72,16 @@ function acknowledgeAwsSolutions({ storage, pipeline }: MedallionStacks): void {
   }
 }
 
+function taskOf(pipeline: MedallionStacks['pipeline'], fn: unknown): TaskName {
+  return taskNames.find((t) => pipeline.functions[t] === fn)!;
+}
+
 /** CDK's custom-resource Lambda that writes bucket notification configurations (one per stack). */
 function notificationHandlers(stack: Stack): IConstruct[] {
   return stack.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'));
 }
 
-function acknowledgeNist80053R5({ storage, catalog, pipeline }: MedallionStacks): void {
+function acknowledgeNist80053R5({ storage, catalog, pipeline, access }: MedallionStacks): void {
   const lambdaDocs = 'https://docs.aws.amazon.com/lambda/latest/dg';
   const unreserved = `A reservation would be carved out of the account’s shared concurrency, of which Lambda keeps 100 unreserved (${lambdaDocs}/configuration-concurrency.html), and would fail the deploy in accounts with a low quota.`;
   for (const task of taskNames.filter((t) => tasks[t].invokedBy === 'state machine')) {
@@ -76,6 +95,24 @@ function acknowledgeNist80053R5({ storage, catalog, pipeline }: MedallionStacks)
       fn,
       'NIST.800.53.R5-LambdaConcurrency',
       `Invoked only by Task states of this stack’s state machines: how many run at once is decided where runs and fan-outs start, not by a reservation. ${unreserved}`,
+    );
+  }
+  if (access) {
+    const settings = access.settings.function;
+    acknowledge(
+      settings,
+      'NIST.800.53.R5-LambdaDLQ',
+      `Invoked synchronously by CloudFormation as a custom resource; a failure is answered to CloudFormation, which fails and rolls back the deployment. A dead-letter queue only receives failed asynchronous invocations (${lambdaDocs}/invocation-async-retain-records.html).`,
+    );
+    acknowledge(
+      settings,
+      'NIST.800.53.R5-LambdaConcurrency',
+      `Invoked only by CloudFormation, once per deployment that changes the Lake Formation settings resource. ${unreserved}`,
+    );
+    acknowledge(
+      settings,
+      'NIST.800.53.R5-LambdaInsideVPC',
+      'Reaches only the Lake Formation API and CloudFormation’s presigned response URL in S3, over TLS with IAM credentials; a VPC would only add NAT gateways or interface endpoints in front of the same calls.',
     );
   }
   const { KafkaEvents, RecordRun, StartLanding } = pipeline.functions;
@@ -117,7 +154,9 @@ function acknowledgeNist80053R5({ storage, catalog, pipeline }: MedallionStacks)
     );
   }
 
-  for (const policy of [storage, catalog, pipeline].flatMap((s) => ownRolePolicies(s))) {
+  for (const policy of [storage, catalog, pipeline, ...(access ? [access] : [])].flatMap((s) =>
+    ownRolePolicies(s),
+  )) {
     acknowledge(
       policy,
       'NIST.800.53.R5-IAMNoInlinePolicy',

@@ -17,13 +17,17 @@ export function glueDatabaseName(project: string, env: string, schema: LakeSchem
   return `${project}_${env}_${schema}`;
 }
 
-/** Athena workgroup names for the two personas. */
-export function workgroupName(
-  project: string,
-  env: string,
-  persona: 'engineering' | 'auditors',
-): string {
-  return `${project}-${env}-${persona}`;
+/**
+ * An Athena workgroup's name: `engineering` (the pipeline's), `auditors` (the audit queries'), and
+ * each workgroup the access policy gives a persona.
+ */
+export function workgroupName(project: string, env: string, workgroup: string): string {
+  return `${project}-${env}-${workgroup}`;
+}
+
+/** The CloudTrail trail recording who read and changed the lake: `medallion-prod-lake-access`. */
+export function trailName(project: string, env: string): string {
+  return `${project}-${env}-lake-access`;
 }
 
 /**
@@ -50,4 +54,12 @@ export function stateMachineName(project: string, env: string, job: string): str
 /** The DynamoDB table holding the lake's run lock: named, so functions learn it from config. */
 export function runLockTableName(project: string, env: string): string {
   return `${project}-${env}-run-lock`;
+}
+
+/**
+ * A persona's IAM role name, fixed so the catalog sync (Pipeline stack) can grant to the role
+ * the Access stack creates after it: `medallion-prod-persona-analyst`.
+ */
+export function personaRoleName(project: string, env: string, persona: string): string {
+  return `${project}-${env}-persona-${persona}`;
 }

@@ -1,5 +1,9 @@
 /** Lambda: the last step of every pipeline, writing run figures into the Glue tables. */
 import { GlueClient } from '@aws-sdk/client-glue';
+import { LakeFormationClient } from '@aws-sdk/client-lakeformation';
+import { LakeFormationPermissions } from '../adapters/aws/lake-formation-permissions';
+import { personaRoleName } from '../core/aws-names';
+import { loadAccessPolicy } from '../definitions/source-files';
 import { GlueCatalogWriter } from '../adapters/aws/glue-catalog-writer';
 import { systemClock } from '../adapters/system-clock';
 import { DatasetStatuses } from '../core/catalog';
@@ -9,16 +13,41 @@ import { athena } from './platform/athena';
 import { sources } from './platform/definitions';
 
 export const handler = lambdaHandler(async () => {
-  const { config, contracts } = await sources();
+  const { root, config, contracts } = await sources();
+  const policy = await loadAccessPolicy(root, config.env);
+  const glue = tracer.captureAWSv3Client(new GlueClient({}));
+  const account = process.env.MEDALLION_ACCOUNT!;
   return createCatalogSyncHandler({
     contracts,
     statuses: new DatasetStatuses(await athena(config, 'CatalogSync')),
-    writer: new GlueCatalogWriter(
-      tracer.captureAWSv3Client(new GlueClient({})),
-      config.project,
-      config.env,
-    ),
+    writer: new GlueCatalogWriter(glue, config.project, config.env),
     clock: systemClock,
     logger,
+    ...(policy
+      ? {
+          access: {
+            policy,
+            project: config.project,
+            permissions: new LakeFormationPermissions(
+              glue,
+              tracer.captureAWSv3Client(new LakeFormationClient({})),
+              {
+                project: config.project,
+                env: config.env,
+                catalogId: account,
+                roleArn: (persona) =>
+                  `arn:${partition(process.env.AWS_REGION ?? '')}:iam::${account}:role/${personaRoleName(config.project, config.env, persona)}`,
+              },
+            ),
+          },
+        }
+      : {}),
   });
 });
+
+/** The partition of a region, for ARNs: China and GovCloud have their own. */
+function partition(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}

@@ -17,6 +17,8 @@ import type { DatasetQuality } from '../core/dq/store';
 import { isTaskResult, type DatasetStats } from '../core/stats';
 import type { ContractRegistry } from '../core/contracts/contract';
 import type { CatalogWriter, Clock, Logger } from '../core/ports';
+import type { AccessPolicy } from '../core/access/policy';
+import { syncLakeAccess, type AccessSyncResult, type LakePermissions } from '../core/access/sync';
 import { parseTaskInput, taskInputSchema } from './task-input';
 
 export interface CatalogSyncDeps {
@@ -25,6 +27,15 @@ export interface CatalogSyncDeps {
   readonly writer: CatalogWriter;
   readonly clock: Pick<Clock, 'now'>;
   readonly logger: Logger;
+  /**
+   * Lake Formation's run-time half (AWS): filters, grants and column tags on the tables runs
+   * created. Not wired locally, where `query --as` enforces the policy itself.
+   */
+  readonly access?: {
+    readonly policy: AccessPolicy;
+    readonly permissions: LakePermissions;
+    readonly project: string;
+  };
 }
 
 export interface CatalogSyncResult {
@@ -32,6 +43,8 @@ export interface CatalogSyncResult {
   readonly updated: number;
   /** Tables not created yet (a model never built), left for a later run. */
   readonly missing: readonly string[];
+  /** What the access sync changed, where it runs. */
+  readonly access?: AccessSyncResult;
 }
 
 export function createCatalogSyncHandler(deps: CatalogSyncDeps) {
@@ -57,7 +70,18 @@ export function createCatalogSyncHandler(deps: CatalogSyncDeps) {
     }
     if (missing.length > 0)
       deps.logger.warn(`catalog sync: ${missing.length} table(s) do not exist yet`, { missing });
-    return { step: 'catalog_sync', updated: entries.length - missing.length, missing };
+    const result = {
+      step: 'catalog_sync' as const,
+      updated: entries.length - missing.length,
+      missing,
+    };
+    if (!deps.access) return result;
+    const { policy, permissions, project } = deps.access;
+    const access = await syncLakeAccess(policy, deps.contracts, permissions, project);
+    deps.logger.info('access sync: Lake Formation filters, grants and column tags applied', {
+      ...access,
+    });
+    return { ...result, access };
   };
 }
 

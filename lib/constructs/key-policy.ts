@@ -63,3 +63,34 @@ export function allowEventBridgeToUseKey(key: kms.IKey): void {
     }),
   );
 }
+
+/**
+ * CloudTrail encrypts the access trail's log files with the lake key: it may generate data keys
+ * for this trail only (its ARN as `aws:SourceArn` and in the encryption context) and describe
+ * the key. https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+ */
+export function allowCloudTrailToUseKey(key: kms.IKey, trailArn: string): void {
+  const stack = Stack.of(key);
+  const cloudTrail = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [cloudTrail],
+      actions: ['kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceArn': trailArn },
+        StringLike: {
+          'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*`,
+        },
+      },
+    }),
+  );
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [cloudTrail],
+      actions: ['kms:DescribeKey'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceArn': trailArn } },
+    }),
+  );
+}

@@ -306,6 +306,44 @@ function grantCatalogSync(fn: lambda.IFunction, ctx: GrantContext): void {
     read: true,
     prefix: schemaLocations.audit.prefix,
   });
+  grantAccessSync(fn, ctx);
+}
+
+/**
+ * The access sync (`lake-formation-permissions.ts`): lists every table of the lake but scratch,
+ * and manages data cells filters, their grants and column LF-tags. Lake Formation's actions take
+ * no resource ARN; its own grants to this role (Access stack) bound what they may change.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslakeformation.html
+ */
+function grantAccessSync(fn: lambda.IFunction, ctx: GrantContext): void {
+  const { config } = ctx;
+  const schemas = lakeSchemas.filter((s) => s !== 'scratch');
+  grantGlue(
+    fn,
+    ctx,
+    ['glue:GetTables'],
+    schemas.map((schema) => glueDatabaseName(config.project, config.env, schema)),
+    schemas.flatMap((schema) => glueTables(ctx, schema)),
+  );
+  for (const table of schemas.flatMap((schema) => glueTables(ctx, schema)))
+    acknowledgeWildcard(
+      fn,
+      table,
+      'The access sync lists every table of the lake to filter and tag it; the pipeline names tables at run time. Listing only.',
+    );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'lakeformation:ListDataCellsFilter',
+        'lakeformation:CreateDataCellsFilter',
+        'lakeformation:UpdateDataCellsFilter',
+        'lakeformation:DeleteDataCellsFilter',
+        'lakeformation:GrantPermissions',
+        'lakeformation:AddLFTagsToResource',
+      ],
+      resources: ['*'],
+    }),
+  );
 }
 
 /**
@@ -383,6 +421,13 @@ function grantAthena(
     key,
   });
   grantGlue(fn, ctx, glue.actions, glue.databases, glue.tables);
+  // The lake's locations are registered with Lake Formation (Access stack): Athena asks it for
+  // credentials on the caller's behalf, which IAM must allow; the action takes no resource ARN,
+  // and Lake Formation's grants decide what the credentials reach.
+  // https://docs.aws.amazon.com/lake-formation/latest/dg/access-control-underlying-data.html
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['lakeformation:GetDataAccess'], resources: ['*'] }),
+  );
 }
 
 /**

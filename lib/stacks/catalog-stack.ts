@@ -17,6 +17,7 @@ import { lineageEventColumns } from '../../lambdas/core/lineage/log';
 import { bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
 import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
 import type { ModelProject } from '../../lambdas/core/models/project';
+import type { ListedTable } from '../../lambdas/core/access/tables';
 import { lakeBuckets } from '../constructs/lake-bucket';
 import { glueType } from '../../lambdas/core/glue-types';
 import { pascal } from '../names';
@@ -26,6 +27,8 @@ export interface CatalogStackProps extends StackProps {
   readonly contracts: ContractRegistry;
   readonly models: ModelProject;
   readonly key: kms.IKey;
+  /** Workgroups the access policy gives its personas, besides `engineering` and `auditors`. */
+  readonly personaWorkgroups: readonly string[];
 }
 
 /**
@@ -39,7 +42,10 @@ export interface CatalogStackProps extends StackProps {
  */
 export class CatalogStack extends Stack {
   readonly databases: Record<LakeSchema, glue.CfnDatabase>;
-  readonly workgroups: Record<'engineering' | 'auditors', athena.CfnWorkGroup>;
+  /** By workgroup: `engineering` (the pipeline's), `auditors` and the personas'. */
+  readonly workgroups: Readonly<Record<string, athena.CfnWorkGroup>>;
+  /** The tables CloudFormation owns (bronze, lineage events) with their columns, for Lake Formation. */
+  readonly tables: readonly ListedTable[];
 
   constructor(scope: Construct, id: string, props: CatalogStackProps) {
     super(scope, id, props);
@@ -61,19 +67,35 @@ export class CatalogStack extends Stack {
             name: databaseName(schema),
             description: databaseDescriptions[schema],
             locationUri: location(schema),
+            // New tables get no IAMAllowedPrincipals grant: Lake Formation, not IAM alone,
+            // decides who reads them. The database's own default grant is revoked by the
+            // Access stack's settings resource.
+            // https://docs.aws.amazon.com/lake-formation/latest/dg/change-settings.html
+            createTableDefaultPermissions: [],
           },
         }),
       ]),
     ) as Record<LakeSchema, glue.CfnDatabase>;
 
+    const tables: ListedTable[] = [];
     for (const contract of props.contracts.all().filter((c) => c.layer === 'bronze')) {
       const kind = config.sources[contract.id.split('.')[0]!]?.kind;
+      const tableInput = bronzeTable(contract, location('bronze'), kind);
       const table = new glue.CfnTable(this, `Bronze${pascal(contract.id)}`, {
         catalogId: this.account,
         databaseName: databaseName('bronze'),
-        tableInput: bronzeTable(contract, location('bronze'), kind),
+        tableInput,
       });
       table.addResourceDependency(this.databases.bronze);
+      const descriptor = tableInput.storageDescriptor as glue.CfnTable.StorageDescriptorProperty;
+      const columns = [
+        ...(descriptor.columns as glue.CfnTable.ColumnProperty[]),
+        ...(tableInput.partitionKeys as glue.CfnTable.ColumnProperty[]),
+      ];
+      tables.push({
+        relation: `bronze.${tableInput.name!}`,
+        columns: columns.map((c) => c.name),
+      });
     }
 
     const lineage = new glue.CfnTable(this, 'AuditLineageEvents', {
@@ -82,10 +104,15 @@ export class CatalogStack extends Stack {
       tableInput: lineageEventsTable(`s3://${buckets.audit.bucketName}/lineage/`),
     });
     lineage.addResourceDependency(this.databases.audit);
+    tables.push({
+      relation: 'audit.lineage_events',
+      columns: [...lineageEventColumns.map(([name]) => name), 'dt'],
+    });
+    this.tables = tables;
 
-    const workgroup = (persona: 'engineering' | 'auditors', description: string) =>
-      new athena.CfnWorkGroup(this, `${pascal(persona)}WorkGroup`, {
-        name: workgroupName(config.project, config.env, persona),
+    const workgroup = (name: string, description: string) =>
+      new athena.CfnWorkGroup(this, `${pascal(name)}WorkGroup`, {
+        name: workgroupName(config.project, config.env, name),
         description,
         state: 'ENABLED',
         recursiveDeleteOption: config.storage.removalPolicy === 'destroy',
@@ -95,12 +122,12 @@ export class CatalogStack extends Stack {
           bytesScannedCutoffPerQuery: config.athena.bytesScannedCutoffPerQuery,
           publishCloudWatchMetricsEnabled: true,
           resultConfiguration: {
-            outputLocation: `s3://${buckets.athenaResults.bucketName}/${persona}/`,
+            outputLocation: `s3://${buckets.athenaResults.bucketName}/${name}/`,
             encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: props.key.keyArn },
           },
         },
       });
-    this.workgroups = {
+    const workgroups: Record<string, athena.CfnWorkGroup> = {
       engineering: workgroup(
         'engineering',
         'The pipeline and data engineers: builds silver and gold.',
@@ -110,6 +137,13 @@ export class CatalogStack extends Stack {
         'Auditors: read-only queries over the lake and the audit tables.',
       ),
     };
+    for (const name of props.personaWorkgroups)
+      workgroups[name] ??= workgroup(
+        name,
+        `The ${name} workgroup of the access policy (config/access.yaml).`,
+      );
+    this.workgroups = workgroups;
+    const auditors = workgroups.auditors!;
 
     const audit = databaseName('audit');
     const queries: [string, string, string][] = [
@@ -154,10 +188,10 @@ export class CatalogStack extends Stack {
         name,
         description,
         database: audit,
-        workGroup: this.workgroups.auditors.name,
+        workGroup: auditors.name,
         queryString,
       });
-      query.addResourceDependency(this.workgroups.auditors);
+      query.addResourceDependency(auditors);
     }
   }
 }

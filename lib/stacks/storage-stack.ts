@@ -1,10 +1,16 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
-import { bucketName, type BucketRole } from '../../lambdas/core/aws-names';
-import { allowEventBridgeToUseKey, allowLogGroupsToUseKey } from '../constructs/key-policy';
+import { bucketName, trailName, type BucketRole } from '../../lambdas/core/aws-names';
+import { trailPrefix } from '../constructs/access-trail';
+import {
+  allowCloudTrailToUseKey,
+  allowEventBridgeToUseKey,
+  allowLogGroupsToUseKey,
+} from '../constructs/key-policy';
 import { LakeBucket } from '../constructs/lake-bucket';
 
 export interface StorageStackProps extends StackProps {
@@ -61,5 +67,43 @@ export class StorageStack extends Stack {
       athenaResults: bucket('AthenaResults', 'athenaResults'),
       reports: bucket('Reports', 'reports'),
     };
+    this.allowAccessTrail(config.project, config.env);
+  }
+
+  /**
+   * The access trail (Access stack) delivers into the audit bucket under `cloudtrail/`: CloudTrail
+   * checks the bucket's ACL and writes its log files there, for this trail only (its ARN as
+   * `aws:SourceArn`), encrypted with the lake key.
+   * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
+   */
+  private allowAccessTrail(project: string, env: string): void {
+    const trailArn = this.formatArn({
+      service: 'cloudtrail',
+      resource: 'trail',
+      resourceName: trailName(project, env),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    allowCloudTrailToUseKey(this.key, trailArn);
+    const audit = this.buckets.audit;
+    const cloudTrail = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
+    const fromTrail = { 'aws:SourceArn': trailArn };
+    audit.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [cloudTrail],
+        actions: ['s3:GetBucketAcl'],
+        resources: [audit.bucketArn],
+        conditions: { StringEquals: fromTrail },
+      }),
+    );
+    audit.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [cloudTrail],
+        actions: ['s3:PutObject'],
+        resources: [audit.arnForObjects(`${trailPrefix}/AWSLogs/${this.account}/*`)],
+        conditions: {
+          StringEquals: { ...fromTrail, 's3:x-amz-acl': 'bucket-owner-full-control' },
+        },
+      }),
+    );
   }
 }

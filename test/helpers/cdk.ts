@@ -4,7 +4,10 @@ import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll } from 'vitest';
+import type { AccessPolicy } from '../../lambdas/core/access/policy';
 import { loadProject, type Project } from '../../lambdas/definitions/project-files';
+import { loadAccessPolicy } from '../../lambdas/definitions/source-files';
+import type { AccessStack } from '../../lib/stacks/access-stack';
 import { createApp, type MedallionStacks } from '../../lib/app';
 
 export const repositoryRoot = path.resolve(import.meta.dirname, '../..');
@@ -13,10 +16,13 @@ export const repositoryRoot = path.resolve(import.meta.dirname, '../..');
 const assemblies = mkdtempSync(path.join(os.tmpdir(), 'medallion-cdk-'));
 afterAll(() => rmSync(assemblies, { recursive: true, force: true }));
 
+/** The project as the CDK app gets it: with the access policy. */
+export type ProjectWithAccess = Project & { readonly access: AccessPolicy };
+
 export interface Synthesized {
-  readonly project: Project;
+  readonly project: ProjectWithAccess;
   readonly app: App;
-  readonly stacks: MedallionStacks;
+  readonly stacks: Required<MedallionStacks>;
   readonly templates: Record<keyof MedallionStacks, Template>;
 }
 
@@ -24,7 +30,7 @@ export interface Synthesized {
  * A new app for `env` with cdk.json's context, as `cdk synth` builds it, except that functions
  * are not bundled (esbuild's output is tested by the bundle test, not by every template test).
  */
-export async function newApp(env: string): Promise<{ app: App; project: Project }> {
+export async function newApp(env: string): Promise<{ app: App; project: ProjectWithAccess }> {
   const cdkJson = JSON.parse(readFileSync(path.join(repositoryRoot, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
   };
@@ -32,7 +38,8 @@ export async function newApp(env: string): Promise<{ app: App; project: Project 
     outdir: mkdtempSync(path.join(assemblies, `${env}-`)),
     context: { ...cdkJson.context, env, 'aws:cdk:bundling-stacks': [] },
   });
-  return { app, project: await loadProject({ root: repositoryRoot, env }) };
+  const project = await loadProject({ root: repositoryRoot, env });
+  return { app, project: { ...project, access: (await loadAccessPolicy(repositoryRoot, env))! } };
 }
 
 const synthesized = new Map<string, Promise<Synthesized>>();
@@ -43,9 +50,9 @@ export function synthesize(env: string): Promise<Synthesized> {
   if (!result) {
     result = (async () => {
       const { app, project } = await newApp(env);
-      const stacks = createApp(app, project);
+      const stacks = createApp(app, project) as Required<MedallionStacks>;
       const assembly = app.synth();
-      const template = (stack: MedallionStacks[keyof MedallionStacks]) =>
+      const template = (stack: Required<MedallionStacks>[keyof MedallionStacks]) =>
         Template.fromJSON(assembly.getStackByName(stack.stackName).template as object);
       return {
         project,
@@ -55,6 +62,7 @@ export function synthesize(env: string): Promise<Synthesized> {
           storage: template(stacks.storage),
           catalog: template(stacks.catalog),
           pipeline: template(stacks.pipeline),
+          access: template(stacks.access as AccessStack),
         },
       };
     })();

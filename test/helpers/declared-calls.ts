@@ -41,6 +41,12 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   DescribeStatementCommand: ['redshift-data:DescribeStatement'],
   GetStatementResultCommand: ['redshift-data:GetStatementResult'],
   CancelStatementCommand: ['redshift-data:CancelStatement'],
+  ListDataCellsFilterCommand: ['lakeformation:ListDataCellsFilter'],
+  CreateDataCellsFilterCommand: ['lakeformation:CreateDataCellsFilter'],
+  UpdateDataCellsFilterCommand: ['lakeformation:UpdateDataCellsFilter'],
+  DeleteDataCellsFilterCommand: ['lakeformation:DeleteDataCellsFilter'],
+  GrantPermissionsCommand: ['lakeformation:GrantPermissions'],
+  AddLFTagsToResourceCommand: ['lakeformation:AddLFTagsToResource'],
 };
 
 /** What the check needs of an `aws-sdk-client-mock` stub: the calls it received. */

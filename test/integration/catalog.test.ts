@@ -18,6 +18,9 @@ import { projectRoot } from '../../lambdas/definitions/project-root';
 import { silentLogger } from '../helpers/clock';
 import { emptyLakehouse } from '../helpers/lake';
 import { MemoryObjectStore } from '../helpers/memory-store';
+import { loadAccessPolicy } from '../../lambdas/definitions/source-files';
+import { accessMatrix, personaNames } from '../../lambdas/core/access/policy';
+import type { LakePermissions } from '../../lambdas/core/access/sync';
 
 const stats = (dataset: string, rowsOut: number): DatasetStats => ({
   dataset,
@@ -212,5 +215,50 @@ describe('dataset statuses and the catalog sync, on DuckDB', () => {
       updated_at: '2026-01-02T04:00:00.000Z',
     });
     expect(written.columnComments.order_id).toBe('Order identifier. [internal]');
+  });
+  it('on AWS the sync then applies the access policy to the tables runs created; locally it is not wired', async () => {
+    const policy = (await loadAccessPolicy(projectRoot, 'dev'))!;
+    const applied: string[] = [];
+    const permissions: LakePermissions = {
+      listTables: async () => [{ relation: 'gold.fact_orders', columns: ['order_id'] }],
+      listFilters: async () => [],
+      createFilter: async (f) => void applied.push(`filter ${f.name} ${f.relation}`),
+      updateFilter: async () => {},
+      deleteFilter: async () => {},
+      grantSelect: async (f) => void applied.push(`grant ${f.persona}`),
+      tagColumns: async (relation, classification, columns) =>
+        void applied.push(`tag ${relation} ${columns.join(',')}=${classification}`),
+    };
+    const handler = (access?: Parameters<typeof createCatalogSyncHandler>[0]['access']) =>
+      createCatalogSyncHandler({
+        contracts: project.contracts,
+        statuses: new DatasetStatuses(lakehouse),
+        writer: new LocalCatalogWriter(new MemoryObjectStore(), lakehouse),
+        clock: { now: () => new Date('2026-01-02T04:00:00.000Z') },
+        logger: silentLogger,
+        ...(access ? { access } : {}),
+      });
+    const event = { runId: 'r2', request: { date: '2026-01-02' } };
+    expect((await handler()(event)).access).toBeUndefined();
+    const result = await handler({ policy, permissions, project: 'medallion' })(event);
+    const readers = personaNames(policy).filter((p) =>
+      accessMatrix(policy, [
+        {
+          relation: 'gold.fact_orders',
+          columns: [{ name: 'order_id', classification: 'internal' }],
+        },
+      ]).some((m) => m.persona === p && m.visibility === 'clear'),
+    );
+    expect(result.access).toEqual({
+      tables: 1,
+      created: readers.length,
+      updated: 0,
+      removed: 0,
+      granted: readers.length,
+    });
+    expect(applied).toContain('tag gold.fact_orders order_id=internal');
+    expect(applied.filter((a) => a.startsWith('grant ')).sort()).toEqual(
+      readers.map((p) => `grant ${p}`).sort(),
+    );
   });
 });

@@ -215,6 +215,18 @@ describe('classifying the lake', () => {
     ]);
   });
 
+  it('reads a REST source’s unnamed fields (_extra) as pii, other platform columns as internal', () => {
+    const [bronze] = classifyTables(
+      [{ relation: 'bronze.crm_people', columns: ['_extra', '_run_id', 'ingest_date'] }],
+      contracts,
+    );
+    expect(bronze!.columns).toEqual([
+      { name: '_extra', classification: 'pii' },
+      { name: '_run_id', classification: 'internal' },
+      { name: 'ingest_date', classification: 'internal' },
+    ]);
+  });
+
   it('reads audit samples of failing rows as pii, and leaves out table versions', () => {
     const tables = classifyTables(
       [

@@ -211,7 +211,9 @@ export const athenaEngineIam = {
     ...sseKms(s, 'write', uri(results)),
   ],
   /**
-   * Reading a table: Glue's table definition, then its files. No glue:GetPartitions: the lake's
+   * Reading a table: Glue's table definition, Lake Formation's credentials for its registered
+   * location (https://docs.aws.amazon.com/lake-formation/latest/dg/access-control-underlying-data.html),
+   * then its files. No glue:GetPartitions: the lake's
    * tables are Iceberg or use partition projection, for which Athena reads no Glue partitions.
    * https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html
    * https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html
@@ -219,6 +221,11 @@ export const athenaEngineIam = {
   reads: (s: EncryptedScope, t: GlueTable): IamCall[] => [
     ...glueOnDatabase(s, 'glue:GetDatabase', t.database, 'Athena resolves database'),
     ...glueOnTable(s, 'glue:GetTable', t, 'Athena reads the definition of'),
+    {
+      action: 'lakeformation:GetDataAccess',
+      resource: '*',
+      why: `Athena asks Lake Formation for credentials to ${t.database}.${t.table}'s registered location`,
+    },
     ...s3ObjectStoreIam.read(s, t.location),
   ],
   /**
@@ -283,6 +290,32 @@ export const glueInventoryIam = {
       { database, table: '*', location: { bucket: '', prefix: '' } },
       'lists the tables of',
     ),
+};
+
+/**
+ * LakeFormationPermissions (`lake-formation-permissions.ts`): lists the lake's tables (Glue
+ * GetTables), then manages data cells filters, their grants and column LF-tags. Lake Formation's
+ * actions take no resource ARN: Lake Formation decides on its own grants to the caller.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslakeformation.html
+ */
+const lakeFormationSyncActions = [
+  'lakeformation:ListDataCellsFilter',
+  'lakeformation:CreateDataCellsFilter',
+  'lakeformation:UpdateDataCellsFilter',
+  'lakeformation:DeleteDataCellsFilter',
+  'lakeformation:GrantPermissions',
+  'lakeformation:AddLFTagsToResource',
+];
+export const lakeFormationPermissionsIam = {
+  actions: ['glue:GetTables', ...lakeFormationSyncActions],
+  syncs: (s: AwsScope, databases: readonly string[]): IamCall[] => [
+    ...databases.flatMap((database) => glueInventoryIam.lists(s, database)),
+    ...lakeFormationSyncActions.map((action) => ({
+      action,
+      resource: '*',
+      why: 'the access sync applies data cells filters, their grants and column LF-tags',
+    })),
+  ],
 };
 
 /** GlueCatalogWriter (`glue-catalog-writer.ts`): GetTable, then a conditional UpdateTable. */

@@ -3,13 +3,16 @@
  * contract's classifications; tables without a contract (quarantine, changelog, audit) fail closed:
  * a column takes the strongest classification any contract gives a column of that name, and a
  * name no contract knows counts as pii. Platform columns (`_run_id`, `_reason`, `ingest_date`...)
- * are internal.
+ * are internal, except `_extra` (a REST source's unnamed fields), which is pii.
  */
 import type { Classification } from '../../../config/access-schema';
 import { auditTables, type AuditTable } from '../audit';
 import type { ContractRegistry } from '../contracts/contract';
 import { bronzePartitionColumn } from '../ingest/bronze';
 import { strongest, type LakeTable } from './policy';
+
+/** The bronze column of a REST source's fields its contract does not name (`ingest/rest.ts`). */
+const unnamedFieldsColumn = '_extra';
 
 /** A table as an engine lists it: relation and column names. */
 export interface ListedTable {
@@ -30,9 +33,12 @@ export function classifyTables(
     for (const p of contract.properties)
       byName.set(p.name, [...(byName.get(p.name) ?? []), p.classification]);
   const fallback = (column: string): Classification =>
-    column.startsWith('_') || column === bronzePartitionColumn
-      ? 'internal'
-      : (strongest(byName.get(column) ?? []) ?? 'pii');
+    // `_extra` holds the fields a REST source sent that its contract does not name: anything.
+    column === unnamedFieldsColumn
+      ? 'pii'
+      : column.startsWith('_') || column === bronzePartitionColumn
+        ? 'internal'
+        : (strongest(byName.get(column) ?? []) ?? 'pii');
 
   return listed
     .filter((t) => !isInternalRelation(t.relation))

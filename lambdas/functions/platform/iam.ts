@@ -14,6 +14,7 @@ import {
   sfnRunStarterIam,
   glueInventoryIam,
   glueCatalogWriterIam,
+  lakeFormationPermissionsIam,
   executionResultsIam,
   redshiftClientIam,
   s3ObjectStoreIam,
@@ -27,6 +28,7 @@ import {
 } from '../../adapters/aws/iam-calls';
 import {
   glueDatabaseName,
+  lakeSchemas,
   schemaLocations,
   stateMachineName,
   type BucketRole,
@@ -191,6 +193,12 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
         glueDatabaseName(s.config.project, s.config.env, schema),
         'example',
       ),
+    ),
+    ...lakeFormationPermissionsIam.syncs(
+      s,
+      lakeSchemas
+        .filter((schema) => schema !== 'scratch')
+        .map((schema) => glueDatabaseName(s.config.project, s.config.env, schema)),
     ),
   ],
   'record-run': (s) => [

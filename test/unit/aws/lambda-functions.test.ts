@@ -17,6 +17,13 @@ import {
   DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import {
+  AddLFTagsToResourceCommand,
+  CreateDataCellsFilterCommand,
+  GrantPermissionsCommand,
+  LakeFormationClient,
+  ListDataCellsFilterCommand,
+} from '@aws-sdk/client-lakeformation';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
@@ -243,6 +250,16 @@ describe('catalog-sync function', () => {
       },
     });
     glue.on(UpdateTableCommand).resolves({});
+    // The access sync lists the lake: gold.fact_orders, and the audit tables below.
+    glue.on(GetTablesCommand).resolves({ TableList: [] });
+    glue.on(GetTablesCommand, { DatabaseName: 'medallion_dev_gold' }).resolves({
+      TableList: [{ Name: 'fact_orders', StorageDescriptor: { Columns: [{ Name: 'order_id' }] } }],
+    });
+    const lakeFormation = mockClient(LakeFormationClient);
+    lakeFormation.on(ListDataCellsFilterCommand).resolves({ DataCellsFilters: [] });
+    lakeFormation.on(CreateDataCellsFilterCommand).resolves({});
+    lakeFormation.on(GrantPermissionsCommand).resolves({});
+    lakeFormation.on(AddLFTagsToResourceCommand).resolves({ Failures: [] });
     // The audit tables are in place: no DDL runs before the function's own queries.
     glue.on(GetTablesCommand, { DatabaseName: 'medallion_dev_audit' }).resolves({
       TableList: Object.entries(auditTables).map(([Name, { columns }]) => ({
@@ -280,8 +297,30 @@ describe('catalog-sync function', () => {
         },
       },
     });
+    // Then the access policy: each persona reading gold.fact_orders gets its filter, granted.
+    expect(result.access).toMatchObject({ removed: 0, updated: 0 });
+    expect(result.access!.created).toBeGreaterThan(0);
+    const filters = lakeFormation
+      .commandCalls(CreateDataCellsFilterCommand)
+      .map((c) => c.args[0].input.TableData!);
+    expect(filters).toContainEqual({
+      TableCatalogId: expect.stringMatching(/^\d{12}$/),
+      DatabaseName: 'medallion_dev_gold',
+      TableName: 'fact_orders',
+      Name: 'medallion_finance',
+      ColumnNames: ['order_id'],
+      RowFilter: { AllRowsWildcard: {} },
+    });
+    expect(
+      lakeFormation
+        .commandCalls(GrantPermissionsCommand)
+        .map((c) => c.args[0].input.Principal!.DataLakePrincipalIdentifier),
+    ).toContainEqual(
+      expect.stringMatching(/^arn:aws:iam::\d{12}:role\/medallion-dev-persona-finance$/),
+    );
     athena.restore();
     glue.restore();
+    lakeFormation.restore();
   });
 });
 

@@ -1,0 +1,449 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { classifications } from '../../config/access-schema';
+import { accessMatrix, persona, personaNames } from '../../lambdas/core/access/policy';
+import { classifyTables } from '../../lambdas/core/access/tables';
+import {
+  bucketName,
+  glueDatabaseName,
+  lakeSchemas,
+  schemaLocations,
+  workgroupName,
+  type LakeSchema,
+} from '../../lambdas/core/aws-names';
+import { taskNames, type TaskName } from '../../lambdas/core/tasks';
+import { lakeUses, type LakeUse } from '../../lib/constructs/pipeline-lake-grants';
+import { synthesize } from '../helpers/cdk';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type LfTag = { TagKey: string; TagValues: string[] };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+};
+const list = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+/** A CloudFormation value as text: `<AWS::Partition>` for a Ref. */
+function rendered(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
+  if (v['Fn::Join']) return v['Fn::Join'][1].map(rendered).join(v['Fn::Join'][0]);
+  if (v.Ref) return `<${v.Ref}>`;
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
+const resources = (template: Template, type: string) =>
+  Object.entries(template.findResources(type) as Record<string, Resource>);
+
+describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
+  const access = async () => {
+    const synthesized = await synthesize(env);
+    const { project, templates, stacks } = synthesized;
+    const { config } = project;
+    const database = (schema: LakeSchema) => glueDatabaseName(config.project, env, schema);
+    const schemaOf = (name: string) => lakeSchemas.find((s) => database(s) === name)!;
+    const tables = classifyTables(stacks.catalog.tables, project.contracts);
+    const roleIdOf = (task: TaskName) =>
+      stacks.pipeline.getLogicalId(
+        stacks.pipeline.functions[task].role!.node.defaultChild as never,
+      );
+    const personaRoleId = (name: string) =>
+      stacks.access.getLogicalId(stacks.access.personaRoles[name]!.node.defaultChild as never);
+    const bucket = (role: Parameters<typeof bucketName>[2]) =>
+      bucketName(config.project, env, role, config.aws.account!, config.aws.region!);
+    return {
+      ...synthesized,
+      config,
+      policy: project.access,
+      template: templates.access,
+      database,
+      schemaOf,
+      tables,
+      roleIdOf,
+      personaRoleId,
+      bucket,
+    };
+  };
+
+  it('merges the admins through the settings resource: CloudFormation’s execution role, config’s, and its own', async () => {
+    const { template, config, stacks, database } = await access();
+    const [[, settings]] = resources(template, 'Custom::LakeFormationSettings') as [
+      [string, Resource],
+    ];
+    const handlerRole = stacks.access.getLogicalId(
+      stacks.access.settings.function.role!.node.defaultChild as never,
+    );
+    expect(settings.Properties.Admins).toEqual([
+      {
+        'Fn::Sub': `arn:\${AWS::Partition}:iam::${config.aws.account}:role/cdk-hnb659fds-cfn-exec-role-${config.aws.account}-${config.aws.region}`,
+      },
+      ...config.aws.lakeFormationAdmins,
+      { 'Fn::GetAtt': [handlerRole, 'Arn'] },
+    ]);
+    expect(settings.Properties.Databases).toEqual(lakeSchemas.map(database));
+    // No AWS::LakeFormation::DataLakeSettings: it would replace the admins, not add to them.
+    template.resourceCountIs('AWS::LakeFormation::DataLakeSettings', 0);
+  });
+
+  it('gives no new table of our databases an IAMAllowedPrincipals grant', async () => {
+    const { templates } = await access();
+    const databases = resources(templates.catalog, 'AWS::Glue::Database');
+    expect(databases).toHaveLength(lakeSchemas.length);
+    for (const [, db] of databases)
+      expect(db.Properties.DatabaseInput).toMatchObject({ CreateTableDefaultPermissions: [] });
+  });
+
+  it('defines the LF-tags classification, layer and domain from the contracts', async () => {
+    const { template, project } = await access();
+    const tags = Object.fromEntries(
+      resources(template, 'AWS::LakeFormation::Tag').map(([, t]) => [
+        t.Properties.TagKey,
+        t.Properties.TagValues,
+      ]),
+    );
+    expect(tags).toEqual({
+      classification: [...classifications],
+      layer: [...lakeSchemas],
+      domain: [...new Set(project.contracts.all().flatMap((c) => c.document.domain ?? []))].sort(),
+    });
+  });
+
+  it('tags every database with its layer and pii, and every column of CloudFormation’s tables with its contract classification', async () => {
+    const { template, database, schemaOf, tables } = await access();
+    const associations = resources(template, 'AWS::LakeFormation::TagAssociation').map(
+      ([, a]) =>
+        a.Properties as { Resource: Record<string, Record<string, unknown>>; LFTags: LfTag[] },
+    );
+    const tagsOf = (a: { LFTags: LfTag[] }) =>
+      Object.fromEntries(a.LFTags.map((t) => [t.TagKey, t.TagValues]));
+    for (const schema of lakeSchemas)
+      expect(
+        associations.filter((a) => a.Resource.Database?.Name === database(schema)).map(tagsOf),
+      ).toEqual([{ layer: [schema], classification: ['pii'] }]);
+    const tagged = associations
+      .filter((a) => a.Resource.TableWithColumns)
+      .flatMap((a) => {
+        const t = a.Resource.TableWithColumns as {
+          DatabaseName: string;
+          Name: string;
+          ColumnNames: string[];
+        };
+        return t.ColumnNames.map((column) => ({
+          relation: `${schemaOf(t.DatabaseName)}.${t.Name}`,
+          column,
+          classification: tagsOf(a).classification![0],
+        }));
+      });
+    const expected = tables.flatMap((t) =>
+      t.columns.map((c) => ({
+        relation: t.relation,
+        column: c.name,
+        classification: c.classification,
+      })),
+    );
+    const order = (rows: { relation: string; column: string; classification?: string }[]) =>
+      [...rows].sort((a, b) =>
+        `${a.relation}.${a.column}`.localeCompare(`${b.relation}.${b.column}`),
+      );
+    expect(order(tagged)).toEqual(order(expected));
+    expect(tables.map((t) => t.relation)).toContain('audit.lineage_events');
+  });
+
+  it('registers every schema’s location with a role of its own that may use the lake key', async () => {
+    const { template, bucket, stacks } = await access();
+    const registered = resources(template, 'AWS::LakeFormation::Resource').map(
+      ([, r]) =>
+        r.Properties as { ResourceArn: string; UseServiceLinkedRole: boolean; RoleArn: unknown },
+    );
+    const roleId = stacks.access.getLogicalId(
+      stacks.access.node.findChild('Locations').node.findChild('RegistrationRole').node
+        .defaultChild as never,
+    );
+    for (const r of registered)
+      expect(r).toMatchObject({
+        UseServiceLinkedRole: false,
+        RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      });
+    const arns = registered.map((r) => rendered(r.ResourceArn));
+    for (const schema of lakeSchemas) {
+      const { bucket: role, prefix } = schemaLocations[schema];
+      const bucketArn = `arn:<AWS::Partition>:s3:::${bucket(role)}`;
+      // Each schema's files lie in a registered location: its bucket, or a prefix holding them.
+      expect(
+        arns.some((arn) => arn === bucketArn || `${bucketArn}/${prefix}`.startsWith(`${arn}/`)),
+        schema,
+      ).toBe(true);
+    }
+    const statements = resources(template, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(statements.flatMap((s) => list(s.Action))).toEqual(
+      expect.arrayContaining([
+        'kms:Encrypt',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'kms:DescribeKey',
+      ]),
+    );
+  });
+
+  it('grants each pipeline role by layer tag what its IAM lets it do with Glue tables, no more', async () => {
+    const { template, templates, roleIdOf, schemaOf } = await access();
+    const permissions = resources(template, 'AWS::LakeFormation::PrincipalPermissions').map(
+      ([, p]) =>
+        p.Properties as {
+          Principal: { DataLakePrincipalIdentifier: unknown };
+          Resource: {
+            LFTagPolicy?: { ResourceType: string; Expression: LfTag[] };
+            DataLocation?: unknown;
+          };
+          Permissions: string[];
+          PermissionsWithGrantOption?: string[];
+        },
+    );
+    for (const task of taskNames) {
+      const roleId = roleIdOf(task);
+      // From the IAM policies: which Glue action each layer's tables get.
+      const iam: Partial<Record<LakeSchema, Set<string>>> = {};
+      for (const [, policy] of resources(templates.pipeline, 'AWS::IAM::Policy')) {
+        if (!JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`)) continue;
+        for (const s of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+          for (const action of list(s.Action).filter((a) =>
+            /^glue:(Get|Update|Create|Delete)Table$/.test(a),
+          ))
+            for (const [, name] of JSON.stringify(s.Resource).matchAll(/:table\/([a-z0-9_]+)\//g))
+              (iam[schemaOf(name!)] ??= new Set()).add(action);
+      }
+      const expected = Object.fromEntries(
+        Object.entries(iam).map(([schema, actions]): [string, LakeUse] => [
+          schema,
+          actions.has('glue:CreateTable')
+            ? 'create'
+            : actions.has('glue:DeleteTable')
+              ? 'write'
+              : actions.has('glue:UpdateTable')
+                ? 'alter'
+                : 'read',
+        ]),
+      );
+      expect(lakeUses[task], task).toEqual(expected);
+
+      const mine = permissions.filter((p) =>
+        JSON.stringify(p.Principal.DataLakePrincipalIdentifier).includes(roleId),
+      );
+      const granted: Record<string, LakeUse> = {};
+      // The access sync's grantable grant is asserted on its own, below.
+      for (const p of mine.filter(
+        (x) =>
+          x.Resource.LFTagPolicy?.ResourceType === 'TABLE' &&
+          (x.PermissionsWithGrantOption ?? []).length === 0,
+      )) {
+        const databaseGrant = mine.find(
+          (x) =>
+            x.Resource.LFTagPolicy?.ResourceType === 'DATABASE' &&
+            JSON.stringify(x.Resource.LFTagPolicy.Expression) ===
+              JSON.stringify(p.Resource.LFTagPolicy!.Expression),
+        )!;
+        const use: LakeUse = p.Permissions.includes('ALL')
+          ? databaseGrant.Permissions.includes('CREATE_TABLE')
+            ? 'create'
+            : 'write'
+          : p.Permissions.includes('ALTER')
+            ? 'alter'
+            : 'read';
+        expect(p.Resource.LFTagPolicy!.Expression.map((e) => e.TagKey)).toEqual(['layer']);
+        for (const schema of p.Resource.LFTagPolicy!.Expression[0]!.TagValues)
+          granted[schema] = use;
+      }
+      expect(granted, task).toEqual(expected);
+      // Data location access exactly where it creates tables.
+      expect(
+        mine.some((p) => p.Resource.DataLocation),
+        task,
+      ).toBe(Object.values(expected).includes('create'));
+    }
+  });
+
+  it('lets only the catalog sync pass SELECT on to personas’ filters and tag columns with their classification', async () => {
+    const { template, roleIdOf } = await access();
+    const grantable = resources(template, 'AWS::LakeFormation::PrincipalPermissions')
+      .map(
+        ([, p]) =>
+          p.Properties as {
+            Principal: unknown;
+            Resource: Record<string, unknown>;
+            Permissions: string[];
+            PermissionsWithGrantOption: string[];
+          },
+      )
+      .filter((p) => p.PermissionsWithGrantOption.length > 0 || p.Resource.LFTag);
+    expect(grantable).toHaveLength(2);
+    for (const p of grantable)
+      expect(JSON.stringify(p.Principal)).toContain(roleIdOf('CatalogSync'));
+    expect(grantable.find((p) => p.Resource.LFTagPolicy)).toMatchObject({
+      Resource: {
+        LFTagPolicy: {
+          ResourceType: 'TABLE',
+          Expression: [{ TagKey: 'layer', TagValues: lakeSchemas.filter((s) => s !== 'scratch') }],
+        },
+      },
+      PermissionsWithGrantOption: ['SELECT', 'DESCRIBE'],
+    });
+    expect(grantable.find((p) => p.Resource.LFTag)).toMatchObject({
+      Resource: { LFTag: { TagKey: 'classification', TagValues: [...classifications] } },
+      Permissions: ['ASSOCIATE', 'DESCRIBE'],
+    });
+  });
+
+  it('has one role per persona of the policy, assumable by its principals, querying in its own workgroup', async () => {
+    const { template, templates, policy, personaRoleId, config } = await access();
+    const roles = resources(template, 'AWS::IAM::Role').filter(([, r]) =>
+      String(r.Properties.Description).startsWith('Access persona '),
+    );
+    expect(roles.map(([, r]) => String(r.Properties.Description).split(' ')[2]).sort()).toEqual(
+      personaNames(policy).map((p) => `${p}`),
+    );
+    const workgroups = resources(templates.catalog, 'AWS::Athena::WorkGroup').map(
+      ([, w]) =>
+        w.Properties as {
+          Name: string;
+          WorkGroupConfiguration: {
+            EnforceWorkGroupConfiguration: boolean;
+            ResultConfiguration: {
+              OutputLocation: unknown;
+              EncryptionConfiguration: { EncryptionOption: string };
+            };
+          };
+        },
+    );
+    for (const name of personaNames(policy)) {
+      const p = persona(policy, name);
+      const [, role] = roles.find(([id]) => id === personaRoleId(name))!;
+      const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: Statement[] })
+        .Statement;
+      const principals = JSON.stringify(trust.map((s) => s.Principal));
+      if (p.principals.length > 0)
+        for (const arn of p.principals) expect(principals).toContain(arn);
+      else expect(principals).toContain(':root');
+      const wg = workgroups.find(
+        (w) => w.Name === workgroupName(config.project, env, p.workgroup),
+      )!;
+      expect(wg, name).toBeDefined();
+      expect(wg.WorkGroupConfiguration.EnforceWorkGroupConfiguration).toBe(true);
+      expect(
+        wg.WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration.EncryptionOption,
+      ).toBe('SSE_KMS');
+      expect(
+        JSON.stringify(wg.WorkGroupConfiguration.ResultConfiguration.OutputLocation),
+      ).toContain(`/${p.workgroup}/`);
+      const statements = resources(template, 'AWS::IAM::Policy')
+        .filter(([, x]) => JSON.stringify(x.Properties.Roles).includes(`"${personaRoleId(name)}"`))
+        .flatMap(([, x]) => (x.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+      const start = statements.find((s) => list(s.Action).includes('athena:StartQueryExecution'))!;
+      expect(JSON.stringify(start.Resource)).toContain(`workgroup/${wg.Name}`);
+      expect(statements.some((s) => list(s.Action).includes('lakeformation:GetDataAccess'))).toBe(
+        true,
+      );
+      // Never data through IAM: no S3 access beyond the workgroup's results.
+      for (const s of statements.filter((x) => list(x.Action).some((a) => a.startsWith('s3:'))))
+        expect(JSON.stringify(s.Resource)).toContain('athena-results');
+    }
+  });
+
+  it('grants personas the policy’s matrix on CloudFormation’s tables through data cells filters only', async () => {
+    const { template, policy, tables, personaRoleId, schemaOf } = await access();
+    const filters = resources(template, 'AWS::LakeFormation::DataCellsFilter').map(
+      ([, f]) =>
+        f.Properties as {
+          DatabaseName: string;
+          TableName: string;
+          Name: string;
+          ColumnNames: string[];
+          RowFilter: unknown;
+        },
+    );
+    const grants = resources(template, 'AWS::LakeFormation::PrincipalPermissions')
+      .map(
+        ([, p]) =>
+          p.Properties as {
+            Principal: { DataLakePrincipalIdentifier: unknown };
+            Resource: Record<string, { Name?: string; TableName?: string }>;
+            Permissions: string[];
+          },
+      )
+      .filter((p) =>
+        personaNames(policy).some((n) => JSON.stringify(p.Principal).includes(personaRoleId(n))),
+      );
+    // Lake Formation adds permissions up: a table-wide grant beside a filter would undo it.
+    for (const g of grants) {
+      expect(Object.keys(g.Resource)).toEqual(['DataCellsFilter']);
+      expect(g.Permissions).toEqual(['SELECT']);
+    }
+    const onAws = accessMatrix(policy, tables).map((m) => {
+      const roleGrant = grants.find(
+        (g) =>
+          JSON.stringify(g.Principal).includes(personaRoleId(m.persona)) &&
+          `${schemaOf((g.Resource.DataCellsFilter as unknown as { DatabaseName: string }).DatabaseName)}.${g.Resource.DataCellsFilter!.TableName}` ===
+            m.relation,
+      );
+      const filter = roleGrant
+        ? filters.find(
+            (f) =>
+              f.Name === roleGrant.Resource.DataCellsFilter!.Name &&
+              `${schemaOf(f.DatabaseName)}.${f.TableName}` === m.relation,
+          )
+        : undefined;
+      return { ...m, visibility: filter?.ColumnNames.includes(m.column) ? 'clear' : 'hidden' };
+    });
+    const expected = accessMatrix(policy, tables).map((m) => ({
+      ...m,
+      visibility: m.visibility === 'clear' ? 'clear' : 'hidden',
+    }));
+    expect(onAws).toEqual(expected);
+    expect(filters.length).toBeGreaterThan(0);
+  });
+
+  it('records data events of gold, quarantine and the audit tables, and management events, KMS-encrypted into the audit bucket', async () => {
+    const { template, templates, bucket, config } = await access();
+    const [[, trail]] = resources(template, 'AWS::CloudTrail::Trail') as [[string, Resource]];
+    expect(trail.Properties).toMatchObject({
+      S3BucketName: bucket('audit'),
+      S3KeyPrefix: 'cloudtrail',
+      EnableLogFileValidation: true,
+      IsLogging: true,
+    });
+    expect(JSON.stringify(trail.Properties.KMSKeyId)).toContain('LakeKey');
+    const selectors = trail.Properties.EventSelectors as {
+      IncludeManagementEvents: boolean;
+      ReadWriteType: string;
+      DataResources: { Type: string; Values: unknown[] }[];
+    }[];
+    expect(selectors).toContainEqual({ IncludeManagementEvents: true, ReadWriteType: 'All' });
+    const data = selectors.filter((x) => x.DataResources);
+    expect(data).toHaveLength(1);
+    expect(data[0]).toMatchObject({ ReadWriteType: 'All' });
+    expect(data[0]!.DataResources.map((r) => r.Type)).toEqual(['AWS::S3::Object']);
+    const values = JSON.stringify(data[0]!.DataResources[0]!.Values.map(rendered));
+    for (const watched of [
+      `${bucket('gold')}/`,
+      `${bucket('quarantine')}/`,
+      `${bucket('audit')}/tables/`,
+      `${bucket('audit')}/lineage/`,
+    ])
+      expect(values).toContain(watched);
+    // Never its own deliveries.
+    expect(values).not.toContain(`${bucket('audit')}/"`);
+    expect(values).not.toContain('cloudtrail');
+    // The audit bucket lets CloudTrail write only for this trail.
+    const auditPolicy = resources(templates.storage, 'AWS::S3::BucketPolicy')
+      .map(([, p]) => JSON.stringify(p.Properties))
+      .find((p) => p.includes('cloudtrail.amazonaws.com'))!;
+    expect(auditPolicy).toContain('s3:GetBucketAcl');
+    expect(auditPolicy).toContain(`cloudtrail/AWSLogs/${config.aws.account}/*`);
+    expect(auditPolicy).toContain(`trail/${config.project}-${env}-lake-access`);
+  });
+});

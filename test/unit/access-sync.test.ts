@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import type { Classification } from '../../config/access-schema';
+import type { CellsFilter } from '../../lambdas/core/access/cells';
+import { parseAccessPolicy } from '../../lambdas/core/access/policy';
+import {
+  planAccessSync,
+  syncLakeAccess,
+  type ExistingFilter,
+  type LakePermissions,
+} from '../../lambdas/core/access/sync';
+import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
+
+const policy = parseAccessPolicy(
+  `
+personas:
+  analyst:
+    layers: [gold]
+    columns: { public: clear, internal: clear, confidential: masked, pii: hidden }
+    rows: { column: country_code, in: [US] }
+  privacy_officer:
+    layers: [gold]
+    columns: { public: clear, internal: clear, confidential: clear, pii: clear }
+`,
+  'config/access.yaml',
+  'dev',
+);
+
+const contracts = new ContractRegistry([
+  parseContract(
+    `
+apiVersion: v3.1.0
+kind: DataContract
+id: gold.customers
+name: customers
+version: 1.0.0
+status: active
+domain: sales
+team: { name: analytics-engineering }
+description: { purpose: Customers. }
+schema:
+  - name: customers
+    physicalName: gold.customers
+    physicalType: table
+    logicalType: object
+    properties:
+      - { name: customer_id, logicalType: integer, physicalType: BIGINT, classification: internal, primaryKey: true, required: true }
+      - { name: email, logicalType: string, physicalType: VARCHAR, classification: pii }
+      - { name: segment, logicalType: string, physicalType: VARCHAR, classification: confidential }
+      - { name: country_code, logicalType: string, physicalType: VARCHAR, classification: public }
+`,
+    'config/contracts/gold.customers.yaml',
+  ),
+]);
+
+const filter = (persona: string, columnNames: string[], rowFilter?: string): CellsFilter => ({
+  persona,
+  relation: 'gold.customers',
+  name: `medallion_${persona}`,
+  columnNames,
+  ...(rowFilter ? { rowFilter } : {}),
+});
+
+describe('planning the access sync', () => {
+  const analyst = filter('analyst', ['customer_id', 'country_code'], "country_code IN ('US')");
+
+  it('creates what is missing, updates what differs, removes our filters no longer wanted, leaves others’ alone', () => {
+    const existing: ExistingFilter[] = [
+      { ...analyst, columnNames: ['customer_id', 'country_code', 'segment'] },
+      { relation: 'gold.customers', name: 'medallion_former_persona', columnNames: ['email'] },
+      { relation: 'gold.customers', name: 'someone_elses', columnNames: ['email'] },
+    ];
+    const officer = filter('privacy_officer', ['customer_id', 'email']);
+    const plan = planAccessSync([analyst, officer], existing, 'medallion');
+    expect(plan.create).toEqual([officer]);
+    expect(plan.update).toEqual([analyst]);
+    expect(plan.remove.map((f) => f.name)).toEqual(['medallion_former_persona']);
+    expect(plan.grant).toEqual([analyst, officer]);
+  });
+
+  it('changes nothing when the lake already holds the policy', () => {
+    const plan = planAccessSync([analyst], [analyst], 'medallion');
+    expect(plan).toMatchObject({ create: [], update: [], remove: [] });
+  });
+});
+
+/** Lake Formation in memory: filters, grants and column tags, as the adapter would leave them. */
+function memoryLake(listed: { relation: string; columns: string[] }[]) {
+  const filters = new Map<string, ExistingFilter>();
+  const grants = new Set<string>();
+  const tags = new Map<string, Classification>();
+  const key = (f: { relation: string; name: string }) => `${f.relation} ${f.name}`;
+  const calls: string[] = [];
+  const permissions: LakePermissions = {
+    listTables: async () => listed,
+    listFilters: async () => [...filters.values()],
+    createFilter: async (f) => void (calls.push(`create ${f.name}`), filters.set(key(f), f)),
+    updateFilter: async (f) => void (calls.push(`update ${f.name}`), filters.set(key(f), f)),
+    deleteFilter: async (f) => void (calls.push(`delete ${f.name}`), filters.delete(key(f))),
+    grantSelect: async (f) => void grants.add(`${f.persona} ${key(f)}`),
+    tagColumns: async (relation, classification, columns) => {
+      for (const c of columns) tags.set(`${relation}.${c}`, classification);
+    },
+  };
+  return { permissions, filters, grants, tags, calls };
+}
+
+describe('the access sync', () => {
+  const listed = [
+    { relation: 'gold.customers', columns: ['customer_id', 'email', 'segment', 'country_code'] },
+  ];
+
+  it('leaves each persona a filter of its clear columns and rows, granted, and every column tagged', async () => {
+    const lake = memoryLake(listed);
+    const result = await syncLakeAccess(policy, contracts, lake.permissions, 'medallion');
+    expect(result).toEqual({ tables: 1, created: 2, updated: 0, removed: 0, granted: 2 });
+    expect([...lake.filters.values()]).toEqual([
+      filter('analyst', ['customer_id', 'country_code'], "country_code IN ('US')"),
+      filter('privacy_officer', ['customer_id', 'email', 'segment', 'country_code']),
+    ]);
+    expect([...lake.grants].sort()).toEqual([
+      'analyst gold.customers medallion_analyst',
+      'privacy_officer gold.customers medallion_privacy_officer',
+    ]);
+    expect(Object.fromEntries(lake.tags)).toEqual({
+      'gold.customers.customer_id': 'internal',
+      'gold.customers.email': 'pii',
+      'gold.customers.segment': 'confidential',
+      'gold.customers.country_code': 'public',
+    });
+  });
+
+  it('a second run changes no filter', async () => {
+    const lake = memoryLake(listed);
+    await syncLakeAccess(policy, contracts, lake.permissions, 'medallion');
+    lake.calls.length = 0;
+    const again = await syncLakeAccess(policy, contracts, lake.permissions, 'medallion');
+    expect(again).toMatchObject({ created: 0, updated: 0, removed: 0 });
+    expect(lake.calls).toEqual([]);
+  });
+});
