@@ -209,7 +209,11 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
       const roleId = roleIdOf(task);
       // From the IAM policies: which Glue action each layer's tables get.
       const iam: Partial<Record<LakeSchema, Set<string>>> = {};
-      for (const [, policy] of resources(templates.pipeline, 'AWS::IAM::Policy')) {
+      // A role's statements beyond the inline policy's size limit spill into a managed policy.
+      for (const [, policy] of [
+        ...resources(templates.pipeline, 'AWS::IAM::Policy'),
+        ...resources(templates.pipeline, 'AWS::IAM::ManagedPolicy'),
+      ]) {
         if (!JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`)) continue;
         for (const s of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
           for (const action of list(s.Action).filter((a) =>
