@@ -84,7 +84,7 @@ export class PersonaSession {
     const tree = JSON.parse(parsed!.tree) as SerializedSql;
     if (tree.error)
       throw new AccessDeniedError(
-        tree.error_type === 'not implemented'
+        tree.error_type === onlySelectSerializes
           ? `As ${this.persona.name} only a SELECT can run (${this.policy.file}).`
           : `Cannot parse the query: ${tree.error_message}`,
       );
@@ -138,6 +138,12 @@ export class PersonaSession {
     }
   }
 }
+
+/**
+ * The `error_type` DuckDB's `json_serialize_sql` gives any statement but a SELECT ("Only SELECT
+ * statements can be serialized to json!"): ATTACH, COPY, SET... are refused by it.
+ */
+const onlySelectSerializes = 'not implemented';
 
 interface SerializedSql {
   readonly error: boolean;
