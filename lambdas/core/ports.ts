@@ -174,6 +174,15 @@ export interface FailureNotice {
   readonly cause: string;
 }
 
+/**
+ * The secret key behind keyed pseudonyms and erasure-log subjects (`core/privacy/keyed-hash.ts`):
+ * a local key file created on first use, Secrets Manager on AWS. Losing it makes old pseudonyms
+ * unmatchable, so it is created once and never rotated silently.
+ */
+export interface PrivacyKeyStore {
+  key(): Promise<Uint8Array>;
+}
+
 /** Wall clock and waiting, injectable so retries and timestamps are testable. */
 export interface Clock {
   now(): Date;
