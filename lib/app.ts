@@ -13,6 +13,8 @@ import { AccessStack } from './stacks/access-stack';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { persona, personaNames, type AccessPolicy } from '../lambdas/core/access/policy';
 import type { TaskName } from '../lambdas/core/tasks';
+import { personaDatabases } from '../lambdas/core/access/persona-views';
+import { personaDatabaseName } from '../lambdas/core/aws-names';
 
 export interface AppDefinitions {
   readonly config: PlatformConfig;
@@ -67,6 +69,12 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
     config,
     key: storage.key,
     columnLineage: buildLineageGraph(definitions).columnLineage(),
+    personaDatabases: definitions.access
+      ? personaDatabases(definitions.access, {
+          database: (persona, schema) =>
+            personaDatabaseName(config.project, config.env, persona, schema),
+        })
+      : [],
   });
   pipeline.addStackDependency(catalog);
   const access = definitions.access

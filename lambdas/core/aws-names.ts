@@ -18,6 +18,20 @@ export function glueDatabaseName(project: string, env: string, schema: LakeSchem
 }
 
 /**
+ * A persona's own database for one layer, holding the views it queries on AWS:
+ * `medallion_prod_auditor_gold.customer_360` serves what `medallion_prod_gold.customer_360` holds,
+ * as the access policy lets the auditor read it (`core/access/persona-views.ts`).
+ */
+export function personaDatabaseName(
+  project: string,
+  env: string,
+  persona: string,
+  schema: LakeSchema,
+): string {
+  return `${project}_${env}_${persona}_${schema}`;
+}
+
+/**
  * An Athena workgroup's name: `engineering` (the pipeline's), `auditors` (the audit queries'), and
  * each workgroup the access policy gives a persona.
  */

@@ -100,7 +100,8 @@ export const tasks = {
     definitions: 'sources',
     invokedBy: 'state machine',
     memoryMb: 256,
-    timeoutSeconds: 300,
+    // A first access sync defines every persona view (one Athena statement each).
+    timeoutSeconds: 900,
   },
   NotifyFailure: {
     entry: 'notify-failure',

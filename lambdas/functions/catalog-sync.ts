@@ -2,7 +2,7 @@
 import { GlueClient } from '@aws-sdk/client-glue';
 import { LakeFormationClient } from '@aws-sdk/client-lakeformation';
 import { LakeFormationPermissions } from '../adapters/aws/lake-formation-permissions';
-import { personaRoleName } from '../core/aws-names';
+import { personaDatabaseName, personaRoleName } from '../core/aws-names';
 import { loadAccessPolicy } from '../definitions/source-files';
 import { GlueCatalogWriter } from '../adapters/aws/glue-catalog-writer';
 import { systemClock } from '../adapters/system-clock';
@@ -17,9 +17,10 @@ export const handler = lambdaHandler(async () => {
   const policy = await loadAccessPolicy(root, config.env);
   const glue = tracer.captureAWSv3Client(new GlueClient({}));
   const account = process.env.MEDALLION_ACCOUNT!;
+  const engine = await athena(config, 'CatalogSync');
   return createCatalogSyncHandler({
     contracts,
-    statuses: new DatasetStatuses(await athena(config, 'CatalogSync')),
+    statuses: new DatasetStatuses(engine),
     writer: new GlueCatalogWriter(glue, config.project, config.env),
     clock: systemClock,
     logger,
@@ -27,7 +28,14 @@ export const handler = lambdaHandler(async () => {
       ? {
           access: {
             policy,
-            project: config.project,
+            context: {
+              project: config.project,
+              dialect: engine.dialect,
+              naming: {
+                database: (persona, schema) =>
+                  personaDatabaseName(config.project, config.env, persona, schema),
+              },
+            },
             permissions: new LakeFormationPermissions(
               glue,
               tracer.captureAWSv3Client(new LakeFormationClient({})),
@@ -37,6 +45,7 @@ export const handler = lambdaHandler(async () => {
                 catalogId: account,
                 roleArn: (persona) =>
                   `arn:${partition(process.env.AWS_REGION ?? '')}:iam::${account}:role/${personaRoleName(config.project, config.env, persona)}`,
+                runStatement: (sql) => engine.execute(sql),
               },
             ),
           },

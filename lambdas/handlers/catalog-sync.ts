@@ -18,7 +18,12 @@ import { isTaskResult, type DatasetStats } from '../core/stats';
 import type { ContractRegistry } from '../core/contracts/contract';
 import type { CatalogWriter, Clock, Logger } from '../core/ports';
 import type { AccessPolicy } from '../core/access/policy';
-import { syncLakeAccess, type AccessSyncResult, type LakePermissions } from '../core/access/sync';
+import {
+  syncLakeAccess,
+  type AccessSyncContext,
+  type AccessSyncResult,
+  type LakePermissions,
+} from '../core/access/sync';
 import { parseTaskInput, taskInputSchema } from './task-input';
 
 export interface CatalogSyncDeps {
@@ -29,12 +34,13 @@ export interface CatalogSyncDeps {
   readonly logger: Logger;
   /**
    * Lake Formation's run-time half (AWS): filters, grants and column tags on the tables runs
-   * created. Not wired locally, where `query --as` enforces the policy itself.
+   * created, and the personas' views. Not wired locally, where `query --as` enforces the policy
+   * itself.
    */
   readonly access?: {
     readonly policy: AccessPolicy;
     readonly permissions: LakePermissions;
-    readonly project: string;
+    readonly context: AccessSyncContext;
   };
 }
 
@@ -76,11 +82,14 @@ export function createCatalogSyncHandler(deps: CatalogSyncDeps) {
       missing,
     };
     if (!deps.access) return result;
-    const { policy, permissions, project } = deps.access;
-    const access = await syncLakeAccess(policy, deps.contracts, permissions, project);
-    deps.logger.info('access sync: Lake Formation filters, grants and column tags applied', {
-      ...access,
-    });
+    const { policy, permissions, context } = deps.access;
+    const access = await syncLakeAccess(policy, deps.contracts, permissions, context);
+    deps.logger.info(
+      'access sync: Lake Formation filters, grants, column tags and persona views applied',
+      {
+        ...access,
+      },
+    );
     return { ...result, access };
   };
 }

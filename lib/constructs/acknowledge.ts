@@ -7,13 +7,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
  * moment the grant that needs it is made, so every acknowledgement sits next to its reason.
  */
 export function acknowledgeWildcard(
-  grantee: lambda.IFunction | iam.IRole | iam.Policy,
+  grantee: lambda.IFunction | iam.IRole | iam.Policy | iam.ManagedPolicy,
   resource: string,
   reason: string,
 ): void {
-  const role =
-    grantee instanceof iam.Policy ? undefined : 'role' in grantee ? grantee.role : grantee;
-  const policy = grantee instanceof iam.Policy ? grantee : role?.node.tryFindChild('DefaultPolicy');
+  const own = grantee instanceof iam.Policy || grantee instanceof iam.ManagedPolicy;
+  const role = own ? undefined : 'role' in grantee ? grantee.role : grantee;
+  const policy = own ? grantee : role?.node.tryFindChild('DefaultPolicy');
   if (!policy)
     throw new Error(`acknowledgeWildcard: ${grantee.node.path} has no policy yet: grant first`);
   const cfn = policy.node.defaultChild as CfnResource;

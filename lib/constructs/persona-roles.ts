@@ -5,9 +5,15 @@ import * as lakeformation from 'aws-cdk-lib/aws-lakeformation';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IDependable } from 'constructs';
 import type { CellsFilter } from '../../lambdas/core/access/cells';
-import { persona, personaNames, type AccessPolicy } from '../../lambdas/core/access/policy';
+import {
+  persona,
+  personaNames,
+  personaSchemas,
+  type AccessPolicy,
+} from '../../lambdas/core/access/policy';
 import {
   glueDatabaseName,
+  personaDatabaseName,
   personaRoleName,
   workgroupName,
   type LakeSchema,
@@ -30,8 +36,9 @@ export interface PersonaRolesProps {
 /**
  * One IAM role per persona of the access policy: assumable by the persona's `principals`, it
  * queries in the persona's workgroup (results under that workgroup's prefix, KMS-encrypted),
- * reads the Glue definitions of its layers, and asks Lake Formation for data access: what it
- * reads is decided by the data cells filters it is granted, never by IAM.
+ * reads the Glue definitions of its layers and of its own views (`persona-databases.ts`), and asks
+ * Lake Formation for data access: what it reads is decided by the views and data cells filters it
+ * is granted, never by IAM.
  */
 export class PersonaRoles extends Construct {
   readonly roles: Record<string, iam.Role>;
@@ -72,10 +79,11 @@ export class PersonaRoles extends Construct {
           ],
         }),
       );
-      const schemas = [
-        ...new Set([...p.layers, ...p.tables.map((t) => t.split('.')[0] as LakeSchema)]),
-      ];
-      const databases = schemas.map((s) => glueDatabaseName(project, env, s));
+      const schemas = personaSchemas(p);
+      const databases = schemas.flatMap((s) => [
+        glueDatabaseName(project, env, s),
+        personaDatabaseName(project, env, name, s),
+      ]);
       const tables = databases.map((d) =>
         stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${d}/*` }),
       );
@@ -102,7 +110,7 @@ export class PersonaRoles extends Construct {
         acknowledgeWildcard(
           role,
           table,
-          'Glue definitions (not data) of the tables of the persona’s layers, which the pipeline creates at run time; Lake Formation filters decide what it reads.',
+          'Glue definitions (not data) of the tables of the persona’s layers and of its views, which runs create; Lake Formation grants decide what it reads.',
         );
       // Athena asks Lake Formation for temporary credentials to the registered locations on
       // the caller's behalf; the action takes no resource ARN.

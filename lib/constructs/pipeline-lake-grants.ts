@@ -42,8 +42,17 @@ export const lakeUses: Record<TaskName, Partial<Record<LakeSchema, LakeUse>>> = 
   },
   // Reads what it checks; writes its evidence to the dq_* audit tables.
   DataQuality: { silver: 'read', gold: 'read', seeds: 'read', audit: 'create' },
-  // Reads run history and scores; updates the Parameters and comments of the lake's tables.
-  CatalogSync: { bronze: 'alter', silver: 'alter', gold: 'alter', audit: 'read' },
+  // Reads run history and scores; updates the Parameters and comments of the lake's tables; is
+  // the definer the personas' views read every other layer through (`persona-databases.ts`).
+  CatalogSync: {
+    bronze: 'alter',
+    silver: 'alter',
+    gold: 'alter',
+    quarantine: 'read',
+    changelog: 'read',
+    seeds: 'read',
+    audit: 'read',
+  },
   RecordRun: { audit: 'create' },
   Maintenance: Object.fromEntries(maintainedSchemas.map((s) => [s, 'write'])),
 };

@@ -31,6 +31,8 @@ export interface GrantContext {
   readonly buckets: Record<BucketRole, s3.IBucket>;
   readonly failureTopic: sns.ITopic;
   readonly runLock: RunLockTable;
+  /** The persona databases (`personaDatabaseName`) the catalog sync defines views in. */
+  readonly personaDatabases: readonly string[];
 }
 
 /**
@@ -314,22 +316,30 @@ function grantCatalogSync(fn: lambda.IFunction, ctx: GrantContext): void {
  * and manages data cells filters, their grants and column LF-tags. Lake Formation's actions take
  * no resource ARN; its own grants to this role (Access stack) bound what they may change.
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslakeformation.html
+ *
+ * It also defines the personas' views (`core/access/persona-views.ts`) as their definer, which
+ * Lake Formation documents as: a role that Glue and Lake Formation may assume and that may pass
+ * itself to them, Glue access to the views' database and the tables they read (Athena reads
+ * each table's definition as the caller), and Lake Formation CREATE_TABLE there plus SELECT with
+ * grant option on the tables (Access stack).
+ * https://docs.aws.amazon.com/lake-formation/latest/dg/views-prereqs.html
  */
 function grantAccessSync(fn: lambda.IFunction, ctx: GrantContext): void {
-  const { config } = ctx;
+  const { config, stack, personaDatabases } = ctx;
   const schemas = lakeSchemas.filter((s) => s !== 'scratch');
+  const lakeTables = schemas.flatMap((schema) => glueTables(ctx, schema));
   grantGlue(
     fn,
     ctx,
-    ['glue:GetTables'],
+    ['glue:GetTables', 'glue:GetTable'],
     schemas.map((schema) => glueDatabaseName(config.project, config.env, schema)),
-    schemas.flatMap((schema) => glueTables(ctx, schema)),
+    lakeTables,
   );
-  for (const table of schemas.flatMap((schema) => glueTables(ctx, schema)))
+  for (const table of lakeTables)
     acknowledgeWildcard(
       fn,
       table,
-      'The access sync lists every table of the lake to filter and tag it; the pipeline names tables at run time. Listing only.',
+      'The access sync lists every table of the lake to filter and tag it, and Athena reads the definitions of those a persona view selects from; the pipeline names tables at run time. Definitions only.',
     );
   fn.addToRolePolicy(
     new iam.PolicyStatement({
@@ -342,6 +352,60 @@ function grantAccessSync(fn: lambda.IFunction, ctx: GrantContext): void {
         'lakeformation:AddLFTagsToResource',
       ],
       resources: ['*'],
+    }),
+  );
+  if (personaDatabases.length === 0) return;
+  const role = fn.role;
+  if (!(role instanceof iam.Role))
+    throw new Error(
+      `${fn.node.path}: the access sync defines views as its own role, which must be created here`,
+    );
+  // A managed policy of its own: one persona database per persona and layer would push the
+  // role's inline policy past IAM's size limit.
+  const viewTables = personaDatabases.map((database) =>
+    stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${database}/*` }),
+  );
+  const views = new iam.ManagedPolicy(role, 'PersonaViews', {
+    description: 'The catalog sync defines, replaces and drops the persona views (access policy).',
+    roles: [role],
+    statements: [
+      new iam.PolicyStatement({
+        actions: [
+          'glue:GetDatabase',
+          'glue:GetTables',
+          'glue:GetTable',
+          'glue:CreateTable',
+          'glue:UpdateTable',
+          'glue:DeleteTable',
+        ],
+        resources: [
+          stack.formatArn({ service: 'glue', resource: 'catalog' }),
+          ...personaDatabases.map((d) =>
+            stack.formatArn({ service: 'glue', resource: 'database', resourceName: d }),
+          ),
+          ...viewTables,
+        ],
+      }),
+    ],
+  });
+  for (const table of viewTables)
+    acknowledgeWildcard(
+      views,
+      table,
+      'The persona views the access sync defines and replaces, one per table the persona reads; a persona database holds nothing else.',
+    );
+  const services = ['glue.amazonaws.com', 'lakeformation.amazonaws.com'];
+  role.assumeRolePolicy?.addStatements(
+    new iam.PolicyStatement({
+      principals: services.map((service) => new iam.ServicePrincipal(service)),
+      actions: ['sts:AssumeRole'],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [role.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': services } },
     }),
   );
 }

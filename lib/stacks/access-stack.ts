@@ -7,7 +7,8 @@ import type { PlatformConfig } from '../../config/schema';
 import { cellsGrants } from '../../lambdas/core/access/cells';
 import type { AccessPolicy } from '../../lambdas/core/access/policy';
 import { classifyTables, type ListedTable } from '../../lambdas/core/access/tables';
-import { glueDatabaseName, lakeSchemas } from '../../lambdas/core/aws-names';
+import { personaDatabases } from '../../lambdas/core/access/persona-views';
+import { glueDatabaseName, lakeSchemas, personaDatabaseName } from '../../lambdas/core/aws-names';
 import type { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import type { TaskName } from '../../lambdas/core/tasks';
 import { AccessTrail } from '../constructs/access-trail';
@@ -15,8 +16,9 @@ import { DataLocations } from '../constructs/data-locations';
 import { LakeFormationSettings } from '../constructs/lake-formation-settings';
 import { lakeBuckets } from '../constructs/lake-bucket';
 import { LakeTags } from '../constructs/lake-tags';
+import { PersonaDatabases } from '../constructs/persona-databases';
 import { PersonaRoles } from '../constructs/persona-roles';
-import { PipelineLakeGrants } from '../constructs/pipeline-lake-grants';
+import { accessSyncTask, PipelineLakeGrants } from '../constructs/pipeline-lake-grants';
 
 export interface AccessStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -32,7 +34,8 @@ export interface AccessStackProps extends StackProps {
  * Lake Formation from the access policy (`config/access.yaml`) and the contracts: the settings
  * (admins merged, IAMAllowedPrincipals off our databases), LF-tags and their associations, the
  * registered locations, the pipeline roles' tag-based grants, one role per persona with its data
- * cells filters on the tables CloudFormation owns, and the trail of who read what. Filters on
+ * cells filters on the tables CloudFormation owns and its databases of views, and the trail of
+ * who read what. Filters on
  * the tables the pipeline creates at run time cannot be CloudFormation resources (the tables do
  * not exist at the first deploy); they are the run-time sync's (README, "Access control").
  */
@@ -57,9 +60,15 @@ export class AccessStack extends Stack {
       this.synthesizer instanceof DefaultStackSynthesizer
         ? [Fn.sub(this.synthesizer.cloudFormationExecutionRoleArn)]
         : [];
+    const personaDatabaseNames = personaDatabases(props.policy, {
+      database: (name, schema) => personaDatabaseName(project, env, name, schema),
+    });
     this.settings = new LakeFormationSettings(this, 'Settings', {
       admins: [...deployer, ...config.aws.lakeFormationAdmins],
-      databases: lakeSchemas.map((s) => glueDatabaseName(project, env, s)),
+      databases: [
+        ...lakeSchemas.map((s) => glueDatabaseName(project, env, s)),
+        ...personaDatabaseNames,
+      ],
       logEncryptionKey: key,
       logRetention,
       removalPolicy,
@@ -91,6 +100,16 @@ export class AccessStack extends Stack {
       filters: cellsGrants(props.policy, tables, project),
       after: [tags, this.settings.resource],
     }).roles;
+    const views = new PersonaDatabases(this, 'PersonaDatabases', {
+      policy: props.policy,
+      project,
+      env,
+      personaRoles: this.personaRoles,
+      definer: props.pipelineRoles[accessSyncTask],
+      after: [this.settings.resource],
+    });
+    // The settings resource takes IAMAllowedPrincipals' grant off the persona databases too.
+    this.settings.resource.node.addDependency(...views.databases);
     new AccessTrail(this, 'Trail', {
       project,
       env,

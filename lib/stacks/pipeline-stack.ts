@@ -27,6 +27,8 @@ export interface PipelineStackProps extends StackProps {
   readonly key: kms.IKey;
   /** The models' column lineage, derived from their SQL here so the transform bundle needs no SQL parser. */
   readonly columnLineage: ProjectColumnLineage;
+  /** The access policy's persona databases, whose views the catalog sync defines (none without a policy). */
+  readonly personaDatabases: readonly string[];
 }
 
 /**
@@ -99,6 +101,7 @@ export class PipelineStack extends Stack {
       buckets,
       failureTopic: this.failureTopic,
       runLock: this.runLock,
+      personaDatabases: props.personaDatabases,
     };
     for (const task of taskNames) grantTask(task, functions[task], grantContext);
 

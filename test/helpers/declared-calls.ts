@@ -30,6 +30,7 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   StopQueryExecutionCommand: ['athena:StopQueryExecution'],
   GetTableCommand: ['glue:GetTable'],
   GetTablesCommand: ['glue:GetTables'],
+  DeleteTableCommand: ['glue:DeleteTable'],
   UpdateTableCommand: ['glue:UpdateTable'],
   GetSecretValueCommand: ['secretsmanager:GetSecretValue'],
   PublishCommand: ['sns:Publish'],

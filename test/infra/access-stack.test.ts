@@ -1,18 +1,25 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { classifications } from '../../config/access-schema';
-import { accessMatrix, persona, personaNames } from '../../lambdas/core/access/policy';
+import { personaDatabases } from '../../lambdas/core/access/persona-views';
+import {
+  accessMatrix,
+  persona,
+  personaNames,
+  personaSchemas,
+} from '../../lambdas/core/access/policy';
 import { classifyTables } from '../../lambdas/core/access/tables';
 import {
   bucketName,
   glueDatabaseName,
+  personaDatabaseName,
   lakeSchemas,
   schemaLocations,
   workgroupName,
   type LakeSchema,
 } from '../../lambdas/core/aws-names';
 import { taskNames, type TaskName } from '../../lambdas/core/tasks';
-import { lakeUses, type LakeUse } from '../../lib/constructs/pipeline-lake-grants';
+import { accessSyncTask, lakeUses, type LakeUse } from '../../lib/constructs/pipeline-lake-grants';
 import { synthesize } from '../helpers/cdk';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -70,7 +77,7 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
   };
 
   it('merges the admins through the settings resource: CloudFormation’s execution role, config’s, and its own', async () => {
-    const { template, config, stacks, database } = await access();
+    const { policy, template, config, stacks, database } = await access();
     const [[, settings]] = resources(template, 'Custom::LakeFormationSettings') as [
       [string, Resource],
     ];
@@ -84,7 +91,12 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
       ...config.aws.lakeFormationAdmins,
       { 'Fn::GetAtt': [handlerRole, 'Arn'] },
     ]);
-    expect(settings.Properties.Databases).toEqual(lakeSchemas.map(database));
+    expect(settings.Properties.Databases).toEqual([
+      ...lakeSchemas.map(database),
+      ...personaDatabases(policy, {
+        database: (name, schema) => personaDatabaseName(config.project, config.env, name, schema),
+      }),
+    ]);
     // No AWS::LakeFormation::DataLakeSettings: it would replace the admins, not add to them.
     template.resourceCountIs('AWS::LakeFormation::DataLakeSettings', 0);
   });
@@ -220,7 +232,8 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
             /^glue:(Get|Update|Create|Delete)Table$/.test(a),
           ))
             for (const [, name] of JSON.stringify(s.Resource).matchAll(/:table\/([a-z0-9_]+)\//g))
-              (iam[schemaOf(name!)] ??= new Set()).add(action);
+              // Persona databases hold views, granted on their own (below).
+              if (schemaOf(name!)) (iam[schemaOf(name!)] ??= new Set()).add(action);
       }
       const expected = Object.fromEntries(
         Object.entries(iam).map(([schema, actions]): [string, LakeUse] => [
@@ -358,8 +371,91 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
     }
   });
 
+  it('gives each persona a database of views per layer it reads, which it reads and the catalog sync defines', async () => {
+    const { template, templates, policy, personaRoleId, roleIdOf, config } = await access();
+    const grants = resources(template, 'AWS::LakeFormation::PrincipalPermissions').map(
+      ([, p]) =>
+        p.Properties as {
+          Principal: { DataLakePrincipalIdentifier: unknown };
+          Resource: {
+            Database?: { Name: string };
+            Table?: { DatabaseName: string; TableWildcard?: object };
+          };
+          Permissions: string[];
+          PermissionsWithGrantOption: string[];
+        },
+    );
+    const on = (role: string, name: string) =>
+      grants
+        .filter(
+          (g) =>
+            JSON.stringify(g.Principal).includes(role) &&
+            (g.Resource.Database?.Name === name || g.Resource.Table?.DatabaseName === name),
+        )
+        .map((g) => ({
+          on: g.Resource.Database ? 'database' : g.Resource.Table?.TableWildcard ? 'views' : '?',
+          permissions: g.Permissions,
+          grantable: g.PermissionsWithGrantOption,
+        }));
+    const definer = roleIdOf(accessSyncTask);
+    const views = resources(template, 'AWS::Glue::Database').filter(
+      ([, d]) =>
+        !lakeSchemas.some(
+          (s) =>
+            glueDatabaseName(config.project, env, s) ===
+            (d.Properties.DatabaseInput as { Name: string }).Name,
+        ),
+    );
+    expect(
+      views.map(([, d]) => (d.Properties.DatabaseInput as { Name: string }).Name).sort(),
+    ).toEqual(
+      personaDatabases(policy, {
+        database: (name, schema) => personaDatabaseName(config.project, env, name, schema),
+      }).sort(),
+    );
+    for (const [, d] of views)
+      expect(d.Properties.DatabaseInput).toMatchObject({ CreateTableDefaultPermissions: [] });
+    for (const name of personaNames(policy))
+      for (const schema of personaSchemas(persona(policy, name))) {
+        const db = personaDatabaseName(config.project, env, name, schema);
+        expect(on(personaRoleId(name), db)).toEqual([
+          { on: 'database', permissions: ['DESCRIBE'], grantable: [] },
+          { on: 'views', permissions: ['SELECT', 'DESCRIBE'], grantable: [] },
+        ]);
+        // No other persona reads it.
+        for (const other of personaNames(policy).filter((o) => o !== name))
+          expect(on(personaRoleId(other), db)).toEqual([]);
+        expect(on(definer, db)).toEqual([
+          { on: 'database', permissions: ['CREATE_TABLE', 'DESCRIBE'], grantable: [] },
+          { on: 'views', permissions: ['ALL'], grantable: [] },
+        ]);
+      }
+    // The definer: a role Glue and Lake Formation may assume, passing itself to them only.
+    const role = templates.pipeline.toJSON().Resources[definer] as Resource;
+    const trust = role.Properties.AssumeRolePolicyDocument as { Statement: Statement[] };
+    expect(
+      trust.Statement.flatMap((s) => list((s.Principal as { Service?: string }).Service)),
+    ).toEqual(expect.arrayContaining(['glue.amazonaws.com', 'lakeformation.amazonaws.com']));
+    const passRole = resources(templates.pipeline, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${definer}"`))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((s) => list(s.Action).includes('iam:PassRole'));
+    expect(passRole).toEqual([
+      {
+        Action: 'iam:PassRole',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [definer, 'Arn'] },
+        Condition: {
+          StringEquals: {
+            'iam:PassedToService': ['glue.amazonaws.com', 'lakeformation.amazonaws.com'],
+          },
+        },
+      },
+    ]);
+  });
+
   it('grants personas the policy’s matrix on CloudFormation’s tables through data cells filters only', async () => {
-    const { template, policy, tables, personaRoleId, schemaOf } = await access();
+    const { template, policy, tables, personaRoleId, schemaOf, config } = await access();
     const filters = resources(template, 'AWS::LakeFormation::DataCellsFilter').map(
       ([, f]) =>
         f.Properties as {
@@ -382,18 +478,24 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
       .filter((p) =>
         personaNames(policy).some((n) => JSON.stringify(p.Principal).includes(personaRoleId(n))),
       );
-    // Lake Formation adds permissions up: a table-wide grant beside a filter would undo it.
-    for (const g of grants) {
+    // Lake Formation adds permissions up: a table-wide grant beside a filter would undo it. (A
+    // persona's grants on its own databases of views are asserted below.)
+    const onViews = (g: (typeof grants)[number]) =>
+      JSON.stringify(g.Resource).includes(`"${config.project}_${config.env}_`) &&
+      !g.Resource.DataCellsFilter;
+    for (const g of grants.filter((x) => !onViews(x))) {
       expect(Object.keys(g.Resource)).toEqual(['DataCellsFilter']);
       expect(g.Permissions).toEqual(['SELECT']);
     }
     const onAws = accessMatrix(policy, tables).map((m) => {
-      const roleGrant = grants.find(
-        (g) =>
-          JSON.stringify(g.Principal).includes(personaRoleId(m.persona)) &&
-          `${schemaOf((g.Resource.DataCellsFilter as unknown as { DatabaseName: string }).DatabaseName)}.${g.Resource.DataCellsFilter!.TableName}` ===
-            m.relation,
-      );
+      const roleGrant = grants
+        .filter((g) => !onViews(g))
+        .find(
+          (g) =>
+            JSON.stringify(g.Principal).includes(personaRoleId(m.persona)) &&
+            `${schemaOf((g.Resource.DataCellsFilter as unknown as { DatabaseName: string }).DatabaseName)}.${g.Resource.DataCellsFilter!.TableName}` ===
+              m.relation,
+        );
       const filter = roleGrant
         ? filters.find(
             (f) =>

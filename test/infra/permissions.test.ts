@@ -11,8 +11,9 @@ import {
   s3ObjectStoreIam,
   type IamCall,
 } from '../../lambdas/adapters/aws/iam-calls';
-import type { BucketRole } from '../../lambdas/core/aws-names';
 import { functionCalls, type FunctionScope } from '../../lambdas/functions/platform/iam';
+import { personaDatabases } from '../../lambdas/core/access/persona-views';
+import { personaDatabaseName, type BucketRole } from '../../lambdas/core/aws-names';
 import { synthesize, type Synthesized } from '../helpers/cdk';
 import {
   describeDecision,
@@ -88,7 +89,12 @@ describe.each(['dev', 'prod'])('permissions (%s)', (env) => {
         secretArn: (name) =>
           `arn:${account.partition}:secretsmanager:${account.region}:${account.account}:secret:${name}${secretSuffix}`,
         userId: `AROAEXAMPLEROLEID:${functionId}`,
+        roleArn: role,
         runLockTable: v.MEDALLION_RUN_LOCK_TABLE!,
+        personaDatabases: personaDatabases(synthesized.project.access, {
+          database: (persona, schema) =>
+            personaDatabaseName(config.project, config.env, persona, schema),
+        }),
         ...(v.MEDALLION_LANDING_STATE_MACHINE_ARN
           ? { landingStateMachineArn: v.MEDALLION_LANDING_STATE_MACHINE_ARN }
           : {}),

@@ -3,7 +3,11 @@
  * what each persona reads is what the policy says, cell for cell, and PII never reaches a persona
  * that may not see it, through any table.
  */
+import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { athenaDialect } from '../../lambdas/adapters/aws/athena-dialect';
+import { personaViews } from '../../lambdas/core/access/persona-views';
+import { lakeSchemas, type LakeSchema } from '../../lambdas/core/aws-names';
 import type { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import type { PersonaSession } from '../../lambdas/adapters/duckdb/persona-session';
 import {
@@ -133,6 +137,40 @@ describe('query --as a persona', () => {
       }
     }
     expect(actual).toEqual(expected);
+  });
+
+  it('serves the same matrix on AWS through each persona’s views, in SQL Athena parses', () => {
+    const dialect = athenaDialect({
+      project: 'medallion',
+      env: 'prod',
+      locations: Object.fromEntries(
+        lakeSchemas.map((s) => [s, `s3://medallion-prod-${s}/tables/`]),
+      ) as Record<LakeSchema, string>,
+      mergeTargets: [],
+    });
+    const views = personaViews(
+      policy,
+      tables,
+      { database: (persona, schema) => `medallion_prod_${persona}_${schema}` },
+      dialect,
+    );
+    const trino = new TrinoSQL();
+    for (const view of views) expect(trino.validate(view.select), view.select).toEqual([]);
+    const expected = accessMatrix(policy, tables);
+    const onAws = expected.map((cell) => {
+      const view = views.find((v) => v.persona === cell.persona && v.relation === cell.relation);
+      const column = `"${cell.column}"`;
+      const visibility = !view
+        ? 'hidden'
+        : new RegExp(`^select (.*, )?${column}(, .*)? from `).test(view.select)
+          ? 'clear'
+          : view.select.includes(` as ${column}`)
+            ? 'masked'
+            : 'hidden';
+      return { ...cell, visibility };
+    });
+    expect(onAws).toEqual(expected);
+    expect(onAws.some((c) => c.visibility === 'masked')).toBe(true);
   });
 
   /**

@@ -228,6 +228,9 @@ describe('dataset statuses and the catalog sync, on DuckDB', () => {
       grantSelect: async (f) => void applied.push(`grant ${f.persona}`),
       tagColumns: async (relation, classification, columns) =>
         void applied.push(`tag ${relation} ${columns.join(',')}=${classification}`),
+      listViews: async () => [],
+      defineView: async (v) => void applied.push(`view ${v.database}.${v.name}`),
+      dropView: async () => {},
     };
     const handler = (access?: Parameters<typeof createCatalogSyncHandler>[0]['access']) =>
       createCatalogSyncHandler({
@@ -240,7 +243,12 @@ describe('dataset statuses and the catalog sync, on DuckDB', () => {
       });
     const event = { runId: 'r2', request: { date: '2026-01-02' } };
     expect((await handler()(event)).access).toBeUndefined();
-    const result = await handler({ policy, permissions, project: 'medallion' })(event);
+    const context = {
+      project: 'medallion',
+      dialect: lakehouse.dialect,
+      naming: { database: (persona: string, schema: string) => `${persona}_${schema}` },
+    };
+    const result = await handler({ policy, permissions, context })(event);
     const readers = personaNames(policy).filter((p) =>
       accessMatrix(policy, [
         {
@@ -255,8 +263,14 @@ describe('dataset statuses and the catalog sync, on DuckDB', () => {
       updated: 0,
       removed: 0,
       granted: readers.length,
+      views: readers.length,
+      viewsDefined: readers.length,
+      viewsDropped: 0,
     });
     expect(applied).toContain('tag gold.fact_orders order_id=internal');
+    expect(applied.filter((a) => a.startsWith('view ')).sort()).toEqual(
+      readers.map((p) => `view ${p}_gold.fact_orders`).sort(),
+    );
     expect(applied.filter((a) => a.startsWith('grant ')).sort()).toEqual(
       readers.map((p) => `grant ${p}`).sort(),
     );

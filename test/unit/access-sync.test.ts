@@ -8,7 +8,9 @@ import {
   type ExistingFilter,
   type LakePermissions,
 } from '../../lambdas/core/access/sync';
+import type { ExistingView } from '../../lambdas/core/access/persona-views';
 import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
+import { athenaDialect } from '../../lambdas/adapters/aws/athena-dialect';
 
 const policy = parseAccessPolicy(
   `
@@ -83,8 +85,30 @@ describe('planning the access sync', () => {
   });
 });
 
-/** Lake Formation in memory: filters, grants and column tags, as the adapter would leave them. */
-function memoryLake(listed: { relation: string; columns: string[] }[]) {
+const dialect = athenaDialect({
+  project: 'medallion',
+  env: 'dev',
+  locations: {
+    bronze: 's3://b/',
+    silver: 's3://s/',
+    gold: 's3://g/',
+    quarantine: 's3://q/',
+    changelog: 's3://a/changelog/',
+    seeds: 's3://s/seeds/',
+    audit: 's3://a/tables/',
+    scratch: 's3://x/',
+  },
+  mergeTargets: [],
+});
+const context = {
+  project: 'medallion',
+  dialect,
+  naming: { database: (persona: string, schema: string) => `medallion_dev_${persona}_${schema}` },
+};
+
+/** Lake Formation in memory: filters, grants, column tags and persona views, as the adapter would leave them. */
+function memoryLake(listed: { relation: string; columns: string[]; source?: string }[]) {
+  const views = new Map<string, ExistingView>();
   const filters = new Map<string, ExistingFilter>();
   const grants = new Set<string>();
   const tags = new Map<string, Classification>();
@@ -100,8 +124,14 @@ function memoryLake(listed: { relation: string; columns: string[] }[]) {
     tagColumns: async (relation, classification, columns) => {
       for (const c of columns) tags.set(`${relation}.${c}`, classification);
     },
+    listViews: async (databases) =>
+      [...views.values()].filter((v) => databases.includes(v.database)),
+    defineView: async (v) =>
+      void (calls.push(`define ${v.database}.${v.name}`), views.set(`${v.database}.${v.name}`, v)),
+    dropView: async (v) =>
+      void (calls.push(`drop ${v.database}.${v.name}`), views.delete(`${v.database}.${v.name}`)),
   };
-  return { permissions, filters, grants, tags, calls };
+  return { permissions, filters, grants, tags, calls, views };
 }
 
 describe('the access sync', () => {
@@ -111,8 +141,17 @@ describe('the access sync', () => {
 
   it('leaves each persona a filter of its clear columns and rows, granted, and every column tagged', async () => {
     const lake = memoryLake(listed);
-    const result = await syncLakeAccess(policy, contracts, lake.permissions, 'medallion');
-    expect(result).toEqual({ tables: 1, created: 2, updated: 0, removed: 0, granted: 2 });
+    const result = await syncLakeAccess(policy, contracts, lake.permissions, context);
+    expect(result).toEqual({
+      tables: 1,
+      created: 2,
+      updated: 0,
+      removed: 0,
+      granted: 2,
+      views: 2,
+      viewsDefined: 2,
+      viewsDropped: 0,
+    });
     expect([...lake.filters.values()]).toEqual([
       filter('analyst', ['customer_id', 'country_code'], "country_code IN ('US')"),
       filter('privacy_officer', ['customer_id', 'email', 'segment', 'country_code']),
@@ -131,10 +170,69 @@ describe('the access sync', () => {
 
   it('a second run changes no filter', async () => {
     const lake = memoryLake(listed);
-    await syncLakeAccess(policy, contracts, lake.permissions, 'medallion');
+    await syncLakeAccess(policy, contracts, lake.permissions, context);
     lake.calls.length = 0;
-    const again = await syncLakeAccess(policy, contracts, lake.permissions, 'medallion');
-    expect(again).toMatchObject({ created: 0, updated: 0, removed: 0 });
+    const again = await syncLakeAccess(policy, contracts, lake.permissions, context);
+    expect(again).toMatchObject({ created: 0, updated: 0, removed: 0, viewsDefined: 0 });
     expect(lake.calls).toEqual([]);
+  });
+
+  it('serves a persona its masked columns masked through a view of its own, never in its filter', async () => {
+    const lake = memoryLake(listed);
+    await syncLakeAccess(policy, contracts, lake.permissions, context);
+    const analyst = lake.views.get('medallion_dev_analyst_gold.customers') as
+      { select: string } | undefined;
+    expect(analyst?.select).toBe(
+      'select "customer_id", lower(to_hex(sha256(to_utf8(lower(trim(cast("segment" as varchar))))))) as "segment", "country_code" from "medallion_dev_gold"."customers" where "country_code" in (\'US\')',
+    );
+    expect(lake.filters.get('gold.customers medallion_analyst')?.columnNames).not.toContain(
+      'segment',
+    );
+    expect(lake.views.get('medallion_dev_privacy_officer_gold.customers')).toMatchObject({
+      select:
+        'select "customer_id", "email", "segment", "country_code" from "medallion_dev_gold"."customers"',
+    });
+  });
+
+  it('reads a model published as a view at its current version, with no filter on either', async () => {
+    const lake = memoryLake([
+      {
+        relation: 'gold.customers',
+        columns: ['customer_id', 'email', 'segment', 'country_code'],
+        source: 'gold.customers__v20260102_ab12cd34',
+      },
+      {
+        relation: 'gold.customers__v20260102_ab12cd34',
+        columns: ['customer_id', 'email', 'segment', 'country_code'],
+      },
+    ]);
+    const result = await syncLakeAccess(policy, contracts, lake.permissions, context);
+    expect(result).toMatchObject({ created: 0, granted: 0, views: 2 });
+    expect(lake.views.get('medallion_dev_privacy_officer_gold.customers')).toMatchObject({
+      select:
+        'select "customer_id", "email", "segment", "country_code" from "medallion_dev_gold"."customers__v20260102_ab12cd34"',
+    });
+    expect(Object.keys(Object.fromEntries(lake.tags))).toEqual([]);
+  });
+
+  it('redefines a view whose definition changed and drops views the policy no longer wants', async () => {
+    const lake = memoryLake(listed);
+    await syncLakeAccess(policy, contracts, lake.permissions, context);
+    lake.views.set('medallion_dev_analyst_gold.customers', {
+      database: 'medallion_dev_analyst_gold',
+      name: 'customers',
+      select: 'select * from "medallion_dev_gold"."customers"',
+    });
+    lake.views.set('medallion_dev_analyst_gold.orders', {
+      database: 'medallion_dev_analyst_gold',
+      name: 'orders',
+    });
+    lake.calls.length = 0;
+    const result = await syncLakeAccess(policy, contracts, lake.permissions, context);
+    expect(result).toMatchObject({ viewsDefined: 1, viewsDropped: 1 });
+    expect(lake.calls).toEqual([
+      'drop medallion_dev_analyst_gold.orders',
+      'define medallion_dev_analyst_gold.customers',
+    ]);
   });
 });

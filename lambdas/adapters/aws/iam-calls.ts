@@ -307,15 +307,54 @@ const lakeFormationSyncActions = [
   'lakeformation:AddLFTagsToResource',
 ];
 export const lakeFormationPermissionsIam = {
-  actions: ['glue:GetTables', ...lakeFormationSyncActions],
-  syncs: (s: AwsScope, databases: readonly string[]): IamCall[] => [
-    ...databases.flatMap((database) => glueInventoryIam.lists(s, database)),
-    ...lakeFormationSyncActions.map((action) => ({
-      action,
-      resource: '*',
-      why: 'the access sync applies data cells filters, their grants and column LF-tags',
-    })),
-  ],
+  actions: ['glue:GetTables', 'glue:DeleteTable', ...lakeFormationSyncActions],
+  /**
+   * `databases` are the lake's, `personaDatabases` those holding the persona views, which the
+   * sync lists, drops (Glue DeleteTable) and defines through Athena: Athena reads the definitions
+   * of the tables a view selects from and creates or replaces the view's Glue table, as the caller.
+   */
+  syncs: (
+    s: AwsScope,
+    databases: readonly string[],
+    personaDatabases: readonly string[],
+    definerRoleArn: string,
+  ): IamCall[] => {
+    const view = (database: string) => ({
+      database,
+      table: 'customer_360',
+      location: { bucket: '', prefix: '' },
+    });
+    return [
+      ...databases.flatMap((database) => glueInventoryIam.lists(s, database)),
+      ...databases.flatMap((database) =>
+        glueOnTable(s, 'glue:GetTable', view(database), 'a persona view selects from'),
+      ),
+      ...lakeFormationSyncActions.map((action) => ({
+        action,
+        resource: '*',
+        why: 'the access sync applies data cells filters, their grants and column LF-tags',
+      })),
+      ...personaDatabases.flatMap((database) => [
+        ...glueInventoryIam.lists(s, database),
+        ...glueOnDatabase(s, 'glue:GetDatabase', database, 'Athena resolves the database of'),
+        ...(
+          ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable'] as const
+        ).flatMap((action) =>
+          glueOnTable(s, action, view(database), 'defines, replaces or drops the persona view'),
+        ),
+      ]),
+      // The definer passes itself to the services that run its views.
+      // https://docs.aws.amazon.com/lake-formation/latest/dg/views-prereqs.html
+      ...(personaDatabases.length === 0
+        ? []
+        : ['glue.amazonaws.com', 'lakeformation.amazonaws.com'].map((service) => ({
+            action: 'iam:PassRole',
+            resource: definerRoleArn,
+            context: { 'iam:PassedToService': service },
+            why: `a persona view's definer passes its role to ${service}`,
+          }))),
+    ];
+  },
 };
 
 /** GlueCatalogWriter (`glue-catalog-writer.ts`): GetTable, then a conditional UpdateTable. */

@@ -1,4 +1,9 @@
-import { GetTablesCommand, type GlueClient } from '@aws-sdk/client-glue';
+import {
+  DeleteTableCommand,
+  GetTablesCommand,
+  type GlueClient,
+  type Table,
+} from '@aws-sdk/client-glue';
 import {
   AddLFTagsToResourceCommand,
   CreateDataCellsFilterCommand,
@@ -11,6 +16,7 @@ import {
 } from '@aws-sdk/client-lakeformation';
 import type { Classification } from '../../../config/access-schema';
 import type { CellsFilter } from '../../core/access/cells';
+import type { ExistingView, PersonaView } from '../../core/access/persona-views';
 import type { ExistingFilter, LakePermissions } from '../../core/access/sync';
 import type { ListedTable } from '../../core/access/tables';
 import { glueDatabaseName, lakeSchemas, type LakeSchema } from '../../core/aws-names';
@@ -23,12 +29,18 @@ export interface LakeFormationPermissionsProps {
   readonly catalogId: string;
   /** The ARN of a persona's role (`personaRoleName`). */
   readonly roleArn: (persona: string) => string;
+  /**
+   * Runs an Athena statement as this function's role, which is the persona views' definer: only
+   * Athena creates Data Catalog views from SQL.
+   */
+  readonly runStatement: (sql: string) => Promise<unknown>;
 }
 
 /**
- * Data cells filters, their grants and column LF-tags through the Lake Formation API, and the
- * lake's tables from Glue. Views are left out: a data cells filter applies to a table, and an
- * Athena view reads its tables with the caller's own permissions.
+ * Data cells filters, their grants and column LF-tags through the Lake Formation API, the lake's
+ * tables from Glue, and the personas' views (Glue Data Catalog views, defined through Athena).
+ * An Athena view the pipeline published over a table version is listed with that version as its
+ * source; other views are left out: a data cells filter applies to tables only.
  * https://docs.aws.amazon.com/lake-formation/latest/dg/data-filters-about.html
  */
 export class LakeFormationPermissions implements LakePermissions {
@@ -62,14 +74,22 @@ export class LakeFormationPermissions implements LakePermissions {
           .catch((error: unknown) => {
             throw apiError(`Glue GetTables ${database}`, error);
           });
-        for (const t of page.TableList ?? [])
-          if (t.TableType !== 'VIRTUAL_VIEW')
+        for (const t of page.TableList ?? []) {
+          const columns = [...(t.StorageDescriptor?.Columns ?? []), ...(t.PartitionKeys ?? [])].map(
+            (c) => c.Name ?? '',
+          );
+          if (t.TableType !== 'VIRTUAL_VIEW') {
+            tables.push({ relation: `${schema}.${t.Name}`, columns });
+            continue;
+          }
+          const version = publishedVersion(t, database);
+          if (version)
             tables.push({
               relation: `${schema}.${t.Name}`,
-              columns: [...(t.StorageDescriptor?.Columns ?? []), ...(t.PartitionKeys ?? [])].map(
-                (c) => c.Name ?? '',
-              ),
+              columns,
+              source: `${schema}.${version}`,
             });
+        }
         token = page.NextToken;
       } while (token);
     }
@@ -213,6 +233,67 @@ export class LakeFormationPermissions implements LakePermissions {
       );
   }
 
+  async listViews(databases: readonly string[]): Promise<ExistingView[]> {
+    const views: ExistingView[] = [];
+    for (const database of databases) {
+      let token: string | undefined;
+      do {
+        const page = await this.glue
+          .send(new GetTablesCommand({ DatabaseName: database, NextToken: token }))
+          .catch((error: unknown) => {
+            if ((error as Error).name === 'EntityNotFoundException')
+              throw new PipelineError(
+                `Glue database ${database} does not exist: the Access stack creates each persona's databases (is it deployed with this access policy?)`,
+                { cause: error },
+              );
+            throw apiError(`Glue GetTables ${database}`, error);
+          });
+        for (const t of page.TableList ?? []) {
+          const select = t.ViewDefinition?.Representations?.find(
+            (r) => r.Dialect === 'ATHENA',
+          )?.ViewOriginalText;
+          views.push({ database, name: t.Name ?? '', ...(select ? { select } : {}) });
+        }
+        token = page.NextToken;
+      } while (token);
+    }
+    return views;
+  }
+
+  /**
+   * `SECURITY DEFINER`: the view reads with this role's permissions (SELECT with grant option on
+   * every column of the lake's tables, Access stack), so the persona needs SELECT on the view
+   * alone. https://docs.aws.amazon.com/athena/latest/ug/views-glue.html
+   */
+  async defineView(view: PersonaView): Promise<void> {
+    const name = `"${view.database}"."${view.name}"`;
+    await this.props
+      .runStatement(
+        `create or replace protected multi dialect view ${name} security definer as ${view.select}`,
+      )
+      .catch((error: unknown) => {
+        throw new PipelineError(
+          `Defining ${view.persona}'s view ${name} of ${view.relation} failed: ${(error as Error).message}`,
+          { cause: error },
+        );
+      });
+  }
+
+  async dropView(view: ExistingView): Promise<void> {
+    try {
+      await this.glue.send(
+        new DeleteTableCommand({
+          CatalogId: this.props.catalogId,
+          DatabaseName: view.database,
+          Name: view.name,
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'EntityNotFoundException') return;
+      throw apiError(`Glue DeleteTable ${view.database}.${view.name}`, error);
+    }
+  }
+
   /** An API error; a denied one says where the grant comes from. */
   private error(call: string, error: unknown): Error {
     const failure = apiError(`Lake Formation ${call}`, error);
@@ -222,4 +303,28 @@ export class LakeFormationPermissions implements LakePermissions {
       { cause: error },
     );
   }
+}
+
+/**
+ * The table version a view the pipeline published reads (`customer_360__v…`), from the Athena
+ * view's stored text (`/* Presto View: <base64 JSON> *\/`, whose `originalSql` is the
+ * `select * from "<database>"."<table>__v<id>"` the Athena dialect wrote); none for other views.
+ */
+export function publishedVersion(table: Table, database: string): string | undefined {
+  const text = /\/\* Presto View: ([A-Za-z0-9+/=]+) \*\//.exec(table.ViewOriginalText ?? '')?.[1];
+  if (!text) return undefined;
+  let sql: unknown;
+  try {
+    sql = (JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as { originalSql?: unknown })
+      .originalSql;
+  } catch {
+    return undefined;
+  }
+  if (typeof sql !== 'string') return undefined;
+  const escaped = database.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(
+    `^\\s*select \\* from "${escaped}"\\."(${table.Name}__v[0-9a-z_]+)"\\s*$`,
+    'i',
+  ).exec(sql);
+  return match?.[1];
 }

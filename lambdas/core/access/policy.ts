@@ -42,6 +42,8 @@ export interface LakeTable {
   /** `<schema>.<table>`, e.g. `gold.customer_360`. */
   readonly relation: string;
   readonly columns: readonly { readonly name: string; readonly classification: Classification }[];
+  /** The table version a published view reads (`gold.customer_360__v…`), for views only. */
+  readonly source?: string;
 }
 
 export interface ColumnAccess {
@@ -116,6 +118,15 @@ export function persona(policy: AccessPolicy, name: string): Persona {
 
 function definedKeys<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The layers a persona reads something of: its `layers` and the schemas of its `tables`. */
+export function personaSchemas(persona: Persona): LakeSchema[] {
+  return [
+    ...new Set([...persona.layers, ...persona.tables.map((t) => t.split('.')[0] as LakeSchema)]),
+  ]
+    .filter((s) => s !== 'scratch')
+    .sort();
 }
 
 /** `gold.dim_*` → matches `gold.dim_customer`. */

@@ -6,7 +6,16 @@
  */
 import type { Classification } from '../../../config/access-schema';
 import type { ContractRegistry } from '../contracts/contract';
+import type { SqlDialect } from '../ports';
 import { cellsGrants, columnTags, type CellsFilter } from './cells';
+import {
+  personaDatabases,
+  personaViews,
+  planPersonaViews,
+  type ExistingView,
+  type PersonaView,
+  type PersonaViewNaming,
+} from './persona-views';
 import type { AccessPolicy } from './policy';
 import { classifyTables, type ListedTable } from './tables';
 
@@ -35,6 +44,18 @@ export interface LakePermissions {
     classification: Classification,
     columns: readonly string[],
   ): Promise<void>;
+  /** The views in these persona databases, with the SELECT each was defined with. */
+  listViews(databases: readonly string[]): Promise<ExistingView[]>;
+  /** Creates or replaces a persona's view (a definer's view: see `persona-views.ts`). */
+  defineView(view: PersonaView): Promise<void>;
+  dropView(view: ExistingView): Promise<void>;
+}
+
+/** What the sync needs besides the policy: names, and the SQL the views are written in. */
+export interface AccessSyncContext {
+  readonly project: string;
+  readonly naming: PersonaViewNaming;
+  readonly dialect: SqlDialect;
 }
 
 export interface AccessSyncPlan {
@@ -69,22 +90,52 @@ export function planAccessSync(
   };
 }
 
+/**
+ * Views defined at once: each is an Athena statement of a few seconds, a first sync defines one
+ * per persona and table (over a hundred for the sample domain), and Athena runs 20 DDL statements
+ * per account at a time by default.
+ */
+const viewConcurrency = 5;
+
+/** Runs `work` on every item, at most `limit` at a time; the first failure fails the whole. */
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 export interface AccessSyncResult {
   readonly tables: number;
   readonly created: number;
   readonly updated: number;
   readonly removed: number;
   readonly granted: number;
+  /** Persona views: how many the policy wants, (re)defined, dropped. */
+  readonly views: number;
+  readonly viewsDefined: number;
+  readonly viewsDropped: number;
 }
 
-/** Lists the lake, plans, and applies: filters first, then grants, then column tags. */
+/**
+ * Lists the lake, plans, and applies: filters first, then grants, then column tags, then the
+ * personas' views. Filters and tags apply to tables; a view published over a table version is
+ * served to personas through their views only.
+ */
 export async function syncLakeAccess(
   policy: AccessPolicy,
   contracts: ContractRegistry,
   permissions: LakePermissions,
-  project: string,
+  context: AccessSyncContext,
 ): Promise<AccessSyncResult> {
-  const tables = classifyTables(await permissions.listTables(), contracts);
+  const { project, naming, dialect } = context;
+  const listed = classifyTables(await permissions.listTables(), contracts);
+  const tables = listed.filter((t) => t.source === undefined);
   const wanted = cellsGrants(policy, tables, project);
   const plan = planAccessSync(wanted, await permissions.listFilters(), project);
   for (const filter of plan.remove) await permissions.deleteFilter(filter);
@@ -94,11 +145,22 @@ export async function syncLakeAccess(
   for (const table of tables)
     for (const { classification, columns } of columnTags(table))
       await permissions.tagColumns(table.relation, classification, columns);
+
+  const views = personaViews(policy, listed, naming, dialect);
+  const viewPlan = planPersonaViews(
+    views,
+    await permissions.listViews(personaDatabases(policy, naming)),
+  );
+  for (const view of viewPlan.drop) await permissions.dropView(view);
+  await inParallel(viewPlan.define, viewConcurrency, (view) => permissions.defineView(view));
   return {
-    tables: tables.length,
+    tables: listed.length,
     created: plan.create.length,
     updated: plan.update.length,
     removed: plan.remove.length,
     granted: plan.grant.length,
+    views: views.length,
+    viewsDefined: viewPlan.define.length,
+    viewsDropped: viewPlan.drop.length,
   };
 }

@@ -18,6 +18,11 @@ const unnamedFieldsColumn = '_extra';
 export interface ListedTable {
   readonly relation: string;
   readonly columns: readonly string[];
+  /**
+   * Where the data is, when `relation` is a view published over a table version: the version
+   * (`gold.customer_360__v…`), which a persona's view reads directly.
+   */
+  readonly source?: string;
 }
 
 /**
@@ -56,6 +61,7 @@ export function classifyTables(
       return {
         relation: t.relation,
         columns: t.columns.map((name) => ({ name, classification: classify(name) })),
+        ...(t.source ? { source: t.source } : {}),
       };
     })
     .sort((a, b) => a.relation.localeCompare(b.relation));

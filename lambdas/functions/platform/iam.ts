@@ -49,10 +49,14 @@ export interface FunctionScope extends EncryptedScope {
   readonly failureTopicArn: string;
   /** The full ARN of a secret named in config (Secrets Manager appends `-` and six characters). */
   readonly secretArn: (name: string) => string;
+  /** The function's role. */
+  readonly roleArn: string;
   /** The function's role session user id (`AROA...:<function>`), which owns its Redshift statements. */
   readonly userId: string;
   /** MEDALLION_RUN_LOCK_TABLE */
   readonly runLockTable: string;
+  /** The access policy's persona databases (`personaDatabases`), where the catalog sync defines views. */
+  readonly personaDatabases: readonly string[];
   /** MEDALLION_LANDING_STATE_MACHINE_ARN: the landing starter's only. */
   readonly landingStateMachineArn?: string;
 }
@@ -199,6 +203,8 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
       lakeSchemas
         .filter((schema) => schema !== 'scratch')
         .map((schema) => glueDatabaseName(s.config.project, s.config.env, schema)),
+      s.personaDatabases,
+      s.roleArn,
     ),
   ],
   'record-run': (s) => [

@@ -1,4 +1,4 @@
-import { GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import { DeleteTableCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
 import {
   AddLFTagsToResourceCommand,
   CreateDataCellsFilterCommand,
@@ -24,13 +24,18 @@ expectDeclaredCommands(
   lakeFormationPermissionsIam.actions,
 );
 
-const adapter = () =>
+let statements: string[] = [];
+const adapter = (runStatement = async (sql: string) => void statements.push(sql)) =>
   new LakeFormationPermissions(new GlueClient({}), new LakeFormationClient({}), {
     project: 'medallion',
     env: 'dev',
     catalogId: '123456789012',
     roleArn: (persona) => `arn:aws:iam::123456789012:role/medallion-dev-persona-${persona}`,
+    runStatement,
   });
+/** An Athena view's Glue text, as Athena stores `create view … as <sql>`. */
+const prestoView = (sql: string) =>
+  `/* Presto View: ${Buffer.from(JSON.stringify({ originalSql: sql, catalog: 'awsdatacatalog' })).toString('base64')} */`;
 const denied = (message: string) =>
   Object.assign(new Error(message), { name: 'AccessDeniedException' });
 const named = (name: string) => Object.assign(new Error(name), { name });
@@ -52,12 +57,13 @@ const tableData = {
 };
 
 beforeEach(() => {
+  statements = [];
   glue.reset();
   lakeFormation.reset();
 });
 
 describe('LakeFormationPermissions (AWS adapter)', () => {
-  it('lists every page of the lake’s tables with their partition columns, views and scratch left out', async () => {
+  it('lists every page of the lake’s tables with their partition columns; a published view with its version, other views and scratch left out', async () => {
     glue.on(GetTablesCommand).resolves({ TableList: [] });
     glue
       .on(GetTablesCommand, { DatabaseName: 'medallion_dev_gold' })
@@ -72,7 +78,22 @@ describe('LakeFormationPermissions (AWS adapter)', () => {
       })
       .resolvesOnce({
         TableList: [
-          { Name: 'customer_360', TableType: 'VIRTUAL_VIEW' },
+          {
+            Name: 'customer_360',
+            TableType: 'VIRTUAL_VIEW',
+            StorageDescriptor: { Columns: [{ Name: 'customer_id' }] },
+            ViewOriginalText: prestoView(
+              'select * from "medallion_dev_gold"."customer_360__v20260102040000000_ab12cd34"',
+            ),
+          },
+          {
+            Name: 'big_spenders',
+            TableType: 'VIRTUAL_VIEW',
+            ViewOriginalText: prestoView(
+              'select * from "medallion_dev_gold"."customer_360__v3" where revenue > 1000',
+            ),
+          },
+          { Name: 'hand_made', TableType: 'VIRTUAL_VIEW', ViewOriginalText: 'not a presto view' },
           {
             Name: 'revenue_daily',
             StorageDescriptor: { Columns: [{ Name: 'revenue' }] },
@@ -82,6 +103,11 @@ describe('LakeFormationPermissions (AWS adapter)', () => {
       });
     expect(await adapter().listTables()).toEqual([
       { relation: 'gold.customer_360__v3', columns: ['customer_id'] },
+      {
+        relation: 'gold.customer_360',
+        columns: ['customer_id'],
+        source: 'gold.customer_360__v20260102040000000_ab12cd34',
+      },
       { relation: 'gold.revenue_daily', columns: ['revenue', 'day'] },
     ]);
     const databases = glue.commandCalls(GetTablesCommand).map((c) => c.args[0].input.DatabaseName);
@@ -200,5 +226,74 @@ describe('LakeFormationPermissions (AWS adapter)', () => {
     await expect(adapter().tagColumns('gold.customer_360', 'pii', ['email'])).rejects.toThrow(
       'AddLFTagsToResource classification=pii on gold.customer_360 failed: EntityNotFoundException: column gone',
     );
+  });
+
+  it('lists the views of every persona database, every page, with their Athena SQL', async () => {
+    glue
+      .on(GetTablesCommand, { DatabaseName: 'medallion_dev_auditor_gold' })
+      .resolvesOnce({
+        TableList: [
+          {
+            Name: 'customer_360',
+            TableType: 'VIRTUAL_VIEW',
+            ViewDefinition: {
+              IsProtected: true,
+              Representations: [
+                { Dialect: 'SPARK', ViewOriginalText: 'select 1' },
+                { Dialect: 'ATHENA', ViewOriginalText: 'select "customer_id" from x' },
+              ],
+            },
+          },
+        ],
+        NextToken: 'p2',
+      })
+      .resolvesOnce({ TableList: [{ Name: 'stray', TableType: 'EXTERNAL_TABLE' }] });
+    expect(await adapter().listViews(['medallion_dev_auditor_gold'])).toEqual([
+      {
+        database: 'medallion_dev_auditor_gold',
+        name: 'customer_360',
+        select: 'select "customer_id" from x',
+      },
+      { database: 'medallion_dev_auditor_gold', name: 'stray' },
+    ]);
+  });
+
+  it('says the Access stack is missing when a persona database is', async () => {
+    glue.on(GetTablesCommand).rejects(named('EntityNotFoundException'));
+    await expect(adapter().listViews(['medallion_dev_auditor_gold'])).rejects.toThrow(
+      "Glue database medallion_dev_auditor_gold does not exist: the Access stack creates each persona's databases",
+    );
+  });
+
+  it('defines a view as a protected definer view through Athena, and names the view when that fails', async () => {
+    const view = {
+      persona: 'auditor',
+      relation: 'gold.customer_360',
+      database: 'medallion_dev_auditor_gold',
+      name: 'customer_360',
+      select: 'select "customer_id" from "medallion_dev_gold"."customer_360__v3"',
+    };
+    await adapter().defineView(view);
+    expect(statements).toEqual([
+      'create or replace protected multi dialect view "medallion_dev_auditor_gold"."customer_360" security definer as select "customer_id" from "medallion_dev_gold"."customer_360__v3"',
+    ]);
+    const failing = adapter(async () => {
+      throw new Error('Insufficient Lake Formation permission(s)');
+    });
+    await expect(failing.defineView(view)).rejects.toThrow(
+      `Defining auditor's view "medallion_dev_auditor_gold"."customer_360" of gold.customer_360 failed: Insufficient Lake Formation permission(s)`,
+    );
+  });
+
+  it('drops a view with Glue DeleteTable; one already gone is fine', async () => {
+    glue.on(DeleteTableCommand).resolvesOnce({}).rejectsOnce(named('EntityNotFoundException'));
+    const view = { database: 'medallion_dev_auditor_gold', name: 'orders' };
+    await adapter().dropView(view);
+    await adapter().dropView(view);
+    expect(glue.commandCalls(DeleteTableCommand)[0]!.args[0].input).toEqual({
+      CatalogId: '123456789012',
+      DatabaseName: 'medallion_dev_auditor_gold',
+      Name: 'orders',
+    });
   });
 });
