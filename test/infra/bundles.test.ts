@@ -5,7 +5,8 @@ import { taskNames, tasks } from '../../lambdas/core/tasks';
 import { functionBundling } from '../../lib/constructs/platform-function';
 import { repositoryRoot } from '../helpers/cdk';
 
-const entries = taskNames.map((task) => tasks[task].entry);
+/** Every task's function, and the Lake Formation settings custom resource's (Access stack). */
+const entries = [...taskNames.map((task) => tasks[task].entry), 'lake-formation-settings'];
 
 /** One function bundled as `cdk synth` bundles it, in memory. */
 async function bundle(entry: string) {
