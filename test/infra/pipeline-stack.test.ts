@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { bucketName, type BucketRole } from '../../lambdas/core/aws-names';
+import { personaDatabases } from '../../lambdas/core/access/persona-views';
+import { bucketName, personaDatabaseName, type BucketRole } from '../../lambdas/core/aws-names';
 import {
   jobs,
   placeholders,
@@ -579,8 +580,8 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       ).toEqual([`${audit}/dq_profiles`, `${audit}/dq_results`, `${audit}/dq_scores`]);
     });
 
-    it('CatalogSync reads run history and scores, and updates only the lake tables’ definitions', async () => {
-      const { bucket, template, roleIds, config } = await pipeline();
+    it('CatalogSync reads run history and scores, and updates only the lake tables’ and persona views’ definitions', async () => {
+      const { bucket, template, roleIds, config, project } = await pipeline();
       expect(await s3Grants('CatalogSync')).toEqual({
         [`${bucket('audit')}/tables/*`]: ['s3:GetObject'],
         [`${bucket('athenaResults')}/engineering/*`]: queryResults,
@@ -590,7 +591,15 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
           .filter((g) => g.action === 'glue:UpdateTable' && g.resource.includes(':table/'))
           .map((g) => g.resource.replace(/^.*:table\//, ''))
           .sort(),
-      ).toEqual(['bronze', 'gold', 'silver'].map((s) => `${config.project}_${env}_${s}/*`));
+      ).toEqual(
+        [
+          ...['bronze', 'gold', 'silver'].map((s) => `${config.project}_${env}_${s}/*`),
+          ...personaDatabases(project.access, {
+            database: (persona, schema) =>
+              personaDatabaseName(config.project, env, persona, schema),
+          }).map((database) => `${database}/*`),
+        ].sort(),
+      );
     });
 
     it('RunLock may only put and delete items of the run lock table', async () => {
