@@ -19,6 +19,7 @@ import {
   ukNino,
   usSsn,
 } from '../../lambdas/core/privacy/pii-detectors';
+import { unclassifiedColumns } from '../../lambdas/core/privacy/pii-gate';
 import { contractMismatches, scanColumn } from '../../lambdas/core/privacy/pii-scan';
 
 const scan = (name: string, values: readonly (string | null)[]) =>
@@ -262,5 +263,13 @@ schema:
 
   it('says nothing of columns without PII', () => {
     expect(contractMismatches(contract, [scan('notes', ['hello there'])])).toEqual([]);
+  });
+
+  it('the quality gate scans only what the contract leaves unclassified or does not declare', () => {
+    const found = ['email', 'notes', 'c2', 'extra', '_run_id'].map((name) => ({
+      name,
+      type: 'VARCHAR',
+    }));
+    expect(unclassifiedColumns(contract, found).map((c) => c.name)).toEqual(['c2', 'extra']);
   });
 });
