@@ -237,7 +237,7 @@ export function streetAddress(value: string): Evidence {
  * A calendar date (`1984-03-07`, `07/03/1984`, `07.03.1984`) as a year, when it is a real day.
  * Times make it an event, never a birth date, so a timestamp is not a date here.
  */
-export function calendarYear(value: string): number | undefined {
+function calendarYear(value: string): number | undefined {
   const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const local = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(value);
   const [year, a, b] = iso

@@ -95,7 +95,7 @@ const hints: Readonly<Record<PiiEntity | QuasiIdentifier, RegExp | undefined>> =
   gender: /gender|(^|_)sex(_|$)/,
 };
 
-export function snakeCase(name: string): string {
+function snakeCase(name: string): string {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
@@ -255,7 +255,7 @@ function quasiIdentifier(
 }
 
 /** The classification a finding calls for: PII is `pii`; anything else asks for nothing more. */
-export function requiredClassification(finding: ColumnFinding): Classification | undefined {
+function requiredClassification(finding: ColumnFinding): Classification | undefined {
   return finding.kind === 'pii' ? 'pii' : undefined;
 }
 
