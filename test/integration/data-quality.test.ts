@@ -150,6 +150,7 @@ describe('data-quality checks on DuckDB', () => {
   it('derives one check per rule of the contract, in a stable order', () => {
     expect(checks.map((c) => `${c.name} ${c.kind} ${c.severity}`)).toEqual([
       'schema schema error',
+      'pii_scan pii error',
       'id.required rows error',
       'code.pattern rows error',
       'code.max_length rows error',
@@ -206,9 +207,9 @@ describe('data-quality checks on DuckDB', () => {
     // 3 of 6 notes are NULL: 50% > 25%.
     expect(results['note.null_values']).toMatchObject({ observed: 50, severity: 'warning' });
     expect(results['no_negative_amounts']).toMatchObject({ observed: 1, status: 'fail' });
-    // Passed: schema, freshness and row count (error, 3 each) and the warning on code and status
-    // (1): 10 of 11 × 3 + 2 × 1 = 35.
-    expect(qualityScore(Object.values(results))).toBe(28.6);
+    // Passed: schema, PII scan, freshness and row count (error, 3 each) and the warning on code
+    // and status (1): 13 of 12 × 3 + 2 × 1 = 38.
+    expect(qualityScore(Object.values(results))).toBe(34.2);
   });
 
   it('NULLs fail only completeness; other rules and keys let them through', async () => {
@@ -249,6 +250,44 @@ describe('data-quality checks on DuckDB', () => {
       observed: 3,
       message:
         'id: expected BIGINT, found INTEGER; note: expected VARCHAR, found missing; extra: expected not in the contract, found VARCHAR',
+    });
+  });
+
+  it('PII in a column the contract leaves unclassified or does not declare fails the gate, naming dataset, column and entity', async () => {
+    await lakehouse.execute(
+      `create or replace table silver.things as select i::bigint as id, 'ABC' as code, 'new' as status,
+         1.0::decimal(12,2) as amount, 'ann' || i || '@example.com' as note, 1::bigint as parent_id,
+         timestamp '2026-01-02 10:00:00' as updated_at, '+44 20 7946 ' || lpad(i::varchar, 4, '0') as mobile,
+         'ann@example.com' as _platform_note
+       from range(1, 41) t(i)`,
+    );
+    const [pii] = await runChecks(lakehouse, [checks.find((c) => c.kind === 'pii')!], {
+      referenceTime: now,
+      profile: { dataset: contract.id, rows: 40, columns: [] },
+      history: async () => [],
+    });
+    expect(pii).toMatchObject({
+      check: 'pii_scan',
+      status: 'fail',
+      severity: 'error',
+      observed: 2,
+      sample: [
+        { column: 'note', entity: 'email' },
+        { column: 'mobile', entity: 'phone' },
+      ],
+    });
+    expect(pii!.message).toBe(
+      'silver.things.note holds email (100% of 40 sampled values) but has no classification in config/contracts/silver.things.yaml: classify it pii; ' +
+        'silver.things.mobile holds phone (100% of 40 sampled values) but is not in the contract in config/contracts/silver.things.yaml: classify it pii',
+    );
+    expect(JSON.stringify(pii)).not.toContain('example.com');
+  });
+
+  it('the PII check passes when unclassified columns hold none', async () => {
+    const results = await check(clean);
+    expect(results['pii_scan']).toMatchObject({
+      status: 'pass',
+      message: 'no PII in id, code, status, note, parent_id (unclassified or undeclared)',
     });
   });
 

@@ -83,7 +83,14 @@ export type Check = CheckBase &
     | { readonly kind: 'schema'; readonly columns: readonly ColumnSpec[] }
     | { readonly kind: 'sql'; readonly query: string; readonly threshold: Threshold }
     | { readonly kind: 'anomaly'; readonly rule: AnomalyRule }
+    | { readonly kind: 'pii'; readonly contract: Contract; readonly sampleSize: number }
   );
+
+/**
+ * Values the gate's PII check samples per column: a hundredth of `pii scan`'s, since it runs on
+ * every run, and a column that is mostly e-mails shows it in a thousand values.
+ */
+export const gatePiiSampleSize = 1000;
 
 const anomalySchema = z.strictObject({
   metric: z.enum([
@@ -114,7 +121,7 @@ const hoursPerUnit: Record<string, number> = {
   weeks: 168,
 };
 
-/** Every check of a dataset, in a stable order: schema, row count, columns, dataset rules. */
+/** Every check of a dataset, in a stable order: schema, PII, row count, columns, dataset rules. */
 export function checksFor(
   contract: Contract,
   contracts: ContractRegistry,
@@ -131,6 +138,16 @@ export function checksFor(
       dimension: 'conformity',
       description: 'columns and types are the contract’s',
       columns: contract.columns,
+    },
+    {
+      ...base,
+      kind: 'pii',
+      name: 'pii_scan',
+      severity: 'error',
+      dimension: 'conformity',
+      description: 'no column the contract leaves unclassified or does not declare holds PII',
+      contract,
+      sampleSize: gatePiiSampleSize,
     },
   ];
 

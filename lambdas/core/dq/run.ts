@@ -14,6 +14,7 @@
  */
 import { describeError } from '../errors';
 import type { Row, SqlEngine } from '../ports';
+import { unclassifiedPii } from '../privacy/pii-gate';
 import { judgeAnomaly } from './anomaly';
 import { describeThreshold, meets, type AnomalyMetric, type Check, type Severity } from './checks';
 import type { DatasetProfile } from './profile';
@@ -258,6 +259,26 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
         observed: value,
         expected: describeThreshold(check.threshold),
         message: `the query returned ${value}; it ${describeThreshold(check.threshold)}`,
+      });
+    }
+    case 'pii': {
+      const { scanned, mismatches } = await unclassifiedPii(engine, check.contract, {
+        sampleSize: check.sampleSize,
+        referenceYear: ctx.referenceTime.getUTCFullYear(),
+      });
+      return result(check, mismatches.length === 0 ? 'pass' : 'fail', {
+        observed: mismatches.length,
+        expected: 'no PII in an unclassified or undeclared column',
+        // Which column holds what, never the values: the evidence store is read more widely.
+        sample: mismatches
+          .slice(0, sampleSize)
+          .map((m) => ({ column: m.column, entity: m.entity })),
+        message:
+          mismatches.length > 0
+            ? mismatches.map((m) => m.message).join('; ')
+            : scanned.length > 0
+              ? `no PII in ${scanned.join(', ')} (unclassified or undeclared)`
+              : 'every column is classified: nothing to scan',
       });
     }
     case 'anomaly': {
