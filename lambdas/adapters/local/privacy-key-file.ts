@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { minimumKeyBytes } from '../../core/privacy/keyed-hash';
 import type { PrivacyKeyStore } from '../../core/ports';
 
@@ -13,6 +13,11 @@ export class PrivacyKeyFile implements PrivacyKeyStore {
   private loaded: Promise<Uint8Array> | undefined;
 
   constructor(private readonly path: string) {}
+
+  /** A project's key: `<project>/.secrets/privacy.key`. */
+  static ofProject(root: string): PrivacyKeyFile {
+    return new PrivacyKeyFile(join(root, '.secrets', 'privacy.key'));
+  }
 
   key(): Promise<Uint8Array> {
     this.loaded ??= this.load();
