@@ -35,7 +35,9 @@ async function apply(
   key?: Uint8Array,
 ): Promise<unknown[]> {
   const rows = values
-    .map((v, i) => `(${i}, cast(${v === null ? 'null' : duckdbDialect.string(String(v))} as ${type}))`)
+    .map(
+      (v, i) => `(${i}, cast(${v === null ? 'null' : duckdbDialect.string(String(v))} as ${type}))`,
+    )
     .join(', ');
   const sql = `select cast(${operatorSql(operator, 'v', duckdbDialect, key)} as varchar) as out from (values ${rows}) t(i, v) order by i`;
   const reader = await connection.runAndReadAll(sql);
@@ -105,9 +107,7 @@ describe('the pseudonym operator', () => {
 
   it('is Athena’s documented hmac_sha256(varbinary, key) and valid Trino SQL', () => {
     const sql = operatorSql({ method: 'pseudonym' }, '"email"', athena, key);
-    expect(sql).toContain(
-      `hmac_sha256(to_utf8(lower(regexp_replace(cast("email" as varchar), `,
-    );
+    expect(sql).toContain(`hmac_sha256(to_utf8(lower(regexp_replace(cast("email" as varchar), `);
     expect(sql).toContain(`from_hex('${Buffer.from(pseudonymKey(key)).toString('hex')}')`);
     expect(new TrinoSQL().validate(`select ${sql} as email from t`)).toEqual([]);
   });
@@ -134,9 +134,9 @@ describe('the hash operator (the access policy’s hash mask)', () => {
 
 describe('the mask operator', () => {
   it('keeps the last N characters and stars the rest', async () => {
-    expect(await apply({ method: 'mask', keep: 4 }, ['4111111111111111', '+44 20 7946 0958'])).toEqual(
-      ['************1111', '************0958'],
-    );
+    expect(
+      await apply({ method: 'mask', keep: 4 }, ['4111111111111111', '+44 20 7946 0958']),
+    ).toEqual(['************1111', '************0958']);
   });
 
   it('masks a value no longer than N whole, so a short value never shows', async () => {
@@ -201,10 +201,15 @@ describe('the generalize operator', () => {
 
   it('puts a number in its band of the given width', async () => {
     expect(
-      await apply(
-        { method: 'generalize', to: 'band', width: 10 },
-        ['37', '30', '39.9', '0', '-5', 'old', null],
-      ),
+      await apply({ method: 'generalize', to: 'band', width: 10 }, [
+        '37',
+        '30',
+        '39.9',
+        '0',
+        '-5',
+        'old',
+        null,
+      ]),
     ).toEqual(['30-39', '30-39', '30-39', '0-9', '-10--1', null, null]);
     expect(await apply({ method: 'generalize', to: 'band', width: 5 }, [42], 'INTEGER')).toEqual([
       '40-44',
@@ -234,8 +239,11 @@ describe('every operator in the Athena dialect', () => {
     { method: 'generalize', to: 'band', width: 10 },
   ];
 
-  it.each(operators.map((o) => [JSON.stringify(o), o] as const))('%s is valid Trino SQL', (_, o) => {
-    const sql = `select ${operatorSql(o, '"c"', athena, key)} as c from "gold"."t"`;
-    expect(new TrinoSQL().validate(sql)).toEqual([]);
-  });
+  it.each(operators.map((o) => [JSON.stringify(o), o] as const))(
+    '%s is valid Trino SQL',
+    (_, o) => {
+      const sql = `select ${operatorSql(o, '"c"', athena, key)} as c from "gold"."t"`;
+      expect(new TrinoSQL().validate(sql)).toEqual([]);
+    },
+  );
 });

@@ -35,7 +35,11 @@ export const anonymizeSchema = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('redact') }),
   z.discriminatedUnion('to', [
     z.strictObject({ method: z.literal('generalize'), to: z.enum(['month', 'year']) }),
-    z.strictObject({ method: z.literal('generalize'), to: z.literal('prefix'), length: positiveInt }),
+    z.strictObject({
+      method: z.literal('generalize'),
+      to: z.literal('prefix'),
+      length: positiveInt,
+    }),
     z.strictObject({ method: z.literal('generalize'), to: z.literal('band'), width: positiveInt }),
   ]),
 ]);
