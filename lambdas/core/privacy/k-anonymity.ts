@@ -163,8 +163,10 @@ export function exportPlan(
     const column = d.quote(c.name);
     return c.operator ? `${operatorSql(c.operator, column, d, key)} as ${column}` : column;
   });
+  // In primary-key order, so the same data exports to the same file.
+  const order = contract.primaryKey.map((k) => d.quote(k));
   return {
-    select: `select ${select.join(', ')} from ${relation}`,
+    select: `select ${select.join(', ')} from ${relation}${order.length > 0 ? ` order by ${order.join(', ')}` : ''}`,
     columns,
     leftOut,
   };
