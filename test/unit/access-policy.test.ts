@@ -184,7 +184,9 @@ describe('a persona reading a table through one SELECT', () => {
     });
     const sql = personaSelect(access, dialect.relation('gold.customers'), dialect);
     expect(sql).toContain(`${operatorSql({ method: 'hash' }, '"email"', dialect)} as "email"`);
-    expect(sql).toContain('lower(to_hex(sha256(to_utf8(lower(regexp_replace(cast("email" as varchar)');
+    expect(sql).toContain(
+      'lower(to_hex(sha256(to_utf8(lower(regexp_replace(cast("email" as varchar)',
+    );
     expect(new TrinoSQL().validate(sql)).toEqual([]);
   });
 });

@@ -69,7 +69,9 @@ const blockBytes = 64;
 /** The key XOR ipad (0x36) and XOR opad (0x5c), as hex, per RFC 2104 section 2. */
 function hmacPads(key: Uint8Array): { inner: string; outer: string } {
   const block = Buffer.alloc(blockBytes);
-  Buffer.from(key.length > blockBytes ? createHash('sha256').update(key).digest() : key).copy(block);
+  Buffer.from(key.length > blockBytes ? createHash('sha256').update(key).digest() : key).copy(
+    block,
+  );
   const pad = (byte: number) => Buffer.from(block.map((b) => b ^ byte)).toString('hex');
   return { inner: pad(0x36), outer: pad(0x5c) };
 }
