@@ -144,6 +144,17 @@ describe('a model anonymizing columns with the anonymize macro', () => {
     );
   });
 
+  it('never quotes the pseudonym key when the engine fails on the model', async () => {
+    const failing = model();
+    const error = (await build({
+      ...failing,
+      sql: failing.sql.replace("anonymize('s.email'", "anonymize('s.no_such_column'"),
+    }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain('no_such_column');
+    expect(error.message).toContain("unhex('<key>')");
+    expect(error.message).not.toMatch(/[0-9a-f]{64}/i);
+  });
+
   it('fails naming the model and the operator it cannot read', async () => {
     await expect(build(model("{ method: 'mask', keep: -1 }"))).rejects.toThrow(
       /people_anon\.sql: cannot render: [\s\S]*anonymize\(s\.email, \.\.\.\): keep/,

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { duckdbDialect } from '../../adapters/duckdb/dialect';
 import { PrivacyKeyFile } from '../../adapters/local/privacy-key-file';
-import type { Contract } from '../../core/contracts/contract';
 import { PipelineError } from '../../core/errors';
 import {
   equivalenceClassesSql,
@@ -22,8 +21,8 @@ import {
   type KAnonymityCounts,
 } from '../../core/privacy/k-anonymity';
 import { describeOperator } from '../../core/privacy/operators';
-import type { Project } from '../../definitions/project-files';
 import { context, openReadOnly } from './context';
+import { datasetContract } from './dq-commands';
 import { bold, dim, formatRows, green, red, yellow } from './output';
 
 /** Smallest classes `kanon` lists: the ones worth generalizing further. */
@@ -185,16 +184,4 @@ export function privacyCommand(): Command {
     );
 
   return privacy;
-}
-
-function datasetContract(project: Project, dataset: string): Contract {
-  const exported = project.contracts
-    .all()
-    .filter((c) => c.layer === 'silver' || c.layer === 'gold');
-  const contract = exported.find((c) => c.id === dataset);
-  if (!contract)
-    throw new PipelineError(
-      `No silver or gold dataset ${dataset} (datasets: ${exported.map((c) => c.id).join(', ')})`,
-    );
-  return contract;
 }
