@@ -12,6 +12,8 @@ import {
   kAnonymityVerdict,
   quasiIdentifiers,
   smallestClassesSql,
+  unreadableValuesNotes,
+  unreadableValuesSql,
   type KAnonymityCounts,
 } from '../../lambdas/core/privacy/k-anonymity';
 import { testContract } from '../helpers/contracts';
@@ -138,6 +140,28 @@ describe('k-anonymity over generalized quasi-identifiers', () => {
     const parser = new TrinoSQL();
     expect(parser.validate(kAnonymitySql(classes, 5))).toEqual([]);
     expect(parser.validate(smallestClassesSql(classes, quasi, athena, 10))).toEqual([]);
+  });
+});
+
+describe('values an operator cannot read', () => {
+  it('are counted per column, so an export or a check says what became NULL', async () => {
+    const columns = [
+      { name: 'age', operator: contract.column('age')!.anonymize! },
+      { name: 'postal_code', operator: contract.column('postal_code')!.anonymize! },
+      { name: 'gender' },
+    ];
+    const sql = unreadableValuesSql(
+      `(select * from (values ('37', 'A1', 'f'), ('old', 'B2', 'm'), (null, null, null), ('x', 'C3', 'f')) t(age, postal_code, gender))`,
+      columns,
+      duckdbDialect,
+    )!;
+    const [counts] = await query(sql);
+    // A prefix reads any text: only the band can fail.
+    expect(counts).toEqual({ age: '2' });
+    expect(unreadableValuesNotes(counts!)).toEqual([
+      'age: 2 value(s) the operator could not read became NULL',
+    ]);
+    expect(unreadableValuesSql('people', [{ name: 'gender' }], duckdbDialect)).toBeUndefined();
   });
 });
 

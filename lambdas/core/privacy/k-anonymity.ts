@@ -124,6 +124,37 @@ export function kAnonymitySummary(dataset: string, v: KAnonymityVerdict): string
     : `${dataset} is NOT ${v.k}-anonymous over ${over}: ${v.classesBelowK} of ${v.classes} classes hold fewer than ${v.k} rows (${v.rowsBelowK} of ${v.rows} rows, ${share}%); the smallest holds ${v.smallestClass}`;
 }
 
+/**
+ * Per column, the values an operator could not read and made NULL (a date generalization given
+ * text that is no date, a band given text that is no number): one row, a count per column, so an
+ * export or a k-anonymity check says what it did not carry instead of losing it quietly. Undefined
+ * when no operator can do that.
+ */
+export function unreadableValuesSql(
+  relation: string,
+  columns: readonly { readonly name: string; readonly operator?: Anonymize }[],
+  d: Dialect,
+): string | undefined {
+  const lossy = columns.filter(
+    (c) => c.operator?.method === 'generalize' && c.operator.to !== 'prefix',
+  );
+  if (lossy.length === 0) return undefined;
+  const counts = lossy.map((c) => {
+    const column = d.quote(c.name);
+    return `coalesce(sum(case when ${column} is not null and ${operatorSql(c.operator!, column, d)} is null then 1 else 0 end), 0) as ${column}`;
+  });
+  return `select ${counts.join(', ')} from ${relation}`;
+}
+
+/** `age: 2 value(s) the operator could not read became NULL`, for each column with any. */
+export function unreadableValuesNotes(counts: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(counts)
+    .filter(([, n]) => Number(n) > 0)
+    .map(
+      ([column, n]) => `${column}: ${Number(n)} value(s) the operator could not read became NULL`,
+    );
+}
+
 export interface ExportColumn {
   readonly name: string;
   readonly operator?: Anonymize;

@@ -18,6 +18,8 @@ import {
   needsKey,
   quasiIdentifiers,
   smallestClassesSql,
+  unreadableValuesNotes,
+  unreadableValuesSql,
   type KAnonymityCounts,
 } from '../../core/privacy/k-anonymity';
 import { describeOperator } from '../../core/privacy/operators';
@@ -93,6 +95,12 @@ export function privacyCommand(): Command {
           process.stderr.write(
             `  ${c.name.padEnd(24)} ${c.operator ? describeOperator(c.operator) : dim('clear')}\n`,
           );
+        const unreadable = unreadableValuesSql(relation, plan.columns, duckdbDialect);
+        if (unreadable) {
+          const [counts] = await lakehouse.query(unreadable);
+          for (const note of unreadableValuesNotes(counts!))
+            process.stderr.write(`${yellow('!')} ${note}\n`);
+        }
         for (const name of plan.leftOut)
           process.stderr.write(
             `  ${name.padEnd(24)} ${yellow('left out')} ${dim('(pii with no anonymize operator in its contract)')}\n`,
@@ -173,6 +181,16 @@ export function privacyCommand(): Command {
                   : '',
               ].join('\n'),
             );
+          }
+          const unreadable = unreadableValuesSql(
+            duckdbDialect.relation(contract.relation),
+            quasi.map((q) => ({ name: q.column, ...(q.operator ? { operator: q.operator } : {}) })),
+            duckdbDialect,
+          );
+          if (unreadable) {
+            const [counts] = await lakehouse.query(unreadable);
+            for (const note of unreadableValuesNotes(counts!))
+              process.stderr.write(`${yellow('!')} ${note} (they form the NULL class)\n`);
           }
           const summary = kAnonymitySummary(dataset, verdict);
           process.stderr.write(`${verdict.satisfied ? green('✓') : red('✗')} ${summary}\n`);
