@@ -14,8 +14,9 @@ export const visibilities = ['clear', 'masked', 'hidden'] as const;
 export type Visibility = (typeof visibilities)[number];
 
 /**
- * How a masked column reads. `hash`: hex SHA-256 of the trimmed, lower-cased text (joins still
- * work, values do not show); `last4`: all but the last four characters replaced by `*`;
+ * How a masked column reads (anonymization operators, `lambdas/core/privacy/operators.ts`).
+ * `hash`: hex SHA-256 of the trimmed, lower-cased text (joins still work, values do not show);
+ * `last4`: all but the last four characters replaced by `*` (a value of four or fewer whole);
  * `redact`: the constant `***`.
  */
 export const masks = ['hash', 'last4', 'redact'] as const;

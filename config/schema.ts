@@ -397,6 +397,12 @@ export const configSchema = z
         retryAfterSeconds: z.number().int().nonnegative().default(1),
       })
       .default({ throttleEvery: 9, serverErrorRate: 0.03, retryAfterSeconds: 1 }),
+    /**
+     * The privacy key on AWS (pseudonyms, `lambdas/core/privacy/operators.ts`): the Secrets
+     * Manager secret holding it as hex text. Locally the key is `.secrets/privacy.key`, created on
+     * first use. Needed once a model pseudonymizes a column.
+     */
+    privacy: z.strictObject({ keySecret: z.string().min(1) }).optional(),
     sources: z.record(identifier, sourceSchema),
     pipelines: z.record(identifier, pipelineSchema).default({}),
     notifications: z

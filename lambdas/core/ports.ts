@@ -246,6 +246,12 @@ export interface SqlDialect {
   approxDistinct(expression: string): string;
   /** Lower-case hex SHA-256 of a text's UTF-8 bytes. */
   sha256Hex(expression: string): string;
+  /**
+   * Lower-case hex HMAC-SHA256 (RFC 2104) of a text's UTF-8 bytes under `key`. The key is a
+   * literal of the statement, so it shows in the engine's query history (see
+   * `core/privacy/operators.ts` for which key goes there).
+   */
+  hmacSha256Hex(expression: string, key: Uint8Array): string;
   /** A relation with one DATE column `date_day` for every day from start to end inclusive. */
   dateSpine(startExpression: string, endExpression: string): string;
   /** DDL takes physical relations, as {@link relation} returns them. */

@@ -1,11 +1,13 @@
 /** Lambda: builds silver or gold with Athena on Iceberg, from the bundled SQL models and contracts. */
 import { mergeTargetsOf } from '../adapters/aws/athena-dialect';
+import { SecretsManagerPrivacyKey } from '../adapters/aws/privacy-key-secret';
 import { systemClock } from '../adapters/system-clock';
 import { createTransformHandler } from '../handlers/transform';
 import { lambdaHandler, logger } from './lambda-handler';
 import { athena } from './platform/athena';
 import { bundledColumnLineage, lineage } from './platform/lineage';
 import { definitions } from './platform/project';
+import { secrets } from './platform/secrets';
 
 export const handler = lambdaHandler(async () => {
   const project = await definitions();
@@ -18,5 +20,8 @@ export const handler = lambdaHandler(async () => {
     lineage: lineage(project.config, project.contracts, await bundledColumnLineage()),
     concurrency: project.config.transform.concurrency,
     plausibleDates: project.config.transform.plausibleDates,
+    ...(project.config.privacy
+      ? { privacyKeys: new SecretsManagerPrivacyKey(secrets(), project.config.privacy.keySecret) }
+      : {}),
   });
 });

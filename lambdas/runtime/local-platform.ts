@@ -34,6 +34,7 @@ import { createCatalogSyncHandler } from '../handlers/catalog-sync';
 import { createRunLockHandler } from '../handlers/run-lock';
 import { RunLock } from '../core/run-lock';
 import { LocalCatalogWriter } from '../adapters/local/catalog-writer';
+import { PrivacyKeyFile } from '../adapters/local/privacy-key-file';
 import { DatasetStatuses } from '../core/catalog';
 import { CountingSqlEngine } from '../core/counting-engine';
 import { createTransformHandler } from '../handlers/transform';
@@ -184,6 +185,7 @@ export class LocalPlatform {
           lineage,
           concurrency: config.transform.concurrency,
           plausibleDates: config.transform.plausibleDates,
+          privacyKeys: PrivacyKeyFile.ofProject(project.root),
         }),
       ),
       DataQuality: createDataQualityHandler({

@@ -220,6 +220,8 @@ function grantTransform(fn: lambda.IFunction, ctx: GrantContext): void {
     prefix: `${schemaLocations.audit.prefix}runs/`,
   });
   grantLineage(fn, buckets, key);
+  // The privacy key, for models that pseudonymize (`config.privacy.keySecret`).
+  if (config.privacy) grantSecretRead(fn, config.privacy.keySecret);
 }
 
 /**

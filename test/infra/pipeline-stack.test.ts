@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { personaDatabases } from '../../lambdas/core/access/persona-views';
 import { bucketName, personaDatabaseName, type BucketRole } from '../../lambdas/core/aws-names';
@@ -682,5 +682,23 @@ describe('pipeline stack without an MSK mapping', () => {
         (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && 'Topics' in r.Properties,
       ),
     ).toEqual([]);
+  });
+});
+
+describe('pipeline stack with a privacy key secret', () => {
+  it('lets the transform, and no other function, read the privacy key', async () => {
+    const { app, project } = await newApp('dev');
+    const config = { ...project.config, privacy: { keySecret: 'medallion/dev/privacy-key' } };
+    const stacks = createApp(app, { ...project, config });
+    const template = Template.fromStack(stacks.pipeline);
+    const stack = stacks.pipeline;
+    const readers = Object.entries(stack.functions).filter(([, fn]) =>
+      grantsOf(template, stack.getLogicalId(fn.role!.node.defaultChild as never)).some(
+        (g) =>
+          g.action === 'secretsmanager:GetSecretValue' &&
+          g.resource.includes(':secret:medallion/dev/privacy-key-'),
+      ),
+    );
+    expect(readers.map(([name]) => name)).toEqual(['Transform']);
   });
 });

@@ -42,6 +42,8 @@ describe('the medallion CLI', () => {
     'lineage events',
     'catalog search',
     'catalog show',
+    'privacy export',
+    'privacy kanon',
   ])('%s --help explains the command with an example', (command) => {
     const { code, stdout } = medallion(...command.split(' '), '--help');
     expect(code).toBe(0);

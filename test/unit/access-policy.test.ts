@@ -4,6 +4,7 @@ import { lakeSchemas, type LakeSchema } from '../../config/layout';
 import { athenaDialect } from '../../lambdas/adapters/aws/athena-dialect';
 import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 import { personaSelect } from '../../lambdas/core/access/masking';
+import { operatorSql } from '../../lambdas/core/privacy/operators';
 import {
   accessMatrix,
   parseAccessPolicy,
@@ -164,12 +165,12 @@ describe('a persona reading a table through one SELECT', () => {
   const access = tableAccess(policy(), persona(policy(), 'auditor'), customers)!;
   const filtered = tableAccess(policy(), persona(policy(), 'analyst'), customers)!;
 
-  it('masks with SHA-256 and last four characters, and filters rows, on DuckDB', () => {
+  it('masks with the hash and keep-last-4 operators, and filters rows, on DuckDB', () => {
     expect(personaSelect(filtered, 'lake.gold.customers', duckdbDialect)).toBe(
-      `select "customer_id", sha256(lower(trim(cast("segment" as varchar)))) as "segment", "country_code" from lake.gold.customers where "country_code" in ('US', 'CA')`,
+      `select "customer_id", ${operatorSql({ method: 'hash' }, '"segment"', duckdbDialect)} as "segment", "country_code" from lake.gold.customers where "country_code" in ('US', 'CA')`,
     );
     expect(personaSelect(access, 'x', duckdbDialect)).toContain(
-      `case when "phone" is null then null else lpad('', cast(greatest(length(cast("phone" as varchar)) - 4, 0) as integer), '*') || substr(cast("phone" as varchar), greatest(length(cast("phone" as varchar)) - 3, 1)) end as "phone"`,
+      `${operatorSql({ method: 'mask', keep: 4 }, '"phone"', duckdbDialect)} as "phone"`,
     );
   });
 
@@ -182,7 +183,10 @@ describe('a persona reading a table through one SELECT', () => {
       mergeTargets: [],
     });
     const sql = personaSelect(access, dialect.relation('gold.customers'), dialect);
-    expect(sql).toContain('lower(to_hex(sha256(to_utf8(lower(trim(cast("email" as varchar)))))))');
+    expect(sql).toContain(`${operatorSql({ method: 'hash' }, '"email"', dialect)} as "email"`);
+    expect(sql).toContain(
+      'lower(to_hex(sha256(to_utf8(lower(regexp_replace(cast("email" as varchar)',
+    );
     expect(new TrinoSQL().validate(sql)).toEqual([]);
   });
 });

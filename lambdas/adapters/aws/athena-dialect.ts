@@ -194,6 +194,11 @@ export function athenaDialect(options: AthenaDialectOptions): SqlDialect {
       `approx_percentile(cast(${expression} as double), array[${fractions.join(', ')}])`,
     approxDistinct: (expression) => `approx_distinct(${expression})`,
     sha256Hex: (expression) => `lower(to_hex(sha256(to_utf8(${expression}))))`,
+    // https://docs.aws.amazon.com/athena/latest/ug/functions-env3.html points to Trino's binary
+    // functions (https://trino.io/docs/current/functions/binary.html): hmac_sha256(binary, key)
+    // → varbinary, "Computes HMAC with SHA256 of binary with the given key".
+    hmacSha256Hex: (expression, key) =>
+      `lower(to_hex(hmac_sha256(to_utf8(${expression}), from_hex('${Buffer.from(key).toString('hex')}'))))`,
     // sequence() fails when start > end where DuckDB's generate_series is empty: the CASE makes it
     // empty too. A sequence holds at most 10,000 elements (27 years of days).
     dateSpine: (start, end) => {

@@ -12,6 +12,7 @@ import {
 import { GetTableCommand, type GlueClient } from '@aws-sdk/client-glue';
 import { PipelineError, TransientError } from '../../core/errors';
 import type { Clock, ColumnSpec, Row, SqlDialect, SqlEngine } from '../../core/ports';
+import { withoutKeys } from '../../core/privacy/operators';
 import { systemClock } from '../system-clock';
 import { athenaDialect, glueTableName, type AthenaDialectOptions } from './athena-dialect';
 
@@ -242,7 +243,9 @@ export function apiError(call: string, error: unknown, sql?: string): PipelineEr
   if (error instanceof PipelineError) return error;
   const e = error as AwsErrorShape;
   const status = e.$metadata?.httpStatusCode ?? 0;
-  const message = `${call} failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}${sql === undefined ? '' : statement(sql)}`;
+  const message = withoutKeys(
+    `${call} failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}${sql === undefined ? '' : statement(sql)}`,
+  );
   const transient =
     transientApiErrors.has(e.name ?? '') ||
     e.$retryable !== undefined ||
@@ -256,7 +259,9 @@ export function apiError(call: string, error: unknown, sql?: string): PipelineEr
 function queryError(id: string, status: QueryExecutionStatus, sql: string): PipelineError {
   const error = status.AthenaError;
   const reason = error?.ErrorMessage ?? status.StateChangeReason ?? 'Athena gave no reason';
-  const message = `Athena query ${id} ${status.State!.toLowerCase()}: ${reason}${statement(sql)}`;
+  const message = withoutKeys(
+    `Athena query ${id} ${status.State!.toLowerCase()}: ${reason}${statement(sql)}`,
+  );
   const transient =
     error?.Retryable === true ||
     error?.ErrorCategory === systemErrorCategory ||
@@ -264,9 +269,12 @@ function queryError(id: string, status: QueryExecutionStatus, sql: string): Pipe
   return transient ? new TransientError(message) : new PipelineError(message);
 }
 
-/** The first lines of a statement, for error messages: enough to recognise it, not a wall of SQL. */
+/**
+ * The first lines of a statement, for error messages: enough to recognise it, not a wall of SQL,
+ * and without the pseudonym key it may hold.
+ */
 function statement(sql: string): string {
-  const lines = sql.trim().split('\n');
+  const lines = withoutKeys(sql).trim().split('\n');
   const shown = lines.slice(0, 12).join('\n').slice(0, 2_000);
   const cut = shown.length < sql.trim().length ? '\n...' : '';
   return `\n--- while running:\n${shown}${cut}`;

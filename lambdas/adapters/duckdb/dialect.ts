@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PipelineError } from '../../core/errors';
 import type { SqlDialect } from '../../core/ports';
 
@@ -38,6 +38,12 @@ export const duckdbDialect: SqlDialect = {
     `${exact ? 'quantile_cont' : 'approx_quantile'}(cast(${expression} as double), [${fractions.join(', ')}])`,
   approxDistinct: (expression) => `approx_count_distinct(${expression})`,
   sha256Hex: (expression) => `sha256(${expression})`,
+  hmacSha256Hex: (expression, key) => {
+    const { inner, outer } = hmacPads(key);
+    // DuckDB has no HMAC: RFC 2104 spelled out, H((K ^ opad) || H((K ^ ipad) || m)), with the
+    // padded keys precomputed and each inner digest turned back into its 32 bytes.
+    return `sha256(unhex('${outer}') || unhex(sha256(unhex('${inner}') || encode(${expression}))))`;
+  },
   dateSpine: (start, end) =>
     `(select cast(unnest(generate_series(cast(${start} as timestamp), cast(${end} as timestamp), interval 1 day)) as date) as date_day)`,
   createTableAs: (relation, select) => `create table ${relation} as ${select}`,
@@ -56,6 +62,19 @@ export const duckdbDialect: SqlDialect = {
     reclaimSpace: () => ['checkpoint'],
   },
 };
+
+/** SHA-256's block size in bytes: RFC 2104 pads (or first hashes) the key to it. */
+const blockBytes = 64;
+
+/** The key XOR ipad (0x36) and XOR opad (0x5c), as hex, per RFC 2104 section 2. */
+function hmacPads(key: Uint8Array): { inner: string; outer: string } {
+  const block = Buffer.alloc(blockBytes);
+  Buffer.from(key.length > blockBytes ? createHash('sha256').update(key).digest() : key).copy(
+    block,
+  );
+  const pad = (byte: number) => Buffer.from(block.map((b) => b ^ byte)).toString('hex');
+  return { inner: pad(0x36), outer: pad(0x5c) };
+}
 
 /** Sortable and unique, as Athena's version ids: UTC time to the millisecond plus randomness. */
 export function freshId(): string {

@@ -9,6 +9,7 @@ import { PipelineError } from '../../core/errors';
 import type { LakeSchema } from '../../core/aws-names';
 import type { CatalogEntry, TableInventory } from '../../core/maintenance';
 import type { ColumnSpec, Row, SqlDialect, SqlEngine } from '../../core/ports';
+import { withoutKeys } from '../../core/privacy/operators';
 import { duckdbDialect, freshId, versionedDuckdbDialect } from './dialect';
 
 export interface DuckDbSettings {
@@ -286,8 +287,11 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
     try {
       return await statement();
     } catch (error) {
+      // DuckDB's message may quote the statement too; neither may carry the pseudonym key.
       throw new PipelineError(
-        `DuckDB: ${(error as Error).message}\n--- while running:\n${sql.trim().slice(0, 2_000)}`,
+        withoutKeys(
+          `DuckDB: ${(error as Error).message}\n--- while running:\n${sql.trim().slice(0, 2_000)}`,
+        ),
         { cause: error },
       );
     }

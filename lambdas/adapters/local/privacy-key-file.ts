@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { minimumKeyBytes } from '../../core/privacy/keyed-hash';
+import { dirname, join } from 'node:path';
+import { minimumKeyBytes, privacyKeyFromHex } from '../../core/privacy/keyed-hash';
 import type { PrivacyKeyStore } from '../../core/ports';
 
 /**
@@ -14,6 +14,11 @@ export class PrivacyKeyFile implements PrivacyKeyStore {
 
   constructor(private readonly path: string) {}
 
+  /** A project's key: `<project>/.secrets/privacy.key`. */
+  static ofProject(root: string): PrivacyKeyFile {
+    return new PrivacyKeyFile(join(root, '.secrets', 'privacy.key'));
+  }
+
   key(): Promise<Uint8Array> {
     this.loaded ??= this.load();
     return this.loaded;
@@ -25,8 +30,8 @@ export class PrivacyKeyFile implements PrivacyKeyStore {
       throw error;
     });
     if (text === undefined) return this.create();
-    const key = Buffer.from(text.trim(), 'hex');
-    if (key.length < minimumKeyBytes || !/^[0-9a-f]+$/i.test(text.trim())) {
+    const key = privacyKeyFromHex(text);
+    if (!key) {
       throw new Error(
         `${this.path}: a privacy key is at least ${minimumKeyBytes} bytes of hex; the file holds something else. Restore it from where you keep secrets (pseudonyms made with the old key stay matchable only with it).`,
       );

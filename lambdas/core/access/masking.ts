@@ -5,6 +5,7 @@
  */
 import type { Mask } from '../../../config/access-schema';
 import type { SqlDialect } from '../ports';
+import { operatorSql, type Anonymize } from '../privacy/operators';
 import type { TableAccess } from './policy';
 
 /** `source` is the engine's name of the table the persona reads through this SELECT. */
@@ -23,17 +24,20 @@ export function personaSelect(access: TableAccess, source: string, dialect: SqlD
   return `select ${columns.join(', ')} from ${source}${filter}`;
 }
 
+/**
+ * An access mask is an anonymization operator (`core/privacy/operators.ts`) under a short name:
+ * `hash`, `last4` (mask keeping 4), `redact`. The key-free ones only: a view's text is readable in
+ * the catalog, so a pseudonym key cannot go there.
+ */
+export const maskOperators: Readonly<Record<Mask, Anonymize>> = {
+  hash: { method: 'hash' },
+  last4: { method: 'mask', keep: 4 },
+  redact: { method: 'redact' },
+};
+
 /** A masked value is text, and NULL stays NULL so completeness still reads true. */
 export function maskExpression(mask: Mask, column: string, dialect: SqlDialect): string {
-  const text = `cast(${column} as varchar)`;
-  switch (mask) {
-    case 'hash':
-      return dialect.sha256Hex(`lower(trim(${text}))`);
-    case 'last4':
-      return `case when ${column} is null then null else lpad('', cast(greatest(length(${text}) - 4, 0) as integer), '*') || substr(${text}, greatest(length(${text}) - 3, 1)) end`;
-    case 'redact':
-      return `case when ${column} is null then null else '***' end`;
-  }
+  return operatorSql(maskOperators[mask], column, dialect);
 }
 
 function literal(value: string | number | boolean, dialect: SqlDialect): string {

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { classifications, type Classification } from '../../../config/access-schema';
+import { anonymizeSchema } from '../privacy/operators';
 
 export { classifications, type Classification };
 
@@ -101,6 +102,11 @@ const propertySchema = z.looseObject({
   primaryKeyPosition: z.number().int().optional(),
   /** Left out, the column counts as `internal`, and `medallion access check` names it. */
   classification: z.enum(classifications).optional(),
+  /**
+   * How the column leaves when an export or a k-anonymity check asks for it anonymized (see
+   * `core/privacy/operators.ts`): `{ method: pseudonym }`, `{ method: mask, keep: 4 }`...
+   */
+  anonymize: anonymizeSchema.optional(),
   logicalTypeOptions: logicalTypeOptionsSchema.optional(),
   /**
    * Foreign keys: `to` is `<dataset>.<column>` (the dataset's schema name), checked by DQ; a

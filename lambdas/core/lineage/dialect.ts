@@ -19,4 +19,8 @@ export const lineageDialect: TemplateDialect = {
   regexReplaceAll: (expression, pattern, replacement) =>
     `regexp_replace(${expression}, ${literal(pattern)}, ${literal(replacement)})`,
   isoDayOfWeek: (expression) => `day_of_week(${expression})`,
+  string: literal,
+  sha256Hex: (expression) => `sha256(${expression})`,
+  // The key is not the lineage's business: the pseudonym's column is its input.
+  hmacSha256Hex: (expression) => `hmac_sha256(${expression})`,
 };

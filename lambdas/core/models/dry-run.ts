@@ -26,7 +26,14 @@ export async function dryRunModels(
   runDate: string,
 ): Promise<DefinitionProblem[]> {
   const { engine } = deps;
-  const ctx = { ...deps, runId: 'dry-run', runDate, snapshotAt: `${runDate}T00:00:00.000Z` };
+  const ctx = {
+    ...deps,
+    runId: 'dry-run',
+    runDate,
+    snapshotAt: `${runDate}T00:00:00.000Z`,
+    // A pseudonym binds the same under any key, and nothing built here is kept.
+    privacyKeys: { key: () => Promise.resolve(new Uint8Array(32)) },
+  };
   await loadSeeds(deps);
   const problems: DefinitionProblem[] = [];
   const build = async (model: Model) => {

@@ -10,7 +10,7 @@ import type { PlausibleDates } from '../../../config/schema';
 import type { ContractRegistry } from '../contracts/contract';
 import { CountingSqlEngine } from '../counting-engine';
 import type { LineageEmitter, PipelineContext } from '../lineage/events';
-import type { Clock, Logger, SqlEngine } from '../ports';
+import type { Clock, Logger, PrivacyKeyStore, SqlEngine } from '../ports';
 import type { DatasetStats } from '../stats';
 import { materialize } from './materialize';
 import type { Model, ModelProject } from './project';
@@ -26,6 +26,8 @@ export interface LayerDeps {
   readonly concurrency: number;
   /** Dates parsed from text outside this range are quarantined. @default defaultPlausibleDates */
   readonly plausibleDates?: PlausibleDates;
+  /** The privacy key, for models that pseudonymize (`anonymize(..., { method: 'pseudonym' })`). */
+  readonly privacyKeys?: PrivacyKeyStore;
 }
 
 export interface LayerRequest extends PipelineContext {

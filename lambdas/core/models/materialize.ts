@@ -7,7 +7,7 @@ import { defaultPlausibleDates, type PlausibleDates } from '../../../config/sche
 import type { Contract, ContractRegistry } from '../contracts/contract';
 import { rowRules, validationColumns, type RowRule } from '../contracts/rules';
 import { ModelGraphError, ReconciliationError } from '../errors';
-import type { ColumnSpec, SqlDialect, SqlEngine } from '../ports';
+import type { ColumnSpec, PrivacyKeyStore, SqlDialect, SqlEngine } from '../ports';
 import type { Model, ModelProject } from './project';
 import { bronzeMetadataColumns } from '../ingest/bronze';
 import { castChecks, type CastChecks } from './casts';
@@ -33,6 +33,8 @@ export interface MaterializeContext {
    * older version replace a newer one.
    */
   readonly fullRefresh?: boolean;
+  /** Where the privacy key comes from, read only for a model that pseudonymizes. */
+  readonly privacyKeys?: PrivacyKeyStore;
 }
 
 /** Columns a run adds or manages that no contract lists. */
@@ -49,7 +51,7 @@ export async function materialize(
   const started = now();
   const contract = ctx.contracts.get(model.contractId);
   const plan = await planInputs(model, ctx);
-  const { sql, casts } = renderModel(model, ctx.engine.dialect, plan);
+  const { sql, casts } = await render(model, ctx, plan);
   const checks = castChecks(
     model,
     casts,
@@ -68,6 +70,20 @@ export async function materialize(
     ...counts,
     seconds: elapsedSeconds(started, now()),
   };
+}
+
+/** The model's SQL, with the privacy key when (and only when) the template pseudonymizes. */
+async function render(model: Model, ctx: MaterializeContext, plan: InputPlan) {
+  const rendered = renderModel(model, ctx.engine.dialect, plan);
+  if (!rendered.needsPrivacyKey) return rendered;
+  if (!ctx.privacyKeys)
+    throw new ModelGraphError(
+      `${model.sqlPath}: pseudonymizes a column, but this run has no privacy key (locally .secrets/privacy.key; on AWS the secret named by PRIVACY_KEY_SECRET)`,
+    );
+  return renderModel(model, ctx.engine.dialect, {
+    ...plan,
+    privacyKey: await ctx.privacyKeys.key(),
+  });
 }
 
 type Counts = Omit<DatasetStats, 'dataset' | 'layer' | 'seconds'>;

@@ -5,6 +5,7 @@
 import nunjucks from 'nunjucks';
 import { ModelGraphError } from '../errors';
 import type { SqlDialect } from '../ports';
+import { anonymizeSchema, operatorSql } from '../privacy/operators';
 import type { Model } from './project';
 
 export interface RenderInputs {
@@ -16,6 +17,8 @@ export interface RenderInputs {
   changes(model: string): string;
   /** The run's logical date, `YYYY-MM-DD`. */
   readonly runDate: string;
+  /** The privacy key, for `anonymize(..., { method: 'pseudonym' })`; see {@link RenderedModel}. */
+  readonly privacyKey?: Uint8Array;
 }
 
 const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
@@ -32,6 +35,10 @@ export type TemplateDialect = Pick<
   | 'dateSpine'
   | 'regexReplaceAll'
   | 'isoDayOfWeek'
+  | 'sha256Hex'
+  | 'hmacSha256Hex'
+  | 'tryCast'
+  | 'string'
 >;
 
 /**
@@ -56,6 +63,11 @@ export interface RenderedModel {
   readonly sql: string;
   /** Every distinct cast the template made, in the order it made them. */
   readonly casts: readonly TextCast[];
+  /**
+   * The template pseudonymizes and was rendered without the privacy key: its SQL holds an
+   * all-zero key, fit to read the SQL's shape, not to run. Render again with the key.
+   */
+  readonly needsPrivacyKey: boolean;
 }
 
 export function renderModel(
@@ -64,9 +76,13 @@ export function renderModel(
   inputs: RenderInputs,
 ): RenderedModel {
   const casts = new Map<string, TextCast>();
+  const key = { missing: false };
   try {
-    const sql = environment.renderString(model.template, templateContext(dialect, inputs, casts));
-    return { sql, casts: [...casts.values()] };
+    const sql = environment.renderString(
+      model.template,
+      templateContext(dialect, inputs, casts, key),
+    );
+    return { sql, casts: [...casts.values()], needsPrivacyKey: key.missing };
   } catch (error) {
     throw new ModelGraphError(
       `${model.sqlPath}: cannot render: ${(error as Error).message.trim()}`,
@@ -79,6 +95,7 @@ function templateContext(
   d: TemplateDialect,
   inputs: RenderInputs,
   casts: Map<string, TextCast>,
+  key: { missing: boolean },
 ): Record<string, unknown> {
   /** Labels of the JSON fields `json_text` extracted, by the SQL it returned. */
   const jsonFields = new Map<string, string>();
@@ -115,8 +132,21 @@ function templateContext(
     e164_phone: (phone: string, callingCode: string, trunkPrefix: string) =>
       e164Phone(d, phone, callingCode, trunkPrefix),
     iso_day_of_week: (expression: string) => d.isoDayOfWeek(expression),
+    /** An anonymization operator, written as a contract's `anonymize` is: `{ method: 'mask', keep: 4 }`. */
+    anonymize: (expression: string, operator: unknown) => {
+      const parsed = anonymizeSchema.safeParse(operator);
+      if (!parsed.success)
+        throw new Error(
+          `anonymize(${expression}, ...): ${parsed.error.issues.map((i) => `${i.path.join('.') || 'operator'}: ${i.message}`).join('; ')} (methods: pseudonym, hash, mask, redact, generalize)`,
+        );
+      if (parsed.data.method === 'pseudonym' && !inputs.privacyKey) key.missing = true;
+      return operatorSql(parsed.data, expression, d, inputs.privacyKey ?? placeholderKey);
+    },
   };
 }
+
+/** Stands in for the privacy key while a template is rendered only to read its SQL. */
+const placeholderKey = new Uint8Array(32);
 
 /** A column reference without its table alias or quotes: `s."created_at"` → `created_at`. */
 function columnLabel(expression: string): string {

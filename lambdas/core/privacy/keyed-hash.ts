@@ -12,3 +12,13 @@ export function keyedHash(key: Uint8Array, value: string): string {
 
 /** Shortest key accepted: HMAC-SHA256's block-size advice is 32 bytes of randomness. */
 export const minimumKeyBytes = 32;
+
+/**
+ * A privacy key as it is stored (hex, at least {@link minimumKeyBytes} bytes, surrounding
+ * whitespace ignored); undefined for anything else, so each store can say where it read it.
+ */
+export function privacyKeyFromHex(text: string): Uint8Array | undefined {
+  const hex = text.trim();
+  if (!/^(?:[0-9a-f]{2})+$/i.test(hex) || hex.length / 2 < minimumKeyBytes) return undefined;
+  return Buffer.from(hex, 'hex');
+}

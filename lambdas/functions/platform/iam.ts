@@ -174,6 +174,8 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
     // The models' watermarks (`materialize.ts`); the other audit tables are not the transform's.
     ...athenaEngineIam.writes(s, table(s, 'audit', 'model_state')),
     ...lineageEvents(s),
+    // The privacy key, for models that pseudonymize.
+    ...(s.config.privacy ? secretsReaderIam.reads(s.secretArn(s.config.privacy.keySecret)) : []),
   ],
   'data-quality': (s) => [
     ...queries(s),

@@ -196,7 +196,8 @@ function failingChecksTable(report: QualityReport): string {
 }
 
 /** A silver or gold dataset's contract, or an error listing them. */
-function datasetContract(project: Project, dataset: string): Contract {
+/** A silver or gold dataset's contract; an unknown one is an error listing them. */
+export function datasetContract(project: Project, dataset: string): Contract {
   const checked = project.contracts.all().filter((c) => c.layer === 'silver' || c.layer === 'gold');
   const contract = checked.find((c) => c.id === dataset);
   if (!contract) {

@@ -33,6 +33,7 @@ import {
 } from './output';
 import { accessPolicy, context, openAs, openReadOnly } from './context';
 import { accessCommand } from './access-commands';
+import { privacyCommand } from './privacy-commands';
 import { clearLake, refuseOtherSample } from './sample-lake';
 import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
@@ -284,6 +285,7 @@ export function buildProgram(): Command {
   program.addCommand(catalogCommand());
   program.addCommand(accessCommand());
   program.addCommand(piiCommand());
+  program.addCommand(privacyCommand());
 
   reportUsageErrorsBriefly(program);
   return program;
