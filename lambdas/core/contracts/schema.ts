@@ -101,6 +101,13 @@ const propertySchema = z.looseObject({
   primaryKeyPosition: z.number().int().optional(),
   /** Left out, the column counts as `internal`, and `medallion access check` names it. */
   classification: z.enum(classifications).optional(),
+  /**
+   * The column identifies a person, a data subject: its value names the kind of identifier
+   * (`email`, `customer_id`, `order_id`...). Data subject requests find a person's rows by these
+   * columns, and a table with several links them (an email found beside a customer_id brings in
+   * that customer's rows everywhere); see `core/privacy/subjects.ts`.
+   */
+  subject: identifier.optional(),
   logicalTypeOptions: logicalTypeOptionsSchema.optional(),
   /**
    * Foreign keys: `to` is `<dataset>.<column>` (the dataset's schema name), checked by DQ; a

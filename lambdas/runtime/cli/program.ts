@@ -38,6 +38,7 @@ import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
 import { lineageCommand } from './lineage-commands';
 import { catalogCommand } from './catalog-commands';
+import { dsrCommand } from './dsr-commands';
 import { refuseInvalidProject, validateCommand } from './validate-command';
 
 interface SampleManifest {
@@ -282,6 +283,7 @@ export function buildProgram(): Command {
   program.addCommand(lineageCommand());
   program.addCommand(catalogCommand());
   program.addCommand(accessCommand());
+  program.addCommand(dsrCommand());
 
   reportUsageErrorsBriefly(program);
   return program;

@@ -1,0 +1,224 @@
+/**
+ * `medallion dsr export|erase|status`: data subject requests. Export gives every row about a
+ * person across the layers with where it came from; erase deletes them everywhere and proves it by
+ * a verification scan; status shows each request against its legal deadline.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { PrivacyKeyFile } from '../../adapters/local/privacy-key-file';
+import { PipelineError } from '../../core/errors';
+import { identifiersJson, parseSubject, subjectKindsByColumn } from '../../core/privacy/subjects';
+import { regimes, summarizeRequests, type Regime } from '../../core/privacy/requests';
+import { parseIsoDate } from '../generator/calendar';
+import { acquireLakeLock } from '../lake-lock';
+import { eraseSubject, exportSubject, readRequestLog, type DsrLake } from '../dsr';
+import { context } from './context';
+import { bold, count, dim, formatRows, green, red, yellow } from './output';
+
+interface RequestCommandOptions {
+  subject: string;
+  requestId?: string;
+  received?: string;
+  regime: Regime;
+}
+
+const isoDate = (value: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || parseIsoDate(value) === undefined)
+    throw new InvalidArgumentError('expected a calendar day as YYYY-MM-DD');
+  return value;
+};
+
+const subjectHelp =
+  'the person: an email, a customer id, or kind=value for another declared kind (order_id=42)';
+
+function requestOptions(command: Command): Command {
+  return command
+    .requiredOption('--subject <identifier>', subjectHelp)
+    .option(
+      '--request-id <id>',
+      'the request (default: derived from kind, subject and received date)',
+    )
+    .option('--received <YYYY-MM-DD>', 'when the request was received (default: today)', isoDate)
+    .addOption(
+      new Option('--regime <regime>', 'the law whose deadline applies')
+        .choices(regimes)
+        .default('gdpr'),
+    );
+}
+
+async function openRequest(
+  command: Command,
+  options: RequestCommandOptions,
+): Promise<{ lake: DsrLake; request: Parameters<typeof exportSubject>[1] }> {
+  const { project, lakeRoot } = await context(command);
+  const kinds = new Set(subjectKindsByColumn(project.contracts).values());
+  const subject = parseSubject(options.subject, kinds);
+  const key = await new PrivacyKeyFile(path.join(project.root, '.secrets', 'privacy.key')).key();
+  const now = () => new Date();
+  return {
+    lake: { project, lakeRoot, key, log: (line) => process.stderr.write(`${dim(line)}\n`) },
+    request: {
+      subject,
+      received: options.received ?? now().toISOString().slice(0, 10),
+      regime: options.regime,
+      now,
+      ...(options.requestId ? { requestId: options.requestId } : {}),
+    },
+  };
+}
+
+export function dsrCommand(): Command {
+  const dsr = new Command('dsr').description(
+    'Data subject requests: export or erase everything the lake holds about one person, and track deadlines.',
+  );
+
+  requestOptions(
+    dsr
+      .command('export')
+      .description(
+        "Every row about a person in bronze, silver, gold, quarantine, change feeds and DQ samples, with each row's layer, table, file and run.",
+      ),
+  )
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['json', 'csv']).default('json'),
+    )
+    .option(
+      '--out <dir>',
+      'write the export into this folder (csv: one file per table; required for csv)',
+    )
+    .addHelpText(
+      'after',
+      '\nThe person is found by the columns contracts declare with `subject:`, and by every identifier\nlinked to them (an email brings its customer_id, which brings its orders).\n\nExamples:\n  $ medallion dsr export --subject ann@example.com --out exports/\n  $ medallion dsr export --subject 21 --format csv --out exports/',
+    )
+    .action(
+      async (
+        options: RequestCommandOptions & { format: 'json' | 'csv'; out?: string },
+        command: Command,
+      ) => {
+        if (options.format === 'csv' && !options.out)
+          throw new PipelineError('--format csv writes one file per table: give --out <dir>');
+        const { lake, request } = await openRequest(command, options);
+        const result = await exportSubject(lake, request);
+        const document = {
+          requestId: result.requestId,
+          received: request.received,
+          regime: request.regime,
+          generatedAt: request.now().toISOString(),
+          identifiers: identifiersJson(result.identifiers),
+          tables: result.found,
+        };
+        const rows = result.found.reduce((n, f) => n + f.rows.length, 0);
+        if (!options.out) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+        else {
+          const folder = path.resolve(options.out, result.requestId);
+          await mkdir(folder, { recursive: true });
+          if (options.format === 'json')
+            await writeFile(
+              path.join(folder, 'export.json'),
+              `${JSON.stringify(document, null, 2)}\n`,
+            );
+          else
+            for (const found of result.found) {
+              const name = (found.file ?? found.table).replace(/[^a-zA-Z0-9_.=-]+/g, '_');
+              const rowsWithSource = found.rows.map((r) => ({
+                _layer: found.layer,
+                _table: found.table,
+                _file: found.file ?? '',
+                _upstream: (found.upstream ?? []).join(' '),
+                ...r,
+              }));
+              await writeFile(
+                path.join(folder, `${name}.csv`),
+                `${formatRows(rowsWithSource, 'csv')}\n`,
+              );
+            }
+          process.stderr.write(`wrote ${folder}\n`);
+        }
+        for (const found of result.found)
+          process.stderr.write(`  ${found.file ?? found.table}  ${count(found.rows.length)}\n`);
+        process.stderr.write(
+          `${green('✓')} ${count(rows)} row(s) about the subject in ${result.found.length} table(s) and file(s) (request ${result.requestId})\n`,
+        );
+      },
+    );
+
+  requestOptions(
+    dsr
+      .command('erase')
+      .description(
+        'Delete everything about a person in every layer, rewrite bronze files and the lakehouse file, and prove zero residue.',
+      ),
+  )
+    .option('--dry-run', 'show what would be erased, change nothing')
+    .addHelpText(
+      'after',
+      '\nBronze files are rewritten first, then the lakehouse tables change in one transaction, then the\nlakehouse file is rewritten so no deleted bytes remain; a verification scan of every table and\nfile must find zero matches, else the command fails. Running it again resumes a crashed erase\nand is otherwise a no-op. The request log (audit/privacy/requests.jsonl) records it, the subject\nonly as a keyed hash.\n\nExamples:\n  $ medallion dsr erase --subject ann@example.com --dry-run\n  $ medallion dsr erase --subject ann@example.com --request-id DSR-2026-014 --received 2026-01-10',
+    )
+    .action(async (options: RequestCommandOptions & { dryRun?: boolean }, command: Command) => {
+      const { lake, request } = await openRequest(command, options);
+      const lock = options.dryRun ? undefined : await acquireLakeLock(lake.lakeRoot, 'dsr-erase');
+      try {
+        const result = await eraseSubject(lake, { ...request, dryRun: options.dryRun === true });
+        const erased = Object.entries(result.erased);
+        process.stdout.write(
+          `${bold(options.dryRun ? 'Would erase' : 'Erased')} (request ${result.requestId})\n`,
+        );
+        for (const [place, n] of erased) process.stdout.write(`  ${place}  ${count(n)}\n`);
+        if (erased.length === 0)
+          process.stdout.write(`  ${dim('nothing: no rows about the subject')}\n`);
+        if (result.dryRun) return;
+        const tables = result.scan.filter((s) => s.kind === 'table').length;
+        const parquet = result.scan.filter((s) => s.kind === 'parquet').length;
+        const files = result.scan.filter((s) => s.kind === 'file').length;
+        process.stdout.write(
+          `${bold('Verification')}: searched ${tables} tables, ${parquet} bronze Parquet files and ${files} other files (raw bytes, gzip decoded) for ${Object.values(identifiersJson(result.identifiers)).flat().length} identifiers: matches = ${result.residue}\n`,
+        );
+        for (const s of result.scan.filter((x) => x.matches > 0))
+          process.stdout.write(`  ${red('✗')} ${s.place}: ${s.matches} match(es)\n`);
+        if (result.residue > 0) {
+          process.stderr.write(
+            `${red('residue remains')}: the erase is logged as failed; fix the places above and run it again\n`,
+          );
+          process.exitCode = 1;
+        } else process.stderr.write(`${green('✓')} zero residue in any layer\n`);
+      } finally {
+        await lock?.release();
+      }
+    });
+
+  dsr
+    .command('status')
+    .description(
+      'Each request with its received date, kind, status and deadline; overdue ones flagged.',
+    )
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .addHelpText(
+      'after',
+      '\nDeadlines: GDPR one month from receipt, CCPA 45 days (--regime when the request is made).\n\nExample:\n  $ medallion dsr status',
+    )
+    .action(async (options: { format: 'table' | 'json' }, command: Command) => {
+      const { lakeRoot } = await context(command);
+      const today = new Date().toISOString().slice(0, 10);
+      const requests = summarizeRequests(await readRequestLog(lakeRoot), today);
+      if (options.format === 'json') {
+        process.stdout.write(`${JSON.stringify(requests, null, 2)}\n`);
+        return;
+      }
+      const rows = requests.map((r) => ({
+        request: r.requestId,
+        kind: r.kind,
+        received: r.received,
+        regime: r.regime,
+        deadline: r.deadline,
+        status: r.status,
+        rows: r.rows,
+        overdue: r.overdue ? (r.status === 'completed' ? yellow('late') : red('OVERDUE')) : '',
+      }));
+      process.stdout.write(`${formatRows(rows, 'table')}\n`);
+    });
+
+  return dsr;
+}

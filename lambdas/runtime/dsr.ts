@@ -1,0 +1,618 @@
+/**
+ * Data subject requests on the local lake: find, export and erase one person's rows in every
+ * layer, then prove nothing is left. The planning (which tables, which identifiers, which SQL) is
+ * `core/privacy/subjects.ts`; this module runs it against the lakehouse file and the Parquet,
+ * landing and audit files under the lake folder.
+ *
+ * Where a person's data lives locally:
+ * - bronze: Parquet files `bronze/<source>/<dataset>/ingest_date=…/*.parquet` (REST `_extra` and
+ *   Kafka `value` payloads searched as text);
+ * - silver, gold (every `__v` version behind a published view), quarantine (its raw columns),
+ *   change feeds (`changelog.*`), and the audit tables: all in `lakehouse.duckdb`;
+ * - landing files `landing/<source>/<dataset>/…` (also `processed/` and `rejected/`), lineage
+ *   events `audit/lineage/…`, catalog and ingest state files: searched as text (gzip decoded).
+ *
+ * `_sim/` holds the simulated source systems (Snowflake, Redshift, CRM, Kafka): systems the
+ * platform reads from, not part of the lake, so neither erased nor searched.
+ */
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { DuckDbLakehouse, openDuckDb } from '../adapters/duckdb/engine';
+import { duckdbDialect } from '../adapters/duckdb/dialect';
+import type { Contract } from '../core/contracts/contract';
+import { buildLineageGraph } from '../core/lineage/graph';
+import { keyedHash } from '../core/privacy/keyed-hash';
+import {
+  identifiersFromJson,
+  identifiersJson,
+  isDistinctive,
+  jsonKeysByKind,
+  mentions,
+  mergeIdentifiers,
+  resolveIdentifiers,
+  scrubProfile,
+  scrubSample,
+  searchTables,
+  subjectCondition,
+  subjectKindsByColumn,
+  type Identifiers,
+  type ProfileValues,
+  type SearchTable,
+  type SubjectIdentifier,
+  type TypedTable,
+} from '../core/privacy/subjects';
+import {
+  parseRequestLog,
+  type RequestKind,
+  type RequestLogEntry,
+  type Regime,
+} from '../core/privacy/requests';
+import type { Project } from '../definitions/project-files';
+
+const d = duckdbDialect;
+
+/** The request log (also the erasure log): append-only JSON lines, subjects as keyed hashes. */
+export const requestLogKey = 'audit/privacy/requests.jsonl';
+/** An erase in progress: its resolved identifiers, so a crashed erase resumes with all of them. */
+const pendingFolder = 'audit/privacy/pending';
+/** Suffix of files an erase writes before swapping them in; left over only by a crash. */
+const temporarySuffix = '.dsr-tmp';
+
+export interface DsrLake {
+  readonly project: Project;
+  readonly lakeRoot: string;
+  readonly key: Uint8Array;
+  readonly log?: (line: string) => void;
+}
+
+/** Rows about the subject in one table or file, with where they came from. */
+export interface FoundRows {
+  readonly layer: string;
+  readonly table: string;
+  /** The Parquet file (lake-relative) for bronze. */
+  readonly file?: string;
+  /** The datasets this one is computed from (its direct upstream in the lineage). */
+  readonly upstream?: readonly string[];
+  readonly rows: readonly Record<string, unknown>[];
+}
+
+/** A place the verification scan searched, and what it found there. */
+export interface ScanResult {
+  readonly place: string;
+  readonly kind: 'table' | 'parquet' | 'file';
+  readonly matches: number;
+}
+
+interface BronzeFile {
+  readonly contract: Contract;
+  readonly key: string;
+  readonly path: string;
+}
+
+/** The lake opened for a request: its tables and bronze files, what to search in each. */
+class SubjectLake {
+  private constructor(
+    readonly lakehouse: DuckDbLakehouse,
+    readonly tables: readonly SearchTable[],
+    readonly bronzeFiles: readonly BronzeFile[],
+    readonly jsonKeys: ReadonlyMap<string, readonly string[]>,
+    readonly kindOfKey: ReadonlyMap<string, string>,
+    private readonly lake: DsrLake,
+  ) {}
+
+  static async open(lake: DsrLake, readOnly: boolean): Promise<SubjectLake> {
+    const { project, lakeRoot } = lake;
+    const lakehouse = await DuckDbLakehouse.open({
+      lakeRoot,
+      threads: project.config.engine.threads,
+      memoryLimit: project.config.engine.memoryLimit,
+      bronze: project.contracts.all().filter((c) => c.layer === 'bronze'),
+      readOnly,
+    });
+    try {
+      const listed = await lakehouse.query<{ relation: string; columns: TypedTable['columns'] }>(
+        `select c.table_schema || '.' || c.table_name as relation,
+            list({'name': c.column_name, 'type': c.data_type} order by c.ordinal_position) as columns
+          from information_schema.columns c join information_schema.tables t
+            using (table_catalog, table_schema, table_name)
+          where c.table_catalog = 'lake' and t.table_type = 'BASE TABLE'
+          group by all order by 1`,
+      );
+      const bronzeFiles = await listBronzeFiles(lake);
+      return new SubjectLake(
+        lakehouse,
+        searchTables(listed, project.contracts),
+        bronzeFiles,
+        jsonKeysByKind(project.contracts),
+        subjectKindsByColumn(project.contracts),
+        lake,
+      );
+    } catch (error) {
+      lakehouse.close();
+      throw error;
+    }
+  }
+
+  /** The search plan of one bronze file: its contract's subject columns, its own text columns. */
+  async bronzeTable(file: BronzeFile): Promise<SearchTable> {
+    const columns = await this.lakehouse.query<{ name: string; type: string }>(
+      `select column_name as name, column_type as type from (describe select * from ${parquet(file.path)})`,
+    );
+    const [table] = searchTables(
+      [{ relation: file.contract.relation, columns }],
+      this.lake.project.contracts,
+    );
+    return table!;
+  }
+
+  /** Every identifier linked to the request's, through silver, gold, quarantine and bronze. */
+  async resolve(start: readonly SubjectIdentifier[]): Promise<Identifiers> {
+    const bronze = await Promise.all(
+      this.lake.project.contracts
+        .all()
+        .filter((c) => c.layer === 'bronze')
+        .map(async (c) => {
+          const columns = await this.lakehouse.query<{ name: string; type: string }>(
+            `select column_name as name, column_type as type from (describe select * from ${c.relation})`,
+          );
+          return searchTables([{ relation: c.relation, columns }], this.lake.project.contracts)[0]!;
+        }),
+    );
+    return resolveIdentifiers(start, [...bronze, ...this.tables], d, (table, condition) =>
+      this.lakehouse.query(
+        `select distinct ${table.subjectColumns.map((c) => d.quote(c.name)).join(', ')} from ${table.relation} where ${condition}`,
+      ),
+    );
+  }
+
+  condition(table: SearchTable, ids: Identifiers): string | undefined {
+    return subjectCondition(table, ids, d, this.jsonKeys);
+  }
+
+  /** The subject's rows in every table and bronze file (samples: the subject's sample rows). */
+  async find(ids: Identifiers): Promise<FoundRows[]> {
+    const found: FoundRows[] = [];
+    const graph = upstreamOf(this.lake.project);
+    for (const file of this.bronzeFiles) {
+      const table = await this.bronzeTable(file);
+      const condition = this.condition(table, ids);
+      if (!condition) continue;
+      const rows = await this.lakehouse.query(
+        `select * from ${parquet(file.path)} where ${condition}`,
+      );
+      if (rows.length > 0)
+        found.push({
+          layer: 'bronze',
+          table: file.contract.relation,
+          file: file.key,
+          upstream: graph(file.contract.relation),
+          rows,
+        });
+    }
+    for (const table of this.tables) {
+      const condition = this.condition(table, ids);
+      if (!condition || table.role === 'profiles' || table.role === 'verify') continue;
+      const rows = await this.lakehouse.query(`select * from ${table.relation} where ${condition}`);
+      const layer = table.relation.split('.')[0]!;
+      if (table.role === 'samples') {
+        const sampleRows = rows.flatMap((r) => {
+          const parsed = parseJson(r.sample);
+          const entries = Array.isArray(parsed) ? parsed : [parsed];
+          return entries
+            .filter((e) => mentions(e, ids, this.kindOfKey))
+            .map((e) => ({
+              run_id: r.run_id,
+              dataset: r.dataset,
+              check_name: r.check_name,
+              row: e,
+            }));
+        });
+        if (sampleRows.length > 0)
+          found.push({ layer, table: `${table.relation}.sample`, rows: sampleRows });
+      } else if (rows.length > 0)
+        found.push({ layer, table: table.relation, upstream: graph(table.relation), rows });
+    }
+    return found;
+  }
+
+  /**
+   * Deletes the subject's rows from every lakehouse table, and their values from samples and
+   * profiles, in one transaction: silver, gold and the rest change together or not at all.
+   */
+  async eraseTables(ids: Identifiers): Promise<Record<string, number>> {
+    const erased: Record<string, number> = {};
+    await this.lakehouse.transaction(async () => {
+      for (const table of this.tables) {
+        const condition = this.condition(table, ids);
+        if (!condition) continue;
+        let n = 0;
+        if (table.role === 'rows')
+          n = await this.lakehouse.execute(`delete from ${table.relation} where ${condition}`);
+        else if (table.role === 'samples') {
+          const rows = await this.lakehouse.query<{ id: number; sample: string }>(
+            `select rowid as id, sample from ${table.relation} where ${condition}`,
+          );
+          for (const row of rows) {
+            const scrubbed = scrubSample(row.sample, ids, this.kindOfKey);
+            if (!scrubbed) continue;
+            n += scrubbed.removed;
+            await this.lakehouse.execute(
+              `update ${table.relation} set sample = ${scrubbed.sample === null ? 'null' : d.string(scrubbed.sample)} where rowid = ${row.id}`,
+            );
+          }
+        } else if (table.role === 'profiles') {
+          const subjectNames = [...this.kindOfKey.keys()].map((k) => d.string(k)).join(', ');
+          const rows = await this.lakehouse.query<ProfileValues & { id: number }>(
+            `select rowid as id, column_name, min_value, max_value, top_values from ${table.relation}
+              where ${subjectNames ? `column_name in (${subjectNames}) or ` : ''}${condition}`,
+          );
+          for (const row of rows) {
+            const scrubbed = scrubProfile(row, ids, this.kindOfKey);
+            if (!scrubbed) continue;
+            n += 1;
+            const text = (v: string | null) => (v === null ? 'null' : d.string(v));
+            await this.lakehouse.execute(
+              `update ${table.relation} set min_value = ${text(scrubbed.min_value)}, max_value = ${text(scrubbed.max_value)}, top_values = ${text(scrubbed.top_values)} where rowid = ${row.id}`,
+            );
+          }
+        }
+        if (n > 0) erased[table.relation] = n;
+      }
+    });
+    return erased;
+  }
+
+  /**
+   * Rewrites each bronze file holding the subject without their rows: the new file is written
+   * beside the old one, then renamed over it, so a reader sees the old file or the new, whole.
+   */
+  async eraseBronze(ids: Identifiers): Promise<Record<string, number>> {
+    const erased: Record<string, number> = {};
+    for (const file of this.bronzeFiles) {
+      const condition = this.condition(await this.bronzeTable(file), ids);
+      if (!condition) continue;
+      const [row] = await this.lakehouse.query<{ n: number }>(
+        `select count(*)::bigint as n from ${parquet(file.path)} where ${condition}`,
+      );
+      if (!row || row.n === 0) continue;
+      const temporary = `${file.path}${temporarySuffix}`;
+      await this.lakehouse.execute(
+        `copy (select * from ${parquet(file.path)} where not coalesce(${condition}, false)) to ${d.string(temporary)} (format parquet)`,
+      );
+      await rename(temporary, file.path);
+      erased[file.key] = row.n;
+      this.lake.log?.(`  ${file.key}: ${row.n} row(s) removed`);
+    }
+    return erased;
+  }
+
+  /** The verification scan over tables and bronze files: matches of the subject in each. */
+  async scan(ids: Identifiers): Promise<ScanResult[]> {
+    const results: ScanResult[] = [];
+    for (const file of this.bronzeFiles) {
+      const condition = this.condition(await this.bronzeTable(file), ids);
+      const [row] = condition
+        ? await this.lakehouse.query<{ n: number }>(
+            `select count(*)::bigint as n from ${parquet(file.path)} where ${condition}`,
+          )
+        : [{ n: 0 }];
+      results.push({ place: file.key, kind: 'parquet', matches: row!.n });
+    }
+    for (const table of this.tables) {
+      const condition = this.condition(table, ids);
+      let matches = 0;
+      if (condition) {
+        if (table.role === 'profiles') {
+          const rows = await this.lakehouse.query<ProfileValues>(
+            `select column_name, min_value, max_value, top_values from ${table.relation}`,
+          );
+          matches = rows.filter((r) => scrubProfile(r, ids, this.kindOfKey)).length;
+        } else {
+          const [row] = await this.lakehouse.query<{ n: number }>(
+            `select count(*)::bigint as n from ${table.relation} where ${condition}`,
+          );
+          matches = row!.n;
+        }
+      }
+      results.push({ place: table.relation, kind: 'table', matches });
+    }
+    return results;
+  }
+
+  close(): void {
+    this.lakehouse.close();
+  }
+}
+
+const parquet = (file: string) => `read_parquet(${d.string(file)}, hive_partitioning = false)`;
+
+function parseJson(text: unknown): unknown {
+  try {
+    return JSON.parse(String(text));
+  } catch {
+    return text;
+  }
+}
+
+/** Direct upstream datasets of a relation (by dataset id), from the lineage the definitions imply. */
+function upstreamOf(project: Project): (relation: string) => string[] | undefined {
+  const graph = buildLineageGraph(project);
+  return (relation) => {
+    const contract = project.contracts.forRelation(relation.replace(/__v\d.*$/, ''));
+    if (!contract) return undefined;
+    return graph
+      .upstream(contract.id, 1)
+      .nodes.filter((n) => n.depth === 1)
+      .map((n) => n.dataset);
+  };
+}
+
+async function listBronzeFiles(lake: DsrLake): Promise<BronzeFile[]> {
+  const files: BronzeFile[] = [];
+  for (const contract of lake.project.contracts.all().filter((c) => c.layer === 'bronze')) {
+    const [source, ...dataset] = contract.id.split('.');
+    const folder = path.join(lake.lakeRoot, 'bronze', source!, dataset.join('.'));
+    for (const key of await listFiles(folder))
+      if (key.endsWith('.parquet'))
+        files.push({
+          contract,
+          key: path.relative(lake.lakeRoot, key).split(path.sep).join('/'),
+          path: key,
+        });
+  }
+  return files.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+async function listFiles(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    },
+  );
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+/**
+ * Searches every file of the lake but the lakehouse's own tables and bronze Parquet (scanned by
+ * SQL) for the subject's distinctive identifiers: landing files, lineage events, catalog and
+ * state files as text (gzip decoded), and the lakehouse file's raw bytes, which would show rows a
+ * DELETE left in free blocks.
+ */
+export async function scanFiles(lakeRoot: string, ids: Identifiers): Promise<ScanResult[]> {
+  const needles = [...ids.values()].flatMap((v) => [...v].filter(isDistinctive));
+  const results: ScanResult[] = [];
+  for (const file of await listFiles(lakeRoot)) {
+    const key = path.relative(lakeRoot, file).split(path.sep).join('/');
+    if (key.startsWith('_sim/') || key.startsWith(`${pendingFolder}/`) || key.endsWith('.parquet'))
+      continue;
+    const bytes = await readFile(file);
+    const texts = [bytes];
+    if (key.endsWith('.gz')) texts.push(gunzipSync(bytes));
+    const matches = texts.reduce(
+      (n, b) =>
+        n +
+        needles.filter(
+          (needle) => b.includes(needle) || b.toString('utf8').toLowerCase().includes(needle),
+        ).length,
+      0,
+    );
+    results.push({ place: key, kind: 'file', matches });
+  }
+  return results;
+}
+
+/** Rewrites the lakehouse file from its live data, so no deleted row survives in a free block. */
+async function compactLakehouse(lake: DsrLake): Promise<void> {
+  const file = path.join(lake.lakeRoot, 'lakehouse.duckdb');
+  const fresh = `${file}${temporarySuffix}`;
+  await rm(fresh, { force: true });
+  const instance = await openDuckDb(lake.project.config.engine, path.join(lake.lakeRoot, '_tmp'));
+  const connection = await instance.connect();
+  try {
+    await connection.run(
+      `attach ${d.string(file)} as old (read_only); attach ${d.string(fresh)} as fresh;
+       copy from database old to fresh; detach old; detach fresh;`,
+    );
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  await rename(fresh, file);
+  await rm(`${file}.wal`, { force: true });
+}
+
+export interface RequestOptions {
+  readonly subject: SubjectIdentifier;
+  readonly requestId?: string;
+  readonly received: string;
+  readonly regime: Regime;
+  readonly now: () => Date;
+}
+
+/** The default request id: the same subject, kind and received date make the same request. */
+export function defaultRequestId(
+  key: Uint8Array,
+  kind: RequestKind,
+  subject: SubjectIdentifier,
+  received: string,
+): string {
+  return `${kind}-${received}-${keyedHash(key, `${subject.kind}=${subject.value}`).slice(0, 12)}`;
+}
+
+async function appendLog(lakeRoot: string, entry: RequestLogEntry): Promise<void> {
+  const file = path.join(lakeRoot, ...requestLogKey.split('/'));
+  await mkdir(path.dirname(file), { recursive: true });
+  await appendFile(file, `${JSON.stringify(entry)}\n`, 'utf8');
+}
+
+/** Every entry of the request log; none when no request was made yet. */
+export async function readRequestLog(lakeRoot: string): Promise<RequestLogEntry[]> {
+  const file = path.join(lakeRoot, ...requestLogKey.split('/'));
+  if (!existsSync(file)) return [];
+  return parseRequestLog(await readFile(file, 'utf8'), file);
+}
+
+function hashedIdentifiers(key: Uint8Array, ids: Identifiers): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(identifiersJson(ids)).map(([kind, values]) => [
+      kind,
+      values.map((v) => keyedHash(key, `${kind}=${v}`)),
+    ]),
+  );
+}
+
+function entry(
+  lake: DsrLake,
+  kind: RequestKind,
+  requestId: string,
+  options: RequestOptions,
+  fields: Partial<RequestLogEntry> & Pick<RequestLogEntry, 'event'>,
+): RequestLogEntry {
+  return {
+    requestId,
+    kind,
+    regime: options.regime,
+    received: options.received,
+    subject: keyedHash(lake.key, `${options.subject.kind}=${options.subject.value}`),
+    identifiers: {},
+    at: options.now().toISOString(),
+    rows: {},
+    ...fields,
+  };
+}
+
+export interface ExportResult {
+  readonly requestId: string;
+  readonly identifiers: Identifiers;
+  readonly found: readonly FoundRows[];
+}
+
+/** Every row about the subject, with where it came from; logged as an export request. */
+export async function exportSubject(lake: DsrLake, options: RequestOptions): Promise<ExportResult> {
+  const requestId =
+    options.requestId ?? defaultRequestId(lake.key, 'export', options.subject, options.received);
+  const opened = await SubjectLake.open(lake, true);
+  try {
+    await appendLog(lake.lakeRoot, entry(lake, 'export', requestId, options, { event: 'started' }));
+    const identifiers = await opened.resolve([options.subject]);
+    const found = await opened.find(identifiers);
+    await appendLog(
+      lake.lakeRoot,
+      entry(lake, 'export', requestId, options, {
+        event: 'completed',
+        identifiers: hashedIdentifiers(lake.key, identifiers),
+        rows: Object.fromEntries(found.map((f) => [f.file ?? f.table, f.rows.length] as const)),
+      }),
+    );
+    return { requestId, identifiers, found };
+  } finally {
+    opened.close();
+  }
+}
+
+export interface EraseResult {
+  readonly requestId: string;
+  readonly identifiers: Identifiers;
+  readonly erased: Readonly<Record<string, number>>;
+  readonly scan: readonly ScanResult[];
+  readonly residue: number;
+  readonly dryRun: boolean;
+}
+
+/**
+ * Erases the subject everywhere. The order makes a crash safe to resume by running the same
+ * command again:
+ * 1. the resolved identifiers go to `audit/privacy/pending/<request>.json` (merged with a crashed
+ *    run's), since erasing a linking table (customers) first would hide the rest (orders) from a
+ *    second resolution;
+ * 2. bronze files are rewritten first, so that no rebuild from bronze brings back what a later
+ *    step already deleted;
+ * 3. the lakehouse tables change in one transaction: readers see all of silver and gold before
+ *    the erase or all of it after;
+ * 4. the lakehouse file is rewritten from its live data (no deleted bytes in free blocks);
+ * 5. a verification scan of every table and file; zero matches completes the request, its log
+ *    entry records what was erased, and the pending file goes.
+ */
+export async function eraseSubject(
+  lake: DsrLake,
+  options: RequestOptions & { readonly dryRun: boolean },
+): Promise<EraseResult> {
+  const requestId =
+    options.requestId ?? defaultRequestId(lake.key, 'erase', options.subject, options.received);
+  const pending = path.join(lake.lakeRoot, pendingFolder, `${requestId}.json`);
+  const log = lake.log ?? (() => undefined);
+  for (const file of await listFiles(lake.lakeRoot))
+    if (file.endsWith(temporarySuffix)) await rm(file, { force: true });
+  let opened = await SubjectLake.open(lake, options.dryRun);
+  let identifiers: Identifiers;
+  let erased: Record<string, number> = {};
+  try {
+    identifiers = await opened.resolve([options.subject]);
+    if (existsSync(pending)) {
+      log(`resuming ${requestId}: an earlier erase did not complete`);
+      identifiers = mergeIdentifiers(
+        identifiers,
+        identifiersFromJson(
+          JSON.parse(await readFile(pending, 'utf8')) as Record<string, string[]>,
+        ),
+      );
+    }
+    log(
+      `identifiers: ${Object.entries(identifiersJson(identifiers))
+        .map(([k, v]) => `${v.length} ${k}`)
+        .join(', ')}`,
+    );
+    if (options.dryRun) {
+      const found = await opened.find(identifiers);
+      for (const f of found) erased[f.file ?? f.table] = f.rows.length;
+      return { requestId, identifiers, erased, scan: [], residue: 0, dryRun: true };
+    }
+    await mkdir(path.dirname(pending), { recursive: true });
+    await writeFile(`${pending}${temporarySuffix}`, JSON.stringify(identifiersJson(identifiers)));
+    await rename(`${pending}${temporarySuffix}`, pending);
+    await appendLog(lake.lakeRoot, entry(lake, 'erase', requestId, options, { event: 'started' }));
+    log('bronze: rewriting files without the subject');
+    erased = { ...(await opened.eraseBronze(identifiers)) };
+    log('lakehouse: deleting rows (one transaction)');
+    erased = { ...erased, ...(await opened.eraseTables(identifiers)) };
+    await opened.lakehouse.execute('checkpoint');
+  } finally {
+    opened.close();
+  }
+  log('lakehouse: rewriting the file from its live data');
+  await compactLakehouse(lake);
+  log('verifying: searching every table and file');
+  opened = await SubjectLake.open(lake, true);
+  let scan: ScanResult[];
+  try {
+    scan = [...(await opened.scan(identifiers)), ...(await scanFiles(lake.lakeRoot, identifiers))];
+  } finally {
+    opened.close();
+  }
+  const residue = scan.reduce((n, s) => n + s.matches, 0);
+  await appendLog(
+    lake.lakeRoot,
+    entry(lake, 'erase', requestId, options, {
+      event: residue === 0 ? 'completed' : 'failed',
+      identifiers: hashedIdentifiers(lake.key, identifiers),
+      rows: erased,
+      residue,
+      ...(residue === 0
+        ? {}
+        : {
+            error: `residue in ${scan
+              .filter((s) => s.matches > 0)
+              .map((s) => s.place)
+              .join(', ')}`,
+          }),
+    }),
+  );
+  if (residue === 0) await rm(pending, { force: true });
+  return { requestId, identifiers, erased, scan, residue, dryRun: false };
+}
