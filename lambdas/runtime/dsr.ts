@@ -9,8 +9,9 @@
  *   Kafka `value` payloads searched as text);
  * - silver, gold (every `__v` version behind a published view), quarantine (its raw columns),
  *   change feeds (`changelog.*`), and the audit tables: all in `lakehouse.duckdb`;
- * - landing files `landing/<source>/<dataset>/…` (also `processed/` and `rejected/`), lineage
- *   events `audit/lineage/…`, catalog and ingest state files: searched as text (gzip decoded).
+ * - landing files `landing/<source>/<dataset>/…` (also `processed/` and `rejected/`): read and
+ *   rewritten as the landing step reads them, or line by line when they cannot be read;
+ * - lineage events `audit/lineage/…`, catalog and ingest state files: searched as bytes.
  *
  * `_sim/` holds the simulated source systems (Snowflake, Redshift, CRM, Kafka): systems the
  * platform reads from, not part of the lake, so neither erased nor searched.
@@ -18,10 +19,9 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { DuckDbLakehouse, openDuckDb } from '../adapters/duckdb/engine';
 import { duckdbDialect } from '../adapters/duckdb/dialect';
-import type { Contract } from '../core/contracts/contract';
 import { buildLineageGraph } from '../core/lineage/graph';
 import { keyedHash } from '../core/privacy/keyed-hash';
 import {
@@ -37,6 +37,7 @@ import {
   searchTables,
   subjectCondition,
   subjectKindsByColumn,
+  textPattern,
   type Identifiers,
   type ProfileValues,
   type SearchTable,
@@ -81,14 +82,24 @@ export interface FoundRows {
 /** A place the verification scan searched, and what it found there. */
 export interface ScanResult {
   readonly place: string;
-  readonly kind: 'table' | 'parquet' | 'file';
+  /** A lakehouse table, a data file read row by row, or any file searched as bytes. */
+  readonly kind: 'table' | 'data file' | 'file';
   readonly matches: number;
 }
 
-interface BronzeFile {
-  readonly contract: Contract;
+/**
+ * A data file of the lake searched and rewritten row by row: a bronze Parquet object, or a landing
+ * file (csv, json, jsonl or parquet, text ones possibly gzipped) waiting, processed or rejected.
+ */
+interface DataFile {
+  readonly layer: 'bronze' | 'landing';
+  /** The relation whose contract names its subject columns (the dataset's bronze relation). */
+  readonly relation: string;
   readonly key: string;
   readonly path: string;
+  /** How DuckDB reads it, and the COPY options that write it back in the same format. */
+  readonly reader: string;
+  readonly writeOptions: string;
 }
 
 /** The lake opened for a request: its tables and bronze files, what to search in each. */
@@ -96,7 +107,7 @@ class SubjectLake {
   private constructor(
     readonly lakehouse: DuckDbLakehouse,
     readonly tables: readonly SearchTable[],
-    readonly bronzeFiles: readonly BronzeFile[],
+    readonly files: readonly DataFile[],
     readonly jsonKeys: ReadonlyMap<string, readonly string[]>,
     readonly kindOfKey: ReadonlyMap<string, string>,
     private readonly lake: DsrLake,
@@ -120,11 +131,11 @@ class SubjectLake {
           where c.table_catalog = 'lake' and t.table_type = 'BASE TABLE'
           group by all order by 1`,
       );
-      const bronzeFiles = await listBronzeFiles(lake);
+      const files = [...(await listBronzeFiles(lake)), ...(await listLandingFiles(lake))];
       return new SubjectLake(
         lakehouse,
         searchTables(listed, project.contracts),
-        bronzeFiles,
+        files,
         jsonKeysByKind(project.contracts),
         subjectKindsByColumn(project.contracts),
         lake,
@@ -135,16 +146,26 @@ class SubjectLake {
     }
   }
 
-  /** The search plan of one bronze file: its contract's subject columns, its own text columns. */
-  async bronzeTable(file: BronzeFile): Promise<SearchTable> {
-    const columns = await this.lakehouse.query<{ name: string; type: string }>(
-      `select column_name as name, column_type as type from (describe select * from ${parquet(file.path)})`,
+  /**
+   * The search plan of one data file: its contract's subject columns, its own text columns.
+   * Undefined for a file DuckDB cannot read (a rejected landing file): the file scan searches it
+   * as text, and the erase then filters its lines.
+   */
+  async fileTable(file: DataFile): Promise<SearchTable | undefined> {
+    const columns = await this.lakehouse
+      .query<{ name: string; type: string }>(
+        `select column_name as name, column_type as type from (describe select * from ${file.reader})`,
+      )
+      .catch(() => undefined);
+    return (
+      columns &&
+      searchTables([{ relation: file.relation, columns }], this.lake.project.contracts)[0]
     );
-    const [table] = searchTables(
-      [{ relation: file.contract.relation, columns }],
-      this.lake.project.contracts,
-    );
-    return table!;
+  }
+
+  private async fileCondition(file: DataFile, ids: Identifiers): Promise<string | undefined> {
+    const table = await this.fileTable(file);
+    return table && this.condition(table, ids);
   }
 
   /** Every identifier linked to the request's, through silver, gold, quarantine and bronze. */
@@ -175,19 +196,16 @@ class SubjectLake {
   async find(ids: Identifiers): Promise<FoundRows[]> {
     const found: FoundRows[] = [];
     const graph = upstreamOf(this.lake.project);
-    for (const file of this.bronzeFiles) {
-      const table = await this.bronzeTable(file);
-      const condition = this.condition(table, ids);
+    for (const file of this.files) {
+      const condition = await this.fileCondition(file, ids);
       if (!condition) continue;
-      const rows = await this.lakehouse.query(
-        `select * from ${parquet(file.path)} where ${condition}`,
-      );
+      const rows = await this.lakehouse.query(`select * from ${file.reader} where ${condition}`);
       if (rows.length > 0)
         found.push({
-          layer: 'bronze',
-          table: file.contract.relation,
+          layer: file.layer,
+          table: file.relation,
           file: file.key,
-          upstream: graph(file.contract.relation),
+          ...(file.layer === 'bronze' ? { upstream: graph(file.relation) } : {}),
           rows,
         });
     }
@@ -265,40 +283,49 @@ class SubjectLake {
   }
 
   /**
-   * Rewrites each bronze file holding the subject without their rows: the new file is written
-   * beside the old one, then renamed over it, so a reader sees the old file or the new, whole.
+   * Rewrites each data file holding the subject without their rows, in its own format: the new
+   * file is written beside the old one, then renamed over it, so a reader sees the old file or the
+   * new, whole. A file DuckDB cannot read (a rejected landing file) loses its lines that mention
+   * the subject instead.
    */
-  async eraseBronze(ids: Identifiers): Promise<Record<string, number>> {
+  async eraseFiles(ids: Identifiers): Promise<Record<string, number>> {
     const erased: Record<string, number> = {};
-    for (const file of this.bronzeFiles) {
-      const condition = this.condition(await this.bronzeTable(file), ids);
-      if (!condition) continue;
-      const [row] = await this.lakehouse.query<{ n: number }>(
-        `select count(*)::bigint as n from ${parquet(file.path)} where ${condition}`,
-      );
-      if (!row || row.n === 0) continue;
-      const temporary = `${file.path}${temporarySuffix}`;
-      await this.lakehouse.execute(
-        `copy (select * from ${parquet(file.path)} where not coalesce(${condition}, false)) to ${d.string(temporary)} (format parquet)`,
-      );
-      await rename(temporary, file.path);
-      erased[file.key] = row.n;
-      this.lake.log?.(`  ${file.key}: ${row.n} row(s) removed`);
+    for (const file of this.files) {
+      const table = await this.fileTable(file);
+      const n = table
+        ? await this.rewriteWithout(file, this.condition(table, ids))
+        : await filterLines(file.path, ids, this.jsonKeys);
+      if (n === 0) continue;
+      erased[file.key] = n;
+      this.lake.log?.(`  ${file.key}: ${n} row(s) removed`);
     }
     return erased;
   }
 
-  /** The verification scan over tables and bronze files: matches of the subject in each. */
+  private async rewriteWithout(file: DataFile, condition: string | undefined): Promise<number> {
+    if (!condition) return 0;
+    const [row] = await this.lakehouse.query<{ n: number }>(
+      `select count(*)::bigint as n from ${file.reader} where ${condition}`,
+    );
+    if (!row || row.n === 0) return 0;
+    const temporary = `${file.path}${temporarySuffix}`;
+    await this.lakehouse.execute(
+      `copy (select * from ${file.reader} where not coalesce(${condition}, false)) to ${d.string(temporary)} (${file.writeOptions})`,
+    );
+    await rename(temporary, file.path);
+    return row.n;
+  }
+
+  /** The verification scan over tables and data files: matches of the subject in each. */
   async scan(ids: Identifiers): Promise<ScanResult[]> {
     const results: ScanResult[] = [];
-    for (const file of this.bronzeFiles) {
-      const condition = this.condition(await this.bronzeTable(file), ids);
-      const [row] = condition
-        ? await this.lakehouse.query<{ n: number }>(
-            `select count(*)::bigint as n from ${parquet(file.path)} where ${condition}`,
-          )
-        : [{ n: 0 }];
-      results.push({ place: file.key, kind: 'parquet', matches: row!.n });
+    for (const file of this.files) {
+      const condition = await this.fileCondition(file, ids);
+      if (!condition) continue;
+      const [row] = await this.lakehouse.query<{ n: number }>(
+        `select count(*)::bigint as n from ${file.reader} where ${condition}`,
+      );
+      results.push({ place: file.key, kind: 'data file', matches: row!.n });
     }
     for (const table of this.tables) {
       const condition = this.condition(table, ids);
@@ -326,8 +353,6 @@ class SubjectLake {
   }
 }
 
-const parquet = (file: string) => `read_parquet(${d.string(file)}, hive_partitioning = false)`;
-
 function parseJson(text: unknown): unknown {
   try {
     return JSON.parse(String(text));
@@ -349,21 +374,90 @@ function upstreamOf(project: Project): (relation: string) => string[] | undefine
   };
 }
 
-async function listBronzeFiles(lake: DsrLake): Promise<BronzeFile[]> {
-  const files: BronzeFile[] = [];
+async function listBronzeFiles(lake: DsrLake): Promise<DataFile[]> {
+  const files: DataFile[] = [];
   for (const contract of lake.project.contracts.all().filter((c) => c.layer === 'bronze')) {
     const [source, ...dataset] = contract.id.split('.');
     const folder = path.join(lake.lakeRoot, 'bronze', source!, dataset.join('.'));
-    for (const key of await listFiles(folder))
-      if (key.endsWith('.parquet'))
+    for (const file of await listFiles(folder))
+      if (file.endsWith('.parquet'))
         files.push({
-          contract,
-          key: path.relative(lake.lakeRoot, key).split(path.sep).join('/'),
-          path: key,
+          layer: 'bronze',
+          relation: contract.relation,
+          key: lakeKey(lake.lakeRoot, file),
+          path: file,
+          reader: `read_parquet(${d.string(file)}, hive_partitioning = false)`,
+          writeOptions: 'format parquet',
         });
   }
-  return files.sort((a, b) => a.key.localeCompare(b.key));
+  return files;
 }
+
+/**
+ * Landing files in `landing/<source>/<dataset>/` (waiting, `processed/` or `rejected/`), read as
+ * the landing step reads them; the dataset's bronze contract names their subject columns.
+ */
+async function listLandingFiles(lake: DsrLake): Promise<DataFile[]> {
+  const files: DataFile[] = [];
+  for (const file of await listFiles(path.join(lake.lakeRoot, 'landing'))) {
+    const key = lakeKey(lake.lakeRoot, file);
+    const [, source, dataset] = key.split('/');
+    const format = /\.(csv|json|jsonl|ndjson|parquet)(\.gz)?$/.exec(key);
+    if (!format || !source || !dataset) continue;
+    const gzip = format[2] ? ", compression 'gzip'" : '';
+    const at = d.string(file);
+    const formats: Record<string, readonly [reader: string, writeOptions: string]> = {
+      csv: [
+        `read_csv(${at}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"', strict_mode = true)`,
+        `format csv, header true${gzip}`,
+      ],
+      json: [`read_json(${at}, format = 'auto', records = true)`, `format json, array true${gzip}`],
+      jsonl: [
+        `read_json(${at}, format = 'newline_delimited', records = true)`,
+        `format json${gzip}`,
+      ],
+      ndjson: [
+        `read_json(${at}, format = 'newline_delimited', records = true)`,
+        `format json${gzip}`,
+      ],
+      parquet: [`read_parquet(${at}, hive_partitioning = false)`, 'format parquet'],
+    };
+    const [reader, writeOptions] = formats[format[1]!]!;
+    const contract = lake.project.contracts.all().find((c) => c.id === `${source}.${dataset}`);
+    files.push({
+      layer: 'landing',
+      relation: contract?.relation ?? `landing.${source}_${dataset}`,
+      key,
+      path: file,
+      reader,
+      writeOptions,
+    });
+  }
+  return files;
+}
+
+/** Removes the lines of a text file (gzip decoded) that mention the subject; the count removed. */
+async function filterLines(
+  file: string,
+  ids: Identifiers,
+  jsonKeys: ReadonlyMap<string, readonly string[]>,
+): Promise<number> {
+  const pattern = textPattern(ids, jsonKeys);
+  if (!pattern || !/\.(csv|json|jsonl|ndjson)(\.gz)?$/.test(file)) return 0;
+  const gzip = file.endsWith('.gz');
+  const bytes = await readFile(file);
+  const lines = (gzip ? gunzipSync(bytes) : bytes).toString('utf8').split('\n');
+  const matcher = new RegExp(`^${pattern}$`);
+  const kept = lines.filter((line) => !matcher.test(line.toLowerCase()));
+  if (kept.length === lines.length) return 0;
+  const text = Buffer.from(kept.join('\n'), 'utf8');
+  await writeFile(`${file}${temporarySuffix}`, gzip ? gzipSync(text) : text);
+  await rename(`${file}${temporarySuffix}`, file);
+  return lines.length - kept.length;
+}
+
+const lakeKey = (lakeRoot: string, file: string) =>
+  path.relative(lakeRoot, file).split(path.sep).join('/');
 
 async function listFiles(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(
@@ -379,18 +473,17 @@ async function listFiles(folder: string): Promise<string[]> {
 }
 
 /**
- * Searches every file of the lake but the lakehouse's own tables and bronze Parquet (scanned by
- * SQL) for the subject's distinctive identifiers: landing files, lineage events, catalog and
- * state files as text (gzip decoded), and the lakehouse file's raw bytes, which would show rows a
- * DELETE left in free blocks.
+ * Searches the bytes of every file of the lake (gzip decoded) for the subject's distinctive
+ * identifiers: lineage events, catalog and state files, landing files, Parquet footers
+ * (statistics), and the lakehouse file, whose raw bytes would show rows a DELETE left in free
+ * blocks. Rows inside compressed Parquet pages are the SQL scan's part.
  */
 export async function scanFiles(lakeRoot: string, ids: Identifiers): Promise<ScanResult[]> {
   const needles = [...ids.values()].flatMap((v) => [...v].filter(isDistinctive));
   const results: ScanResult[] = [];
   for (const file of await listFiles(lakeRoot)) {
     const key = path.relative(lakeRoot, file).split(path.sep).join('/');
-    if (key.startsWith('_sim/') || key.startsWith(`${pendingFolder}/`) || key.endsWith('.parquet'))
-      continue;
+    if (key.startsWith('_sim/') || key.startsWith(`${pendingFolder}/`)) continue;
     const bytes = await readFile(file);
     const texts = [bytes];
     if (key.endsWith('.gz')) texts.push(gunzipSync(bytes));
@@ -577,8 +670,8 @@ export async function eraseSubject(
     await writeFile(`${pending}${temporarySuffix}`, JSON.stringify(identifiersJson(identifiers)));
     await rename(`${pending}${temporarySuffix}`, pending);
     await appendLog(lake.lakeRoot, entry(lake, 'erase', requestId, options, { event: 'started' }));
-    log('bronze: rewriting files without the subject');
-    erased = { ...(await opened.eraseBronze(identifiers)) };
+    log('bronze and landing: rewriting files without the subject');
+    erased = { ...(await opened.eraseFiles(identifiers)) };
     log('lakehouse: deleting rows (one transaction)');
     erased = { ...erased, ...(await opened.eraseTables(identifiers)) };
     await opened.lakehouse.execute('checkpoint');

@@ -5,9 +5,10 @@
  * command's own verification scan, also across a crash and a rebuild from bronze.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openReadOnly } from '../../lambdas/runtime/cli/context';
@@ -152,6 +153,25 @@ describe('data subject requests', () => {
 
   it('erases a person from every file of the lake, survives a crash, and stays erased after a rebuild', async () => {
     const { customer_id: id, email } = erased;
+    // Landing files already ingested (processed/) or refused (rejected/, not even readable as CSV).
+    const landing = (relative: string, content: string | Buffer) => {
+      const file = path.join(lake.lakeRoot, 'landing', relative);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, content);
+      return file;
+    };
+    const contacts = landing(
+      'crm/contacts/processed/r0/contacts.jsonl',
+      `{"contact_id":"CON-900001","customer_id":${id},"email":"${email.toUpperCase()}"}\n{"contact_id":"CON-900002","customer_id":${exported.customer_id},"email":"${exported.email}"}\n`,
+    );
+    const orders = landing(
+      'snowflake/orders/processed/r0/orders.csv.gz',
+      gzipSync(`order_id,customer_id,quantity\n900001,${id},1\n900002,${exported.customer_id},2\n`),
+    );
+    const broken = landing(
+      'snowflake/orders/rejected/r0/broken.csv',
+      `order_id,customer_id,note\n900003,${id},"unterminated ${email}\n900004,${exported.customer_id},"ok"\n`,
+    );
     const before = await filesMentioning(lake.lakeRoot, email);
     // The independent search can see the person where the lake keeps them, the lakehouse file included.
     expect(before).toEqual(expect.arrayContaining(['lakehouse.duckdb']));
@@ -199,6 +219,15 @@ describe('data subject requests', () => {
     expect(left!.n).toBe(0);
     expect(await filesMentioning(lake.lakeRoot, email)).toEqual([]);
     expect(await readdir(pending)).toEqual([]);
+    // Landing files keep everyone else's rows.
+    expect(readFileSync(contacts, 'utf8')).toContain('CON-900002');
+    expect(readFileSync(contacts, 'utf8')).not.toContain('CON-900001');
+    expect(gunzipSync(readFileSync(orders)).toString()).toBe(
+      `order_id,customer_id,quantity\n900002,${exported.customer_id},2\n`,
+    );
+    expect(readFileSync(broken, 'utf8')).toBe(
+      `order_id,customer_id,note\n900004,${exported.customer_id},"ok"\n`,
+    );
 
     // Rebuilding silver and gold from bronze brings nothing back.
     await run(day2, true);

@@ -169,10 +169,10 @@ export function dsrCommand(): Command {
           process.stdout.write(`  ${dim('nothing: no rows about the subject')}\n`);
         if (result.dryRun) return;
         const tables = result.scan.filter((s) => s.kind === 'table').length;
-        const parquet = result.scan.filter((s) => s.kind === 'parquet').length;
+        const data = result.scan.filter((s) => s.kind === 'data file').length;
         const files = result.scan.filter((s) => s.kind === 'file').length;
         process.stdout.write(
-          `${bold('Verification')}: searched ${tables} tables, ${parquet} bronze Parquet files and ${files} other files (raw bytes, gzip decoded) for ${Object.values(identifiersJson(result.identifiers)).flat().length} identifiers: matches = ${result.residue}\n`,
+          `${bold('Verification')}: searched ${tables} tables, ${data} bronze and landing data files (row by row) and ${files} files (raw bytes, gzip decoded) for ${Object.values(identifiersJson(result.identifiers)).flat().length} identifiers: matches = ${result.residue}\n`,
         );
         for (const s of result.scan.filter((x) => x.matches > 0))
           process.stdout.write(`  ${red('✗')} ${s.place}: ${s.matches} match(es)\n`);
