@@ -46,6 +46,8 @@ import {
 } from '../core/privacy/subjects';
 import {
   parseRequestLog,
+  rememberedErasures,
+  type RememberedErasure,
   type RequestKind,
   type RequestLogEntry,
   type Regime,
@@ -170,7 +172,40 @@ class SubjectLake {
 
   /** Every identifier linked to the request's, through silver, gold, quarantine and bronze. */
   async resolve(start: readonly SubjectIdentifier[]): Promise<Identifiers> {
-    const bronze = await Promise.all(
+    const bronze = await this.bronzeRelations();
+    return resolveIdentifiers(start, [...bronze, ...this.tables], d, (table, condition) =>
+      this.lakehouse.query(
+        `select distinct ${table.subjectColumns.map((c) => d.quote(c.name)).join(', ')} from ${table.relation} where ${condition}`,
+      ),
+    );
+  }
+
+  /**
+   * The identifiers whose keyed hashes an earlier erase logged, found by hashing every value of
+   * the subject columns of their kinds: a person recognised without their name in clear.
+   */
+  async recall(hashes: ReadonlyMap<string, ReadonlySet<string>>): Promise<SubjectIdentifier[]> {
+    const found = new Map<string, SubjectIdentifier>();
+    const relations = [
+      ...(await this.bronzeRelations()),
+      ...this.tables.filter((t) => t.role === 'rows'),
+    ];
+    for (const table of relations)
+      for (const column of table.subjectColumns) {
+        const wanted = hashes.get(column.kind);
+        if (!wanted || wanted.size === 0) continue;
+        const values = await this.lakehouse.query<{ v: string }>(
+          `select distinct lower(trim(cast(${d.quote(column.name)} as varchar))) as v from ${table.relation} where ${d.quote(column.name)} is not null`,
+        );
+        for (const { v } of values)
+          if (wanted.has(keyedHash(this.lake.key, `${column.kind}=${v}`)))
+            found.set(`${column.kind}=${v}`, { kind: column.kind, value: v });
+      }
+    return [...found.values()];
+  }
+
+  private async bronzeRelations(): Promise<SearchTable[]> {
+    return Promise.all(
       this.lake.project.contracts
         .all()
         .filter((c) => c.layer === 'bronze')
@@ -180,11 +215,6 @@ class SubjectLake {
           );
           return searchTables([{ relation: c.relation, columns }], this.lake.project.contracts)[0]!;
         }),
-    );
-    return resolveIdentifiers(start, [...bronze, ...this.tables], d, (table, condition) =>
-      this.lakehouse.query(
-        `select distinct ${table.subjectColumns.map((c) => d.quote(c.name)).join(', ')} from ${table.relation} where ${condition}`,
-      ),
     );
   }
 
@@ -560,23 +590,32 @@ function hashedIdentifiers(key: Uint8Array, ids: Identifiers): Record<string, st
   );
 }
 
+/** What every log entry of a request repeats. */
+interface RequestHeader {
+  readonly requestId: string;
+  readonly kind: RequestKind;
+  readonly regime: Regime;
+  readonly received: string;
+  /** Keyed hash of the identifier the request named. */
+  readonly subject: string;
+}
+
 function entry(
-  lake: DsrLake,
-  kind: RequestKind,
-  requestId: string,
-  options: RequestOptions,
+  header: RequestHeader,
+  now: () => Date,
   fields: Partial<RequestLogEntry> & Pick<RequestLogEntry, 'event'>,
 ): RequestLogEntry {
+  return { ...header, identifiers: {}, at: now().toISOString(), rows: {}, ...fields };
+}
+
+function header(lake: DsrLake, kind: RequestKind, options: RequestOptions): RequestHeader {
   return {
-    requestId,
+    requestId:
+      options.requestId ?? defaultRequestId(lake.key, kind, options.subject, options.received),
     kind,
     regime: options.regime,
     received: options.received,
     subject: keyedHash(lake.key, `${options.subject.kind}=${options.subject.value}`),
-    identifiers: {},
-    at: options.now().toISOString(),
-    rows: {},
-    ...fields,
   };
 }
 
@@ -588,16 +627,16 @@ export interface ExportResult {
 
 /** Every row about the subject, with where it came from; logged as an export request. */
 export async function exportSubject(lake: DsrLake, options: RequestOptions): Promise<ExportResult> {
-  const requestId =
-    options.requestId ?? defaultRequestId(lake.key, 'export', options.subject, options.received);
+  const request = header(lake, 'export', options);
+  const { requestId } = request;
   const opened = await SubjectLake.open(lake, true);
   try {
-    await appendLog(lake.lakeRoot, entry(lake, 'export', requestId, options, { event: 'started' }));
+    await appendLog(lake.lakeRoot, entry(request, options.now, { event: 'started' }));
     const identifiers = await opened.resolve([options.subject]);
     const found = await opened.find(identifiers);
     await appendLog(
       lake.lakeRoot,
-      entry(lake, 'export', requestId, options, {
+      entry(request, options.now, {
         event: 'completed',
         identifiers: hashedIdentifiers(lake.key, identifiers),
         rows: Object.fromEntries(found.map((f) => [f.file ?? f.table, f.rows.length] as const)),
@@ -636,17 +675,60 @@ export async function eraseSubject(
   lake: DsrLake,
   options: RequestOptions & { readonly dryRun: boolean },
 ): Promise<EraseResult> {
-  const requestId =
-    options.requestId ?? defaultRequestId(lake.key, 'erase', options.subject, options.received);
+  const request = header(lake, 'erase', options);
+  // What earlier runs of an erase of this person resolved: links since gone still count.
+  const remembered = rememberedErasures(await readRequestLog(lake.lakeRoot)).filter(
+    (r) => r.subject === request.subject,
+  );
+  return eraseRequest(lake, request, [options.subject], remembered, options.now, options.dryRun);
+}
+
+/**
+ * Erases again every person the given log (by default the lake's) says was erased, found by the
+ * keyed hashes of their identifiers: after a restore from a backup older than the erasures, with
+ * the log kept aside, run against the restored lake.
+ */
+export async function replayErasures(
+  lake: DsrLake,
+  log: readonly RequestLogEntry[],
+  now: () => Date,
+): Promise<EraseResult[]> {
+  const results: EraseResult[] = [];
+  for (const remembered of rememberedErasures(log)) {
+    lake.log?.(`replaying ${remembered.requestId}`);
+    const request: RequestHeader = {
+      requestId: remembered.requestId,
+      kind: 'erase',
+      regime: remembered.regime,
+      received: remembered.received,
+      subject: remembered.subject,
+    };
+    results.push(await eraseRequest(lake, request, [], [remembered], now, false));
+  }
+  return results;
+}
+
+async function eraseRequest(
+  lake: DsrLake,
+  request: RequestHeader,
+  start: readonly SubjectIdentifier[],
+  remembered: readonly RememberedErasure[],
+  now: () => Date,
+  dryRun: boolean,
+): Promise<EraseResult> {
+  const { requestId } = request;
   const pending = path.join(lake.lakeRoot, pendingFolder, `${requestId}.json`);
   const log = lake.log ?? (() => undefined);
   for (const file of await listFiles(lake.lakeRoot))
     if (file.endsWith(temporarySuffix)) await rm(file, { force: true });
-  let opened = await SubjectLake.open(lake, options.dryRun);
+  let opened = await SubjectLake.open(lake, dryRun);
   let identifiers: Identifiers;
   let erased: Record<string, number> = {};
   try {
-    identifiers = await opened.resolve([options.subject]);
+    const recalled = (
+      await Promise.all(remembered.map((r) => opened.recall(r.identifiers)))
+    ).flat();
+    identifiers = await opened.resolve([...start, ...recalled]);
     if (existsSync(pending)) {
       log(`resuming ${requestId}: an earlier erase did not complete`);
       identifiers = mergeIdentifiers(
@@ -661,7 +743,7 @@ export async function eraseSubject(
         .map(([k, v]) => `${v.length} ${k}`)
         .join(', ')}`,
     );
-    if (options.dryRun) {
+    if (dryRun) {
       const found = await opened.find(identifiers);
       for (const f of found) erased[f.file ?? f.table] = f.rows.length;
       return { requestId, identifiers, erased, scan: [], residue: 0, dryRun: true };
@@ -669,7 +751,7 @@ export async function eraseSubject(
     await mkdir(path.dirname(pending), { recursive: true });
     await writeFile(`${pending}${temporarySuffix}`, JSON.stringify(identifiersJson(identifiers)));
     await rename(`${pending}${temporarySuffix}`, pending);
-    await appendLog(lake.lakeRoot, entry(lake, 'erase', requestId, options, { event: 'started' }));
+    await appendLog(lake.lakeRoot, entry(request, now, { event: 'started' }));
     log('bronze and landing: rewriting files without the subject');
     erased = { ...(await opened.eraseFiles(identifiers)) };
     log('lakehouse: deleting rows (one transaction)');
@@ -691,7 +773,7 @@ export async function eraseSubject(
   const residue = scan.reduce((n, s) => n + s.matches, 0);
   await appendLog(
     lake.lakeRoot,
-    entry(lake, 'erase', requestId, options, {
+    entry(request, now, {
       event: residue === 0 ? 'completed' : 'failed',
       identifiers: hashedIdentifiers(lake.key, identifiers),
       rows: erased,

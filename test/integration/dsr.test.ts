@@ -5,7 +5,7 @@
  * command's own verification scan, also across a crash and a rebuild from bronze.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -16,6 +16,7 @@ import {
   eraseSubject,
   exportSubject,
   readRequestLog,
+  replayErasures,
   type DsrLake,
 } from '../../lambdas/runtime/dsr';
 import { runJob } from '../../lambdas/runtime/runner';
@@ -69,14 +70,16 @@ describe('data subject requests', () => {
   let dsr: DsrLake;
   let erased: { customer_id: number; email: string };
   let exported: { customer_id: number; email: string };
+  /** A copy of the lake taken before the erase, as a backup would be. */
+  let backup: string;
   const request = (value: string) => ({
     subject: { kind: 'email', value },
     received: '2026-01-05',
     regime: 'gdpr' as const,
     now: () => new Date('2026-01-06T10:00:00Z'),
   });
-  const query = async <T extends Record<string, unknown>>(sql: string) => {
-    const lakehouse = await openReadOnly(project, lake.lakeRoot);
+  const query = async <T extends Record<string, unknown>>(sql: string, root = lake.lakeRoot) => {
+    const lakehouse = await openReadOnly(project, root);
     try {
       return await lakehouse.query<T>(sql);
     } finally {
@@ -96,6 +99,7 @@ describe('data subject requests', () => {
 
   beforeAll(async () => {
     lake = await sampleLake(2_000, 2);
+    backup = `${lake.lakeRoot}-backup`;
     project = await testProject();
     await run(day1);
     await run(day2);
@@ -109,7 +113,10 @@ describe('data subject requests', () => {
         order by customer_id limit 2`,
     )) as [typeof erased, typeof exported];
   }, 180_000);
-  afterAll(() => lake?.cleanup());
+  afterAll(() => {
+    lake?.cleanup();
+    rmSync(backup, { recursive: true, force: true });
+  });
 
   it('exports every row about a person, as many per table as direct queries count', async () => {
     const { customer_id: id, email } = exported;
@@ -173,6 +180,7 @@ describe('data subject requests', () => {
       `order_id,customer_id,note\n900003,${id},"unterminated ${email}\n900004,${exported.customer_id},"ok"\n`,
     );
     const before = await filesMentioning(lake.lakeRoot, email);
+    cpSync(lake.lakeRoot, backup, { recursive: true });
     // The independent search can see the person where the lake keeps them, the lakehouse file included.
     expect(before).toEqual(expect.arrayContaining(['lakehouse.duckdb']));
     expect(before.some((f) => f.startsWith('bronze/snowflake/customers/'))).toBe(true);
@@ -252,4 +260,26 @@ describe('data subject requests', () => {
       'completed',
     ]);
   }, 240_000);
+  it('erases again, by the keyed hashes of the request log, a person a restore from backup brought back', async () => {
+    const { customer_id: id, email } = erased;
+    expect(await filesMentioning(backup, email)).not.toEqual([]);
+    const results = await replayErasures(
+      { ...dsr, lakeRoot: backup },
+      await readRequestLog(lake.lakeRoot),
+      () => new Date('2026-01-07T10:00:00Z'),
+    );
+    expect(results.map((r) => [r.requestId, r.residue])).toEqual([
+      [expect.stringMatching(/^erase-2026-01-05-/), 0],
+    ]);
+    // Found from hashes alone: the log never held the email or the customer id in clear.
+    expect(results[0]!.identifiers.get('email')).toEqual(new Set([email]));
+    expect(results[0]!.identifiers.get('customer_id')).toEqual(new Set([String(id)]));
+    expect(await filesMentioning(backup, email)).toEqual([]);
+    const [left] = await query<{ n: number }>(
+      `select ((select count(*) from gold.fact_orders where customer_id = ${id})
+        + (select count(*) from bronze.snowflake_orders where customer_id = ${id}))::bigint as n`,
+      backup,
+    );
+    expect(left!.n).toBe(0);
+  }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   parseRequestLog,
+  rememberedErasures,
   requestDeadline,
   summarizeRequests,
   type RequestLogEntry,
@@ -104,5 +105,33 @@ describe('the request log', () => {
     expect(() => parseRequestLog(`${good}\nnot json\n`, 'log.jsonl')).toThrow(
       'log.jsonl:2: not JSON',
     );
+  });
+});
+
+describe('erasures the log remembers', () => {
+  it('gathers every identifier hash any run of an erase resolved, and ignores exports', () => {
+    const h = (c: string) => c.repeat(64);
+    const remembered = rememberedErasures([
+      entry({ event: 'completed', identifiers: { email: [h('1')], customer_id: [h('2')] } }),
+      entry({ event: 'completed', identifiers: { customer_id: [h('3')] } }),
+      entry({
+        requestId: 'x',
+        kind: 'export',
+        event: 'completed',
+        identifiers: { email: [h('4')] },
+      }),
+    ]);
+    expect(remembered).toEqual([
+      {
+        requestId: 'r1',
+        regime: 'gdpr',
+        received: '2026-01-10',
+        subject: hash,
+        identifiers: new Map([
+          ['email', new Set([h('1')])],
+          ['customer_id', new Set([h('2'), h('3')])],
+        ]),
+      },
+    ]);
   });
 });

@@ -122,3 +122,36 @@ export function parseRequestLog(text: string, file: string): RequestLogEntry[] {
       return parsed.data;
     });
 }
+
+/** An erase request as the log remembers it: enough to erase the same person again. */
+export interface RememberedErasure {
+  readonly requestId: string;
+  readonly regime: Regime;
+  readonly received: string;
+  readonly subject: string;
+  /** Keyed hashes of every identifier any run of it resolved, by kind. */
+  readonly identifiers: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/**
+ * The erase requests of a log with every identifier hash their runs resolved: what a re-run
+ * recognises a person by once the rows linking their identifiers are gone (a source sent only
+ * their orders again), and what a replay after a restore from backup erases.
+ */
+export function rememberedErasures(entries: readonly RequestLogEntry[]): RememberedErasure[] {
+  const byId = new Map<string, RememberedErasure & { identifiers: Map<string, Set<string>> }>();
+  for (const e of entries) {
+    if (e.kind !== 'erase') continue;
+    const known = byId.get(e.requestId) ?? {
+      requestId: e.requestId,
+      regime: e.regime,
+      received: e.received,
+      subject: e.subject,
+      identifiers: new Map<string, Set<string>>(),
+    };
+    byId.set(e.requestId, known);
+    for (const [kind, hashes] of Object.entries(e.identifiers))
+      known.identifiers.set(kind, new Set([...(known.identifiers.get(kind) ?? []), ...hashes]));
+  }
+  return [...byId.values()];
+}

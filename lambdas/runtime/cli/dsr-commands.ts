@@ -3,16 +3,28 @@
  * person across the layers with where it came from; erase deletes them everywhere and proves it by
  * a verification scan; status shows each request against its legal deadline.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PrivacyKeyFile } from '../../adapters/local/privacy-key-file';
 import { PipelineError } from '../../core/errors';
 import { identifiersJson, parseSubject, subjectKindsByColumn } from '../../core/privacy/subjects';
-import { regimes, summarizeRequests, type Regime } from '../../core/privacy/requests';
+import {
+  parseRequestLog,
+  regimes,
+  summarizeRequests,
+  type Regime,
+} from '../../core/privacy/requests';
 import { parseIsoDate } from '../generator/calendar';
 import { acquireLakeLock } from '../lake-lock';
-import { eraseSubject, exportSubject, readRequestLog, type DsrLake } from '../dsr';
+import {
+  eraseSubject,
+  exportSubject,
+  readRequestLog,
+  replayErasures,
+  type DsrLake,
+  type EraseResult,
+} from '../dsr';
 import { context } from './context';
 import { bold, count, dim, formatRows, green, red, yellow } from './output';
 
@@ -47,17 +59,23 @@ function requestOptions(command: Command): Command {
     );
 }
 
+/** The lake with the privacy key, logging progress to stderr. */
+async function openLake(command: Command): Promise<DsrLake> {
+  const { project, lakeRoot } = await context(command);
+  const key = await new PrivacyKeyFile(path.join(project.root, '.secrets', 'privacy.key')).key();
+  return { project, lakeRoot, key, log: (line) => process.stderr.write(`${dim(line)}\n`) };
+}
+
 async function openRequest(
   command: Command,
   options: RequestCommandOptions,
 ): Promise<{ lake: DsrLake; request: Parameters<typeof exportSubject>[1] }> {
-  const { project, lakeRoot } = await context(command);
-  const kinds = new Set(subjectKindsByColumn(project.contracts).values());
+  const lake = await openLake(command);
+  const kinds = new Set(subjectKindsByColumn(lake.project.contracts).values());
   const subject = parseSubject(options.subject, kinds);
-  const key = await new PrivacyKeyFile(path.join(project.root, '.secrets', 'privacy.key')).key();
   const now = () => new Date();
   return {
-    lake: { project, lakeRoot, key, log: (line) => process.stderr.write(`${dim(line)}\n`) },
+    lake,
     request: {
       subject,
       received: options.received ?? now().toISOString().slice(0, 10),
@@ -159,31 +177,37 @@ export function dsrCommand(): Command {
       const { lake, request } = await openRequest(command, options);
       const lock = options.dryRun ? undefined : await acquireLakeLock(lake.lakeRoot, 'dsr-erase');
       try {
-        const result = await eraseSubject(lake, { ...request, dryRun: options.dryRun === true });
-        const erased = Object.entries(result.erased);
-        process.stdout.write(
-          `${bold(options.dryRun ? 'Would erase' : 'Erased')} (request ${result.requestId})\n`,
-        );
-        for (const [place, n] of erased) process.stdout.write(`  ${place}  ${count(n)}\n`);
-        if (erased.length === 0)
-          process.stdout.write(`  ${dim('nothing: no rows about the subject')}\n`);
-        if (result.dryRun) return;
-        const tables = result.scan.filter((s) => s.kind === 'table').length;
-        const data = result.scan.filter((s) => s.kind === 'data file').length;
-        const files = result.scan.filter((s) => s.kind === 'file').length;
-        process.stdout.write(
-          `${bold('Verification')}: searched ${tables} tables, ${data} bronze and landing data files (row by row) and ${files} files (raw bytes, gzip decoded) for ${Object.values(identifiersJson(result.identifiers)).flat().length} identifiers: matches = ${result.residue}\n`,
-        );
-        for (const s of result.scan.filter((x) => x.matches > 0))
-          process.stdout.write(`  ${red('✗')} ${s.place}: ${s.matches} match(es)\n`);
-        if (result.residue > 0) {
-          process.stderr.write(
-            `${red('residue remains')}: the erase is logged as failed; fix the places above and run it again\n`,
-          );
-          process.exitCode = 1;
-        } else process.stderr.write(`${green('✓')} zero residue in any layer\n`);
+        printErase(await eraseSubject(lake, { ...request, dryRun: options.dryRun === true }));
       } finally {
         await lock?.release();
+      }
+    });
+
+  dsr
+    .command('replay')
+    .description(
+      'Erase again everyone the request log says was erased, found by the keyed hashes of their identifiers: after a restore from backup.',
+    )
+    .option(
+      '--log <file>',
+      "the request log to replay (default: the lake's; after a restore, the copy kept aside)",
+    )
+    .addHelpText(
+      'after',
+      '\nA backup older than an erasure brings the person back, and its own request log does not know\nthe erasure: keep audit/privacy/requests.jsonl aside, restore, then replay it. Each request is\nerased and verified again as `dsr erase` does, and logged in the lake under its own id.\n\nExample:\n  $ medallion dsr replay --log /safe/requests.jsonl',
+    )
+    .action(async (options: { log?: string }, command: Command) => {
+      const lake = await openLake(command);
+      const log = options.log
+        ? parseRequestLog(await readFile(options.log, 'utf8'), options.log)
+        : await readRequestLog(lake.lakeRoot);
+      const lock = await acquireLakeLock(lake.lakeRoot, 'dsr-replay');
+      try {
+        const results = await replayErasures(lake, log, () => new Date());
+        for (const result of results) printErase(result);
+        if (results.length === 0) process.stderr.write('no erasures in the log\n');
+      } finally {
+        await lock.release();
       }
     });
 
@@ -221,4 +245,29 @@ export function dsrCommand(): Command {
     });
 
   return dsr;
+}
+
+/** What an erase removed, and the verification scan's evidence; a non-zero exit on residue. */
+function printErase(result: EraseResult): void {
+  const erased = Object.entries(result.erased);
+  process.stdout.write(
+    `${bold(result.dryRun ? 'Would erase' : 'Erased')} (request ${result.requestId})\n`,
+  );
+  for (const [place, n] of erased) process.stdout.write(`  ${place}  ${count(n)}\n`);
+  if (erased.length === 0) process.stdout.write(`  ${dim('nothing: no rows about the subject')}\n`);
+  if (result.dryRun) return;
+  const tables = result.scan.filter((s) => s.kind === 'table').length;
+  const data = result.scan.filter((s) => s.kind === 'data file').length;
+  const files = result.scan.filter((s) => s.kind === 'file').length;
+  process.stdout.write(
+    `${bold('Verification')}: searched ${tables} tables, ${data} bronze and landing data files (row by row) and ${files} files (raw bytes, gzip decoded) for ${Object.values(identifiersJson(result.identifiers)).flat().length} identifiers: matches = ${result.residue}\n`,
+  );
+  for (const s of result.scan.filter((x) => x.matches > 0))
+    process.stdout.write(`  ${red('✗')} ${s.place}: ${s.matches} match(es)\n`);
+  if (result.residue > 0) {
+    process.stderr.write(
+      `${red('residue remains')}: the erase is logged as failed; fix the places above and run it again\n`,
+    );
+    process.exitCode = 1;
+  } else process.stderr.write(`${green('✓')} zero residue in any layer\n`);
 }
