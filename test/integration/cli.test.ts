@@ -42,6 +42,10 @@ describe('the medallion CLI', () => {
     'lineage events',
     'catalog search',
     'catalog show',
+    'dsr export',
+    'dsr erase',
+    'dsr replay',
+    'dsr status',
   ])('%s --help explains the command with an example', (command) => {
     const { code, stdout } = medallion(...command.split(' '), '--help');
     expect(code).toBe(0);

@@ -19,15 +19,15 @@ import { testContract } from '../helpers/contracts';
 const customers = testContract(
   'silver.customers',
   'silver.customers',
-  `      - { name: customer_id, logicalType: integer, physicalType: BIGINT, subject: customer_id }
-      - { name: email, logicalType: string, physicalType: VARCHAR, subject: email }
+  `      - { name: customer_id, logicalType: integer, physicalType: BIGINT, customProperties: [{ property: subject, value: customer_id }] }
+      - { name: email, logicalType: string, physicalType: VARCHAR, customProperties: [{ property: subject, value: email }] }
       - { name: city, logicalType: string, physicalType: VARCHAR }`,
 );
 const orders = testContract(
   'silver.orders',
   'silver.orders',
-  `      - { name: order_id, logicalType: integer, physicalType: BIGINT, subject: order_id }
-      - { name: customer_id, logicalType: integer, physicalType: BIGINT, subject: customer_id }
+  `      - { name: order_id, logicalType: integer, physicalType: BIGINT, customProperties: [{ property: subject, value: order_id }] }
+      - { name: customer_id, logicalType: integer, physicalType: BIGINT, customProperties: [{ property: subject, value: customer_id }] }
       - { name: amount, logicalType: number, physicalType: DOUBLE }`,
 );
 const contracts = new ContractRegistry([customers, orders]);
@@ -52,11 +52,25 @@ describe('naming the subject of a request', () => {
     );
   });
 
+  it('reads the kind from the column’s ODCS custom property, and refuses one that is not a name', () => {
+    expect(customers.column('email')?.subject).toBe('email');
+    expect(customers.column('city')?.subject).toBeUndefined();
+    expect(() =>
+      testContract(
+        'silver.people',
+        'silver.people',
+        `      - { name: email, logicalType: string, physicalType: VARCHAR, customProperties: [{ property: subject, value: E-mail }] }`,
+      ),
+    ).toThrow(
+      /customProperties[\s\S]*a subject kind in lower_snake_case for column email[\s\S]*"E-mail"/,
+    );
+  });
+
   it('refuses a column name declared as two kinds by two contracts', () => {
     const clash = testContract(
       'gold.people',
       'gold.people',
-      `      - { name: email, logicalType: string, physicalType: VARCHAR, subject: contact }`,
+      `      - { name: email, logicalType: string, physicalType: VARCHAR, customProperties: [{ property: subject, value: contact }] }`,
     );
     expect(() => subjectKindsByColumn(new ContractRegistry([customers, clash]))).toThrow(
       'column email is subject contact, but another contract declares email as subject email',

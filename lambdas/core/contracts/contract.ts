@@ -12,8 +12,19 @@ import {
 
 export type Layer = 'bronze' | 'silver' | 'gold';
 
-/** A contract column with its classification decided: `internal` when the contract leaves it out. */
-export type ClassifiedProperty = ContractProperty & { readonly classification: Classification };
+/**
+ * A contract column with its classification decided (`internal` when the contract leaves it out)
+ * and, when it identifies a person, its subject kind (`customProperties` → `subject`).
+ */
+export type ClassifiedProperty = ContractProperty & {
+  readonly classification: Classification;
+  readonly subject?: string;
+};
+
+/** The kind of identifier a column holds, from its `subject` custom property. */
+function subjectOf(property: ContractProperty): unknown {
+  return property.customProperties?.find((c) => c.property === 'subject')?.value;
+}
 
 /** A parsed, checked data contract: one dataset, its columns and the rules rows must obey. */
 export class Contract {
@@ -27,10 +38,14 @@ export class Contract {
     readonly file: string,
   ) {
     const dataset = document.schema[0]!;
-    this.properties = dataset.properties.map((p) => ({
-      ...p,
-      classification: p.classification ?? 'internal',
-    }));
+    this.properties = dataset.properties.map((p) => {
+      const subject = subjectOf(p);
+      return {
+        ...p,
+        classification: p.classification ?? 'internal',
+        ...(typeof subject === 'string' ? { subject } : {}),
+      };
+    });
     this.unclassified = dataset.properties.filter((p) => !p.classification).map((p) => p.name);
     this.layer = dataset.physicalName.split('.')[0] as Layer;
   }
@@ -115,6 +130,16 @@ export function parseContract(text: string, file: string): Contract {
         path: `${path}.logicalTypeOptions`,
         expected: `minLength, maxLength and pattern only on a VARCHAR column`,
         found: `column ${p.name} of type ${p.physicalType}`,
+      });
+    const subject = subjectOf(p);
+    if (
+      subject !== undefined &&
+      !(typeof subject === 'string' && /^[a-z_][a-z0-9_]*$/.test(subject))
+    )
+      problems.push({
+        path: `${path}.customProperties`,
+        expected: `a subject kind in lower_snake_case for column ${p.name}, such as email or customer_id`,
+        found: JSON.stringify(subject),
       });
     const pattern = p.logicalTypeOptions?.pattern;
     if (pattern !== undefined) {

@@ -102,12 +102,11 @@ const propertySchema = z.looseObject({
   /** Left out, the column counts as `internal`, and `medallion access check` names it. */
   classification: z.enum(classifications).optional(),
   /**
-   * The column identifies a person, a data subject: its value names the kind of identifier
-   * (`email`, `customer_id`, `order_id`...). Data subject requests find a person's rows by these
-   * columns, and a table with several links them (an email found beside a customer_id brings in
-   * that customer's rows everywhere); see `core/privacy/subjects.ts`.
+   * ODCS extension point. `subject` (value: a kind of identifier such as `email`, `customer_id`)
+   * says the column identifies a person, a data subject: data subject requests find a person's rows
+   * by these columns, and a table with several links them (see `core/privacy/subjects.ts`).
    */
-  subject: identifier.optional(),
+  customProperties: z.array(z.looseObject({ property: z.string(), value: z.unknown() })).optional(),
   logicalTypeOptions: logicalTypeOptionsSchema.optional(),
   /**
    * Foreign keys: `to` is `<dataset>.<column>` (the dataset's schema name), checked by DQ; a

@@ -4,9 +4,10 @@
  * and Parquet files) and, later, the AWS state machine (Athena), which differ only in how they run
  * the queries.
  *
- * Contracts declare identifying columns with `subject: <kind>` (`email`, `customer_id`...). A
- * table with several of them links the kinds: the request's email, found beside a customer_id,
- * brings that customer_id in, whose orders bring their order ids, until nothing new turns up.
+ * Contracts declare identifying columns with the custom property `subject` (its value a kind:
+ * `email`, `customer_id`...). A table with several of them links the kinds: the request's email,
+ * found beside a customer_id, brings that customer_id in, whose orders bring their order ids,
+ * until nothing new turns up.
  * Tables without a contract (quarantine, change feeds, model versions) take a column's kind from
  * its name, as the contracts spell it. Text columns (REST `_extra`, Kafka payloads, failing-row
  * samples) are searched as text: distinctive identifiers (an email) anywhere in the text, short

@@ -107,7 +107,7 @@ export function dsrCommand(): Command {
     )
     .addHelpText(
       'after',
-      '\nThe person is found by the columns contracts declare with `subject:`, and by every identifier\nlinked to them (an email brings its customer_id, which brings its orders).\n\nExamples:\n  $ medallion dsr export --subject ann@example.com --out exports/\n  $ medallion dsr export --subject 21 --format csv --out exports/',
+      '\nThe person is found by the columns contracts mark with the custom property `subject`,\nand by every identifier linked to them (an email brings its customer_id, which brings its\norders).\n\nExamples:\n  $ medallion dsr export --subject ann@example.com --out exports/\n  $ medallion dsr export --subject 21 --format csv --out exports/',
     )
     .action(
       async (
