@@ -44,6 +44,10 @@ describe('the medallion CLI', () => {
     'catalog show',
     'privacy export',
     'privacy kanon',
+    'dsr export',
+    'dsr erase',
+    'dsr replay',
+    'dsr status',
   ])('%s --help explains the command with an example', (command) => {
     const { code, stdout } = medallion(...command.split(' '), '--help');
     expect(code).toBe(0);

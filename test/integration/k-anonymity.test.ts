@@ -27,10 +27,10 @@ const contract = testContract(
   'gold.people',
   'gold.people',
   `      - { name: person_id, logicalType: integer, physicalType: BIGINT, classification: internal }
-      - { name: email, logicalType: string, physicalType: VARCHAR, classification: pii, anonymize: { method: pseudonym } }
+      - { name: email, logicalType: string, physicalType: VARCHAR, classification: pii, customProperties: [{ property: anonymize, value: { method: pseudonym } }] }
       - { name: full_name, logicalType: string, physicalType: VARCHAR, classification: pii }
-      - { name: age, logicalType: integer, physicalType: INTEGER, classification: internal, anonymize: { method: generalize, to: band, width: 10 } }
-      - { name: postal_code, logicalType: string, physicalType: VARCHAR, classification: internal, anonymize: { method: generalize, to: prefix, length: 3 } }
+      - { name: age, logicalType: integer, physicalType: INTEGER, classification: internal, customProperties: [{ property: anonymize, value: { method: generalize, to: band, width: 10 } }] }
+      - { name: postal_code, logicalType: string, physicalType: VARCHAR, classification: internal, customProperties: [{ property: anonymize, value: { method: generalize, to: prefix, length: 3 } }] }
       - { name: gender, logicalType: string, physicalType: VARCHAR, classification: internal }`,
 );
 

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { anonymizeSchema, type Anonymize } from '../privacy/operators';
 import type { ColumnSpec } from '../ports';
 import { portableTypeProblem, typeFamily } from '../sql-types';
 import { parseYamlWith } from '../validation';
@@ -12,8 +13,25 @@ import {
 
 export type Layer = 'bronze' | 'silver' | 'gold';
 
-/** A contract column with its classification decided: `internal` when the contract leaves it out. */
-export type ClassifiedProperty = ContractProperty & { readonly classification: Classification };
+/**
+ * A contract column with its classification decided (`internal` when the contract leaves it out)
+ * and, when it identifies a person, its subject kind (`customProperties` → `subject`).
+ */
+export type ClassifiedProperty = ContractProperty & {
+  readonly classification: Classification;
+  readonly subject?: string;
+  /** How the column leaves an anonymized export (`customProperties` → `anonymize`). */
+  readonly anonymize?: Anonymize;
+};
+
+/** The kind of identifier a column holds, from its `subject` custom property. */
+function subjectOf(property: ContractProperty): unknown {
+  return customProperty(property, 'subject');
+}
+
+function customProperty(property: ContractProperty, name: string): unknown {
+  return property.customProperties?.find((c) => c.property === name)?.value;
+}
 
 /** A parsed, checked data contract: one dataset, its columns and the rules rows must obey. */
 export class Contract {
@@ -27,10 +45,16 @@ export class Contract {
     readonly file: string,
   ) {
     const dataset = document.schema[0]!;
-    this.properties = dataset.properties.map((p) => ({
-      ...p,
-      classification: p.classification ?? 'internal',
-    }));
+    this.properties = dataset.properties.map((p) => {
+      const subject = subjectOf(p);
+      const anonymize = anonymizeSchema.safeParse(customProperty(p, 'anonymize'));
+      return {
+        ...p,
+        classification: p.classification ?? 'internal',
+        ...(typeof subject === 'string' ? { subject } : {}),
+        ...(anonymize.success ? { anonymize: anonymize.data } : {}),
+      };
+    });
     this.unclassified = dataset.properties.filter((p) => !p.classification).map((p) => p.name);
     this.layer = dataset.physicalName.split('.')[0] as Layer;
   }
@@ -115,6 +139,24 @@ export function parseContract(text: string, file: string): Contract {
         path: `${path}.logicalTypeOptions`,
         expected: `minLength, maxLength and pattern only on a VARCHAR column`,
         found: `column ${p.name} of type ${p.physicalType}`,
+      });
+    const subject = subjectOf(p);
+    if (
+      subject !== undefined &&
+      !(typeof subject === 'string' && /^[a-z_][a-z0-9_]*$/.test(subject))
+    )
+      problems.push({
+        path: `${path}.customProperties`,
+        expected: `a subject kind in lower_snake_case for column ${p.name}, such as email or customer_id`,
+        found: JSON.stringify(subject),
+      });
+    const anonymize = customProperty(p, 'anonymize');
+    const operator = anonymizeSchema.safeParse(anonymize);
+    if (anonymize !== undefined && !operator.success)
+      problems.push({
+        path: `${path}.customProperties`,
+        expected: `an anonymize operator for column ${p.name}: ${operator.error.issues.map((i) => `${i.path.join('.') || 'method'}: ${i.message}`).join('; ')}`,
+        found: JSON.stringify(anonymize),
       });
     const pattern = p.logicalTypeOptions?.pattern;
     if (pattern !== undefined) {

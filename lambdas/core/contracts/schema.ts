@@ -5,7 +5,6 @@
  */
 import * as z from 'zod';
 import { classifications, type Classification } from '../../../config/access-schema';
-import { anonymizeSchema } from '../privacy/operators';
 
 export { classifications, type Classification };
 
@@ -103,10 +102,14 @@ const propertySchema = z.looseObject({
   /** Left out, the column counts as `internal`, and `medallion access check` names it. */
   classification: z.enum(classifications).optional(),
   /**
-   * How the column leaves when an export or a k-anonymity check asks for it anonymized (see
-   * `core/privacy/operators.ts`): `{ method: pseudonym }`, `{ method: mask, keep: 4 }`...
+   * ODCS extension point. `subject` (value: a kind of identifier such as `email`, `customer_id`)
+   * says the column identifies a person, a data subject: data subject requests find a person's rows
+   * by these columns, and a table with several links them (see `core/privacy/subjects.ts`).
+   * `anonymize` (value: `{ method: pseudonym }`, `{ method: mask, keep: 4 }`...) says how the
+   * column leaves when an export or a k-anonymity check asks for it anonymized
+   * (`core/privacy/operators.ts`). Custom properties keep contracts valid ODCS.
    */
-  anonymize: anonymizeSchema.optional(),
+  customProperties: z.array(z.looseObject({ property: z.string(), value: z.unknown() })).optional(),
   logicalTypeOptions: logicalTypeOptionsSchema.optional(),
   /**
    * Foreign keys: `to` is `<dataset>.<column>` (the dataset's schema name), checked by DQ; a

@@ -39,6 +39,7 @@ import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
 import { lineageCommand } from './lineage-commands';
 import { catalogCommand } from './catalog-commands';
+import { dsrCommand } from './dsr-commands';
 import { piiCommand } from './pii-commands';
 import { refuseInvalidProject, validateCommand } from './validate-command';
 
@@ -286,6 +287,7 @@ export function buildProgram(): Command {
   program.addCommand(accessCommand());
   program.addCommand(piiCommand());
   program.addCommand(privacyCommand());
+  program.addCommand(dsrCommand());
 
   reportUsageErrorsBriefly(program);
   return program;
