@@ -44,6 +44,7 @@ describe('the medallion CLI', () => {
     'catalog show',
     'privacy export',
     'privacy kanon',
+    'privacy report',
     'dsr export',
     'dsr erase',
     'dsr replay',

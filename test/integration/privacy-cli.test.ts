@@ -136,6 +136,49 @@ describe('medallion privacy on the sample lake', () => {
     expect(all.stderr).toContain(`is ${rows}-anonymous over full_name`);
   });
 
+  it('writes the privacy impact report: scanned, with requests and their deadlines, offline', async () => {
+    const erase = medallion(
+      '--lake',
+      lake,
+      'dsr',
+      'erase',
+      '--subject',
+      String(((await customers())[0] as { email: string }).email),
+      '--request-id',
+      'req-old',
+      '--received',
+      '2020-01-15',
+    );
+    expect(erase.code, erase.stderr).toBe(0);
+    const json = path.join(out, 'privacy.json');
+    const result = privacy('report', '--format', 'json', '--output', json);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(
+      /datasets with personal data .* 0 open request\(s\), 0 scanner finding\(s\) against contracts/,
+    );
+    const report = JSON.parse(readFileSync(json, 'utf8')) as {
+      datasets: { dataset: string }[];
+      requests: { id: string; deadline: string; status: string; overdue: boolean }[];
+      findings: unknown[];
+    };
+    expect(report.datasets.map((d) => d.dataset)).toContain('gold.customer_360');
+    // Completed, but years after its deadline.
+    expect(report.requests).toEqual([
+      expect.objectContaining({
+        id: 'req-old',
+        deadline: '2020-02-15',
+        status: 'completed',
+        overdue: true,
+      }),
+    ]);
+    expect(report.findings).toEqual([]);
+    const html = path.join(out, 'privacy.html');
+    expect(privacy('report', '--output', html, '--no-scan').code).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<svg role="img"');
+    expect(page).not.toMatch(/<script|src="http/);
+  }, 120_000);
+
   it('names an unknown dataset or column', () => {
     const dataset = privacy('kanon', 'gold.nope', '--quasi', 'a', '--k', '5');
     expect(dataset.code).toBe(1);

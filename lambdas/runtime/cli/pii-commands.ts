@@ -25,7 +25,7 @@ import { bold, count, dim, formatRows, green, red } from './output';
 export const contractWeakerExitCode = 3;
 
 /** One table or file scanned: its findings and what its contract says of them. */
-interface ScannedSource {
+export interface ScannedSource {
   /** `silver.customers`, or the file's path. */
   readonly source: string;
   readonly contract?: string;
@@ -121,7 +121,7 @@ Examples:
   return pii;
 }
 
-type ScanSettings = { limit: number; referenceYear: number };
+export type ScanSettings = { limit: number; referenceYear: number };
 
 async function scanFile(
   project: Project,
@@ -157,7 +157,7 @@ async function scanFile(
 }
 
 /** One relation of the lake (`target`), or every table of every layer. */
-async function scanLake(
+export async function scanLake(
   project: Project,
   lakeRoot: string,
   target: string | undefined,

@@ -1,9 +1,11 @@
 /**
- * `medallion privacy export|kanon`: a dataset written out through its contract's anonymization
- * operators, and whether it is k-anonymous over chosen quasi-identifiers. Both read the local
- * lakehouse; the privacy key (`.secrets/privacy.key`) is read only when a pseudonym is asked for.
+ * `medallion privacy export|kanon|report`: a dataset written out through its contract's
+ * anonymization operators, whether it is k-anonymous over chosen quasi-identifiers, and the
+ * privacy impact report. Export and kanon read the local lakehouse; the privacy key
+ * (`.secrets/privacy.key`) is read only when a pseudonym is asked for.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { duckdbDialect } from '../../adapters/duckdb/dialect';
@@ -23,6 +25,14 @@ import {
   type KAnonymityCounts,
 } from '../../core/privacy/k-anonymity';
 import { describeOperator } from '../../core/privacy/operators';
+import { buildLineageGraph } from '../../core/lineage/graph';
+import { privacyImpact } from '../../core/privacy/impact';
+import { summarizeRequests } from '../../core/privacy/requests';
+import { loadAccessPolicy } from '../../definitions/source-files';
+import { projectRoot } from '../../definitions/project-root';
+import { readRequestLog } from '../dsr';
+import { renderPrivacyReportHtml } from '../reports/privacy-html';
+import { scanLake } from './pii-commands';
 import { context, openReadOnly } from './context';
 import { datasetContract } from './dq-commands';
 import { bold, dim, formatRows, green, red, yellow } from './output';
@@ -46,7 +56,7 @@ const columnList = (value: string) =>
 
 export function privacyCommand(): Command {
   const privacy = new Command('privacy').description(
-    'Anonymized exports and k-anonymity, from the anonymize operators the contracts declare per column.',
+    'Anonymized exports, k-anonymity (from the anonymize operators contracts declare per column), and the privacy impact report.',
   );
 
   privacy
@@ -198,6 +208,76 @@ export function privacyCommand(): Command {
         } finally {
           lakehouse.close();
         }
+      },
+    );
+
+  privacy
+    .command('report')
+    .description(
+      'The privacy impact report: personal columns by contract, where they flow, who can read them, retention, data subject requests, and scanner findings that contradict contracts.',
+    )
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['html', 'json']).default('html'),
+    )
+    .option('--output <file>', 'where to write it (default: privacy-report.<format>)')
+    .option('--no-scan', 'leave out the PII scan of the lake (the slow part)')
+    .addHelpText(
+      'after',
+      '\nThe HTML page works offline (inline styles and picture, no script).\n\nExamples:\n  $ medallion privacy report\n  $ medallion privacy report --format json --output privacy.json --no-scan',
+    )
+    .action(
+      async (
+        options: { format: 'html' | 'json'; output?: string; scan: boolean },
+        command: Command,
+      ) => {
+        const { project, lakeRoot, env } = await context(command);
+        const now = new Date();
+        const lake = existsSync(lakeRoot);
+        const scan = options.scan && lake;
+        if (scan) process.stderr.write(dim('Scanning the lake for PII…\n'));
+        const scanned = scan
+          ? await scanLake(project, lakeRoot, undefined, {
+              limit: 10_000,
+              referenceYear: now.getUTCFullYear(),
+            })
+          : [];
+        const requests = lake
+          ? summarizeRequests(await readRequestLog(lakeRoot), now.toISOString().slice(0, 10))
+          : [];
+        const policy = await loadAccessPolicy(projectRoot, env);
+        const report = privacyImpact({
+          config: project.config,
+          contracts: project.contracts,
+          graph: buildLineageGraph(project),
+          ...(policy ? { policy } : {}),
+          requests: requests.map((r) => ({
+            id: r.requestId,
+            kind: r.kind,
+            received: r.received,
+            deadline: r.deadline,
+            status: r.status,
+            overdue: r.overdue,
+          })),
+          findings: scanned.flatMap((s) =>
+            s.mismatches.map((m) => ({
+              dataset: m.dataset,
+              column: m.column,
+              found: m.entity,
+              declared: m.declared ?? 'unclassified',
+            })),
+          ),
+          now,
+        });
+        const text =
+          options.format === 'html'
+            ? renderPrivacyReportHtml(report)
+            : `${JSON.stringify(report, null, 2)}\n`;
+        const output = path.resolve(options.output ?? `privacy-report.${options.format}`);
+        await writeFile(output, text);
+        const { summary } = report;
+        process.stderr.write(
+          `${green('Wrote')} ${output}: ${summary.datasets} datasets with personal data (${summary.piiColumns} pii, ${summary.confidentialColumns} confidential columns), ${summary.openRequests} open request(s)${summary.overdueRequests > 0 ? `, ${red(`${summary.overdueRequests} overdue`)}` : ''}, ${scan ? `${report.findings.length} scanner finding(s) against contracts` : 'no scan'}\n`,
+        );
       },
     );
 
