@@ -1,20 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { projectRoot } from '../../lambdas/definitions/project-root';
-
-const medallion = (...args: string[]) => {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/medallion.ts', ...args], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-};
+import { medallion } from '../helpers/cli';
 
 describe('the medallion CLI', () => {
   let lake: string;

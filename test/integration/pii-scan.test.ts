@@ -3,7 +3,6 @@
  * column the contracts call PII is found, in every layer and in quarantine, nothing else is, and
  * a contract classifying a column weaker than what it holds fails the command.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,20 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { classifyTables } from '../../lambdas/core/access/tables';
 import type { Project } from '../../lambdas/definitions/project-files';
-import { projectRoot } from '../../lambdas/definitions/project-root';
 import { openReadOnly } from '../../lambdas/runtime/cli/context';
 import { runJob } from '../../lambdas/runtime/runner';
 import { day1, openPlatform, sampleLake, testProject } from '../helpers/lake';
-
-const medallion = (...args: string[]) => {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/medallion.ts', ...args], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-};
+import { medallion } from '../helpers/cli';
 
 interface ScanOutput {
   sources: {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,16 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrivacyKeyFile } from '../../lambdas/adapters/local/privacy-key-file';
 import { pseudonym } from '../../lambdas/core/privacy/operators';
 import { projectRoot } from '../../lambdas/definitions/project-root';
-
-const medallion = (...args: string[]) => {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/medallion.ts', ...args], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-};
+import { medallion } from '../helpers/cli';
 
 /**
  * The sample lake's gold.customer_360, whose contract pseudonymizes `email`, redacts `full_name`

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 import { validateProject } from '../../lambdas/runtime/validate';
+import { medallion } from '../helpers/cli';
 
 const folders: string[] = [];
 afterAll(() => folders.forEach((f) => rmSync(f, { recursive: true, force: true })));
@@ -178,14 +178,6 @@ describe('validating the definitions before a run', () => {
   });
 
   describe('on the command line', () => {
-    const medallion = (...args: string[]) => {
-      const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/medallion.ts', ...args], {
-        cwd: projectRoot,
-        encoding: 'utf8',
-        env: { ...process.env, NO_COLOR: '1' },
-      });
-      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-    };
     const badConfig = () => {
       const file = path.join(scratch('medallion-config-'), 'local.yaml');
       writeFileSync(
