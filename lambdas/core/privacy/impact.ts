@@ -108,7 +108,9 @@ export function privacyImpact(input: PrivacyImpactInput): PrivacyImpactReport {
           readers: matrix
             .filter(
               (m) =>
-                m.relation === contract.relation && m.column === p.name && m.visibility !== 'hidden',
+                m.relation === contract.relation &&
+                m.column === p.name &&
+                m.visibility !== 'hidden',
             )
             .map((m) => ({ persona: m.persona, visibility: m.visibility })),
         };

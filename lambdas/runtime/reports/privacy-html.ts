@@ -92,9 +92,15 @@ function datasetSection(personas: readonly string[]) {
 /** Datasets in layer columns, an arrow for each dataset-to-dataset flow of personal columns. */
 function flowPicture(report: PrivacyImpactReport): string {
   const columns = layers
-    .map((layer) => report.reached.filter((n) => n.layer === layer).map((n) => n.dataset).sort())
+    .map((layer) =>
+      report.reached
+        .filter((n) => n.layer === layer)
+        .map((n) => n.dataset)
+        .sort(),
+    )
     .filter((c) => c.length > 0);
-  if (columns.length === 0) return '<p class="muted">No personal data is declared in any contract.</p>';
+  if (columns.length === 0)
+    return '<p class="muted">No personal data is declared in any contract.</p>';
   const [boxWidth, boxHeight, gapX, gapY, top] = [210, 24, 90, 10, 24];
   const position = new Map<string, { x: number; y: number }>();
   columns.forEach((datasets, i) =>
