@@ -113,7 +113,9 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
   const log = async (entry: RequestLogEntry) => {
     const at = entry.at.replace(/[:.]/g, '-');
     await deps.audit.putText(
-      `${requestLogPrefix}${entry.requestId}/${at}-${entry.event}.json`,
+      // Listed in key order, the entries read in the order they were made: by time, a start
+      // before the outcome of the same instant.
+      `${requestLogPrefix}${entry.requestId}/${at}-${entry.event === 'started' ? 0 : 1}-${entry.event}.json`,
       `${JSON.stringify(entry)}\n`,
     );
   };
