@@ -164,7 +164,7 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
             Object.entries(identifiersJson(ids)).map(([k, v]) => [k, v.length]),
           ),
         });
-        return { requestId, relations };
+        return { requestId, relations, request: { ...input.request, requestId } };
       }
       case 'erase': {
         const ids = await pending(requestId);

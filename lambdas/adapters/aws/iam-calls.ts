@@ -335,6 +335,19 @@ export const glueInventoryIam = {
 };
 
 /**
+ * athenaSubjectTables (`athena-subject-tables.ts`): a query of Athena's `information_schema`,
+ * which reads the Glue catalog as the caller: the databases, then the tables of each.
+ * https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html
+ */
+export const athenaSubjectTablesIam = {
+  lists: (s: AwsScope, databases: readonly string[]): IamCall[] =>
+    databases.flatMap((database) => [
+      ...glueOnDatabase(s, 'glue:GetDatabases', database, 'information_schema lists'),
+      ...glueInventoryIam.lists(s, database),
+    ]),
+};
+
+/**
  * LakeFormationPermissions (`lake-formation-permissions.ts`): lists the lake's tables (Glue
  * GetTables), then manages data cells filters, their grants and column LF-tags. Lake Formation's
  * actions take no resource ARN: Lake Formation decides on its own grants to the caller.

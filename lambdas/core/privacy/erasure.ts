@@ -13,6 +13,12 @@ import {
   type SearchTable,
 } from './subjects';
 
+/**
+ * The layers whose Iceberg tables an erase on AWS deletes from and compacts; bronze is Parquet
+ * objects, rewritten in S3, and seeds and scratch hold no one's rows.
+ */
+export const dsrErasedSchemas = ['silver', 'gold', 'quarantine', 'changelog', 'audit'] as const;
+
 /** What erasing one table takes, in order; no statements when nothing there can be the subject. */
 export interface TableErasure {
   readonly relation: string;

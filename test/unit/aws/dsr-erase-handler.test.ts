@@ -152,6 +152,8 @@ describe('dsr erase on AWS', () => {
     expect(plan).toEqual({
       requestId: 'DSR-14',
       relations: ['bronze.crm_contacts', 'silver.customers', 'silver.orders'],
+      // What the later steps are given: the regime's default filled in.
+      request: { ...request, regime: 'gdpr' },
     });
     expect(JSON.parse((await audit.getText(pendingKey))!)).toEqual({
       customer_id: ['21'],
@@ -173,6 +175,22 @@ describe('dsr erase on AWS', () => {
       await Promise.all((await audit.list(requestLogPrefix)).map((k) => audit.getText(k)))
     ).join('');
     expect(logText.toLowerCase()).not.toContain('ann@example.com');
+  });
+
+  it('names the request by keyed hash when the officer gives no id', async () => {
+    const plan = (await handler()({
+      step: 'plan',
+      request: { subject: 'ann@example.com', received: '2026-01-10', regime: 'ccpa' },
+    })) as { requestId: string; request: object };
+    const id = `erase-2026-01-10-${keyedHash(key, 'email=ann@example.com').slice(0, 12)}`;
+    expect(plan.requestId).toBe(id);
+    expect(plan.request).toEqual({
+      subject: 'ann@example.com',
+      received: '2026-01-10',
+      regime: 'ccpa',
+      requestId: id,
+    });
+    expect(await audit.exists(`privacy/pending/${id}.json`)).toBe(true);
   });
 
   it('a plan run again after a crash keeps the identifiers the first run resolved', async () => {
