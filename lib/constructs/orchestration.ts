@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
 import { stateMachineName } from '../../lambdas/core/aws-names';
 import {
+  onDemandJobs,
   placeholders,
   stateMachineJobs,
   type Job,
@@ -86,7 +87,8 @@ export class Orchestration extends Construct {
           encryptionKey: props.key,
         }),
         level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
+        // An erase's input names the person erased: its log keeps the events, not the data.
+        includeExecutionData: !(onDemandJobs as readonly string[]).includes(job),
       },
     });
     machine.addToRolePolicy(
