@@ -20,6 +20,17 @@ export const jobs = [
 ] as const;
 export type Job = (typeof jobs)[number];
 
+/**
+ * State machines on AWS that a person starts, not a schedule, and the local runner does not run:
+ * `dsr_erase`, the privacy officer's (locally `medallion dsr erase` does the same work).
+ */
+export const onDemandJobs = ['dsr_erase'] as const;
+export type OnDemandJob = (typeof onDemandJobs)[number];
+
+/** Every state machine of `stepfunctions/`, one per job. */
+export const stateMachineJobs = [...jobs, ...onDemandJobs] as const;
+export type StateMachineJob = Job | OnDemandJob;
+
 /** Replaces every `${Name}` with its value; throws naming the placeholders that have none. */
 export function substitutePlaceholders(
   definition: string,

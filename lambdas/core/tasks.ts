@@ -22,6 +22,11 @@ export interface TaskSpec {
   readonly memoryMb: number;
   /** The Lambda timeout. A Task state calling it waits longer (see {@link taskTimeoutSeconds}). */
   readonly timeoutSeconds: number;
+  /**
+   * Only on AWS: its state machine is started by a person, and the local runtime does the same
+   * work with its own command (`medallion dsr erase`), so it has no local handler. @default false
+   */
+  readonly awsOnly?: boolean;
   /** At most this many concurrent invocations. @default unreserved */
   readonly reservedConcurrency?: number;
   /**
@@ -121,6 +126,17 @@ export const tasks = {
     memoryMb: 256,
     timeoutSeconds: 900,
   },
+  DsrErase: {
+    entry: 'dsr-erase',
+    description:
+      'Erases a data subject on request: Athena DELETE, bronze objects rewritten, Iceberg maintenance.',
+    definitions: 'sources',
+    invokedBy: 'state machine',
+    awsOnly: true,
+    // One table per invocation; a bronze object (one batch, at most ~50k rows) is rewritten in memory.
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+  },
   KafkaEvents: {
     entry: 'kafka-events',
     description: 'Target of the MSK event source mapping: writes each batch to bronze.',
@@ -151,9 +167,13 @@ export const tasks = {
 } as const satisfies Record<string, TaskSpec>;
 
 export type TaskName = keyof typeof tasks;
-/** The tasks Task states call: the local runtime must answer each of them. */
+/** The tasks Task states call that the local runtime must answer: all but the AWS-only ones. */
 export type StateMachineTask = {
-  [T in TaskName]: (typeof tasks)[T]['invokedBy'] extends 'state machine' ? T : never;
+  [T in TaskName]: (typeof tasks)[T] extends { readonly awsOnly: true }
+    ? never
+    : (typeof tasks)[T]['invokedBy'] extends 'state machine'
+      ? T
+      : never;
 }[TaskName];
 
 export const taskNames = Object.keys(tasks) as TaskName[];

@@ -45,6 +45,8 @@ import {
   type TypedTable,
 } from '../core/privacy/subjects';
 import {
+  defaultRequestId,
+  hashedIdentifiers,
   parseRequestLog,
   rememberedErasures,
   type RememberedErasure,
@@ -558,16 +560,6 @@ export interface RequestOptions {
   readonly now: () => Date;
 }
 
-/** The default request id: the same subject, kind and received date make the same request. */
-export function defaultRequestId(
-  key: Uint8Array,
-  kind: RequestKind,
-  subject: SubjectIdentifier,
-  received: string,
-): string {
-  return `${kind}-${received}-${keyedHash(key, `${subject.kind}=${subject.value}`).slice(0, 12)}`;
-}
-
 async function appendLog(lakeRoot: string, entry: RequestLogEntry): Promise<void> {
   const file = path.join(lakeRoot, ...requestLogKey.split('/'));
   await mkdir(path.dirname(file), { recursive: true });
@@ -579,15 +571,6 @@ export async function readRequestLog(lakeRoot: string): Promise<RequestLogEntry[
   const file = path.join(lakeRoot, ...requestLogKey.split('/'));
   if (!existsSync(file)) return [];
   return parseRequestLog(await readFile(file, 'utf8'), file);
-}
-
-function hashedIdentifiers(key: Uint8Array, ids: Identifiers): Record<string, string[]> {
-  return Object.fromEntries(
-    Object.entries(identifiersJson(ids)).map(([kind, values]) => [
-      kind,
-      values.map((v) => keyedHash(key, `${kind}=${v}`)),
-    ]),
-  );
 }
 
 /** What every log entry of a request repeats. */

@@ -15,7 +15,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
 import { stateMachineName } from '../../lambdas/core/aws-names';
-import { jobs, placeholders, type Job } from '../../lambdas/core/orchestration';
+import {
+  onDemandJobs,
+  placeholders,
+  stateMachineJobs,
+  type Job,
+  type StateMachineJob,
+} from '../../lambdas/core/orchestration';
 import { taskOfPlaceholder, tasks, type TaskName } from '../../lambdas/core/tasks';
 import { pascal } from '../names';
 import { grantQueueSend } from './grants';
@@ -41,20 +47,21 @@ export interface OrchestrationProps {
  * runs that end badly outside a Catch.
  */
 export class Orchestration extends Construct {
-  readonly stateMachines: Record<Job, sfn.StateMachine>;
+  /** Every job's, and the on-demand ones' (`dsr_erase`, started by the privacy officer). */
+  readonly stateMachines: Record<StateMachineJob, sfn.StateMachine>;
 
   constructor(scope: Construct, id: string, props: OrchestrationProps) {
     super(scope, id);
     this.stateMachines = Object.fromEntries(
-      jobs.map((job) => [job, this.stateMachine(job, props)]),
-    ) as Record<Job, sfn.StateMachine>;
+      stateMachineJobs.map((job) => [job, this.stateMachine(job, props)]),
+    ) as Record<StateMachineJob, sfn.StateMachine>;
     this.schedules(props);
     this.landingBatches(props);
     this.alerts(props);
   }
 
   /** One state machine per ASL file, its `${...}` placeholders resolved to the tasks' functions. */
-  private stateMachine(job: Job, props: OrchestrationProps): sfn.StateMachine {
+  private stateMachine(job: StateMachineJob, props: OrchestrationProps): sfn.StateMachine {
     const { config, functions } = props;
     const file = path.join(repositoryRoot, 'stepfunctions', `${job}.asl.json`);
     const used = placeholders(readFileSync(file, 'utf8'));
@@ -80,7 +87,8 @@ export class Orchestration extends Construct {
           encryptionKey: props.key,
         }),
         level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
+        // An erase's input names the person erased: its log keeps the events, not the data.
+        includeExecutionData: !(onDemandJobs as readonly string[]).includes(job),
       },
     });
     machine.addToRolePolicy(

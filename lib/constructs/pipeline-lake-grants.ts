@@ -5,6 +5,7 @@ import { Construct, type IDependable } from 'constructs';
 import { classifications } from '../../config/access-schema';
 import { lakeSchemas, type LakeSchema } from '../../lambdas/core/aws-names';
 import { maintainedSchemas } from '../../lambdas/core/maintenance';
+import { dsrErasedSchemas } from '../../lambdas/core/privacy/erasure';
 import { taskNames, type TaskName } from '../../lambdas/core/tasks';
 import { pascal } from '../names';
 import { locationKey, locationOf } from './data-locations';
@@ -55,6 +56,12 @@ export const lakeUses: Record<TaskName, Partial<Record<LakeSchema, LakeUse>>> = 
   },
   RecordRun: { audit: 'create' },
   Maintenance: Object.fromEntries(maintainedSchemas.map((s) => [s, 'write'])),
+  // Finds the subject in bronze (its objects it rewrites in S3), deletes from and compacts the
+  // Iceberg tables of every other layer that holds rows about people.
+  DsrErase: Object.fromEntries([
+    ['bronze', 'read'],
+    ...dsrErasedSchemas.map((s) => [s, 'write']),
+  ]) as Partial<Record<LakeSchema, LakeUse>>,
 };
 
 const tablePermissions: Record<LakeUse, string[]> = {

@@ -16,6 +16,7 @@ import {
 } from '../../lambdas/core/aws-names';
 import { parseRedshiftConnection, parseSnowflakeConnection } from '../../lambdas/core/connections';
 import { maintainedSchemas } from '../../lambdas/core/maintenance';
+import { dsrErasedSchemas } from '../../lambdas/core/privacy/erasure';
 import { jobs } from '../../lambdas/core/orchestration';
 import { tasks, type TaskName, type TaskSpec } from '../../lambdas/core/tasks';
 import { pascal } from '../names';
@@ -78,6 +79,7 @@ export const taskGrants: Record<TaskName, (fn: lambda.IFunction, ctx: GrantConte
     ctx.runLock.grantLeases(fn, ctx.key, 'give back');
   },
   Maintenance: grantMaintenance,
+  DsrErase: grantDsrErase,
 };
 
 /**
@@ -459,6 +461,68 @@ function grantMaintenance(fn: lambda.IFunction, ctx: GrantContext): void {
       ...(prefix ? { prefix } : {}),
     });
   }
+}
+
+/**
+ * The data subject erase (`handlers/dsr-erase.ts`): lists the lake's tables and finds the subject
+ * with Athena; commits DELETE, UPDATE, OPTIMIZE and VACUUM to the Iceberg tables of the erased
+ * layers (each commit updates the Glue table; VACUUM deletes the old files, hence delete on their
+ * locations); rewrites bronze objects and deletes their old versions; keeps the request log and
+ * the pending identifiers under `privacy/` in the audit bucket; reads the privacy key.
+ */
+function grantDsrErase(fn: lambda.IFunction, ctx: GrantContext): void {
+  const { config, buckets, key } = ctx;
+  const searched = ['bronze', ...dsrErasedSchemas] as const;
+  const tables = searched.flatMap((schema) => glueTables(ctx, schema));
+  grantAthena(fn, ctx, {
+    actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables'],
+    databases: searched.map((s) => glueDatabaseName(config.project, config.env, s)),
+    tables,
+  });
+  const erasedTables = dsrErasedSchemas.flatMap((schema) => glueTables(ctx, schema));
+  grantGlue(
+    fn,
+    ctx,
+    ['glue:UpdateTable'],
+    dsrErasedSchemas.map((s) => glueDatabaseName(config.project, config.env, s)),
+    erasedTables,
+  );
+  for (const table of tables) {
+    acknowledgeWildcard(
+      fn,
+      table,
+      'An erase searches every table of the lake, including versions published under run-time names, only inside the project’s own Glue databases.',
+    );
+  }
+  for (const schema of dsrErasedSchemas) {
+    const { bucket, prefix } = schemaLocations[schema];
+    grantObjects(fn, buckets[bucket], key, {
+      read: true,
+      write: true,
+      delete: true,
+      ...(prefix ? { prefix } : {}),
+    });
+  }
+  grantObjects(fn, buckets.bronze, key, { read: true, write: true });
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucketVersions'],
+      resources: [buckets.bronze.bucketArn],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:DeleteObjectVersion'],
+      resources: [buckets.bronze.arnForObjects('*')],
+    }),
+  );
+  grantObjects(fn, buckets.audit, key, {
+    read: true,
+    write: true,
+    delete: true,
+    prefix: 'privacy/',
+  });
+  if (config.privacy) grantSecretRead(fn, config.privacy.keySecret);
 }
 
 /** ARNs of the named tables of a schema's Glue database, or of all of them. */

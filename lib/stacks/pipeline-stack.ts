@@ -11,7 +11,7 @@ import type { PlatformConfig } from '../../config/schema';
 import { runLockTableName, workgroupName } from '../../lambdas/core/aws-names';
 import { functionEnvironment } from '../../lambdas/core/function-environment';
 import type { ProjectColumnLineage } from '../../lambdas/core/lineage/graph';
-import type { Job } from '../../lambdas/core/orchestration';
+import { jobs, type StateMachineJob } from '../../lambdas/core/orchestration';
 import { taskNames, type TaskName } from '../../lambdas/core/tasks';
 import { grantMskConsumer, grantQueueSend } from '../constructs/grants';
 import { lakeBuckets } from '../constructs/lake-bucket';
@@ -38,7 +38,7 @@ export interface PipelineStackProps extends StackProps {
  */
 export class PipelineStack extends Stack {
   readonly functions: Record<TaskName, lambda.IFunction>;
-  readonly stateMachines: Record<Job, sfn.StateMachine>;
+  readonly stateMachines: Record<StateMachineJob, sfn.StateMachine>;
   readonly failureTopic: sns.Topic;
   /**
    * Schedules and landing batches that could not start a run, run events that could not be
@@ -118,7 +118,8 @@ export class PipelineStack extends Stack {
     });
     this.stateMachines = stateMachines;
     new RunRecording(this, 'RunRecording', {
-      stateMachines: Object.values(stateMachines),
+      // Pipeline runs only: an erase keeps its own record, the request log (`handlers/dsr-erase.ts`).
+      stateMachines: jobs.map((job) => stateMachines[job]),
       recorder: functions.RecordRun,
       deadLetters: this.deadLetters,
       key,

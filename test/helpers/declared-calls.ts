@@ -24,6 +24,9 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   AbortMultipartUploadCommand: ['s3:AbortMultipartUpload'],
   DeleteObjectCommand: ['s3:DeleteObject'],
   DeleteObjectsCommand: ['s3:DeleteObject'],
+  // Deleting one version of an object is its own action.
+  'DeleteObjectCommand(VersionId)': ['s3:DeleteObjectVersion'],
+  ListObjectVersionsCommand: ['s3:ListBucketVersions'],
   StartQueryExecutionCommand: ['athena:StartQueryExecution'],
   GetQueryExecutionCommand: ['athena:GetQueryExecution'],
   GetQueryResultsCommand: ['athena:GetQueryResults'],
@@ -68,7 +71,13 @@ export function expectDeclaredCommands(
   const sent = new Set<string>();
   afterEach(() => {
     const current = typeof mock === 'function' ? mock() : mock;
-    for (const call of current.calls()) sent.add((call.args[0] as object).constructor.name);
+    for (const call of current.calls()) {
+      const command = call.args[0] as { input?: { VersionId?: string } };
+      const name = command.constructor.name;
+      sent.add(
+        name === 'DeleteObjectCommand' && command.input?.VersionId ? `${name}(VersionId)` : name,
+      );
+    }
   });
   afterAll(() => {
     const undeclared = [...sent].flatMap((command) => {

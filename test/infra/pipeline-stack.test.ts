@@ -6,7 +6,9 @@ import { personaDatabases } from '../../lambdas/core/access/persona-views';
 import { bucketName, personaDatabaseName, type BucketRole } from '../../lambdas/core/aws-names';
 import {
   jobs,
+  onDemandJobs,
   placeholders,
+  stateMachineJobs,
   substitutePlaceholders,
   taskStates,
 } from '../../lambdas/core/orchestration';
@@ -101,7 +103,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
   it('has one function per task of the catalogue; the state machines call exactly those a state machine invokes', async () => {
     const { template, functionIds } = await pipeline();
     const used = new Set(
-      jobs.flatMap((job) =>
+      stateMachineJobs.flatMap((job) =>
         placeholders(
           readFileSync(path.join(repositoryRoot, 'stepfunctions', `${job}.asl.json`), 'utf8'),
         ),
@@ -134,7 +136,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
     }
   });
 
-  it.each(jobs)(
+  it.each(stateMachineJobs)(
     '%s: the state machine is its ASL file, placeholders resolved to this stack’s functions',
     async (job) => {
       const { template, app, stack, functionIds } = await pipeline();
@@ -173,7 +175,8 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       }
       expect(properties.LoggingConfiguration).toMatchObject({
         Level: 'ALL',
-        IncludeExecutionData: true,
+        // The erase's input and states name the person: its log keeps no execution data.
+        IncludeExecutionData: job !== 'dsr_erase',
       });
       expect(properties.TracingConfiguration).toEqual({ Enabled: true });
     },
@@ -181,7 +184,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
 
   it('each state machine may invoke exactly the functions its definition uses', async () => {
     const { template, stack, functionIds, logicalId } = await pipeline();
-    for (const job of jobs) {
+    for (const job of stateMachineJobs) {
       const machine = stack.stateMachines[job];
       const used = new Set(
         placeholders(
@@ -487,6 +490,47 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       ]);
     });
 
+    it('DsrErase rewrites bronze and deletes its old versions, erases from the Iceberg layers, keeps its log under audit/privacy/', async () => {
+      const { bucket, template, roleIds, config } = await pipeline();
+      expect(await s3Grants('DsrErase')).toEqual({
+        [`${bucket('bronze')}/*`]: [
+          's3:AbortMultipartUpload',
+          's3:DeleteObjectVersion',
+          's3:GetObject',
+          's3:PutObject',
+        ],
+        ...Object.fromEntries(
+          (['silver', 'gold', 'quarantine'] as const).map((r) => [`${bucket(r)}/*`, readWrite]),
+        ),
+        [`${bucket('audit')}/tables/*`]: readWrite,
+        [`${bucket('audit')}/changelog/*`]: readWrite,
+        [`${bucket('audit')}/privacy/*`]: readWrite,
+        [`${bucket('athenaResults')}/engineering/*`]: queryResults,
+      });
+      const grants = grantsOf(template, roleIds.DsrErase);
+      expect(grants).toContainEqual(
+        expect.objectContaining({
+          action: 's3:ListBucketVersions',
+          resource: `arn:<AWS::Partition>:s3:::${bucket('bronze')}`,
+        }),
+      );
+      // Bronze is Parquet on S3: its Glue tables are read, never committed to.
+      const updated = grants
+        .filter((g) => g.action === 'glue:UpdateTable')
+        .map((g) => g.resource.replace(/^.*:table\//, ''))
+        .filter((r) => !r.startsWith('arn:'));
+      expect(new Set(updated)).toEqual(
+        new Set(
+          ['silver', 'gold', 'quarantine', 'changelog', 'audit'].map(
+            (schema) => `${config.project}_${env}_${schema}/*`,
+          ),
+        ),
+      );
+      // Started by the privacy officer: no schedule starts it.
+      expect(onDemandJobs).toEqual(['dsr_erase']);
+      expect(Object.keys(config.pipelines)).not.toContain('dsr_erase');
+    });
+
     it('RecordRun writes the run and contract-version tables, reads its executions’ history, one invocation at a time', async () => {
       const { bucket, template, roleIds, functionIds, config } = await pipeline();
       expect(await s3Grants('RecordRun')).toEqual({
@@ -686,7 +730,7 @@ describe('pipeline stack without an MSK mapping', () => {
 });
 
 describe('pipeline stack with a privacy key secret', () => {
-  it('lets the transform, and no other function, read the privacy key', async () => {
+  it('lets the transform and the data subject erase, and no other function, read the privacy key', async () => {
     const { app, project } = await newApp('dev');
     const config = { ...project.config, privacy: { keySecret: 'medallion/dev/privacy-key' } };
     const stacks = createApp(app, { ...project, config });
@@ -699,6 +743,7 @@ describe('pipeline stack with a privacy key secret', () => {
           g.resource.includes(':secret:medallion/dev/privacy-key-'),
       ),
     );
-    expect(readers.map(([name]) => name)).toEqual(['Transform']);
+    // The transform pseudonymizes; the erase logs subjects by keyed hash.
+    expect(readers.map(([name]) => name).sort()).toEqual(['DsrErase', 'Transform']);
   });
 });

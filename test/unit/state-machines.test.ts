@@ -11,7 +11,9 @@ import type { LayerPlan } from '../../lambdas/core/models/layer';
 import {
   catchTargets,
   jobs,
+  onDemandJobs,
   placeholders,
+  stateMachineJobs,
   substitutePlaceholders,
   taskStates,
 } from '../../lambdas/core/orchestration';
@@ -33,7 +35,7 @@ const publishing = jobs.filter((j) => j !== 'maintenance');
 const placeholderOf = (resource: string) => resource.replace(/^\$\{(.+)\}$/, '$1');
 
 /** Every job takes the lake's run lock: one run at a time, as locally. */
-const locked: readonly string[] = jobs;
+const locked: readonly string[] = stateMachineJobs;
 
 /** The state a machine starts its work with: the one after it takes the run lock. */
 const firstWork = (d: ReturnType<typeof definition>) =>
@@ -41,10 +43,12 @@ const firstWork = (d: ReturnType<typeof definition>) =>
 
 describe('state machines', () => {
   it('there is exactly one definition per job', () => {
-    expect(readdirSync('stepfunctions').sort()).toEqual(jobs.map((j) => `${j}.asl.json`).sort());
+    expect(readdirSync('stepfunctions').sort()).toEqual(
+      stateMachineJobs.map((j) => `${j}.asl.json`).sort(),
+    );
   });
 
-  it.each(jobs)(
+  it.each(stateMachineJobs)(
     '%s: every Task resource is a handler placeholder, with retries and a catch to NotifyFailure',
     (job) => {
       const text = definitionText(job);
@@ -82,7 +86,7 @@ describe('state machines', () => {
     },
   );
 
-  it.each(jobs)(
+  it.each(stateMachineJobs)(
     '%s: a Task waits a minute longer than its function may run, so a retried attempt never overlaps a running one',
     (job) => {
       for (const task of taskStates(definition(job))) {
@@ -224,6 +228,38 @@ describe('state machines', () => {
       Next: 'ReleaseRunLock',
     });
   });
+  it('dsr_erase plans, erases one table per Map iteration (each a Lambda invocation), then verifies; the local runner has no such job', () => {
+    const { StartAt, States: states } = definition('dsr_erase');
+    expect(states[StartAt]).toMatchObject({ Next: 'PlanErase' });
+    expect(states.PlanErase).toMatchObject({
+      Resource: '${DsrEraseFunctionArn}',
+      // The execution input is the request: subject, received, regime, requestId.
+      Parameters: { step: 'plan', 'request.$': '$' },
+      ResultPath: '$.plan',
+      Next: 'EraseTables',
+    });
+    expect(states.EraseTables).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.relations',
+      ItemSelector: {
+        step: 'erase',
+        'request.$': '$.plan.request',
+        'relation.$': '$$.Map.Item.Value',
+      },
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' } },
+      ResultPath: '$.erased',
+      Next: 'VerifyErase',
+    });
+    expect(states.VerifyErase).toMatchObject({
+      Parameters: { step: 'finish', 'request.$': '$.plan.request', 'erased.$': '$.erased' },
+      Next: 'ReleaseRunLock',
+    });
+    expect(definitionText('dsr_erase')).not.toContain('JSONata');
+    expect(onDemandJobs).toEqual(['dsr_erase']);
+    expect(jobs).not.toContain('dsr_erase');
+    expect(tasks.DsrErase).toMatchObject({ invokedBy: 'state machine', awsOnly: true });
+  });
+
   it.each(locked)(
     '%s takes the run lock first, for longer than it may run, and gives it back on every ending',
     (job) => {
@@ -288,9 +324,11 @@ describe('state machines', () => {
         Object.entries(d.States)
           .filter(([, state]) => state.Next === target || state.Default === target)
           .map(([name]) => name);
-      expect(leadsTo('ReleaseRunLock')).toEqual([
-        job === 'maintenance' ? 'FinishMaintenance' : 'CatalogSync',
-      ]);
+      const lastWork: Record<string, string> = {
+        maintenance: 'FinishMaintenance',
+        dsr_erase: 'VerifyErase',
+      };
+      expect(leadsTo('ReleaseRunLock')).toEqual([lastWork[job] ?? 'CatalogSync']);
       expect(leadsTo('Failed')).toEqual(['ReleaseRunLockAfterFailure']);
     },
   );

@@ -135,6 +135,48 @@ export const s3ParquetSinkIam = {
   ],
 };
 
+/**
+ * S3BronzeEraser (`s3-bronze-eraser.ts`): reads a bronze object and writes it again (GetObject,
+ * PutObject), lists the versions of its key (ListObjectVersions is s3:ListBucketVersions) and
+ * deletes them one by one (DeleteObject with a VersionId is s3:DeleteObjectVersion).
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
+ */
+export const s3BronzeEraserIam = {
+  actions: [
+    's3:GetObject',
+    's3:PutObject',
+    's3:ListBucketVersions',
+    's3:DeleteObjectVersion',
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+  ],
+  rewrites: (s: EncryptedScope, where: S3Prefix): IamCall[] => [
+    {
+      action: 's3:GetObject',
+      resource: arn.object(s, where.bucket, sample(where)),
+      why: `reads bronze objects under ${uri(where)} holding the subject`,
+    },
+    {
+      action: 's3:PutObject',
+      resource: arn.object(s, where.bucket, sample(where)),
+      why: `writes bronze objects under ${uri(where)} again without the subject`,
+    },
+    {
+      action: 's3:ListBucketVersions',
+      resource: arn.bucket(s, where.bucket),
+      context: { 's3:prefix': sample(where) },
+      why: `lists the old versions of a rewritten object under ${uri(where)}`,
+    },
+    {
+      action: 's3:DeleteObjectVersion',
+      resource: arn.object(s, where.bucket, sample(where)),
+      why: `deletes the old versions (full copies with the subject) under ${uri(where)}`,
+    },
+    ...sseKms(s, 'write', uri(where)),
+  ],
+};
+
 /** A Glue table as Athena and the Glue API address it, and where its files are. */
 export interface GlueTable {
   readonly database: string;
@@ -290,6 +332,19 @@ export const glueInventoryIam = {
       { database, table: '*', location: { bucket: '', prefix: '' } },
       'lists the tables of',
     ),
+};
+
+/**
+ * athenaSubjectTables (`athena-subject-tables.ts`): a query of Athena's `information_schema`,
+ * which reads the Glue catalog as the caller: the databases, then the tables of each.
+ * https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html
+ */
+export const athenaSubjectTablesIam = {
+  lists: (s: AwsScope, databases: readonly string[]): IamCall[] =>
+    databases.flatMap((database) => [
+      ...glueOnDatabase(s, 'glue:GetDatabases', database, 'information_schema lists'),
+      ...glueInventoryIam.lists(s, database),
+    ]),
 };
 
 /**

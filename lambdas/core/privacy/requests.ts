@@ -7,6 +7,8 @@
  */
 import * as z from 'zod';
 import { addDays } from '../time';
+import { keyedHash } from './keyed-hash';
+import { identifiersJson, type Identifiers, type SubjectIdentifier } from './subjects';
 
 /** The regimes and how long each gives to answer: GDPR one month (Art. 12(3)), CCPA 45 days. */
 export const regimes = ['gdpr', 'ccpa'] as const;
@@ -154,4 +156,24 @@ export function rememberedErasures(entries: readonly RequestLogEntry[]): Remembe
       known.identifiers.set(kind, new Set([...(known.identifiers.get(kind) ?? []), ...hashes]));
   }
   return [...byId.values()];
+}
+
+/** The default request id: the same subject, kind and received date make the same request. */
+export function defaultRequestId(
+  key: Uint8Array,
+  kind: RequestKind,
+  subject: SubjectIdentifier,
+  received: string,
+): string {
+  return `${kind}-${received}-${keyedHash(key, `${subject.kind}=${subject.value}`).slice(0, 12)}`;
+}
+
+/** Identifiers as the log keeps them: keyed hashes of `kind=value`, by kind. */
+export function hashedIdentifiers(key: Uint8Array, ids: Identifiers): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(identifiersJson(ids)).map(([kind, values]) => [
+      kind,
+      values.map((v) => keyedHash(key, `${kind}=${v}`)),
+    ]),
+  );
 }

@@ -9,6 +9,7 @@ import { parseRedshiftConnection, parseSnowflakeConnection } from '../../core/co
 import type { PlatformConfig } from '../../../config/schema';
 import {
   athenaEngineIam,
+  athenaSubjectTablesIam,
   auditTablesIam,
   dynamoDbRunLeaseStoreIam,
   sfnRunStarterIam,
@@ -18,6 +19,7 @@ import {
   executionResultsIam,
   redshiftClientIam,
   s3ObjectStoreIam,
+  s3BronzeEraserIam,
   s3ParquetSinkIam,
   secretsReaderIam,
   snsNotifierIam,
@@ -35,6 +37,7 @@ import {
   type LakeSchema,
 } from '../../core/aws-names';
 import { maintainedSchemas } from '../../core/maintenance';
+import { dsrErasedSchemas } from '../../core/privacy/erasure';
 import { jobs } from '../../core/orchestration';
 import { tasks, type TaskName, type TaskSpec } from '../../core/tasks';
 
@@ -236,4 +239,26 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
       return [...glueInventoryIam.lists(s, t.database), ...athenaEngineIam.maintains(s, t)];
     }),
   ],
+  'dsr-erase': (s) => {
+    const privacy = bucketOf(s, 'audit', 'privacy/');
+    return [
+      ...queries(s),
+      ...athenaSubjectTablesIam.lists(
+        s,
+        (['bronze', ...dsrErasedSchemas] as const).map((schema) =>
+          glueDatabaseName(s.config.project, s.config.env, schema),
+        ),
+      ),
+      ...athenaEngineIam.reads(s, table(s, 'bronze', 'crm_contacts')),
+      ...dsrErasedSchemas.flatMap((schema) =>
+        athenaEngineIam.writes(s, table(s, schema, 'example__v20260101000000000_00000000')),
+      ),
+      ...s3BronzeEraserIam.rewrites(s, lake.bronze(s)),
+      // The request log and the pending identifiers.
+      ...s3ObjectStoreIam.read(s, privacy),
+      ...s3ObjectStoreIam.write(s, privacy),
+      ...s3ObjectStoreIam.delete(s, privacy),
+      ...(s.config.privacy ? secretsReaderIam.reads(s.secretArn(s.config.privacy.keySecret)) : []),
+    ];
+  },
 };

@@ -1,0 +1,340 @@
+/**
+ * The data subject erase on AWS, step by step, against an engine that answers as Athena would:
+ * what the plan resolves and keeps, the statements each table gets, the bronze objects rewritten,
+ * and the verification that decides the request's outcome in its log.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { athenaDialect } from '../../../lambdas/adapters/aws/athena-dialect';
+import { athenaSubjectTables } from '../../../lambdas/adapters/aws/athena-subject-tables';
+import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
+import { ContractRegistry } from '../../../lambdas/core/contracts/contract';
+import type { Row, SqlEngine } from '../../../lambdas/core/ports';
+import { keyedHash } from '../../../lambdas/core/privacy/keyed-hash';
+import { parseRequestLog } from '../../../lambdas/core/privacy/requests';
+import { createDsrEraseHandler, requestLogPrefix } from '../../../lambdas/handlers/dsr-erase';
+import { ManualClock, silentLogger } from '../../helpers/clock';
+import { testContract } from '../../helpers/contracts';
+import { MemoryObjectStore } from '../../helpers/memory-store';
+
+const dialect = athenaDialect({
+  project: 'medallion',
+  env: 'dev',
+  locations: Object.fromEntries(
+    lakeSchemas.map((s) => [s, `s3://medallion-dev-${s}/tables/`]),
+  ) as Record<LakeSchema, string>,
+  mergeTargets: [],
+});
+const contracts = new ContractRegistry([
+  testContract(
+    'silver.customers',
+    'silver.customers',
+    `      - { name: customer_id, logicalType: integer, physicalType: BIGINT, customProperties: [{ property: subject, value: customer_id }] }
+      - { name: email, logicalType: string, physicalType: VARCHAR, customProperties: [{ property: subject, value: email }] }`,
+  ),
+  testContract(
+    'silver.orders',
+    'silver.orders',
+    `      - { name: order_id, logicalType: integer, physicalType: BIGINT, customProperties: [{ property: subject, value: order_id }] }
+      - { name: customer_id, logicalType: integer, physicalType: BIGINT, customProperties: [{ property: subject, value: customer_id }] }`,
+  ),
+  testContract(
+    'crm.contacts',
+    'bronze.crm_contacts',
+    `      - { name: email, logicalType: string, physicalType: VARCHAR, customProperties: [{ property: subject, value: email }] }`,
+  ),
+]);
+const tables = [
+  {
+    relation: 'silver.customers',
+    columns: [
+      { name: 'customer_id', type: 'bigint' },
+      { name: 'email', type: 'varchar' },
+    ],
+  },
+  {
+    relation: 'silver.orders',
+    columns: [
+      { name: 'order_id', type: 'bigint' },
+      { name: 'customer_id', type: 'bigint' },
+    ],
+  },
+  { relation: 'silver.fx_rates', columns: [{ name: 'rate', type: 'double' }] },
+  { relation: 'bronze.crm_contacts', columns: [{ name: 'email', type: 'varchar' }] },
+  { relation: 'audit.runs', columns: [{ name: 'error', type: 'varchar' }] },
+];
+const key = new Uint8Array(32).fill(7);
+const request = { subject: 'Ann@Example.com', requestId: 'DSR-14', received: '2026-01-10' };
+const pendingKey = 'privacy/pending/DSR-14.json';
+
+/** Athena as the handler sees it: answers by the statement's shape, records every statement. */
+class FakeAthena implements SqlEngine {
+  readonly dialect = dialect;
+  readonly executed: string[] = [];
+  readonly queried: string[] = [];
+  residue: Record<string, number> = {};
+  async execute(sql: string): Promise<number> {
+    this.executed.push(sql);
+    return sql.startsWith('delete') ? 2 : 0;
+  }
+  async query<T extends Row = Row>(sql: string): Promise<T[]> {
+    this.queried.push(sql);
+    const rows = (): Row[] => {
+      if (sql.includes('"$path"'))
+        return [
+          { path: 's3://medallion-dev-bronze/crm/contacts/a.parquet' },
+          { path: 's3://medallion-dev-bronze/crm/contacts/b.parquet' },
+        ];
+      const count = /^select count\(\*\) as n from "medallion_dev_(\w+)"\."(\w+)"/.exec(sql);
+      if (count) return [{ n: String(this.residue[`${count[1]}.${count[2]}`] ?? 0) }];
+      if (sql.includes('"medallion_dev_silver"."customers"'))
+        return sql.includes("'ann@example.com'")
+          ? [{ customer_id: 21n, email: 'Ann@Example.com' }]
+          : [];
+      if (sql.includes('"medallion_dev_silver"."orders"'))
+        return sql.includes("'21'") ? [{ order_id: 42n, customer_id: 21n }] : [];
+      return [];
+    };
+    return rows() as T[];
+  }
+  async refreshSources(): Promise<void> {}
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+  async relationExists(): Promise<boolean> {
+    return true;
+  }
+  async describe(): Promise<never[]> {
+    return [];
+  }
+}
+
+let engine: FakeAthena;
+let audit: MemoryObjectStore;
+let rewritten: { uri: string; removes: boolean[] }[];
+
+function handler() {
+  return createDsrEraseHandler({
+    engine,
+    tables: async () => tables,
+    contracts,
+    privacyKey: { key: async () => key },
+    audit,
+    bronze: {
+      erase: async (uri, isSubject) => {
+        const removes = [{ email: 'ann@example.com' }, { email: 'bob@example.com' }].map(isSubject);
+        rewritten.push({ uri, removes });
+        return { rowsRemoved: removes.filter(Boolean).length, deleted: false, versionsRemoved: 1 };
+      },
+    },
+    clock: new ManualClock(),
+    logger: silentLogger,
+  });
+}
+
+async function logEntries() {
+  const keys = await audit.list(requestLogPrefix);
+  return parseRequestLog(
+    (await Promise.all(keys.map((k) => audit.getText(k)))).join(''),
+    requestLogPrefix,
+  );
+}
+
+beforeEach(() => {
+  engine = new FakeAthena();
+  audit = new MemoryObjectStore();
+  rewritten = [];
+});
+
+describe('dsr erase on AWS', () => {
+  it('plans: resolves the identifiers transitively, keeps them pending, logs the start by keyed hashes only', async () => {
+    const plan = await handler()({ step: 'plan', request });
+
+    expect(plan).toEqual({
+      requestId: 'DSR-14',
+      relations: ['bronze.crm_contacts', 'silver.customers', 'silver.orders'],
+      // What the later steps are given: the regime's default filled in.
+      request: { ...request, regime: 'gdpr' },
+    });
+    expect(JSON.parse((await audit.getText(pendingKey))!)).toEqual({
+      customer_id: ['21'],
+      email: ['ann@example.com'],
+      order_id: ['42'],
+    });
+    const [started, ...rest] = await logEntries();
+    expect(rest).toEqual([]);
+    expect(started).toMatchObject({
+      requestId: 'DSR-14',
+      kind: 'erase',
+      event: 'started',
+      regime: 'gdpr',
+      received: '2026-01-10',
+      subject: keyedHash(key, 'email=ann@example.com'),
+      identifiers: { order_id: [keyedHash(key, 'order_id=42')] },
+    });
+    const logText = (
+      await Promise.all((await audit.list(requestLogPrefix)).map((k) => audit.getText(k)))
+    ).join('');
+    expect(logText.toLowerCase()).not.toContain('ann@example.com');
+  });
+
+  it('names the request by keyed hash when the officer gives no id', async () => {
+    const plan = (await handler()({
+      step: 'plan',
+      request: { subject: 'ann@example.com', received: '2026-01-10', regime: 'ccpa' },
+    })) as { requestId: string; request: object };
+    const id = `erase-2026-01-10-${keyedHash(key, 'email=ann@example.com').slice(0, 12)}`;
+    expect(plan.requestId).toBe(id);
+    expect(plan.request).toEqual({
+      subject: 'ann@example.com',
+      received: '2026-01-10',
+      regime: 'ccpa',
+      requestId: id,
+    });
+    expect(await audit.exists(`privacy/pending/${id}.json`)).toBe(true);
+  });
+
+  it('a plan run again after a crash keeps the identifiers the first run resolved', async () => {
+    await audit.putText(
+      pendingKey,
+      JSON.stringify({ customer_id: ['21'], order_id: ['42', '43'] }),
+    );
+    // The customer row is gone already: the email resolves to nothing else now.
+    engine.query = async () => [];
+    await handler()({ step: 'plan', request });
+    expect(JSON.parse((await audit.getText(pendingKey))!)).toEqual({
+      customer_id: ['21'],
+      email: ['ann@example.com'],
+      order_id: ['42', '43'],
+    });
+  });
+
+  it('erases an Iceberg table: DELETE, then OPTIMIZE and VACUUM with no snapshot kept but the current one', async () => {
+    await handler()({ step: 'plan', request });
+    engine.executed.length = 0;
+
+    const erased = await handler()({ step: 'erase', request, relation: 'silver.orders' });
+
+    expect(erased).toEqual({ relation: 'silver.orders', rows: 2 });
+    expect(engine.executed).toEqual([
+      `delete from "medallion_dev_silver"."orders" where (lower(trim(cast("order_id" as varchar))) in ('42') or lower(trim(cast("customer_id" as varchar))) in ('21'))`,
+      "alter table medallion_dev_silver.orders set tblproperties ('vacuum_max_snapshot_age_seconds' = '0', 'vacuum_min_snapshots_to_keep' = '1')",
+      'optimize medallion_dev_silver.orders rewrite data using bin_pack',
+      'vacuum medallion_dev_silver.orders',
+    ]);
+  });
+
+  it('erases bronze by rewriting each object Athena finds the subject in', async () => {
+    await handler()({ step: 'plan', request });
+
+    const erased = await handler()({ step: 'erase', request, relation: 'bronze.crm_contacts' });
+
+    expect(erased).toEqual({ relation: 'bronze.crm_contacts', rows: 2 });
+    expect(engine.queried.at(-1)).toBe(
+      `select distinct "$path" as path from "medallion_dev_bronze"."crm_contacts" where (lower(trim(cast("email" as varchar))) in ('ann@example.com'))`,
+    );
+    expect(rewritten).toEqual([
+      { uri: 's3://medallion-dev-bronze/crm/contacts/a.parquet', removes: [true, false] },
+      { uri: 's3://medallion-dev-bronze/crm/contacts/b.parquet', removes: [true, false] },
+    ]);
+    expect(engine.executed).toEqual([]);
+  });
+
+  it('an erase step without a plan fails naming where the identifiers should be', async () => {
+    await expect(handler()({ step: 'erase', request, relation: 'silver.orders' })).rejects.toThrow(
+      `Request DSR-14: no resolved identifiers at ${pendingKey}`,
+    );
+    await handler()({ step: 'plan', request });
+    await expect(handler()({ step: 'erase', request, relation: 'silver.nothing' })).rejects.toThrow(
+      'Request DSR-14: no table silver.nothing in the lake',
+    );
+  });
+
+  it('finishes: zero residue completes the request and drops the pending identifiers', async () => {
+    await handler()({ step: 'plan', request });
+    const done = await handler()({
+      step: 'finish',
+      request,
+      erased: [
+        { relation: 'silver.orders', rows: 2 },
+        { relation: 'silver.fx_rates', rows: 0 },
+      ],
+    });
+
+    expect(done).toEqual({ requestId: 'DSR-14', rows: { 'silver.orders': 2 }, residue: 0 });
+    expect(await audit.exists(pendingKey)).toBe(false);
+    expect((await logEntries()).map((e) => [e.event, e.residue])).toEqual([
+      ['started', undefined],
+      ['completed', 0],
+    ]);
+    // Every table that could hold the subject was counted, run history included.
+    expect(engine.queried.filter((q) => q.startsWith('select count(*)')).length).toBe(4);
+  });
+
+  it('finishes: residue fails the request, naming where, and keeps the identifiers for the next run', async () => {
+    await handler()({ step: 'plan', request });
+    engine.residue = { 'silver.orders': 1 };
+
+    await expect(handler()({ step: 'finish', request, erased: [] })).rejects.toThrow(
+      'Request DSR-14: the verification found the subject still in silver.orders (1)',
+    );
+    expect(await audit.exists(pendingKey)).toBe(true);
+    expect((await logEntries()).at(-1)).toMatchObject({
+      event: 'failed',
+      residue: 1,
+      error: 'residue in silver.orders',
+    });
+  });
+
+  it('refuses a request without a received date, and a subject kind no contract declares', async () => {
+    await expect(
+      handler()({ step: 'plan', request: { subject: 'ann@example.com' } }),
+    ).rejects.toThrow(/dsr-erase: invalid input: .*received/);
+    await expect(
+      handler()({ step: 'plan', request: { ...request, subject: 'passport=X1' } }),
+    ).rejects.toThrow('no contract declares a column as subject passport');
+  });
+});
+
+describe("the lake's tables as Athena lists them", () => {
+  it('reads every base table of the Glue databases, named by their lake schema, columns in order', async () => {
+    const fake = new FakeAthena();
+    fake.query = async <T extends Row = Row>(sql: string) => {
+      fake.queried.push(sql);
+      return [
+        {
+          table_schema: 'medallion_dev_bronze',
+          table_name: 'crm_contacts',
+          column_name: 'email',
+          data_type: 'varchar',
+        },
+        {
+          table_schema: 'medallion_dev_gold',
+          table_name: 'orders__v1',
+          column_name: 'order_id',
+          data_type: 'bigint',
+        },
+        {
+          table_schema: 'medallion_dev_gold',
+          table_name: 'orders__v1',
+          column_name: 'note',
+          data_type: 'varchar',
+        },
+      ] as unknown as T[];
+    };
+
+    expect(await athenaSubjectTables(fake, 'medallion', 'dev')).toEqual([
+      { relation: 'bronze.crm_contacts', columns: [{ name: 'email', type: 'varchar' }] },
+      {
+        relation: 'gold.orders__v1',
+        columns: [
+          { name: 'order_id', type: 'bigint' },
+          { name: 'note', type: 'varchar' },
+        ],
+      },
+    ]);
+    const [sql] = fake.queried;
+    expect(sql).toContain("t.table_type = 'BASE TABLE'");
+    expect(sql).toContain("'medallion_dev_bronze', 'medallion_dev_silver', 'medallion_dev_gold'");
+    expect(sql).toContain('order by c.table_schema, c.table_name, c.ordinal_position');
+  });
+});
