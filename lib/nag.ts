@@ -203,16 +203,19 @@ function acknowledgeNist80053R5({
 
   const derived = (what: string) =>
     `Versioned, in one Region. ${what} is rebuilt from bronze by replaying the pipeline, so a replica in another Region would copy what bronze already reproduces.`;
+  const noDrRegion = (what: string) =>
+    `Versioned, in one Region (S3 stores objects across at least three Availability Zones). No disaster-recovery Region is configured for the platform, so there is no replica to write: cross-Region protection of ${what} is a decision for the deployment.`;
+  const drCopy = backup?.disasterRecoveryVaultArn
+    ? `Versioned, and backed up by AWS Backup (continuous and snapshots, Backup stack), whose snapshots are copied to the disaster-recovery vault ${backup.disasterRecoveryVaultArn}: recovery in another Region restores from those copies, so a replica would be a second copy of the same protection.`
+    : undefined;
   const notReplicated: Record<BucketRole | 'accessLogs', string> = {
     landing:
       'A drop zone: each file is ingested into bronze, then moved under processed/ or rejected/; bronze holds the durable copy, so a replica would duplicate files already in bronze.',
-    bronze:
-      'Versioned, in one Region (S3 stores objects across at least three Availability Zones). No disaster-recovery Region is configured for the platform, so there is no replica to write: cross-Region protection of bronze, the layer nothing can rebuild, is a decision for the deployment.',
+    bronze: drCopy ?? noDrRegion('bronze, the layer nothing can rebuild,'),
     silver: derived('Silver (and its seeds)'),
     gold: derived('Gold'),
     quarantine: derived('Quarantine'),
-    audit:
-      'Versioned, in one Region (S3 stores objects across at least three Availability Zones). No disaster-recovery Region is configured for the platform, so there is no replica to write: cross-Region protection of the run history, lineage and quality evidence is a decision for the deployment.',
+    audit: drCopy ?? noDrRegion('the run history, lineage and quality evidence'),
     athenaResults:
       'Athena query results and scratch tables of running materializations: re-created by running the query again, and expired by the bucket’s lifecycle.',
     reports:

@@ -53,6 +53,8 @@ export class BackupStack extends Stack {
   readonly role: iam.Role;
   readonly plans: backup.BackupPlan[] = [];
   readonly alerts: sns.Topic;
+  /** Where snapshots are copied for disaster recovery, if anywhere. */
+  readonly disasterRecoveryVaultArn?: string;
   readonly restoreTesting?: {
     readonly plan: backup.CfnRestoreTestingPlan;
     readonly selection: backup.CfnRestoreTestingSelection;
@@ -116,6 +118,7 @@ export class BackupStack extends Stack {
       }),
     );
 
+    this.disasterRecoveryVaultArn = policy.copy?.vaultArn;
     const copyTo = policy.copy
       ? backup.BackupVault.fromBackupVaultArn(this, 'DisasterRecoveryVault', policy.copy.vaultArn)
       : undefined;
