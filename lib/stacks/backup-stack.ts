@@ -276,21 +276,36 @@ export class BackupStack extends Stack {
 
   /** Every failed backup, copy or restore job of the account's AWS Backup, and every failed or timed-out validation. */
   private alertOnFailures(name: string): void {
-    const target = new eventTargets.SnsTopic(this.alerts);
-    const alert = (id: string, description: string, pattern: events.EventPattern) =>
-      new events.Rule(this, id, {
+    // The topic as a target without CDK's SnsTopic, which grants events.amazonaws.com the lake
+    // key with no condition: the topic policy names these rules, the key policy this account's
+    // rules (StorageStack, allowEventBridgeToUseKey).
+    const alert = (id: string, description: string, pattern: events.EventPattern) => {
+      const rule = new events.Rule(this, id, {
         description,
         eventPattern: { source: ['aws.backup'], ...pattern },
-        targets: [target],
       });
+      rule.addTarget({ bind: () => ({ arn: this.alerts.topicArn }) });
+      this.alerts.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.alerts.topicArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+        }),
+      );
+    };
     alert('BackupJobFailed', `A backup job into ${name} failed, was aborted or expired.`, {
       detailType: ['Backup Job State Change'],
       detail: { state: ['FAILED', 'ABORTED', 'EXPIRED'], backupVaultName: [name] },
     });
-    alert('CopyJobFailed', `A copy job from ${name} to the disaster-recovery vault failed.`, {
-      detailType: ['Copy Job State Change'],
-      detail: { state: ['FAILED', 'ABORTED'] },
-    });
+    alert(
+      'CopyJobFailed',
+      "A copy job of the account's AWS Backup (the snapshots' copies to the disaster-recovery vault) failed or was aborted.",
+      {
+        detailType: ['Copy Job State Change'],
+        detail: { state: ['FAILED', 'ABORTED'] },
+      },
+    );
     alert(
       'RestoreJobFailed',
       'A restore job (a restore test or a recovery) failed or was aborted.',

@@ -284,6 +284,22 @@ describe.each(['dev', 'prod'])('backup stack (%s)', (env) => {
     template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('LakeKey') },
     });
+    // EventBridge may publish for these four rules only (and uses the lake key for this
+    // account's rules only: the Storage stack's key policy, checked with the Pipeline stack).
+    const [topicPolicy] = Object.values(
+      template.findResources('AWS::SNS::TopicPolicy'),
+    ) as Resource[];
+    const publishers = (
+      topicPolicy!.Properties.PolicyDocument!.Statement as {
+        Principal?: { Service?: string };
+        Condition?: { ArnEquals: { 'aws:SourceArn': unknown } };
+      }[]
+    ).filter((st) => st.Principal?.Service === 'events.amazonaws.com');
+    expect(publishers.map((st) => st.Condition?.ArnEquals['aws:SourceArn'])).toEqual(
+      ['BackupJobFailed', 'CopyJobFailed', 'RestoreJobFailed', 'RestoreValidationFailed'].map(
+        (id) => ({ 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${id}`)), 'Arn'] }),
+      ),
+    );
     for (const email of config.notifications.emails)
       template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
