@@ -339,6 +339,133 @@ const maintenanceSchema = z.strictObject({
     }),
 });
 
+/** Buckets AWS Backup protects: the lake's data and its audit trail (not landing, query results or reports, which are transient or rendered again). */
+const backedUpBuckets = ['bronze', 'silver', 'gold', 'quarantine', 'audit'] as const;
+const cronExpression = z.string().regex(/^cron\(.+\)$/, 'a cron(...) expression');
+
+/** One layer's recovery targets, and whether it can be rebuilt from bronze instead of restored. */
+const layerBackupSchema = z.strictObject({
+  /** Most data, in hours, the layer may lose: what its backups' frequency must meet. */
+  rpoHours: z.number().positive(),
+  /** Longest time, in hours, a restore (or a rebuild) of the layer may take. */
+  rtoHours: z.number().positive(),
+  /**
+   * Rebuilt by replaying the pipeline over bronze: it gets snapshots (a faster way back than a
+   * replay) but no continuous backup. @default false
+   */
+  rebuildableFromBronze: z.boolean().default(false),
+});
+
+/** A scheduled snapshot rule: when, how long recovery points are kept, when they move to cold storage. */
+const snapshotRuleSchema = z
+  .strictObject({
+    /** When the snapshot starts, a `cron(...)` expression in UTC. */
+    schedule: cronExpression,
+    /** Days a recovery point is kept. */
+    retentionDays: positiveInt,
+    /**
+     * Days after which a recovery point moves to cold storage, for resource types AWS Backup can
+     * move (others ignore it). Cold storage keeps a point at least 90 days, so retention must be
+     * 90 days longer.
+     */
+    coldStorageAfterDays: positiveInt.optional(),
+    /** Snapshot the layers rebuildable from bronze too. @default false */
+    includeRebuildable: z.boolean().default(false),
+  })
+  .superRefine((rule, ctx) => {
+    if (
+      rule.coldStorageAfterDays !== undefined &&
+      rule.retentionDays < rule.coldStorageAfterDays + 90
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retentionDays'],
+        message: `at least coldStorageAfterDays + 90 (${rule.coldStorageAfterDays + 90}): AWS Backup keeps a point in cold storage for 90 days at least`,
+        input: rule.retentionDays,
+      });
+  });
+
+/**
+ * AWS Backup of the lake's buckets (the Backup stack). Bronze and audit, which nothing rebuilds,
+ * get continuous backup (point-in-time restore within `continuousRetentionDays`) and every
+ * snapshot rule; layers rebuildable from bronze only the rules that include them.
+ */
+const backupSchema = z
+  .strictObject({
+    /** Recovery targets per backed-up bucket; a bucket left out is not backed up. */
+    layers: z.partialRecord(z.enum(backedUpBuckets), layerBackupSchema),
+    /** Days of continuous (point-in-time) backup; AWS Backup keeps at most 35. @default 35 */
+    continuousRetentionDays: positiveInt.max(35).default(35),
+    /** Snapshot rules by name (`daily`, `weekly`, `monthly`...). */
+    snapshots: z.record(identifier, snapshotRuleSchema).default({}),
+    /**
+     * A disaster-recovery vault in another Region or account: every snapshot is copied there, kept
+     * as long as the rule keeps it (or `retentionDays`). Its access policy must let this account copy in.
+     */
+    copy: z
+      .strictObject({
+        vaultArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:.+$/, 'a backup vault ARN'),
+        retentionDays: positiveInt.optional(),
+      })
+      .optional(),
+    /**
+     * Vault lock (compliance mode once `changeableForDays` pass): nobody, root included, can delete
+     * a recovery point before `minRetentionDays` or keep one past `maxRetentionDays`.
+     */
+    vaultLock: z
+      .strictObject({
+        minRetentionDays: positiveInt,
+        maxRetentionDays: positiveInt,
+        /** Days during which the lock can still be removed; at least 3 (AWS's minimum). */
+        changeableForDays: z.number().int().min(3),
+      })
+      .optional(),
+    /** Principals (role ARNs) still allowed to delete recovery points the vault lock lets go. @default [] */
+    recoveryPointAdmins: z.array(z.string().startsWith('arn:')).default([]),
+    /** A restore test of the latest snapshot, validated by the restore validation function. */
+    restoreTesting: z
+      .strictObject({
+        /** When the test restores, a `cron(...)` expression in UTC. */
+        schedule: cronExpression,
+        /** Hours the restored copy is kept for validation before AWS Backup deletes it. @default 4 */
+        validationWindowHours: z.number().int().min(1).max(168).default(4),
+        /** Restore the newest recovery point at most this many days old. @default 7 */
+        selectionWindowDays: z.number().int().min(1).max(365).default(7),
+      })
+      .optional(),
+  })
+  .superRefine((backup, ctx) => {
+    // Copies live in the DR vault, under that vault's lock, not this one's.
+    const retentions = [
+      ...Object.entries(backup.snapshots).map(([name, r]) => ({
+        path: ['snapshots', name, 'retentionDays'],
+        days: r.retentionDays,
+      })),
+      { path: ['continuousRetentionDays'], days: backup.continuousRetentionDays },
+    ];
+    const lock = backup.vaultLock;
+    if (!lock) return;
+    if (lock.maxRetentionDays <= lock.minRetentionDays)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vaultLock', 'maxRetentionDays'],
+        message: `more than minRetentionDays (${lock.minRetentionDays})`,
+        input: lock.maxRetentionDays,
+      });
+    for (const { path, days } of retentions)
+      if (days < lock.minRetentionDays || days > lock.maxRetentionDays)
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `within the vault lock's retention (${lock.minRetentionDays} to ${lock.maxRetentionDays} days): the locked vault refuses other recovery points`,
+          input: days,
+        });
+  });
+
+export type BackupConfig = z.output<typeof backupSchema>;
+
 export const configSchema = z
   .strictObject({
     /** Environment name: local, dev, prod... Stack ids and resource names carry it. */
@@ -451,6 +578,8 @@ export const configSchema = z
         timeoutMs: positiveInt.default(5_000),
       })
       .default({ timeoutMs: 5_000 }),
+    /** AWS Backup of the lake (AWS only): without it there is no Backup stack. */
+    backup: backupSchema.optional(),
   })
   .superRefine((config, ctx) => {
     for (const [name, source] of Object.entries(config.sources)) {

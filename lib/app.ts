@@ -10,6 +10,7 @@ import { CatalogStack } from './stacks/catalog-stack';
 import { PipelineStack } from './stacks/pipeline-stack';
 import { StorageStack } from './stacks/storage-stack';
 import { AccessStack } from './stacks/access-stack';
+import { BackupStack } from './stacks/backup-stack';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { persona, personaNames, type AccessPolicy } from '../lambdas/core/access/policy';
 import type { TaskName } from '../lambdas/core/tasks';
@@ -29,6 +30,8 @@ export interface MedallionStacks {
   readonly catalog: CatalogStack;
   readonly pipeline: PipelineStack;
   readonly access?: AccessStack;
+  /** AWS Backup of the lake: only with `backup:` in config. */
+  readonly backup?: BackupStack;
 }
 
 /**
@@ -96,9 +99,26 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
     access.addStackDependency(pipeline);
   }
 
+  const backup = config.backup
+    ? new BackupStack(app, `${prefix}-Backup`, {
+        ...common,
+        description: `${config.project} ${config.env}: AWS Backup vault, plans and restore testing of the lake's buckets.`,
+        config,
+        backup: config.backup,
+        key: storage.key,
+      })
+    : undefined;
+  backup?.addStackDependency(storage);
+
   Tags.of(app).add('project', config.project);
   Tags.of(app).add('environment', config.env);
-  const stacks = { storage, catalog, pipeline, ...(access ? { access } : {}) };
+  const stacks = {
+    storage,
+    catalog,
+    pipeline,
+    ...(access ? { access } : {}),
+    ...(backup ? { backup } : {}),
+  };
   acknowledgeFindings(stacks);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
   return stacks;

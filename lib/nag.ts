@@ -5,6 +5,7 @@ import type { BucketRole } from '../lambdas/core/aws-names';
 import type { MedallionStacks } from './app';
 import { taskNames, tasks, type TaskName } from '../lambdas/core/tasks';
 import { lakeUses } from './constructs/pipeline-lake-grants';
+import { s3BackupPolicies } from './stacks/backup-stack';
 
 /**
  * cdk-nag findings (AWS Solutions and NIST 800-53 R5) accepted on purpose: each on the narrowest
@@ -19,7 +20,14 @@ export function acknowledgeFindings(stacks: MedallionStacks): void {
 const acknowledge = (construct: IConstruct, id: string, reason: string) =>
   Validations.of(construct).acknowledge({ id, reason });
 
-function acknowledgeAwsSolutions({ storage, pipeline, access }: MedallionStacks): void {
+function acknowledgeAwsSolutions({ storage, pipeline, access, backup }: MedallionStacks): void {
+  if (backup)
+    for (const policy of s3BackupPolicies)
+      acknowledge(
+        backup.role,
+        `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
+        'AWS’s managed policies for AWS Backup of S3, which AWS keeps current with the S3 calls backup and restore need (https://docs.aws.amazon.com/aws-backup/latest/devguide/s3-backups.html); the role is assumed by AWS Backup only and selected for the lake buckets only.',
+      );
   if (access)
     acknowledge(
       access.settings.function.role!.node.findChild('DefaultPolicy'),
@@ -81,7 +89,13 @@ function notificationHandlers(stack: Stack): IConstruct[] {
   return stack.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'));
 }
 
-function acknowledgeNist80053R5({ storage, catalog, pipeline, access }: MedallionStacks): void {
+function acknowledgeNist80053R5({
+  storage,
+  catalog,
+  pipeline,
+  access,
+  backup,
+}: MedallionStacks): void {
   const lambdaDocs = 'https://docs.aws.amazon.com/lambda/latest/dg';
   const unreserved = `A reservation would be carved out of the account’s shared concurrency, of which Lambda keeps 100 unreserved (${lambdaDocs}/configuration-concurrency.html), and would fail the deploy in accounts with a low quota.`;
   for (const task of taskNames.filter((t) => tasks[t].invokedBy === 'state machine')) {
@@ -154,9 +168,32 @@ function acknowledgeNist80053R5({ storage, catalog, pipeline, access }: Medallio
     );
   }
 
-  for (const policy of [storage, catalog, pipeline, ...(access ? [access] : [])].flatMap((s) =>
-    ownRolePolicies(s),
-  )) {
+  if (backup?.restoreTesting) {
+    const validation = backup.restoreTesting.validation;
+    acknowledge(
+      validation,
+      'NIST.800.53.R5-LambdaDLQ',
+      `Invoked asynchronously by EventBridge once per restore test. A validation that never reports leaves the restore job’s validation status to time out at the end of the validation window, which the RestoreValidationFailed rule sends to the backup alerts topic: a dead-letter queue would hold an event nobody needs to replay (${lambdaDocs}/invocation-async-retain-records.html).`,
+    );
+    acknowledge(
+      validation,
+      'NIST.800.53.R5-LambdaConcurrency',
+      `Invoked once per restore job of the weekly restore test, a handful of invocations a week. ${unreserved}`,
+    );
+    acknowledge(
+      validation,
+      'NIST.800.53.R5-LambdaInsideVPC',
+      'Reaches only the S3 and AWS Backup APIs, over TLS with IAM credentials; a VPC would only add NAT gateways or interface endpoints in front of the same calls.',
+    );
+  }
+
+  for (const policy of [
+    storage,
+    catalog,
+    pipeline,
+    ...(access ? [access] : []),
+    ...(backup ? [backup] : []),
+  ].flatMap((s) => ownRolePolicies(s))) {
     acknowledge(
       policy,
       'NIST.800.53.R5-IAMNoInlinePolicy',
@@ -166,16 +203,19 @@ function acknowledgeNist80053R5({ storage, catalog, pipeline, access }: Medallio
 
   const derived = (what: string) =>
     `Versioned, in one Region. ${what} is rebuilt from bronze by replaying the pipeline, so a replica in another Region would copy what bronze already reproduces.`;
+  const noDrRegion = (what: string) =>
+    `Versioned, in one Region (S3 stores objects across at least three Availability Zones). No disaster-recovery Region is configured for the platform, so there is no replica to write: cross-Region protection of ${what} is a decision for the deployment.`;
+  const drCopy = backup?.disasterRecoveryVaultArn
+    ? `Versioned, and backed up by AWS Backup (continuous and snapshots, Backup stack), whose snapshots are copied to the disaster-recovery vault ${backup.disasterRecoveryVaultArn}: recovery in another Region restores from those copies, so a replica would be a second copy of the same protection.`
+    : undefined;
   const notReplicated: Record<BucketRole | 'accessLogs', string> = {
     landing:
       'A drop zone: each file is ingested into bronze, then moved under processed/ or rejected/; bronze holds the durable copy, so a replica would duplicate files already in bronze.',
-    bronze:
-      'Versioned, in one Region (S3 stores objects across at least three Availability Zones). No disaster-recovery Region is configured for the platform, so there is no replica to write: cross-Region protection of bronze, the layer nothing can rebuild, is a decision for the deployment.',
+    bronze: drCopy ?? noDrRegion('bronze, the layer nothing can rebuild,'),
     silver: derived('Silver (and its seeds)'),
     gold: derived('Gold'),
     quarantine: derived('Quarantine'),
-    audit:
-      'Versioned, in one Region (S3 stores objects across at least three Availability Zones). No disaster-recovery Region is configured for the platform, so there is no replica to write: cross-Region protection of the run history, lineage and quality evidence is a decision for the deployment.',
+    audit: drCopy ?? noDrRegion('the run history, lineage and quality evidence'),
     athenaResults:
       'Athena query results and scratch tables of running materializations: re-created by running the query again, and expired by the bucket’s lifecycle.',
     reports:

@@ -8,6 +8,7 @@ import type { AccessPolicy } from '../../lambdas/core/access/policy';
 import { loadProject, type Project } from '../../lambdas/definitions/project-files';
 import { loadAccessPolicy } from '../../lambdas/definitions/source-files';
 import type { AccessStack } from '../../lib/stacks/access-stack';
+import type { BackupStack } from '../../lib/stacks/backup-stack';
 import { createApp, type MedallionStacks } from '../../lib/app';
 
 export const repositoryRoot = path.resolve(import.meta.dirname, '../..');
@@ -63,6 +64,7 @@ export function synthesize(env: string): Promise<Synthesized> {
           catalog: template(stacks.catalog),
           pipeline: template(stacks.pipeline),
           access: template(stacks.access as AccessStack),
+          backup: template(stacks.backup as BackupStack),
         },
       };
     })();

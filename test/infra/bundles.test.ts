@@ -5,8 +5,15 @@ import { taskNames, tasks } from '../../lambdas/core/tasks';
 import { functionBundling } from '../../lib/constructs/platform-function';
 import { repositoryRoot } from '../helpers/cdk';
 
-/** Every task's function, and the Lake Formation settings custom resource's (Access stack). */
-const entries = [...taskNames.map((task) => tasks[task].entry), 'lake-formation-settings'];
+/**
+ * Every task's function, the Lake Formation settings custom resource's (Access stack) and the
+ * restore validation function (Backup stack).
+ */
+const entries = [
+  ...taskNames.map((task) => tasks[task].entry),
+  'lake-formation-settings',
+  'restore-validation',
+];
 
 /** One function bundled as `cdk synth` bundles it, in memory. */
 async function bundle(entry: string) {
