@@ -231,7 +231,7 @@ async function runOrThrow(options: DrillOptions, platform: LocalPlatform, date: 
   const outcome = await runJob(platform, 'daily', { runDate: date });
   if (outcome.status !== 'succeeded')
     throw new PipelineError(
-      `The drill's daily run for ${date} ${outcome.status} (run ${outcome.runId})`,
+      `The drill's daily run for ${date} ${outcome.status} (run ${outcome.runId})${outcome.error ? `: ${outcome.error}` : ''}`,
     );
 }
 
