@@ -41,6 +41,7 @@ import { lineageCommand } from './lineage-commands';
 import { catalogCommand } from './catalog-commands';
 import { dsrCommand } from './dsr-commands';
 import { backupCommand, drCommand } from './backup-commands';
+import { retentionCommand } from './retention-commands';
 import { piiCommand } from './pii-commands';
 import { refuseInvalidProject, validateCommand } from './validate-command';
 
@@ -291,6 +292,7 @@ export function buildProgram(): Command {
   program.addCommand(dsrCommand());
   program.addCommand(backupCommand());
   program.addCommand(drCommand());
+  program.addCommand(retentionCommand());
 
   reportUsageErrorsBriefly(program);
   return program;
