@@ -52,17 +52,23 @@ export interface CreateBackupOptions {
 export async function createBackup(options: CreateBackupOptions): Promise<BackupManifest> {
   const { lakeRoot, dir } = options;
   if (!existsSync(lakeRoot)) throw new PipelineError(`No lake at ${lakeRoot} to back up`);
+  const inside = path.relative(path.resolve(lakeRoot), path.resolve(dir));
+  if (!inside.startsWith('..') && !path.isAbsolute(inside))
+    throw new PipelineError(
+      `${dir} is inside the lake ${lakeRoot}: backups there would be lost with it. Give another --dir.`,
+    );
   const lock = await acquireLakeLock(lakeRoot, 'backup-create');
   const createdAt = (options.now ?? (() => new Date()))();
   const id = backupId(createdAt);
   const archive = path.join(dir, `${id}.tar.gz`);
   const partial = path.join(dir, `.${id}.tar.gz.partial`);
+  const gzip = createGzip();
+  let written: Promise<void> | undefined;
   try {
     await mkdir(dir, { recursive: true });
     const asOf = await options.asOf?.();
     const files: BackedUpFile[] = [];
-    const gzip = createGzip();
-    const written = pipeline(gzip, createWriteStream(partial));
+    written = pipeline(gzip, createWriteStream(partial));
     for (const name of await lakeFiles(lakeRoot)) {
       const file = path.join(lakeRoot, ...name.split('/'));
       const { size, mtime } = await stat(file);
@@ -105,6 +111,9 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     await rename(manifestPartial, path.join(dir, `${id}.json`));
     return manifest;
   } catch (error) {
+    // Close the archive stream before its file goes, so no write lands after the delete.
+    gzip.destroy();
+    await written?.catch(() => undefined);
     await rm(partial, { force: true });
     await rm(archive, { force: true });
     throw error;

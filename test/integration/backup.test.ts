@@ -109,6 +109,13 @@ describe('local backup and restore', () => {
     expect(await verifyBackup(dir, backup.id)).toEqual([]);
   });
 
+  it('refuses to keep backups inside the lake they would be lost with', async () => {
+    await expect(
+      createBackup({ lakeRoot: lake.lakeRoot, dir: path.join(lake.lakeRoot, 'backups') }),
+    ).rejects.toThrow(/inside the lake/);
+    expect(existsSync(path.join(lake.lakeRoot, 'backups'))).toBe(false);
+  });
+
   it('restores into another folder exactly what was backed up', async () => {
     const copy = `${lake.lakeRoot}.copy`;
     const { target } = await restoreBackup(dir, backup.id, { lakeRoot: lake.lakeRoot, to: copy });
