@@ -3,6 +3,7 @@
  * was backed up, a lake lost after the backup comes back with the same gold once the days since
  * are rerun, and no interrupted or damaged backup or restore leaves a lake that looks valid.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   existsSync,
@@ -18,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBackedUp, type BackupManifest } from '../../lambdas/core/backup';
 import { LakeBusyError } from '../../lambdas/core/errors';
 import type { Project } from '../../lambdas/definitions/project-files';
+import { projectRoot } from '../../lambdas/definitions/project-root';
 import {
   createBackup,
   listBackups,
@@ -186,6 +188,16 @@ describe('local backup and restore', () => {
       expect(await verifyBackup(damagedDir, backup.id)).toEqual([
         expect.stringMatching(/^lakehouse\.duckdb: checksum mismatch/),
       ]);
+      const verify = (backups: string) =>
+        spawnSync(
+          process.execPath,
+          ['--import', 'tsx', 'bin/medallion.ts', 'backup', 'verify', backup.id, '--dir', backups],
+          { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+        );
+      expect(verify(dir).status).toBe(0);
+      const damaged = verify(damagedDir);
+      expect(damaged.status).toBe(1);
+      expect(damaged.stderr).toContain('lakehouse.duckdb: checksum mismatch');
       const before = lakeContent(lake.lakeRoot);
       await expect(
         restoreBackup(damagedDir, backup.id, { lakeRoot: lake.lakeRoot }),
