@@ -51,3 +51,18 @@ export function asOfDate(request: RunRequest, lastCompleted: string | undefined)
 export function rebuildsFromBronze(request: Omit<RunRequest, 'date'>): boolean {
   return request.backfill === true || request.fullRefresh === true;
 }
+
+/**
+ * The generated days a catch-up runs, in order: those without a succeeded run, except days
+ * before the lake's last completed one, which would rewind it and are skipped (backfills, by
+ * hand). What `pipeline` runs, and what a restore from backup reruns.
+ */
+export function catchUpDates(
+  generated: readonly string[],
+  done: ReadonlySet<string>,
+  lastCompleted: string | undefined,
+): { pending: string[]; skipped: string[] } {
+  const open = generated.filter((d) => !done.has(d));
+  const skipped = open.filter((d) => lastCompleted !== undefined && d < lastCompleted);
+  return { pending: open.filter((d) => !skipped.includes(d)), skipped };
+}

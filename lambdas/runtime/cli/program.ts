@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PipelineError } from '../../core/errors';
 import { RunHistory } from '../../core/runs';
-import { asOfDate, transformJobs } from '../../core/run-dates';
+import { asOfDate, catchUpDates, transformJobs } from '../../core/run-dates';
 import { generateSampleData } from '../generator';
 import { acquireLakeLock } from '../lake-lock';
 import { LocalPlatform } from '../local-platform';
@@ -40,6 +40,8 @@ import { dqCommand } from './dq-commands';
 import { lineageCommand } from './lineage-commands';
 import { catalogCommand } from './catalog-commands';
 import { dsrCommand } from './dsr-commands';
+import { backupCommand, drCommand } from './backup-commands';
+import { retentionCommand } from './retention-commands';
 import { piiCommand } from './pii-commands';
 import { refuseInvalidProject, validateCommand } from './validate-command';
 
@@ -288,6 +290,9 @@ export function buildProgram(): Command {
   program.addCommand(piiCommand());
   program.addCommand(privacyCommand());
   program.addCommand(dsrCommand());
+  program.addCommand(backupCommand());
+  program.addCommand(drCommand());
+  program.addCommand(retentionCommand());
 
   reportUsageErrorsBriefly(program);
   return program;
@@ -372,9 +377,7 @@ async function pipeline(project: Project, lakeRoot: string, options: GenerateCom
     const history = new RunHistory(platform.lakehouse);
     const done = await history.succeededDates('daily');
     const last = await history.lastCompletedDate(transformJobs);
-    // Days before the lake's last completed one would rewind it: they are backfills, by hand.
-    const skipped = manifest.dates.filter((d) => !done.has(d) && last !== undefined && d < last);
-    const pending = manifest.dates.filter((d) => !done.has(d) && !skipped.includes(d));
+    const { pending, skipped } = catchUpDates(manifest.dates, done, last);
     if (skipped.length > 0)
       process.stderr.write(
         yellow(

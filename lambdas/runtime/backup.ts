@@ -1,0 +1,352 @@
+/**
+ * Local lake backups: `create` snapshots the lake under its lock into one gzipped tar with a
+ * manifest of SHA-256 checksums, `verify` re-reads every byte against the manifest, `restore`
+ * unpacks into a staging folder beside the target, verifies it and only then swaps it in.
+ *
+ * A backup counts only once its manifest `<id>.json` exists, and the manifest is written (then
+ * renamed into place) after the archive is complete and renamed: a backup interrupted at any
+ * point leaves a `.partial` file that `list` reports as such and `verify`/`restore` cannot name.
+ * A restore interrupted before the swap leaves the lake untouched and a `.restoring-*` folder; one
+ * interrupted between the two renames of the swap leaves no lake at all (not a wrong one), the
+ * verified restore in `.restoring-*` and the old lake in `.replaced-*`.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import {
+  copyFile,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import {
+  backupFormat,
+  backupId,
+  isBackedUp,
+  isBackupId,
+  manifestProblems,
+  type BackedUpFile,
+  type BackupManifest,
+} from '../core/backup';
+import { PipelineError } from '../core/errors';
+import { parseTarHeader, tarBlock, tarEnd, tarHeader, tarPadding } from '../core/tar';
+import { acquireLakeLock } from './lake-lock';
+
+export interface CreateBackupOptions {
+  readonly lakeRoot: string;
+  readonly dir: string;
+  readonly now?: () => Date;
+  /** The lake's as-of date, read while the backup holds the lock. */
+  readonly asOf?: () => Promise<string | undefined>;
+}
+
+/** Snapshots the lake into `<dir>/<id>.tar.gz` and `<dir>/<id>.json`, holding the lake lock. */
+export async function createBackup(options: CreateBackupOptions): Promise<BackupManifest> {
+  const { lakeRoot, dir } = options;
+  if (!existsSync(lakeRoot)) throw new PipelineError(`No lake at ${lakeRoot} to back up`);
+  const inside = path.relative(path.resolve(lakeRoot), path.resolve(dir));
+  if (!inside.startsWith('..') && !path.isAbsolute(inside))
+    throw new PipelineError(
+      `${dir} is inside the lake ${lakeRoot}: backups there would be lost with it. Give another --dir.`,
+    );
+  const lock = await acquireLakeLock(lakeRoot, 'backup-create');
+  const createdAt = (options.now ?? (() => new Date()))();
+  const id = backupId(createdAt);
+  const archive = path.join(dir, `${id}.tar.gz`);
+  const partial = path.join(dir, `.${id}.tar.gz.partial`);
+  const gzip = createGzip();
+  let written: Promise<void> | undefined;
+  try {
+    await mkdir(dir, { recursive: true });
+    const asOf = await options.asOf?.();
+    const files: BackedUpFile[] = [];
+    written = pipeline(gzip, createWriteStream(partial));
+    for (const name of await lakeFiles(lakeRoot)) {
+      const file = path.join(lakeRoot, ...name.split('/'));
+      const { size, mtime } = await stat(file);
+      await writeTo(gzip, tarHeader(name, size, mtime));
+      const hash = createHash('sha256');
+      let copied = 0;
+      for await (const chunk of createReadStream(file, { end: Math.max(size - 1, 0) })) {
+        const bytes = (chunk as Buffer).subarray(0, size - copied);
+        hash.update(bytes);
+        copied += bytes.length;
+        await writeTo(gzip, bytes);
+      }
+      if (copied !== size)
+        throw new PipelineError(
+          `${name} changed while it was backed up: ${copied} of ${size} bytes`,
+        );
+      await writeTo(gzip, tarPadding(size));
+      files.push({ path: name, size, sha256: hash.digest('hex') });
+    }
+    gzip.end(tarEnd());
+    await written;
+    await syncFile(partial);
+    await rename(partial, archive);
+    const manifest: BackupManifest = {
+      format: backupFormat,
+      id,
+      createdAt: createdAt.toISOString(),
+      ...(asOf ? { asOf } : {}),
+      lake: lakeRoot,
+      archive: {
+        file: path.basename(archive),
+        size: (await stat(archive)).size,
+        sha256: await sha256File(archive),
+      },
+      files,
+    };
+    const manifestPartial = path.join(dir, `.${id}.json.partial`);
+    await writeFile(manifestPartial, `${JSON.stringify(manifest, null, 2)}\n`);
+    await syncFile(manifestPartial);
+    await rename(manifestPartial, path.join(dir, `${id}.json`));
+    return manifest;
+  } catch (error) {
+    // Close the archive stream before its file goes, so no write lands after the delete.
+    gzip.destroy();
+    await written?.catch(() => undefined);
+    await rm(partial, { force: true });
+    await rm(archive, { force: true });
+    throw error;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The complete backups in `dir`, oldest first, and the leftovers of interrupted ones. */
+export async function listBackups(
+  dir: string,
+): Promise<{ backups: BackupManifest[]; partial: string[] }> {
+  if (!existsSync(dir)) return { backups: [], partial: [] };
+  const names = (await readdir(dir)).sort();
+  const backups: BackupManifest[] = [];
+  for (const name of names.filter((n) => isBackupId(n.replace(/\.json$/, ''))))
+    backups.push(await readManifest(dir, name.replace(/\.json$/, '')));
+  return { backups, partial: names.filter((n) => n.endsWith('.partial')) };
+}
+
+/** The backup's manifest; an error naming the id when there is no complete backup by that id. */
+export async function readManifest(dir: string, id: string): Promise<BackupManifest> {
+  const file = path.join(dir, `${id}.json`);
+  if (!isBackupId(id) || !existsSync(file))
+    throw new PipelineError(
+      `No backup ${id} in ${dir} (see \`medallion backup list\`; an interrupted backup has no manifest and cannot be used)`,
+    );
+  const manifest = JSON.parse(await readFile(file, 'utf8')) as BackupManifest;
+  if (manifest.format !== backupFormat)
+    throw new PipelineError(
+      `${file}: backup format ${manifest.format}, this version reads format ${backupFormat}`,
+    );
+  return manifest;
+}
+
+/** Every problem of the backup: the archive's checksum, then each file's against the manifest. */
+export async function verifyBackup(dir: string, id: string): Promise<string[]> {
+  const manifest = await readManifest(dir, id);
+  const archive = path.join(dir, manifest.archive.file);
+  if (!existsSync(archive)) return [`${manifest.archive.file}: the archive is missing`];
+  const sha256 = await sha256File(archive);
+  const problems =
+    sha256 === manifest.archive.sha256
+      ? []
+      : [`${manifest.archive.file}: checksum mismatch (the archive changed since it was written)`];
+  try {
+    const found = await readArchive(archive, manifest, () => undefined);
+    return [...problems, ...manifestProblems(manifest.files, found)];
+  } catch (error) {
+    return [...problems, `${manifest.archive.file}: ${(error as Error).message}`];
+  }
+}
+
+export interface RestoreOptions {
+  /** The lake the backup replaces, under its lock. */
+  readonly lakeRoot: string;
+  /** Restore into this new folder instead, leaving the lake alone. */
+  readonly to?: string;
+  /** Runs after the swap, still holding the lock, given the replaced lake's folder. */
+  readonly afterSwap?: (replaced: string) => Promise<void>;
+}
+
+export interface RestoreResult {
+  readonly manifest: BackupManifest;
+  readonly target: string;
+  /** Where the lake that was replaced now is; absent for `--to`. */
+  readonly replaced?: string;
+}
+
+/**
+ * Restores a backup: unpacked and verified in a staging folder beside the target, then swapped
+ * in. In place, it holds the lake's lock (refused while a run holds it) and keeps the lake's
+ * `_sim` (the sources); the lake it replaces is kept aside in `<lake>.replaced-<time>`.
+ */
+export async function restoreBackup(
+  dir: string,
+  id: string,
+  options: RestoreOptions,
+): Promise<RestoreResult> {
+  const manifest = await readManifest(dir, id);
+  const archive = path.join(dir, manifest.archive.file);
+  if (options.to) {
+    const target = path.resolve(options.to);
+    if (existsSync(target) && (await readdir(target)).length > 0)
+      throw new PipelineError(`${target} is not empty: restore --to needs a new or empty folder`);
+    const staging = `${target}.restoring-${id}-${process.pid}`;
+    await unpack(archive, manifest, staging);
+    await rm(target, { recursive: true, force: true });
+    await rename(staging, target);
+    return { manifest, target };
+  }
+  const lakeRoot = path.resolve(options.lakeRoot);
+  const lock = await acquireLakeLock(lakeRoot, 'backup-restore');
+  try {
+    for (const leftover of await siblings(lakeRoot, '.restoring-'))
+      await rm(leftover, { recursive: true, force: true });
+    const staging = `${lakeRoot}.restoring-${id}`;
+    await unpack(archive, manifest, staging);
+    for (const entry of await readdir(lakeRoot))
+      if (!isBackedUp(entry) && entry !== '.lock' && entry !== '_tmp')
+        await rename(path.join(lakeRoot, entry), path.join(staging, entry));
+    // The lock travels with the restored lake, so no run starts on it before the restore is done.
+    await copyFile(path.join(lakeRoot, '.lock'), path.join(staging, '.lock'));
+    const replaced = `${lakeRoot}.replaced-${backupId(new Date())}`;
+    await rename(lakeRoot, replaced);
+    await rename(staging, lakeRoot);
+    await rm(path.join(replaced, '.lock'), { force: true });
+    await options.afterSwap?.(replaced);
+    return { manifest, target: lakeRoot, replaced };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Unpacks the archive into `staging` (a new folder) and checks it against the manifest. */
+async function unpack(archive: string, manifest: BackupManifest, staging: string): Promise<void> {
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  try {
+    const found = await readArchive(archive, manifest, (name) =>
+      path.join(staging, ...name.split('/')),
+    );
+    const problems = manifestProblems(manifest.files, found);
+    if (problems.length > 0)
+      throw new PipelineError(
+        `Backup ${manifest.id} does not match its manifest; nothing was restored:\n  ${problems.join('\n  ')}`,
+      );
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Reads the archive entry by entry, hashing each; writes each to `destination(name)` when it
+ * gives a path. Only files the manifest lists are written: an archive naming anything else (or a
+ * path out of the folder) stops the read.
+ */
+async function readArchive(
+  archive: string,
+  manifest: BackupManifest,
+  destination: (name: string) => string | undefined,
+): Promise<BackedUpFile[]> {
+  const listed = new Set(manifest.files.map((f) => f.path));
+  const found: BackedUpFile[] = [];
+  let buffered = Buffer.alloc(0);
+  let entry: { name: string; size: number; left: number; hash: Hash } | undefined;
+  let output: FileHandle | undefined;
+  let ended = false;
+  try {
+    for await (const chunk of createReadStream(archive).pipe(createGunzip())) {
+      buffered = Buffer.concat([buffered, chunk as Buffer]);
+      while (!ended) {
+        if (!entry) {
+          if (buffered.length < tarBlock) break;
+          const header = parseTarHeader(buffered.subarray(0, tarBlock));
+          buffered = buffered.subarray(tarBlock);
+          if (!header) {
+            ended = true;
+            break;
+          }
+          if (!listed.has(header.name) || header.name.split('/').includes('..'))
+            throw new PipelineError(`${header.name}: in the archive but not in the manifest`);
+          if (found.some((f) => f.path === header.name))
+            throw new PipelineError(`${header.name}: appears twice in the archive`);
+          entry = { ...header, left: header.size, hash: createHash('sha256') };
+          const file = destination(header.name);
+          if (file) {
+            await mkdir(path.dirname(file), { recursive: true });
+            output = await open(file, 'wx');
+          }
+        }
+        if (entry.left > 0) {
+          const bytes = buffered.subarray(0, Math.min(entry.left, buffered.length));
+          if (bytes.length === 0) break;
+          entry.hash.update(bytes);
+          if (output) await output.write(bytes);
+          entry.left -= bytes.length;
+          buffered = buffered.subarray(bytes.length);
+          if (entry.left > 0) break;
+        }
+        const padding = tarPadding(entry.size).length;
+        if (buffered.length < padding) break;
+        buffered = buffered.subarray(padding);
+        await output?.close();
+        output = undefined;
+        found.push({ path: entry.name, size: entry.size, sha256: entry.hash.digest('hex') });
+        entry = undefined;
+      }
+    }
+  } finally {
+    await output?.close();
+  }
+  if (!ended) throw new PipelineError('Truncated archive: it ends before its last entry');
+  return found;
+}
+
+/** Every regular file of the lake a backup holds, relative and `/`-separated, sorted. */
+async function lakeFiles(lakeRoot: string): Promise<string[]> {
+  const entries = await readdir(lakeRoot, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(lakeRoot, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .filter(isBackedUp)
+    .sort();
+}
+
+async function siblings(folder: string, infix: string): Promise<string[]> {
+  const parent = path.dirname(folder);
+  const prefix = `${path.basename(folder)}${infix}`;
+  return (await readdir(parent))
+    .filter((n) => n.startsWith(prefix))
+    .map((n) => path.join(parent, n));
+}
+
+function writeTo(stream: NodeJS.WritableStream, bytes: Buffer): Promise<void> {
+  if (bytes.length === 0) return Promise.resolve();
+  return new Promise((resolve, reject) =>
+    stream.write(bytes, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+async function syncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
