@@ -78,7 +78,7 @@ async function render(model: Model, ctx: MaterializeContext, plan: InputPlan) {
   if (!rendered.needsPrivacyKey) return rendered;
   if (!ctx.privacyKeys)
     throw new ModelGraphError(
-      `${model.sqlPath}: pseudonymizes a column, but this run has no privacy key (locally .secrets/privacy.key; on AWS the secret named by PRIVACY_KEY_SECRET)`,
+      `${model.sqlPath}: pseudonymizes a column, but this run has no privacy key (locally .secrets/privacy.key; on AWS the secret config.privacy.keySecret names)`,
     );
   return renderModel(model, ctx.engine.dialect, {
     ...plan,

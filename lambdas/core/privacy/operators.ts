@@ -78,7 +78,7 @@ export function operatorSql(
     case 'pseudonym':
       if (!key)
         throw new PipelineError(
-          'A pseudonym needs the privacy key (locally .secrets/privacy.key, created on first use; on AWS the secret named by PRIVACY_KEY_SECRET)',
+          'A pseudonym needs the privacy key (locally .secrets/privacy.key, created on first use; on AWS the secret config.privacy.keySecret names)',
         );
       return d.hmacSha256Hex(normalized, pseudonymKey(key));
     case 'hash':
