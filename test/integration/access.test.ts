@@ -5,9 +5,8 @@
  */
 import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { athenaDialect } from '../../lambdas/adapters/aws/athena-dialect';
+import { testAthenaDialect } from '../helpers/athena';
 import { personaViews } from '../../lambdas/core/access/persona-views';
-import { lakeSchemas, type LakeSchema } from '../../lambdas/core/aws-names';
 import type { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import type { PersonaSession } from '../../lambdas/adapters/duckdb/persona-session';
 import {
@@ -140,14 +139,7 @@ describe('query --as a persona', () => {
   });
 
   it('serves the same matrix on AWS through each persona’s views, in SQL Athena parses', () => {
-    const dialect = athenaDialect({
-      project: 'medallion',
-      env: 'prod',
-      locations: Object.fromEntries(
-        lakeSchemas.map((s) => [s, `s3://medallion-prod-${s}/tables/`]),
-      ) as Record<LakeSchema, string>,
-      mergeTargets: [],
-    });
+    const dialect = testAthenaDialect({ env: 'prod' });
     const views = personaViews(
       policy,
       tables,

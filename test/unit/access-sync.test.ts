@@ -11,7 +11,7 @@ import {
 import { maskExpression } from '../../lambdas/core/access/masking';
 import type { ExistingView } from '../../lambdas/core/access/persona-views';
 import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
-import { athenaDialect } from '../../lambdas/adapters/aws/athena-dialect';
+import { testAthenaDialect } from '../helpers/athena';
 
 const policy = parseAccessPolicy(
   `
@@ -86,21 +86,7 @@ describe('planning the access sync', () => {
   });
 });
 
-const dialect = athenaDialect({
-  project: 'medallion',
-  env: 'dev',
-  locations: {
-    bronze: 's3://b/',
-    silver: 's3://s/',
-    gold: 's3://g/',
-    quarantine: 's3://q/',
-    changelog: 's3://a/changelog/',
-    seeds: 's3://s/seeds/',
-    audit: 's3://a/tables/',
-    scratch: 's3://x/',
-  },
-  mergeTargets: [],
-});
+const dialect = testAthenaDialect();
 const context = {
   project: 'medallion',
   dialect,

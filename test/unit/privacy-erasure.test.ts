@@ -3,19 +3,11 @@
  * erase each table, the residue query, and the row test a bronze rewrite applies.
  */
 import { describe, expect, it } from 'vitest';
-import { athenaDialect } from '../../lambdas/adapters/aws/athena-dialect';
-import { lakeSchemas, type LakeSchema } from '../../lambdas/core/aws-names';
+import { testAthenaDialect } from '../helpers/athena';
 import { residueQuery, rowMatcher, tableErasure } from '../../lambdas/core/privacy/erasure';
 import type { Identifiers, SearchTable } from '../../lambdas/core/privacy/subjects';
 
-const d = athenaDialect({
-  project: 'medallion',
-  env: 'dev',
-  locations: Object.fromEntries(
-    lakeSchemas.map((s) => [s, `s3://medallion-dev-${s}/tables/`]),
-  ) as Record<LakeSchema, string>,
-  mergeTargets: [],
-});
+const d = testAthenaDialect();
 const ids: Identifiers = new Map([
   ['email', new Set(['ann@example.com'])],
   ['customer_id', new Set(['21'])],

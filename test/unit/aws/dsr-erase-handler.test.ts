@@ -4,9 +4,8 @@
  * and the verification that decides the request's outcome in its log.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { athenaDialect } from '../../../lambdas/adapters/aws/athena-dialect';
+import { testAthenaDialect } from '../../helpers/athena';
 import { athenaSubjectTables } from '../../../lambdas/adapters/aws/athena-subject-tables';
-import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
 import { ContractRegistry } from '../../../lambdas/core/contracts/contract';
 import type { Row, SqlEngine } from '../../../lambdas/core/ports';
 import { keyedHash } from '../../../lambdas/core/privacy/keyed-hash';
@@ -16,14 +15,7 @@ import { ManualClock, silentLogger } from '../../helpers/clock';
 import { testContract } from '../../helpers/contracts';
 import { MemoryObjectStore } from '../../helpers/memory-store';
 
-const dialect = athenaDialect({
-  project: 'medallion',
-  env: 'dev',
-  locations: Object.fromEntries(
-    lakeSchemas.map((s) => [s, `s3://medallion-dev-${s}/tables/`]),
-  ) as Record<LakeSchema, string>,
-  mergeTargets: [],
-});
+const dialect = testAthenaDialect();
 const contracts = new ContractRegistry([
   testContract(
     'silver.customers',

@@ -11,11 +11,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { HiveSQL, TrinoSQL } from 'dt-sql-parser';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { athenaDialect } from '../../../lambdas/adapters/aws/athena-dialect';
+import { testAthenaDialect } from '../../helpers/athena';
 import { GlueTableInventory } from '../../../lambdas/adapters/aws/glue-inventory';
 import { glueInventoryIam } from '../../../lambdas/adapters/aws/iam-calls';
 import { expectDeclaredCommands } from '../../helpers/declared-calls';
-import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
 import { PipelineError } from '../../../lambdas/core/errors';
 
 const trino = new TrinoSQL();
@@ -23,14 +22,7 @@ const hive = new HiveSQL();
 const errors = (parser: TrinoSQL | HiveSQL, sql: string) =>
   parser.validate(sql).map((e) => e.message);
 
-const dialect = athenaDialect({
-  project: 'medallion',
-  env: 'dev',
-  locations: Object.fromEntries(
-    lakeSchemas.map((s) => [s, `s3://medallion-dev-${s}/tables/`]),
-  ) as Record<LakeSchema, string>,
-  mergeTargets: [],
-}).maintenance;
+const dialect = testAthenaDialect().maintenance;
 
 describe('maintenance SQL on Athena', () => {
   const version = 'gold.revenue_daily__v20260102030000123_3fa9c1d2';
