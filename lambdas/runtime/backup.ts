@@ -10,7 +10,7 @@
  * interrupted between the two renames of the swap leaves no lake at all (not a wrong one), the
  * verified restore in `.restoring-*` and the old lake in `.replaced-*`.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import {
   copyFile,
@@ -22,10 +22,11 @@ import {
   rm,
   stat,
   writeFile,
-  type FileHandle,
 } from 'node:fs/promises';
 import path from 'node:path';
+import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import {
   backupFormat,
@@ -37,7 +38,6 @@ import {
   type BackupManifest,
 } from '../core/backup';
 import { PipelineError } from '../core/errors';
-import { parseTarHeader, tarBlock, tarEnd, tarHeader, tarPadding } from '../core/tar';
 import { acquireLakeLock } from './lake-lock';
 
 export interface CreateBackupOptions {
@@ -62,33 +62,21 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
   const id = backupId(createdAt);
   const archive = path.join(dir, `${id}.tar.gz`);
   const partial = path.join(dir, `.${id}.tar.gz.partial`);
-  const gzip = createGzip();
+  const pack = tar.pack();
   let written: Promise<void> | undefined;
   try {
     await mkdir(dir, { recursive: true });
     const asOf = await options.asOf?.();
     const files: BackedUpFile[] = [];
-    written = pipeline(gzip, createWriteStream(partial));
+    written = pipeline(pack, createGzip(), createWriteStream(partial));
+    // Its failure is awaited below (or in the clean-up), not left unhandled meanwhile.
+    written.catch(() => undefined);
     for (const name of await lakeFiles(lakeRoot)) {
       const file = path.join(lakeRoot, ...name.split('/'));
       const { size, mtime } = await stat(file);
-      await writeTo(gzip, tarHeader(name, size, mtime));
-      const hash = createHash('sha256');
-      let copied = 0;
-      for await (const chunk of createReadStream(file, { end: Math.max(size - 1, 0) })) {
-        const bytes = (chunk as Buffer).subarray(0, size - copied);
-        hash.update(bytes);
-        copied += bytes.length;
-        await writeTo(gzip, bytes);
-      }
-      if (copied !== size)
-        throw new PipelineError(
-          `${name} changed while it was backed up: ${copied} of ${size} bytes`,
-        );
-      await writeTo(gzip, tarPadding(size));
-      files.push({ path: name, size, sha256: hash.digest('hex') });
+      files.push({ path: name, size, sha256: await packFile(pack, name, file, size, mtime) });
     }
-    gzip.end(tarEnd());
+    pack.finalize();
     await written;
     await syncFile(partial);
     await rename(partial, archive);
@@ -112,7 +100,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     return manifest;
   } catch (error) {
     // Close the archive stream before its file goes, so no write lands after the delete.
-    gzip.destroy();
+    pack.destroy();
     await written?.catch(() => undefined);
     await rm(partial, { force: true });
     await rm(archive, { force: true });
@@ -259,56 +247,76 @@ async function readArchive(
 ): Promise<BackedUpFile[]> {
   const listed = new Set(manifest.files.map((f) => f.path));
   const found: BackedUpFile[] = [];
-  let buffered = Buffer.alloc(0);
-  let entry: { name: string; size: number; left: number; hash: Hash } | undefined;
-  let output: FileHandle | undefined;
-  let ended = false;
+  const extract = tar.extract();
+  const reading = pipeline(createReadStream(archive), createGunzip(), extract);
+  // A damaged archive fails the entries loop below; the pipeline's own rejection is awaited there.
+  reading.catch(() => undefined);
   try {
-    for await (const chunk of createReadStream(archive).pipe(createGunzip())) {
-      buffered = Buffer.concat([buffered, chunk as Buffer]);
-      while (!ended) {
-        if (!entry) {
-          if (buffered.length < tarBlock) break;
-          const header = parseTarHeader(buffered.subarray(0, tarBlock));
-          buffered = buffered.subarray(tarBlock);
-          if (!header) {
-            ended = true;
-            break;
-          }
-          if (!listed.has(header.name) || header.name.split('/').includes('..'))
-            throw new PipelineError(`${header.name}: in the archive but not in the manifest`);
-          if (found.some((f) => f.path === header.name))
-            throw new PipelineError(`${header.name}: appears twice in the archive`);
-          entry = { ...header, left: header.size, hash: createHash('sha256') };
-          const file = destination(header.name);
-          if (file) {
-            await mkdir(path.dirname(file), { recursive: true });
-            output = await open(file, 'wx');
-          }
+    for await (const entry of extract) {
+      const { name, size = 0, type } = entry.header;
+      if (type !== 'file' || !listed.has(name) || name.split('/').includes('..'))
+        throw new PipelineError(`${name}: in the archive but not in the manifest`);
+      if (found.some((f) => f.path === name))
+        throw new PipelineError(`${name}: appears twice in the archive`);
+      const hash = createHash('sha256');
+      const file = destination(name);
+      if (file) await mkdir(path.dirname(file), { recursive: true });
+      const output = file ? await open(file, 'wx') : undefined;
+      try {
+        for await (const chunk of entry) {
+          hash.update(chunk as Buffer);
+          if (output) await output.write(chunk as Buffer);
         }
-        if (entry.left > 0) {
-          const bytes = buffered.subarray(0, Math.min(entry.left, buffered.length));
-          if (bytes.length === 0) break;
-          entry.hash.update(bytes);
-          if (output) await output.write(bytes);
-          entry.left -= bytes.length;
-          buffered = buffered.subarray(bytes.length);
-          if (entry.left > 0) break;
-        }
-        const padding = tarPadding(entry.size).length;
-        if (buffered.length < padding) break;
-        buffered = buffered.subarray(padding);
+      } finally {
         await output?.close();
-        output = undefined;
-        found.push({ path: entry.name, size: entry.size, sha256: entry.hash.digest('hex') });
-        entry = undefined;
       }
+      found.push({ path: name, size, sha256: hash.digest('hex') });
     }
-  } finally {
-    await output?.close();
+    await reading;
+  } catch (error) {
+    extract.destroy();
+    await reading.catch(() => undefined);
+    throw error;
   }
-  if (!ended) throw new PipelineError('Truncated archive: it ends before its last entry');
   return found;
+}
+
+/**
+ * Streams one file into the archive, hashing what it writes; a file that changes size while it
+ * is read fails the backup rather than recording bytes that were never there together.
+ */
+async function packFile(
+  pack: tar.Pack,
+  name: string,
+  file: string,
+  size: number,
+  mtime: Date,
+): Promise<string> {
+  const hash = createHash('sha256');
+  await new Promise<void>((resolve, reject) => {
+    const entry = pack.entry({ name, size, mtime, mode: 0o644 }, (error) =>
+      error ? reject(error) : resolve(),
+    );
+    void (async () => {
+      let copied = 0;
+      for await (const chunk of createReadStream(file, { end: Math.max(size - 1, 0) })) {
+        const bytes = (chunk as Buffer).subarray(0, size - copied);
+        hash.update(bytes);
+        copied += bytes.length;
+        if (!entry.write(bytes)) await once(entry, 'drain');
+      }
+      if (copied !== size)
+        throw new PipelineError(
+          `${name} changed while it was backed up: ${copied} of ${size} bytes`,
+        );
+      // tar-stream's entries are streamx streams, whose end() takes a callback as `finish`.
+      entry.end(() => undefined);
+    })().catch((error: unknown) => {
+      entry.destroy(error as Error);
+      reject(error as Error);
+    });
+  });
+  return hash.digest('hex');
 }
 
 /** Every regular file of the lake a backup holds, relative and `/`-separated, sorted. */
@@ -327,13 +335,6 @@ async function siblings(folder: string, infix: string): Promise<string[]> {
   return (await readdir(parent))
     .filter((n) => n.startsWith(prefix))
     .map((n) => path.join(parent, n));
-}
-
-function writeTo(stream: NodeJS.WritableStream, bytes: Buffer): Promise<void> {
-  if (bytes.length === 0) return Promise.resolve();
-  return new Promise((resolve, reject) =>
-    stream.write(bytes, (error) => (error ? reject(error) : resolve())),
-  );
 }
 
 async function syncFile(file: string): Promise<void> {

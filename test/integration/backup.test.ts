@@ -8,12 +8,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBackedUp, type BackupManifest } from '../../lambdas/core/backup';
@@ -109,6 +111,25 @@ describe('local backup and restore', () => {
     expect(backup.files.map((f) => f.path)).toContain('lakehouse.duckdb');
     expect((await listBackups(dir)).backups.map((b) => b.id)).toEqual([backup.id]);
     expect(await verifyBackup(dir, backup.id)).toEqual([]);
+  });
+
+  it('writes an archive the system tar reads, every file in it, long paths included', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'medallion-tar-'));
+    try {
+      const small = path.join(root, 'lake');
+      const long = `bronze/${'d'.repeat(90)}/${'f'.repeat(60)}.parquet`;
+      mkdirSync(path.join(small, path.dirname(long)), { recursive: true });
+      writeFileSync(path.join(small, long), '');
+      mkdirSync(path.join(small, 'catalog'), { recursive: true });
+      writeFileSync(path.join(small, 'catalog', 'x.json'), '{"a":1}');
+      const made = await createBackup({ lakeRoot: small, dir: path.join(root, 'backups') });
+      const archive = path.join(root, 'backups', made.archive.file);
+      const listed = spawnSync('tar', ['tzf', archive], { encoding: 'utf8' });
+      expect(listed.stdout.trim().split('\n').sort()).toEqual(['catalog/x.json', long].sort());
+      expect(made.files.map((f) => f.path).sort()).toEqual(['catalog/x.json', long].sort());
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('refuses to keep backups inside the lake they would be lost with', async () => {

@@ -1,8 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   backupId,
@@ -12,7 +7,6 @@ import {
   manifestProblems,
 } from '../../lambdas/core/backup';
 import { catchUpDates } from '../../lambdas/core/run-dates';
-import { parseTarHeader, tarEnd, tarHeader, tarPadding } from '../../lambdas/core/tar';
 
 const file = (path: string, sha256 = 'a'.repeat(64), size = 10) => ({ path, size, sha256 });
 
@@ -106,53 +100,5 @@ describe('the days a catch-up runs', () => {
       pending: ['2026-01-03'],
       skipped: ['2026-01-01'],
     });
-  });
-});
-
-describe('the ustar archive format', () => {
-  const archive = (entries: [string, string][]) =>
-    Buffer.concat([
-      ...entries.flatMap(([name, text]) => [
-        tarHeader(name, Buffer.byteLength(text), new Date('2026-01-01T00:00:00Z')),
-        Buffer.from(text),
-        tarPadding(Buffer.byteLength(text)),
-      ]),
-      tarEnd(),
-    ]);
-
-  it('writes archives the system tar reads, long paths included', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'tar-test-'));
-    try {
-      const long = `bronze/${'d'.repeat(90)}/${'f'.repeat(60)}.parquet`;
-      writeFileSync(
-        path.join(dir, 'a.tar.gz'),
-        gzipSync(
-          archive([
-            ['x/y.txt', 'hello'],
-            [long, ''],
-          ]),
-        ),
-      );
-      const listed = execFileSync('tar', ['tzf', path.join(dir, 'a.tar.gz')], { encoding: 'utf8' });
-      expect(listed.trim().split('\n')).toEqual(['x/y.txt', long]);
-      execFileSync('tar', ['xzf', 'a.tar.gz'], { cwd: dir });
-      expect(readFileSync(path.join(dir, 'x', 'y.txt'), 'utf8')).toBe('hello');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('reads back the name and size it wrote, and the end of the archive', () => {
-    const name = `${'p'.repeat(120)}/name.json`;
-    expect(parseTarHeader(tarHeader(name, 1234, new Date()))).toEqual({ name, size: 1234 });
-    expect(parseTarHeader(tarEnd().subarray(0, 512))).toBeUndefined();
-  });
-
-  it('refuses a damaged header, a cut one, and a path too long for ustar', () => {
-    const header = tarHeader('a.txt', 5, new Date());
-    header[0] = 'b'.charCodeAt(0);
-    expect(() => parseTarHeader(header)).toThrow(/header checksum/);
-    expect(() => parseTarHeader(header.subarray(0, 100))).toThrow(/Truncated/);
-    expect(() => tarHeader(`${'x'.repeat(200)}/y`, 1, new Date())).toThrow(/too long/);
   });
 });
