@@ -12,9 +12,10 @@ import { locationKey, locationOf } from './data-locations';
 
 /**
  * What a task does to a layer's tables through Athena and Glue: `read` them, `alter` their Glue
- * definitions, `write` (commit to, drop) them, or also `create` tables in the layer.
+ * definitions, `modify` their rows in place (DELETE, then OPTIMIZE and VACUUM: never drop them),
+ * `write` (commit to, drop) them, or also `create` tables in the layer.
  */
-export type LakeUse = 'read' | 'alter' | 'write' | 'create';
+export type LakeUse = 'read' | 'alter' | 'modify' | 'write' | 'create';
 
 /**
  * Each task's use of each layer, the Lake Formation side of its IAM grants in `task-grants.ts`
@@ -60,13 +61,14 @@ export const lakeUses: Record<TaskName, Partial<Record<LakeSchema, LakeUse>>> = 
   // Iceberg tables of every other layer that holds rows about people.
   DsrErase: Object.fromEntries([
     ['bronze', 'read'],
-    ...dsrErasedSchemas.map((s) => [s, 'write']),
+    ...dsrErasedSchemas.map((s) => [s, 'modify']),
   ]) as Partial<Record<LakeSchema, LakeUse>>,
 };
 
 const tablePermissions: Record<LakeUse, string[]> = {
   read: ['SELECT', 'DESCRIBE'],
   alter: ['SELECT', 'DESCRIBE', 'ALTER'],
+  modify: ['SELECT', 'DESCRIBE', 'ALTER', 'INSERT', 'DELETE'],
   write: ['ALL'],
   create: ['ALL'],
 };
@@ -143,7 +145,7 @@ export class PipelineLakeGrants extends Construct {
         });
         associate.node.addDependency(...props.after);
       }
-      for (const use of ['read', 'alter', 'write', 'create'] as const) {
+      for (const use of ['read', 'alter', 'modify', 'write', 'create'] as const) {
         const schemas = lakeSchemas.filter((s) => uses[s] === use);
         if (schemas.length === 0) continue;
         const name = `${task}${pascal(use)}`;

@@ -247,7 +247,10 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
                 : 'read',
         ]),
       );
-      expect(lakeUses[task], task).toEqual(expected);
+      // IAM cannot tell rows modified in place from a definition altered: both update the table.
+      const asIam = (uses: Partial<Record<LakeSchema, LakeUse>>) =>
+        Object.fromEntries(Object.entries(uses).map(([s, u]) => [s, u === 'modify' ? 'alter' : u]));
+      expect(asIam(lakeUses[task]), task).toEqual(expected);
 
       const mine = permissions.filter((p) =>
         JSON.stringify(p.Principal.DataLakePrincipalIdentifier).includes(roleId),
@@ -269,14 +272,16 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
           ? databaseGrant.Permissions.includes('CREATE_TABLE')
             ? 'create'
             : 'write'
-          : p.Permissions.includes('ALTER')
-            ? 'alter'
-            : 'read';
+          : p.Permissions.includes('DELETE')
+            ? 'modify'
+            : p.Permissions.includes('ALTER')
+              ? 'alter'
+              : 'read';
         expect(p.Resource.LFTagPolicy!.Expression.map((e) => e.TagKey)).toEqual(['layer']);
         for (const schema of p.Resource.LFTagPolicy!.Expression[0]!.TagValues)
           granted[schema] = use;
       }
-      expect(granted, task).toEqual(expected);
+      expect(granted, task).toEqual(lakeUses[task]);
       // Data location access exactly where it creates tables.
       expect(
         mine.some((p) => p.Resource.DataLocation),
