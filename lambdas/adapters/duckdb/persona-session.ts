@@ -84,7 +84,7 @@ export class PersonaSession {
     const tree = JSON.parse(parsed!.tree) as SerializedSql;
     if (tree.error)
       throw new AccessDeniedError(
-        tree.error_type === onlySelectSerializes
+        tree.error_message?.startsWith(onlySelectSerializes)
           ? `As ${this.persona.name} only a SELECT can run (${this.policy.file}).`
           : `Cannot parse the query: ${tree.error_message}`,
       );
@@ -140,10 +140,11 @@ export class PersonaSession {
 }
 
 /**
- * The `error_type` DuckDB's `json_serialize_sql` gives any statement but a SELECT ("Only SELECT
- * statements can be serialized to json!"): ATTACH, COPY, SET... are refused by it.
+ * How DuckDB's `json_serialize_sql` refuses any statement but a SELECT (ATTACH, COPY, SET...).
+ * Its error type for that is the generic NotImplemented one, which other refusals share, so the
+ * message tells this case apart.
  */
-const onlySelectSerializes = 'not implemented';
+const onlySelectSerializes = 'Only SELECT statements can be serialized';
 
 interface SerializedSql {
   readonly error: boolean;
