@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lakeSchemas, type LakeSchema } from '../../config/layout';
-import { athenaDialect } from '../../lambdas/adapters/aws/athena-dialect';
+import { testAthenaDialect } from '../helpers/athena';
 import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 import { keyedHash } from '../../lambdas/core/privacy/keyed-hash';
 import {
@@ -44,15 +43,7 @@ async function apply(
   return reader.getRowObjectsJson().map((r) => r.out);
 }
 
-const athena = athenaDialect({
-  project: 'medallion',
-  env: 'dev',
-  locations: Object.fromEntries(lakeSchemas.map((s) => [s, `s3://lake-${s}/`])) as Record<
-    LakeSchema,
-    string
-  >,
-  mergeTargets: [],
-});
+const athena = testAthenaDialect();
 
 describe('the pseudonym operator', () => {
   const key = randomBytes(32);

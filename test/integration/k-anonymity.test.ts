@@ -1,8 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lakeSchemas, type LakeSchema } from '../../config/layout';
-import { athenaDialect } from '../../lambdas/adapters/aws/athena-dialect';
+import { testAthenaDialect } from '../helpers/athena';
 import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 import {
   equivalenceClassesSql,
@@ -126,15 +125,7 @@ describe('k-anonymity over generalized quasi-identifiers', () => {
   });
 
   it('groups on Athena with the same SQL, valid Trino', () => {
-    const athena = athenaDialect({
-      project: 'medallion',
-      env: 'dev',
-      locations: Object.fromEntries(lakeSchemas.map((s) => [s, `s3://lake-${s}/`])) as Record<
-        LakeSchema,
-        string
-      >,
-      mergeTargets: [],
-    });
+    const athena = testAthenaDialect();
     const quasi = quasiIdentifiers(contract, ['email', 'age', 'postal_code', 'gender']);
     const classes = equivalenceClassesSql(athena.relation('gold.people'), quasi, athena, key);
     const parser = new TrinoSQL();
