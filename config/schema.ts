@@ -435,6 +435,20 @@ const backupSchema = z
         selectionWindowDays: z.number().int().min(1).max(365).default(7),
       })
       .optional(),
+    /**
+     * The Glue Data Catalog, which AWS Backup does not cover: the catalog export function writes
+     * every database and table definition of the project (Iceberg metadata locations included)
+     * to the audit bucket's `dr/catalog/` on this schedule; S3 expires exports after
+     * `retentionDays`. The catalog restore function recreates them from an export on demand.
+     */
+    catalogExport: z
+      .strictObject({
+        /** When the export runs, a `cron(...)` expression in UTC. */
+        schedule: cronExpression,
+        /** Days an export is kept (S3 expiry of `dr/catalog/`, where no table lives). */
+        retentionDays: positiveInt,
+      })
+      .optional(),
   })
   .superRefine((backup, ctx) => {
     // Copies live in the DR vault, under that vault's lock, not this one's.

@@ -47,6 +47,25 @@ const landingStarterSchema = z.object({
 });
 export type LandingStarterSettings = z.output<typeof landingStarterSchema>;
 
+/**
+ * What the catalog export and restore functions (Backup stack) know: the audit bucket their
+ * exports live in, and the prefix of the project's Glue databases (`medallion_prod_`).
+ */
+const catalogBackupSchema = z.object({
+  MEDALLION_AUDIT_BUCKET: z.string().min(3),
+  MEDALLION_DATABASE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_]+_$/, 'a Glue database name prefix ending in _'),
+});
+export type CatalogBackupSettings = z.output<typeof catalogBackupSchema>;
+
+/** The catalog export and restore functions' settings, read like {@link parseFunctionEnvironment}. */
+export function parseCatalogBackupEnvironment(
+  environment: Readonly<Record<string, string | undefined>>,
+): CatalogBackupSettings {
+  return parse(catalogBackupSchema, environment);
+}
+
 export type FunctionSettings = z.output<typeof environmentSchema>;
 
 /** A function's settings as Lambda environment variables (Lambda sets AWS_REGION itself). */

@@ -425,6 +425,61 @@ export const glueCatalogWriterIam = {
 };
 
 /**
+ * GlueCatalogBackup (`glue-catalog-backup.ts`): the catalog export lists the project's databases
+ * (GetDatabases, authorized on the catalog and each database it returns) and their tables
+ * (GetTables) and writes the export under `dr/catalog/` of the audit bucket; the restore reads an
+ * export, looks each database up (GetDatabase) and lists its tables, and creates or updates them.
+ * https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html
+ */
+export const glueCatalogBackupIam = {
+  actions: [
+    'glue:GetDatabases',
+    'glue:GetDatabase',
+    'glue:GetTables',
+    'glue:CreateDatabase',
+    'glue:UpdateDatabase',
+    'glue:CreateTable',
+    'glue:UpdateTable',
+    's3:PutObject',
+    's3:GetObject',
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+  ],
+  exports: (s: EncryptedScope, databases: readonly string[], exports: S3Prefix): IamCall[] => [
+    ...databases.flatMap((database) => [
+      ...glueOnDatabase(s, 'glue:GetDatabases', database, 'exports the definition of'),
+      ...glueInventoryIam.lists(s, database),
+    ]),
+    {
+      action: 's3:PutObject',
+      resource: arn.object(s, exports.bucket, `${exports.prefix}2026-01-01T00-00-00Z/catalog.json`),
+      why: `writes the catalog export under ${uri(exports)}`,
+    },
+    sseKms(s, 'write', uri(exports)).find((c) => c.action === 'kms:GenerateDataKey')!,
+  ],
+  restores: (s: EncryptedScope, databases: readonly string[], exports: S3Prefix): IamCall[] => [
+    {
+      action: 's3:GetObject',
+      resource: arn.object(s, exports.bucket, `${exports.prefix}2026-01-01T00-00-00Z/catalog.json`),
+      why: `reads a catalog export under ${uri(exports)}`,
+    },
+    ...sseKms(s, 'read', uri(exports)),
+    ...databases.flatMap((database) => {
+      const t = { database, table: 'example', location: { bucket: '', prefix: '' } };
+      return [
+        ...(['glue:GetDatabase', 'glue:CreateDatabase', 'glue:UpdateDatabase'] as const).flatMap(
+          (action) => glueOnDatabase(s, action, database, 'restores database'),
+        ),
+        ...glueInventoryIam.lists(s, database),
+        ...(['glue:CreateTable', 'glue:UpdateTable'] as const).flatMap((action) =>
+          glueOnTable(s, action, t, 'restores table'),
+        ),
+      ];
+    }),
+  ],
+};
+
+/**
  * SecretsReader (`secrets.ts`). A secret's ARN ends in `-` and six random characters that
  * Secrets Manager appends: callers pass the full ARN.
  * https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources
