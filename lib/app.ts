@@ -80,6 +80,17 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
       : [],
   });
   pipeline.addStackDependency(catalog);
+  const backup = config.backup
+    ? new BackupStack(app, `${prefix}-Backup`, {
+        ...common,
+        description: `${config.project} ${config.env}: AWS Backup vault, plans and restore testing of the lake's buckets.`,
+        config,
+        backup: config.backup,
+        key: storage.key,
+      })
+    : undefined;
+  backup?.addStackDependency(storage);
+
   const access = definitions.access
     ? new AccessStack(app, `${prefix}-Access`, {
         ...common,
@@ -92,23 +103,21 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
         pipelineRoles: Object.fromEntries(
           Object.entries(pipeline.functions).map(([task, fn]) => [task, fn.role!]),
         ) as Record<TaskName, iam.IRole>,
+        ...(backup?.catalogBackup
+          ? {
+              catalogBackupRoles: {
+                export: backup.catalogBackup.export.role,
+                restore: backup.catalogBackup.restore.role,
+              },
+            }
+          : {}),
       })
     : undefined;
   if (access) {
     access.addStackDependency(catalog);
     access.addStackDependency(pipeline);
+    if (backup) access.addStackDependency(backup);
   }
-
-  const backup = config.backup
-    ? new BackupStack(app, `${prefix}-Backup`, {
-        ...common,
-        description: `${config.project} ${config.env}: AWS Backup vault, plans and restore testing of the lake's buckets.`,
-        config,
-        backup: config.backup,
-        key: storage.key,
-      })
-    : undefined;
-  backup?.addStackDependency(storage);
 
   Tags.of(app).add('project', config.project);
   Tags.of(app).add('environment', config.env);

@@ -187,6 +187,32 @@ function acknowledgeNist80053R5({
     );
   }
 
+  if (backup?.catalogBackup) {
+    const { export: exporter, restore } = backup.catalogBackup;
+    acknowledge(
+      exporter.function,
+      'NIST.800.53.R5-LambdaDLQ',
+      `Invoked asynchronously by its EventBridge schedule, once a day. A failed export leaves the previous ones in place and is replaced by the next day's; its errors are in the function's log: a dead-letter queue would hold a scheduled event nobody needs to replay (${lambdaDocs}/invocation-async-retain-records.html).`,
+    );
+    acknowledge(
+      restore.function,
+      'NIST.800.53.R5-LambdaDLQ',
+      'Invoked synchronously by an operator (`aws lambda invoke`), who gets the result or the error back: there is no asynchronous event to keep.',
+    );
+    for (const fn of [exporter.function, restore.function]) {
+      acknowledge(
+        fn,
+        'NIST.800.53.R5-LambdaConcurrency',
+        `A daily export and a restore in a recovery: a handful of invocations. ${unreserved}`,
+      );
+      acknowledge(
+        fn,
+        'NIST.800.53.R5-LambdaInsideVPC',
+        'Reaches only the Glue and S3 APIs, over TLS with IAM credentials; a VPC would only add NAT gateways or interface endpoints in front of the same calls.',
+      );
+    }
+  }
+
   for (const policy of [
     storage,
     catalog,

@@ -59,6 +59,11 @@ const catalogBackupSchema = z.object({
 });
 export type CatalogBackupSettings = z.output<typeof catalogBackupSchema>;
 
+/** The catalog export and restore functions' settings as Lambda environment variables. */
+export function catalogBackupEnvironment(settings: CatalogBackupSettings): Record<string, string> {
+  return { ...settings };
+}
+
 /** The catalog export and restore functions' settings, read like {@link parseFunctionEnvironment}. */
 export function parseCatalogBackupEnvironment(
   environment: Readonly<Record<string, string | undefined>>,

@@ -16,6 +16,7 @@ import { DataLocations } from '../constructs/data-locations';
 import { LakeFormationSettings } from '../constructs/lake-formation-settings';
 import { lakeBuckets } from '../constructs/lake-bucket';
 import { LakeTags } from '../constructs/lake-tags';
+import { CatalogBackupGrants } from '../constructs/catalog-backup-grants';
 import { PersonaDatabases } from '../constructs/persona-databases';
 import { PersonaRoles } from '../constructs/persona-roles';
 import { accessSyncTask, PipelineLakeGrants } from '../constructs/pipeline-lake-grants';
@@ -28,6 +29,8 @@ export interface AccessStackProps extends StackProps {
   /** The tables CloudFormation owns (Catalog stack): bronze and the lineage events. */
   readonly cloudFormationTables: readonly ListedTable[];
   readonly pipelineRoles: Record<TaskName, iam.IRole>;
+  /** The catalog export and restore functions' roles (Backup stack), when it has them. */
+  readonly catalogBackupRoles?: { readonly export: iam.IRole; readonly restore: iam.IRole };
 }
 
 /**
@@ -110,6 +113,14 @@ export class AccessStack extends Stack {
     });
     // The settings resource takes IAMAllowedPrincipals' grant off the persona databases too.
     this.settings.resource.node.addDependency(...views.databases);
+    if (props.catalogBackupRoles)
+      new CatalogBackupGrants(this, 'CatalogBackupGrants', {
+        exportRole: props.catalogBackupRoles.export,
+        restoreRole: props.catalogBackupRoles.restore,
+        personaDatabases: views.names,
+        locations: Object.values(locations.arns),
+        after: [tags, locations, ...views.databases],
+      });
     new AccessTrail(this, 'Trail', {
       project,
       env,

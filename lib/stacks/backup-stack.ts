@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -13,6 +14,8 @@ import type { BackupConfig, PlatformConfig } from '../../config/schema';
 import type { BucketRole } from '../../lambdas/core/aws-names';
 import { acknowledgeWildcard } from '../constructs/acknowledge';
 import { lakeBuckets } from '../constructs/lake-bucket';
+import { catalogExportPrefix } from '../../lambdas/core/backup/catalog-export';
+import { catalogBackupEnvironment } from '../../lambdas/core/function-environment';
 import { PlatformFunction } from '../constructs/platform-function';
 
 export interface BackupStackProps extends StackProps {
@@ -59,6 +62,12 @@ export class BackupStack extends Stack {
     readonly plan: backup.CfnRestoreTestingPlan;
     readonly selection: backup.CfnRestoreTestingSelection;
     readonly validation: lambda.IFunction;
+  };
+  /** The Glue Data Catalog's export (scheduled) and restore (on demand), with `backup.catalogExport`. */
+  readonly catalogBackup?: {
+    readonly export: PlatformFunction;
+    readonly restore: PlatformFunction;
+    readonly schedule: events.Rule;
   };
 
   constructor(scope: Construct, id: string, props: BackupStackProps) {
@@ -163,6 +172,13 @@ export class BackupStack extends Stack {
 
     if (policy.restoreTesting && primary.length > 0)
       this.restoreTesting = this.restoreTest(config, policy, primary, key);
+    if (policy.catalogExport)
+      this.catalogBackup = this.catalogBackupFunctions(
+        config,
+        policy.catalogExport,
+        key,
+        buckets.audit,
+      );
     this.alertOnFailures(name);
   }
 
@@ -272,6 +288,107 @@ export class BackupStack extends Stack {
       targets: [new eventTargets.LambdaFunction(fn.function, { retryAttempts: 4 })],
     });
     return { plan, selection, validation: fn.function };
+  }
+
+  /**
+   * The Glue Data Catalog, which AWS Backup does not cover: an export function on config's
+   * schedule writes the project's databases and tables to the audit bucket's `dr/catalog/` (which
+   * AWS Backup does cover, and S3 expires after `retentionDays`: Storage stack), and a restore
+   * function, invoked on demand, recreates them from an export. Each may touch only the project's
+   * databases and tables (`<project>_<env>_*`) and the exports; Lake Formation grants them the
+   * same (Access stack, `CatalogBackupGrants`).
+   */
+  private catalogBackupFunctions(
+    config: PlatformConfig,
+    catalogExport: NonNullable<BackupConfig['catalogExport']>,
+    key: kms.IKey,
+    audit: s3.IBucket,
+  ) {
+    const databasePrefix = `${config.project}_${config.env}_`;
+    const glueArn = (resource: string) =>
+      `arn:${this.partition}:glue:${this.region}:${this.account}:${resource}`;
+    const catalog = glueArn('catalog');
+    const databases = glueArn(`database/${databasePrefix}*`);
+    const tables = glueArn(`table/${databasePrefix}*/*`);
+    const exports = audit.arnForObjects(`${catalogExportPrefix}*`);
+    const viaS3 = { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } };
+    const fn = (id: string, entry: string, description: string) =>
+      new PlatformFunction(this, id, {
+        entry,
+        description,
+        definitions: 'none',
+        environment: catalogBackupEnvironment({
+          MEDALLION_AUDIT_BUCKET: audit.bucketName,
+          MEDALLION_DATABASE_PREFIX: databasePrefix,
+        }),
+        memorySize: 512,
+        timeout: Duration.minutes(10),
+        logEncryptionKey: key,
+        logRetention:
+          config.env === 'prod' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    const grant = (
+      target: PlatformFunction,
+      actions: string[],
+      resources: string[],
+      conditions?: Record<string, unknown>,
+    ) => target.role.addToPolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+    const wildcards = (target: PlatformFunction) => {
+      for (const resource of [databases, tables])
+        acknowledgeWildcard(
+          target.role,
+          resource,
+          `The project's Glue databases and tables (${databasePrefix}*), which the catalog sync and the pipeline create at run time under names no template knows.`,
+        );
+      acknowledgeWildcard(
+        target.role,
+        exports,
+        `The catalog exports, one folder per run under ${catalogExportPrefix} of the audit bucket.`,
+      );
+      acknowledgeWildcard(
+        target.role,
+        '*',
+        'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+      );
+    };
+
+    const exporter = fn(
+      'CatalogExport',
+      'catalog-export',
+      `Exports the project's Glue databases and tables (Iceberg metadata locations included) to s3://<audit>/${catalogExportPrefix}, manifest last.`,
+    );
+    grant(exporter, ['glue:GetDatabases', 'glue:GetTables'], [catalog, databases, tables]);
+    grant(exporter, ['s3:PutObject'], [exports]);
+    grant(exporter, ['kms:GenerateDataKey'], [key.keyArn], viaS3);
+    wildcards(exporter);
+    const schedule = new events.Rule(this, 'CatalogExportSchedule', {
+      description: `Exports the ${config.project} ${config.env} Glue Data Catalog for disaster recovery (backup.catalogExport.schedule).`,
+      schedule: events.Schedule.expression(catalogExport.schedule),
+      targets: [new eventTargets.LambdaFunction(exporter.function, { retryAttempts: 2 })],
+    });
+
+    const restorer = fn(
+      'CatalogRestore',
+      'catalog-restore',
+      "Recreates the project's Glue databases and tables from a catalog export; invoked on demand (README: Backup and recovery).",
+    );
+    grant(
+      restorer,
+      [
+        'glue:GetDatabase',
+        'glue:GetTables',
+        'glue:CreateDatabase',
+        'glue:UpdateDatabase',
+        'glue:CreateTable',
+        'glue:UpdateTable',
+      ],
+      [catalog, databases, tables],
+    );
+    grant(restorer, ['s3:GetObject'], [exports]);
+    grant(restorer, ['kms:Decrypt'], [key.keyArn], viaS3);
+    wildcards(restorer);
+    return { export: exporter, restore: restorer, schedule };
   }
 
   /** Every failed backup, copy or restore job of the account's AWS Backup, and every failed or timed-out validation. */

@@ -1,10 +1,11 @@
-import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
 import { bucketName, trailName, type BucketRole } from '../../lambdas/core/aws-names';
+import { catalogExportPrefix } from '../../lambdas/core/backup/catalog-export';
 import { trailPrefix } from '../constructs/access-trail';
 import {
   allowCloudTrailToUseKey,
@@ -68,6 +69,15 @@ export class StorageStack extends Stack {
       reports: bucket('Reports', 'reports'),
     };
     this.allowAccessTrail(config.project, config.env);
+    // Catalog exports (Backup stack) age out; `dr/catalog/` holds no table.
+    const catalogExport = config.backup?.catalogExport;
+    if (catalogExport)
+      this.buckets.audit.addLifecycleRule({
+        id: 'expire-catalog-exports',
+        enabled: true,
+        prefix: catalogExportPrefix,
+        expiration: Duration.days(catalogExport.retentionDays),
+      });
   }
 
   /**

@@ -290,6 +290,55 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
     }
   });
 
+  it('lets the catalog export describe every database and table of the lake and the personas, and the catalog restore also create and alter tables', async () => {
+    const { template, stacks, policy, config } = await access();
+    const roleArnOf = (fn: { role: { node: { defaultChild?: unknown } } }) =>
+      stacks.backup.getLogicalId(fn.role.node.defaultChild as never);
+    const grantsTo = (roleId: string) =>
+      resources(template, 'AWS::LakeFormation::PrincipalPermissions')
+        .map(([, p]) => p.Properties as Record<string, unknown>)
+        .filter((p) => JSON.stringify(p.Principal).includes(roleId))
+        .map((p) => {
+          const r = p.Resource as {
+            LFTagPolicy?: { ResourceType: string; Expression: LfTag[] };
+            Database?: { Name: string };
+            Table?: { DatabaseName: string; TableWildcard: unknown };
+            DataLocation?: unknown;
+          };
+          const on = r.LFTagPolicy
+            ? `${r.LFTagPolicy.ResourceType} layer=${r.LFTagPolicy.Expression[0]!.TagValues.join('|')}`
+            : r.Database
+              ? `DATABASE ${r.Database.Name}`
+              : r.Table
+                ? `TABLE ${r.Table.DatabaseName}.*`
+                : 'DATA_LOCATION';
+          return `${on}: ${(p.Permissions as string[]).join(' ')}`;
+        })
+        .sort();
+    const layers = `layer=${lakeSchemas.join('|')}`;
+    const personas = personaDatabases(policy, {
+      database: (name, schema) => personaDatabaseName(config.project, env, name, schema),
+    });
+    const { export: exporter, restore } = stacks.backup.catalogBackup!;
+    expect(grantsTo(roleArnOf(exporter))).toEqual(
+      [
+        `DATABASE ${layers}: DESCRIBE`,
+        `TABLE ${layers}: DESCRIBE`,
+        ...personas.flatMap((d) => [`DATABASE ${d}: DESCRIBE`, `TABLE ${d}.*: DESCRIBE`]),
+      ].sort(),
+    );
+    const locations = resources(template, 'AWS::LakeFormation::Resource').length;
+    expect(locations).toBeGreaterThan(0);
+    expect(grantsTo(roleArnOf(restore))).toEqual(
+      [
+        `DATABASE ${layers}: DESCRIBE ALTER CREATE_TABLE`,
+        `TABLE ${layers}: DESCRIBE ALTER`,
+        ...personas.flatMap((d) => [`DATABASE ${d}: DESCRIBE ALTER`, `TABLE ${d}.*: DESCRIBE`]),
+        ...Array.from({ length: locations }, () => 'DATA_LOCATION: DATA_LOCATION_ACCESS'),
+      ].sort(),
+    );
+  });
+
   it('lets only the catalog sync pass SELECT on to personas’ filters and tag columns with their classification', async () => {
     const { template, roleIdOf } = await access();
     const grantable = resources(template, 'AWS::LakeFormation::PrincipalPermissions')

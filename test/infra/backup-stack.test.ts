@@ -258,6 +258,130 @@ describe.each(['dev', 'prod'])('backup stack (%s)', (env) => {
     ]);
   });
 
+  /** The statements of a function's role without its logging and tracing, resources resolved to text. */
+  const grantsOf = async (fn: { role: { node: { defaultChild?: unknown } } }) => {
+    const { template, stacks } = await backupStack();
+    const roleId = stacks.backup.getLogicalId(fn.role.node.defaultChild as never);
+    const text = (value: unknown): string =>
+      typeof value === 'string'
+        ? value
+        : JSON.stringify(value)
+            .replace(/\{"Fn::Join":\["",\[(.*)\]\]\}/, '$1')
+            .replaceAll('{"Ref":"AWS::Partition"}', 'aws')
+            .replace(/\{"Fn::ImportValue":"[^"]*LakeKey[^"]*"\}/, 'lake-key')
+            .replaceAll('"', '')
+            .replaceAll(',', '');
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+    return policies
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap(
+        (p) =>
+          p.Properties.PolicyDocument!.Statement as {
+            Action: string | string[];
+            Resource: unknown;
+            Condition?: unknown;
+          }[],
+      )
+      .filter((st) => ![st.Action].flat().some((a) => /^(logs|xray):/.test(a)))
+      .map((st) => ({
+        actions: [st.Action].flat().sort(),
+        resources: [st.Resource].flat().map(text),
+        ...(st.Condition ? { condition: st.Condition } : {}),
+      }));
+  };
+  const catalogScope = async () => {
+    const { config } = await backupStack();
+    const { account, region } = config.aws;
+    const prefix = `${config.project}_${env}_`;
+    const audit = bucketName(config.project, env, 'audit', account!, region!);
+    return {
+      prefix,
+      audit,
+      glue: ['catalog', `database/${prefix}*`, `table/${prefix}*/*`].map(
+        (r) => `arn:aws:glue:${region}:${account}:${r}`,
+      ),
+      exports: [`arn:aws:s3:::${audit}/dr/catalog/*`],
+      viaS3: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+    };
+  };
+
+  it("exports the Glue Data Catalog on config's schedule, reading only the project's databases and tables and writing only under dr/catalog/ of the audit bucket", async () => {
+    const { policy, template, stacks } = await backupStack();
+    const { prefix, audit, glue, exports, viaS3 } = await catalogScope();
+    const { export: exporter } = stacks.backup.catalogBackup!;
+    const fnId = stacks.backup.getLogicalId(exporter.function.node.defaultChild as never);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: policy.catalogExport!.schedule,
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })],
+    });
+    expect(template.toJSON().Resources[fnId].Properties.Environment.Variables).toEqual({
+      MEDALLION_AUDIT_BUCKET: audit,
+      MEDALLION_DATABASE_PREFIX: prefix,
+      POWERTOOLS_SERVICE_NAME: 'catalog-export',
+    });
+    expect(await grantsOf(exporter)).toEqual([
+      { actions: ['glue:GetDatabases', 'glue:GetTables'], resources: glue },
+      { actions: ['s3:PutObject'], resources: exports },
+      { actions: ['kms:GenerateDataKey'], resources: ['lake-key'], condition: viaS3 },
+    ]);
+  });
+
+  it("restores the catalog on demand only: no trigger, and only the project's databases and tables and the exports' objects", async () => {
+    const { template, stacks } = await backupStack();
+    const { glue, exports, viaS3 } = await catalogScope();
+    const { restore } = stacks.backup.catalogBackup!;
+    const fnArn = {
+      'Fn::GetAtt': [
+        stacks.backup.getLogicalId(restore.function.node.defaultChild as never),
+        'Arn',
+      ],
+    };
+    expect(JSON.stringify(template.findResources('AWS::Events::Rule'))).not.toContain(
+      JSON.stringify(fnArn),
+    );
+    expect(
+      template.findResources('AWS::Lambda::Permission', {
+        Properties: { FunctionName: fnArn },
+      }),
+    ).toEqual({});
+    expect(await grantsOf(restore)).toEqual([
+      {
+        actions: [
+          'glue:CreateDatabase',
+          'glue:CreateTable',
+          'glue:GetDatabase',
+          'glue:GetTables',
+          'glue:UpdateDatabase',
+          'glue:UpdateTable',
+        ],
+        resources: glue,
+      },
+      { actions: ['s3:GetObject'], resources: exports },
+      { actions: ['kms:Decrypt'], resources: ['lake-key'], condition: viaS3 },
+    ]);
+  });
+
+  it('expires catalog exports after backup.catalogExport.retentionDays, under dr/catalog/ of the audit bucket only', async () => {
+    const { policy } = await backupStack();
+    const { templates } = await synthesize(env);
+    const { audit } = await catalogScope();
+    const auditBucket = Object.values(
+      templates.storage.findResources('AWS::S3::Bucket', {
+        Properties: { BucketName: audit },
+      }),
+    ) as Resource[];
+    expect(
+      (auditBucket[0]!.Properties.LifecycleConfiguration as { Rules: { Id: string }[] }).Rules.find(
+        (r) => r.Id === 'expire-catalog-exports',
+      ),
+    ).toEqual({
+      Id: 'expire-catalog-exports',
+      Status: 'Enabled',
+      Prefix: 'dr/catalog/',
+      ExpirationInDays: policy.catalogExport!.retentionDays,
+    });
+  });
+
   it('alerts on failed backup, copy and restore jobs and on failed or timed-out validations', async () => {
     const { config, template } = await backupStack();
     const alerts = (Object.values(template.findResources('AWS::Events::Rule')) as Resource[])
