@@ -7,12 +7,14 @@ import { repositoryRoot } from '../helpers/cdk';
 
 /**
  * Every task's function, the Lake Formation settings custom resource's (Access stack) and the
- * restore validation function (Backup stack).
+ * restore validation and catalog export and restore functions (Backup stack).
  */
 const entries = [
   ...taskNames.map((task) => tasks[task].entry),
   'lake-formation-settings',
   'restore-validation',
+  'catalog-export',
+  'catalog-restore',
 ];
 
 /** One function bundled as `cdk synth` bundles it, in memory. */

@@ -7,13 +7,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRedshiftConnection } from '../../lambdas/core/connections';
 import {
+  glueCatalogBackupIam,
   lambdaServiceIam,
   s3ObjectStoreIam,
   type IamCall,
 } from '../../lambdas/adapters/aws/iam-calls';
 import { functionCalls, type FunctionScope } from '../../lambdas/functions/platform/iam';
 import { personaDatabases } from '../../lambdas/core/access/persona-views';
-import { personaDatabaseName, type BucketRole } from '../../lambdas/core/aws-names';
+import {
+  bucketName,
+  glueDatabaseName,
+  lakeSchemas,
+  personaDatabaseName,
+  type BucketRole,
+} from '../../lambdas/core/aws-names';
 import { synthesize, type Synthesized } from '../helpers/cdk';
 import {
   describeDecision,
@@ -448,5 +455,88 @@ describe.each(['dev', 'prod'])('permissions (%s)', (env) => {
         (await account.simulate(role, call, { resourcePolicy: withoutAccount })).result,
       ).not.toBe('Allowed');
     });
+  });
+});
+
+describe.each(['dev', 'prod'])('catalog backup permissions (%s)', (env) => {
+  let synthesized: Synthesized;
+  let account: SimulatedAccount;
+  let backupStack: string;
+
+  beforeAll(async () => {
+    synthesized = await synthesize(env);
+    const { stacks, templates, project } = synthesized;
+    backupStack = stacks.backup.stackName;
+    account = new SimulatedAccount(project.config.aws.account!, project.config.aws.region!, {
+      [stacks.storage.stackName]: templates.storage.toJSON(),
+      [backupStack]: templates.backup.toJSON(),
+    });
+  });
+
+  /** The role, and what its code knows: the lake key, the project's databases, the exports' prefix. */
+  const scopeOf = (which: 'export' | 'restore') => {
+    const { stacks, project } = synthesized;
+    const { config } = project;
+    const fn = stacks.backup.catalogBackup![which];
+    const role = account.resolve(backupStack, {
+      'Fn::GetAtt': [stacks.backup.getLogicalId(fn.role.node.defaultChild as never), 'Arn'],
+    });
+    const key = account.resourcesOf('AWS::KMS::Key')[0]!;
+    const scope = {
+      partition: account.partition,
+      region: account.region,
+      account: account.account,
+      keyArn: account.resolve(key.stack, { 'Fn::GetAtt': [key.id, 'Arn'] }),
+    };
+    const databases = [
+      ...lakeSchemas.map((s) => glueDatabaseName(config.project, config.env, s)),
+      ...personaDatabases(project.access, {
+        database: (persona, schema) =>
+          personaDatabaseName(config.project, config.env, persona, schema),
+      }),
+    ];
+    const exports = {
+      bucket: bucketName(config.project, config.env, 'audit', account.account, account.region),
+      prefix: 'dr/catalog/',
+    };
+    return { role, scope, databases, exports };
+  };
+  const callsOf = (which: 'export' | 'restore') => {
+    const { scope, databases, exports } = scopeOf(which);
+    return which === 'export'
+      ? glueCatalogBackupIam.exports(scope, databases, exports)
+      : glueCatalogBackupIam.restores(scope, databases, exports);
+  };
+
+  it.each(['export', 'restore'] as const)(
+    'every call of the catalog %s is allowed, and no action beyond them is granted',
+    async (which) => {
+      const { role } = scopeOf(which);
+      const calls = callsOf(which);
+      expect((await account.denied(role, calls)).map(describeDecision)).toEqual([]);
+      const granted = account
+        .rolePolicies(role)
+        .identity.flatMap((p) => p.policy.Statement)
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap((s) => list(s.Action as string | string[]))
+        .filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|xray:Put\w+)$/.test(a));
+      expect([...new Set(granted)].sort()).toEqual([...new Set(calls.map((c) => c.action))].sort());
+    },
+  );
+
+  it("denies the catalog restore another project's databases and the audit bucket outside dr/catalog/", async () => {
+    const { role, scope, exports } = scopeOf('restore');
+    const foreign = glueCatalogBackupIam
+      .restores(scope, ['other_prod_gold'], exports)
+      .filter((c) => c.action.startsWith('glue:') && !c.resource.endsWith(':catalog'));
+    const outside = {
+      action: 's3:GetObject',
+      resource: `arn:${scope.partition}:s3:::${exports.bucket}/tables/runs/metadata/v1.metadata.json`,
+      why: 'test',
+    };
+    const decisions = await Promise.all(
+      [...foreign, outside].map((c) => account.simulate(role, c)),
+    );
+    expect(decisions.map((d) => d.result)).toEqual(decisions.map(() => 'ImplicitlyDenied'));
   });
 });

@@ -85,4 +85,22 @@ describe('backup config', () => {
       'backup.copy.vaultArn',
     );
   });
+
+  it('exports the catalog only on a cron schedule, kept a whole number of days', () => {
+    const { backup } = parseConfig(
+      `${minimal}  catalogExport: { schedule: 'cron(30 3 * * ? *)', retentionDays: 30 }\n`,
+      'config/test.yaml',
+    );
+    expect(backup!.catalogExport).toEqual({ schedule: 'cron(30 3 * * ? *)', retentionDays: 30 });
+    expect(
+      problemsOf(`${minimal}  catalogExport: { schedule: 'rate(1 day)', retentionDays: 30 }\n`).map(
+        (p) => p.path,
+      ),
+    ).toEqual(['backup.catalogExport.schedule']);
+    expect(
+      problemsOf(
+        `${minimal}  catalogExport: { schedule: 'cron(30 3 * * ? *)', retentionDays: 0 }\n`,
+      ).map((p) => p.path),
+    ).toEqual(['backup.catalogExport.retentionDays']);
+  });
 });
