@@ -57,6 +57,8 @@ describe.each(['dev', 'prod'])('storage stack (%s)', (env) => {
 
   it('every lifecycle rule is the one config gives for the bucket', async () => {
     const { project, bucketOf } = await storage();
+    const catalogExport = project.config.backup?.catalogExport;
+    expect(catalogExport).toBeDefined();
     for (const [role, lifecycle] of Object.entries(project.config.storage.lifecycle)) {
       const [, bucket] = bucketOf(role as (typeof bucketRoles)[number]);
       const prefixes = lifecycle.expirationPrefixes ?? [];
@@ -88,6 +90,17 @@ describe.each(['dev', 'prod'])('storage stack (%s)', (env) => {
           Prefix: prefix,
           ExpirationInDays: lifecycle.expirationDays,
         })),
+        // The catalog exports of the Backup stack, where no table lives.
+        ...(role === 'audit' && catalogExport
+          ? [
+              {
+                Id: 'expire-catalog-exports',
+                Status: 'Enabled',
+                Prefix: 'dr/catalog/',
+                ExpirationInDays: catalogExport.retentionDays,
+              },
+            ]
+          : []),
       ]);
     }
   });
