@@ -52,7 +52,11 @@ export const tableDefinitionSchema = z.object({
   ViewOriginalText: z.string().optional(),
   ViewExpandedText: z.string().optional(),
   TargetTable: z.looseObject({}).optional(),
-  IsMultiDialectView: z.boolean().optional(),
+  /** Kept only when true: Glue says `false` of every other table, and takes no such input. */
+  IsMultiDialectView: z
+    .boolean()
+    .optional()
+    .transform((multiDialect) => (multiDialect === true ? true : undefined)),
   ViewDefinition: z.looseObject({}).optional(),
 });
 export type TableDefinition = z.output<typeof tableDefinitionSchema>;
@@ -102,9 +106,8 @@ export interface CatalogExportPorts {
   put(key: string, text: string): Promise<void>;
 }
 
-export const isIceberg = (t: TableDefinition) =>
-  t.Parameters?.table_type?.toUpperCase() === 'ICEBERG';
-export const isView = (t: TableDefinition) =>
+const isIceberg = (t: TableDefinition) => t.Parameters?.table_type?.toUpperCase() === 'ICEBERG';
+const isView = (t: TableDefinition) =>
   t.TableType === 'VIRTUAL_VIEW' ||
   t.ViewOriginalText !== undefined ||
   t.IsMultiDialectView === true;

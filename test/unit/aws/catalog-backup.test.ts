@@ -37,6 +37,7 @@ const orders = (metadata = '00002-b.metadata.json'): Table => ({
   UpdateTime: new Date('2026-12-05T00:00:00Z'),
   VersionId: '7',
   IsRegisteredWithLakeFormation: true,
+  IsMultiDialectView: false,
   TableType: 'EXTERNAL_TABLE',
   Parameters: {
     table_type: 'ICEBERG',
