@@ -357,7 +357,10 @@ const cronExpression = z.string().regex(/^cron\(.+\)$/, 'a cron(...) expression'
 
 /** One layer's recovery targets, and whether it can be rebuilt from bronze instead of restored. */
 const layerBackupSchema = z.strictObject({
-  /** Most data, in hours, the layer may lose: what its backups' frequency must meet. */
+  /**
+   * Most data, in hours, the layer may lose: what its backups' frequency must meet (checked:
+   * continuous backup gives 15 minutes, a snapshot rule the longest wait between its runs).
+   */
   rpoHours: z.number().positive(),
   /** Longest time, in hours, a restore (or a rebuild) of the layer may take. */
   rtoHours: z.number().positive(),

@@ -21,7 +21,7 @@ export function retentionCommand(): Command {
     .description(
       "Delete the rows older than their table's retention, as the maintenance job does; --dry-run lists what would go.",
     )
-    .option('--dry-run', 'count the rows that would be deleted, delete nothing')
+    .option('--dry-run', 'count the rows and bronze files that would be deleted, delete nothing')
     .addHelpText(
       'after',
       '\nThe same plan, DELETE and bronze expiry as `medallion run --job maintenance`, without its version\ndrops. Bronze goes a whole ingest_date partition at a time (on AWS every version of its objects);\nsilver and gold only where an incremental model builds the table. An S3 lifecycle rule never\nexpires files under a live table.\n\nExamples:\n  $ medallion retention apply --dry-run\n  $ medallion retention apply',
