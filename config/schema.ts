@@ -186,8 +186,9 @@ const lifecycleSchema = z
 
 /**
  * Lifecycle defaults per bucket: tiering only into classes Athena reads, expiry only where no
- * table lives (landing files, query results, access logs). Quarantine rows age out through
- * `maintenance.retention`, never through S3 expiry under the live table.
+ * table lives (landing files, query results, access logs). Table rows (and bronze partitions) age
+ * out through retention (contracts, `maintenance.retention`), never through S3 expiry under a live
+ * table.
  */
 const lifecycleDefaults = {
   landing: { expirationDays: 30 },
@@ -251,7 +252,7 @@ function refuseUnsafeLifecycle(
       ctx.addIssue({
         code: 'custom',
         path: [...path, rule.expirationPrefixes ? 'expirationPrefixes' : 'expirationDays'],
-        message: `no S3 expiry over live tables (${bucket} holds tables under ${where}): table rows age out through maintenance.retention (DELETE, then snapshot expiry); expire only expirationPrefixes that hold no table`,
+        message: `no S3 expiry over live tables (${bucket} holds tables under ${where}): table rows age out through retention (a contract's slaProperties or maintenance.retention: DELETE, then snapshot expiry; bronze whole ingest_date partitions with every version); expire only expirationPrefixes that hold no table`,
         input: rule.expirationPrefixes ?? rule.expirationDays,
       });
     }

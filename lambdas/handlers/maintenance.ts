@@ -108,6 +108,8 @@ export function createMaintenanceHandler(deps: MaintenanceDeps) {
           );
           let objects = 0;
           for (const { partition } of partitions) objects += await deps.bronze.purge(partition);
+          // Locally the bronze views list their partitions; Athena projects them.
+          if (objects > 0) await engine.refreshSources();
           logger.info(`expired ${task.relation} before ${task.before}`, {
             partitions: partitions.length,
             objects,

@@ -29,7 +29,7 @@ export interface RetentionOutcome {
 
 /** Deletes (or, on a dry run, counts) the rows and bronze objects that age out as of `now`. */
 export async function applyRetention(options: {
-  readonly lakehouse: SqlEngine & TableInventory & { refreshSources(): Promise<void> };
+  readonly lakehouse: SqlEngine & TableInventory;
   readonly bronze: BronzeObjects;
   readonly config: MaintenanceConfig;
   readonly contracts: readonly Contract[];
