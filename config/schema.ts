@@ -4,6 +4,7 @@
  * it imports nothing of the platform's (`lambdas/core/config.ts` parses files with it).
  */
 import * as z from 'zod';
+import { longestGapHours } from './cron';
 import { lakeSchemas, schemaLocations, type BucketRole } from './layout';
 
 const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower_snake_case identifier');
@@ -185,8 +186,9 @@ const lifecycleSchema = z
 
 /**
  * Lifecycle defaults per bucket: tiering only into classes Athena reads, expiry only where no
- * table lives (landing files, query results, access logs). Quarantine rows age out through
- * `maintenance.retention`, never through S3 expiry under the live table.
+ * table lives (landing files, query results, access logs). Table rows (and bronze partitions) age
+ * out through retention (contracts, `maintenance.retention`), never through S3 expiry under a live
+ * table.
  */
 const lifecycleDefaults = {
   landing: { expirationDays: 30 },
@@ -250,7 +252,7 @@ function refuseUnsafeLifecycle(
       ctx.addIssue({
         code: 'custom',
         path: [...path, rule.expirationPrefixes ? 'expirationPrefixes' : 'expirationDays'],
-        message: `no S3 expiry over live tables (${bucket} holds tables under ${where}): table rows age out through maintenance.retention (DELETE, then snapshot expiry); expire only expirationPrefixes that hold no table`,
+        message: `no S3 expiry over live tables (${bucket} holds tables under ${where}): table rows age out through retention (a contract's slaProperties or maintenance.retention: DELETE, then snapshot expiry; bronze whole ingest_date partitions with every version); expire only expirationPrefixes that hold no table`,
         input: rule.expirationPrefixes ?? rule.expirationDays,
       });
     }
@@ -295,12 +297,13 @@ const storageSchema = z
   });
 
 /**
- * Tables whose rows may age out, and why only these: silver and gold are rebuilt or merged from
- * bronze (a DELETE there would be undone or break the change feeds), and the other audit tables
- * are the platform's own state (watermarks, contract baselines).
+ * Tables whose rows may age out: bronze datasets (whole ingestion-day partitions), quarantine,
+ * the audit history tables, and silver or gold tables by name (only those an incremental model
+ * builds: `retentionProblems` checks it against the models). The other audit tables are the
+ * platform's own state (watermarks, contract baselines).
  */
 const retentionTarget =
-  /^(quarantine(\.[a-z][a-z0-9_]*)?|audit\.(runs|dq_results|dq_scores|dq_profiles))$/;
+  /^(bronze(\.[a-z][a-z0-9_]*)?|quarantine(\.[a-z][a-z0-9_]*)?|(silver|gold)\.[a-z][a-z0-9_]*|audit\.(runs|dq_results|dq_scores|dq_profiles))$/;
 
 /** The maintenance job (`stepfunctions/maintenance.asl.json`): what it drops, keeps and compacts. */
 const maintenanceSchema = z.strictObject({
@@ -319,20 +322,30 @@ const maintenanceSchema = z.strictObject({
   /**
    * Rows older than `days` are deleted from the table (a layer key such as `quarantine` covers
    * its tables; a table key such as `quarantine.orders` overrides it), by the timestamp `column`
-   * (default: `_quarantined_at` in quarantine, the audit table's own time column).
+   * (default: `_quarantined_at` in quarantine, the audit table's own time column; silver and gold
+   * need one). Overrides the retention a contract declares in `slaProperties`. Bronze ages by
+   * ingestion day: its `ingest_date=` partitions older than `days` are deleted whole.
    * @default { quarantine: { days: 90 } }
    */
   retention: z
     .record(z.string(), z.strictObject({ days: positiveInt, column: identifier.optional() }))
     .default({ quarantine: { days: 90 } })
     .superRefine((retention, ctx) => {
-      for (const key of Object.keys(retention)) {
+      for (const [key, rule] of Object.entries(retention)) {
+        if (key.split('.')[0] === 'bronze' && rule.column !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [key, 'column'],
+            message:
+              'no column: bronze ages by ingestion day, whole ingest_date partitions at a time',
+            input: rule.column,
+          });
         if (retentionTarget.test(key)) continue;
         ctx.addIssue({
           code: 'custom',
           path: [key],
           message:
-            'a table whose rows may age out: quarantine, quarantine.<table>, audit.runs, audit.dq_results, audit.dq_scores or audit.dq_profiles (silver and gold follow bronze)',
+            'a table whose rows may age out: bronze, bronze.<table>, quarantine, quarantine.<table>, silver.<table>, gold.<table>, audit.runs, audit.dq_results, audit.dq_scores or audit.dq_profiles',
           input: key,
         });
       }
@@ -345,7 +358,10 @@ const cronExpression = z.string().regex(/^cron\(.+\)$/, 'a cron(...) expression'
 
 /** One layer's recovery targets, and whether it can be rebuilt from bronze instead of restored. */
 const layerBackupSchema = z.strictObject({
-  /** Most data, in hours, the layer may lose: what its backups' frequency must meet. */
+  /**
+   * Most data, in hours, the layer may lose: what its backups' frequency must meet (checked:
+   * continuous backup gives 15 minutes, a snapshot rule the longest wait between its runs).
+   */
   rpoHours: z.number().positive(),
   /** Longest time, in hours, a restore (or a rebuild) of the layer may take. */
   rtoHours: z.number().positive(),
@@ -384,6 +400,62 @@ const snapshotRuleSchema = z
         input: rule.retentionDays,
       });
   });
+
+/**
+ * The data a continuous backup may lose, in hours: it restores to any point in time, behind the
+ * bucket by minutes at most; counted as a quarter of an hour.
+ */
+const continuousRpoHours = 0.25;
+
+/**
+ * Refuses an RPO target the backup rules cannot meet. A layer nothing rebuilds has continuous
+ * backup (minutes); a layer rebuildable from bronze gets the snapshot rules that include it, the
+ * most frequent of which sets its RPO, or, when bronze is backed up, bronze's (it is replayed).
+ */
+function refuseUnreachableRpo(
+  backup: {
+    layers: Partial<Record<string, { rpoHours: number; rebuildableFromBronze: boolean }>>;
+    snapshots: Record<string, { schedule: string; includeRebuildable: boolean }>;
+  },
+  ctx: z.core.$RefinementCtx,
+): void {
+  const gaps: { name: string; schedule: string; hours: number; includeRebuildable: boolean }[] = [];
+  for (const [name, rule] of Object.entries(backup.snapshots)) {
+    try {
+      const hours = longestGapHours(rule.schedule);
+      if (hours !== undefined) gaps.push({ name, ...rule, hours });
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['snapshots', name, 'schedule'],
+        message: `a schedule the RPO check can read: ${(error as Error).message}`,
+        input: rule.schedule,
+      });
+    }
+  }
+  const bronze = backup.layers.bronze;
+  const bronzeContinuous = bronze !== undefined && !bronze.rebuildableFromBronze;
+  for (const [layer, target] of Object.entries(backup.layers)) {
+    if (!target) continue;
+    const best = gaps
+      .filter((g) => g.includeRebuildable || !target.rebuildableFromBronze)
+      .sort((a, b) => a.hours - b.hours)[0];
+    const continuous = !target.rebuildableFromBronze || (layer !== 'bronze' && bronzeContinuous);
+    const reachable = Math.min(continuous ? continuousRpoHours : Infinity, best?.hours ?? Infinity);
+    if (target.rpoHours >= reachable) continue;
+    const given = target.rebuildableFromBronze
+      ? best
+        ? `its most frequent snapshot rule, ${best.name} (${best.schedule}), leaves up to ${best.hours} hours between recovery points${continuous ? ', and a replay of bronze loses what bronze lost, minutes' : ''}`
+        : 'no snapshot rule includes it (includeRebuildable) and bronze has no continuous backup to replay from'
+      : `continuous backup keeps it to within ${continuousRpoHours * 60} minutes at best${best ? ` and its most frequent snapshot rule, ${best.name} (${best.schedule}), leaves up to ${best.hours} hours between recovery points` : ''}`;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['layers', layer, 'rpoHours'],
+      message: `an RPO the backup rules can meet: ${layer} targets ${target.rpoHours} hours, but ${given}`,
+      input: target.rpoHours,
+    });
+  }
+}
 
 /**
  * AWS Backup of the lake's buckets (the Backup stack). Bronze and audit, which nothing rebuilds,
@@ -451,6 +523,7 @@ const backupSchema = z
       .optional(),
   })
   .superRefine((backup, ctx) => {
+    refuseUnreachableRpo(backup, ctx);
     // Copies live in the DR vault, under that vault's lock, not this one's.
     const retentions = [
       ...Object.entries(backup.snapshots).map(([name, r]) => ({

@@ -5,8 +5,40 @@
  * `runtime/backup.ts`; this is the part that decides.
  */
 
+import { createHash } from 'node:crypto';
+
 /** Bumped when the manifest changes shape: a restore refuses a format it does not know. */
 export const backupFormat = 1;
+/** An encrypted backup's format: versions that cannot decrypt refuse it rather than misread it. */
+export const encryptedBackupFormat = 2;
+
+/** A key that encrypts backups (AES-256-GCM), with the fingerprint a manifest records. */
+export interface BackupKey {
+  readonly key: Uint8Array;
+  readonly id: string;
+  /** Where the key came from, for messages. */
+  readonly source: string;
+}
+
+/**
+ * A key's fingerprint: the start of a SHA-256 of it under a fixed label. It tells keys apart
+ * and says which one a backup needs, without revealing the key.
+ */
+export function backupKeyId(key: Uint8Array): string {
+  return createHash('sha256')
+    .update('medallion backup key\n')
+    .update(key)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** How an encrypted archive was encrypted: AES-256-GCM, its IV and tag (neither is secret). */
+export interface BackupEncryption {
+  readonly algorithm: 'aes-256-gcm';
+  readonly keyId: string;
+  readonly iv: string;
+  readonly tag: string;
+}
 
 export interface BackedUpFile {
   /** Path relative to the lake, `/`-separated. */
@@ -23,6 +55,8 @@ export interface BackupManifest {
   readonly asOf?: string;
   readonly lake: string;
   readonly archive: { readonly file: string; readonly size: number; readonly sha256: string };
+  /** Present when the archive is encrypted. */
+  readonly encryption?: BackupEncryption;
   readonly files: readonly BackedUpFile[];
 }
 

@@ -9,8 +9,12 @@
  * A restore interrupted before the swap leaves the lake untouched and a `.restoring-*` folder; one
  * interrupted between the two renames of the swap leaves no lake at all (not a wrong one), the
  * verified restore in `.restoring-*` and the old lake in `.replaced-*`.
+ *
+ * `create --encrypt` encrypts the archive with AES-256-GCM under the local backup key; the manifest
+ * (checksums, file names, the key's fingerprint) stays readable. `verify` and `restore` check the
+ * key's fingerprint first, then the GCM tag over the whole archive, and only then unpack.
  */
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import {
   copyFile,
@@ -25,16 +29,19 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import {
   backupFormat,
   backupId,
+  encryptedBackupFormat,
   isBackedUp,
   isBackupId,
   manifestProblems,
   type BackedUpFile,
+  type BackupKey,
   type BackupManifest,
 } from '../core/backup';
 import { PipelineError } from '../core/errors';
@@ -46,7 +53,12 @@ export interface CreateBackupOptions {
   readonly now?: () => Date;
   /** The lake's as-of date, read while the backup holds the lock. */
   readonly asOf?: () => Promise<string | undefined>;
+  /** Encrypt the archive with this key (AES-256-GCM). */
+  readonly encryptWith?: BackupKey;
 }
+
+/** Gives the key an encrypted backup needs; called only for one. */
+export type BackupKeyProvider = () => Promise<BackupKey>;
 
 /** Snapshots the lake into `<dir>/<id>.tar.gz` and `<dir>/<id>.json`, holding the lake lock. */
 export async function createBackup(options: CreateBackupOptions): Promise<BackupManifest> {
@@ -60,15 +72,20 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
   const lock = await acquireLakeLock(lakeRoot, 'backup-create');
   const createdAt = (options.now ?? (() => new Date()))();
   const id = backupId(createdAt);
-  const archive = path.join(dir, `${id}.tar.gz`);
-  const partial = path.join(dir, `.${id}.tar.gz.partial`);
+  const key = options.encryptWith;
+  const archive = path.join(dir, `${id}.tar.gz${key ? '.enc' : ''}`);
+  const partial = path.join(dir, `.${path.basename(archive)}.partial`);
+  const iv = randomBytes(12);
+  const cipher = key ? createCipheriv('aes-256-gcm', key.key, iv) : undefined;
   const pack = tar.pack();
   let written: Promise<void> | undefined;
   try {
     await mkdir(dir, { recursive: true });
     const asOf = await options.asOf?.();
     const files: BackedUpFile[] = [];
-    written = pipeline(pack, createGzip(), createWriteStream(partial));
+    written = cipher
+      ? pipeline(pack, createGzip(), cipher, createWriteStream(partial))
+      : pipeline(pack, createGzip(), createWriteStream(partial));
     // Its failure is awaited below (or in the clean-up), not left unhandled meanwhile.
     written.catch(() => undefined);
     for (const name of await lakeFiles(lakeRoot)) {
@@ -81,7 +98,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     await syncFile(partial);
     await rename(partial, archive);
     const manifest: BackupManifest = {
-      format: backupFormat,
+      format: key ? encryptedBackupFormat : backupFormat,
       id,
       createdAt: createdAt.toISOString(),
       ...(asOf ? { asOf } : {}),
@@ -91,6 +108,16 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         size: (await stat(archive)).size,
         sha256: await sha256File(archive),
       },
+      ...(key && cipher
+        ? {
+            encryption: {
+              algorithm: 'aes-256-gcm' as const,
+              keyId: key.id,
+              iv: iv.toString('hex'),
+              tag: cipher.getAuthTag().toString('hex'),
+            },
+          }
+        : {}),
       files,
     };
     const manifestPartial = path.join(dir, `.${id}.json.partial`);
@@ -130,25 +157,34 @@ export async function readManifest(dir: string, id: string): Promise<BackupManif
       `No backup ${id} in ${dir} (see \`medallion backup list\`; an interrupted backup has no manifest and cannot be used)`,
     );
   const manifest = JSON.parse(await readFile(file, 'utf8')) as BackupManifest;
-  if (manifest.format !== backupFormat)
+  if (manifest.format !== backupFormat && manifest.format !== encryptedBackupFormat)
     throw new PipelineError(
-      `${file}: backup format ${manifest.format}, this version reads format ${backupFormat}`,
+      `${file}: backup format ${manifest.format}, this version reads formats ${backupFormat} and ${encryptedBackupFormat}`,
     );
   return manifest;
 }
 
-/** Every problem of the backup: the archive's checksum, then each file's against the manifest. */
-export async function verifyBackup(dir: string, id: string): Promise<string[]> {
+/**
+ * Every problem of the backup: the archive's checksum, its GCM tag when encrypted, then each
+ * file's against the manifest. A missing or wrong key throws: the backup may be fine.
+ */
+export async function verifyBackup(
+  dir: string,
+  id: string,
+  key?: BackupKeyProvider,
+): Promise<string[]> {
   const manifest = await readManifest(dir, id);
   const archive = path.join(dir, manifest.archive.file);
   if (!existsSync(archive)) return [`${manifest.archive.file}: the archive is missing`];
+  const decryptWith = await keyFor(manifest, key);
   const sha256 = await sha256File(archive);
   const problems =
     sha256 === manifest.archive.sha256
       ? []
       : [`${manifest.archive.file}: checksum mismatch (the archive changed since it was written)`];
   try {
-    const found = await readArchive(archive, manifest, () => undefined);
+    if (decryptWith) await authenticate(archive, manifest, decryptWith);
+    const found = await readArchive(archive, manifest, () => undefined, decryptWith);
     return [...problems, ...manifestProblems(manifest.files, found)];
   } catch (error) {
     return [...problems, `${manifest.archive.file}: ${(error as Error).message}`];
@@ -162,6 +198,8 @@ export interface RestoreOptions {
   readonly to?: string;
   /** Runs after the swap, still holding the lock, given the replaced lake's folder. */
   readonly afterSwap?: (replaced: string) => Promise<void>;
+  /** The key of an encrypted backup. */
+  readonly key?: BackupKeyProvider;
 }
 
 export interface RestoreResult {
@@ -183,12 +221,14 @@ export async function restoreBackup(
 ): Promise<RestoreResult> {
   const manifest = await readManifest(dir, id);
   const archive = path.join(dir, manifest.archive.file);
+  // Before anything is touched: a missing or wrong key stops here.
+  const decryptWith = await keyFor(manifest, options.key);
   if (options.to) {
     const target = path.resolve(options.to);
     if (existsSync(target) && (await readdir(target)).length > 0)
       throw new PipelineError(`${target} is not empty: restore --to needs a new or empty folder`);
     const staging = `${target}.restoring-${id}-${process.pid}`;
-    await unpack(archive, manifest, staging);
+    await unpack(archive, manifest, staging, decryptWith);
     await rm(target, { recursive: true, force: true });
     await rename(staging, target);
     return { manifest, target };
@@ -199,7 +239,7 @@ export async function restoreBackup(
     for (const leftover of await siblings(lakeRoot, '.restoring-'))
       await rm(leftover, { recursive: true, force: true });
     const staging = `${lakeRoot}.restoring-${id}`;
-    await unpack(archive, manifest, staging);
+    await unpack(archive, manifest, staging, decryptWith);
     for (const entry of await readdir(lakeRoot))
       if (!isBackedUp(entry) && entry !== '.lock' && entry !== '_tmp')
         await rename(path.join(lakeRoot, entry), path.join(staging, entry));
@@ -216,13 +256,72 @@ export async function restoreBackup(
   }
 }
 
+/**
+ * The key an encrypted backup needs, checked against the fingerprint in its manifest; undefined
+ * for a plain backup. Throws naming both fingerprints when the key is another one.
+ */
+async function keyFor(
+  manifest: BackupManifest,
+  provider: BackupKeyProvider | undefined,
+): Promise<BackupKey | undefined> {
+  const encryption = manifest.encryption;
+  if (!encryption) return undefined;
+  if (!provider)
+    throw new PipelineError(
+      `Backup ${manifest.id} is encrypted (key ${encryption.keyId}), and no key was given; nothing was read or restored.`,
+    );
+  const key = await provider();
+  if (key.id !== encryption.keyId)
+    throw new PipelineError(
+      `Backup ${manifest.id} was encrypted with key ${encryption.keyId}, but ${key.source} holds key ${key.id}: put back the key file that encrypted it; nothing was read or restored.`,
+    );
+  return key;
+}
+
+function decipherFor(manifest: BackupManifest, key: BackupKey) {
+  const { iv, tag } = manifest.encryption!;
+  const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(iv, 'hex'));
+  decipher.setAuthTag(Buffer.from(tag, 'hex'));
+  return decipher;
+}
+
+/**
+ * Decrypts the whole archive, keeping nothing, to check its GCM tag: GCM hands out plaintext
+ * before the tag is checked at the end, so nothing is unpacked until the whole archive passed.
+ */
+async function authenticate(
+  archive: string,
+  manifest: BackupManifest,
+  key: BackupKey,
+): Promise<void> {
+  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+  try {
+    await pipeline(createReadStream(archive), decipherFor(manifest, key), discard);
+  } catch (error) {
+    // Node's message for a GCM tag that does not match.
+    if (!/unable to authenticate data/.test((error as Error).message)) throw error;
+    throw new PipelineError(
+      `Backup ${manifest.id} fails its AES-256-GCM authentication: the encrypted archive was altered after it was written`,
+    );
+  }
+}
+
 /** Unpacks the archive into `staging` (a new folder) and checks it against the manifest. */
-async function unpack(archive: string, manifest: BackupManifest, staging: string): Promise<void> {
+async function unpack(
+  archive: string,
+  manifest: BackupManifest,
+  staging: string,
+  key: BackupKey | undefined,
+): Promise<void> {
+  if (key) await authenticate(archive, manifest, key);
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   try {
-    const found = await readArchive(archive, manifest, (name) =>
-      path.join(staging, ...name.split('/')),
+    const found = await readArchive(
+      archive,
+      manifest,
+      (name) => path.join(staging, ...name.split('/')),
+      key,
     );
     const problems = manifestProblems(manifest.files, found);
     if (problems.length > 0)
@@ -244,11 +343,14 @@ async function readArchive(
   archive: string,
   manifest: BackupManifest,
   destination: (name: string) => string | undefined,
+  key: BackupKey | undefined,
 ): Promise<BackedUpFile[]> {
   const listed = new Set(manifest.files.map((f) => f.path));
   const found: BackedUpFile[] = [];
   const extract = tar.extract();
-  const reading = pipeline(createReadStream(archive), createGunzip(), extract);
+  const reading = key
+    ? pipeline(createReadStream(archive), decipherFor(manifest, key), createGunzip(), extract)
+    : pipeline(createReadStream(archive), createGunzip(), extract);
   // A damaged archive fails the entries loop below; the pipeline's own rejection is awaited there.
   reading.catch(() => undefined);
   try {

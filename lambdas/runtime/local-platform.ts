@@ -207,6 +207,8 @@ export class LocalPlatform {
         engine: this.lakehouse,
         inventory: this.lakehouse,
         config: config.maintenance,
+        contracts: contracts.all(),
+        bronze: store,
         clock,
         logger,
       }),

@@ -15,7 +15,7 @@ import { parseRequestLog, rememberedErasures } from '../core/privacy/requests';
 import { catchUpDates, transformJobs } from '../core/run-dates';
 import { RunHistory } from '../core/runs';
 import type { Project } from '../definitions/project-files';
-import { createBackup, restoreBackup, type RestoreResult } from './backup';
+import { createBackup, restoreBackup, type BackupKeyProvider, type RestoreResult } from './backup';
 import { replayErasures, requestLogKey } from './dsr';
 import { generateSampleData } from './generator';
 import { acquireLakeLock } from './lake-lock';
@@ -58,6 +58,8 @@ export async function restoreLake(options: {
   readonly lakeRoot: string;
   /** The privacy key the request log's hashes were made with; read only when there is a replay. */
   readonly key: () => Promise<Uint8Array>;
+  /** The backup key, read only when the backup is encrypted. */
+  readonly backupKey?: BackupKeyProvider;
   readonly log?: (line: string) => void;
 }): Promise<LakeRestore> {
   const { project, dir, id, lakeRoot, log } = options;
@@ -65,6 +67,7 @@ export async function restoreLake(options: {
   let warning: string | undefined;
   const result = await restoreBackup(dir, id, {
     lakeRoot,
+    ...(options.backupKey ? { key: options.backupKey } : {}),
     afterSwap: async (replaced) => {
       const file = path.join(replaced, ...requestLogKey.split('/'));
       let entries;

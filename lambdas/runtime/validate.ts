@@ -9,6 +9,7 @@ import path from 'node:path';
 import { DuckDbLakehouse } from '../adapters/duckdb/engine';
 import { ContractRegistry, type Contract } from '../core/contracts/contract';
 import { configProblems, problemsOf, type DefinitionProblem } from '../core/definition-check';
+import { retentionProblems, retentionRules } from '../core/maintenance';
 import { dryRunModels } from '../core/models/dry-run';
 import type { ModelProject } from '../core/models/project';
 import { loadModels } from '../definitions/project-files';
@@ -72,6 +73,13 @@ export async function validateProject(options: ProjectOptions): Promise<Validati
       return undefined;
     });
     if (models) {
+      if (config)
+        problems.push(
+          ...retentionProblems(
+            retentionRules(config.config.maintenance, registry.all()),
+            models.models,
+          ).map((p) => (p.file === 'config' ? { ...p, file: configFile } : p)),
+        );
       problems.push(...(await dryRun(registry, models)));
       built = models.models.length;
     }

@@ -419,7 +419,7 @@ function grantAccessSync(fn: lambda.IFunction, ctx: GrantContext): void {
  * commits DELETE, OPTIMIZE and VACUUM to every maintained table; VACUUM succeeds without
  * deleting anything when s3:DeleteObject is missing
  * (https://docs.aws.amazon.com/athena/latest/ug/vacuum-statement.html), hence delete on every
- * table location.
+ * table location. Bronze retention lists the bronze bucket and deletes object versions in it.
  */
 function grantMaintenance(fn: lambda.IFunction, ctx: GrantContext): void {
   const { config, buckets, key } = ctx;
@@ -461,6 +461,24 @@ function grantMaintenance(fn: lambda.IFunction, ctx: GrantContext): void {
       ...(prefix ? { prefix } : {}),
     });
   }
+  // Bronze retention: expired ingest_date partitions go with every version of their objects.
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+      resources: [buckets.bronze.bucketArn],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:DeleteObjectVersion'],
+      resources: [buckets.bronze.arnForObjects('*')],
+    }),
+  );
+  acknowledgeWildcard(
+    fn,
+    buckets.bronze.arnForObjects('*'),
+    'Bronze retention deletes every version of the objects in the ingest_date partitions past a dataset’s retention, found at run time; only object versions, only in the bronze bucket.',
+  );
 }
 
 /**

@@ -118,7 +118,7 @@ describe('maintenance job (local twin)', () => {
     const dropped = log.filter((m) => m.startsWith('dropped '));
     expect(dropped.every((m) => / superseded version of (silver|gold|seeds)\./.test(m))).toBe(true);
     expect(log.at(-1)).toBe(
-      `maintenance: dropped ${dropped.length} table(s), deleted ${before.quarantined.orders} row(s)`,
+      `maintenance: dropped ${dropped.length} table(s), deleted ${before.quarantined.orders} row(s) and 0 bronze object(s)`,
     );
   });
 
@@ -126,7 +126,9 @@ describe('maintenance job (local twin)', () => {
     const before = await snapshot();
     const log = await maintain(ahead(48));
     expect(await snapshot()).toEqual(before);
-    expect(log.at(-1)).toBe('maintenance: dropped 0 table(s), deleted 0 row(s)');
+    expect(log.at(-1)).toBe(
+      'maintenance: dropped 0 table(s), deleted 0 row(s) and 0 bronze object(s)',
+    );
   });
 });
 

@@ -177,6 +177,33 @@ describe('validating the definitions before a run', () => {
     ]);
   });
 
+  it('names the contract and the config key whose retention a rebuild would undo or that would break a history', async () => {
+    const root = projectWith({
+      'config/contracts/gold.revenue_daily.yaml': (text) =>
+        text.replace(
+          'slaProperties:\n',
+          'slaProperties:\n  - { property: retention, value: 90, unit: d, element: revenue_daily.order_date }\n',
+        ),
+      'config/local.yaml': (text) =>
+        `${text}\nmaintenance:\n  retention:\n    gold.dim_customer: { days: 30, column: valid_from }\n`,
+    });
+    const { problems } = await validateProject({ root });
+    expect(problems).toEqual([
+      {
+        file: 'config/contracts/gold.revenue_daily.yaml',
+        message: expect.stringMatching(
+          /^slaProperties retention: gold\.revenue_daily keeps 90 days, but models\/gold\/revenue_daily\.sql rebuilds it in full on every run \(materialization: table\)/,
+        ),
+      },
+      {
+        file: 'config/local.yaml',
+        message: expect.stringMatching(
+          /^maintenance\.retention\.gold\.dim_customer: gold\.dim_customer keeps 30 days, but models\/gold\/dim_customer\.sql keeps an scd2 history/,
+        ),
+      },
+    ]);
+  });
+
   describe('on the command line', () => {
     const badConfig = () => {
       const file = path.join(scratch('medallion-config-'), 'local.yaml');

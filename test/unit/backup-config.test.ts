@@ -104,3 +104,86 @@ describe('backup config', () => {
     ).toEqual(['backup.catalogExport.retentionDays']);
   });
 });
+
+describe('RPO targets against the backup schedule', () => {
+  /** Backup of bronze plus `layers` lines, with `snapshots` lines. */
+  const backupWith = (layers: string, snapshots = '') =>
+    minimal.replace(
+      '    bronze: { rpoHours: 1, rtoHours: 4 }\n',
+      `    bronze: { rpoHours: 1, rtoHours: 4 }\n${layers}${snapshots ? `  snapshots:\n${snapshots}` : ''}`,
+    );
+
+  it('a layer nothing rebuilds has continuous backup: minutes, not less', () => {
+    expect(() =>
+      parseConfig(backupWith('    audit: { rpoHours: 0.25, rtoHours: 4 }\n'), 'x.yaml'),
+    ).not.toThrow();
+    const [problem, ...rest] = problemsOf(
+      backupWith('    audit: { rpoHours: 0.1, rtoHours: 4 }\n'),
+    );
+    expect(rest).toEqual([]);
+    expect(problem!.path).toBe('backup.layers.audit.rpoHours');
+    expect(problem!.expected).toBe(
+      'an RPO the backup rules can meet: audit targets 0.1 hours, but continuous backup keeps it to within 15 minutes at best',
+    );
+  });
+
+  it('a rebuildable layer gets the most frequent snapshot rule that includes it, when bronze has no continuous backup', () => {
+    const text = (rpo: number) =>
+      minimal.replace(
+        '    bronze: { rpoHours: 1, rtoHours: 4 }\n',
+        `    silver: { rpoHours: ${rpo}, rtoHours: 12, rebuildableFromBronze: true }\n  snapshots:\n    daily: { schedule: 'cron(0 4 * * ? *)', retentionDays: 35, includeRebuildable: true }\n    hourly: { schedule: 'cron(0 * * * ? *)', retentionDays: 7 }\n    weekly: { schedule: 'cron(0 5 ? * SUN *)', retentionDays: 91, includeRebuildable: true }\n`,
+      );
+    expect(() => parseConfig(text(24), 'x.yaml')).not.toThrow();
+    const problems = problemsOf(text(6));
+    expect(problems.map((p) => [p.path, p.expected])).toEqual([
+      [
+        'backup.layers.silver.rpoHours',
+        'an RPO the backup rules can meet: silver targets 6 hours, but its most frequent snapshot rule, daily (cron(0 4 * * ? *)), leaves up to 24 hours between recovery points',
+      ],
+    ]);
+  });
+
+  it('a rebuildable layer that no rule includes is replayed from bronze’s continuous backup, or refused', () => {
+    expect(() =>
+      parseConfig(
+        backupWith('    gold: { rpoHours: 1, rtoHours: 12, rebuildableFromBronze: true }\n'),
+        'x.yaml',
+      ),
+    ).not.toThrow();
+    const alone = minimal.replace(
+      '    bronze: { rpoHours: 1, rtoHours: 4 }\n',
+      '    gold: { rpoHours: 48, rtoHours: 12, rebuildableFromBronze: true }\n',
+    );
+    expect(problemsOf(alone).map((p) => p.expected)).toEqual([
+      'an RPO the backup rules can meet: gold targets 48 hours, but no snapshot rule includes it (includeRebuildable) and bronze has no continuous backup to replay from',
+    ]);
+  });
+
+  it('reads the longest wait of a schedule: month ends, weekdays, lists and steps', () => {
+    const gap = (schedule: string) =>
+      problemsOf(
+        minimal.replace(
+          '    bronze: { rpoHours: 1, rtoHours: 4 }\n',
+          `    silver: { rpoHours: 0.01, rtoHours: 12, rebuildableFromBronze: true }\n  snapshots:\n    only: { schedule: '${schedule}', retentionDays: 400, includeRebuildable: true }\n`,
+        ),
+      )[0]!.expected.replace(/.*leaves up to (\S+) hours.*/, '$1');
+    expect(gap('cron(0 5 1 * ? *)')).toBe(String(31 * 24));
+    expect(gap('cron(0 5 ? * MON-FRI *)')).toBe('72');
+    expect(gap('cron(0/15 8,20 * * ? *)')).toBe('11.25');
+    expect(gap('cron(30 */6 * * ? *)')).toBe('6');
+  });
+
+  it('names a schedule it cannot read rather than guess its RPO', () => {
+    const problems = problemsOf(
+      backupWith('', "    monthly: { schedule: 'cron(0 5 L * ? *)', retentionDays: 400 }\n"),
+    );
+    expect(problems.map((p) => [p.path, p.expected])).toEqual([
+      [
+        'backup.snapshots.monthly.schedule',
+        expect.stringMatching(
+          /^a schedule the RPO check can read: day-of-month field 'L': L is not a value from 1 to 31 \(L, W and # are not read here/,
+        ),
+      ],
+    ]);
+  });
+});

@@ -106,7 +106,7 @@ describe('config', () => {
         {
           path: 'storage.lifecycle.quarantine.expirationDays',
           expected: expect.stringMatching(
-            /^no S3 expiry over live tables \(quarantine holds tables under the bucket root\): table rows age out through maintenance\.retention/,
+            /^no S3 expiry over live tables \(quarantine holds tables under the bucket root\): table rows age out through retention \(a contract's slaProperties or maintenance\.retention/,
           ),
           found: 'number 90',
         },

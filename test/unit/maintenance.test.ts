@@ -54,6 +54,7 @@ describe('maintenance plan', () => {
       [table('gold', v1), table('gold', v2), table('gold', v3), view('gold', 'revenue_daily', v3)],
       config,
       now,
+      [],
     );
     expect(drops(plan.tasks)).toEqual([`gold.${v1}`, `gold.${v2}`]);
   });
@@ -63,6 +64,7 @@ describe('maintenance plan', () => {
       [table('gold', v3), table('gold', v4), view('gold', 'revenue_daily', v4)],
       config,
       now,
+      [],
     );
     expect(drops(plan.tasks)).toEqual([]);
   });
@@ -77,6 +79,7 @@ describe('maintenance plan', () => {
       ],
       config,
       now,
+      [],
     );
     expect(drops(plan.tasks)).toEqual([]);
   });
@@ -86,6 +89,7 @@ describe('maintenance plan', () => {
       [table('gold', v1), table('gold', v2), view('gold', 'revenue_daily')],
       config,
       now,
+      [],
     );
     expect(drops(plan.tasks)).toEqual([]);
     expect(plan.notes.join('\n')).toContain(`gold.${v1}: kept, a view of gold could not be read`);
@@ -96,6 +100,7 @@ describe('maintenance plan', () => {
       [table('gold', v1), table('gold', v3), view('gold', 'revenue_daily', v1)],
       config,
       now,
+      [],
     );
     expect(plan.tasks).toContainEqual({
       action: 'drop',
@@ -113,6 +118,7 @@ describe('maintenance plan', () => {
       ],
       config,
       now,
+      [],
     );
     expect(drops(plan.tasks)).toEqual([`scratch.silver_orders__${id(25)}`]);
     expect(plan.notes).toContain('scratch.hand_made: kept, its name carries no creation time');
@@ -123,6 +129,7 @@ describe('maintenance plan', () => {
       [table('quarantine', 'orders'), table('silver', 'orders'), view('gold', 'dim_date', 'x')],
       config,
       now,
+      [],
     );
     expect(plan.tasks).toEqual([
       {
@@ -143,6 +150,7 @@ describe('maintenance plan', () => {
         retention: { quarantine: { days: 90 }, 'quarantine.orders': { days: 1 } },
       },
       now,
+      [],
     );
     expect(plan.tasks).toEqual([
       {
@@ -166,6 +174,7 @@ describe('maintenance plan', () => {
         [table('audit', 'model_state')],
         { ...config, retention: { audit: { days: 30 } } },
         now,
+        [],
       );
     expect(plan).toThrow(ConfigError);
     expect(plan).toThrow(/maintenance\.retention\.audit\.column: expected the timestamp column/);
@@ -173,10 +182,10 @@ describe('maintenance plan', () => {
 
   it('a second plan after its drops were applied drops nothing', () => {
     const catalog = [table('gold', v1), table('gold', v2), view('gold', 'revenue_daily', v2)];
-    const first = drops(planMaintenance(catalog, config, now).tasks);
+    const first = drops(planMaintenance(catalog, config, now, []).tasks);
     const left = catalog.filter((e) => !first.includes(`${e.schema}.${e.name}`));
     expect(first).toEqual([`gold.${v1}`]);
-    expect(drops(planMaintenance(left, config, now).tasks)).toEqual([]);
+    expect(drops(planMaintenance(left, config, now, []).tasks)).toEqual([]);
   });
 });
 
@@ -201,12 +210,31 @@ describe('maintenance config', () => {
     );
   });
 
-  it('retention goes to quarantine or audit tables only, by name', () => {
+  it('retention goes to bronze, quarantine, silver or gold tables and the audit history, by name', () => {
+    const withRetention = (retention: string) => () =>
+      parseConfig(
+        `env: test\nsources: {}\nmaintenance: { retention: { ${retention} } }\n`,
+        'config/test.yaml',
+      );
+    expect(
+      withRetention('bronze.kafka_order_events: { days: 400 }, silver.orders: { days: 3 }'),
+    ).not.toThrow();
+    expect(withRetention('silver: { days: 3 }')).toThrow(
+      /maintenance\.retention\.silver: expected a table whose rows may age out/,
+    );
+    expect(withRetention('audit.watermarks: { days: 3 }')).toThrow(
+      /maintenance\.retention\.audit\.watermarks: expected a table whose rows may age out/,
+    );
+  });
+
+  it('bronze ages by ingestion day, so its retention names no column', () => {
     expect(() =>
       parseConfig(
-        'env: test\nsources: {}\nmaintenance: { retention: { silver.orders: { days: 3 } } }\n',
+        'env: test\nsources: {}\nmaintenance: { retention: { bronze: { days: 30, column: ts } } }\n',
         'config/test.yaml',
       ),
-    ).toThrow(/maintenance\.retention\.silver\.orders: expected a table whose rows may age out/);
+    ).toThrow(
+      /maintenance\.retention\.bronze\.column: expected no column: bronze ages by ingestion day/,
+    );
   });
 });

@@ -89,9 +89,12 @@ describe('the privacy impact report (sample project)', () => {
     expect(report.summary.clearPiiReaders).not.toContain('analyst');
   });
 
-  it('states retention from config and counts open and overdue requests', () => {
+  it('states retention from the contract or config and counts open and overdue requests', () => {
     expect(report.datasets.find((d) => d.dataset === 'snowflake.customers')!.retention).toMatch(
       /^kept; replaced object versions expire after \d+ days/,
+    );
+    expect(report.datasets.find((d) => d.dataset === 'kafka.order_events')!.retention).toBe(
+      '400 days (config/contracts/kafka.order_events.yaml)',
     );
     expect(report.summary).toMatchObject({ openRequests: 1, overdueRequests: 1 });
   });

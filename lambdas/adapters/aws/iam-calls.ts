@@ -177,6 +177,36 @@ export const s3BronzeEraserIam = {
   ],
 };
 
+/**
+ * S3BronzePurger (`s3-bronze-purger.ts`): lists a bronze dataset through the object store
+ * (ListObjectsV2 is s3:ListBucket), lists the versions under an expired partition
+ * (s3:ListBucketVersions) and deletes each (DeleteObject with a VersionId is s3:DeleteObjectVersion).
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
+ */
+export const s3BronzePurgerIam = {
+  actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:DeleteObjectVersion'],
+  purges: (s: AwsScope, where: S3Prefix): IamCall[] => [
+    {
+      action: 's3:ListBucket',
+      resource: arn.bucket(s, where.bucket),
+      context: { 's3:prefix': sample(where) },
+      why: `lists the ingest_date partitions under ${uri(where)}`,
+    },
+    {
+      action: 's3:ListBucketVersions',
+      resource: arn.bucket(s, where.bucket),
+      context: { 's3:prefix': sample(where) },
+      why: `lists every version under an expired partition of ${uri(where)}`,
+    },
+    {
+      action: 's3:DeleteObjectVersion',
+      resource: arn.object(s, where.bucket, sample(where)),
+      why: `deletes every version under an expired partition of ${uri(where)} (a version is a full copy)`,
+    },
+  ],
+};
+
 /** A Glue table as Athena and the Glue API address it, and where its files are. */
 export interface GlueTable {
   readonly database: string;

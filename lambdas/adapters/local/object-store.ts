@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { BronzeObjects } from '../../core/maintenance';
 import type { ObjectStore } from '../../core/ports';
 
 /** The lake as a folder: key `bronze/x/y.parquet` is the file `<root>/bronze/x/y.parquet`. */
-export class FsObjectStore implements ObjectStore {
+export class FsObjectStore implements ObjectStore, BronzeObjects {
   constructor(readonly root: string) {}
 
   /** Absolute path of a key, for adapters (DuckDB) that read and write files themselves. */
@@ -60,6 +61,13 @@ export class FsObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+
+  /** A folder has no versions: removing it removes every file under the prefix. */
+  async purge(prefix: string): Promise<number> {
+    const files = await this.list(prefix);
+    await rm(this.path(prefix.replace(/\/$/, '')), { recursive: true, force: true });
+    return files.length;
   }
 
   async hash(key: string): Promise<string> {

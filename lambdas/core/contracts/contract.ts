@@ -4,6 +4,7 @@ import type { ColumnSpec } from '../ports';
 import { portableTypeProblem, typeFamily } from '../sql-types';
 import { parseYamlWith } from '../validation';
 import { compatibilityModes, defaultCompatibility, type CompatibilityMode } from './compatibility';
+import { parseRetention, type ContractRetention } from './retention';
 import {
   contractSchema,
   type Classification,
@@ -57,6 +58,11 @@ export class Contract {
     });
     this.unclassified = dataset.properties.filter((p) => !p.classification).map((p) => p.name);
     this.layer = dataset.physicalName.split('.')[0] as Layer;
+  }
+
+  /** Rows older than this age out (`slaProperties` retention); undefined keeps them. */
+  get retention(): ContractRetention | undefined {
+    return parseRetention(this.document).retention;
   }
 
   get id(): string {
@@ -183,6 +189,7 @@ export function parseContract(text: string, file: string): Contract {
       });
     }
   });
+  problems.push(...parseRetention(document).problems);
   const expectedPrefix = document.id.split('.')[0];
   const layer = document.schema[0]!.physicalName.split('.')[0];
   if (layer !== 'bronze' && layer !== expectedPrefix) {

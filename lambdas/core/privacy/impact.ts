@@ -9,7 +9,8 @@ import type { Classification } from '../../../config/access-schema';
 import type { PlatformConfig } from '../../../config/schema';
 import { accessMatrix, personaNames, type AccessPolicy } from '../access/policy';
 import { classifyTables, declaredTables } from '../access/tables';
-import type { ContractRegistry } from '../contracts/contract';
+import type { Contract, ContractRegistry } from '../contracts/contract';
+import { retentionRules, type RetentionRule } from '../maintenance';
 import type { Layer, LineageGraph } from '../lineage/graph';
 
 /** Classifications a privacy officer answers for. */
@@ -84,6 +85,7 @@ export interface PrivacyImpactInput {
 
 export function privacyImpact(input: PrivacyImpactInput): PrivacyImpactReport {
   const { config, contracts, graph, policy } = input;
+  const rules = retentionRules(config.maintenance, contracts.all());
   const matrix = policy
     ? accessMatrix(policy, classifyTables(declaredTables(contracts), contracts))
     : [];
@@ -121,7 +123,7 @@ export function privacyImpact(input: PrivacyImpactInput): PrivacyImpactReport {
       layer: contract.layer as Layer,
       ...(contract.owner ? { owner: contract.owner } : {}),
       columns,
-      retention: retentionOf(config, contract.layer),
+      retention: retentionOf(config, rules, contract),
     });
   }
   const requests = input.requests ?? [];
@@ -167,10 +169,15 @@ function count(datasets: readonly ImpactDataset[], classification: Classificatio
   );
 }
 
-/** How long a layer's rows are kept, in words, from the config that decides it. */
-function retentionOf(config: PlatformConfig, layer: string): string {
-  const days = config.maintenance.retention[layer]?.days;
-  if (days !== undefined) return `${days} days (maintenance.retention.${layer})`;
+/** How long a dataset's rows are kept, in words, from the contract or config that decides it. */
+function retentionOf(
+  config: PlatformConfig,
+  rules: Readonly<Record<string, RetentionRule>>,
+  contract: Contract,
+): string {
+  const layer = contract.layer;
+  const rule = rules[contract.relation] ?? rules[layer];
+  if (rule) return `${rule.days} days (${rule.declaredBy})`;
   const versions = config.storage.lifecycle.bronze.noncurrentVersionExpirationDays;
   if (layer === 'bronze')
     return `kept; replaced object versions expire after ${versions} days (storage.lifecycle.bronze)`;

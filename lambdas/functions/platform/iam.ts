@@ -20,6 +20,7 @@ import {
   redshiftClientIam,
   s3ObjectStoreIam,
   s3BronzeEraserIam,
+  s3BronzePurgerIam,
   s3ParquetSinkIam,
   secretsReaderIam,
   snsNotifierIam,
@@ -238,6 +239,8 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
       const t = table(s, schema, 'example__v20260101000000000_00000000');
       return [...glueInventoryIam.lists(s, t.database), ...athenaEngineIam.maintains(s, t)];
     }),
+    // Bronze partitions past their retention go whole, with every version.
+    ...s3BronzePurgerIam.purges(s, lake.bronze(s)),
   ],
   'dsr-erase': (s) => {
     const privacy = bucketOf(s, 'audit', 'privacy/');

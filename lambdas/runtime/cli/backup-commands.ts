@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { BackupKeyFile } from '../../adapters/local/backup-key-file';
 import { PrivacyKeyFile } from '../../adapters/local/privacy-key-file';
 import { projectRoot } from '../../definitions/project-root';
 import { createBackup, listBackups, restoreBackup, verifyBackup } from '../backup';
@@ -40,22 +41,29 @@ export function backupCommand(): Command {
       'Snapshot the lake under its lock into <dir>/<id>.tar.gz with a manifest of SHA-256 checksums.',
     )
     .addOption(dirOption())
+    .option(
+      '--encrypt',
+      'encrypt the archive (AES-256-GCM) with the key in <project>/.secrets/backup.key, created on first use',
+    )
     .addHelpText(
       'after',
-      '\nThe lake lock is held throughout, so no run writes while the files are read. `_sim` (the\nsimulated source systems) and the lock are left out. A backup interrupted midway leaves only a\n.partial file: it is never listed, verified or restored.\n\nExample:\n  $ medallion backup create',
+      "\nThe lake lock is held throughout, so no run writes while the files are read. `_sim` (the\nsimulated source systems) and the lock are left out. A backup interrupted midway leaves only a\n.partial file: it is never listed, verified or restored. With --encrypt, the manifest records the\nkey's fingerprint (never the key); verify and restore need the same key file: keep a copy of it\nwhere you keep secrets.\n\nExamples:\n  $ medallion backup create\n  $ medallion backup create --encrypt",
     )
-    .action(async (options: { dir: string }, command: Command) => {
+    .action(async (options: { dir: string; encrypt?: boolean }, command: Command) => {
       const { project, lakeRoot } = await context(command);
       const started = performance.now();
       const manifest = await createBackup({
         lakeRoot,
         dir: path.resolve(options.dir),
         asOf: () => lakeAsOf(project, lakeRoot),
+        ...(options.encrypt
+          ? { encryptWith: await BackupKeyFile.ofProject(project.root).loadOrCreate() }
+          : {}),
       });
       const bytes = manifest.files.reduce((n, f) => n + f.size, 0);
       process.stdout.write(`${manifest.id}\n`);
       process.stderr.write(
-        `${green('Backed up')} ${count(manifest.files.length)} files (${megabytes(bytes)}, ${megabytes(manifest.archive.size)} compressed) of ${lakeRoot}${manifest.asOf ? `, as of ${manifest.asOf}` : ''}, in ${((performance.now() - started) / 1000).toFixed(1)}s ${dim(`→ ${path.join(path.resolve(options.dir), manifest.archive.file)}`)}\n`,
+        `${green('Backed up')} ${count(manifest.files.length)} files (${megabytes(bytes)}, ${megabytes(manifest.archive.size)} compressed) of ${lakeRoot}${manifest.asOf ? `, as of ${manifest.asOf}` : ''}${manifest.encryption ? `, encrypted with key ${manifest.encryption.keyId}` : ''}, in ${((performance.now() - started) / 1000).toFixed(1)}s ${dim(`→ ${path.join(path.resolve(options.dir), manifest.archive.file)}`)}\n`,
       );
     });
 
@@ -76,6 +84,7 @@ export function backupCommand(): Command {
         as_of: b.asOf ?? '',
         files: b.files.length,
         size: b.archive.size,
+        encrypted_with: b.encryption?.keyId ?? '',
         lake: b.lake,
       }));
       process.stdout.write(`${formatRows(rows, options.format)}\n`);
@@ -93,7 +102,9 @@ export function backupCommand(): Command {
     .argument('<id>', 'the backup (see `backup list`)')
     .addOption(dirOption())
     .action(async (id: string, options: { dir: string }) => {
-      const problems = await verifyBackup(path.resolve(options.dir), id);
+      const problems = await verifyBackup(path.resolve(options.dir), id, () =>
+        BackupKeyFile.ofProject(projectRoot).load(),
+      );
       if (problems.length === 0) {
         process.stderr.write(`${green('Backup verified')}: ${id}, every checksum matches\n`);
         return;
@@ -120,7 +131,11 @@ export function backupCommand(): Command {
       const { project, lakeRoot } = await context(command);
       const dir = path.resolve(options.dir);
       if (options.to) {
-        const { target } = await restoreBackup(dir, id, { lakeRoot, to: options.to });
+        const { target } = await restoreBackup(dir, id, {
+          lakeRoot,
+          to: options.to,
+          key: () => BackupKeyFile.ofProject(project.root).load(),
+        });
         process.stderr.write(
           `${green('Restored')} ${id} into ${target} ${dim('(a copy: data subject requests made since the backup are not replayed there)')}\n`,
         );
@@ -132,6 +147,7 @@ export function backupCommand(): Command {
         id,
         lakeRoot,
         key: () => PrivacyKeyFile.ofProject(project.root).key(),
+        backupKey: () => BackupKeyFile.ofProject(project.root).load(),
         log: (line) => process.stderr.write(`${dim(line)}\n`),
       });
       process.stderr.write(

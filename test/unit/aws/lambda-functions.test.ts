@@ -18,6 +18,12 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
   AddLFTagsToResourceCommand,
   CreateDataCellsFilterCommand,
   GrantPermissionsCommand,
@@ -325,9 +331,28 @@ describe('catalog-sync function', () => {
 });
 
 describe('maintenance function', () => {
-  it('plans from Glue, then drops a superseded version and compacts a table with Athena, one task per invocation', async () => {
+  it('plans from Glue and the contracts, then expires old bronze partitions with every version, drops a superseded version and compacts a table with Athena, one task per invocation', async () => {
     const athena = mockClient(AthenaClient);
     const glue = mockClient(GlueClient);
+    const s3 = mockClient(S3Client);
+    // The sample kafka.order_events contract keeps raw events 400 days.
+    const before = new Date(Date.now() - 400 * 86_400_000).toISOString().slice(0, 10);
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: [
+        { Key: 'kafka/order_events/ingest_date=2020-01-01/r1-0.parquet' },
+        { Key: `kafka/order_events/ingest_date=${before}/r2-0.parquet` },
+      ],
+    });
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [
+        { Key: 'kafka/order_events/ingest_date=2020-01-01/r1-0.parquet', VersionId: 'v2' },
+        { Key: 'kafka/order_events/ingest_date=2020-01-01/r1-0.parquet', VersionId: 'v1' },
+      ],
+      DeleteMarkers: [
+        { Key: 'kafka/order_events/ingest_date=2020-01-01/r0-0.parquet', VersionId: 'm1' },
+      ],
+    });
+    s3.on(DeleteObjectCommand).resolves({});
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
     athena.on(GetQueryExecutionCommand).resolves({
       QueryExecution: {
@@ -358,6 +383,12 @@ describe('maintenance function', () => {
     const run = { runId: 'run-3', startedAt: '2026-01-09T05:00:00Z' };
     const plan = (await handler({ ...run, step: 'plan' }, context)) as MaintenancePlan;
     expect(plan.tasks).toEqual([
+      {
+        action: 'expire',
+        relation: 'bronze.kafka_order_events',
+        prefix: 'bronze/kafka/order_events/',
+        before,
+      },
       { action: 'maintain', relation: 'gold.fact_orders', compact: true },
       {
         action: 'drop',
@@ -368,7 +399,24 @@ describe('maintenance function', () => {
     expect(glue.commandCalls(GetTablesCommand).map((c) => c.args[0].input.DatabaseName)).toContain(
       'medallion_dev_scratch',
     );
-    for (const task of plan.tasks) await handler({ ...run, step: 'apply', task }, context);
+    const applied = [];
+    for (const task of plan.tasks)
+      applied.push(await handler({ ...run, step: 'apply', task }, context));
+    // One object with two versions; the other key was already deleted (a marker only).
+    expect(applied[0]).toMatchObject({ relation: 'bronze.kafka_order_events', objectsDeleted: 1 });
+    // Only the partition wholly before the cut-off day, and every version and marker in it.
+    expect(s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input.Prefix)).toEqual([
+      'kafka/order_events/ingest_date=2020-01-01/',
+    ]);
+    expect(
+      s3
+        .commandCalls(DeleteObjectCommand)
+        .map((c) => [c.args[0].input.Key, c.args[0].input.VersionId]),
+    ).toEqual([
+      ['kafka/order_events/ingest_date=2020-01-01/r1-0.parquet', 'v2'],
+      ['kafka/order_events/ingest_date=2020-01-01/r1-0.parquet', 'v1'],
+      ['kafka/order_events/ingest_date=2020-01-01/r0-0.parquet', 'm1'],
+    ]);
     expect(
       athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString),
     ).toEqual([
@@ -381,6 +429,7 @@ describe('maintenance function', () => {
     ]);
     athena.restore();
     glue.restore();
+    s3.restore();
   });
 });
 
