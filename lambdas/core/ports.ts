@@ -167,6 +167,11 @@ export interface Notifier {
   notify(message: FailureNotice): Promise<void>;
 }
 
+/** Where a report's summary is published for people to read: an SNS topic on AWS. */
+export interface Publisher {
+  publish(subject: string, message: string): Promise<void>;
+}
+
 export interface FailureNotice {
   readonly runId: string;
   readonly job: string;

@@ -2,6 +2,7 @@
  * Run history: one row per run in `audit.runs`, one per dataset step in `audit.run_datasets`,
  * with the reconciliation verdict. Queryable like any other table.
  */
+import type { RunUsage } from './cost/recording';
 import type { SqlDialect, SqlEngine } from './ports';
 import { reconciles, stepNotes, type DatasetStats, type TaskResult } from './stats';
 import { isoTimestamp } from './time';
@@ -154,6 +155,46 @@ export class RunHistory {
        from ${d.relation('audit.run_datasets')} where run_id = ${d.string(runId)}
        order by case layer when 'bronze' then 0 when 'silver' then 1 else 2 end, step, dataset`,
     );
+  }
+
+  /**
+   * The runs whose run date falls in [from, to), each with what its dataset steps wrote: the units
+   * the cost report divides the bill by.
+   */
+  async usage(period: { readonly from: string; readonly to: string }): Promise<RunUsage[]> {
+    const d = this.engine.dialect;
+    const rows = await this.engine.query<{
+      run_id: string;
+      job: string;
+      run_date: string;
+      status: string;
+      dataset: string | null;
+      layer: string | null;
+      rows_out: number | bigint | null;
+    }>(
+      `select r.run_id, r.job, cast(r.run_date as varchar) as run_date, r.status, s.dataset, s.layer, s.rows_out
+       from ${d.relation('audit.runs')} r left join ${d.relation('audit.run_datasets')} s on s.run_id = r.run_id
+       where r.run_date >= ${d.date(period.from)} and r.run_date < ${d.date(period.to)}
+       order by r.run_date, r.run_id, s.dataset`,
+    );
+    const runs = new Map<string, RunUsage & { datasets: RunUsage['datasets'][number][] }>();
+    for (const row of rows) {
+      const run = runs.get(row.run_id) ?? {
+        runId: row.run_id,
+        job: row.job,
+        runDate: row.run_date,
+        status: row.status,
+        datasets: [],
+      };
+      runs.set(row.run_id, run);
+      if (row.dataset !== null)
+        run.datasets.push({
+          dataset: row.dataset,
+          layer: row.layer ?? '',
+          rowsOut: Number(row.rows_out ?? 0),
+        });
+    }
+    return [...runs.values()];
   }
 
   /** The latest date a run of one of `jobs` completed for: the date the lake is as of. */
