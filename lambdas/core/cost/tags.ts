@@ -18,7 +18,9 @@ const layerBuckets: Partial<Record<BucketRole, string>> = {
 };
 
 /** A bucket's cost allocation tags: its layer, or the part of the platform it serves. */
-export function bucketCostTags(role: BucketRole): Partial<Record<CostAllocationTag, string>> {
-  const layer = layerBuckets[role];
+export function bucketCostTags(
+  role: BucketRole | 'accessLogs',
+): Partial<Record<CostAllocationTag, string>> {
+  const layer = role === 'accessLogs' ? undefined : layerBuckets[role];
   return layer ? { layer } : { component: role };
 }
