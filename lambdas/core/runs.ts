@@ -116,11 +116,12 @@ export class RunHistory {
       if (steps.length === 0) return;
       const rows = steps.map((s) => {
         const notes = stepNotes(s);
-        return `(${[d.string(run.runId), d.string(s.step), d.string(s.dataset), d.string(s.layer), s.rowsIn, s.rowsOut, s.quarantined, s.duplicates, s.inserted, s.updated, s.deleted, s.seconds, reconciles(s), s.rejectedFiles?.length ?? 0, notes.length > 0 ? d.string(notes.join('\n')) : `cast(null as ${d.columnType('VARCHAR')})`].join(', ')})`;
+        const scanned = s.sql?.bytesScanned;
+        return `(${[d.string(run.runId), d.string(s.step), d.string(s.dataset), d.string(s.layer), s.rowsIn, s.rowsOut, s.quarantined, s.duplicates, s.inserted, s.updated, s.deleted, s.seconds, reconciles(s), s.rejectedFiles?.length ?? 0, notes.length > 0 ? d.string(notes.join('\n')) : `cast(null as ${d.columnType('VARCHAR')})`, scanned === undefined ? `cast(null as ${d.columnType('BIGINT')})` : String(scanned)].join(', ')})`;
       });
       await this.engine.execute(
         `insert into ${datasets}
-           (run_id, step, dataset, layer, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled, files_rejected, notes)
+           (run_id, step, dataset, layer, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled, files_rejected, notes, bytes_scanned)
          values ${rows.join(', ')}`,
       );
     });
@@ -171,8 +172,9 @@ export class RunHistory {
       dataset: string | null;
       layer: string | null;
       rows_out: number | bigint | null;
+      bytes_scanned: number | bigint | null;
     }>(
-      `select r.run_id, r.job, cast(r.run_date as varchar) as run_date, r.status, s.dataset, s.layer, s.rows_out
+      `select r.run_id, r.job, cast(r.run_date as varchar) as run_date, r.status, s.dataset, s.layer, s.rows_out, s.bytes_scanned
        from ${d.relation('audit.runs')} r left join ${d.relation('audit.run_datasets')} s on s.run_id = r.run_id
        where r.run_date >= ${d.date(period.from)} and r.run_date < ${d.date(period.to)}
        order by r.run_date, r.run_id, s.dataset`,
@@ -192,6 +194,7 @@ export class RunHistory {
           dataset: row.dataset,
           layer: row.layer ?? '',
           rowsOut: Number(row.rows_out ?? 0),
+          ...(row.bytes_scanned === null ? {} : { bytesScanned: Number(row.bytes_scanned) }),
         });
     }
     return [...runs.values()];

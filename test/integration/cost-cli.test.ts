@@ -35,6 +35,9 @@ describe('medallion cost report on the sample recording', () => {
     expect(json.dailyByTag['pipeline']!.every((d) => '(untagged)' in d.values)).toBe(true);
     expect(json.anomalies.map((a) => a.id)).toEqual(['a1b2c3d4-athena-1117']);
     expect(json.unitCosts.dailyRuns).toBe(21);
+    // The silver and gold models' bytes scanned, as Athena measured them.
+    expect(json.unitCosts.bytesScanned).toBeGreaterThan(0);
+    expect(json.unitCosts.perTerabyteScanned).toBeGreaterThan(0);
     expect(json.forecastRest).toBe(62.41);
   });
 

@@ -150,10 +150,16 @@ describe('run history', () => {
     }
   });
 
-  it('lists the runs of a period with what each wrote, runs that wrote nothing included', async () => {
+  it('lists the runs of a period with what each wrote and scanned, runs that wrote nothing included', async () => {
     await history.finished({ ...run, ...ended, status: 'succeeded' }, [
       step,
-      { ...step, dataset: 'gold.fact_orders', layer: 'gold', rowsOut: 5 },
+      {
+        ...step,
+        dataset: 'gold.fact_orders',
+        layer: 'gold',
+        rowsOut: 5,
+        sql: { statements: 4, lookups: 1, bytesScanned: 123_456_789_012 },
+      },
     ]);
     await history.finished(
       { ...run, ...ended, runId: 'run-2', runDate: '2026-01-03', status: 'failed', error: 'x' },
@@ -170,7 +176,13 @@ describe('run history', () => {
         runDate: '2026-01-02',
         status: 'succeeded',
         datasets: [
-          { dataset: 'gold.fact_orders', layer: 'gold', rowsOut: 5 },
+          {
+            dataset: 'gold.fact_orders',
+            layer: 'gold',
+            rowsOut: 5,
+            bytesScanned: 123_456_789_012,
+          },
+          // Built on DuckDB, which measures no bytes scanned: recorded as unknown, not as 0.
           { dataset: 'silver.orders', layer: 'silver', rowsOut: 8 },
         ],
       },
