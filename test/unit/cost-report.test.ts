@@ -336,6 +336,8 @@ describe('the cost report rendered', () => {
       '2.80 USD',
       '+2.50 USD (125.0 %)',
       '<b>4.25 USD</b> a month',
+      // Weeks as people read them, last day included.
+      '<th class="num">2026-03-02 – 2026-03-08</th><th class="num">2026-03-09 – 2026-03-15</th>',
     ])
       expect(html).toContain(text);
     expect(html.indexOf('Partition silver.orders')).toBeLessThan(html.indexOf('Right-size'));

@@ -4,7 +4,13 @@
  * to pivot, the JSON of the whole report, and a few lines for the SNS topic.
  */
 import { escapeHtml as esc } from '../html';
-import type { CostReport, WeekChange } from './report';
+import { addDays } from '../time';
+import type { CostReport, Period, WeekChange } from './report';
+
+/** A period as people read it: first and last day, both included. */
+function days(period: Period): string {
+  return `${esc(period.from)} – ${esc(addDays(period.to, -1))}`;
+}
 
 /** Series a chart draws before lumping the rest into "Other", so colours stay tellable apart. */
 const chartedSeries = 6;
@@ -146,7 +152,7 @@ function changeTable(report: CostReport, heading: string, changes: readonly Week
         `<tr><td>${esc(c.key)}</td><td class="num">${money(report, c.lastWeek)}</td><td class="num">${money(report, c.thisWeek)}</td><td class="num ${c.change > 0 ? 'bad' : c.change < 0 ? 'good' : ''}">${signed(report, c)}</td></tr>`,
     )
     .join('');
-  return `<table><thead><tr><th>${esc(heading)}</th><th class="num">${esc(report.periods.lastWeek.from)} – ${esc(report.periods.lastWeek.to)}</th><th class="num">${esc(report.periods.thisWeek.from)} – ${esc(report.periods.thisWeek.to)}</th><th class="num">change</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table><thead><tr><th>${esc(heading)}</th><th class="num">${days(report.periods.lastWeek)}</th><th class="num">${days(report.periods.thisWeek)}</th><th class="num">change</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function optional(report: CostReport, amount: number | undefined, missing: string): string {
@@ -179,7 +185,7 @@ export function renderCostHtml(report: CostReport): string {
 </head>
 <body>
 <h1>Cost report</h1>
-<p class="muted">Environment <code>${esc(report.env)}</code> · days up to ${esc(report.asOf)} (excluded) · unblended cost in ${esc(report.currency)} unless marked amortized · from AWS Cost Explorer and the platform's run history</p>
+<p class="muted">Environment <code>${esc(report.env)}</code> · ${days(periods.window)} · unblended cost in ${esc(report.currency)} unless marked amortized · from AWS Cost Explorer and the platform's run history</p>
 <div class="cards">
   <div class="card"><b>${money(report, report.monthToDate.unblended)}</b>month to date<br><span class="muted">amortized ${money(report, report.monthToDate.amortized)}</span></div>
   <div class="card"><b>${money(report, report.monthForecast)}</b>forecast for the month<br><span class="muted">${report.forecastRest === undefined ? (periods.rest ? 'no forecast available' : 'month complete') : `${money(report, report.forecastRest)} still to come`}</span></div>
@@ -237,12 +243,12 @@ ${
 <p class="muted">Each layer's tagged cost shared among its tables in proportion to the rows written to them.</p>`
 }
 <h2>Forecast</h2>
-<p>${money(report, report.monthToDate.unblended)} spent from ${esc(periods.monthToDate.from)}; ${
+<p>${money(report, report.monthToDate.unblended)} spent ${days(periods.monthToDate)}; ${
     report.forecastRest === undefined
       ? periods.rest
         ? '<span class="muted">Cost Explorer gave no forecast for the rest of the month (too little history).</span>'
         : 'the month is complete.'
-      : `Cost Explorer expects ${money(report, report.forecastRest)} more by ${esc(periods.rest!.to)}: <b>${money(report, report.monthForecast)}</b> for the month.`
+      : `Cost Explorer expects ${money(report, report.forecastRest)} more ${days(periods.rest!)}: <b>${money(report, report.monthForecast)}</b> for the month.`
   }</p>
 <h2>Anomalies</h2>
 ${
