@@ -553,6 +553,23 @@ const backupSchema = z
 
 export type BackupConfig = z.output<typeof backupSchema>;
 
+/** The weekly cost report, cost anomaly alerts and the monthly budget (AWS only). */
+const costSchema = z.strictObject({
+  /** When the weekly report is made, a `cron(...)` expression in UTC. @default Mondays 06:00 */
+  schedule: cronExpression.default('cron(0 6 ? * MON *)'),
+  /** Addresses subscribed to the cost topic: the weekly summary, anomalies, budget alerts. @default [] */
+  emails: z.array(z.email()).default([]),
+  /**
+   * The environment's monthly budget in USD: alerts at 80 % and 100 % of it, actual and
+   * forecast. Without it, no budget.
+   */
+  monthlyBudgetUsd: z.number().positive().optional(),
+  /** Anomalies costing at least this many USD above expected are alerted as they are found. @default 10 */
+  anomalyAlertUsd: z.number().nonnegative().default(10),
+});
+
+export type CostConfig = z.output<typeof costSchema>;
+
 export const configSchema = z
   .strictObject({
     /** Environment name: local, dev, prod... Stack ids and resource names carry it. */
@@ -667,6 +684,7 @@ export const configSchema = z
       .default({ timeoutMs: 5_000 }),
     /** AWS Backup of the lake (AWS only): without it there is no Backup stack. */
     backup: backupSchema.optional(),
+    cost: costSchema.default(costSchema.parse({})),
   })
   .superRefine((config, ctx) => {
     for (const [name, source] of Object.entries(config.sources)) {

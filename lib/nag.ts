@@ -49,6 +49,10 @@ function acknowledgeAwsSolutions({ storage, pipeline, access, backup }: Medallio
     const lakeFormation = Object.keys(lakeUses[task]).length
       ? ' Lake Formation GetDataAccess (Athena asks for credentials to registered locations as the caller) supports none either; Lake Formation grants decide what it reaches.'
       : '';
+    const costExplorer =
+      task === 'CostReport'
+        ? ' Cost Explorer’s GetCostAndUsage, GetCostForecast and GetAnomalies support no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscostexplorerservice.html).'
+        : '';
     const accessSync =
       task === 'CatalogSync'
         ? ' Neither do the access sync’s Lake Formation calls (data cells filters, GrantPermissions, AddLFTagsToResource), bounded by the Lake Formation grants the Access stack gives this role.'
@@ -56,7 +60,7 @@ function acknowledgeAwsSolutions({ storage, pipeline, access, backup }: Medallio
     acknowledge(
       policy,
       'AwsSolutions-IAM5[Resource::*]',
-      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}${lakeFormation}${accessSync}`,
+      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}${lakeFormation}${accessSync}${costExplorer}`,
     );
   }
   for (const machine of Object.values(pipeline.stateMachines)) {
@@ -159,6 +163,16 @@ function acknowledgeNist80053R5({
     RecordRun,
     'NIST.800.53.R5-LambdaDLQ',
     `Invoked asynchronously by EventBridge; an invocation that fails its retries goes to the DeadLetters queue through the function’s on-failure destination, which AWS recommends over a dead-letter queue because it also records the error (${lambdaDocs}/invocation-async-retain-records.html).`,
+  );
+  acknowledge(
+    pipeline.functions.CostReport,
+    'NIST.800.53.R5-LambdaDLQ',
+    `Invoked asynchronously by the weekly EventBridge rule, whose event carries nothing to replay: a report that failed is made again by invoking the function with {"asOf": "<day>"} (README), and Lambda's own retries cover passing failures (${lambdaDocs}/invocation-async-retain-records.html).`,
+  );
+  acknowledge(
+    pipeline.functions.CostReport,
+    'NIST.800.53.R5-LambdaConcurrency',
+    `Invoked once a week by its schedule, or by a person on demand. ${unreserved}`,
   );
   for (const fn of Object.values(pipeline.functions)) {
     acknowledge(

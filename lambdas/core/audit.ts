@@ -47,6 +47,11 @@ export const auditTables = {
         'Landing files refused whole; their rows are in no other count.',
       ],
       ['notes', 'VARCHAR', 'Each rejected file with its reason, and other notes, one per line.'],
+      [
+        'bytes_scanned',
+        'BIGINT',
+        "Bytes the step's Athena queries scanned (what Athena bills); null where not measured (DuckDB).",
+      ],
     ],
   },
   model_state: {

@@ -12,21 +12,34 @@ export interface StatementCounts {
   readonly statements: number;
   /** Existence checks: a Glue GetTable on AWS, a catalog query on DuckDB. */
   readonly lookups: number;
+  /** Bytes the statements scanned, where the engine measures it (Athena): what Athena bills. */
+  readonly bytesScanned?: number;
 }
 
 /** A {@link SqlEngine} that counts the statements and lookups sent through it. */
 export class CountingSqlEngine implements SqlEngine {
   private counted = { statements: 0, lookups: 0 };
+  /** What the engine had scanned before this one counted: it may have served other work. */
+  private readonly scannedBefore: number | undefined;
 
-  constructor(private readonly engine: SqlEngine) {}
+  constructor(private readonly engine: SqlEngine) {
+    this.scannedBefore = engine.bytesScanned;
+  }
 
   get dialect(): SqlDialect {
     return this.engine.dialect;
   }
 
+  /** What the statements sent through this engine scanned. */
+  get bytesScanned(): number | undefined {
+    const now = this.engine.bytesScanned;
+    return now === undefined ? undefined : now - (this.scannedBefore ?? 0);
+  }
+
   /** What has been sent so far. */
   get counts(): StatementCounts {
-    return { ...this.counted };
+    const bytesScanned = this.bytesScanned;
+    return { ...this.counted, ...(bytesScanned === undefined ? {} : { bytesScanned }) };
   }
 
   execute(sql: string): Promise<number> {

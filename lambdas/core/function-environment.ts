@@ -71,6 +71,13 @@ export function parseCatalogBackupEnvironment(
   return parse(catalogBackupSchema, environment);
 }
 
+/** What the cost report function alone adds: where its summary goes, whose anomalies it reports. */
+const costReportSchema = z.object({
+  MEDALLION_COST_TOPIC_ARN: z.string().startsWith('arn:'),
+  MEDALLION_ANOMALY_MONITOR_ARN: z.string().startsWith('arn:'),
+});
+export type CostReportSettings = z.output<typeof costReportSchema>;
+
 export type FunctionSettings = z.output<typeof environmentSchema>;
 
 /** A function's settings as Lambda environment variables (Lambda sets AWS_REGION itself). */
@@ -92,6 +99,13 @@ export function parseLandingStarterEnvironment(
   environment: Readonly<Record<string, string | undefined>>,
 ): LandingStarterSettings {
   return parse(landingStarterSchema, environment);
+}
+
+/** The cost report function's own settings, read like {@link parseFunctionEnvironment}. */
+export function parseCostReportEnvironment(
+  environment: Readonly<Record<string, string | undefined>>,
+): CostReportSettings {
+  return parse(costReportSchema, environment);
 }
 
 function parse<S extends z.ZodType>(

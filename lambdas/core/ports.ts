@@ -167,6 +167,11 @@ export interface Notifier {
   notify(message: FailureNotice): Promise<void>;
 }
 
+/** Where a report's summary is published for people to read: an SNS topic on AWS. */
+export interface Publisher {
+  publish(subject: string, message: string): Promise<void>;
+}
+
 export interface FailureNotice {
   readonly runId: string;
   readonly job: string;
@@ -192,6 +197,11 @@ export interface Clock {
 /** A SQL engine (DuckDB locally, Athena on AWS). Engine-specific SQL lives behind {@link SqlDialect}. */
 export interface SqlEngine {
   readonly dialect: SqlDialect;
+  /**
+   * Bytes the engine's queries have scanned since it was made, where the engine measures it (what
+   * Athena bills by); undefined where it does not (DuckDB).
+   */
+  readonly bytesScanned?: number;
   /** Runs a statement; returns the rows it changed when the engine reports it. */
   execute(sql: string): Promise<number>;
   query<T extends Row = Row>(sql: string): Promise<T[]>;

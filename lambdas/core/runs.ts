@@ -2,6 +2,7 @@
  * Run history: one row per run in `audit.runs`, one per dataset step in `audit.run_datasets`,
  * with the reconciliation verdict. Queryable like any other table.
  */
+import type { RunUsage } from './cost/recording';
 import type { SqlDialect, SqlEngine } from './ports';
 import { reconciles, stepNotes, type DatasetStats, type TaskResult } from './stats';
 import { isoTimestamp } from './time';
@@ -115,11 +116,12 @@ export class RunHistory {
       if (steps.length === 0) return;
       const rows = steps.map((s) => {
         const notes = stepNotes(s);
-        return `(${[d.string(run.runId), d.string(s.step), d.string(s.dataset), d.string(s.layer), s.rowsIn, s.rowsOut, s.quarantined, s.duplicates, s.inserted, s.updated, s.deleted, s.seconds, reconciles(s), s.rejectedFiles?.length ?? 0, notes.length > 0 ? d.string(notes.join('\n')) : `cast(null as ${d.columnType('VARCHAR')})`].join(', ')})`;
+        const scanned = s.sql?.bytesScanned;
+        return `(${[d.string(run.runId), d.string(s.step), d.string(s.dataset), d.string(s.layer), s.rowsIn, s.rowsOut, s.quarantined, s.duplicates, s.inserted, s.updated, s.deleted, s.seconds, reconciles(s), s.rejectedFiles?.length ?? 0, notes.length > 0 ? d.string(notes.join('\n')) : `cast(null as ${d.columnType('VARCHAR')})`, scanned === undefined ? `cast(null as ${d.columnType('BIGINT')})` : String(scanned)].join(', ')})`;
       });
       await this.engine.execute(
         `insert into ${datasets}
-           (run_id, step, dataset, layer, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled, files_rejected, notes)
+           (run_id, step, dataset, layer, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled, files_rejected, notes, bytes_scanned)
          values ${rows.join(', ')}`,
       );
     });
@@ -154,6 +156,48 @@ export class RunHistory {
        from ${d.relation('audit.run_datasets')} where run_id = ${d.string(runId)}
        order by case layer when 'bronze' then 0 when 'silver' then 1 else 2 end, step, dataset`,
     );
+  }
+
+  /**
+   * The runs whose run date falls in [from, to), each with what its dataset steps wrote: the units
+   * the cost report divides the bill by.
+   */
+  async usage(period: { readonly from: string; readonly to: string }): Promise<RunUsage[]> {
+    const d = this.engine.dialect;
+    const rows = await this.engine.query<{
+      run_id: string;
+      job: string;
+      run_date: string;
+      status: string;
+      dataset: string | null;
+      layer: string | null;
+      rows_out: number | bigint | null;
+      bytes_scanned: number | bigint | null;
+    }>(
+      `select r.run_id, r.job, cast(r.run_date as varchar) as run_date, r.status, s.dataset, s.layer, s.rows_out, s.bytes_scanned
+       from ${d.relation('audit.runs')} r left join ${d.relation('audit.run_datasets')} s on s.run_id = r.run_id
+       where r.run_date >= ${d.date(period.from)} and r.run_date < ${d.date(period.to)}
+       order by r.run_date, r.run_id, s.dataset`,
+    );
+    const runs = new Map<string, RunUsage & { datasets: RunUsage['datasets'][number][] }>();
+    for (const row of rows) {
+      const run = runs.get(row.run_id) ?? {
+        runId: row.run_id,
+        job: row.job,
+        runDate: row.run_date,
+        status: row.status,
+        datasets: [],
+      };
+      runs.set(row.run_id, run);
+      if (row.dataset !== null)
+        run.datasets.push({
+          dataset: row.dataset,
+          layer: row.layer ?? '',
+          rowsOut: Number(row.rows_out ?? 0),
+          ...(row.bytes_scanned === null ? {} : { bytesScanned: Number(row.bytes_scanned) }),
+        });
+    }
+    return [...runs.values()];
   }
 
   /** The latest date a run of one of `jobs` completed for: the date the lake is as of. */

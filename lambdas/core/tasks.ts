@@ -164,6 +164,16 @@ export const tasks = {
     reservedConcurrency: 1,
     auditTables: ['runs', 'run_datasets', 'contract_versions'],
   },
+  CostReport: {
+    entry: 'cost-report',
+    description:
+      'The weekly cost report from Cost Explorer and the run history: HTML, CSV and JSON to the reports bucket, a summary to the cost topic.',
+    definitions: 'sources',
+    invokedBy: 'event',
+    // A few dozen Cost Explorer pages and one Athena query; renders a page of HTML.
+    memoryMb: 256,
+    timeoutSeconds: 300,
+  },
 } as const satisfies Record<string, TaskSpec>;
 
 export type TaskName = keyof typeof tasks;

@@ -94,3 +94,24 @@ export function allowCloudTrailToUseKey(key: kms.IKey, trailArn: string): void {
     }),
   );
 }
+
+/**
+ * Cost Anomaly Detection and AWS Budgets publish to the encrypted cost topic as their service
+ * principals, which must be allowed to use the key, on behalf of this account only.
+ * https://docs.aws.amazon.com/cost-management/latest/userguide/ad-SNS.html
+ * https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html
+ */
+export function allowCostAlertsToUseKey(key: kms.IKey): void {
+  const stack = Stack.of(key);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [
+        new iam.ServicePrincipal('costalerts.amazonaws.com'),
+        new iam.ServicePrincipal('budgets.amazonaws.com'),
+      ],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+    }),
+  );
+}

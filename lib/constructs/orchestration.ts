@@ -24,6 +24,7 @@ import {
 } from '../../lambdas/core/orchestration';
 import { taskOfPlaceholder, tasks, type TaskName } from '../../lambdas/core/tasks';
 import { pascal } from '../names';
+import { tagCost } from './cost-alerts';
 import { grantQueueSend } from './grants';
 import { repositoryRoot } from './platform-function';
 
@@ -91,6 +92,7 @@ export class Orchestration extends Construct {
         includeExecutionData: !(onDemandJobs as readonly string[]).includes(job),
       },
     });
+    tagCost(machine, { pipeline: job });
     machine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],

@@ -6,6 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ProjectColumnLineage } from '../../lambdas/core/lineage/graph';
 import { taskNames, tasks, type TaskName } from '../../lambdas/core/tasks';
+import { tagCost } from './cost-alerts';
 import { PlatformFunction } from './platform-function';
 
 export interface TaskFunctionsProps {
@@ -43,6 +44,7 @@ export class TaskFunctions extends Construct {
           logRetention: props.logRetention,
           logEncryptionKey: props.logEncryptionKey,
         });
+        tagCost(fn, { component: spec.entry });
         return [task, fn.function];
       }),
     ) as Record<TaskName, lambda.Function>;

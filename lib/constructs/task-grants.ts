@@ -31,6 +31,8 @@ export interface GrantContext {
   readonly key: kms.IKey;
   readonly buckets: Record<BucketRole, s3.IBucket>;
   readonly failureTopic: sns.ITopic;
+  /** Where the weekly cost summary, cost anomalies and budget alerts go. */
+  readonly costTopic: sns.ITopic;
   readonly runLock: RunLockTable;
   /** The persona databases (`personaDatabaseName`) the catalog sync defines views in. */
   readonly personaDatabases: readonly string[];
@@ -80,7 +82,44 @@ export const taskGrants: Record<TaskName, (fn: lambda.IFunction, ctx: GrantConte
   },
   Maintenance: grantMaintenance,
   DsrErase: grantDsrErase,
+  CostReport: grantCostReport,
 };
+
+/**
+ * The cost report reads Cost Explorer and the run history (`audit.runs`, `audit.run_datasets`),
+ * writes under `cost/` of the reports bucket and publishes to the cost topic.
+ */
+function grantCostReport(fn: lambda.IFunction, ctx: GrantContext): void {
+  const { config, buckets, key, costTopic } = ctx;
+  grantAthena(fn, ctx, {
+    actions: ['glue:GetDatabase', 'glue:GetTable'],
+    databases: [glueDatabaseName(config.project, config.env, 'audit')],
+    tables: glueTables(ctx, 'audit', ['runs', 'run_datasets']),
+  });
+  for (const table of ['runs', 'run_datasets'])
+    grantObjects(fn, buckets[schemaLocations.audit.bucket], key, {
+      read: true,
+      prefix: `${schemaLocations.audit.prefix}${table}/`,
+    });
+  grantObjects(fn, buckets.reports, key, { write: true, prefix: 'cost/' });
+  // Cost Explorer's actions support no resource-level permissions: `*` is the only resource.
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscostexplorerservice.html
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['ce:GetCostAndUsage', 'ce:GetCostForecast', 'ce:GetAnomalies'],
+      resources: ['*'],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [costTopic.topicArn] }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [key.keyArn],
+    }),
+  );
+}
 
 /**
  * Every ingestion writes bronze and its ledger (watermarks, commit log) under `state/`, and its

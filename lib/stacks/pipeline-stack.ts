@@ -13,6 +13,7 @@ import { functionEnvironment } from '../../lambdas/core/function-environment';
 import type { ProjectColumnLineage } from '../../lambdas/core/lineage/graph';
 import { jobs, type StateMachineJob } from '../../lambdas/core/orchestration';
 import { taskNames, type TaskName } from '../../lambdas/core/tasks';
+import { CostAlerts } from '../constructs/cost-alerts';
 import { grantMskConsumer, grantQueueSend } from '../constructs/grants';
 import { lakeBuckets } from '../constructs/lake-bucket';
 import { pascal } from '../names';
@@ -47,6 +48,8 @@ export class PipelineStack extends Stack {
   readonly deadLetters: sqs.Queue;
   /** One run at a time per lake, on AWS as locally. */
   readonly runLock: RunLockTable;
+  /** The cost topic, anomaly monitor and budget, and the weekly report's schedule. */
+  readonly costAlerts: CostAlerts;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -94,12 +97,15 @@ export class PipelineStack extends Stack {
       logEncryptionKey: key,
     });
     this.functions = functions;
+    this.costAlerts = new CostAlerts(this, 'Cost', { config, key });
+    this.costAlerts.schedule(functions.CostReport, config);
     const grantContext = {
       stack: this,
       config,
       key,
       buckets,
       failureTopic: this.failureTopic,
+      costTopic: this.costAlerts.topic,
       runLock: this.runLock,
       personaDatabases: props.personaDatabases,
     };

@@ -9,9 +9,12 @@ import { catalogExportPrefix } from '../../lambdas/core/backup/catalog-export';
 import { trailPrefix } from '../constructs/access-trail';
 import {
   allowCloudTrailToUseKey,
+  allowCostAlertsToUseKey,
   allowEventBridgeToUseKey,
   allowLogGroupsToUseKey,
 } from '../constructs/key-policy';
+import { bucketCostTags } from '../../lambdas/core/cost/tags';
+import { tagCost } from '../constructs/cost-alerts';
 import { LakeBucket } from '../constructs/lake-bucket';
 
 export interface StorageStackProps extends StackProps {
@@ -42,22 +45,28 @@ export class StorageStack extends Stack {
     });
     allowLogGroupsToUseKey(this.key);
     allowEventBridgeToUseKey(this.key);
+    allowCostAlertsToUseKey(this.key);
     const name = (role: BucketRole | 'accessLogs') =>
       bucketName(config.project, config.env, role, this.account, this.region);
-    this.accessLogs = new LakeBucket(this, 'AccessLogs', {
+    const accessLogs = new LakeBucket(this, 'AccessLogs', {
       bucketName: name('accessLogs'),
       lifecycle: lifecycle.accessLogs,
       removalPolicy,
-    }).bucket;
-    const bucket = (id: string, role: BucketRole, eventBridgeEnabled = false) =>
-      new LakeBucket(this, id, {
+    });
+    tagCost(accessLogs, bucketCostTags('accessLogs'));
+    this.accessLogs = accessLogs.bucket;
+    const bucket = (id: string, role: BucketRole, eventBridgeEnabled = false) => {
+      const created = new LakeBucket(this, id, {
         bucketName: name(role),
         encryptionKey: this.key,
         accessLogs: this.accessLogs,
         lifecycle: lifecycle[role],
         removalPolicy,
         eventBridgeEnabled,
-      }).bucket;
+      });
+      tagCost(created, bucketCostTags(role));
+      return created.bucket;
+    };
     this.buckets = {
       landing: bucket('Landing', 'landing', true),
       bronze: bucket('Bronze', 'bronze'),

@@ -56,6 +56,9 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   DeleteDataCellsFilterCommand: ['lakeformation:DeleteDataCellsFilter'],
   GrantPermissionsCommand: ['lakeformation:GrantPermissions'],
   AddLFTagsToResourceCommand: ['lakeformation:AddLFTagsToResource'],
+  GetCostAndUsageCommand: ['ce:GetCostAndUsage'],
+  GetCostForecastCommand: ['ce:GetCostForecast'],
+  GetAnomaliesCommand: ['ce:GetAnomalies'],
 };
 
 /** What the check needs of an `aws-sdk-client-mock` stub: the calls it received. */

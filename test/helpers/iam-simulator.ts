@@ -183,7 +183,11 @@ export class SimulatedAccount {
   private getAtt(stack: string, id: string, attribute: string): string {
     const { Type } = this.resource(stack, id);
     const { partition: p, region: r, account: a } = this;
-    if (attribute !== 'Arn' && !(Type === 'AWS::SQS::Queue' && attribute === 'QueueName'))
+    if (
+      attribute !== 'Arn' &&
+      !(Type === 'AWS::SQS::Queue' && attribute === 'QueueName') &&
+      !(Type === 'AWS::CE::AnomalyMonitor' && attribute === 'MonitorArn')
+    )
       throw new Error(`${stack}: cannot resolve ${id}.${attribute}`);
     switch (Type) {
       case 'AWS::IAM::Role':
@@ -208,6 +212,9 @@ export class SimulatedAccount {
         return `arn:${p}:dynamodb:${r}:${a}:table/${this.physicalName(stack, id, 'TableName')}`;
       case 'AWS::Events::Rule':
         return `arn:${p}:events:${r}:${a}:rule/${this.physicalName(stack, id, 'Name')}`;
+      // Cost Explorer's ARNs carry no region and a generated id.
+      case 'AWS::CE::AnomalyMonitor':
+        return `arn:${p}:ce::${a}:anomalymonitor/${id}`;
       default:
         throw new Error(`${stack}: cannot resolve ${id}.Arn of a ${Type}`);
     }

@@ -105,6 +105,7 @@ describe.each(['dev', 'prod'])('permissions (%s)', (env) => {
         ...(v.MEDALLION_LANDING_STATE_MACHINE_ARN
           ? { landingStateMachineArn: v.MEDALLION_LANDING_STATE_MACHINE_ARN }
           : {}),
+        ...(v.MEDALLION_COST_TOPIC_ARN ? { costTopicArn: v.MEDALLION_COST_TOPIC_ARN } : {}),
       },
     };
   };
@@ -379,6 +380,55 @@ describe.each(['dev', 'prod'])('permissions (%s)', (env) => {
     ];
     const denied = await account.denied('events.amazonaws.com', calls);
     expect(denied.map(describeDecision)).toEqual([]);
+  });
+
+  it('Cost Anomaly Detection and AWS Budgets may publish to the encrypted cost topic, for this account only', async () => {
+    const pipeline = synthesized.stacks.pipeline;
+    const topicArn = account.resolve(pipelineStack, {
+      Ref: pipeline.getLogicalId(pipeline.costAlerts.topic.node.defaultChild as never),
+    });
+    const keyArn = account.resolve(
+      pipelineStack,
+      (
+        account
+          .resourcesOf('AWS::SNS::Topic')
+          .find((t) => account.resolve(t.stack, { Ref: t.id }) === topicArn)!.properties as {
+          KmsMasterKeyId: unknown;
+        }
+      ).KmsMasterKeyId,
+    );
+    const publishes = (source: string, from: string): IamCall[] =>
+      [
+        { action: 'sns:Publish', resource: topicArn },
+        { action: 'kms:GenerateDataKey', resource: keyArn },
+        { action: 'kms:Decrypt', resource: keyArn },
+      ].map((c) => ({
+        ...c,
+        context: { 'aws:SourceArn': source, 'aws:SourceAccount': from },
+        why: `${source} alerts the cost topic`,
+      }));
+    const { partition: p, account: a } = account;
+    expect(
+      [
+        ...(await account.denied(
+          'costalerts.amazonaws.com',
+          publishes(`arn:${p}:ce::${a}:anomalysubscription/abc`, a),
+        )),
+        ...(await account.denied(
+          'budgets.amazonaws.com',
+          publishes(`arn:${p}:budgets::${a}:budget/medallion-${env}-monthly`, a),
+        )),
+      ].map(describeDecision),
+    ).toEqual([]);
+    const elsewhere = await account.denied(
+      'costalerts.amazonaws.com',
+      publishes(`arn:${p}:ce::999999999999:anomalysubscription/abc`, '999999999999'),
+    );
+    expect(elsewhere.map((d) => d.call.action)).toEqual([
+      'sns:Publish',
+      'kms:GenerateDataKey',
+      'kms:Decrypt',
+    ]);
   });
 
   describe('the harness denies what AWS would deny', () => {

@@ -149,4 +149,44 @@ describe('run history', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it('lists the runs of a period with what each wrote and scanned, runs that wrote nothing included', async () => {
+    await history.finished({ ...run, ...ended, status: 'succeeded' }, [
+      step,
+      {
+        ...step,
+        dataset: 'gold.fact_orders',
+        layer: 'gold',
+        rowsOut: 5,
+        sql: { statements: 4, lookups: 1, bytesScanned: 123_456_789_012 },
+      },
+    ]);
+    await history.finished(
+      { ...run, ...ended, runId: 'run-2', runDate: '2026-01-03', status: 'failed', error: 'x' },
+      [],
+    );
+    await history.finished(
+      { ...run, ...ended, runId: 'run-0', runDate: '2026-01-01', status: 'succeeded' },
+      [step],
+    );
+    expect(await history.usage({ from: '2026-01-02', to: '2026-01-04' })).toEqual([
+      {
+        runId: 'run-1',
+        job: 'daily',
+        runDate: '2026-01-02',
+        status: 'succeeded',
+        datasets: [
+          {
+            dataset: 'gold.fact_orders',
+            layer: 'gold',
+            rowsOut: 5,
+            bytesScanned: 123_456_789_012,
+          },
+          // Built on DuckDB, which measures no bytes scanned: recorded as unknown, not as 0.
+          { dataset: 'silver.orders', layer: 'silver', rowsOut: 8 },
+        ],
+      },
+      { runId: 'run-2', job: 'daily', runDate: '2026-01-03', status: 'failed', datasets: [] },
+    ]);
+  });
 });

@@ -70,6 +70,7 @@ export class AthenaEngine implements SqlEngine {
   private readonly maxPollIntervalMs: number;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
+  private scanned = 0;
 
   constructor(
     private readonly athena: AthenaClient,
@@ -81,6 +82,11 @@ export class AthenaEngine implements SqlEngine {
     this.maxPollIntervalMs = options.maxPollIntervalMs ?? 5_000;
     this.timeoutMs = options.timeoutMs ?? 10 * 60_000;
     this.clock = options.clock ?? systemClock;
+  }
+
+  /** What the queries that succeeded scanned (`Statistics.DataScannedInBytes`): what Athena bills. */
+  get bytesScanned(): number {
+    return this.scanned;
   }
 
   /** The rows a DML statement or CTAS wrote (Athena's UpdateCount); 0 for anything else. */
@@ -193,7 +199,10 @@ export class AthenaEngine implements SqlEngine {
         this.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
       );
       const status = execution?.Status;
-      if (execution && status?.State === 'SUCCEEDED') return execution;
+      if (execution && status?.State === 'SUCCEEDED') {
+        this.scanned += execution.Statistics?.DataScannedInBytes ?? 0;
+        return execution;
+      }
       if (status?.State === 'FAILED' || status?.State === 'CANCELLED') {
         throw queryError(id, status, sql);
       }

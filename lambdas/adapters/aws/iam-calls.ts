@@ -733,3 +733,18 @@ export function mskResourceArns(
     groupArn: `${match[1]}group/${match[2]}/${consumerGroup}`,
   };
 }
+
+/**
+ * CostExplorerCosts (`cost-explorer.ts`): GetCostAndUsage, GetCostForecast and GetAnomalies. Cost
+ * Explorer's actions name no resource type (GetAnomalies' monitor is a request parameter), so
+ * they are granted on `*`.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscostexplorerservice.html
+ */
+export const costExplorerIam = {
+  actions: ['ce:GetCostAndUsage', 'ce:GetCostForecast', 'ce:GetAnomalies'],
+  reads: (): IamCall[] => [
+    { action: 'ce:GetCostAndUsage', resource: '*', why: 'reads daily cost by service and tag' },
+    { action: 'ce:GetCostForecast', resource: '*', why: 'forecasts the rest of the month' },
+    { action: 'ce:GetAnomalies', resource: '*', why: "reads the anomaly monitor's anomalies" },
+  ],
+};

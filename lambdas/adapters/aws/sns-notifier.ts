@@ -1,6 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { PipelineError, TransientError } from '../../core/errors';
-import type { FailureNotice, Notifier } from '../../core/ports';
+import type { FailureNotice, Notifier, Publisher } from '../../core/ports';
 
 /** SNS limits: a subject of at most 100 printable ASCII characters, a message of 256 KB. */
 const maxSubjectLength = 100;
@@ -43,6 +43,28 @@ export class SnsNotifier implements Notifier {
       throw transientErrors.has(name)
         ? new TransientError(message, { cause: error })
         : new PipelineError(message, { cause: error });
+    }
+  }
+}
+
+/** A report's summary to an SNS topic, as plain text for its email subscribers. */
+export class SnsPublisher implements Publisher {
+  constructor(
+    private readonly client: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async publish(title: string, message: string): Promise<void> {
+    try {
+      await this.client.send(
+        new PublishCommand({ TopicArn: this.topicArn, Subject: subject(title), Message: message }),
+      );
+    } catch (error) {
+      const name = (error as Error).name;
+      const text = `Publishing "${title}" to ${this.topicArn} failed: ${name}: ${(error as Error).message}`;
+      throw transientErrors.has(name)
+        ? new TransientError(text, { cause: error })
+        : new PipelineError(text, { cause: error });
     }
   }
 }

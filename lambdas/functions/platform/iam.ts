@@ -9,6 +9,7 @@ import { parseRedshiftConnection, parseSnowflakeConnection } from '../../core/co
 import type { PlatformConfig } from '../../../config/schema';
 import {
   athenaEngineIam,
+  costExplorerIam,
   athenaSubjectTablesIam,
   auditTablesIam,
   dynamoDbRunLeaseStoreIam,
@@ -63,6 +64,8 @@ export interface FunctionScope extends EncryptedScope {
   readonly personaDatabases: readonly string[];
   /** MEDALLION_LANDING_STATE_MACHINE_ARN: the landing starter's only. */
   readonly landingStateMachineArn?: string;
+  /** MEDALLION_COST_TOPIC_ARN: the cost report's only. */
+  readonly costTopicArn?: string;
 }
 
 const bucketOf = (s: FunctionScope, role: BucketRole, prefix = ''): S3Prefix => ({
@@ -241,6 +244,14 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
     }),
     // Bronze partitions past their retention go whole, with every version.
     ...s3BronzePurgerIam.purges(s, lake.bronze(s)),
+  ],
+  'cost-report': (s) => [
+    ...queries(s),
+    ...['runs', 'run_datasets'].flatMap((t) => athenaEngineIam.reads(s, table(s, 'audit', t))),
+    ...costExplorerIam.reads(),
+    // The report, the recording it was computed from (`reports/cost/<day>/`), and its summary.
+    ...s3ObjectStoreIam.write(s, bucketOf(s, 'reports', 'cost/')),
+    ...(s.costTopicArn === undefined ? [] : snsNotifierIam.publishes(s, s.costTopicArn)),
   ],
   'dsr-erase': (s) => {
     const privacy = bucketOf(s, 'audit', 'privacy/');

@@ -34,6 +34,7 @@ import {
 import { accessPolicy, context, openAs, openReadOnly } from './context';
 import { accessCommand } from './access-commands';
 import { privacyCommand } from './privacy-commands';
+import { costCommand } from './cost-commands';
 import { clearLake, refuseOtherSample } from './sample-lake';
 import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
@@ -293,6 +294,7 @@ export function buildProgram(): Command {
   program.addCommand(backupCommand());
   program.addCommand(drCommand());
   program.addCommand(retentionCommand());
+  program.addCommand(costCommand());
 
   reportUsageErrorsBriefly(program);
   return program;

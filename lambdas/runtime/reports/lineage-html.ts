@@ -3,7 +3,7 @@
  * from the dataset asked about, drawn in inline SVG (no script, nothing fetched).
  */
 import type { LineageAnswer } from '../../core/lineage/graph';
-import { escapeHtml as esc } from './html';
+import { escapeHtml as esc } from '../../core/html';
 
 const boxWidth = 260;
 const boxHeight = 26;

@@ -3,7 +3,7 @@
  * personal data flows, no script, nothing fetched): it opens offline and can be filed as evidence.
  */
 import type { PrivacyImpactReport } from '../../core/privacy/impact';
-import { escapeHtml as esc } from './html';
+import { escapeHtml as esc } from '../../core/html';
 
 const layers = ['bronze', 'silver', 'gold', 'seeds'] as const;
 

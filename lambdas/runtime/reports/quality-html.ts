@@ -3,7 +3,7 @@
  * script and nothing fetched, so it opens offline and can be mailed or archived as is.
  */
 import type { QualityReport, ReportDataset } from '../../core/dq/report';
-import { escapeHtml as esc } from './html';
+import { escapeHtml as esc } from '../../core/html';
 
 export function renderQualityReportHtml(report: QualityReport, generatedAt: Date): string {
   const errors = report.datasets.reduce((n, d) => n + d.failedErrors, 0);

@@ -21,6 +21,7 @@ import {
   type AthenaEngineOptions,
 } from '../../../lambdas/adapters/aws/athena-engine';
 import { lakeSchemas } from '../../../lambdas/core/aws-names';
+import { CountingSqlEngine } from '../../../lambdas/core/counting-engine';
 import { PipelineError, TransientError } from '../../../lambdas/core/errors';
 import { ManualClock } from '../../helpers/clock';
 import { athenaEngineIam } from '../../../lambdas/adapters/aws/iam-calls';
@@ -120,6 +121,26 @@ describe('AthenaEngine.execute', () => {
       .resolves(state('SUCCEEDED', { SubstatementType: 'CREATE_TABLE_AS_SELECT' }));
     athena.on(GetQueryResultsCommand).resolves({ UpdateCount: 7 });
     await expect(engine().execute('create table t as select 1 as x')).resolves.toBe(7);
+  });
+
+  it('adds up the bytes its succeeded queries scanned, which a counting engine reports per model', async () => {
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolvesOnce(state('SUCCEEDED', { Statistics: { DataScannedInBytes: 1_000 } }))
+      .resolvesOnce(state('SUCCEEDED', { Statistics: { DataScannedInBytes: 250 } }))
+      .resolvesOnce(state('SUCCEEDED', { StatementType: 'DDL' }))
+      .resolves(state('SUCCEEDED', { Statistics: { DataScannedInBytes: 4_000 } }));
+    athena.on(GetQueryResultsCommand).resolves({ UpdateCount: 1 });
+    const athenaEngine = engine();
+    await athenaEngine.execute(sql);
+    expect(athenaEngine.bytesScanned).toBe(1_000);
+    // A model's build counts from where the engine stood when it began.
+    const model = new CountingSqlEngine(athenaEngine);
+    await model.execute(sql);
+    await model.execute('create or replace view v as select 1 as x');
+    await model.execute(sql);
+    expect(model.counts).toEqual({ statements: 3, lookups: 0, bytesScanned: 4_250 });
+    expect(athenaEngine.bytesScanned).toBe(5_250);
   });
 
   it("fails with Athena's message and the statement's first lines when the query fails", async () => {

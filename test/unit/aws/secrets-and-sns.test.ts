@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import * as z from 'zod';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SecretsReader } from '../../../lambdas/adapters/aws/secrets';
-import { SnsNotifier } from '../../../lambdas/adapters/aws/sns-notifier';
+import { SnsNotifier, SnsPublisher } from '../../../lambdas/adapters/aws/sns-notifier';
 import { PipelineError, TransientError } from '../../../lambdas/core/errors';
 import { ManualClock } from '../../helpers/clock';
 import { secretsReaderIam, snsNotifierIam } from '../../../lambdas/adapters/aws/iam-calls';
@@ -167,6 +167,36 @@ describe('SnsNotifier', () => {
     expect(error).toBeInstanceOf(TransientError);
     expect((error as Error).message).toBe(
       `Publishing the failure of run r to ${topicArn} failed: ThrottledException: Rate exceeded`,
+    );
+  });
+});
+
+describe('SnsPublisher', () => {
+  const topicArn = 'arn:aws:sns:eu-west-1:111122223333:medallion-dev-cost';
+
+  it('publishes a summary as plain text under its title', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    await new SnsPublisher(new SNSClient({ region: 'eu-west-1' }), topicArn).publish(
+      'Cost report dev 2026-03-16',
+      'Month to date: 12.00 USD\n',
+    );
+    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input).toEqual({
+      TopicArn: topicArn,
+      Subject: 'Cost report dev 2026-03-16',
+      Message: 'Month to date: 12.00 USD\n',
+    });
+  });
+
+  it('makes SNS throttling a TransientError naming what was published', async () => {
+    sns
+      .on(PublishCommand)
+      .rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: {} }));
+    const error = await new SnsPublisher(new SNSClient({ region: 'eu-west-1' }), topicArn)
+      .publish('Cost report dev 2026-03-16', 'm')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toBe(
+      `Publishing "Cost report dev 2026-03-16" to ${topicArn} failed: ThrottledException: Rate exceeded`,
     );
   });
 });

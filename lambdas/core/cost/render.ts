@@ -1,0 +1,281 @@
+/**
+ * The cost report for people: one self-contained HTML page (inline CSS, inline SVG charts, no
+ * script, nothing fetched, so finance can open it offline and file it), a CSV of the daily costs
+ * to pivot, the JSON of the whole report, and a few lines for the SNS topic.
+ */
+import { escapeHtml as esc } from '../html';
+import { addDays } from '../time';
+import type { CostReport, Period, WeekChange } from './report';
+
+/** A period as people read it: first and last day, both included. */
+function days(period: Period): string {
+  return `${esc(period.from)} – ${esc(addDays(period.to, -1))}`;
+}
+
+/** Series a chart draws before lumping the rest into "Other", so colours stay tellable apart. */
+const chartedSeries = 6;
+const palette = ['#0969da', '#1a7f37', '#bf8700', '#8250df', '#cf222e', '#1b7c83', '#8c959f'];
+
+function money(report: CostReport, amount: number): string {
+  return `${amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${report.currency}`;
+}
+
+function signed(report: CostReport, change: WeekChange): string {
+  const sign = change.change > 0 ? '+' : '';
+  const percent =
+    change.changePercent === undefined ? 'new' : `${sign}${change.changePercent.toFixed(1)} %`;
+  return `${sign}${money(report, change.change)} (${percent})`;
+}
+
+/** The figures a reader wants first, as text: the SNS message. */
+export function renderCostSummary(report: CostReport): string {
+  const week: WeekChange = {
+    key: 'total',
+    thisWeek: report.thisWeek.unblended,
+    lastWeek: report.lastWeek.unblended,
+    change: Math.round((report.thisWeek.unblended - report.lastWeek.unblended) * 100) / 100,
+    ...(report.lastWeek.unblended > 0
+      ? {
+          changePercent:
+            Math.round(
+              ((report.thisWeek.unblended - report.lastWeek.unblended) /
+                report.lastWeek.unblended) *
+                1000,
+            ) / 10,
+        }
+      : {}),
+  };
+  const [top] = report.byService;
+  const lines = [
+    `Cost report ${report.env} as of ${report.asOf}`,
+    `Month to date: ${money(report, report.monthToDate.unblended)} (amortized ${money(report, report.monthToDate.amortized)})`,
+    `Forecast for the month: ${money(report, report.monthForecast)}`,
+    `Last 7 days: ${money(report, report.thisWeek.unblended)}, ${signed(report, week)} on the week before`,
+    ...(top ? [`Largest service: ${top.key}, ${money(report, top.thisWeek)} this week`] : []),
+    `Anomalies: ${report.anomalies.length === 0 ? 'none' : report.anomalies.map((a) => `${a.service} +${money(report, a.impact)} from ${a.from}`).join('; ')}`,
+    ...report.untagged
+      .filter((u) => u.share > 0)
+      .map((u) => `Untagged by ${u.tag}: ${u.share.toFixed(1)} % of the month`),
+    ...(report.unitCosts.perDailyRun !== undefined
+      ? [`Per daily run: ${money(report, report.unitCosts.perDailyRun)}`]
+      : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** One row per day and service or tag value, unblended: what finance pivots. */
+export function renderCostCsv(report: CostReport): string {
+  const rows: (string | number)[][] = [['date', 'dimension', 'key', 'unblended_cost', 'currency']];
+  for (const day of report.daily)
+    for (const [service, cost] of Object.entries(day.services).sort())
+      rows.push([day.date, 'service', service, cost.toFixed(2), report.currency]);
+  for (const [tag, days] of Object.entries(report.dailyByTag))
+    for (const day of days)
+      for (const [value, cost] of Object.entries(day.values).sort())
+        rows.push([day.date, `tag:${tag}`, value, cost.toFixed(2), report.currency]);
+  return `${rows.map((r) => r.map(csvField).join(',')).join('\n')}\n`;
+}
+
+export function renderCostJson(report: CostReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** Daily stacked bars of the largest series, the rest as "Other", with a legend. */
+function stackedChart(
+  label: string,
+  days: readonly { date: string; values: Record<string, number> }[],
+  order: readonly string[],
+): string {
+  if (days.every((d) => Object.keys(d.values).length === 0))
+    return '<p class="muted">No cost recorded in the period.</p>';
+  const shown = order.slice(0, order.length > chartedSeries + 1 ? chartedSeries : order.length);
+  const keys = shown.length < order.length ? [...shown, 'Other'] : shown;
+  const stacks = days.map((d) => {
+    const values = keys.map((k) =>
+      k === 'Other'
+        ? Object.entries(d.values)
+            .filter(([key]) => !shown.includes(key))
+            .reduce((sum, [, v]) => sum + v, 0)
+        : (d.values[k] ?? 0),
+    );
+    return { date: d.date, values };
+  });
+  const max = Math.max(...stacks.map((s) => s.values.reduce((a, b) => a + b, 0)), 0.01);
+  const [left, top, plotHeight, bar, gap] = [56, 10, 180, 14, 4];
+  const width = left + stacks.length * (bar + gap) + 10;
+  const height = top + plotHeight + 40;
+  const y = (v: number) => top + plotHeight - (v / max) * plotHeight;
+  const bars = stacks
+    .map((s, i) => {
+      let base = 0;
+      const x = left + i * (bar + gap);
+      const rects = s.values
+        .map((v, k) => {
+          if (v <= 0) return '';
+          const rect = `<rect x="${x}" y="${y(base + v).toFixed(1)}" width="${bar}" height="${(y(base) - y(base + v)).toFixed(1)}" fill="${palette[k % palette.length]}"><title>${esc(s.date)} ${esc(keys[k]!)}: ${v.toFixed(2)}</title></rect>`;
+          base += v;
+          return rect;
+        })
+        .join('');
+      const tick =
+        i % 7 === 0
+          ? `<text x="${x}" y="${top + plotHeight + 14}">${esc(s.date.slice(5))}</text>`
+          : '';
+      return rects + tick;
+    })
+    .join('');
+  const axis = [0, 0.5, 1]
+    .map(
+      (f) =>
+        `<text x="${left - 6}" y="${y(max * f) + 4}" text-anchor="end">${(max * f).toFixed(2)}</text><line x1="${left}" x2="${width - 10}" y1="${y(max * f)}" y2="${y(max * f)}" stroke="#d0d7de"/>`,
+    )
+    .join('');
+  const legend = keys
+    .map(
+      (k, i) => `<span><i style="background:${palette[i % palette.length]}"></i>${esc(k)}</span>`,
+    )
+    .join(' ');
+  return `<svg role="img" aria-label="${esc(label)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">${axis}${bars}</svg>
+<p class="legend">${legend}</p>`;
+}
+
+function changeTable(report: CostReport, heading: string, changes: readonly WeekChange[]): string {
+  if (changes.length === 0) return '<p class="muted">No cost in the last two weeks.</p>';
+  const rows = changes
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.key)}</td><td class="num">${money(report, c.lastWeek)}</td><td class="num">${money(report, c.thisWeek)}</td><td class="num ${c.change > 0 ? 'bad' : c.change < 0 ? 'good' : ''}">${signed(report, c)}</td></tr>`,
+    )
+    .join('');
+  return `<table><thead><tr><th>${esc(heading)}</th><th class="num">${days(report.periods.lastWeek)}</th><th class="num">${days(report.periods.thisWeek)}</th><th class="num">change</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function optional(report: CostReport, amount: number | undefined, missing: string): string {
+  return amount === undefined
+    ? `<span class="muted">${esc(missing)}</span>`
+    : money(report, amount);
+}
+
+export function renderCostHtml(report: CostReport): string {
+  const { unitCosts: unit, periods } = report;
+  const tags = Object.keys(report.byTag);
+  const weekChange = report.thisWeek.unblended - report.lastWeek.unblended;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Cost report · ${esc(report.env)} · ${esc(report.asOf)}</title>
+<style>
+  body { font: 14px/1.45 system-ui, -apple-system, Segoe UI, Roboto, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #1f2328; }
+  h1 { font-size: 1.5rem; margin-bottom: .25rem; } h2 { font-size: 1.15rem; margin-top: 2rem; } h3 { font-size: 1rem; margin: 1.25rem 0 .5rem; }
+  .muted { color: #656d76; } table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+  th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }
+  th { background: #f6f8fa; font-weight: 600; } .num { text-align: right; font-variant-numeric: tabular-nums; }
+  .good { color: #1a7f37; } .warn { color: #9a6700; } .bad { color: #cf222e; }
+  .cards { display: flex; gap: 1rem; flex-wrap: wrap; } .card { border: 1px solid #d0d7de; border-radius: .5rem; padding: .75rem 1rem; min-width: 10rem; }
+  .card b { display: block; font-size: 1.5rem; } svg text { font: 11px system-ui, sans-serif; fill: #656d76; }
+  .legend span { margin-right: 1rem; white-space: nowrap; } .legend i { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -1px; border-radius: 2px; }
+</style>
+</head>
+<body>
+<h1>Cost report</h1>
+<p class="muted">Environment <code>${esc(report.env)}</code> · ${days(periods.window)} · unblended cost in ${esc(report.currency)} unless marked amortized · from AWS Cost Explorer and the platform's run history</p>
+<div class="cards">
+  <div class="card"><b>${money(report, report.monthToDate.unblended)}</b>month to date<br><span class="muted">amortized ${money(report, report.monthToDate.amortized)}</span></div>
+  <div class="card"><b>${money(report, report.monthForecast)}</b>forecast for the month<br><span class="muted">${report.forecastRest === undefined ? (periods.rest ? 'no forecast available' : 'month complete') : `${money(report, report.forecastRest)} still to come`}</span></div>
+  <div class="card"><b class="${weekChange > 0 ? 'bad' : 'good'}">${money(report, report.thisWeek.unblended)}</b>last 7 days<br><span class="muted">${money(report, report.lastWeek.unblended)} the week before</span></div>
+  <div class="card"><b class="${report.anomalies.length > 0 ? 'bad' : 'good'}">${report.anomalies.length}</b>cost anomalies</div>
+  <div class="card"><b>${optional(report, unit.perDailyRun, 'no daily run')}</b>per daily run</div>
+</div>
+<h2>Daily cost by service</h2>
+${stackedChart(
+  'Daily cost by service',
+  report.daily.map((d) => ({ date: d.date, values: d.services })),
+  report.services.map((s) => s.service),
+)}
+<h2>Week over week by service</h2>
+${changeTable(report, 'service', report.byService)}
+${tags
+  .map(
+    (tag) => `<h2>By ${esc(tag)}</h2>
+${stackedChart(
+  `Daily cost by ${tag}`,
+  report.dailyByTag[tag]!,
+  report.byTag[tag]!.map((c) => c.key),
+)}
+${changeTable(report, tag, report.byTag[tag]!)}`,
+  )
+  .join('\n')}
+<h2>Untagged cost</h2>
+${
+  report.untagged.length === 0
+    ? '<p class="muted">No cost allocation tag was reported on.</p>'
+    : `<table><thead><tr><th>tag</th><th class="num">month to date without it</th><th class="num">share</th></tr></thead><tbody>${report.untagged
+        .map(
+          (u) =>
+            `<tr><td><code>${esc(u.tag)}</code></td><td class="num">${money(report, u.cost)}</td><td class="num ${u.share > 10 ? 'warn' : ''}">${u.share.toFixed(1)} %</td></tr>`,
+        )
+        .join('')}</tbody></table>
+<p class="muted">Cost no resource's tag accounts for: shared services (data transfer, support, tax) and resources created before the tag was activated.</p>`
+}
+<h2>Unit costs, month to date</h2>
+<table><tbody>
+<tr><td>per <code>daily</code> run <span class="muted">(${unit.dailyRuns} succeeded runs)</span></td><td class="num">${optional(report, unit.perDailyRun, 'no succeeded daily run')}</td></tr>
+<tr><td>per million rows written <span class="muted">(${unit.rowsWritten.toLocaleString('en-US')} rows)</span></td><td class="num">${optional(report, unit.perMillionRows, 'no rows written')}</td></tr>
+<tr><td>Athena cost per TB scanned <span class="muted">(${unit.bytesScanned === undefined ? 'not recorded' : `${(unit.bytesScanned / 1e12).toFixed(3)} TB`})</span></td><td class="num">${optional(report, unit.perTerabyteScanned, 'bytes scanned not recorded')}</td></tr>
+</tbody></table>
+<p class="muted">The platform's month-to-date cost over the runs and rows of succeeded runs in <code>audit.runs</code>; Athena's own cost over the bytes its queries scanned.</p>
+${
+  report.tables.length === 0
+    ? ''
+    : `<h3>Per table</h3><table><thead><tr><th>table</th><th>layer</th><th class="num">rows written</th><th class="num">share of its layer's cost</th></tr></thead><tbody>${report.tables
+        .map(
+          (t) =>
+            `<tr><td><code>${esc(t.dataset)}</code></td><td>${esc(t.layer)}</td><td class="num">${t.rowsWritten.toLocaleString('en-US')}</td><td class="num">${money(report, t.cost)}</td></tr>`,
+        )
+        .join('')}</tbody></table>
+<p class="muted">Each layer's tagged cost shared among its tables in proportion to the rows written to them.</p>`
+}
+<h2>Forecast</h2>
+<p>${money(report, report.monthToDate.unblended)} spent ${days(periods.monthToDate)}; ${
+    report.forecastRest === undefined
+      ? periods.rest
+        ? '<span class="muted">Cost Explorer gave no forecast for the rest of the month (too little history).</span>'
+        : 'the month is complete.'
+      : `Cost Explorer expects ${money(report, report.forecastRest)} more ${days(periods.rest!)}: <b>${money(report, report.monthForecast)}</b> for the month.`
+  }</p>
+<h2>Anomalies</h2>
+${
+  report.anomalies.length === 0
+    ? '<p class="good">Cost Anomaly Detection flagged nothing in the period.</p>'
+    : `<table><thead><tr><th>from</th><th>to</th><th>service</th><th>region · usage type</th><th class="num">above expected</th></tr></thead><tbody>${report.anomalies
+        .map(
+          (a) =>
+            `<tr><td>${esc(a.from)}</td><td>${esc(a.to ?? 'ongoing')}</td><td>${esc(a.service)}</td><td>${esc([a.region, a.usageType].filter(Boolean).join(' · '))}</td><td class="num bad">+${money(report, a.impact)}${a.impactPercent === undefined ? '' : ` (${a.impactPercent.toFixed(1)} %)`}</td></tr>`,
+        )
+        .join('')}</tbody></table>`
+}
+${
+  report.recommendations.length === 0
+    ? ''
+    : `<h2>Recommendations</h2><table><thead><tr><th>recommendation</th><th>detail</th><th class="num">estimated monthly saving</th></tr></thead><tbody>${report.recommendations
+        .map(
+          (r) =>
+            `<tr><td>${esc(r.title)}</td><td>${esc(r.detail)}</td><td class="num good">${money(report, r.monthlySaving)}</td></tr>`,
+        )
+        .join('')}</tbody></table>
+<p>Together: <b>${money(
+        report,
+        report.recommendations.reduce((sum, r) => sum + r.monthlySaving, 0),
+      )}</b> a month.</p>`
+}
+</body>
+</html>
+`;
+}

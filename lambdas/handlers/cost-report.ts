@@ -1,0 +1,78 @@
+/**
+ * The weekly cost report, on EventBridge's schedule or on demand (`{"asOf": "2026-03-16"}` as the
+ * invocation's payload): fetches Cost Explorer's answers and the run history, writes the report as
+ * HTML, CSV and JSON with the recording it was computed from under `reports/cost/<asOf>/` (which
+ * `medallion cost report --from` renders again) and publishes its summary to the cost topic.
+ */
+import * as z from 'zod';
+import { recordCosts, type CostExplorerSource, type RunUsageSource } from '../core/cost/collect';
+import { recordingFiles } from '../core/cost/recording';
+import {
+  renderCostCsv,
+  renderCostHtml,
+  renderCostJson,
+  renderCostSummary,
+} from '../core/cost/render';
+import { buildCostReport } from '../core/cost/report';
+import type { Clock, Logger, ObjectStore, Publisher } from '../core/ports';
+
+export interface CostReportDeps {
+  readonly costs: CostExplorerSource;
+  readonly runs: RunUsageSource;
+  /** The reports bucket as `reports/...` keys. */
+  readonly store: ObjectStore;
+  /** Where the summary goes: the cost topic. */
+  readonly publisher: Publisher;
+  readonly env: string;
+  /** The cost allocation tags to group by. */
+  readonly tags: readonly string[];
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** A scheduled event carries nothing of use; an on-demand call may name the report's day. */
+const eventSchema = z.looseObject({ asOf: z.iso.date().optional() });
+
+export interface CostReportResult {
+  readonly asOf: string;
+  readonly keys: readonly string[];
+  readonly monthToDate: number;
+  readonly monthForecast: number;
+  readonly anomalies: number;
+}
+
+export function createCostReportHandler(deps: CostReportDeps) {
+  return async (event: unknown): Promise<CostReportResult> => {
+    const { asOf = deps.clock.now().toISOString().slice(0, 10) } = eventSchema.parse(event ?? {});
+    const recording = await recordCosts(
+      { costs: deps.costs, runs: deps.runs },
+      { asOf, env: deps.env, tags: deps.tags },
+    );
+    const report = buildCostReport(recording);
+    const folder = `reports/cost/${asOf}`;
+    const files: [string, string][] = [
+      [`${folder}/cost-report.html`, renderCostHtml(report)],
+      [`${folder}/cost-report.csv`, renderCostCsv(report)],
+      [`${folder}/cost-report.json`, renderCostJson(report)],
+      ...Object.entries(recordingFiles(recording)).map(([name, content]): [string, string] => [
+        `${folder}/recording/${name}`,
+        `${JSON.stringify(content, null, 1)}\n`,
+      ]),
+    ];
+    for (const [key, text] of files) await deps.store.putText(key, text);
+    const summary = renderCostSummary(report);
+    await deps.publisher.publish(
+      `Cost report ${deps.env} ${asOf}`,
+      `${summary}\nReport: ${folder}/cost-report.html in the reports bucket (CSV and JSON beside it).\n`,
+    );
+    const result = {
+      asOf,
+      keys: files.map(([key]) => key),
+      monthToDate: report.monthToDate.unblended,
+      monthForecast: report.monthForecast,
+      anomalies: report.anomalies.length,
+    };
+    deps.logger.info('Cost report written', { ...result, keys: result.keys.length });
+    return result;
+  };
+}

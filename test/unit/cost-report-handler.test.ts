@@ -1,0 +1,116 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CostExplorerSource } from '../../lambdas/core/cost/collect';
+import { recordingFromFiles, type CostRecording } from '../../lambdas/core/cost/recording';
+import { renderCostHtml } from '../../lambdas/core/cost/render';
+import { buildCostReport } from '../../lambdas/core/cost/report';
+import { projectRoot } from '../../lambdas/definitions/project-root';
+import { createCostReportHandler } from '../../lambdas/handlers/cost-report';
+import { ManualClock, silentLogger } from '../helpers/clock';
+import { MemoryObjectStore } from '../helpers/memory-store';
+
+const fixtures = path.join(projectRoot, 'fixtures/cost');
+const sample: CostRecording = recordingFromFiles(
+  new Map(
+    readdirSync(fixtures).map((name) => [
+      name,
+      JSON.parse(readFileSync(path.join(fixtures, name), 'utf8')) as unknown,
+    ]),
+  ),
+);
+
+/** Cost Explorer answering with the sample recording, and what it was asked. */
+function replay(recording: CostRecording) {
+  const asked: string[] = [];
+  const costs: CostExplorerSource = {
+    costAndUsage: async (period, groupBy) => {
+      asked.push(`cost ${groupBy.type} ${groupBy.key} ${period.from}..${period.to}`);
+      return groupBy.type === 'DIMENSION'
+        ? [...recording.byService]
+        : [...recording.byTag[groupBy.key]!];
+    },
+    forecast: async (period) => {
+      asked.push(`forecast ${period.from}..${period.to}`);
+      return recording.forecast;
+    },
+    anomalies: async (from, to) => {
+      asked.push(`anomalies ${from}..${to}`);
+      return [...recording.anomalies];
+    },
+  };
+  return { costs, asked };
+}
+
+describe('the cost report handler', () => {
+  const setup = () => {
+    const { costs, asked } = replay(sample);
+    const store = new MemoryObjectStore();
+    const published: [string, string][] = [];
+    const handler = createCostReportHandler({
+      costs,
+      runs: {
+        usage: async (period) => {
+          asked.push(`runs ${period.from}..${period.to}`);
+          return [...sample.runs];
+        },
+      },
+      store,
+      publisher: { publish: async (subject, message) => void published.push([subject, message]) },
+      env: 'prod',
+      tags: ['pipeline', 'layer', 'component'],
+      clock: new ManualClock(new Date('2026-11-23T07:00:00.000Z')),
+      logger: silentLogger,
+    });
+    return { handler, store, published, asked };
+  };
+
+  it("reports on the days before today when the schedule calls it, asking for the window's costs", async () => {
+    const { handler, asked } = setup();
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+    expect(result.asOf).toBe('2026-11-23');
+    expect(asked.sort()).toEqual([
+      'anomalies 2026-10-19..2026-11-22',
+      'cost DIMENSION SERVICE 2026-10-19..2026-11-23',
+      'cost TAG component 2026-10-19..2026-11-23',
+      'cost TAG layer 2026-10-19..2026-11-23',
+      'cost TAG pipeline 2026-10-19..2026-11-23',
+      'forecast 2026-11-23..2026-12-01',
+      'runs 2026-11-01..2026-11-23',
+    ]);
+  });
+
+  it('writes HTML, CSV and JSON with the recording beside them, which renders the same report again', async () => {
+    const { handler, store } = setup();
+    const { keys } = await handler({ asOf: '2026-11-23' });
+    const folder = 'reports/cost/2026-11-23';
+    expect(keys.slice(0, 3)).toEqual([
+      `${folder}/cost-report.html`,
+      `${folder}/cost-report.csv`,
+      `${folder}/cost-report.json`,
+    ]);
+    const recorded = new Map(
+      keys
+        .filter((k) => k.startsWith(`${folder}/recording/`))
+        .map((k) => [path.basename(k), JSON.parse(store.objects.get(k)!) as unknown]),
+    );
+    expect(store.objects.get(`${folder}/cost-report.html`)).toBe(
+      renderCostHtml(buildCostReport(recordingFromFiles(recorded))),
+    );
+  });
+
+  it('publishes the summary with where the report is', async () => {
+    const { handler, published } = setup();
+    await handler({ asOf: '2026-11-23' });
+    expect(published).toHaveLength(1);
+    const [subject, message] = published[0]!;
+    expect(subject).toBe('Cost report prod 2026-11-23');
+    expect(message).toMatch(/^Cost report prod as of 2026-11-23\nMonth to date: /);
+    expect(message).toContain('Report: reports/cost/2026-11-23/cost-report.html');
+  });
+
+  it('refuses an on-demand day that is not a date', async () => {
+    const { handler } = setup();
+    await expect(handler({ asOf: '23/11/2026' })).rejects.toThrow(/asOf/);
+  });
+});
