@@ -6,7 +6,8 @@
  *   row is gone still erases the rest), logs the request as started and lists what to erase;
  * - `erase`, once per table (a Map iteration): bronze objects are rewritten without the rows and
  *   their old versions deleted; Iceberg tables get DELETE (or the audit scrub), then OPTIMIZE and
- *   VACUUM so no file or snapshot keeps the rows;
+ *   VACUUM so no file or snapshot keeps the rows; each dataset's landing folder (`landing/crm/
+ *   contacts/`) has its files rewritten without the rows, every version of them;
  * - `finish` counts what is left in every table, logs the outcome with keyed hashes only, and
  *   fails the execution when anything is left.
  */
@@ -16,6 +17,7 @@ import { PipelineError } from '../core/errors';
 import type { Clock, Logger, ObjectStore, PrivacyKeyStore, SqlEngine } from '../core/ports';
 import { residueQuery, rowMatcher, tableErasure } from '../core/privacy/erasure';
 import { keyedHash } from '../core/privacy/keyed-hash';
+import { landingSubject, type LandingSubject } from '../core/privacy/landing-erasure';
 import {
   defaultRequestId,
   hashedIdentifiers,
@@ -53,12 +55,32 @@ export interface DsrEraseDeps {
       isSubject: (row: Readonly<Record<string, unknown>>) => boolean,
     ): Promise<{ rowsRemoved: number; deleted: boolean; versionsRemoved: number }>;
   };
+  /**
+   * Takes the subject out of a landing dataset's files (`crm/contacts/` of the landing bucket:
+   * waiting, processed and rejected), every version of them.
+   */
+  readonly landing: {
+    erase(
+      prefix: string,
+      subject: LandingSubject,
+    ): Promise<{
+      rowsRemoved: number;
+      rewritten: number;
+      deleted: number;
+      versionsRemoved: number;
+      unreadable: readonly string[];
+    }>;
+  };
   readonly clock: Clock;
   readonly logger: Logger;
 }
 
 /** Where each request log entry goes: one object per entry, so the log is only ever added to. */
 export const requestLogPrefix = 'privacy/requests/';
+/** A landing dataset's folder as the Map erases it: `landing/crm/contacts/`, as the local lake names it. */
+const landingRelationPrefix = 'landing/';
+const landingRelation = (contractId: string) =>
+  `${landingRelationPrefix}${contractId.split('.').join('/')}/`;
 const pendingKey = (requestId: string) => `privacy/pending/${requestId}.json`;
 
 const requestSchema = z.object({
@@ -155,10 +177,17 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
           at: deps.clock.now().toISOString(),
           rows: {},
         });
-        const relations = tables
-          .filter((t) => subjectCondition(t, ids, d, jsonKeys) !== undefined)
-          .filter((t) => t.role !== 'verify')
-          .map((t) => t.relation);
+        const relations = [
+          ...tables
+            .filter((t) => subjectCondition(t, ids, d, jsonKeys) !== undefined)
+            .filter((t) => t.role !== 'verify')
+            .map((t) => t.relation),
+          // Every dataset's landing folder: the files ingested stay there, in clear.
+          ...contracts
+            .all()
+            .filter((c) => c.layer === 'bronze')
+            .map((c) => landingRelation(c.id)),
+        ];
         logger.info(`dsr ${requestId}: ${relations.length} table(s) to erase from`, {
           identifiers: Object.fromEntries(
             Object.entries(identifiersJson(ids)).map(([k, v]) => [k, v.length]),
@@ -168,6 +197,10 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
       }
       case 'erase': {
         const ids = await pending(requestId);
+        if (input.relation.startsWith(landingRelationPrefix)) {
+          const rows = await eraseLanding(input.relation, ids);
+          return { relation: input.relation, rows } satisfies ErasedTable;
+        }
         const table = (await searched()).find((t) => t.relation === input.relation);
         if (!table)
           throw new PipelineError(`Request ${requestId}: no table ${input.relation} in the lake`);
@@ -224,6 +257,27 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
       if (i === 0) rows = n;
     }
     return rows;
+  }
+
+  async function eraseLanding(relation: string, ids: Identifiers): Promise<number> {
+    const contract = contracts
+      .all()
+      .find((c) => c.layer === 'bronze' && landingRelation(c.id) === relation);
+    if (!contract)
+      throw new PipelineError(
+        `${relation}: no bronze contract has this landing folder (landing/<source>/<dataset>/)`,
+      );
+    const prefix = relation.slice(landingRelationPrefix.length);
+    const done = await deps.landing.erase(
+      prefix,
+      landingSubject(contract.relation, ids, contracts),
+    );
+    logger.info(
+      `${relation}: ${done.rowsRemoved} row(s) removed, ${done.rewritten} file(s) rewritten, ${done.deleted} deleted, ${done.versionsRemoved} version(s) deleted`,
+    );
+    for (const file of done.unreadable)
+      logger.warn(`${relation}: a Parquet file that cannot be read was left as it is: ${file}`);
+    return done.rowsRemoved;
   }
 
   async function eraseBronze(table: SearchTable, ids: Identifiers): Promise<number> {

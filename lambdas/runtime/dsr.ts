@@ -24,6 +24,7 @@ import { DuckDbLakehouse, openDuckDb } from '../adapters/duckdb/engine';
 import { duckdbDialect } from '../adapters/duckdb/dialect';
 import { buildLineageGraph } from '../core/lineage/graph';
 import { keyedHash } from '../core/privacy/keyed-hash';
+import { landingFilePattern, withoutSubjectLines } from '../core/privacy/landing-erasure';
 import {
   identifiersFromJson,
   identifiersJson,
@@ -37,7 +38,6 @@ import {
   searchTables,
   subjectCondition,
   subjectKindsByColumn,
-  textPattern,
   type Identifiers,
   type ProfileValues,
   type SearchTable,
@@ -434,7 +434,7 @@ async function listLandingFiles(lake: DsrLake): Promise<DataFile[]> {
   for (const file of await listFiles(path.join(lake.lakeRoot, 'landing'))) {
     const key = lakeKey(lake.lakeRoot, file);
     const [, source, dataset] = key.split('/');
-    const format = /\.(csv|json|jsonl|ndjson|parquet)(\.gz)?$/.exec(key);
+    const format = landingFilePattern.exec(key);
     if (!format || !source || !dataset) continue;
     const gzip = format[2] ? ", compression 'gzip'" : '';
     const at = d.string(file);
@@ -474,18 +474,19 @@ async function filterLines(
   ids: Identifiers,
   jsonKeys: ReadonlyMap<string, readonly string[]>,
 ): Promise<number> {
-  const pattern = textPattern(ids, jsonKeys);
-  if (!pattern || !/\.(csv|json|jsonl|ndjson)(\.gz)?$/.test(file)) return 0;
+  if (!/\.(csv|json|jsonl|ndjson)(\.gz)?$/.test(file)) return 0;
   const gzip = file.endsWith('.gz');
   const bytes = await readFile(file);
-  const lines = (gzip ? gunzipSync(bytes) : bytes).toString('utf8').split('\n');
-  const matcher = new RegExp(`^${pattern}$`);
-  const kept = lines.filter((line) => !matcher.test(line.toLowerCase()));
-  if (kept.length === lines.length) return 0;
-  const text = Buffer.from(kept.join('\n'), 'utf8');
-  await writeFile(`${file}${temporarySuffix}`, gzip ? gzipSync(text) : text);
+  const { text, removed } = withoutSubjectLines(
+    (gzip ? gunzipSync(bytes) : bytes).toString('utf8'),
+    ids,
+    jsonKeys,
+  );
+  if (removed === 0) return 0;
+  const body = Buffer.from(text, 'utf8');
+  await writeFile(`${file}${temporarySuffix}`, gzip ? gzipSync(body) : body);
   await rename(`${file}${temporarySuffix}`, file);
-  return lines.length - kept.length;
+  return removed;
 }
 
 const lakeKey = (lakeRoot: string, file: string) =>

@@ -103,6 +103,7 @@ class FakeAthena implements SqlEngine {
 let engine: FakeAthena;
 let audit: MemoryObjectStore;
 let rewritten: { uri: string; removes: boolean[] }[];
+let landed: { prefix: string; removes: boolean[]; lines: string }[];
 
 function handler() {
   return createDsrEraseHandler({
@@ -116,6 +117,19 @@ function handler() {
         const removes = [{ email: 'ann@example.com' }, { email: 'bob@example.com' }].map(isSubject);
         rewritten.push({ uri, removes });
         return { rowsRemoved: removes.filter(Boolean).length, deleted: false, versionsRemoved: 1 };
+      },
+    },
+    landing: {
+      erase: async (prefix, subject) => {
+        const test = subject.rowTest(['email', 'note']);
+        const removes = [
+          { email: 'ANN@example.com', note: null },
+          { email: 'bob@example.com', note: 'met ann@example.com' },
+          { email: 'bob@example.com', note: 'ann@example.community' },
+        ].map(test);
+        const lines = subject.withoutLines('a,ann@example.com\nb,bob@example.com').text;
+        landed.push({ prefix, removes, lines });
+        return { rowsRemoved: 2, rewritten: 1, deleted: 0, versionsRemoved: 3, unreadable: [] };
       },
     },
     clock: new ManualClock(),
@@ -135,6 +149,7 @@ beforeEach(() => {
   engine = new FakeAthena();
   audit = new MemoryObjectStore();
   rewritten = [];
+  landed = [];
 });
 
 describe('dsr erase on AWS', () => {
@@ -143,7 +158,13 @@ describe('dsr erase on AWS', () => {
 
     expect(plan).toEqual({
       requestId: 'DSR-14',
-      relations: ['bronze.crm_contacts', 'silver.customers', 'silver.orders'],
+      relations: [
+        'bronze.crm_contacts',
+        'silver.customers',
+        'silver.orders',
+        // Every dataset's landing folder, searched whatever Athena finds.
+        'landing/crm/contacts/',
+      ],
       // What the later steps are given: the regime's default filled in.
       request: { ...request, regime: 'gdpr' },
     });
@@ -229,6 +250,27 @@ describe('dsr erase on AWS', () => {
       { uri: 's3://medallion-dev-bronze/crm/contacts/b.parquet', removes: [true, false] },
     ]);
     expect(engine.executed).toEqual([]);
+  });
+
+  it("erases a landing folder: the dataset's contract names the subject columns, the rest is searched as text", async () => {
+    await handler()({ step: 'plan', request });
+
+    const erased = await handler()({ step: 'erase', request, relation: 'landing/crm/contacts/' });
+
+    expect(erased).toEqual({ relation: 'landing/crm/contacts/', rows: 2 });
+    expect(landed).toEqual([
+      {
+        // The landing bucket's key prefix.
+        prefix: 'crm/contacts/',
+        // The email column by value, a note by mention; a longer word is someone else.
+        removes: [true, true, false],
+        lines: 'b,bob@example.com',
+      },
+    ]);
+    expect(engine.executed).toEqual([]);
+    await expect(
+      handler()({ step: 'erase', request, relation: 'landing/crm/nothing/' }),
+    ).rejects.toThrow('landing/crm/nothing/: no bronze contract has this landing folder');
   });
 
   it('an erase step without a plan fails naming where the identifiers should be', async () => {
