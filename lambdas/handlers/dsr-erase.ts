@@ -1,15 +1,19 @@
 /**
  * Task handler of the data subject erase on AWS (`stepfunctions/dsr_erase.asl.json`, started by the
- * privacy officer), in three steps, each run again safely:
- * - `plan` resolves the subject's identifiers with Athena (transitively, as the local erase does),
- *   keeps them in the audit bucket (`privacy/pending/<request>.json`: a crash after the linking
- *   row is gone still erases the rest), logs the request as started and lists what to erase;
+ * privacy officer), in three steps, each run again safely. The officer puts the request in the
+ * audit bucket (`privacy/inbox/<request>.json`) and starts the machine with its id alone, so no
+ * step's input or output, which the execution history keeps, holds the subject:
+ * - `plan` reads the request, resolves the subject's identifiers with Athena (transitively, as the
+ *   local erase does), keeps request and identifiers in the audit bucket
+ *   (`privacy/pending/<request>.json`: a crash after the linking row is gone still erases the
+ *   rest), logs the request as started and lists what to erase;
  * - `erase`, once per table (a Map iteration): bronze objects are rewritten without the rows and
  *   their old versions deleted; Iceberg tables get DELETE (or the audit scrub), then OPTIMIZE and
  *   VACUUM so no file or snapshot keeps the rows; each dataset's landing folder (`landing/crm/
  *   contacts/`) has its files rewritten without the rows, every version of them;
  * - `finish` counts what is left in every table, logs the outcome with keyed hashes only, and
- *   fails the execution when anything is left.
+ *   fails the execution when anything is left; otherwise it deletes the pending file and the
+ *   request from the inbox.
  */
 import * as z from 'zod';
 import type { ContractRegistry } from '../core/contracts/contract';
@@ -18,12 +22,7 @@ import type { Clock, Logger, ObjectStore, PrivacyKeyStore, SqlEngine } from '../
 import { residueQuery, rowMatcher, tableErasure } from '../core/privacy/erasure';
 import { keyedHash } from '../core/privacy/keyed-hash';
 import { landingSubject, type LandingSubject } from '../core/privacy/landing-erasure';
-import {
-  defaultRequestId,
-  hashedIdentifiers,
-  regimes,
-  type RequestLogEntry,
-} from '../core/privacy/requests';
+import { hashedIdentifiers, regimes, type RequestLogEntry } from '../core/privacy/requests';
 import {
   identifiersFromJson,
   identifiersJson,
@@ -36,6 +35,7 @@ import {
   subjectKindsByColumn,
   type Identifiers,
   type SearchTable,
+  type SubjectIdentifier,
   type TypedTable,
 } from '../core/privacy/subjects';
 import { parseTaskInput } from './task-input';
@@ -81,25 +81,39 @@ export const requestLogPrefix = 'privacy/requests/';
 const landingRelationPrefix = 'landing/';
 const landingRelation = (contractId: string) =>
   `${landingRelationPrefix}${contractId.split('.').join('/')}/`;
+/** Where the privacy officer puts a request; the execution input names it only by id. */
+export const inboxKey = (requestId: string) => `privacy/inbox/${requestId}.json`;
 const pendingKey = (requestId: string) => `privacy/pending/${requestId}.json`;
 
+const requestIdSchema = z.string().regex(/^[A-Za-z0-9._-]+$/);
+
+/** A request as the officer puts it in the inbox. */
 const requestSchema = z.object({
   /** `ann@example.com`, `21` or `order_id=42`, as `medallion dsr erase --subject` reads it. */
   subject: z.string().min(1),
-  requestId: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+$/)
-    .optional(),
+  /** The object's name says it; when the request says it too, the two agree. */
+  requestId: requestIdSchema.optional(),
   received: z.iso.date(),
   regime: z.enum(regimes).default('gdpr'),
 });
+type Request = z.output<typeof requestSchema> & { readonly requestId: string };
 
+/** An erase under way: the request and every identifier it resolved, in clear, until it completes. */
+const pendingSchema = z.object({
+  request: requestSchema.extend({ requestId: requestIdSchema }),
+  identifiers: z.record(z.string(), z.array(z.string())),
+});
+
+/**
+ * The steps' input: a request id only, so the subject never enters the execution's history (kept
+ * for 90 days); every step reads what it needs from the audit bucket.
+ */
 const inputSchema = z.discriminatedUnion('step', [
-  z.object({ step: z.literal('plan'), request: requestSchema }),
-  z.object({ step: z.literal('erase'), request: requestSchema, relation: z.string().min(1) }),
+  z.object({ step: z.literal('plan'), requestId: requestIdSchema }),
+  z.object({ step: z.literal('erase'), requestId: requestIdSchema, relation: z.string().min(1) }),
   z.object({
     step: z.literal('finish'),
-    request: requestSchema,
+    requestId: requestIdSchema,
     erased: z.array(z.object({ relation: z.string(), rows: z.number().int().nonnegative() })),
   }),
 ]);
@@ -117,20 +131,53 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
   const subjectColumnNames = [...subjectKindsByColumn(contracts).keys()];
   const searched = async () => searchTables(await deps.tables(), contracts);
 
-  const header = async (request: z.output<typeof requestSchema>) => {
+  const header = async (request: Request) => {
     const key = await deps.privacyKey.key();
-    const subject = parseSubject(request.subject, new Set(jsonKeys.keys()));
+    let subject: SubjectIdentifier;
+    try {
+      subject = parseSubject(request.subject, new Set(jsonKeys.keys()));
+    } catch (error) {
+      // The message would quote the subject, and failures reach the execution's history.
+      throw new PipelineError(
+        `Request ${request.requestId}: the subject in ${inboxKey(request.requestId)}: ${(error as Error).message.replaceAll(request.subject, '<subject>')}`,
+      );
+    }
     return {
       key,
       subject,
       header: {
-        requestId: request.requestId ?? defaultRequestId(key, 'erase', subject, request.received),
+        requestId: request.requestId,
         kind: 'erase' as const,
         regime: request.regime,
         received: request.received,
         subject: keyedHash(key, `${subject.kind}=${subject.value}`),
       },
     };
+  };
+  /** The officer's request; its problems are named without quoting it. */
+  const inbox = async (requestId: string): Promise<Request> => {
+    const where = `${inboxKey(requestId)} in the audit bucket`;
+    const text = await deps.audit.getText(inboxKey(requestId));
+    if (text === undefined)
+      throw new PipelineError(
+        `Request ${requestId}: no request at ${where}; put it there first ({"subject": ..., "received": "YYYY-MM-DD", "regime": "gdpr"}), then start the erase with {"requestId": "${requestId}"}`,
+      );
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new PipelineError(`Request ${requestId}: ${where} is not JSON`);
+    }
+    const parsed = requestSchema.safeParse(json);
+    if (!parsed.success)
+      throw new PipelineError(
+        `Request ${requestId}: ${where} is not a request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      );
+    if (parsed.data.requestId !== undefined && parsed.data.requestId !== requestId)
+      throw new PipelineError(
+        `Request ${requestId}: ${where} says it is request ${parsed.data.requestId}; the object's name and its requestId must agree`,
+      );
+    return { ...parsed.data, requestId };
   };
   const log = async (entry: RequestLogEntry) => {
     const at = entry.at.replace(/[:.]/g, '-');
@@ -141,21 +188,28 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
       `${JSON.stringify(entry)}\n`,
     );
   };
-  const pending = async (requestId: string): Promise<Identifiers> => {
+  const readPending = async (requestId: string) => {
     const text = await deps.audit.getText(pendingKey(requestId));
-    if (text === undefined)
+    if (text === undefined) return undefined;
+    const { request, identifiers } = pendingSchema.parse(JSON.parse(text));
+    return { request, ids: identifiersFromJson(identifiers) };
+  };
+  const pending = async (requestId: string) => {
+    const found = await readPending(requestId);
+    if (!found)
       throw new PipelineError(
         `Request ${requestId}: no resolved identifiers at ${pendingKey(requestId)} in the audit bucket; run the plan step first`,
       );
-    return identifiersFromJson(JSON.parse(text) as Record<string, string[]>);
+    return found;
   };
 
   return async (event: unknown) => {
     const input = parseTaskInput(inputSchema, event, 'dsr-erase');
-    const { key, subject, header: request } = await header(input.request);
-    const { requestId } = request;
+    const { requestId } = input;
     switch (input.step) {
       case 'plan': {
+        const asked = await inbox(requestId);
+        const { key, subject, header: request } = await header(asked);
         const tables = await searched();
         let ids = await resolveIdentifiers([subject], tables, d, (table, condition) =>
           engine.query(
@@ -163,13 +217,15 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
           ),
         );
         // A run resumed after a crash keeps what the first one resolved.
-        const earlier = await deps.audit.getText(pendingKey(requestId));
-        if (earlier !== undefined)
-          ids = mergeIdentifiers(
-            ids,
-            identifiersFromJson(JSON.parse(earlier) as Record<string, string[]>),
-          );
-        await deps.audit.putText(pendingKey(requestId), JSON.stringify(identifiersJson(ids)));
+        const earlier = await readPending(requestId);
+        if (earlier) ids = mergeIdentifiers(ids, earlier.ids);
+        await deps.audit.putText(
+          pendingKey(requestId),
+          JSON.stringify({
+            request: asked,
+            identifiers: identifiersJson(ids),
+          } satisfies z.input<typeof pendingSchema>),
+        );
         await log({
           ...request,
           event: 'started',
@@ -193,10 +249,10 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
             Object.entries(identifiersJson(ids)).map(([k, v]) => [k, v.length]),
           ),
         });
-        return { requestId, relations, request: { ...input.request, requestId } };
+        return { requestId, relations };
       }
       case 'erase': {
-        const ids = await pending(requestId);
+        const { ids } = await pending(requestId);
         if (input.relation.startsWith(landingRelationPrefix)) {
           const rows = await eraseLanding(input.relation, ids);
           return { relation: input.relation, rows } satisfies ErasedTable;
@@ -211,7 +267,8 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
         return { relation: table.relation, rows } satisfies ErasedTable;
       }
       case 'finish': {
-        const ids = await pending(requestId);
+        const { request: asked, ids } = await pending(requestId);
+        const { key, header: request } = await header(asked);
         const residue: Record<string, number> = {};
         for (const table of await searched()) {
           const sql = residueQuery(table, ids, d, jsonKeys, subjectColumnNames);
@@ -241,7 +298,9 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
               .map(([t, n]) => `${t} (${n})`)
               .join(', ')}; the resolved identifiers stay pending, start the erase again`,
           );
+        // Done: nothing of the subject in clear is kept, the request only as the log's hashes.
         await deps.audit.delete(pendingKey(requestId));
+        await deps.audit.delete(inboxKey(requestId));
         return { requestId, rows, residue: 0 };
       }
     }

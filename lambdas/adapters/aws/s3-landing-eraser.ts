@@ -69,7 +69,7 @@ export class S3LandingEraser {
       );
       for (const version of page.Versions ?? []) {
         const { Key: key, VersionId: versionId } = version;
-        if (!key || !versionId || !landingFilePattern.test(key)) continue;
+        if (!key || !versionId || !(landingFilePattern.test(key) || isReason(key))) continue;
         if (!purged.has(key)) {
           const rewrite = await this.rewrite(key, versionId, subject).catch((error: unknown) => {
             if (!(error instanceof UnreadableParquet)) throw error;
@@ -106,6 +106,10 @@ export class S3LandingEraser {
     if (!object.Body)
       throw new PipelineError(`s3://${this.bucket}/${key}: GetObject returned no body`);
     const bytes = Buffer.from(await object.Body.transformToByteArray());
+    if (isReason(key))
+      return subject.mayMention(bytes.toString('utf8'))
+        ? textRewrite(bytes, 'reason', subject)
+        : undefined;
     const [, format, gzip] = landingFilePattern.exec(key)!;
     if (format === 'parquet') return parquetRewrite(bytes, subject);
     let text: Buffer;
@@ -125,6 +129,12 @@ export class S3LandingEraser {
 }
 
 class UnreadableParquet extends Error {}
+
+/**
+ * The reason beside a rejected file (`x.csv.reason.txt`): it may quote a value of the file, so it
+ * is searched as lines too.
+ */
+const isReason = (key: string) => /\/rejected\/.*\.reason\.txt$/.test(key);
 
 /** Values as the row test reads them: text, a number's digits, a nested value as JSON. */
 function textRow(row: Readonly<Record<string, unknown>>): TextRow {
@@ -147,9 +157,11 @@ async function parquetRewrite(bytes: Buffer, subject: LandingSubject): Promise<R
 /** A text landing file without the subject's rows; its lines that mention them when unreadable. */
 function textRewrite(text: Buffer, format: string, subject: LandingSubject): Rewrite {
   const parsed =
-    format === 'csv'
-      ? csvRewrite(text, subject)
-      : jsonRewrite(text.toString('utf8'), format, subject);
+    format === 'reason'
+      ? 'unreadable'
+      : format === 'csv'
+        ? csvRewrite(text, subject)
+        : jsonRewrite(text.toString('utf8'), format, subject);
   if (parsed !== 'unreadable') return parsed;
   const lines = subject.withoutLines(text.toString('utf8'));
   if (lines.removed === 0) return undefined;

@@ -218,7 +218,7 @@ describe('S3LandingEraser', () => {
   it('skips unread what holds none of the identifiers, and what is no landing file', async () => {
     const key = `${prefix}processed/run-1/others.csv.gz`;
     s3.on(ListObjectVersionsCommand).resolves({
-      Versions: [current(key), current(`${prefix}rejected/run-1/x.csv.reason.txt`)],
+      Versions: [current(key), current(`${prefix}notes.md`)],
       IsTruncated: false,
     });
     // 'ann' alone is no identifier; numbers without 21 hold no customer_id of the subject.
@@ -241,11 +241,34 @@ describe('S3LandingEraser', () => {
     expect(s3.commandCalls(PutObjectCommand)).toEqual([]);
   });
 
+  it('deletes the reason beside a rejected file when it quotes the subject', async () => {
+    const quoting = `${prefix}rejected/run-1/a.csv.reason.txt`;
+    const plain = `${prefix}rejected/run-1/b.csv.reason.txt`;
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [current(quoting), current(plain)],
+      IsTruncated: false,
+    });
+    files({
+      [`${quoting}@v1`]:
+        "row 3 (line 4): column amount: 'ann@example.com' is not a valid DECIMAL(12,2)\n",
+      [`${plain}@v1`]: "row 9 (line 10): column amount: 'n/a' is not a valid DECIMAL(12,2)\n",
+    });
+
+    const result = await new S3LandingEraser(s3Client(), bucket).erase(prefix, subject);
+
+    expect(result).toMatchObject({ rowsRemoved: 1, deleted: 1, versionsRemoved: 1 });
+    expect(deletedVersions()).toEqual([`${quoting}@v1`]);
+  });
+
   it('rewrites a Parquet file without the subject’s rows, in its own schema', async () => {
     const key = `${prefix}contacts.parquet`;
     const column = (name: string, type: string, data: unknown[]) => {
       const t = parquetType(type);
-      return { name, type: t, data: data.map((v) => (v === null ? null : t.cast(v, {}))) };
+      return {
+        name,
+        type: t,
+        data: data.map((v) => (v === null ? null : t.cast(v, { epochMillis: true }))),
+      };
     };
     const file = parquetBytes([
       column('contact_id', 'BIGINT', [20n, 21n, 22n]),
