@@ -3,8 +3,9 @@
  * privacy officer), in three steps, each run again safely. The officer puts the request in the
  * audit bucket (`privacy/inbox/<request>.json`) and starts the machine with its id alone, so no
  * step's input or output, which the execution history keeps, holds the subject:
- * - `plan` reads the request, resolves the subject's identifiers with Athena (transitively, as the
- *   local erase does), keeps request and identifiers in the audit bucket
+ * - `plan` reads the request, resolves the subject's identifiers with Athena (transitively, with
+ *   those an earlier erase of them logged, as the local erase does; for a replay, of everyone a
+ *   completed request names), keeps request and identifiers in the audit bucket
  *   (`privacy/pending/<request>.json`: a crash after the linking row is gone still erases the
  *   rest), logs the request as started and lists what to erase;
  * - `erase`, once per table (a Map iteration): bronze objects are rewritten without the rows and
@@ -22,7 +23,14 @@ import type { Clock, Logger, ObjectStore, PrivacyKeyStore, SqlEngine } from '../
 import { residueQuery, rowMatcher, tableErasure } from '../core/privacy/erasure';
 import { keyedHash } from '../core/privacy/keyed-hash';
 import { landingSubject, type LandingSubject } from '../core/privacy/landing-erasure';
-import { hashedIdentifiers, regimes, type RequestLogEntry } from '../core/privacy/requests';
+import {
+  hashedIdentifiers,
+  parseRequestLog,
+  recallIdentifiers,
+  regimes,
+  rememberedErasures,
+  type RequestLogEntry,
+} from '../core/privacy/requests';
 import {
   identifiersFromJson,
   identifiersJson,
@@ -34,6 +42,7 @@ import {
   subjectCondition,
   subjectKindsByColumn,
   type Identifiers,
+  type LinkFetcher,
   type SearchTable,
   type SubjectIdentifier,
   type TypedTable,
@@ -98,18 +107,51 @@ const requestSchema = z.object({
 });
 type Request = z.output<typeof requestSchema> & { readonly requestId: string };
 
-/** An erase under way: the request and every identifier it resolved, in clear, until it completes. */
-const pendingSchema = z.object({
-  request: requestSchema.extend({ requestId: requestIdSchema }),
-  identifiers: z.record(z.string(), z.array(z.string())),
-});
+const identifiersSchema = z.record(z.string(), z.array(z.string()));
+
+/** The id a replay's pending file and steps go by: one replay at a time, resumed by the next. */
+export const replayId = 'replay';
+
+/**
+ * An erase under way, in clear until it completes: the request and every identifier it resolved,
+ * or for a replay each completed request it erases again (the log's header, the identifiers
+ * recalled for it) and all of them together.
+ */
+const pendingSchema = z.union([
+  z.object({
+    request: requestSchema.extend({ requestId: requestIdSchema }),
+    identifiers: identifiersSchema,
+  }),
+  z.object({
+    replay: z.array(
+      z.object({
+        requestId: requestIdSchema,
+        regime: z.enum(regimes),
+        received: z.iso.date(),
+        /** The keyed hash the log names the person by. */
+        subject: z.string(),
+        identifiers: identifiersSchema,
+      }),
+    ),
+    identifiers: identifiersSchema,
+  }),
+]);
+type Pending = z.output<typeof pendingSchema>;
 
 /**
  * The steps' input: a request id only, so the subject never enters the execution's history (kept
- * for 90 days); every step reads what it needs from the audit bucket.
+ * for 90 days); every step reads what it needs from the audit bucket. The execution's own input
+ * is `{"requestId": ...}`, or `{"replay": true}` to erase again everyone the log says was erased
+ * (after a restore from backup).
  */
 const inputSchema = z.discriminatedUnion('step', [
-  z.object({ step: z.literal('plan'), requestId: requestIdSchema }),
+  z.object({
+    step: z.literal('plan'),
+    execution: z.union([
+      z.object({ requestId: requestIdSchema }),
+      z.object({ replay: z.literal(true) }),
+    ]),
+  }),
   z.object({ step: z.literal('erase'), requestId: requestIdSchema, relation: z.string().min(1) }),
   z.object({
     step: z.literal('finish'),
@@ -188,11 +230,85 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
       `${JSON.stringify(entry)}\n`,
     );
   };
-  const readPending = async (requestId: string) => {
+  const readPending = async (requestId: string): Promise<Pending | undefined> => {
     const text = await deps.audit.getText(pendingKey(requestId));
-    if (text === undefined) return undefined;
-    const { request, identifiers } = pendingSchema.parse(JSON.parse(text));
-    return { request, ids: identifiersFromJson(identifiers) };
+    return text === undefined ? undefined : pendingSchema.parse(JSON.parse(text));
+  };
+  /** Whom an erase logs, each with their own identifiers: the request's subject, or a replay's. */
+  const logged = async (p: Pending) => {
+    if ('request' in p) {
+      const { key, header: request } = await header(p.request);
+      return { key, subjects: [{ request, ids: identifiersFromJson(p.identifiers) }] };
+    }
+    return {
+      key: await deps.privacyKey.key(),
+      subjects: p.replay.map(({ identifiers, ...r }) => ({
+        request: { ...r, kind: 'erase' as const },
+        ids: identifiersFromJson(identifiers),
+      })),
+    };
+  };
+  const fetchLinks: LinkFetcher = (table, condition) =>
+    engine.query(
+      `select distinct ${table.subjectColumns.map((c) => d.quote(c.name)).join(', ')} from ${d.relation(table.relation)} where ${condition}`,
+    );
+  /** The request log on AWS, every entry of it. */
+  const requestLog = async () =>
+    (
+      await Promise.all(
+        (await deps.audit.list(requestLogPrefix)).map(async (k) =>
+          parseRequestLog((await deps.audit.getText(k)) ?? '', k),
+        ),
+      )
+    ).flat();
+  /** The erase requests the log on AWS says completed, with every identifier hash they logged. */
+  const completedErasures = async () => {
+    const entries = await requestLog();
+    const completed = new Set(
+      entries.filter((e) => e.event === 'completed').map((e) => e.requestId),
+    );
+    return rememberedErasures(entries).filter((r) => completed.has(r.requestId));
+  };
+  /**
+   * A replay's plan: every completed erase recalled by the keyed hashes of its identifiers (one
+   * listing of each subject column for all of them), then resolved again, as the request was.
+   */
+  const planReplay = async (key: Uint8Array, tables: readonly SearchTable[]) => {
+    const remembered = await completedErasures();
+    const wanted = new Map<string, Set<string>>();
+    for (const r of remembered)
+      for (const [kind, hashes] of r.identifiers)
+        wanted.set(kind, new Set([...(wanted.get(kind) ?? []), ...hashes]));
+    const found = await recallIdentifiers(tables, wanted, key, d, (sql) => engine.query(sql));
+    const earlier = await readPending(replayId);
+    const before = new Map(
+      earlier && 'replay' in earlier ? earlier.replay.map((r) => [r.requestId, r]) : [],
+    );
+    const replay = [];
+    for (const r of remembered) {
+      const start = [...r.identifiers.values()].flatMap((hashes) =>
+        [...hashes].flatMap((h) => found.get(h) ?? []),
+      );
+      let ids =
+        start.length > 0 ? await resolveIdentifiers(start, tables, d, fetchLinks) : new Map();
+      const resumed = before.get(r.requestId);
+      if (resumed) ids = mergeIdentifiers(ids, identifiersFromJson(resumed.identifiers));
+      replay.push({
+        requestId: r.requestId,
+        regime: r.regime,
+        received: r.received,
+        subject: r.subject,
+        identifiers: identifiersJson(ids),
+      });
+    }
+    const all = replay.reduce<Identifiers>(
+      (ids, r) => mergeIdentifiers(ids, identifiersFromJson(r.identifiers)),
+      new Map(),
+    );
+    logger.info(`dsr replay: ${remembered.length} completed erase(s) in the log`, {
+      recalled: replay.filter((r) => Object.keys(r.identifiers).length > 0).length,
+    });
+    return { replay, identifiers: identifiersJson(all) } satisfies Pending;
   };
   const pending = async (requestId: string) => {
     const found = await readPending(requestId);
@@ -205,54 +321,74 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
 
   return async (event: unknown) => {
     const input = parseTaskInput(inputSchema, event, 'dsr-erase');
-    const { requestId } = input;
     switch (input.step) {
       case 'plan': {
-        const asked = await inbox(requestId);
-        const { key, subject, header: request } = await header(asked);
         const tables = await searched();
-        let ids = await resolveIdentifiers([subject], tables, d, (table, condition) =>
-          engine.query(
-            `select distinct ${table.subjectColumns.map((c) => d.quote(c.name)).join(', ')} from ${d.relation(table.relation)} where ${condition}`,
-          ),
-        );
-        // A run resumed after a crash keeps what the first one resolved.
-        const earlier = await readPending(requestId);
-        if (earlier) ids = mergeIdentifiers(ids, earlier.ids);
-        await deps.audit.putText(
-          pendingKey(requestId),
-          JSON.stringify({
-            request: asked,
-            identifiers: identifiersJson(ids),
-          } satisfies z.input<typeof pendingSchema>),
-        );
-        await log({
-          ...request,
-          event: 'started',
-          identifiers: hashedIdentifiers(key, ids),
-          at: deps.clock.now().toISOString(),
-          rows: {},
-        });
-        const relations = [
-          ...tables
-            .filter((t) => subjectCondition(t, ids, d, jsonKeys) !== undefined)
-            .filter((t) => t.role !== 'verify')
-            .map((t) => t.relation),
-          // Every dataset's landing folder: the files ingested stay there, in clear.
-          ...contracts
-            .all()
-            .filter((c) => c.layer === 'bronze')
-            .map((c) => landingRelation(c.id)),
-        ];
+        let plan: Pending;
+        let requestId: string;
+        if ('replay' in input.execution) {
+          requestId = replayId;
+          plan = await planReplay(await deps.privacyKey.key(), tables);
+        } else {
+          requestId = input.execution.requestId;
+          const asked = await inbox(requestId);
+          const { key, subject, header: request } = await header(asked);
+          // What earlier erases of this person resolved: links since gone still count.
+          const remembered = rememberedErasures(await requestLog()).filter(
+            (r) => r.subject === request.subject,
+          );
+          const recalled = new Map<string, SubjectIdentifier>();
+          for (const r of remembered)
+            for (const [hash, id] of await recallIdentifiers(tables, r.identifiers, key, d, (sql) =>
+              engine.query(sql),
+            ))
+              recalled.set(hash, id);
+          let ids = await resolveIdentifiers(
+            [subject, ...recalled.values()],
+            tables,
+            d,
+            fetchLinks,
+          );
+          // A run resumed after a crash keeps what the first one resolved.
+          const earlier = await readPending(requestId);
+          if (earlier) ids = mergeIdentifiers(ids, identifiersFromJson(earlier.identifiers));
+          plan = { request: asked, identifiers: identifiersJson(ids) };
+        }
+        await deps.audit.putText(pendingKey(requestId), JSON.stringify(plan));
+        const { key, subjects } = await logged(plan);
+        for (const { request, ids } of subjects)
+          await log({
+            ...request,
+            event: 'started',
+            identifiers: hashedIdentifiers(key, ids),
+            at: deps.clock.now().toISOString(),
+            rows: {},
+          });
+        const ids = identifiersFromJson(plan.identifiers);
+        const relations =
+          ids.size === 0
+            ? []
+            : [
+                ...tables
+                  .filter((t) => subjectCondition(t, ids, d, jsonKeys) !== undefined)
+                  .filter((t) => t.role !== 'verify')
+                  .map((t) => t.relation),
+                // Every dataset's landing folder: the files ingested stay there, in clear.
+                ...contracts
+                  .all()
+                  .filter((c) => c.layer === 'bronze')
+                  .map((c) => landingRelation(c.id)),
+              ];
         logger.info(`dsr ${requestId}: ${relations.length} table(s) to erase from`, {
           identifiers: Object.fromEntries(
-            Object.entries(identifiersJson(ids)).map(([k, v]) => [k, v.length]),
+            Object.entries(plan.identifiers).map(([k, v]) => [k, v.length]),
           ),
         });
         return { requestId, relations };
       }
       case 'erase': {
-        const { ids } = await pending(requestId);
+        const { requestId } = input;
+        const ids = identifiersFromJson((await pending(requestId)).identifiers);
         if (input.relation.startsWith(landingRelationPrefix)) {
           const rows = await eraseLanding(input.relation, ids);
           return { relation: input.relation, rows } satisfies ErasedTable;
@@ -267,8 +403,9 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
         return { relation: table.relation, rows } satisfies ErasedTable;
       }
       case 'finish': {
-        const { request: asked, ids } = await pending(requestId);
-        const { key, header: request } = await header(asked);
+        const { requestId } = input;
+        const plan = await pending(requestId);
+        const ids = identifiersFromJson(plan.identifiers);
         const residue: Record<string, number> = {};
         for (const table of await searched()) {
           const sql = residueQuery(table, ids, d, jsonKeys, subjectColumnNames);
@@ -281,15 +418,18 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
         const rows = Object.fromEntries(
           input.erased.filter((e) => e.rows > 0).map((e) => [e.relation, e.rows]),
         );
-        await log({
-          ...request,
-          event: left === 0 ? 'completed' : 'failed',
-          identifiers: hashedIdentifiers(key, ids),
-          at: deps.clock.now().toISOString(),
-          rows,
-          residue: left,
-          ...(left === 0 ? {} : { error: `residue in ${Object.keys(residue).join(', ')}` }),
-        });
+        const { key, subjects } = await logged(plan);
+        for (const { request, ids: own } of subjects)
+          await log({
+            ...request,
+            event: left === 0 ? 'completed' : 'failed',
+            identifiers: hashedIdentifiers(key, own),
+            at: deps.clock.now().toISOString(),
+            // A replay erases everyone at once: its rows are no one request's.
+            rows: 'request' in plan ? rows : {},
+            residue: left,
+            ...(left === 0 ? {} : { error: `residue in ${Object.keys(residue).join(', ')}` }),
+          });
         if (left > 0)
           throw new PipelineError(
             `Request ${requestId}: the verification found the subject still in ${Object.entries(
@@ -300,8 +440,8 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
           );
         // Done: nothing of the subject in clear is kept, the request only as the log's hashes.
         await deps.audit.delete(pendingKey(requestId));
-        await deps.audit.delete(inboxKey(requestId));
-        return { requestId, rows, residue: 0 };
+        if ('request' in plan) await deps.audit.delete(inboxKey(requestId));
+        return { requestId, rows, residue: 0, requests: subjects.length };
       }
     }
   };

@@ -48,6 +48,7 @@ import {
   defaultRequestId,
   hashedIdentifiers,
   parseRequestLog,
+  recallIdentifiers,
   rememberedErasures,
   type RememberedErasure,
   type RequestKind,
@@ -187,22 +188,10 @@ class SubjectLake {
    * the subject columns of their kinds: a person recognised without their name in clear.
    */
   async recall(hashes: ReadonlyMap<string, ReadonlySet<string>>): Promise<SubjectIdentifier[]> {
-    const found = new Map<string, SubjectIdentifier>();
-    const relations = [
-      ...(await this.bronzeRelations()),
-      ...this.tables.filter((t) => t.role === 'rows'),
-    ];
-    for (const table of relations)
-      for (const column of table.subjectColumns) {
-        const wanted = hashes.get(column.kind);
-        if (!wanted || wanted.size === 0) continue;
-        const values = await this.lakehouse.query<{ v: string }>(
-          `select distinct lower(trim(cast(${d.quote(column.name)} as varchar))) as v from ${table.relation} where ${d.quote(column.name)} is not null`,
-        );
-        for (const { v } of values)
-          if (wanted.has(keyedHash(this.lake.key, `${column.kind}=${v}`)))
-            found.set(`${column.kind}=${v}`, { kind: column.kind, value: v });
-      }
+    const relations = [...(await this.bronzeRelations()), ...this.tables];
+    const found = await recallIdentifiers(relations, hashes, this.lake.key, d, (sql) =>
+      this.lakehouse.query<{ v: string }>(sql),
+    );
     return [...found.values()];
   }
 

@@ -233,8 +233,8 @@ describe('state machines', () => {
     expect(states[StartAt]).toMatchObject({ Next: 'PlanErase' });
     expect(states.PlanErase).toMatchObject({
       Resource: '${DsrEraseFunctionArn}',
-      // The execution input is the request's id alone: the subject stays out of its history.
-      Parameters: { step: 'plan', 'requestId.$': '$.requestId' },
+      // The execution input is the request's id alone (or a replay): the subject stays out of its history.
+      Parameters: { step: 'plan', 'execution.$': '$' },
       ResultPath: '$.plan',
       Next: 'EraseTables',
     });

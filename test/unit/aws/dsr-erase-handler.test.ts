@@ -78,6 +78,8 @@ class FakeAthena implements SqlEngine {
   readonly executed: string[] = [];
   readonly queried: string[] = [];
   residue: Record<string, number> = {};
+  /** Ann's customer row, which links her email to her customer id, is gone. */
+  linkGone = false;
   async execute(sql: string): Promise<number> {
     this.executed.push(sql);
     return sql.startsWith('delete') ? 2 : 0;
@@ -85,6 +87,18 @@ class FakeAthena implements SqlEngine {
   async query<T extends Row = Row>(sql: string): Promise<T[]> {
     this.queried.push(sql);
     const rows = (): Row[] => {
+      // A replay's recall: every distinct value of a subject column, hashed in the Lambda.
+      const listing = /^select distinct lower\(trim\(cast\("(\w+)" as varchar\)\)\) as v /.exec(
+        sql,
+      );
+      if (listing)
+        return (
+          {
+            email: ['ann@example.com', 'bob@example.com'],
+            customer_id: ['21', '22'],
+            order_id: ['42', '43'],
+          }[listing[1]!] ?? []
+        ).map((v) => ({ v }));
       if (sql.includes('"$path"'))
         return [
           { path: 's3://medallion-dev-bronze/crm/contacts/a.parquet' },
@@ -93,7 +107,7 @@ class FakeAthena implements SqlEngine {
       const count = /^select count\(\*\) as n from "medallion_dev_(\w+)"\."(\w+)"/.exec(sql);
       if (count) return [{ n: String(this.residue[`${count[1]}.${count[2]}`] ?? 0) }];
       if (sql.includes('"medallion_dev_silver"."customers"'))
-        return sql.includes("'ann@example.com'")
+        return sql.includes("'ann@example.com'") && !this.linkGone
           ? [{ customer_id: 21n, email: 'Ann@Example.com' }]
           : [];
       if (sql.includes('"medallion_dev_silver"."orders"'))
@@ -115,6 +129,7 @@ class FakeAthena implements SqlEngine {
 }
 
 let engine: FakeAthena;
+let clock: ManualClock;
 let audit: MemoryObjectStore;
 let rewritten: { uri: string; removes: boolean[] }[];
 let landed: { prefix: string; removes: boolean[]; lines: string }[];
@@ -146,7 +161,7 @@ function handler() {
         return { rowsRemoved: 2, rewritten: 1, deleted: 0, versionsRemoved: 3, unreadable: [] };
       },
     },
-    clock: new ManualClock(),
+    clock,
     logger: silentLogger,
   });
 }
@@ -161,6 +176,7 @@ async function logEntries() {
 
 beforeEach(async () => {
   engine = new FakeAthena();
+  clock = new ManualClock();
   audit = new MemoryObjectStore();
   await audit.putText(inboxKey, JSON.stringify(request));
   rewritten = [];
@@ -169,7 +185,7 @@ beforeEach(async () => {
 
 describe('dsr erase on AWS', () => {
   it('plans: reads the request from the inbox, resolves the identifiers transitively, keeps both pending, logs the start by keyed hashes only', async () => {
-    const plan = await handler()({ step: 'plan', requestId });
+    const plan = await handler()({ step: 'plan', execution: { requestId } });
 
     expect(plan).toEqual({
       requestId: 'DSR-14',
@@ -207,11 +223,11 @@ describe('dsr erase on AWS', () => {
 
   it('a missing inbox request fails naming its key; a request that names another id is refused', async () => {
     await audit.delete(inboxKey);
-    await expect(handler()({ step: 'plan', requestId })).rejects.toThrow(
+    await expect(handler()({ step: 'plan', execution: { requestId } })).rejects.toThrow(
       'Request DSR-14: no request at privacy/inbox/DSR-14.json in the audit bucket',
     );
     await audit.putText(inboxKey, JSON.stringify({ ...request, requestId: 'DSR-15' }));
-    await expect(handler()({ step: 'plan', requestId })).rejects.toThrow(
+    await expect(handler()({ step: 'plan', execution: { requestId } })).rejects.toThrow(
       'privacy/inbox/DSR-14.json in the audit bucket says it is request DSR-15',
     );
     expect(await audit.exists(pendingKey)).toBe(false);
@@ -227,7 +243,7 @@ describe('dsr erase on AWS', () => {
     );
     // The customer row is gone already: the email resolves to nothing else now.
     engine.query = async () => [];
-    await handler()({ step: 'plan', requestId });
+    await handler()({ step: 'plan', execution: { requestId } });
     expect(JSON.parse((await audit.getText(pendingKey))!).identifiers).toEqual({
       customer_id: ['21'],
       email: ['ann@example.com'],
@@ -236,7 +252,7 @@ describe('dsr erase on AWS', () => {
   });
 
   it('erases an Iceberg table: DELETE, then OPTIMIZE and VACUUM with no snapshot kept but the current one', async () => {
-    await handler()({ step: 'plan', requestId });
+    await handler()({ step: 'plan', execution: { requestId } });
     engine.executed.length = 0;
 
     const erased = await handler()({ step: 'erase', requestId, relation: 'silver.orders' });
@@ -251,7 +267,7 @@ describe('dsr erase on AWS', () => {
   });
 
   it('erases bronze by rewriting each object Athena finds the subject in', async () => {
-    await handler()({ step: 'plan', requestId });
+    await handler()({ step: 'plan', execution: { requestId } });
 
     const erased = await handler()({ step: 'erase', requestId, relation: 'bronze.crm_contacts' });
 
@@ -267,7 +283,7 @@ describe('dsr erase on AWS', () => {
   });
 
   it("erases a landing folder: the dataset's contract names the subject columns, the rest is searched as text", async () => {
-    await handler()({ step: 'plan', requestId });
+    await handler()({ step: 'plan', execution: { requestId } });
 
     const erased = await handler()({ step: 'erase', requestId, relation: 'landing/crm/contacts/' });
 
@@ -291,14 +307,14 @@ describe('dsr erase on AWS', () => {
     await expect(
       handler()({ step: 'erase', requestId, relation: 'silver.orders' }),
     ).rejects.toThrow(`Request DSR-14: no resolved identifiers at ${pendingKey}`);
-    await handler()({ step: 'plan', requestId });
+    await handler()({ step: 'plan', execution: { requestId } });
     await expect(
       handler()({ step: 'erase', requestId, relation: 'silver.nothing' }),
     ).rejects.toThrow('Request DSR-14: no table silver.nothing in the lake');
   });
 
   it('finishes: zero residue completes the request and drops the pending file and the inbox request', async () => {
-    await handler()({ step: 'plan', requestId });
+    await handler()({ step: 'plan', execution: { requestId } });
     const done = await handler()({
       step: 'finish',
       requestId,
@@ -308,7 +324,12 @@ describe('dsr erase on AWS', () => {
       ],
     });
 
-    expect(done).toEqual({ requestId: 'DSR-14', rows: { 'silver.orders': 2 }, residue: 0 });
+    expect(done).toEqual({
+      requestId: 'DSR-14',
+      rows: { 'silver.orders': 2 },
+      residue: 0,
+      requests: 1,
+    });
     expect(await audit.exists(pendingKey)).toBe(false);
     expect(await audit.exists(inboxKey)).toBe(false);
     expect((await logEntries()).map((e) => [e.event, e.residue])).toEqual([
@@ -320,7 +341,7 @@ describe('dsr erase on AWS', () => {
   });
 
   it('finishes: residue fails the request, naming where, and keeps the identifiers for the next run', async () => {
-    await handler()({ step: 'plan', requestId });
+    await handler()({ step: 'plan', execution: { requestId } });
     engine.residue = { 'silver.orders': 1 };
 
     await expect(handler()({ step: 'finish', requestId, erased: [] })).rejects.toThrow(
@@ -337,23 +358,121 @@ describe('dsr erase on AWS', () => {
 
   it('refuses a request without a received date, and a subject kind no contract declares, without quoting the subject', async () => {
     await audit.putText(inboxKey, JSON.stringify({ subject: 'ann@example.com' }));
-    await expect(handler()({ step: 'plan', requestId })).rejects.toThrow(
+    await expect(handler()({ step: 'plan', execution: { requestId } })).rejects.toThrow(
       /^Request DSR-14: privacy\/inbox\/DSR-14.json in the audit bucket is not a request: received: /,
     );
     await audit.putText(inboxKey, JSON.stringify({ ...request, subject: 'passport=X1' }));
-    const refused = handler()({ step: 'plan', requestId });
+    const refused = handler()({ step: 'plan', execution: { requestId } });
     await expect(refused).rejects.toThrow(
       '--subject <subject>: no contract declares a column as subject passport',
     );
     await expect(refused).rejects.not.toThrow('X1');
     await audit.putText(inboxKey, 'ann@example.com');
-    await expect(handler()({ step: 'plan', requestId })).rejects.toThrow(
+    await expect(handler()({ step: 'plan', execution: { requestId } })).rejects.toThrow(
       /^Request DSR-14: privacy\/inbox\/DSR-14.json in the audit bucket is not JSON$/,
     );
     // The request id names an object key: nothing but a plain name.
-    await expect(handler()({ step: 'plan', requestId: 'DSR 14/..' })).rejects.toThrow(
-      /dsr-erase: invalid input: .*requestId/,
+    await expect(
+      handler()({ step: 'plan', execution: { requestId: 'DSR 14/..' } }),
+    ).rejects.toThrow(/dsr-erase: invalid input: .*execution/);
+  });
+});
+
+describe('a replay on AWS, after a restore from backup', () => {
+  /** Ann's erase completed; Bob's only started; then a restore brought both back. */
+  async function erasedBefore() {
+    await handler()({ step: 'plan', execution: { requestId } });
+    await handler()({ step: 'finish', requestId, erased: [] });
+    await audit.putText(
+      'privacy/inbox/DSR-15.json',
+      JSON.stringify({ subject: 'bob@example.com', received: '2026-01-11' }),
     );
+    await handler()({ step: 'plan', execution: { requestId: 'DSR-15' } });
+    engine.queried.length = 0;
+    // The restore, days later.
+    await clock.sleep(86_400_000);
+  }
+
+  it('recalls every completed erase by keyed hashes, resolves it again, and erases everyone at once', async () => {
+    await erasedBefore();
+
+    const plan = await handler()({ step: 'plan', execution: { replay: true } });
+
+    expect(plan).toEqual({
+      requestId: 'replay',
+      relations: [
+        'bronze.crm_contacts',
+        'silver.customers',
+        'silver.orders',
+        'landing/crm/contacts/',
+      ],
+    });
+    expect(JSON.parse((await audit.getText('privacy/pending/replay.json'))!)).toEqual({
+      replay: [
+        {
+          requestId: 'DSR-14',
+          regime: 'gdpr',
+          received: '2026-01-10',
+          subject: keyedHash(key, 'email=ann@example.com'),
+          identifiers: { customer_id: ['21'], email: ['ann@example.com'], order_id: ['42'] },
+        },
+      ],
+      identifiers: { customer_id: ['21'], email: ['ann@example.com'], order_id: ['42'] },
+    });
+    // Athena lists values; the key and the hashes never enter a query.
+    const listings = engine.queried.filter((q) => q.startsWith('select distinct lower('));
+    expect(listings).toEqual([
+      `select distinct lower(trim(cast("email" as varchar))) as v from "medallion_dev_bronze"."crm_contacts" where "email" is not null`,
+      `select distinct lower(trim(cast("customer_id" as varchar))) as v from "medallion_dev_silver"."customers" where "customer_id" is not null`,
+      `select distinct lower(trim(cast("email" as varchar))) as v from "medallion_dev_silver"."customers" where "email" is not null`,
+      `select distinct lower(trim(cast("order_id" as varchar))) as v from "medallion_dev_silver"."orders" where "order_id" is not null`,
+      `select distinct lower(trim(cast("customer_id" as varchar))) as v from "medallion_dev_silver"."orders" where "customer_id" is not null`,
+    ]);
+    const secret = Buffer.from(key).toString('hex');
+    for (const q of engine.queried) {
+      expect(q).not.toContain(secret);
+      expect(q).not.toContain(keyedHash(key, 'email=ann@example.com'));
+    }
+
+    const done = await handler()({ step: 'finish', requestId: 'replay', erased: [] });
+
+    expect(done).toMatchObject({ requestId: 'replay', residue: 0, requests: 1 });
+    expect(await audit.exists('privacy/pending/replay.json')).toBe(false);
+    const ann = (await logEntries()).filter((e) => e.requestId === 'DSR-14');
+    expect(ann.map((e) => e.event)).toEqual(['started', 'completed', 'started', 'completed']);
+    expect(ann.at(-1)).toMatchObject({
+      subject: keyedHash(key, 'email=ann@example.com'),
+      identifiers: { order_id: [keyedHash(key, 'order_id=42')] },
+      rows: {},
+    });
+  });
+
+  it('a new erase of someone erased before recalls what the earlier one resolved, once the link is gone', async () => {
+    await erasedBefore();
+    engine.linkGone = true;
+    await audit.putText(
+      'privacy/inbox/DSR-20.json',
+      JSON.stringify({ subject: 'ANN@example.com', received: '2026-02-01' }),
+    );
+
+    await handler()({ step: 'plan', execution: { requestId: 'DSR-20' } });
+
+    expect(JSON.parse((await audit.getText('privacy/pending/DSR-20.json'))!).identifiers).toEqual({
+      customer_id: ['21'],
+      email: ['ann@example.com'],
+      order_id: ['42'],
+    });
+  });
+
+  it('with nothing recalled, erases nothing and still logs that it looked', async () => {
+    await erasedBefore();
+    engine.query = async () => [];
+
+    const plan = await handler()({ step: 'plan', execution: { replay: true } });
+
+    expect(plan).toEqual({ requestId: 'replay', relations: [] });
+    const done = await handler()({ step: 'finish', requestId: 'replay', erased: [] });
+    expect(done).toMatchObject({ residue: 0, requests: 1 });
   });
 });
 
@@ -362,7 +481,7 @@ describe('dsr_erase in the Step Functions interpreter', () => {
    * Runs the machine's definition with the real handler for every DsrErase task; records what each
    * task is given and returns, which is what the execution history keeps.
    */
-  async function run(input: { requestId: string }) {
+  async function run(input: { requestId: string } | { replay: true }) {
     const text = readFileSync('stepfunctions/dsr_erase.asl.json', 'utf8');
     const parsed = JSON.parse(text) as StateMachineDefinition;
     const history: string[] = [];
@@ -421,6 +540,15 @@ describe('dsr_erase in the Step Functions interpreter', () => {
     for (const entry of [...history, JSON.stringify(output)])
       expect(entry.toLowerCase()).not.toContain('ann@example.com');
     expect(await audit.exists(inboxKey)).toBe(false);
+  });
+
+  it('replays from {"replay": true}, the subject nowhere in the history either', async () => {
+    await run({ requestId });
+    const { history, output } = await run({ replay: true });
+
+    expect(output).toMatchObject({ plan: { requestId: 'replay' }, summary: { requests: 1 } });
+    for (const entry of [...history, JSON.stringify(output)])
+      expect(entry.toLowerCase()).not.toContain('ann@example.com');
   });
 
   it('fails when the inbox has no such request, naming its key', async () => {
