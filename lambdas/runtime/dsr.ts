@@ -17,11 +17,21 @@
  * platform reads from, not part of the lake, so neither erased nor searched.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DuckDbLakehouse, openDuckDb } from '../adapters/duckdb/engine';
 import { duckdbDialect } from '../adapters/duckdb/dialect';
+import { PipelineError } from '../core/errors';
 import { buildLineageGraph } from '../core/lineage/graph';
 import { keyedHash } from '../core/privacy/keyed-hash';
 import { landingFilePattern, withoutSubjectLines } from '../core/privacy/landing-erasure';
@@ -561,6 +571,27 @@ export async function readRequestLog(lakeRoot: string): Promise<RequestLogEntry[
   const file = path.join(lakeRoot, ...requestLogKey.split('/'));
   if (!existsSync(file)) return [];
   return parseRequestLog(await readFile(file, 'utf8'), file);
+}
+
+/**
+ * The request log from a file of JSON lines (the local log, or a copy kept aside) or from a folder
+ * holding a copy of the AWS log (`aws s3 sync s3://<audit>/privacy/requests/ <folder>`: one object
+ * per entry, `<request>/<time>-<n>-<event>.json`, whose names sort in the order they were made).
+ */
+export async function readRequestLogAt(where: string): Promise<RequestLogEntry[]> {
+  const info = await stat(where).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new PipelineError(`--log ${where}: no such file or folder`);
+    throw error;
+  });
+  if (!info.isDirectory()) return parseRequestLog(await readFile(where, 'utf8'), where);
+  const files = (await listFiles(where)).filter((f) => f.endsWith('.json'));
+  if (files.length === 0)
+    throw new PipelineError(
+      `--log ${where}: no log entries (*.json) in the folder; copy the AWS log with aws s3 sync s3://<audit bucket>/privacy/requests/ ${where}`,
+    );
+  const entries: RequestLogEntry[] = [];
+  for (const file of files) entries.push(...parseRequestLog(await readFile(file, 'utf8'), file));
+  return entries;
 }
 
 /** What every log entry of a request repeats. */
