@@ -198,6 +198,10 @@ export function createDsrEraseHandler(deps: DsrEraseDeps) {
   };
   /** The officer's request; its problems are named without quoting it. */
   const inbox = async (requestId: string): Promise<Request> => {
+    if (requestId === replayId)
+      throw new PipelineError(
+        `Request ${replayId}: the name is the replay's (start it with {"replay": true}); give the request another id`,
+      );
     const where = `${inboxKey(requestId)} in the audit bucket`;
     const text = await deps.audit.getText(inboxKey(requestId));
     if (text === undefined)

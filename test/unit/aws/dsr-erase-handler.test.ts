@@ -230,6 +230,9 @@ describe('dsr erase on AWS', () => {
     await expect(handler()({ step: 'plan', execution: { requestId } })).rejects.toThrow(
       'privacy/inbox/DSR-14.json in the audit bucket says it is request DSR-15',
     );
+    await expect(handler()({ step: 'plan', execution: { requestId: 'replay' } })).rejects.toThrow(
+      "Request replay: the name is the replay's",
+    );
     expect(await audit.exists(pendingKey)).toBe(false);
   });
 
