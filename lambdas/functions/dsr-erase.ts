@@ -1,8 +1,9 @@
-/** Lambda: the data subject erase on AWS, with Athena on the lake's tables and S3 for bronze. */
+/** Lambda: the data subject erase on AWS, with Athena on the lake's tables and S3 for bronze and landing files. */
 import { S3Client } from '@aws-sdk/client-s3';
 import { athenaSubjectTables } from '../adapters/aws/athena-subject-tables';
 import { SecretsManagerPrivacyKey } from '../adapters/aws/privacy-key-secret';
 import { S3BronzeEraser } from '../adapters/aws/s3-bronze-eraser';
+import { S3LandingEraser } from '../adapters/aws/s3-landing-eraser';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { systemClock } from '../adapters/system-clock';
 import { PipelineError } from '../core/errors';
@@ -31,6 +32,7 @@ export const handler = lambdaHandler(async () => {
       privacy: { bucket: settings().MEDALLION_BUCKETS.audit, keepPrefix: true },
     }),
     bronze: new S3BronzeEraser(s3),
+    landing: new S3LandingEraser(s3, settings().MEDALLION_BUCKETS.landing),
     clock: systemClock,
     logger,
   });

@@ -17,13 +17,24 @@
  * platform reads from, not part of the lake, so neither erased nor searched.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DuckDbLakehouse, openDuckDb } from '../adapters/duckdb/engine';
 import { duckdbDialect } from '../adapters/duckdb/dialect';
+import { PipelineError } from '../core/errors';
 import { buildLineageGraph } from '../core/lineage/graph';
 import { keyedHash } from '../core/privacy/keyed-hash';
+import { landingFilePattern, withoutSubjectLines } from '../core/privacy/landing-erasure';
 import {
   identifiersFromJson,
   identifiersJson,
@@ -37,7 +48,6 @@ import {
   searchTables,
   subjectCondition,
   subjectKindsByColumn,
-  textPattern,
   type Identifiers,
   type ProfileValues,
   type SearchTable,
@@ -48,6 +58,7 @@ import {
   defaultRequestId,
   hashedIdentifiers,
   parseRequestLog,
+  recallIdentifiers,
   rememberedErasures,
   type RememberedErasure,
   type RequestKind,
@@ -187,22 +198,10 @@ class SubjectLake {
    * the subject columns of their kinds: a person recognised without their name in clear.
    */
   async recall(hashes: ReadonlyMap<string, ReadonlySet<string>>): Promise<SubjectIdentifier[]> {
-    const found = new Map<string, SubjectIdentifier>();
-    const relations = [
-      ...(await this.bronzeRelations()),
-      ...this.tables.filter((t) => t.role === 'rows'),
-    ];
-    for (const table of relations)
-      for (const column of table.subjectColumns) {
-        const wanted = hashes.get(column.kind);
-        if (!wanted || wanted.size === 0) continue;
-        const values = await this.lakehouse.query<{ v: string }>(
-          `select distinct lower(trim(cast(${d.quote(column.name)} as varchar))) as v from ${table.relation} where ${d.quote(column.name)} is not null`,
-        );
-        for (const { v } of values)
-          if (wanted.has(keyedHash(this.lake.key, `${column.kind}=${v}`)))
-            found.set(`${column.kind}=${v}`, { kind: column.kind, value: v });
-      }
+    const relations = [...(await this.bronzeRelations()), ...this.tables];
+    const found = await recallIdentifiers(relations, hashes, this.lake.key, d, (sql) =>
+      this.lakehouse.query<{ v: string }>(sql),
+    );
     return [...found.values()];
   }
 
@@ -434,7 +433,7 @@ async function listLandingFiles(lake: DsrLake): Promise<DataFile[]> {
   for (const file of await listFiles(path.join(lake.lakeRoot, 'landing'))) {
     const key = lakeKey(lake.lakeRoot, file);
     const [, source, dataset] = key.split('/');
-    const format = /\.(csv|json|jsonl|ndjson|parquet)(\.gz)?$/.exec(key);
+    const format = landingFilePattern.exec(key);
     if (!format || !source || !dataset) continue;
     const gzip = format[2] ? ", compression 'gzip'" : '';
     const at = d.string(file);
@@ -474,18 +473,19 @@ async function filterLines(
   ids: Identifiers,
   jsonKeys: ReadonlyMap<string, readonly string[]>,
 ): Promise<number> {
-  const pattern = textPattern(ids, jsonKeys);
-  if (!pattern || !/\.(csv|json|jsonl|ndjson)(\.gz)?$/.test(file)) return 0;
+  if (!/\.(csv|json|jsonl|ndjson)(\.gz)?$/.test(file)) return 0;
   const gzip = file.endsWith('.gz');
   const bytes = await readFile(file);
-  const lines = (gzip ? gunzipSync(bytes) : bytes).toString('utf8').split('\n');
-  const matcher = new RegExp(`^${pattern}$`);
-  const kept = lines.filter((line) => !matcher.test(line.toLowerCase()));
-  if (kept.length === lines.length) return 0;
-  const text = Buffer.from(kept.join('\n'), 'utf8');
-  await writeFile(`${file}${temporarySuffix}`, gzip ? gzipSync(text) : text);
+  const { text, removed } = withoutSubjectLines(
+    (gzip ? gunzipSync(bytes) : bytes).toString('utf8'),
+    ids,
+    jsonKeys,
+  );
+  if (removed === 0) return 0;
+  const body = Buffer.from(text, 'utf8');
+  await writeFile(`${file}${temporarySuffix}`, gzip ? gzipSync(body) : body);
   await rename(`${file}${temporarySuffix}`, file);
-  return lines.length - kept.length;
+  return removed;
 }
 
 const lakeKey = (lakeRoot: string, file: string) =>
@@ -571,6 +571,27 @@ export async function readRequestLog(lakeRoot: string): Promise<RequestLogEntry[
   const file = path.join(lakeRoot, ...requestLogKey.split('/'));
   if (!existsSync(file)) return [];
   return parseRequestLog(await readFile(file, 'utf8'), file);
+}
+
+/**
+ * The request log from a file of JSON lines (the local log, or a copy kept aside) or from a folder
+ * holding a copy of the AWS log (`aws s3 sync s3://<audit>/privacy/requests/ <folder>`: one object
+ * per entry, `<request>/<time>-<n>-<event>.json`, whose names sort in the order they were made).
+ */
+export async function readRequestLogAt(where: string): Promise<RequestLogEntry[]> {
+  const info = await stat(where).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new PipelineError(`--log ${where}: no such file or folder`);
+    throw error;
+  });
+  if (!info.isDirectory()) return parseRequestLog(await readFile(where, 'utf8'), where);
+  const files = (await listFiles(where)).filter((f) => f.endsWith('.json'));
+  if (files.length === 0)
+    throw new PipelineError(
+      `--log ${where}: no log entries (*.json) in the folder; copy the AWS log with aws s3 sync s3://<audit bucket>/privacy/requests/ ${where}`,
+    );
+  const entries: RequestLogEntry[] = [];
+  for (const file of files) entries.push(...parseRequestLog(await readFile(file, 'utf8'), file));
+  return entries;
 }
 
 /** What every log entry of a request repeats. */

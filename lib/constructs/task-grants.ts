@@ -524,7 +524,7 @@ function grantMaintenance(fn: lambda.IFunction, ctx: GrantContext): void {
  * The data subject erase (`handlers/dsr-erase.ts`): lists the lake's tables and finds the subject
  * with Athena; commits DELETE, UPDATE, OPTIMIZE and VACUUM to the Iceberg tables of the erased
  * layers (each commit updates the Glue table; VACUUM deletes the old files, hence delete on their
- * locations); rewrites bronze objects and deletes their old versions; keeps the request log and
+ * locations); rewrites bronze objects and landing files and deletes their old versions; keeps the request log and
  * the pending identifiers under `privacy/` in the audit bucket; reads the privacy key.
  */
 function grantDsrErase(fn: lambda.IFunction, ctx: GrantContext): void {
@@ -572,6 +572,26 @@ function grantDsrErase(fn: lambda.IFunction, ctx: GrantContext): void {
       actions: ['s3:DeleteObjectVersion'],
       resources: [buckets.bronze.arnForObjects('*')],
     }),
+  );
+  // Landing files, every version of them (`adapters/aws/s3-landing-eraser.ts`): the lake key the
+  // bronze grant above names encrypts them too.
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucketVersions'],
+      resources: [buckets.landing.bucketArn],
+    }),
+  );
+  const landingFiles = buckets.landing.arnForObjects('*');
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:GetObjectVersion', 's3:PutObject', 's3:DeleteObjectVersion'],
+      resources: [landingFiles],
+    }),
+  );
+  acknowledgeWildcard(
+    fn,
+    landingFiles,
+    'An erase reads and rewrites the landing files of every dataset, under run-time run ids, only in the lake’s landing bucket, with named actions only.',
   );
   grantObjects(fn, buckets.audit, key, {
     read: true,

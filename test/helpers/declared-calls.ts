@@ -24,7 +24,8 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   AbortMultipartUploadCommand: ['s3:AbortMultipartUpload'],
   DeleteObjectCommand: ['s3:DeleteObject'],
   DeleteObjectsCommand: ['s3:DeleteObject'],
-  // Deleting one version of an object is its own action.
+  // Reading or deleting one version of an object is its own action.
+  'GetObjectCommand(VersionId)': ['s3:GetObjectVersion'],
   'DeleteObjectCommand(VersionId)': ['s3:DeleteObjectVersion'],
   ListObjectVersionsCommand: ['s3:ListBucketVersions'],
   StartQueryExecutionCommand: ['athena:StartQueryExecution'],
@@ -83,7 +84,9 @@ export function expectDeclaredCommands(
       const command = call.args[0] as { input?: { VersionId?: string } };
       const name = command.constructor.name;
       sent.add(
-        name === 'DeleteObjectCommand' && command.input?.VersionId ? `${name}(VersionId)` : name,
+        (name === 'DeleteObjectCommand' || name === 'GetObjectCommand') && command.input?.VersionId
+          ? `${name}(VersionId)`
+          : name,
       );
     }
   });

@@ -494,7 +494,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       ]);
     });
 
-    it('DsrErase rewrites bronze and deletes its old versions, erases from the Iceberg layers, keeps its log under audit/privacy/', async () => {
+    it('DsrErase rewrites bronze and landing files and deletes their old versions, erases from the Iceberg layers, keeps its log under audit/privacy/', async () => {
       const { bucket, template, roleIds, config } = await pipeline();
       expect(await s3Grants('DsrErase')).toEqual({
         [`${bucket('bronze')}/*`]: [
@@ -510,14 +510,21 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         [`${bucket('audit')}/changelog/*`]: readWrite,
         [`${bucket('audit')}/privacy/*`]: readWrite,
         [`${bucket('athenaResults')}/engineering/*`]: queryResults,
+        // Every version of every landing file is read; never a plain delete, only of versions.
+        [`${bucket('landing')}/*`]: [
+          's3:DeleteObjectVersion',
+          's3:GetObjectVersion',
+          's3:PutObject',
+        ],
       });
       const grants = grantsOf(template, roleIds.DsrErase);
-      expect(grants).toContainEqual(
-        expect.objectContaining({
-          action: 's3:ListBucketVersions',
-          resource: `arn:<AWS::Partition>:s3:::${bucket('bronze')}`,
-        }),
-      );
+      for (const versioned of ['bronze', 'landing'] as const)
+        expect(grants).toContainEqual(
+          expect.objectContaining({
+            action: 's3:ListBucketVersions',
+            resource: `arn:<AWS::Partition>:s3:::${bucket(versioned)}`,
+          }),
+        );
       // Bronze is Parquet on S3: its Glue tables are read, never committed to.
       const updated = grants
         .filter((g) => g.action === 'glue:UpdateTable')

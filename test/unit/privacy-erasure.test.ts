@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { testAthenaDialect } from '../helpers/athena';
 import { residueQuery, rowMatcher, tableErasure } from '../../lambdas/core/privacy/erasure';
+import { ContractRegistry } from '../../lambdas/core/contracts/contract';
+import { landingSubject, withoutSubjectLines } from '../../lambdas/core/privacy/landing-erasure';
 import type { Identifiers, SearchTable } from '../../lambdas/core/privacy/subjects';
+import { testContract } from '../helpers/contracts';
 
 const d = testAthenaDialect();
 const ids: Identifiers = new Map([
@@ -112,5 +115,43 @@ describe('the row test of a bronze rewrite', () => {
     expect(isSubject({ _extra: '{"customer_id": 21, "x": 1}' })).toBe(true);
     expect(isSubject({ _extra: '{"amount": 21}' })).toBe(false);
     expect(isSubject({ _extra: 'joann@example.com.au' })).toBe(false);
+  });
+});
+
+describe('landing files, searched with the rules of both runtimes', () => {
+  const contracts = new ContractRegistry([
+    testContract(
+      'crm.contacts',
+      'bronze.crm_contacts',
+      `      - { name: contact_id, logicalType: integer, physicalType: BIGINT, customProperties: [{ property: subject, value: customer_id }] }
+      - { name: note, logicalType: string, physicalType: VARCHAR }`,
+    ),
+  ]);
+  const subject = landingSubject('bronze.crm_contacts', ids, contracts);
+
+  it('reads text for any identifier value, a short number too, before parsing anything', () => {
+    expect(subject.mayMention('contact_id\n21\n')).toBe(true);
+    expect(subject.mayMention('…ANN@EXAMPLE.COM…')).toBe(true);
+    expect(subject.mayMention('contact_id\n20\n22\n')).toBe(false);
+  });
+
+  it("tests rows by the dataset's contract columns and every other column as text", () => {
+    const test = subject.rowTest(['contact_id', 'note', 'payload']);
+    expect(test({ contact_id: ' 21 ', note: null, payload: null })).toBe(true);
+    expect(test({ contact_id: '20', note: 'to ann@example.com', payload: null })).toBe(true);
+    // A short id as a JSON field named as the contracts name its kind's columns.
+    expect(test({ contact_id: '20', note: null, payload: '{"contact_id": 21}' })).toBe(true);
+    // A number that is not in a subject column, or in a JSON field of another kind, is no one.
+    expect(test({ contact_id: '20', note: '21', payload: '{"customer_id": 21}' })).toBe(false);
+  });
+
+  it('takes out the lines of unreadable text that mention the subject', () => {
+    expect(
+      withoutSubjectLines(
+        'a,ANN@example.com\nb,bob@example.com\n{"customer_id":21}\n21',
+        ids,
+        jsonKeys,
+      ),
+    ).toEqual({ text: 'b,bob@example.com\n21', removed: 2 });
   });
 });

@@ -233,8 +233,8 @@ describe('state machines', () => {
     expect(states[StartAt]).toMatchObject({ Next: 'PlanErase' });
     expect(states.PlanErase).toMatchObject({
       Resource: '${DsrEraseFunctionArn}',
-      // The execution input is the request: subject, received, regime, requestId.
-      Parameters: { step: 'plan', 'request.$': '$' },
+      // The execution input is the request's id alone (or a replay): the subject stays out of its history.
+      Parameters: { step: 'plan', 'execution.$': '$' },
       ResultPath: '$.plan',
       Next: 'EraseTables',
     });
@@ -243,7 +243,7 @@ describe('state machines', () => {
       ItemsPath: '$.plan.relations',
       ItemSelector: {
         step: 'erase',
-        'request.$': '$.plan.request',
+        'requestId.$': '$.plan.requestId',
         'relation.$': '$$.Map.Item.Value',
       },
       ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' } },
@@ -251,7 +251,7 @@ describe('state machines', () => {
       Next: 'VerifyErase',
     });
     expect(states.VerifyErase).toMatchObject({
-      Parameters: { step: 'finish', 'request.$': '$.plan.request', 'erased.$': '$.erased' },
+      Parameters: { step: 'finish', 'requestId.$': '$.plan.requestId', 'erased.$': '$.erased' },
       Next: 'ReleaseRunLock',
     });
     expect(definitionText('dsr_erase')).not.toContain('JSONata');

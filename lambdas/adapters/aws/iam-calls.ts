@@ -207,6 +207,48 @@ export const s3BronzePurgerIam = {
   ],
 };
 
+/**
+ * S3LandingEraser (`s3-landing-eraser.ts`): lists every version under a landing dataset's folder
+ * (ListObjectVersions is s3:ListBucketVersions), reads each version (GetObject with a VersionId is
+ * s3:GetObjectVersion), writes a file again without the subject (PutObject) and deletes versions
+ * (DeleteObject with a VersionId is s3:DeleteObjectVersion).
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+ */
+export const s3LandingEraserIam = {
+  actions: [
+    's3:ListBucketVersions',
+    's3:GetObjectVersion',
+    's3:PutObject',
+    's3:DeleteObjectVersion',
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+  ],
+  rewrites: (s: EncryptedScope, where: S3Prefix): IamCall[] => [
+    {
+      action: 's3:ListBucketVersions',
+      resource: arn.bucket(s, where.bucket),
+      context: { 's3:prefix': where.prefix },
+      why: `lists every version of the landing files under ${uri(where)}`,
+    },
+    {
+      action: 's3:GetObjectVersion',
+      resource: arn.object(s, where.bucket, `${where.prefix}processed/run-1/example.csv`),
+      why: `reads each version of the landing files under ${uri(where)}`,
+    },
+    {
+      action: 's3:PutObject',
+      resource: arn.object(s, where.bucket, `${where.prefix}processed/run-1/example.csv`),
+      why: `writes landing files under ${uri(where)} again without the subject`,
+    },
+    {
+      action: 's3:DeleteObjectVersion',
+      resource: arn.object(s, where.bucket, `${where.prefix}rejected/run-1/example.csv`),
+      why: `deletes versions of landing files under ${uri(where)} that hold the subject`,
+    },
+    ...sseKms(s, 'write', uri(where)),
+  ],
+};
+
 /** A Glue table as Athena and the Glue API address it, and where its files are. */
 export interface GlueTable {
   readonly database: string;

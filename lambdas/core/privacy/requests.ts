@@ -8,7 +8,13 @@
 import * as z from 'zod';
 import { addDays } from '../time';
 import { keyedHash } from './keyed-hash';
-import { identifiersJson, type Identifiers, type SubjectIdentifier } from './subjects';
+import type { SqlDialect } from '../ports';
+import {
+  identifiersJson,
+  type Identifiers,
+  type SearchTable,
+  type SubjectIdentifier,
+} from './subjects';
 
 /** The regimes and how long each gives to answer: GDPR one month (Art. 12(3)), CCPA 45 days. */
 export const regimes = ['gdpr', 'ccpa'] as const;
@@ -176,4 +182,33 @@ export function hashedIdentifiers(key: Uint8Array, ids: Identifiers): Record<str
       values.map((v) => keyedHash(key, `${kind}=${v}`)),
     ]),
   );
+}
+
+/**
+ * The identifiers whose keyed hashes a log remembers, found by hashing every distinct value of the
+ * subject columns of their kinds: a person recognised without their name in clear (a restore from
+ * backup brought them back, or a source sent them again). The key stays here: the engine only
+ * lists values, so it never appears in SQL text or query history. Found identifiers by their hash.
+ */
+export async function recallIdentifiers(
+  tables: readonly SearchTable[],
+  hashes: ReadonlyMap<string, ReadonlySet<string>>,
+  key: Uint8Array,
+  d: SqlDialect,
+  distinct: (sql: string) => Promise<readonly { v: unknown }[]>,
+): Promise<Map<string, SubjectIdentifier>> {
+  const found = new Map<string, SubjectIdentifier>();
+  for (const table of tables.filter((t) => t.role === 'rows'))
+    for (const column of table.subjectColumns) {
+      const wanted = hashes.get(column.kind);
+      if (!wanted || wanted.size === 0) continue;
+      const values = await distinct(
+        `select distinct lower(trim(cast(${d.quote(column.name)} as varchar))) as v from ${d.relation(table.relation)} where ${d.quote(column.name)} is not null`,
+      );
+      for (const { v } of values) {
+        const hash = keyedHash(key, `${column.kind}=${String(v)}`);
+        if (wanted.has(hash)) found.set(hash, { kind: column.kind, value: String(v) });
+      }
+    }
+  return found;
 }

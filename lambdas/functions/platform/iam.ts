@@ -22,6 +22,7 @@ import {
   s3ObjectStoreIam,
   s3BronzeEraserIam,
   s3BronzePurgerIam,
+  s3LandingEraserIam,
   s3ParquetSinkIam,
   secretsReaderIam,
   snsNotifierIam,
@@ -268,6 +269,7 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
         athenaEngineIam.writes(s, table(s, schema, 'example__v20260101000000000_00000000')),
       ),
       ...s3BronzeEraserIam.rewrites(s, lake.bronze(s)),
+      ...s3LandingEraserIam.rewrites(s, bucketOf(s, 'landing', 'crm/contacts/')),
       // The request log and the pending identifiers.
       ...s3ObjectStoreIam.read(s, privacy),
       ...s3ObjectStoreIam.write(s, privacy),

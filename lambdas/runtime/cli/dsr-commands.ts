@@ -3,24 +3,20 @@
  * person across the layers with where it came from; erase deletes them everywhere and proves it by
  * a verification scan; status shows each request against its legal deadline.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PrivacyKeyFile } from '../../adapters/local/privacy-key-file';
 import { PipelineError } from '../../core/errors';
 import { identifiersJson, parseSubject, subjectKindsByColumn } from '../../core/privacy/subjects';
-import {
-  parseRequestLog,
-  regimes,
-  summarizeRequests,
-  type Regime,
-} from '../../core/privacy/requests';
+import { regimes, summarizeRequests, type Regime } from '../../core/privacy/requests';
 import { parseIsoDate } from '../generator/calendar';
 import { acquireLakeLock } from '../lake-lock';
 import {
   eraseSubject,
   exportSubject,
   readRequestLog,
+  readRequestLogAt,
   replayErasures,
   type DsrLake,
   type EraseResult,
@@ -189,8 +185,8 @@ export function dsrCommand(): Command {
       'Erase again everyone the request log says was erased, found by the keyed hashes of their identifiers: after a restore from backup.',
     )
     .option(
-      '--log <file>',
-      "the request log to replay (default: the lake's; after a restore, the copy kept aside)",
+      '--log <file|folder>',
+      "the request log to replay (default: the lake's; after a restore, the copy kept aside, or a folder holding a copy of the AWS log)",
     )
     .addHelpText(
       'after',
@@ -199,7 +195,7 @@ export function dsrCommand(): Command {
     .action(async (options: { log?: string }, command: Command) => {
       const lake = await openLake(command);
       const log = options.log
-        ? parseRequestLog(await readFile(options.log, 'utf8'), options.log)
+        ? await readRequestLogAt(options.log)
         : await readRequestLog(lake.lakeRoot);
       const lock = await acquireLakeLock(lake.lakeRoot, 'dsr-replay');
       try {
@@ -219,14 +215,20 @@ export function dsrCommand(): Command {
     .addOption(
       new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'),
     )
+    .option(
+      '--log <file|folder>',
+      "the request log to read (default: the lake's): a copy of a local log, or a folder holding a copy of the AWS one",
+    )
     .addHelpText(
       'after',
-      '\nDeadlines: GDPR one month from receipt, CCPA 45 days (--regime when the request is made).\n\nExample:\n  $ medallion dsr status',
+      '\nDeadlines: GDPR one month from receipt, CCPA 45 days (--regime when the request is made).\nThe AWS log is one object per entry under privacy/requests/ in the audit bucket: copy it with\naws s3 sync and pass the folder.\n\nExamples:\n  $ medallion dsr status\n  $ aws s3 sync s3://<audit bucket>/privacy/requests/ aws-requests/\n  $ medallion dsr status --log aws-requests/',
     )
-    .action(async (options: { format: 'table' | 'json' }, command: Command) => {
-      const { lakeRoot } = await context(command);
+    .action(async (options: { format: 'table' | 'json'; log?: string }, command: Command) => {
       const today = new Date().toISOString().slice(0, 10);
-      const requests = summarizeRequests(await readRequestLog(lakeRoot), today);
+      const log = options.log
+        ? await readRequestLogAt(options.log)
+        : await readRequestLog((await context(command)).lakeRoot);
+      const requests = summarizeRequests(log, today);
       if (options.format === 'json') {
         process.stdout.write(`${JSON.stringify(requests, null, 2)}\n`);
         return;

@@ -3,10 +3,21 @@
  * what the plan resolves and keeps, the statements each table gets, the bronze objects rewritten,
  * and the verification that decides the request's outcome in its log.
  */
+import { readFileSync } from 'node:fs';
+import {
+  StateMachine,
+  type RunOptions,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { testAthenaDialect } from '../../helpers/athena';
 import { athenaSubjectTables } from '../../../lambdas/adapters/aws/athena-subject-tables';
 import { ContractRegistry } from '../../../lambdas/core/contracts/contract';
+import {
+  placeholders,
+  substitutePlaceholders,
+  taskStates,
+} from '../../../lambdas/core/orchestration';
 import type { Row, SqlEngine } from '../../../lambdas/core/ports';
 import { keyedHash } from '../../../lambdas/core/privacy/keyed-hash';
 import { parseRequestLog } from '../../../lambdas/core/privacy/requests';
@@ -55,7 +66,10 @@ const tables = [
   { relation: 'audit.runs', columns: [{ name: 'error', type: 'varchar' }] },
 ];
 const key = new Uint8Array(32).fill(7);
-const request = { subject: 'Ann@Example.com', requestId: 'DSR-14', received: '2026-01-10' };
+/** The request as the officer puts it in the inbox; the steps are given its id alone. */
+const request = { subject: 'Ann@Example.com', received: '2026-01-10' };
+const requestId = 'DSR-14';
+const inboxKey = 'privacy/inbox/DSR-14.json';
 const pendingKey = 'privacy/pending/DSR-14.json';
 
 /** Athena as the handler sees it: answers by the statement's shape, records every statement. */
@@ -64,6 +78,8 @@ class FakeAthena implements SqlEngine {
   readonly executed: string[] = [];
   readonly queried: string[] = [];
   residue: Record<string, number> = {};
+  /** Ann's customer row, which links her email to her customer id, is gone. */
+  linkGone = false;
   async execute(sql: string): Promise<number> {
     this.executed.push(sql);
     return sql.startsWith('delete') ? 2 : 0;
@@ -71,6 +87,18 @@ class FakeAthena implements SqlEngine {
   async query<T extends Row = Row>(sql: string): Promise<T[]> {
     this.queried.push(sql);
     const rows = (): Row[] => {
+      // A replay's recall: every distinct value of a subject column, hashed in the Lambda.
+      const listing = /^select distinct lower\(trim\(cast\("(\w+)" as varchar\)\)\) as v /.exec(
+        sql,
+      );
+      if (listing)
+        return (
+          {
+            email: ['ann@example.com', 'bob@example.com'],
+            customer_id: ['21', '22'],
+            order_id: ['42', '43'],
+          }[listing[1]!] ?? []
+        ).map((v) => ({ v }));
       if (sql.includes('"$path"'))
         return [
           { path: 's3://medallion-dev-bronze/crm/contacts/a.parquet' },
@@ -79,7 +107,7 @@ class FakeAthena implements SqlEngine {
       const count = /^select count\(\*\) as n from "medallion_dev_(\w+)"\."(\w+)"/.exec(sql);
       if (count) return [{ n: String(this.residue[`${count[1]}.${count[2]}`] ?? 0) }];
       if (sql.includes('"medallion_dev_silver"."customers"'))
-        return sql.includes("'ann@example.com'")
+        return sql.includes("'ann@example.com'") && !this.linkGone
           ? [{ customer_id: 21n, email: 'Ann@Example.com' }]
           : [];
       if (sql.includes('"medallion_dev_silver"."orders"'))
@@ -101,8 +129,10 @@ class FakeAthena implements SqlEngine {
 }
 
 let engine: FakeAthena;
+let clock: ManualClock;
 let audit: MemoryObjectStore;
 let rewritten: { uri: string; removes: boolean[] }[];
+let landed: { prefix: string; removes: boolean[]; lines: string }[];
 
 function handler() {
   return createDsrEraseHandler({
@@ -118,7 +148,20 @@ function handler() {
         return { rowsRemoved: removes.filter(Boolean).length, deleted: false, versionsRemoved: 1 };
       },
     },
-    clock: new ManualClock(),
+    landing: {
+      erase: async (prefix, subject) => {
+        const test = subject.rowTest(['email', 'note']);
+        const removes = [
+          { email: 'ANN@example.com', note: null },
+          { email: 'bob@example.com', note: 'met ann@example.com' },
+          { email: 'bob@example.com', note: 'ann@example.community' },
+        ].map(test);
+        const lines = subject.withoutLines('a,ann@example.com\nb,bob@example.com').text;
+        landed.push({ prefix, removes, lines });
+        return { rowsRemoved: 2, rewritten: 1, deleted: 0, versionsRemoved: 3, unreadable: [] };
+      },
+    },
+    clock,
     logger: silentLogger,
   });
 }
@@ -131,26 +174,35 @@ async function logEntries() {
   );
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   engine = new FakeAthena();
+  clock = new ManualClock();
   audit = new MemoryObjectStore();
+  await audit.putText(inboxKey, JSON.stringify(request));
   rewritten = [];
+  landed = [];
 });
 
 describe('dsr erase on AWS', () => {
-  it('plans: resolves the identifiers transitively, keeps them pending, logs the start by keyed hashes only', async () => {
-    const plan = await handler()({ step: 'plan', request });
+  it('plans: reads the request from the inbox, resolves the identifiers transitively, keeps both pending, logs the start by keyed hashes only', async () => {
+    const plan = await handler()({ step: 'plan', execution: { requestId } });
 
     expect(plan).toEqual({
       requestId: 'DSR-14',
-      relations: ['bronze.crm_contacts', 'silver.customers', 'silver.orders'],
-      // What the later steps are given: the regime's default filled in.
-      request: { ...request, regime: 'gdpr' },
+      relations: [
+        'bronze.crm_contacts',
+        'silver.customers',
+        'silver.orders',
+        // Every dataset's landing folder, searched whatever Athena finds.
+        'landing/crm/contacts/',
+      ],
     });
+    // The execution history keeps what the plan returns: no subject.
+    expect(JSON.stringify(plan).toLowerCase()).not.toContain('ann@example.com');
     expect(JSON.parse((await audit.getText(pendingKey))!)).toEqual({
-      customer_id: ['21'],
-      email: ['ann@example.com'],
-      order_id: ['42'],
+      // The regime's default filled in.
+      request: { ...request, requestId, regime: 'gdpr' },
+      identifiers: { customer_id: ['21'], email: ['ann@example.com'], order_id: ['42'] },
     });
     const [started, ...rest] = await logEntries();
     expect(rest).toEqual([]);
@@ -169,31 +221,33 @@ describe('dsr erase on AWS', () => {
     expect(logText.toLowerCase()).not.toContain('ann@example.com');
   });
 
-  it('names the request by keyed hash when the officer gives no id', async () => {
-    const plan = (await handler()({
-      step: 'plan',
-      request: { subject: 'ann@example.com', received: '2026-01-10', regime: 'ccpa' },
-    })) as { requestId: string; request: object };
-    const id = `erase-2026-01-10-${keyedHash(key, 'email=ann@example.com').slice(0, 12)}`;
-    expect(plan.requestId).toBe(id);
-    expect(plan.request).toEqual({
-      subject: 'ann@example.com',
-      received: '2026-01-10',
-      regime: 'ccpa',
-      requestId: id,
-    });
-    expect(await audit.exists(`privacy/pending/${id}.json`)).toBe(true);
+  it('a missing inbox request fails naming its key; a request that names another id is refused', async () => {
+    await audit.delete(inboxKey);
+    await expect(handler()({ step: 'plan', execution: { requestId } })).rejects.toThrow(
+      'Request DSR-14: no request at privacy/inbox/DSR-14.json in the audit bucket',
+    );
+    await audit.putText(inboxKey, JSON.stringify({ ...request, requestId: 'DSR-15' }));
+    await expect(handler()({ step: 'plan', execution: { requestId } })).rejects.toThrow(
+      'privacy/inbox/DSR-14.json in the audit bucket says it is request DSR-15',
+    );
+    await expect(handler()({ step: 'plan', execution: { requestId: 'replay' } })).rejects.toThrow(
+      "Request replay: the name is the replay's",
+    );
+    expect(await audit.exists(pendingKey)).toBe(false);
   });
 
   it('a plan run again after a crash keeps the identifiers the first run resolved', async () => {
     await audit.putText(
       pendingKey,
-      JSON.stringify({ customer_id: ['21'], order_id: ['42', '43'] }),
+      JSON.stringify({
+        request: { ...request, requestId, regime: 'gdpr' },
+        identifiers: { customer_id: ['21'], order_id: ['42', '43'] },
+      }),
     );
     // The customer row is gone already: the email resolves to nothing else now.
     engine.query = async () => [];
-    await handler()({ step: 'plan', request });
-    expect(JSON.parse((await audit.getText(pendingKey))!)).toEqual({
+    await handler()({ step: 'plan', execution: { requestId } });
+    expect(JSON.parse((await audit.getText(pendingKey))!).identifiers).toEqual({
       customer_id: ['21'],
       email: ['ann@example.com'],
       order_id: ['42', '43'],
@@ -201,10 +255,10 @@ describe('dsr erase on AWS', () => {
   });
 
   it('erases an Iceberg table: DELETE, then OPTIMIZE and VACUUM with no snapshot kept but the current one', async () => {
-    await handler()({ step: 'plan', request });
+    await handler()({ step: 'plan', execution: { requestId } });
     engine.executed.length = 0;
 
-    const erased = await handler()({ step: 'erase', request, relation: 'silver.orders' });
+    const erased = await handler()({ step: 'erase', requestId, relation: 'silver.orders' });
 
     expect(erased).toEqual({ relation: 'silver.orders', rows: 2 });
     expect(engine.executed).toEqual([
@@ -216,9 +270,9 @@ describe('dsr erase on AWS', () => {
   });
 
   it('erases bronze by rewriting each object Athena finds the subject in', async () => {
-    await handler()({ step: 'plan', request });
+    await handler()({ step: 'plan', execution: { requestId } });
 
-    const erased = await handler()({ step: 'erase', request, relation: 'bronze.crm_contacts' });
+    const erased = await handler()({ step: 'erase', requestId, relation: 'bronze.crm_contacts' });
 
     expect(erased).toEqual({ relation: 'bronze.crm_contacts', rows: 2 });
     expect(engine.queried.at(-1)).toBe(
@@ -231,29 +285,56 @@ describe('dsr erase on AWS', () => {
     expect(engine.executed).toEqual([]);
   });
 
-  it('an erase step without a plan fails naming where the identifiers should be', async () => {
-    await expect(handler()({ step: 'erase', request, relation: 'silver.orders' })).rejects.toThrow(
-      `Request DSR-14: no resolved identifiers at ${pendingKey}`,
-    );
-    await handler()({ step: 'plan', request });
-    await expect(handler()({ step: 'erase', request, relation: 'silver.nothing' })).rejects.toThrow(
-      'Request DSR-14: no table silver.nothing in the lake',
-    );
+  it("erases a landing folder: the dataset's contract names the subject columns, the rest is searched as text", async () => {
+    await handler()({ step: 'plan', execution: { requestId } });
+
+    const erased = await handler()({ step: 'erase', requestId, relation: 'landing/crm/contacts/' });
+
+    expect(erased).toEqual({ relation: 'landing/crm/contacts/', rows: 2 });
+    expect(landed).toEqual([
+      {
+        // The landing bucket's key prefix.
+        prefix: 'crm/contacts/',
+        // The email column by value, a note by mention; a longer word is someone else.
+        removes: [true, true, false],
+        lines: 'b,bob@example.com',
+      },
+    ]);
+    expect(engine.executed).toEqual([]);
+    await expect(
+      handler()({ step: 'erase', requestId, relation: 'landing/crm/nothing/' }),
+    ).rejects.toThrow('landing/crm/nothing/: no bronze contract has this landing folder');
   });
 
-  it('finishes: zero residue completes the request and drops the pending identifiers', async () => {
-    await handler()({ step: 'plan', request });
+  it('an erase step without a plan fails naming where the identifiers should be', async () => {
+    await expect(
+      handler()({ step: 'erase', requestId, relation: 'silver.orders' }),
+    ).rejects.toThrow(`Request DSR-14: no resolved identifiers at ${pendingKey}`);
+    await handler()({ step: 'plan', execution: { requestId } });
+    await expect(
+      handler()({ step: 'erase', requestId, relation: 'silver.nothing' }),
+    ).rejects.toThrow('Request DSR-14: no table silver.nothing in the lake');
+  });
+
+  it('finishes: zero residue completes the request and drops the pending file and the inbox request', async () => {
+    await handler()({ step: 'plan', execution: { requestId } });
     const done = await handler()({
       step: 'finish',
-      request,
+      requestId,
       erased: [
         { relation: 'silver.orders', rows: 2 },
         { relation: 'silver.fx_rates', rows: 0 },
       ],
     });
 
-    expect(done).toEqual({ requestId: 'DSR-14', rows: { 'silver.orders': 2 }, residue: 0 });
+    expect(done).toEqual({
+      requestId: 'DSR-14',
+      rows: { 'silver.orders': 2 },
+      residue: 0,
+      requests: 1,
+    });
     expect(await audit.exists(pendingKey)).toBe(false);
+    expect(await audit.exists(inboxKey)).toBe(false);
     expect((await logEntries()).map((e) => [e.event, e.residue])).toEqual([
       ['started', undefined],
       ['completed', 0],
@@ -263,13 +344,14 @@ describe('dsr erase on AWS', () => {
   });
 
   it('finishes: residue fails the request, naming where, and keeps the identifiers for the next run', async () => {
-    await handler()({ step: 'plan', request });
+    await handler()({ step: 'plan', execution: { requestId } });
     engine.residue = { 'silver.orders': 1 };
 
-    await expect(handler()({ step: 'finish', request, erased: [] })).rejects.toThrow(
+    await expect(handler()({ step: 'finish', requestId, erased: [] })).rejects.toThrow(
       'Request DSR-14: the verification found the subject still in silver.orders (1)',
     );
     expect(await audit.exists(pendingKey)).toBe(true);
+    expect(await audit.exists(inboxKey)).toBe(true);
     expect((await logEntries()).at(-1)).toMatchObject({
       event: 'failed',
       residue: 1,
@@ -277,13 +359,210 @@ describe('dsr erase on AWS', () => {
     });
   });
 
-  it('refuses a request without a received date, and a subject kind no contract declares', async () => {
+  it('refuses a request without a received date, and a subject kind no contract declares, without quoting the subject', async () => {
+    await audit.putText(inboxKey, JSON.stringify({ subject: 'ann@example.com' }));
+    await expect(handler()({ step: 'plan', execution: { requestId } })).rejects.toThrow(
+      /^Request DSR-14: privacy\/inbox\/DSR-14.json in the audit bucket is not a request: received: /,
+    );
+    await audit.putText(inboxKey, JSON.stringify({ ...request, subject: 'passport=X1' }));
+    const refused = handler()({ step: 'plan', execution: { requestId } });
+    await expect(refused).rejects.toThrow(
+      '--subject <subject>: no contract declares a column as subject passport',
+    );
+    await expect(refused).rejects.not.toThrow('X1');
+    await audit.putText(inboxKey, 'ann@example.com');
+    await expect(handler()({ step: 'plan', execution: { requestId } })).rejects.toThrow(
+      /^Request DSR-14: privacy\/inbox\/DSR-14.json in the audit bucket is not JSON$/,
+    );
+    // The request id names an object key: nothing but a plain name.
     await expect(
-      handler()({ step: 'plan', request: { subject: 'ann@example.com' } }),
-    ).rejects.toThrow(/dsr-erase: invalid input: .*received/);
-    await expect(
-      handler()({ step: 'plan', request: { ...request, subject: 'passport=X1' } }),
-    ).rejects.toThrow('no contract declares a column as subject passport');
+      handler()({ step: 'plan', execution: { requestId: 'DSR 14/..' } }),
+    ).rejects.toThrow(/dsr-erase: invalid input: .*execution/);
+  });
+});
+
+describe('a replay on AWS, after a restore from backup', () => {
+  /** Ann's erase completed; Bob's only started; then a restore brought both back. */
+  async function erasedBefore() {
+    await handler()({ step: 'plan', execution: { requestId } });
+    await handler()({ step: 'finish', requestId, erased: [] });
+    await audit.putText(
+      'privacy/inbox/DSR-15.json',
+      JSON.stringify({ subject: 'bob@example.com', received: '2026-01-11' }),
+    );
+    await handler()({ step: 'plan', execution: { requestId: 'DSR-15' } });
+    engine.queried.length = 0;
+    // The restore, days later.
+    await clock.sleep(86_400_000);
+  }
+
+  it('recalls every completed erase by keyed hashes, resolves it again, and erases everyone at once', async () => {
+    await erasedBefore();
+
+    const plan = await handler()({ step: 'plan', execution: { replay: true } });
+
+    expect(plan).toEqual({
+      requestId: 'replay',
+      relations: [
+        'bronze.crm_contacts',
+        'silver.customers',
+        'silver.orders',
+        'landing/crm/contacts/',
+      ],
+    });
+    expect(JSON.parse((await audit.getText('privacy/pending/replay.json'))!)).toEqual({
+      replay: [
+        {
+          requestId: 'DSR-14',
+          regime: 'gdpr',
+          received: '2026-01-10',
+          subject: keyedHash(key, 'email=ann@example.com'),
+          identifiers: { customer_id: ['21'], email: ['ann@example.com'], order_id: ['42'] },
+        },
+      ],
+      identifiers: { customer_id: ['21'], email: ['ann@example.com'], order_id: ['42'] },
+    });
+    // Athena lists values; the key and the hashes never enter a query.
+    const listings = engine.queried.filter((q) => q.startsWith('select distinct lower('));
+    expect(listings).toEqual([
+      `select distinct lower(trim(cast("email" as varchar))) as v from "medallion_dev_bronze"."crm_contacts" where "email" is not null`,
+      `select distinct lower(trim(cast("customer_id" as varchar))) as v from "medallion_dev_silver"."customers" where "customer_id" is not null`,
+      `select distinct lower(trim(cast("email" as varchar))) as v from "medallion_dev_silver"."customers" where "email" is not null`,
+      `select distinct lower(trim(cast("order_id" as varchar))) as v from "medallion_dev_silver"."orders" where "order_id" is not null`,
+      `select distinct lower(trim(cast("customer_id" as varchar))) as v from "medallion_dev_silver"."orders" where "customer_id" is not null`,
+    ]);
+    const secret = Buffer.from(key).toString('hex');
+    for (const q of engine.queried) {
+      expect(q).not.toContain(secret);
+      expect(q).not.toContain(keyedHash(key, 'email=ann@example.com'));
+    }
+
+    const done = await handler()({ step: 'finish', requestId: 'replay', erased: [] });
+
+    expect(done).toMatchObject({ requestId: 'replay', residue: 0, requests: 1 });
+    expect(await audit.exists('privacy/pending/replay.json')).toBe(false);
+    const ann = (await logEntries()).filter((e) => e.requestId === 'DSR-14');
+    expect(ann.map((e) => e.event)).toEqual(['started', 'completed', 'started', 'completed']);
+    expect(ann.at(-1)).toMatchObject({
+      subject: keyedHash(key, 'email=ann@example.com'),
+      identifiers: { order_id: [keyedHash(key, 'order_id=42')] },
+      rows: {},
+    });
+  });
+
+  it('a new erase of someone erased before recalls what the earlier one resolved, once the link is gone', async () => {
+    await erasedBefore();
+    engine.linkGone = true;
+    await audit.putText(
+      'privacy/inbox/DSR-20.json',
+      JSON.stringify({ subject: 'ANN@example.com', received: '2026-02-01' }),
+    );
+
+    await handler()({ step: 'plan', execution: { requestId: 'DSR-20' } });
+
+    expect(JSON.parse((await audit.getText('privacy/pending/DSR-20.json'))!).identifiers).toEqual({
+      customer_id: ['21'],
+      email: ['ann@example.com'],
+      order_id: ['42'],
+    });
+  });
+
+  it('with nothing recalled, erases nothing and still logs that it looked', async () => {
+    await erasedBefore();
+    engine.query = async () => [];
+
+    const plan = await handler()({ step: 'plan', execution: { replay: true } });
+
+    expect(plan).toEqual({ requestId: 'replay', relations: [] });
+    const done = await handler()({ step: 'finish', requestId: 'replay', erased: [] });
+    expect(done).toMatchObject({ residue: 0, requests: 1 });
+  });
+});
+
+describe('dsr_erase in the Step Functions interpreter', () => {
+  /**
+   * Runs the machine's definition with the real handler for every DsrErase task; records what each
+   * task is given and returns, which is what the execution history keeps.
+   */
+  async function run(input: { requestId: string } | { replay: true }) {
+    const text = readFileSync('stepfunctions/dsr_erase.asl.json', 'utf8');
+    const parsed = JSON.parse(text) as StateMachineDefinition;
+    const history: string[] = [];
+    const erase = handler();
+    const stubs: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
+      DsrEraseFunctionArn: (event) => erase(event),
+      RunLockFunctionArn: async () => ({}),
+      NotifyFailureFunctionArn: async () => ({}),
+    };
+    type Overrides = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+    const overrides = Object.fromEntries(
+      taskStates(parsed).map((task) => [
+        task.name,
+        async (event: Record<string, unknown>) => {
+          history.push(JSON.stringify(event));
+          const result = await stubs[task.resource.replace(/^\$\{(.+)\}$/, '$1')]!(event);
+          history.push(JSON.stringify(result));
+          return result;
+        },
+      ]),
+    ) as Overrides;
+    const machine = new StateMachine(
+      JSON.parse(
+        substitutePlaceholders(
+          text,
+          Object.fromEntries(
+            placeholders(text).map((p) => [
+              p,
+              `arn:aws:lambda:us-east-1:000000000000:function:${p}`,
+            ]),
+          ),
+        ),
+      ) as StateMachineDefinition,
+      { validationOptions: { checkPaths: true, checkArn: true } },
+    );
+    const execution = machine.run(input, {
+      overrides: { taskResourceLocalHandlers: overrides },
+      context: { Execution: { Name: 'dsr-1' }, StateMachine: { Name: 'medallion-dev-dsr_erase' } },
+    });
+    const output = await execution.result.catch((error: Error) => ({ failed: error }));
+    return { history, output };
+  }
+
+  it('erases from the request id alone: no task input or output, nor the result, holds the subject', async () => {
+    const { history, output } = await run({ requestId });
+
+    expect(output).toMatchObject({
+      requestId,
+      plan: { requestId },
+      summary: { requestId, residue: 0 },
+    });
+    expect((output as { erased: unknown[] }).erased).toHaveLength(4);
+    expect(rewritten).toHaveLength(2);
+    expect(landed).toHaveLength(1);
+    expect(history.length).toBeGreaterThan(10);
+    for (const entry of [...history, JSON.stringify(output)])
+      expect(entry.toLowerCase()).not.toContain('ann@example.com');
+    expect(await audit.exists(inboxKey)).toBe(false);
+  });
+
+  it('replays from {"replay": true}, the subject nowhere in the history either', async () => {
+    await run({ requestId });
+    const { history, output } = await run({ replay: true });
+
+    expect(output).toMatchObject({ plan: { requestId: 'replay' }, summary: { requests: 1 } });
+    for (const entry of [...history, JSON.stringify(output)])
+      expect(entry.toLowerCase()).not.toContain('ann@example.com');
+  });
+
+  it('fails when the inbox has no such request, naming its key', async () => {
+    await audit.delete(inboxKey);
+
+    const { output } = await run({ requestId });
+
+    expect((output as { failed: Error }).failed.message).toContain(
+      'no request at privacy/inbox/DSR-14.json in the audit bucket',
+    );
+    expect(engine.executed).toEqual([]);
   });
 });
 
