@@ -2,6 +2,7 @@
  * Ports: what core needs from the outside world. Each has a local implementation
  * (`lambdas/adapters/local`, `lambdas/adapters/duckdb`) and an AWS one; core never knows which.
  */
+import type { Classification } from './contracts/schema';
 import type { MskEvent } from './ingest/kafka';
 import type { TaskResult } from './stats';
 
@@ -30,6 +31,16 @@ export interface ObjectStore {
 export interface ColumnSpec {
   readonly name: string;
   readonly type: string;
+}
+
+/**
+ * A contract column a landing file is cast to. What it holds decides whether a refusal may quote
+ * its value ({@link refusedValue}).
+ */
+export interface LandingColumn extends ColumnSpec {
+  readonly classification?: Classification;
+  /** The kind of person identifier it holds (its `subject` custom property), if any. */
+  readonly subject?: string;
 }
 
 /** A column with the same value in every row, as SQL-typed text (ISO text for a TIMESTAMP). */
@@ -69,7 +80,7 @@ export interface ConvertFileRequest {
   readonly sourceKey: string;
   readonly format: LandingFormat;
   readonly targetKey: string;
-  readonly columns: readonly ColumnSpec[];
+  readonly columns: readonly LandingColumn[];
   /** Columns with the same value in every row (`_ingested_at`, `_run_id`...). */
   readonly constants: readonly ConstantColumn[];
   /** Gzip-compressed (`.csv.gz`, `.jsonl.gz`, `.json.gz`): read through gunzip. */

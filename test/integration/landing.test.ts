@@ -177,6 +177,37 @@ describe('landing-zone files', () => {
     expect(await bronzeCount('bronze.snowflake_orders')).toBe(0);
   });
 
+  it('names a refused value of a personal or identifying column by its kind only, so no reason carries a person into notes, history or lineage', async () => {
+    // A person's email in customer_id (the subject's id, BIGINT) and a phone in created_at (TIMESTAMP).
+    drop(
+      'snowflake/customers/misplaced.csv',
+      'customer_id,email,created_at\nann.misplaced@example.com,ann@example.com,2026-01-01\n',
+    );
+    drop(
+      'snowflake/customers/late.csv',
+      'customer_id,email,segment,created_at\n5,bo@example.com,retail,not-a-date\n',
+    );
+    const outcome = await land();
+    expect(outcome.steps[0]!.rejectedFiles).toEqual([
+      {
+        file: 'landing/snowflake/customers/late.csv',
+        // An internal column that identifies nobody keeps its value quoted.
+        reason: "row 1 (line 2): column created_at: 'not-a-date' is not a valid TIMESTAMP",
+      },
+      {
+        file: 'landing/snowflake/customers/misplaced.csv',
+        reason: 'row 1 (line 2): column customer_id: (customer_id value) is not a valid BIGINT',
+      },
+    ]);
+    const history = await new RunHistory(platform.lakehouse).steps(outcome.runId);
+    const events = await new LineageLog(new FsObjectStore(lake.lakeRoot)).list({
+      runIds: [runUuid(outcome.runId)],
+    });
+    const everywhere = JSON.stringify([outcome, history, events, runSummary(outcome)]);
+    expect(everywhere).toContain('(customer_id value)');
+    expect(everywhere).not.toContain('ann.misplaced');
+  });
+
   it('records a refused file: counted apart in the step, in the run history, the run summary and the lineage', async () => {
     drop('crm/accounts/good.csv', 'account_id,name\nACC-910001,Good\n');
     drop('crm/accounts/ragged.csv', 'account_id,name\nACC-910002,A\nACC-910003,B,extra\n');

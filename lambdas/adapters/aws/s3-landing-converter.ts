@@ -16,6 +16,7 @@ import {
   landingTextProblem,
   missingRequired,
   quoteValue,
+  refusedValue,
   type TextFormat,
 } from '../../core/ingest/landing-text';
 import type { ConvertFileRequest, ConvertFileResult, LandingConverter } from '../../core/ports';
@@ -131,7 +132,7 @@ export class S3LandingConverter implements LandingConverter {
       const { column } = plan[failed]!;
       return {
         ok: false,
-        reason: `row ${row}${line === undefined ? '' : ` (line ${line})`}: column ${column.name}: '${quoteValue(display(value))}' is not a valid ${column.type}`,
+        reason: `row ${row}${line === undefined ? '' : ` (line ${line})`}: column ${column.name}: ${refusedValue(column, display(value))} is not a valid ${column.type}`,
       };
     }
     await uploaded;

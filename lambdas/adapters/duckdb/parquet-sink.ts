@@ -16,6 +16,7 @@ import {
   landingTextProblem,
   missingRequired,
   quoteValue,
+  refusedValue,
 } from '../../core/ingest/landing-text';
 import type { FsObjectStore } from '../local/object-store';
 import { duckdbDialect as d } from './dialect';
@@ -174,7 +175,7 @@ export class DuckDbParquetSink implements ParquetSink, LandingConverter {
             const line = request.format === 'csv' ? ` (line ${Number(row._source_row) + 1})` : '';
             return {
               ok: false,
-              reason: `row ${row._source_row}${line}: column ${column.name}: '${quoteValue(String(row.v))}' is not a valid ${column.type}`,
+              reason: `row ${row._source_row}${line}: column ${column.name}: ${refusedValue(column, String(row.v))} is not a valid ${column.type}`,
             };
           }
         }

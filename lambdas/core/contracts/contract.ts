@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import { anonymizeSchema, type Anonymize } from '../privacy/operators';
-import type { ColumnSpec } from '../ports';
+import type { ColumnSpec, LandingColumn } from '../ports';
 import { portableTypeProblem, typeFamily } from '../sql-types';
 import { parseYamlWith } from '../validation';
 import { compatibilityModes, defaultCompatibility, type CompatibilityMode } from './compatibility';
@@ -91,6 +91,16 @@ export class Contract {
 
   get columns(): ColumnSpec[] {
     return this.properties.map((p) => ({ name: p.name, type: p.physicalType }));
+  }
+
+  /** The columns a landing file is cast to, with what each holds: a refusal quotes only harmless values. */
+  get landingColumns(): LandingColumn[] {
+    return this.properties.map((p) => ({
+      name: p.name,
+      type: p.physicalType,
+      classification: p.classification,
+      ...(p.subject ? { subject: p.subject } : {}),
+    }));
   }
 
   column(name: string): ClassifiedProperty | undefined {

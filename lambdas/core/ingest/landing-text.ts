@@ -1,3 +1,5 @@
+import type { LandingColumn } from '../ports';
+
 /**
  * What both landing converters (DuckDB locally, streaming on Lambda) check of a text landing file
  * before trusting a reader with it, and how their reasons quote values. Readers guess where a file
@@ -19,6 +21,19 @@ export function quoteValue(value: string): string {
   if (characters.length <= quotedCharacters) return value;
   const more = characters.length - quotedCharacters;
   return `${characters.slice(0, quotedCharacters).join('')}… (${more} more character${more === 1 ? '' : 's'})`;
+}
+
+/**
+ * A refused value as a rejection reason shows it: quoted, unless its column holds pii or
+ * confidential data or identifies a person. A reason travels beyond the file, into run notes,
+ * lineage events and logs, which no data subject erasure rewrites; such a value is named by its
+ * kind only, and the reason's row and line point at it in the file.
+ */
+export function refusedValue(column: LandingColumn, value: string): string {
+  if (column.classification === 'pii' || column.classification === 'confidential')
+    return `(${column.classification} value)`;
+  if (column.subject) return `(${column.subject} value)`;
+  return `'${quoteValue(value)}'`;
 }
 
 /** Names as listed in a note: the first {@link listedNames}, then how many more. */

@@ -102,7 +102,7 @@ export async function ingestLandingDataset(
       sourceKey: key,
       format,
       targetKey: target,
-      columns: contract.columns,
+      columns: contract.landingColumns,
       constants: [
         ...metadataConstants(meta),
         { name: '_source_ref', type: 'VARCHAR', value: `${key}@${request.runId}` },

@@ -274,6 +274,27 @@ describe('S3LandingConverter.convertFile', () => {
     });
   });
 
+  it('names a refused value of a pii or person-identifying column by its kind, never quoting it', async () => {
+    s3.objects.set(
+      'acme-landing/crm/accounts/personal.csv',
+      Buffer.from('account_id,name,amount,created_at\nann@example.com,a,1,2026-01-01\n'),
+    );
+    const personal = (classification: 'pii' | 'internal', subject?: string) => ({
+      ...request('csv', 'personal.csv'),
+      columns: accountColumns.map((c) =>
+        c.name === 'account_id' ? { ...c, classification, ...(subject ? { subject } : {}) } : c,
+      ),
+    });
+    expect(await converter.convertFile(personal('pii'))).toEqual({
+      ok: false,
+      reason: 'row 1 (line 2): column account_id: (pii value) is not a valid BIGINT',
+    });
+    expect(await converter.convertFile(personal('internal', 'account_id'))).toEqual({
+      ok: false,
+      reason: 'row 1 (line 2): column account_id: (account_id value) is not a valid BIGINT',
+    });
+  });
+
   it('rejects a file that cannot be read as its format', async () => {
     s3.objects.set('acme-landing/crm/accounts/ragged.csv', Buffer.from('a,b\n1,2\n3\n'));
     const result = await converter.convertFile(request('csv', 'ragged.csv'));
