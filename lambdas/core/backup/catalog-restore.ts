@@ -20,7 +20,10 @@ import {
   type TableDefinition,
 } from './catalog-export';
 
-/** The on-demand invocation: `{ "export": "dr/catalog/<ts>/", "databases"?: [...], "dryRun"?: true }`. */
+/**
+ * The on-demand invocation: `{ "export": "dr/catalog/<ts>/", "databases"?: [...], "tables"?: [...],
+ * "dryRun"?: true, "overwrite"?: true }`.
+ */
 export const catalogRestoreRequestSchema = z.strictObject({
   /** The export's folder in the audit bucket. */
   export: z
@@ -32,6 +35,14 @@ export const catalogRestoreRequestSchema = z.strictObject({
     .transform((folder) => (folder.endsWith('/') ? folder : `${folder}/`)),
   /** Restore only these databases of the export. @default every one */
   databases: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * Restore only these tables (`database.table`), and their databases where missing: one table
+   * put back without touching its neighbours. @default every table of the selected databases
+   */
+  tables: z
+    .array(z.string().regex(/^[^.]+\.[^.]+$/, 'a table as database.table'))
+    .min(1)
+    .optional(),
   /** Report what would change, change nothing. @default false */
   dryRun: z.boolean().default(false),
   /** Replace existing databases and tables that differ from the export. @default false */
@@ -162,6 +173,15 @@ export async function restoreCatalog(
     throw new PipelineError(
       `Catalog restore: ${unknown.join(', ')} not in ${request.export} (it holds ${names.join(', ')})`,
     );
+  const exportedTables = new Set(
+    exported.databases.flatMap((d) => d.tables.map((t) => `${d.database.Name}.${t.Name}`)),
+  );
+  const unknownTables = (request.tables ?? []).filter((t) => !exportedTables.has(t));
+  if (unknownTables.length > 0)
+    throw new PipelineError(
+      `Catalog restore: table ${unknownTables.join(', ')} not in ${request.export}`,
+    );
+  const wantedTables = request.tables && new Set(request.tables);
   const summary: CatalogRestoreSummary = {
     export: request.export,
     exportedAt: exported.exportedAt,
@@ -175,7 +195,9 @@ export async function restoreCatalog(
     if (!request.dryRun) await change();
   };
   const selected = exported.databases.filter(
-    (d) => !request.databases || request.databases.includes(d.database.Name),
+    (d) =>
+      (!request.databases || request.databases.includes(d.database.Name)) &&
+      (!wantedTables || d.tables.some((t) => wantedTables.has(`${d.database.Name}.${t.Name}`))),
   );
   for (const { database, tables } of selected) {
     const name = database.Name;
@@ -203,6 +225,7 @@ export async function restoreCatalog(
     );
     for (const table of tables) {
       const qualified = `${name}.${table.Name}`;
+      if (wantedTables && !wantedTables.has(qualified)) continue;
       if (table.IsMultiDialectView === true || table.ViewDefinition !== undefined) {
         summary.skipped.push({
           name: qualified,

@@ -358,6 +358,31 @@ describe('catalog restore', () => {
     ).toEqual(orders().Parameters);
   });
 
+  it('puts back one table with overwrite, leaving its neighbours as they are', async () => {
+    await exportNow();
+    const silver = glue.catalog.get('medallion_dev_silver')!;
+    silver.tables.set('crm_orders', orders('00003-c.metadata.json'));
+    silver.tables.delete('open_orders');
+
+    const summary = await restore({ tables: ['medallion_dev_silver.crm_orders'], overwrite: true });
+
+    expect(summary).toMatchObject({
+      created: [],
+      updated: ['medallion_dev_silver.crm_orders'],
+      unchanged: ['medallion_dev_silver'],
+      skipped: [],
+    });
+    // The lost neighbour stays lost: only the named table was asked for.
+    expect(glue.mock.commandCalls(CreateTableCommand)).toEqual([]);
+    expect(
+      glue.mock.commandCalls(UpdateTableCommand).map((c) => c.args[0].input.TableInput!.Name),
+    ).toEqual(['crm_orders']);
+    await expect(restore({ tables: ['medallion_dev_silver.nope'] })).rejects.toThrow(
+      `table medallion_dev_silver.nope not in ${folder}`,
+    );
+    await expect(restore({ tables: ['crm_orders'] })).rejects.toThrow('a table as database.table');
+  });
+
   it('reports what it would do on a dry run and changes nothing', async () => {
     await exportNow();
     glue.catalog.delete('medallion_dev_silver');
