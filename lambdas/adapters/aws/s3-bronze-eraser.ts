@@ -1,7 +1,6 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -10,6 +9,7 @@ import { parquetMetadata, parquetReadObjects, type Compressors } from 'hyparquet
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { PipelineError } from '../../core/errors';
 import { rowGroupRows } from './parquet-values';
+import { objectVersionPages } from './s3-versions';
 
 type WriteSchema = NonNullable<Parameters<typeof parquetWriteBuffer>[0]['schema']>;
 
@@ -112,17 +112,7 @@ export class S3BronzeEraser {
    */
   private async deleteVersions(bucket: string, key: string, keepLatest: boolean): Promise<number> {
     let removed = 0;
-    let keyMarker: string | undefined;
-    let versionIdMarker: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectVersionsCommand({
-          Bucket: bucket,
-          Prefix: key,
-          KeyMarker: keyMarker,
-          VersionIdMarker: versionIdMarker,
-        }),
-      );
+    for await (const page of objectVersionPages(this.s3, bucket, key)) {
       const versions = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter(
         (v) => v.Key === key && v.VersionId !== undefined && !(keepLatest && v.IsLatest),
       );
@@ -132,9 +122,7 @@ export class S3BronzeEraser {
         );
         removed += 1;
       }
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-    } while (keyMarker !== undefined);
+    }
     return removed;
   }
 }

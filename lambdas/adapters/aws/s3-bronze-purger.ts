@@ -1,6 +1,7 @@
-import { DeleteObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { BronzeObjects } from '../../core/maintenance';
 import type { S3ObjectStore } from './s3-object-store';
+import { objectVersionPages } from './s3-versions';
 
 /**
  * Bronze retention on a versioned bucket: lists through the lake's object store, and purges a
@@ -22,17 +23,7 @@ export class S3BronzePurger implements BronzeObjects {
   async purge(prefix: string): Promise<number> {
     const { bucket, key } = this.store.locate(prefix);
     const keys = new Set<string>();
-    let keyMarker: string | undefined;
-    let versionIdMarker: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectVersionsCommand({
-          Bucket: bucket,
-          Prefix: key,
-          KeyMarker: keyMarker,
-          VersionIdMarker: versionIdMarker,
-        }),
-      );
+    for await (const page of objectVersionPages(this.s3, bucket, key)) {
       for (const v of page.Versions ?? []) if (v.Key) keys.add(v.Key);
       for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
         if (!v.Key || v.VersionId === undefined) continue;
@@ -40,9 +31,7 @@ export class S3BronzePurger implements BronzeObjects {
           new DeleteObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }),
         );
       }
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-    } while (keyMarker !== undefined);
+    }
     return keys.size;
   }
 }

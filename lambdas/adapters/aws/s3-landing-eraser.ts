@@ -2,7 +2,6 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -16,6 +15,7 @@ import {
 } from '../../core/privacy/landing-erasure';
 import { display, json, parseJson } from './parquet-values';
 import { parquetWithout } from './s3-bronze-eraser';
+import { objectVersionPages } from './s3-versions';
 
 /** What erasing one subject from one landing dataset's folder did. */
 export interface LandingErasure {
@@ -56,17 +56,7 @@ export class S3LandingEraser {
     const unreadable: string[] = [];
     // Keys whose current version held the subject: their older versions go unread.
     const purged = new Set<string>();
-    let keyMarker: string | undefined;
-    let versionIdMarker: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectVersionsCommand({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          KeyMarker: keyMarker,
-          VersionIdMarker: versionIdMarker,
-        }),
-      );
+    for await (const page of objectVersionPages(this.s3, this.bucket, prefix)) {
       for (const version of page.Versions ?? []) {
         const { Key: key, VersionId: versionId } = version;
         if (!key || !versionId || !(landingFilePattern.test(key) || isReason(key))) continue;
@@ -93,9 +83,7 @@ export class S3LandingEraser {
         );
         result.versionsRemoved += 1;
       }
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-    } while (keyMarker !== undefined);
+    }
     return { ...result, unreadable };
   }
 
