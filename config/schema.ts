@@ -553,6 +553,41 @@ const backupSchema = z
 
 export type BackupConfig = z.output<typeof backupSchema>;
 
+/**
+ * The prices the cost recommendations estimate savings at: us-east-1 list prices, December 2026.
+ * Override them for another Region or a negotiated rate.
+ */
+const costPricesSchema = z.strictObject({
+  /**
+   * Lambda on arm64 (Graviton), USD per GB-second, first 7.5 billion GB-seconds a month.
+   * https://aws.amazon.com/lambda/pricing/ @default 0.0000133334
+   */
+  lambdaArmGbSecondUsd: z.number().positive().default(0.0000133334),
+  /** Athena SQL, USD per terabyte scanned. https://aws.amazon.com/athena/pricing/ @default 5 */
+  athenaTerabyteUsd: z.number().positive().default(5),
+});
+
+export type CostPrices = z.output<typeof costPricesSchema>;
+export const defaultCostPrices: CostPrices = costPricesSchema.parse({});
+
+/** The cost recommendations' assumptions: what the advice is expected to achieve. */
+const costAdviceSchema = z.strictObject({
+  /** Memory advised for a function: p99 of its max memory used times this. @default 1.2 */
+  lambdaMemoryHeadroom: z.number().min(1).default(1.2),
+  /** Memory sizes are advised in steps of this many MB (Lambda allows 128 to 10240). @default 64 */
+  lambdaMemoryStepMb: z.number().int().min(1).max(1024).default(64),
+  /**
+   * The share of a model's bytes scanned that partitioning, compaction or column pruning is
+   * assumed to save: the Athena savings are this share of what the model scans. @default 0.5
+   */
+  athenaScanReduction: z.number().gt(0).max(1).default(0.5),
+  /** How many of the models scanning the most bytes get advice. @default 5 */
+  athenaModels: z.number().int().min(1).default(5),
+});
+
+export type CostAdvice = z.output<typeof costAdviceSchema>;
+export const defaultCostAdvice: CostAdvice = costAdviceSchema.parse({});
+
 /** The weekly cost report, cost anomaly alerts and the monthly budget (AWS only). */
 const costSchema = z.strictObject({
   /** When the weekly report is made, a `cron(...)` expression in UTC. @default Mondays 06:00 */
@@ -566,6 +601,8 @@ const costSchema = z.strictObject({
   monthlyBudgetUsd: z.number().positive().optional(),
   /** Anomalies costing at least this many USD above expected are alerted as they are found. @default 10 */
   anomalyAlertUsd: z.number().nonnegative().default(10),
+  prices: costPricesSchema.default(defaultCostPrices),
+  advice: costAdviceSchema.default(defaultCostAdvice),
 });
 
 export type CostConfig = z.output<typeof costSchema>;

@@ -71,10 +71,25 @@ export function parseCatalogBackupEnvironment(
   return parse(catalogBackupSchema, environment);
 }
 
-/** What the cost report function alone adds: where its summary goes, whose anomalies it reports. */
+/**
+ * What the cost report function alone adds: where its summary goes, whose anomalies it reports,
+ * whose memory it right-sizes.
+ */
 const costReportSchema = z.object({
   MEDALLION_COST_TOPIC_ARN: z.string().startsWith('arn:'),
   MEDALLION_ANOMALY_MONITOR_ARN: z.string().startsWith('arn:'),
+  /** The platform functions' log groups, a JSON list: what right-sizing reads REPORT lines from. */
+  MEDALLION_FUNCTION_LOG_GROUPS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(z.string().min(1))),
 });
 export type CostReportSettings = z.output<typeof costReportSchema>;
 

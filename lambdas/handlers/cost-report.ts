@@ -1,11 +1,19 @@
 /**
  * The weekly cost report, on EventBridge's schedule or on demand (`{"asOf": "2026-03-16"}` as the
  * invocation's payload): fetches Cost Explorer's answers and the run history, writes the report as
- * HTML, CSV and JSON with the recording it was computed from under `reports/cost/<asOf>/` (which
+ * HTML, CSV and JSON, recommendations included (`core/cost/advice.ts`), with the recording it was computed from under `reports/cost/<asOf>/` (which
  * `medallion cost report --from` renders again) and publishes its summary to the cost topic.
  */
 import * as z from 'zod';
-import { recordCosts, type CostExplorerSource, type RunUsageSource } from '../core/cost/collect';
+import type { CostAdvice, CostPrices } from '../../config/schema';
+import { costAdvice } from '../core/cost/advice';
+import {
+  recordCosts,
+  type CostExplorerSource,
+  type LambdaUsageSource,
+  type OptimizationHubSource,
+  type RunUsageSource,
+} from '../core/cost/collect';
 import { recordingFiles } from '../core/cost/recording';
 import {
   renderCostCsv,
@@ -19,6 +27,12 @@ import type { Clock, Logger, ObjectStore, Publisher } from '../core/ports';
 export interface CostReportDeps {
   readonly costs: CostExplorerSource;
   readonly runs: RunUsageSource;
+  /** The platform functions' REPORT lines, for right-sizing. */
+  readonly lambdas: LambdaUsageSource;
+  readonly hub: OptimizationHubSource;
+  /** What savings are estimated with: `cost.prices` and `cost.advice`. */
+  readonly prices: CostPrices;
+  readonly advice: CostAdvice;
   /** The reports bucket as `reports/...` keys. */
   readonly store: ObjectStore;
   /** Where the summary goes: the cost topic. */
@@ -39,16 +53,17 @@ export interface CostReportResult {
   readonly monthToDate: number;
   readonly monthForecast: number;
   readonly anomalies: number;
+  readonly recommendations: number;
 }
 
 export function createCostReportHandler(deps: CostReportDeps) {
   return async (event: unknown): Promise<CostReportResult> => {
     const { asOf = deps.clock.now().toISOString().slice(0, 10) } = eventSchema.parse(event ?? {});
     const recording = await recordCosts(
-      { costs: deps.costs, runs: deps.runs },
-      { asOf, env: deps.env, tags: deps.tags },
+      { costs: deps.costs, runs: deps.runs, lambdas: deps.lambdas, hub: deps.hub },
+      { asOf, env: deps.env, tags: deps.tags, prices: deps.prices, advice: deps.advice },
     );
-    const report = buildCostReport(recording);
+    const report = buildCostReport(recording, costAdvice(recording));
     const folder = `reports/cost/${asOf}`;
     const files: [string, string][] = [
       [`${folder}/cost-report.html`, renderCostHtml(report)],
@@ -71,6 +86,7 @@ export function createCostReportHandler(deps: CostReportDeps) {
       monthToDate: report.monthToDate.unblended,
       monthForecast: report.monthForecast,
       anomalies: report.anomalies.length,
+      recommendations: report.recommendations.length,
     };
     deps.logger.info('Cost report written', { ...result, keys: result.keys.length });
     return result;

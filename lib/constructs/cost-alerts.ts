@@ -134,12 +134,29 @@ export class CostAlerts extends Construct {
   }
 
   /**
-   * The cost report function, run weekly on `cost.schedule` and told where its summary goes and
-   * whose anomalies it reports. Run it on demand with `{"asOf": "YYYY-MM-DD"}` as its payload.
+   * The cost report function, run weekly on `cost.schedule` and told where its summary goes, whose
+   * anomalies it reports and which functions it right-sizes: it may query their log groups with
+   * Logs Insights, and no others. Run it on demand with `{"asOf": "YYYY-MM-DD"}` as its payload.
    */
-  schedule(fn: lambda.Function, config: PlatformConfig): void {
+  schedule(fn: lambda.Function, config: PlatformConfig, watched: readonly lambda.Function[]): void {
     fn.addEnvironment('MEDALLION_COST_TOPIC_ARN', this.topic.topicArn);
     fn.addEnvironment('MEDALLION_ANOMALY_MONITOR_ARN', this.monitor.attrMonitorArn);
+    const logGroups = watched.map((f) => f.logGroup);
+    fn.addEnvironment(
+      'MEDALLION_FUNCTION_LOG_GROUPS',
+      Stack.of(this).toJsonString(logGroups.map((g) => g.logGroupName)),
+    );
+    // StartQuery is authorized on each log group; GetQueryResults names no resource type.
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:StartQuery'],
+        resources: logGroups.map((g) => g.logGroupArn),
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['logs:GetQueryResults'], resources: ['*'] }),
+    );
     new events.Rule(this, 'WeeklyReport', {
       description: `${config.project} ${config.env}: the weekly cost report.`,
       schedule: events.Schedule.expression(config.cost.schedule),

@@ -86,7 +86,8 @@ export const taskGrants: Record<TaskName, (fn: lambda.IFunction, ctx: GrantConte
 };
 
 /**
- * The cost report reads Cost Explorer and the run history (`audit.runs`, `audit.run_datasets`),
+ * The cost report reads Cost Explorer, Cost Optimization Hub and the run history (`audit.runs`,
+ * `audit.run_datasets`; the functions' logs are granted where it is scheduled, `cost-alerts.ts`),
  * writes under `cost/` of the reports bucket and publishes to the cost topic.
  */
 function grantCostReport(fn: lambda.IFunction, ctx: GrantContext): void {
@@ -107,6 +108,14 @@ function grantCostReport(fn: lambda.IFunction, ctx: GrantContext): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['ce:GetCostAndUsage', 'ce:GetCostForecast', 'ce:GetAnomalies'],
+      resources: ['*'],
+    }),
+  );
+  // Nor does Cost Optimization Hub's ListRecommendations.
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscostoptimizationhub.html
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['cost-optimization-hub:ListRecommendations'],
       resources: ['*'],
     }),
   );

@@ -98,7 +98,7 @@ export class PipelineStack extends Stack {
     });
     this.functions = functions;
     this.costAlerts = new CostAlerts(this, 'Cost', { config, key });
-    this.costAlerts.schedule(functions.CostReport, config);
+    this.costAlerts.schedule(functions.CostReport, config, Object.values(functions));
     const grantContext = {
       stack: this,
       config,

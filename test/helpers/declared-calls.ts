@@ -60,6 +60,10 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   GetCostAndUsageCommand: ['ce:GetCostAndUsage'],
   GetCostForecastCommand: ['ce:GetCostForecast'],
   GetAnomaliesCommand: ['ce:GetAnomalies'],
+  StartQueryCommand: ['logs:StartQuery'],
+  // CloudWatch Logs' GetQueryResults has Athena's name, told apart by its queryId.
+  'GetQueryResultsCommand(queryId)': ['logs:GetQueryResults'],
+  ListRecommendationsCommand: ['cost-optimization-hub:ListRecommendations'],
 };
 
 /** What the check needs of an `aws-sdk-client-mock` stub: the calls it received. */
@@ -81,12 +85,14 @@ export function expectDeclaredCommands(
   afterEach(() => {
     const current = typeof mock === 'function' ? mock() : mock;
     for (const call of current.calls()) {
-      const command = call.args[0] as { input?: { VersionId?: string } };
+      const command = call.args[0] as { input?: { VersionId?: string; queryId?: string } };
       const name = command.constructor.name;
       sent.add(
         (name === 'DeleteObjectCommand' || name === 'GetObjectCommand') && command.input?.VersionId
           ? `${name}(VersionId)`
-          : name,
+          : name === 'GetQueryResultsCommand' && command.input?.queryId
+            ? `${name}(queryId)`
+            : name,
       );
     }
   });

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { synthesize } from '../helpers/cdk';
 
@@ -76,6 +77,48 @@ describe.each(['dev', 'prod'])('cost reporting (%s)', (env) => {
       ([, p]) => !JSON.stringify(p.Properties.Roles).includes(roleId),
     );
     expect(JSON.stringify(others)).not.toContain('"ce:');
+  });
+
+  it("lets the report query every platform function's log group and no other, and read Cost Optimization Hub", async () => {
+    const { stacks, templates } = await synthesized();
+    const { functions } = stacks.pipeline;
+    const roleId = stacks.pipeline.getLogicalId(
+      functions.CostReport.role!.node.defaultChild as never,
+    );
+    const statements = Object.values(
+      templates.pipeline.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: roleId }] },
+      }) as Record<string, Resource>,
+    ).flatMap(
+      (p) =>
+        (
+          p.Properties.PolicyDocument as {
+            Statement: { Action: string | string[]; Resource: unknown }[];
+          }
+        ).Statement,
+    );
+    const granted = (action: string) =>
+      statements
+        .filter((s) => [s.Action].flat().includes(action))
+        .flatMap((s) => [s.Resource].flat());
+    const logGroupIds = Object.values(functions).map((fn) =>
+      stacks.pipeline.getLogicalId((fn as lambda.Function).logGroup.node.defaultChild as never),
+    );
+    // In any order: CDK merges statements and sorts their resources.
+    expect(
+      granted('logs:StartQuery')
+        .map((r) => JSON.stringify(r))
+        .sort(),
+    ).toEqual(logGroupIds.map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })).sort());
+    expect(granted('logs:GetQueryResults')).toEqual(['*']);
+    expect(granted('cost-optimization-hub:ListRecommendations')).toEqual(['*']);
+    const fn = templates.pipeline.findResources('AWS::Lambda::Function')[
+      stacks.pipeline.getLogicalId(functions.CostReport.node.defaultChild as never)
+    ] as Resource;
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    const logGroups = JSON.stringify(variables.MEDALLION_FUNCTION_LOG_GROUPS);
+    for (const id of logGroupIds) expect(logGroups).toContain(`"Ref":"${id}"`);
   });
 
   it("watches the project's tagged cost for anomalies and alerts the cost topic above the configured impact", async () => {

@@ -106,6 +106,9 @@ describe.each(['dev', 'prod'])('permissions (%s)', (env) => {
           ? { landingStateMachineArn: v.MEDALLION_LANDING_STATE_MACHINE_ARN }
           : {}),
         ...(v.MEDALLION_COST_TOPIC_ARN ? { costTopicArn: v.MEDALLION_COST_TOPIC_ARN } : {}),
+        ...(v.MEDALLION_FUNCTION_LOG_GROUPS
+          ? { functionLogGroups: JSON.parse(v.MEDALLION_FUNCTION_LOG_GROUPS) as string[] }
+          : {}),
       },
     };
   };

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultCostAdvice, defaultCostPrices } from '../../config/schema';
+import { costAdvice } from '../../lambdas/core/cost/advice';
 import type { CostExplorerSource } from '../../lambdas/core/cost/collect';
 import { recordingFromFiles, type CostRecording } from '../../lambdas/core/cost/recording';
 import { renderCostHtml } from '../../lambdas/core/cost/render';
@@ -55,6 +57,20 @@ describe('the cost report handler', () => {
           return [...sample.runs];
         },
       },
+      lambdas: {
+        usage: async (period) => {
+          asked.push(`lambda usage ${period.from}..${period.to}`);
+          return [...sample.lambdaUsage!];
+        },
+      },
+      hub: {
+        recommendations: async () => {
+          asked.push('optimization hub');
+          return sample.optimizationHub!;
+        },
+      },
+      prices: defaultCostPrices,
+      advice: defaultCostAdvice,
       store,
       publisher: { publish: async (subject, message) => void published.push([subject, message]) },
       env: 'prod',
@@ -76,6 +92,8 @@ describe('the cost report handler', () => {
       'cost TAG layer 2026-10-19..2026-11-23',
       'cost TAG pipeline 2026-10-19..2026-11-23',
       'forecast 2026-11-23..2026-12-01',
+      'lambda usage 2026-11-16..2026-11-23',
+      'optimization hub',
       'runs 2026-11-01..2026-11-23',
     ]);
   });
@@ -89,14 +107,33 @@ describe('the cost report handler', () => {
       `${folder}/cost-report.csv`,
       `${folder}/cost-report.json`,
     ]);
-    const recorded = new Map(
+    const recorded = new Map<string, unknown>(
       keys
         .filter((k) => k.startsWith(`${folder}/recording/`))
         .map((k) => [path.basename(k), JSON.parse(store.objects.get(k)!) as unknown]),
     );
+    const again = recordingFromFiles(recorded);
     expect(store.objects.get(`${folder}/cost-report.html`)).toBe(
-      renderCostHtml(buildCostReport(recordingFromFiles(recorded))),
+      renderCostHtml(buildCostReport(again, costAdvice(again))),
     );
+    expect(recorded.get('report.json')).toMatchObject({ prices: defaultCostPrices });
+  });
+
+  it('puts the recommendations in the report and counts them in the summary', async () => {
+    const { handler, store, published } = setup();
+    const { recommendations } = await handler({ asOf: '2026-11-23' });
+    expect(recommendations).toBe(9);
+    const json = JSON.parse(store.objects.get('reports/cost/2026-11-23/cost-report.json')!) as {
+      recommendations: { title: string; monthlySaving: number }[];
+    };
+    expect(json.recommendations[0]).toMatchObject({
+      title: 'Scan less in silver.clickstream',
+      monthlySaving: 24.34,
+    });
+    expect(store.objects.get('reports/cost/2026-11-23/cost-report.csv')).toContain(
+      '2026-11-23,recommendation:monthly_saving,Right-size medallion-prod-TransformFunction3F2A1B7C: 1024 MB → 384 MB,1.83,USD',
+    );
+    expect(published[0]![1]).toContain('Recommendations: 9, together 34.01 USD a month');
   });
 
   it('publishes the summary with where the report is', async () => {

@@ -312,10 +312,13 @@ describe('a recording as files', () => {
 });
 
 describe('the cost report rendered', () => {
-  const report = buildCostReport(recording, [
-    { title: 'Right-size transform', detail: '1024 MB → 512 MB', monthlySaving: 1.25 },
-    { title: 'Partition silver.orders', detail: 'by order_date', monthlySaving: 3 },
-  ]);
+  const report = buildCostReport(recording, {
+    recommendations: [
+      { title: 'Right-size transform', detail: '1024 MB → 512 MB', monthlySaving: 1.25 },
+      { title: 'Partition silver.orders', detail: 'by order_date', monthlySaving: 3 },
+    ],
+    notes: [],
+  });
   const html = renderCostHtml(report);
 
   it('is one offline page: no script, nothing fetched, charts as inline SVG', () => {
@@ -343,12 +346,16 @@ describe('the cost report rendered', () => {
     expect(html.indexOf('Partition silver.orders')).toBeLessThan(html.indexOf('Right-size'));
   });
 
-  it('puts one CSV row per day and service or tag value', () => {
+  it('puts one CSV row per day and service or tag value, and one per recommendation', () => {
     const lines = renderCostCsv(report).trimEnd().split('\n');
     expect(lines[0]).toBe('date,dimension,key,unblended_cost,currency');
     expect(lines).toContain('2026-03-10,service,Amazon Simple Storage Service,0.50,USD');
     expect(lines).toContain('2026-03-10,tag:layer,(untagged),3.50,USD');
-    expect(lines).toHaveLength(1 + 7 + 6);
+    expect(lines.slice(-2)).toEqual([
+      '2026-03-16,recommendation:monthly_saving,Partition silver.orders,3.00,USD',
+      '2026-03-16,recommendation:monthly_saving,Right-size transform,1.25,USD',
+    ]);
+    expect(lines).toHaveLength(1 + 7 + 6 + 2);
   });
 
   it('sums it up in a few lines for SNS', () => {
@@ -361,6 +368,7 @@ describe('the cost report rendered', () => {
         'Largest service: Amazon Athena, 5.00 USD this week',
         'Anomalies: Amazon Athena +2.50 USD from 2026-03-10; AWS Lambda +0.75 USD from 2026-03-14',
         'Untagged by layer: 50.0 % of the month',
+        'Recommendations: 2, together 4.25 USD a month',
         'Per daily run: 6.00 USD',
         '',
       ].join('\n'),

@@ -790,3 +790,36 @@ export const costExplorerIam = {
     { action: 'ce:GetAnomalies', resource: '*', why: "reads the anomaly monitor's anomalies" },
   ],
 };
+
+/**
+ * LogsInsightsLambdaUsage (`logs-insights.ts`): StartQuery on each platform function's log group;
+ * GetQueryResults names no resource type (the query id is a request parameter), so it is on `*`.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+ */
+export const logsInsightsIam = {
+  actions: ['logs:StartQuery', 'logs:GetQueryResults'],
+  queries: (s: AwsScope, logGroups: readonly string[]): IamCall[] => [
+    ...logGroups.map((name) => ({
+      action: 'logs:StartQuery',
+      resource: `arn:${s.partition}:logs:${s.region}:${s.account}:log-group:${name}:*`,
+      why: `reads the REPORT lines of ${name}`,
+    })),
+    { action: 'logs:GetQueryResults', resource: '*', why: "reads the query's results" },
+  ],
+};
+
+/**
+ * CostOptimizationHubRecommendations (`cost-optimization-hub.ts`): ListRecommendations, which
+ * names no resource type, so it is granted on `*`.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscostoptimizationhub.html
+ */
+export const costOptimizationHubIam = {
+  actions: ['cost-optimization-hub:ListRecommendations'],
+  reads: (): IamCall[] => [
+    {
+      action: 'cost-optimization-hub:ListRecommendations',
+      resource: '*',
+      why: "reads Cost Optimization Hub's recommendations",
+    },
+  ],
+};

@@ -5,6 +5,7 @@
  * (and a fixture recorded) without AWS. Only the response fields the report reads are typed here:
  * core does not depend on the AWS SDK.
  */
+import type { CostAdvice, CostPrices } from '../../../config/schema';
 import { PipelineError } from '../errors';
 
 /** A Cost Explorer amount: a decimal string and its currency. */
@@ -78,6 +79,33 @@ export interface RunUsage {
   readonly datasets: readonly DatasetUsage[];
 }
 
+/** One row of a CloudWatch Logs Insights result: its fields as the API returns them, as text. */
+export type LogsInsightsRow = readonly { readonly field?: string; readonly value?: string }[];
+
+/** A Cost Optimization Hub recommendation: the fields of ListRecommendations' items the report reads. */
+export interface HubRecommendation {
+  readonly recommendationId?: string;
+  readonly resourceId?: string;
+  readonly region?: string;
+  readonly actionType?: string;
+  readonly currentResourceType?: string;
+  readonly currentResourceSummary?: string;
+  readonly recommendedResourceSummary?: string;
+  readonly estimatedMonthlySavings?: number;
+  readonly currencyCode?: string;
+  readonly implementationEffort?: string;
+}
+
+/** One page of Cost Optimization Hub's ListRecommendations. */
+export interface HubPage {
+  readonly items?: readonly HubRecommendation[];
+  readonly nextToken?: string;
+}
+
+/** What Cost Optimization Hub answered: every page, or why it could not (the account is not enrolled). */
+export type HubRecording =
+  { readonly pages: readonly HubPage[] } | { readonly unavailable: string };
+
 export interface CostRecording {
   /** The report's day: periods end just before it (Cost Explorer's End is exclusive). */
   readonly asOf: string;
@@ -90,12 +118,21 @@ export interface CostRecording {
   readonly forecast?: CostForecastResponse;
   readonly anomalies: readonly AnomaliesPage[];
   readonly runs: readonly RunUsage[];
+  /** The platform functions' REPORT lines over the last 7 days, per function (`lambdaUsageQuery`). */
+  readonly lambdaUsage?: readonly LogsInsightsRow[];
+  readonly optimizationHub?: HubRecording;
+  /** What savings were estimated with (`cost.prices`, `cost.advice`); the defaults when absent. */
+  readonly prices?: CostPrices;
+  readonly advice?: CostAdvice;
 }
 
 /** The file a recording keeps its report's day, environment and tags in. */
 const manifestFile = 'report.json';
 const pageFile = /^cost-and-usage\.(service|tag-([A-Za-z0-9_.:/=+@-]+))\.(\d+)\.json$/;
 const anomaliesFile = /^anomalies\.(\d+)\.json$/;
+const hubFile = /^optimization-hub\.(\d+)\.json$/;
+const hubUnavailableFile = 'optimization-hub.unavailable.json';
+const lambdaUsageFile = 'lambda-usage.json';
 
 /**
  * A recording as named files of JSON: `report.json`, `cost-and-usage.service.1.json`,
@@ -107,6 +144,8 @@ export function recordingFiles(recording: CostRecording): Record<string, unknown
       asOf: recording.asOf,
       env: recording.env,
       tags: Object.keys(recording.byTag),
+      ...(recording.prices ? { prices: recording.prices } : {}),
+      ...(recording.advice ? { advice: recording.advice } : {}),
     },
     'runs.json': recording.runs,
   };
@@ -115,13 +154,19 @@ export function recordingFiles(recording: CostRecording): Record<string, unknown
     pages.forEach((page, i) => (files[`cost-and-usage.tag-${tag}.${i + 1}.json`] = page));
   if (recording.forecast) files['forecast.json'] = recording.forecast;
   recording.anomalies.forEach((page, i) => (files[`anomalies.${i + 1}.json`] = page));
+  if (recording.lambdaUsage) files[lambdaUsageFile] = recording.lambdaUsage;
+  const hub = recording.optimizationHub;
+  if (hub && 'pages' in hub)
+    hub.pages.forEach((page, i) => (files[`optimization-hub.${i + 1}.json`] = page));
+  else if (hub) files[hubUnavailableFile] = { reason: hub.unavailable };
   return files;
 }
 
 /** Reads back what {@link recordingFiles} wrote, pages in order; names what is missing. */
 export function recordingFromFiles(files: ReadonlyMap<string, unknown>): CostRecording {
   const manifest = files.get(manifestFile) as
-    { asOf?: unknown; env?: unknown; tags?: unknown } | undefined;
+    | { asOf?: unknown; env?: unknown; tags?: unknown; prices?: CostPrices; advice?: CostAdvice }
+    | undefined;
   if (!manifest) throw new PipelineError(`${manifestFile} is missing from the recording`);
   if (typeof manifest.asOf !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(manifest.asOf))
     throw new PipelineError(`${manifestFile}: asOf must be a date (YYYY-MM-DD)`);
@@ -130,6 +175,7 @@ export function recordingFromFiles(files: ReadonlyMap<string, unknown>): CostRec
   const byService: [number, CostAndUsagePage][] = [];
   const byTag = new Map<string, [number, CostAndUsagePage][]>(tags.map((t) => [t, []]));
   const anomalies: [number, AnomaliesPage][] = [];
+  const hubPages: [number, HubPage][] = [];
   for (const [name, content] of files) {
     const page = pageFile.exec(name);
     if (page) {
@@ -145,6 +191,8 @@ export function recordingFromFiles(files: ReadonlyMap<string, unknown>): CostRec
     }
     const anomaly = anomaliesFile.exec(name);
     if (anomaly) anomalies.push([Number(anomaly[1]), content as AnomaliesPage]);
+    const hub = hubFile.exec(name);
+    if (hub) hubPages.push([Number(hub[1]), content as HubPage]);
   }
   if (byService.length === 0)
     throw new PipelineError('cost-and-usage.service.1.json is missing from the recording');
@@ -165,5 +213,28 @@ export function recordingFromFiles(files: ReadonlyMap<string, unknown>): CostRec
       : {}),
     anomalies: inOrder(anomalies),
     runs: runs as RunUsage[],
+    ...lambdaUsageFrom(files),
+    ...(hubPages.length > 0 ? { optimizationHub: { pages: inOrder(hubPages) } } : {}),
+    ...hubUnavailableFrom(files),
+    ...(manifest.prices ? { prices: manifest.prices } : {}),
+    ...(manifest.advice ? { advice: manifest.advice } : {}),
   };
+}
+
+function lambdaUsageFrom(files: ReadonlyMap<string, unknown>): { lambdaUsage?: LogsInsightsRow[] } {
+  if (!files.has(lambdaUsageFile)) return {};
+  const rows = files.get(lambdaUsageFile);
+  if (!Array.isArray(rows) || !rows.every(Array.isArray))
+    throw new PipelineError(`${lambdaUsageFile} must be a list of Logs Insights result rows`);
+  return { lambdaUsage: rows as LogsInsightsRow[] };
+}
+
+function hubUnavailableFrom(files: ReadonlyMap<string, unknown>): {
+  optimizationHub?: HubRecording;
+} {
+  if (!files.has(hubUnavailableFile)) return {};
+  const { reason } = (files.get(hubUnavailableFile) ?? {}) as { reason?: unknown };
+  if (typeof reason !== 'string')
+    throw new PipelineError(`${hubUnavailableFile}: reason must be text`);
+  return { optimizationHub: { unavailable: reason } };
 }

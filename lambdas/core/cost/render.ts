@@ -56,6 +56,14 @@ export function renderCostSummary(report: CostReport): string {
     ...report.untagged
       .filter((u) => u.share > 0)
       .map((u) => `Untagged by ${u.tag}: ${u.share.toFixed(1)} % of the month`),
+    ...(report.recommendations.length > 0
+      ? [
+          `Recommendations: ${report.recommendations.length}, together ${money(
+            report,
+            report.recommendations.reduce((sum, r) => sum + r.monthlySaving, 0),
+          )} a month`,
+        ]
+      : []),
     ...(report.unitCosts.perDailyRun !== undefined
       ? [`Per daily run: ${money(report, report.unitCosts.perDailyRun)}`]
       : []),
@@ -78,6 +86,15 @@ export function renderCostCsv(report: CostReport): string {
     for (const day of days)
       for (const [value, cost] of Object.entries(day.values).sort())
         rows.push([day.date, `tag:${tag}`, value, cost.toFixed(2), report.currency]);
+  // Not a cost but what a change would save a month, told apart by its dimension.
+  for (const r of report.recommendations)
+    rows.push([
+      report.asOf,
+      'recommendation:monthly_saving',
+      r.title,
+      r.monthlySaving.toFixed(2),
+      report.currency,
+    ]);
   return `${rows.map((r) => r.map(csvField).join(',')).join('\n')}\n`;
 }
 
@@ -262,9 +279,9 @@ ${
         .join('')}</tbody></table>`
 }
 ${
-  report.recommendations.length === 0
+  report.recommendations.length === 0 && report.recommendationNotes.length === 0
     ? ''
-    : `<h2>Recommendations</h2><table><thead><tr><th>recommendation</th><th>detail</th><th class="num">estimated monthly saving</th></tr></thead><tbody>${report.recommendations
+    : `<h2>Recommendations</h2>${report.recommendationNotes.map((n) => `<p>${esc(n)}</p>`).join('')}<table><thead><tr><th>recommendation</th><th>detail</th><th class="num">estimated monthly saving</th></tr></thead><tbody>${report.recommendations
         .map(
           (r) =>
             `<tr><td>${esc(r.title)}</td><td>${esc(r.detail)}</td><td class="num good">${money(report, r.monthlySaving)}</td></tr>`,

@@ -102,7 +102,7 @@ export interface TableCost {
   readonly cost: number;
 }
 
-/** Advice with what it would save, from whatever analyses the platform runs (none built in). */
+/** Advice with what it would save a month (`advice.ts`). */
 export interface Recommendation {
   readonly title: string;
   readonly detail: string;
@@ -140,6 +140,8 @@ export interface CostReport {
   readonly unitCosts: UnitCosts;
   readonly tables: readonly TableCost[];
   readonly recommendations: readonly Recommendation[];
+  /** What could not be looked at for recommendations, and why. */
+  readonly recommendationNotes: readonly string[];
 }
 
 const cents = (amount: number) => Math.round(amount * 100) / 100;
@@ -299,7 +301,10 @@ function tableCosts(
 
 export function buildCostReport(
   recording: CostRecording,
-  recommendations: readonly Recommendation[] = [],
+  advice: {
+    readonly recommendations: readonly Recommendation[];
+    readonly notes: readonly string[];
+  } = { recommendations: [], notes: [] },
 ): CostReport {
   const periods = costPeriods(recording.asOf);
   const currencies = new Set<string>();
@@ -377,6 +382,7 @@ export function buildCostReport(
       .sort((a, b) => b.impact - a.impact),
     unitCosts: unitCosts(recording.runs, periods.monthToDate, monthToDate.unblended, athena),
     tables: tableCosts(tags['layer'], recording.runs, periods.monthToDate),
-    recommendations: [...recommendations].sort((a, b) => b.monthlySaving - a.monthlySaving),
+    recommendations: [...advice.recommendations].sort((a, b) => b.monthlySaving - a.monthlySaving),
+    recommendationNotes: advice.notes,
   };
 }

@@ -10,6 +10,8 @@ import type { PlatformConfig } from '../../../config/schema';
 import {
   athenaEngineIam,
   costExplorerIam,
+  costOptimizationHubIam,
+  logsInsightsIam,
   athenaSubjectTablesIam,
   auditTablesIam,
   dynamoDbRunLeaseStoreIam,
@@ -67,6 +69,8 @@ export interface FunctionScope extends EncryptedScope {
   readonly landingStateMachineArn?: string;
   /** MEDALLION_COST_TOPIC_ARN: the cost report's only. */
   readonly costTopicArn?: string;
+  /** MEDALLION_FUNCTION_LOG_GROUPS: the cost report's only. */
+  readonly functionLogGroups?: readonly string[];
 }
 
 const bucketOf = (s: FunctionScope, role: BucketRole, prefix = ''): S3Prefix => ({
@@ -250,6 +254,8 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
     ...queries(s),
     ...['runs', 'run_datasets'].flatMap((t) => athenaEngineIam.reads(s, table(s, 'audit', t))),
     ...costExplorerIam.reads(),
+    ...logsInsightsIam.queries(s, s.functionLogGroups ?? []),
+    ...costOptimizationHubIam.reads(),
     // The report, the recording it was computed from (`reports/cost/<day>/`), and its summary.
     ...s3ObjectStoreIam.write(s, bucketOf(s, 'reports', 'cost/')),
     ...(s.costTopicArn === undefined ? [] : snsNotifierIam.publishes(s, s.costTopicArn)),

@@ -8,6 +8,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { PipelineError } from '../../core/errors';
+import { costAdvice } from '../../core/cost/advice';
 import { recordingFromFiles } from '../../core/cost/recording';
 import { buildCostReport } from '../../core/cost/report';
 import {
@@ -50,7 +51,7 @@ export function costCommand(): Command {
     )
     .requiredOption(
       '--from <dir>',
-      'directory of recorded responses: report.json, cost-and-usage.*.json, forecast.json, anomalies.*.json, runs.json',
+      'directory of recorded responses: report.json, cost-and-usage.*.json, forecast.json, anomalies.*.json, runs.json, lambda-usage.json, optimization-hub.*.json',
     )
     .addOption(
       new Option('--format <format>', 'output format')
@@ -63,9 +64,8 @@ export function costCommand(): Command {
       '\nThe cost report Lambda stores the responses it used beside each report (reports/cost/<date>/recording/);\nfixtures/cost/ is a sample recording. The HTML page works offline (inline styles and charts, no script).\n\nExamples:\n  $ medallion cost report --from fixtures/cost\n  $ medallion cost report --from fixtures/cost --format csv --output cost.csv',
     )
     .action(async (options: { from: string; format: keyof typeof renderers; output?: string }) => {
-      const report = buildCostReport(
-        recordingFromFiles(await readRecordingDir(path.resolve(options.from))),
-      );
+      const recording = recordingFromFiles(await readRecordingDir(path.resolve(options.from)));
+      const report = buildCostReport(recording, costAdvice(recording));
       const output = path.resolve(options.output ?? `cost-report.${options.format}`);
       await writeFile(output, renderers[options.format](report));
       process.stderr.write(`${green('Wrote')} ${output}\n${renderCostSummary(report)}`);
