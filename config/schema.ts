@@ -566,9 +566,35 @@ const costSchema = z.strictObject({
   monthlyBudgetUsd: z.number().positive().optional(),
   /** Anomalies costing at least this many USD above expected are alerted as they are found. @default 10 */
   anomalyAlertUsd: z.number().nonnegative().default(10),
+  /** The AWS prices `medallion cost estimate` puts on the local runs: eu-west-1, arm64, on demand. */
+  prices: z
+    .strictObject({
+      /**
+       * Lambda duration, USD per GB-second, arm64 in eu-west-1 (first tier).
+       * https://aws.amazon.com/lambda/pricing/ @default 0.0000133334
+       */
+      lambdaGbSecond: z.number().nonnegative().default(0.0000133334),
+      /**
+       * Step Functions standard workflows, USD per 1,000 state transitions.
+       * https://aws.amazon.com/step-functions/pricing/ @default 0.025
+       */
+      stepFunctionsPerThousandTransitions: z.number().nonnegative().default(0.025),
+      /**
+       * Athena SQL queries, USD per terabyte (10^12 bytes) scanned.
+       * https://aws.amazon.com/athena/pricing/ @default 5
+       */
+      athenaPerTerabyte: z.number().nonnegative().default(5),
+    })
+    .default({
+      lambdaGbSecond: 0.0000133334,
+      stepFunctionsPerThousandTransitions: 0.025,
+      athenaPerTerabyte: 5,
+    }),
 });
 
 export type CostConfig = z.output<typeof costSchema>;
+/** The AWS prices `medallion cost estimate` prices the local runs at (`cost.prices`). */
+export type CostPrices = CostConfig['prices'];
 
 export const configSchema = z
   .strictObject({
