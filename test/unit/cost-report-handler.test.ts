@@ -80,13 +80,13 @@ describe('the cost report handler', () => {
     ]);
   });
 
-  it('writes HTML, CSV and JSON with the recording beside them, which renders the same report again', async () => {
+  it('writes HTML and JSON with the recording beside them, which renders the same report again, and the CSV in a folder of its own for Athena', async () => {
     const { handler, store } = setup();
     const { keys } = await handler({ asOf: '2026-11-23' });
     const folder = 'reports/cost/2026-11-23';
     expect(keys.slice(0, 3)).toEqual([
       `${folder}/cost-report.html`,
-      `${folder}/cost-report.csv`,
+      `${folder}/csv/cost-report.csv`,
       `${folder}/cost-report.json`,
     ]);
     const recorded = new Map(
@@ -97,6 +97,10 @@ describe('the cost report handler', () => {
     expect(store.objects.get(`${folder}/cost-report.html`)).toBe(
       renderCostHtml(buildCostReport(recordingFromFiles(recorded))),
     );
+    // Nothing but the CSV under csv/: the Glue table reads every object there.
+    expect(keys.filter((k) => k.startsWith(`${folder}/csv/`))).toEqual([
+      `${folder}/csv/cost-report.csv`,
+    ]);
   });
 
   it('publishes the summary with where the report is', async () => {
