@@ -50,8 +50,11 @@ function values(text: string, field: (typeof fields)[number]): Set<number> {
   return result;
 }
 
-/** Hours from one run to the next at most, over two years from 2026; undefined if it runs less than twice. */
-export function longestGapHours(expression: string): number | undefined {
+/** Days from 2026-01-01 whose runs are listed: two years and a day. */
+const listedDays = 731;
+
+/** The times (ms since the epoch) a cron expression runs at over {@link listedDays} from 2026, in order. */
+function cronRuns(expression: string): number[] {
   const inner = /^cron\((.+)\)$/.exec(expression.trim())?.[1];
   const parts = inner?.trim().split(/\s+/) ?? [];
   if (parts.length !== 6)
@@ -65,7 +68,7 @@ export function longestGapHours(expression: string): number | undefined {
   ];
   const runs: number[] = [];
   const start = Date.UTC(2026, 0, 1);
-  for (let day = 0; day < 731; day++) {
+  for (let day = 0; day < listedDays; day++) {
     const date = new Date(start + day * 86_400_000);
     const matches =
       year!.has(date.getUTCFullYear()) &&
@@ -77,8 +80,29 @@ export function longestGapHours(expression: string): number | undefined {
       for (const m of [...minutes!].sort((a, b) => a - b))
         runs.push(date.getTime() + h * 3_600_000 + m * 60_000);
   }
+  return runs;
+}
+
+/** Hours from one run to the next at most, over two years from 2026; undefined if it runs less than twice. */
+export function longestGapHours(expression: string): number | undefined {
+  const runs = cronRuns(expression);
   if (runs.length < 2) return undefined;
   let longest = 0;
   for (let i = 1; i < runs.length; i++) longest = Math.max(longest, runs[i]! - runs[i - 1]!);
   return longest / 3_600_000;
+}
+
+const rateMinutes: Record<string, number> = { minute: 1, hour: 60, day: 1440 };
+
+/**
+ * How many times a schedule (`cron(...)` or `rate(n unit)`) runs in an average month (365.25 / 12
+ * days): a cron expression's runs are counted over two years from 2026, so weekly and monthly
+ * schedules average out.
+ */
+export function runsPerMonth(expression: string): number {
+  const rate = /^rate\((\d+)\s+(minute|hour|day)s?\)$/.exec(expression.trim());
+  if (rate) return (365.25 / 12) * (1440 / (Number(rate[1]) * rateMinutes[rate[2]!]!));
+  if (expression.trim().startsWith('rate('))
+    throw new Error(`'${expression}' is not rate(<n> minutes|hours|days)`);
+  return (cronRuns(expression).length * (365.25 / 12)) / listedDays;
 }

@@ -554,8 +554,9 @@ const backupSchema = z
 export type BackupConfig = z.output<typeof backupSchema>;
 
 /**
- * The prices the cost recommendations estimate savings at: us-east-1 list prices, December 2026.
- * Override them for another Region or a negotiated rate.
+ * AWS list prices (on demand, arm64; the same in us-east-1 and eu-west-1 for these three, December
+ * 2026) that the cost recommendations estimate savings at and `medallion cost estimate` prices the
+ * local runs at. Override them for another Region or a negotiated rate.
  */
 const costPricesSchema = z.strictObject({
   /**
@@ -565,6 +566,11 @@ const costPricesSchema = z.strictObject({
   lambdaArmGbSecondUsd: z.number().positive().default(0.0000133334),
   /** Athena SQL, USD per terabyte scanned. https://aws.amazon.com/athena/pricing/ @default 5 */
   athenaTerabyteUsd: z.number().positive().default(5),
+  /**
+   * Step Functions standard workflows, USD per 1,000 state transitions.
+   * https://aws.amazon.com/step-functions/pricing/ @default 0.025
+   */
+  stepFunctionsThousandTransitionsUsd: z.number().nonnegative().default(0.025),
 });
 
 export type CostPrices = z.output<typeof costPricesSchema>;

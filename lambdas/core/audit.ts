@@ -23,6 +23,11 @@ export const auditTables = {
       ['ended_at', 'TIMESTAMP', 'End of the run.'],
       ['seconds', 'DOUBLE', 'Duration.'],
       ['error', 'VARCHAR', 'Why it failed.'],
+      [
+        'transitions',
+        'BIGINT',
+        'State transitions (states entered and retries): what Step Functions bills; null where not counted.',
+      ],
     ],
   },
   run_datasets: {
@@ -51,6 +56,16 @@ export const auditTables = {
         'bytes_scanned',
         'BIGINT',
         "Bytes the step's Athena queries scanned (what Athena bills); null where not measured (DuckDB).",
+      ],
+      [
+        'statements',
+        'BIGINT',
+        'SQL statements the step sent (on Athena, one query execution each); null where not counted.',
+      ],
+      [
+        'task',
+        'VARCHAR',
+        'Function of the task catalogue that ran the step (Transform...); null where not known.',
       ],
     ],
   },

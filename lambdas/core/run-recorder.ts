@@ -37,6 +37,8 @@ export interface RunEnding {
   readonly status: Exclude<RunStatus, 'running'>;
   readonly endedAt: string;
   readonly error?: string;
+  /** State transitions the run took, where the runtime counts them (locally). */
+  readonly transitions?: number;
 }
 
 const lineageEvents: Record<RunEnding['status'], EventType> = {

@@ -2,6 +2,7 @@
  * Run history: one row per run in `audit.runs`, one per dataset step in `audit.run_datasets`,
  * with the reconciliation verdict. Queryable like any other table.
  */
+import type { EstimateRun } from './cost/estimate';
 import type { RunUsage } from './cost/recording';
 import type { SqlDialect, SqlEngine } from './ports';
 import { reconciles, stepNotes, type DatasetStats, type TaskResult } from './stats';
@@ -19,6 +20,8 @@ export interface RunRecord {
   readonly endedAt?: string;
   readonly seconds?: number;
   readonly error?: string;
+  /** State transitions, where the runtime counts them (the local runner does). */
+  readonly transitions?: number;
 }
 
 const runColumns = [
@@ -31,6 +34,7 @@ const runColumns = [
   'ended_at',
   'seconds',
   'error',
+  'transitions',
 ] as const;
 
 /** One run as a single-row SELECT, typed as `audit.runs` declares its columns. */
@@ -41,11 +45,14 @@ function runRow(d: SqlDialect, run: RunRecord): string {
     ${d.date(run.runDate)} as run_date, ${d.string(run.status)} as status, ${d.timestamp(run.startedAt)} as started_at,
     ${nullable(run.endedAt === undefined ? undefined : d.timestamp(run.endedAt), d.columnType('TIMESTAMP'))} as ended_at,
     ${nullable(run.seconds === undefined ? undefined : String(run.seconds), d.columnType('DOUBLE'))} as seconds,
-    ${nullable(run.error === undefined ? undefined : d.string(run.error), d.columnType('VARCHAR'))} as error`;
+    ${nullable(run.error === undefined ? undefined : d.string(run.error), d.columnType('VARCHAR'))} as error,
+    ${nullable(run.transitions === undefined ? undefined : String(run.transitions), d.columnType('BIGINT'))} as transitions`;
 }
 
 export interface StepStats extends DatasetStats {
   readonly step: string;
+  /** The function of the task catalogue that ran the step, where the runtime knows it (locally). */
+  readonly task?: string;
 }
 
 /** The dataset steps of a run, from what its Task states returned. */
@@ -109,7 +116,7 @@ export class RunHistory {
     await this.engine.transaction(async () => {
       await this.engine.execute(
         `merge into ${runs} t using (${runRow(d, run)}) s on t.run_id = s.run_id
-         when matched then update set status = s.status, ended_at = s.ended_at, seconds = s.seconds, error = s.error
+         when matched then update set status = s.status, ended_at = s.ended_at, seconds = s.seconds, error = s.error, transitions = s.transitions
          when not matched then insert (${runColumns.join(', ')}) values (${runColumns.map((c) => `s.${c}`).join(', ')})`,
       );
       await this.engine.execute(`delete from ${datasets} where run_id = ${d.string(run.runId)}`);
@@ -117,11 +124,13 @@ export class RunHistory {
       const rows = steps.map((s) => {
         const notes = stepNotes(s);
         const scanned = s.sql?.bytesScanned;
-        return `(${[d.string(run.runId), d.string(s.step), d.string(s.dataset), d.string(s.layer), s.rowsIn, s.rowsOut, s.quarantined, s.duplicates, s.inserted, s.updated, s.deleted, s.seconds, reconciles(s), s.rejectedFiles?.length ?? 0, notes.length > 0 ? d.string(notes.join('\n')) : `cast(null as ${d.columnType('VARCHAR')})`, scanned === undefined ? `cast(null as ${d.columnType('BIGINT')})` : String(scanned)].join(', ')})`;
+        const statements = s.sql?.statements;
+        const nullOf = (type: string) => `cast(null as ${d.columnType(type)})`;
+        return `(${[d.string(run.runId), d.string(s.step), d.string(s.dataset), d.string(s.layer), s.rowsIn, s.rowsOut, s.quarantined, s.duplicates, s.inserted, s.updated, s.deleted, s.seconds, reconciles(s), s.rejectedFiles?.length ?? 0, notes.length > 0 ? d.string(notes.join('\n')) : `cast(null as ${d.columnType('VARCHAR')})`, scanned === undefined ? `cast(null as ${d.columnType('BIGINT')})` : String(scanned), statements === undefined ? nullOf('BIGINT') : String(statements), s.task === undefined ? nullOf('VARCHAR') : d.string(s.task)].join(', ')})`;
       });
       await this.engine.execute(
         `insert into ${datasets}
-           (run_id, step, dataset, layer, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled, files_rejected, notes, bytes_scanned)
+           (run_id, step, dataset, layer, rows_in, rows_out, quarantined, duplicates, inserted, updated, deleted, seconds, reconciled, files_rejected, notes, bytes_scanned, statements, task)
          values ${rows.join(', ')}`,
       );
     });
@@ -198,6 +207,64 @@ export class RunHistory {
         });
     }
     return [...runs.values()];
+  }
+
+  /**
+   * Runs with what each dataset step took: the inputs of `medallion cost estimate`. One run by id,
+   * or the latest `last` runs that have ended, oldest first.
+   */
+  async unitUsage(selection: { runId: string } | { last: number }): Promise<EstimateRun[]> {
+    const d = this.engine.dialect;
+    const runs = d.relation('audit.runs');
+    const chosen =
+      'runId' in selection
+        ? `select run_id from ${runs} where run_id = ${d.string(selection.runId)}`
+        : `select run_id from ${runs} where status <> 'running' order by started_at desc limit ${Math.trunc(selection.last)}`;
+    const rows = await this.engine.query<{
+      run_id: string;
+      job: string;
+      run_date: string;
+      status: string;
+      run_seconds: number | null;
+      transitions: number | bigint | null;
+      step: string | null;
+      task: string | null;
+      dataset: string | null;
+      layer: string | null;
+      seconds: number | null;
+      statements: number | bigint | null;
+      bytes_scanned: number | bigint | null;
+    }>(
+      `select r.run_id, r.job, cast(r.run_date as varchar) as run_date, r.status, r.seconds as run_seconds, r.transitions,
+         s.step, s.task, s.dataset, s.layer, s.seconds, s.statements, s.bytes_scanned
+       from ${runs} r left join ${d.relation('audit.run_datasets')} s on s.run_id = r.run_id
+       where r.run_id in (${chosen})
+       order by r.started_at, r.run_id, case s.layer when 'bronze' then 0 when 'silver' then 1 else 2 end, s.step, s.dataset`,
+    );
+    const found = new Map<string, EstimateRun & { steps: EstimateRun['steps'][number][] }>();
+    for (const row of rows) {
+      const run = found.get(row.run_id) ?? {
+        runId: row.run_id,
+        job: row.job,
+        runDate: row.run_date,
+        status: row.status,
+        seconds: row.run_seconds ?? 0,
+        ...(row.transitions === null ? {} : { transitions: Number(row.transitions) }),
+        steps: [],
+      };
+      found.set(row.run_id, run);
+      if (row.step !== null && row.dataset !== null)
+        run.steps.push({
+          step: row.step,
+          ...(row.task === null ? {} : { task: row.task }),
+          dataset: row.dataset,
+          layer: row.layer ?? '',
+          seconds: row.seconds ?? 0,
+          ...(row.statements === null ? {} : { statements: Number(row.statements) }),
+          ...(row.bytes_scanned === null ? {} : { bytesScanned: Number(row.bytes_scanned) }),
+        });
+    }
+    return [...found.values()];
   }
 
   /** The latest date a run of one of `jobs` completed for: the date the lake is as of. */

@@ -1,7 +1,8 @@
 /**
  * The weekly cost report, on EventBridge's schedule or on demand (`{"asOf": "2026-03-16"}` as the
  * invocation's payload): fetches Cost Explorer's answers and the run history, writes the report as
- * HTML, CSV and JSON, recommendations included (`core/cost/advice.ts`), with the recording it was computed from under `reports/cost/<asOf>/` (which
+ * HTML, JSON and CSV (`csv/`, which finance queries with Athena), recommendations included
+ * (`core/cost/advice.ts`), with the recording it was computed from under `reports/cost/<asOf>/` (which
  * `medallion cost report --from` renders again) and publishes its summary to the cost topic.
  */
 import * as z from 'zod';
@@ -67,7 +68,8 @@ export function createCostReportHandler(deps: CostReportDeps) {
     const folder = `reports/cost/${asOf}`;
     const files: [string, string][] = [
       [`${folder}/cost-report.html`, renderCostHtml(report)],
-      [`${folder}/cost-report.csv`, renderCostCsv(report)],
+      // In a folder of its own: the Glue table `audit.cost_reports` reads every file of it.
+      [`${folder}/csv/cost-report.csv`, renderCostCsv(report)],
       [`${folder}/cost-report.json`, renderCostJson(report)],
       ...Object.entries(recordingFiles(recording)).map(([name, content]): [string, string] => [
         `${folder}/recording/${name}`,
@@ -78,7 +80,7 @@ export function createCostReportHandler(deps: CostReportDeps) {
     const summary = renderCostSummary(report);
     await deps.publisher.publish(
       `Cost report ${deps.env} ${asOf}`,
-      `${summary}\nReport: ${folder}/cost-report.html in the reports bucket (CSV and JSON beside it).\n`,
+      `${summary}\nReport: ${folder}/cost-report.html in the reports bucket (JSON beside it, CSV in csv/).\n`,
     );
     const result = {
       asOf,

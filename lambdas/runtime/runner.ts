@@ -92,7 +92,7 @@ export async function runJob(
   const byArn = new Map(
     (Object.keys(platform.handlers) as StateMachineTask[]).map((task) => [
       localFunctionArn(task),
-      platform.handlers[task],
+      { task, handler: platform.handlers[task] },
     ]),
   );
 
@@ -115,8 +115,8 @@ export async function runJob(
     if (!stopping.signal.aborted) stopping.abort(why);
   };
   for (const task of taskStates(definition)) {
-    const handler = byArn.get(task.resource);
-    if (!handler)
+    const called = byArn.get(task.resource);
+    if (!called)
       throw new PipelineError(
         `${job}.asl.json: state ${task.name} calls ${task.resource}, which no local handler answers`,
       );
@@ -132,12 +132,13 @@ export async function runJob(
       const started = Date.now();
       options.onTask?.({ state: task.name, phase: 'start' });
       try {
-        const call = handler(input, stopping.signal);
+        const call = called.handler(input, stopping.signal);
         running.add(call);
         const result = (await call.finally(() => running.delete(call))) as Awaited<
           ReturnType<(typeof overrides)[string]>
         >;
-        if (isTaskResult(result)) steps.push(...stepsOf([result]));
+        if (isTaskResult(result))
+          steps.push(...stepsOf([result]).map((step) => ({ ...step, task: called.task })));
         if (isQualityGateResult(result)) quality.push(...result.scores);
         options.onTask?.({
           state: task.name,
@@ -217,9 +218,15 @@ export async function runJob(
   const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
   const status =
     error === undefined ? 'succeeded' : options.signal?.aborted ? 'interrupted' : 'failed';
+  const transitionCount = await transitions;
   await recorder.finished(
     run,
-    { status, endedAt: endedAt.toISOString(), ...(error === undefined ? {} : { error }) },
+    {
+      status,
+      endedAt: endedAt.toISOString(),
+      transitions: transitionCount,
+      ...(error === undefined ? {} : { error }),
+    },
     steps,
   );
   // A stopped run never reached its release state: give its lease back, as run recording does
@@ -234,7 +241,7 @@ export async function runJob(
     steps,
     attempts,
     quality,
-    transitions: await transitions,
+    transitions: transitionCount,
     sql: {
       statements: sent.statements - sentBefore.statements,
       lookups: sent.lookups - sentBefore.lookups,

@@ -108,6 +108,12 @@ export class CatalogStack extends Stack {
       relation: 'audit.lineage_events',
       columns: [...lineageEventColumns.map(([name]) => name), 'dt'],
     });
+    const costReports = new glue.CfnTable(this, 'AuditCostReports', {
+      catalogId: this.account,
+      databaseName: databaseName('audit'),
+      tableInput: costReportsTable(`s3://${buckets.reports.bucketName}/cost/`),
+    });
+    costReports.addResourceDependency(this.databases.audit);
     this.tables = tables;
 
     const workgroup = (name: string, description: string) =>
@@ -172,6 +178,11 @@ export class CatalogStack extends Stack {
         'OpenLineage events of the last 7 days: each task run with its pipeline run, inputs and outputs.',
         `select event_time, event_type, json_extract_scalar(job, '$.name') as job, json_extract_scalar(run, '$.runId') as run_id, json_extract_scalar(run, '$.facets.parent.run.runId') as pipeline_run_id, json_extract_scalar(run, '$.facets.errorMessage.message') as error, inputs, outputs from "${audit}"."lineage_events" where dt >= cast(current_date - interval '7' day as varchar) order by event_time desc limit 500`,
       ],
+      [
+        'Cost by week and service',
+        "AWS cost by ISO week and service from the weekly cost reports' CSV, each day as the newest report has it (reports overlap by four weeks, and Cost Explorer revises recent days).",
+        `with days as (select "date" as day, key as service, cast(unblended_cost as double) as cost, currency, row_number() over (partition by "date", key order by report_day desc) as newest from "${audit}"."cost_reports" where dimension = 'service') select date_trunc('week', date(day)) as week, service, round(sum(cost), 2) as unblended_cost, arbitrary(currency) as currency, count(*) as days from days where newest = 1 group by 1, 2 order by week desc, unblended_cost desc`,
+      ],
       ...props.models.models
         .filter((m) => m.config.quarantine)
         .map((m): [string, string, string] => {
@@ -232,6 +243,52 @@ function lineageEventsTable(location: string): glue.CfnTable.TableInputProperty 
         parameters: Object.fromEntries(
           lineageEventColumns.map(([name, , key]) => [`mapping.${name}`, key]),
         ),
+      },
+    },
+  };
+}
+
+/**
+ * The CSV of the weekly cost reports, `cost/<day>/csv/cost-report.csv` in the reports bucket (see
+ * `handlers/cost-report.ts`, `renderCostCsv`): one row per day and service or tag value, for
+ * finance's queries. Report days are projected, never crawled. Every column is text, as
+ * OpenCSVSerde reads it; queries cast.
+ */
+function costReportsTable(location: string): glue.CfnTable.TableInputProperty {
+  const columns: [string, string][] = [
+    ['date', 'Day the cost was incurred (yyyy-mm-dd).'],
+    ['dimension', '`service`, or `tag:<key>` for a cost allocation tag.'],
+    ['key', 'The service, or the tag value (empty: untagged).'],
+    ['unblended_cost', 'Unblended cost of the day, in the currency (two decimals).'],
+    ['currency', 'Currency of the cost (USD).'],
+  ];
+  return {
+    name: 'cost_reports',
+    description:
+      'Daily cost by service and by cost allocation tag from every weekly cost report (the last five weeks each).',
+    tableType: 'EXTERNAL_TABLE',
+    parameters: {
+      classification: 'csv',
+      'skip.header.line.count': '1',
+      'projection.enabled': 'true',
+      'projection.report_day.type': 'date',
+      'projection.report_day.format': 'yyyy-MM-dd',
+      'projection.report_day.range': '2020-01-01,NOW',
+      'projection.report_day.interval': '1',
+      'projection.report_day.interval.unit': 'DAYS',
+      'storage.location.template': `${location}\${report_day}/csv/`,
+    },
+    partitionKeys: [
+      { name: 'report_day', type: 'string', comment: 'Day the report was made (its `asOf`).' },
+    ],
+    storageDescriptor: {
+      location,
+      columns: columns.map(([name, comment]) => ({ name, type: 'string', comment })),
+      inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+      serdeInfo: {
+        serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+        parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' },
       },
     },
   };

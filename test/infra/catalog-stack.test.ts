@@ -1,4 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { TrinoSQL } from 'dt-sql-parser';
+import { projectRoot } from '../../lambdas/definitions/project-root';
+import { recordingFromFiles } from '../../lambdas/core/cost/recording';
+import { renderCostCsv } from '../../lambdas/core/cost/render';
+import { buildCostReport } from '../../lambdas/core/cost/report';
 import { describe, expect, it } from 'vitest';
 import { glueType } from '../../lambdas/core/glue-types';
 import { bucketName, glueDatabaseName, lakeSchemas } from '../../lambdas/core/aws-names';
@@ -23,6 +29,16 @@ type TableResource = {
     };
   };
 };
+
+/** `fixtures/cost/`, the sample recording of the cost report, as its files. */
+function sampleRecording(): Map<string, unknown> {
+  const dir = path.join(projectRoot, 'fixtures', 'cost');
+  return new Map(
+    readdirSync(dir)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => [name, JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as unknown]),
+  );
+}
 
 describe.each(['dev', 'prod'])('catalog stack (%s)', (env) => {
   const catalog = async () => {
@@ -106,7 +122,11 @@ describe.each(['dev', 'prod'])('catalog stack (%s)', (env) => {
     const audit = tables.filter(
       (t) => t.Properties.DatabaseName === glueDatabaseName(config.project, env, 'audit'),
     );
-    expect(audit.map((t) => t.Properties.TableInput.Name)).toEqual(['lineage_events']);
+    // Both over files functions write: OpenLineage events, and the cost reports' CSV.
+    expect(audit.map((t) => t.Properties.TableInput.Name)).toEqual([
+      'lineage_events',
+      'cost_reports',
+    ]);
     const other = tables.filter(
       (t) =>
         ![
@@ -182,6 +202,7 @@ describe.each(['dev', 'prod'])('catalog stack (%s)', (env) => {
         'Steps that did not reconcile',
         'Data-quality failures',
         'Data-quality scores',
+        'Cost by week and service',
         ...quarantined.map((m) => `Quarantine by reason: ${m.name.split('.')[1]}`),
       ]),
     );
@@ -190,5 +211,41 @@ describe.each(['dev', 'prod'])('catalog stack (%s)', (env) => {
       expect(query.WorkGroup).toBe(`${config.project}-${env}-auditors`);
       expect(trino.validate(query.QueryString), query.Name).toEqual([]);
     }
+  });
+
+  it("reads the cost reports' CSV where the cost report function writes it, one partition per report day", async () => {
+    const { template } = await catalog();
+    const [table] = Object.values(
+      template.findResources('AWS::Glue::Table', {
+        Properties: { TableInput: { Name: 'cost_reports' } },
+      }) as Record<
+        string,
+        {
+          Properties: {
+            TableInput: {
+              Parameters: Record<string, unknown>;
+              PartitionKeys: { Name: string }[];
+              StorageDescriptor: {
+                Columns: { Name: string }[];
+                SerdeInfo: { SerializationLibrary: string };
+              };
+            };
+          };
+        }
+      >,
+    );
+    const input = table!.Properties.TableInput;
+    // renderCostCsv's header, and the handler's key `cost/<asOf>/csv/cost-report.csv`.
+    expect(input.StorageDescriptor.Columns.map((c) => c.Name).join(',')).toBe(
+      renderCostCsv(buildCostReport(recordingFromFiles(sampleRecording()))).split('\n')[0],
+    );
+    expect(input.PartitionKeys.map((k) => k.Name)).toEqual(['report_day']);
+    expect(JSON.stringify(input.Parameters['storage.location.template'])).toMatch(
+      /\/cost\/\$\{report_day\}\/csv\/"/,
+    );
+    expect(input.Parameters['skip.header.line.count']).toBe('1');
+    expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+      'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+    );
   });
 });

@@ -98,13 +98,13 @@ describe('the cost report handler', () => {
     ]);
   });
 
-  it('writes HTML, CSV and JSON with the recording beside them, which renders the same report again', async () => {
+  it('writes HTML and JSON with the recording beside them, which renders the same report again, and the CSV in a folder of its own for Athena', async () => {
     const { handler, store } = setup();
     const { keys } = await handler({ asOf: '2026-11-23' });
     const folder = 'reports/cost/2026-11-23';
     expect(keys.slice(0, 3)).toEqual([
       `${folder}/cost-report.html`,
-      `${folder}/cost-report.csv`,
+      `${folder}/csv/cost-report.csv`,
       `${folder}/cost-report.json`,
     ]);
     const recorded = new Map<string, unknown>(
@@ -117,6 +117,10 @@ describe('the cost report handler', () => {
       renderCostHtml(buildCostReport(again, costAdvice(again))),
     );
     expect(recorded.get('report.json')).toMatchObject({ prices: defaultCostPrices });
+    // Nothing but the CSV under csv/: the Glue table reads every object there.
+    expect(keys.filter((k) => k.startsWith(`${folder}/csv/`))).toEqual([
+      `${folder}/csv/cost-report.csv`,
+    ]);
   });
 
   it('puts the recommendations in the report and counts them in the summary', async () => {
@@ -130,7 +134,7 @@ describe('the cost report handler', () => {
       title: 'Scan less in silver.clickstream',
       monthlySaving: 24.34,
     });
-    expect(store.objects.get('reports/cost/2026-11-23/cost-report.csv')).toContain(
+    expect(store.objects.get('reports/cost/2026-11-23/csv/cost-report.csv')).toContain(
       '2026-11-23,recommendation:monthly_saving,Right-size medallion-prod-TransformFunction3F2A1B7C: 1024 MB → 384 MB,1.83,USD',
     );
     expect(published[0]![1]).toContain('Recommendations: 9, together 34.01 USD a month');
