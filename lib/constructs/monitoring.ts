@@ -42,14 +42,13 @@ export class Monitoring extends Construct {
   /** Freshness OR a failed quality gate OR the daily pipeline ending badly. */
   readonly dailyLateOrWrong: cloudwatch.CompositeAlarm;
   readonly dashboard: cloudwatch.Dashboard;
-  private readonly namespace: string;
+  /** The functions' EMF namespace (`POWERTOOLS_METRICS_NAMESPACE`) and every alarm's name prefix. */
   private readonly prefix: string;
   private readonly action: actions.SnsAction;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const { config, contracts } = props;
-    this.namespace = `${config.project}-${config.env}`;
     this.prefix = `${config.project}-${config.env}`;
     this.action = new actions.SnsAction(props.topic);
     const silver = contracts.all().filter((c) => c.layer === 'silver');
@@ -81,7 +80,7 @@ export class Monitoring extends Construct {
       compositeAlarmName: `${this.prefix}-daily-data-late-or-wrong`,
       alarmDescription:
         'The daily data is late or wrong: a gold table missed its freshness SLO, a quality gate failed, or the daily pipeline failed, timed out or was aborted.',
-      alarmRule: cloudwatch.AlarmRule.anyOf(...[...fresh, ...gates, ...dailyEnds]),
+      alarmRule: cloudwatch.AlarmRule.anyOf(...fresh, ...gates, ...dailyEnds),
       actionsEnabled: true,
     });
     this.dailyLateOrWrong.addAlarmAction(this.action);
@@ -114,7 +113,7 @@ export class Monitoring extends Construct {
     period = Duration.minutes(5),
   ): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: this.namespace,
+      namespace: this.prefix,
       metricName,
       dimensionsMap: dimensions,
       statistic,
