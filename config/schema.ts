@@ -613,6 +613,31 @@ const costSchema = z.strictObject({
 
 export type CostConfig = z.output<typeof costSchema>;
 
+/**
+ * Alarm thresholds of the Pipeline stack's monitoring (AWS only): every alarm goes to the failure
+ * topic, with an OK action when it clears. Freshness comes from each gold contract's
+ * `slaProperties` freshness, not from here.
+ */
+const monitoringSchema = z.strictObject({
+  /** A dataset whose quality score (0–100) falls below this alarms. @default 95 */
+  qualityScoreMin: z.number().min(0).max(100).default(95),
+  /** A silver dataset quarantining more than this share of the rows it reads alarms. @default 0.05 */
+  quarantineRateMax: z.number().min(0).max(1).default(0.05),
+  /**
+   * Rows in below the expected band alarm: the band is CloudWatch anomaly detection's, this many
+   * standard deviations wide. @default 2
+   */
+  rowsInBandWidth: z.number().positive().max(10).default(2),
+  /** A function whose p99 duration exceeds this share of its timeout alarms. @default 0.8 */
+  durationShareOfTimeout: z.number().gt(0).max(1).default(0.8),
+  /** Bytes the engineering workgroup's queries may scan in a day (one daily run). @default 100 GiB */
+  athenaBytesPerDayMax: positiveInt.default(100 * 1024 ** 3),
+  /** Freshness of a gold table whose contract declares none, in hours. @default 26 */
+  defaultFreshnessHours: positiveInt.max(168).default(26),
+});
+
+export type MonitoringConfig = z.output<typeof monitoringSchema>;
+
 export const configSchema = z
   .strictObject({
     /** Environment name: local, dev, prod... Stack ids and resource names carry it. */
@@ -728,6 +753,7 @@ export const configSchema = z
     /** AWS Backup of the lake (AWS only): without it there is no Backup stack. */
     backup: backupSchema.optional(),
     cost: costSchema.default(costSchema.parse({})),
+    monitoring: monitoringSchema.default(monitoringSchema.parse({})),
   })
   .superRefine((config, ctx) => {
     for (const [name, source] of Object.entries(config.sources)) {

@@ -72,6 +72,7 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
     config,
     key: storage.key,
     columnLineage: buildLineageGraph(definitions).columnLineage(),
+    contracts: definitions.contracts,
     personaDatabases: definitions.access
       ? personaDatabases(definitions.access, {
           database: (persona, schema) =>

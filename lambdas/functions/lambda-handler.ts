@@ -1,6 +1,7 @@
 /**
  * What every Lambda function wraps its handler in: middy with Powertools' logger (request
- * context in every line), metrics (EMF: rows in, out, quarantined and duplicates per dataset) and
+ * context in every line), metrics (EMF: rows in, out, quarantined and duplicates per dataset, a
+ * quality gate's verdict and each dataset's score) and
  * tracer (an X-Ray segment per invocation).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -11,6 +12,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Logger as PortLogger } from '../core/ports';
+import { isQualityGateResult, type QualityGateResult } from '../core/dq/layer';
 import { isTaskResult, type TaskResult } from '../core/stats';
 
 const powertools = new Logger();
@@ -32,6 +34,7 @@ export function lambdaHandler<Result>(create: () => Promise<(event: unknown) => 
     handler ??= create();
     const result = await (await handler)(event);
     if (isTaskResult(result)) recordDatasetMetrics(result);
+    if (isQualityGateResult(result)) recordQualityMetrics(result);
     return result;
   })
     .use(captureLambdaHandler(tracer))
@@ -55,6 +58,24 @@ function recordDatasetMetrics(result: TaskResult): void {
     record.addMetric('StepSeconds', MetricUnit.Seconds, stats.seconds);
     // A model's Athena queries: what its Task's time and cost grow with.
     if (stats.sql) record.addMetric('SqlStatements', MetricUnit.Count, stats.sql.statements);
+    record.publishStoredMetrics();
+  }
+}
+
+/**
+ * A quality gate's EMF: `QualityGateFailed` (1 or 0) dimensioned by step, and each dataset's
+ * `QualityScore` (0–100) dimensioned by step and dataset, which the gate and score alarms watch.
+ */
+function recordQualityMetrics(result: QualityGateResult): void {
+  const gate = new Metrics();
+  gate.addDimensions({ step: result.step });
+  gate.addMetric('QualityGateFailed', MetricUnit.Count, result.gate === 'fail' ? 1 : 0);
+  gate.publishStoredMetrics();
+  for (const quality of result.scores) {
+    const record = new Metrics();
+    record.addDimensions({ step: result.step, dataset: quality.dataset });
+    record.addMetric('QualityScore', MetricUnit.NoUnit, quality.score);
+    record.addMetric('FailedErrorChecks', MetricUnit.Count, quality.failedErrors);
     record.publishStoredMetrics();
   }
 }

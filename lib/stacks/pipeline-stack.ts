@@ -9,6 +9,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
 import { runLockTableName, workgroupName } from '../../lambdas/core/aws-names';
+import type { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import { functionEnvironment } from '../../lambdas/core/function-environment';
 import type { ProjectColumnLineage } from '../../lambdas/core/lineage/graph';
 import { jobs, type StateMachineJob } from '../../lambdas/core/orchestration';
@@ -17,6 +18,7 @@ import { CostAlerts } from '../constructs/cost-alerts';
 import { grantMskConsumer, grantQueueSend } from '../constructs/grants';
 import { lakeBuckets } from '../constructs/lake-bucket';
 import { pascal } from '../names';
+import { Monitoring } from '../constructs/monitoring';
 import { Orchestration } from '../constructs/orchestration';
 import { RunLockTable } from '../constructs/run-lock-table';
 import { RunRecording } from '../constructs/run-recording';
@@ -30,6 +32,8 @@ export interface PipelineStackProps extends StackProps {
   readonly columnLineage: ProjectColumnLineage;
   /** The access policy's persona databases, whose views the catalog sync defines (none without a policy). */
   readonly personaDatabases: readonly string[];
+  /** The contracts: the silver and gold datasets the alarms and dashboard watch. */
+  readonly contracts: ContractRegistry;
 }
 
 /**
@@ -50,6 +54,8 @@ export class PipelineStack extends Stack {
   readonly runLock: RunLockTable;
   /** The cost topic, anomaly monitor and budget, and the weekly report's schedule. */
   readonly costAlerts: CostAlerts;
+  /** Alarms to the failure topic and the platform team's dashboard. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -131,6 +137,14 @@ export class PipelineStack extends Stack {
       key,
     });
     this.kafkaDelivery(config, functions.KafkaEvents, key);
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      config,
+      contracts: props.contracts,
+      functions,
+      stateMachines,
+      deadLetters: this.deadLetters,
+      topic: this.failureTopic,
+    });
   }
 
   /**

@@ -9,6 +9,7 @@ import { catalogExportPrefix } from '../../lambdas/core/backup/catalog-export';
 import { trailPrefix } from '../constructs/access-trail';
 import {
   allowCloudTrailToUseKey,
+  allowCloudWatchAlarmsToUseKey,
   allowCostAlertsToUseKey,
   allowEventBridgeToUseKey,
   allowLogGroupsToUseKey,
@@ -46,6 +47,7 @@ export class StorageStack extends Stack {
     allowLogGroupsToUseKey(this.key);
     allowEventBridgeToUseKey(this.key);
     allowCostAlertsToUseKey(this.key);
+    allowCloudWatchAlarmsToUseKey(this.key);
     const name = (role: BucketRole | 'accessLogs') =>
       bucketName(config.project, config.env, role, this.account, this.region);
     const accessLogs = new LakeBucket(this, 'AccessLogs', {

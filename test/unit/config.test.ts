@@ -59,6 +59,21 @@ describe('config', () => {
     });
   });
 
+  it('gives the alarms default thresholds, and refuses a share above 1 naming its key', () => {
+    expect(parseConfig(minimal, 'minimal.yaml').monitoring).toEqual({
+      qualityScoreMin: 95,
+      quarantineRateMax: 0.05,
+      rowsInBandWidth: 2,
+      durationShareOfTimeout: 0.8,
+      athenaBytesPerDayMax: 100 * 1024 ** 3,
+      defaultFreshnessHours: 26,
+    });
+    const error = errorOf(`${minimal}monitoring: { quarantineRateMax: 1.5 }\n`);
+    expect(error.problems).toContainEqual(
+      expect.objectContaining({ path: 'monitoring.quarantineRateMax', found: 'number 1.5' }),
+    );
+  });
+
   it('names the file, the key path, what was expected and what was found', () => {
     const error = errorOf(minimal.replace('kind: rest', 'kind: rest\n    pageSize: -5'));
     expect(error).toBeInstanceOf(ConfigError);

@@ -41,6 +41,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TransientError } from '../../../lambdas/core/errors';
 import type { MaintenancePlan } from '../../../lambdas/core/maintenance';
 import type { TaskResult } from '../../../lambdas/core/stats';
+import type { QualityGateResult } from '../../../lambdas/core/dq/layer';
 
 const topicArn = 'arn:aws:sns:eu-west-1:111111111111:medallion-dev-failures';
 const landingMachineArn =
@@ -489,6 +490,69 @@ describe('lambdaHandler', () => {
         ],
       },
     });
+  });
+
+  it('emits a quality gate’s verdict by step and each dataset’s score by step and dataset, which the alarms watch', async () => {
+    const lines = captureOutput();
+    const { lambdaHandler } = await import('../../../lambdas/functions/lambda-handler');
+    const result: QualityGateResult = {
+      step: 'gold_quality',
+      layer: 'gold',
+      gate: 'fail',
+      scores: [
+        {
+          dataset: 'gold.fact_orders',
+          layer: 'gold',
+          score: 62.5,
+          rows: 10,
+          checks: 8,
+          failedErrors: 2,
+          failedWarnings: 1,
+        },
+        {
+          dataset: 'gold.dim_date',
+          layer: 'gold',
+          score: 100,
+          rows: 5,
+          checks: 3,
+          failedErrors: 0,
+          failedWarnings: 0,
+        },
+      ],
+      summary: '2 error check(s) failed in gold',
+    };
+    await lambdaHandler(async () => async () => result)({}, context);
+    const emf = lines.filter((l) => l._aws !== undefined);
+    const gate = emf.filter((l) => l.QualityGateFailed !== undefined);
+    expect(gate).toHaveLength(1);
+    expect(gate[0]).toMatchObject({ step: 'gold_quality', QualityGateFailed: 1 });
+    expect(gate[0]!._aws).toMatchObject({
+      CloudWatchMetrics: [{ Namespace: 'medallion-dev', Dimensions: [['service', 'step']] }],
+    });
+    const scores = emf.filter((l) => l.QualityScore !== undefined);
+    expect(scores.map((l) => [l.dataset, l.QualityScore, l.FailedErrorChecks])).toEqual([
+      ['gold.fact_orders', 62.5, 2],
+      ['gold.dim_date', 100, 0],
+    ]);
+    expect(scores[0]!._aws).toMatchObject({
+      CloudWatchMetrics: [{ Dimensions: [['service', 'step', 'dataset']] }],
+    });
+  });
+
+  it('a passing gate emits QualityGateFailed 0, so the gate alarm clears', async () => {
+    const lines = captureOutput();
+    const { lambdaHandler } = await import('../../../lambdas/functions/lambda-handler');
+    const result: QualityGateResult = {
+      step: 'silver_quality',
+      layer: 'silver',
+      gate: 'pass',
+      scores: [],
+      summary: 'every silver dataset passed its error checks',
+    };
+    await lambdaHandler(async () => async () => result)({}, context);
+    expect(lines.filter((l) => l.QualityGateFailed !== undefined)).toMatchObject([
+      { step: 'silver_quality', QualityGateFailed: 0 },
+    ]);
   });
 
   it('builds the handler once per container, on the first invocation', async () => {
