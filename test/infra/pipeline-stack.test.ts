@@ -419,7 +419,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         if (list(statement.Resource).includes('*')) {
           for (const action of list(statement.Action)) {
             expect(action).toMatch(
-              /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)|redshift-data:(DescribeStatement|GetStatementResult|CancelStatement)|kafka:GetBootstrapBrokers|lakeformation:(GetDataAccess|ListDataCellsFilter|CreateDataCellsFilter|UpdateDataCellsFilter|DeleteDataCellsFilter|GrantPermissions|AddLFTagsToResource)|ec2:(CreateNetworkInterface|DeleteNetworkInterface|DescribeNetworkInterfaces|DescribeSecurityGroups|DescribeSubnets|DescribeVpcs)|ce:(GetCostAndUsage|GetCostForecast|GetAnomalies))$/,
+              /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)|redshift-data:(DescribeStatement|GetStatementResult|CancelStatement)|kafka:GetBootstrapBrokers|lakeformation:(GetDataAccess|ListDataCellsFilter|CreateDataCellsFilter|UpdateDataCellsFilter|DeleteDataCellsFilter|GrantPermissions|AddLFTagsToResource)|ec2:(CreateNetworkInterface|DeleteNetworkInterface|DescribeNetworkInterfaces|DescribeSecurityGroups|DescribeSubnets|DescribeVpcs)|ce:(GetCostAndUsage|GetCostForecast|GetAnomalies)|logs:GetQueryResults|cost-optimization-hub:ListRecommendations)$/,
             );
           }
           if (list(statement.Action).some((a) => a.startsWith('redshift-data:'))) {
