@@ -148,7 +148,6 @@ export class CostAlerts extends Construct {
     );
     // StartQuery is authorized on each log group; GetQueryResults names no resource type.
     // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
-    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['logs:StartQuery'],
