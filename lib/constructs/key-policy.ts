@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack, type ArnComponents } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 
@@ -44,24 +44,7 @@ export function allowLogGroupsToUseKey(key: kms.IKey): void {
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
  */
 export function allowEventBridgeToUseKey(key: kms.IKey): void {
-  const stack = Stack.of(key);
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: {
-          'aws:SourceArn': stack.formatArn({
-            service: 'events',
-            resource: 'rule',
-            resourceName: '*',
-          }),
-        },
-      },
-    }),
-  );
+  allowOwnResourcesToUseKey(key, 'events', { resource: 'rule', resourceName: '*' });
 }
 
 /**
@@ -122,22 +105,32 @@ export function allowCostAlertsToUseKey(key: kms.IKey): void {
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-encrypted-topics
  */
 export function allowCloudWatchAlarmsToUseKey(key: kms.IKey): void {
+  allowOwnResourcesToUseKey(key, 'cloudwatch', {
+    resource: 'alarm',
+    resourceName: '*',
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/**
+ * Lets a service principal encrypt and decrypt with the key on behalf of this account's own
+ * resources only (`aws:SourceAccount` and `aws:SourceArn`), so no other account can make the
+ * service use it (the confused deputy).
+ */
+function allowOwnResourcesToUseKey(
+  key: kms.IKey,
+  service: string,
+  source: Omit<ArnComponents, 'service'>,
+): void {
   const stack = Stack.of(key);
   key.addToResourcePolicy(
     new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      principals: [new iam.ServicePrincipal(`${service}.amazonaws.com`)],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
       conditions: {
         StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: {
-          'aws:SourceArn': stack.formatArn({
-            service: 'cloudwatch',
-            resource: 'alarm',
-            resourceName: '*',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service, ...source }) },
       },
     }),
   );
