@@ -157,7 +157,7 @@ export function loadModelProject(
     for (const ref of model.refs) {
       if (!names.has(ref)) {
         throw new ModelGraphError(
-          `${model.sqlPath}: ref('${ref}') names no model or seed${suggest(ref, [...names])}`,
+          `${model.sqlPath}: ref('${ref}') names no model or seed${suggestName(ref, [...names])}`,
         );
       }
       const refLayer = ref.split('.')[0]!;
@@ -171,7 +171,7 @@ export function loadModelProject(
       const upstream = models.find((m) => m.name === changed);
       if (!upstream)
         throw new ModelGraphError(
-          `${model.sqlPath}: changes('${changed}') names no model${suggest(
+          `${model.sqlPath}: changes('${changed}') names no model${suggestName(
             changed,
             models.map((m) => m.name),
           )}`,
@@ -190,7 +190,7 @@ export function loadModelProject(
           .filter((c) => c.layer === 'bronze')
           .map((c) => c.id);
         throw new ModelGraphError(
-          `${model.sqlPath}: source('${source}', '${dataset}') has no bronze contract${suggest(`${source}.${dataset}`, known)}`,
+          `${model.sqlPath}: source('${source}', '${dataset}') has no bronze contract${suggestName(`${source}.${dataset}`, known)}`,
         );
       }
     }
@@ -348,7 +348,8 @@ function topologicalOrder(models: readonly Model[], seeds: ReadonlySet<string>):
   return ordered;
 }
 
-function suggest(name: string, candidates: readonly string[]): string {
+/** ` (did you mean x?)` when a candidate is close enough to be the intended name, else ''. */
+export function suggestName(name: string, candidates: readonly string[]): string {
   const best = candidates.map((c) => ({ c, d: distance(name, c) })).sort((a, b) => a.d - b.d)[0];
   return best && best.d <= Math.max(2, name.length / 4) ? ` (did you mean ${best.c}?)` : '';
 }
