@@ -616,7 +616,8 @@ export type CostConfig = z.output<typeof costSchema>;
 /**
  * Alarm thresholds of the Pipeline stack's monitoring (AWS only): every alarm goes to the failure
  * topic, with an OK action when it clears. Freshness comes from each gold contract's
- * `slaProperties` freshness, not from here.
+ * `slaProperties` freshness, and a dataset's quality score minimum from its contract's
+ * `customProperties` `qualityScoreMin` when it declares one; these are the defaults.
  */
 const monitoringSchema = z.strictObject({
   /** A dataset whose quality score (0–100) falls below this alarms. @default 95 */
@@ -634,6 +635,16 @@ const monitoringSchema = z.strictObject({
   athenaBytesPerDayMax: positiveInt.default(100 * 1024 ** 3),
   /** Freshness of a gold table whose contract declares none, in hours. @default 26 */
   defaultFreshnessHours: positiveInt.max(168).default(26),
+  /**
+   * How often the freshness probe measures each gold table's minutes since its last publish; a
+   * freshness alarm also fires when the probe has reported nothing for two of these. @default 15
+   */
+  freshnessProbeMinutes: positiveInt.min(5).max(60).default(15),
+  /**
+   * A function whose maximum memory used in an invocation reaches this share of its configured
+   * memory alarms: the next larger input may run it out of memory. @default 0.9
+   */
+  memoryNearLimit: z.number().gt(0).max(1).default(0.9),
 });
 
 export type MonitoringConfig = z.output<typeof monitoringSchema>;

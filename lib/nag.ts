@@ -46,12 +46,16 @@ function acknowledgeAwsSolutions({ storage, pipeline, access, backup }: Medallio
         ? ' The MSK event source mapping calls kafka:GetBootstrapBrokers and the EC2 network-interface actions, which support no resource-level permissions (or, for the ENIs, only subnets and security groups the cluster chooses).'
         : '';
     const task = taskOf(pipeline, fn);
-    const lakeFormation = Object.keys(lakeUses[task]).length
+    const lakeFormation = Object.values(lakeUses[task]).some((use) => use !== 'describe')
       ? ' Lake Formation GetDataAccess (Athena asks for credentials to registered locations as the caller) supports none either; Lake Formation grants decide what it reaches.'
       : '';
     const costExplorer =
       task === 'CostReport'
         ? ' Cost Explorer’s GetCostAndUsage, GetCostForecast and GetAnomalies support no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscostexplorerservice.html).'
+        : '';
+    const metrics =
+      task === 'FreshnessProbe'
+        ? ' CloudWatch PutMetricData supports no resource-level permissions; a cloudwatch:namespace condition holds it to the platform’s namespace (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).'
         : '';
     const accessSync =
       task === 'CatalogSync'
@@ -60,7 +64,7 @@ function acknowledgeAwsSolutions({ storage, pipeline, access, backup }: Medallio
     acknowledge(
       policy,
       'AwsSolutions-IAM5[Resource::*]',
-      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}${lakeFormation}${accessSync}${costExplorer}`,
+      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}${lakeFormation}${accessSync}${costExplorer}${metrics}`,
     );
   }
   for (const machine of Object.values(pipeline.stateMachines)) {
@@ -173,6 +177,16 @@ function acknowledgeNist80053R5({
     pipeline.functions.CostReport,
     'NIST.800.53.R5-LambdaConcurrency',
     `Invoked once a week by its schedule, or by a person on demand. ${unreserved}`,
+  );
+  acknowledge(
+    pipeline.functions.FreshnessProbe,
+    'NIST.800.53.R5-LambdaDLQ',
+    `Invoked asynchronously by its EventBridge schedule every few minutes, with an event that carries nothing to replay: the next invocation measures afresh, and a measure that never arrives fires the gold tables' freshness alarms, whose missing data breaches (${lambdaDocs}/invocation-async-retain-records.html).`,
+  );
+  acknowledge(
+    pipeline.functions.FreshnessProbe,
+    'NIST.800.53.R5-LambdaConcurrency',
+    `Invoked by its schedule every few minutes, for a second or two. ${unreserved}`,
   );
   for (const fn of Object.values(pipeline.functions)) {
     acknowledge(

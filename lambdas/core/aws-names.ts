@@ -65,6 +65,13 @@ export function stateMachineName(project: string, env: string, job: string): str
   return `${project}-${env}-${job.replaceAll('_', '-')}`;
 }
 
+/**
+ * The alias every start of a state machine on AWS goes through (schedules, landing batches, people):
+ * it routes to the version published from the definition last deployed, so a run keeps the
+ * definition it started with while a deploy publishes the next.
+ */
+export const stateMachineAlias = 'live';
+
 /** The DynamoDB table holding the lake's run lock: named, so functions learn it from config. */
 export function runLockTableName(project: string, env: string): string {
   return `${project}-${env}-run-lock`;

@@ -348,6 +348,28 @@ export interface CatalogWriter {
   }): Promise<'updated' | 'missing'>;
 }
 
+/** When tables were last published, as the catalog records it: Glue table Parameters on AWS. */
+export interface PublishTimes {
+  /**
+   * The last publish of each relation (`gold.revenue_daily`) as an ISO instant; relations whose
+   * table is missing or records none are absent.
+   */
+  lastPublished(relations: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** One data point of a custom metric. */
+export interface MetricPoint {
+  readonly name: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly value: number;
+  readonly at: Date;
+}
+
+/** Where custom metrics go: CloudWatch's PutMetricData on AWS, in the functions' namespace. */
+export interface MetricSink {
+  put(points: readonly MetricPoint[]): Promise<void>;
+}
+
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;

@@ -174,6 +174,16 @@ export const tasks = {
     memoryMb: 256,
     timeoutSeconds: 300,
   },
+  FreshnessProbe: {
+    entry: 'freshness-probe',
+    description:
+      "Publishes each gold table's minutes since its last publish, which the freshness alarms watch.",
+    definitions: 'sources',
+    invokedBy: 'event',
+    // One Glue GetTables and one PutMetricData, every few minutes.
+    memoryMb: 256,
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<string, TaskSpec>;
 
 export type TaskName = keyof typeof tasks;

@@ -1,7 +1,10 @@
 import { Duration, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -9,7 +12,8 @@ import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
 import { workgroupName } from '../../lambdas/core/aws-names';
 import type { Contract, ContractRegistry } from '../../lambdas/core/contracts/contract';
-import { freshnessMinutes } from '../../lambdas/core/contracts/freshness';
+import { freshnessSloMinutes } from '../../lambdas/core/contracts/freshness';
+import { minutesSincePublishMetric } from '../../lambdas/core/freshness-probe';
 import { buildStep, taskNames, tasks, type TaskName } from '../../lambdas/core/tasks';
 import type { StateMachineJob } from '../../lambdas/core/orchestration';
 import { pascal } from '../names';
@@ -33,9 +37,11 @@ const dailyJob = 'daily';
  * The platform's alarms and dashboard, generated from config, the task catalogue and the
  * contracts: a new function, pipeline or dataset gets its alarms without a line here. Datasets'
  * figures are the EMF metrics the functions emit (`lambdas/functions/lambda-handler.ts`), whose
- * dimensions include Powertools' `service` (the function's entry). Memory near the limit has no
- * CloudWatch metric without Lambda Insights (an extension layer and a log ingest per
- * invocation), so it is not alarmed on.
+ * dimensions include Powertools' `service` (the function's entry); gold freshness is the
+ * freshness probe's `MinutesSincePublish`, published on a schedule set here; memory near the
+ * limit comes from the platform's REPORT line in each function's log group, through a metric
+ * filter (Lambda publishes no memory metric without Lambda Insights, an extension layer and a
+ * second log per invocation).
  */
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -56,9 +62,10 @@ export class Monitoring extends Construct {
 
     const dailyEnds = this.pipelineAlarms(props);
     const gates = this.qualityAlarms(config, [...silver, ...gold]);
-    const fresh = this.freshnessAlarms(config, gold);
+    const fresh = this.freshnessAlarms(config, gold, props.functions.FreshnessProbe);
     this.volumeAlarms(config, silver);
     this.functionAlarms(config, props.functions);
+    this.memoryAlarms(config, props.functions);
     this.alarm('DeadLetters', {
       alarmDescription:
         'A schedule, landing batch or run event could not be delivered: see the dead-letter queue.',
@@ -143,7 +150,10 @@ export class Monitoring extends Construct {
     return daily;
   }
 
-  /** Each layer's gate failing, and each dataset's score below `monitoring.qualityScoreMin`; returns the gates'. */
+  /**
+   * Each layer's gate failing, and each dataset's score below its contract's `qualityScoreMin`
+   * (`customProperties`) or else `monitoring.qualityScoreMin`; returns the gates'.
+   */
   private qualityAlarms(config: PlatformConfig, datasets: readonly Contract[]): cloudwatch.Alarm[] {
     const service = tasks.DataQuality.entry;
     const gates = (['silver', 'gold'] as const).map((layer) =>
@@ -158,46 +168,61 @@ export class Monitoring extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       }),
     );
-    for (const contract of datasets)
+    for (const contract of datasets) {
+      const own = contract.qualityScoreMin;
+      const threshold = own ?? config.monitoring.qualityScoreMin;
       this.alarm(`${pascal(contract.id)}QualityScore`, {
-        alarmDescription: `${contract.id}'s quality score fell below ${config.monitoring.qualityScoreMin} (monitoring.qualityScoreMin).`,
+        alarmDescription: `${contract.id}'s quality score fell below ${threshold} (${own === undefined ? 'monitoring.qualityScoreMin' : "its contract's qualityScoreMin"}).`,
         metric: this.emf(
           'QualityScore',
           { service, step: `${contract.layer}_quality`, dataset: contract.id },
           cloudwatch.Stats.MINIMUM,
         ),
-        threshold: config.monitoring.qualityScoreMin,
+        threshold,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       });
+    }
     return gates;
   }
 
-  /** Rows a gold table's build published: one data point per successful build. */
-  private publishes(contract: Contract, period: Duration): cloudwatch.Metric {
-    return this.emf(
-      'RowsOut',
-      { service: tasks.Transform.entry, step: buildStep('gold'), dataset: contract.id },
-      cloudwatch.Stats.SAMPLE_COUNT,
+  /** A gold table's minutes since its last publish, as the freshness probe measures it. */
+  private minutesSincePublish(contract: Contract, period: Duration): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.prefix,
+      metricName: minutesSincePublishMetric,
+      dimensionsMap: { dataset: contract.id },
+      statistic: cloudwatch.Stats.MAXIMUM,
       period,
-    );
+    });
   }
 
   /**
-   * Per gold table: no successful build within its contract's freshness SLO (or
-   * `monitoring.defaultFreshnessHours`). Hourly periods with missing data breaching, all of the
-   * SLO's hours needed to alarm: the alarm fires once the table has gone that long unpublished.
+   * Per gold table: its minutes since the last publish above its contract's freshness SLO (or
+   * `monitoring.defaultFreshnessHours`). The probe measures every `monitoring.freshnessProbeMinutes`;
+   * two periods in a row must breach, and a missing figure breaches, so the alarm also fires when
+   * the probe fails or the table was never published, but not on one late probe.
    */
-  private freshnessAlarms(config: PlatformConfig, gold: readonly Contract[]): cloudwatch.Alarm[] {
+  private freshnessAlarms(
+    config: PlatformConfig,
+    gold: readonly Contract[],
+    probe: lambda.Function,
+  ): cloudwatch.Alarm[] {
+    const period = Duration.minutes(config.monitoring.freshnessProbeMinutes);
+    new events.Rule(this, 'FreshnessProbeSchedule', {
+      description: `${this.prefix}: measures every gold table's minutes since its last publish.`,
+      schedule: events.Schedule.rate(period),
+      // A measure older than the next one is of no use: no retry outlives the period.
+      targets: [new targets.LambdaFunction(probe, { retryAttempts: 1, maxEventAge: period })],
+    });
     return gold.map((contract) => {
-      const minutes = freshnessMinutes(contract) ?? config.monitoring.defaultFreshnessHours * 60;
-      const hours = Math.ceil(minutes / 60);
+      const minutes = freshnessSloMinutes(contract, config.monitoring.defaultFreshnessHours);
       return this.alarm(`${pascal(contract.id)}Freshness`, {
-        alarmDescription: `${contract.id} has not been published for ${hours} hour(s), its freshness SLO.`,
-        metric: this.publishes(contract, Duration.hours(1)),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: hours,
-        datapointsToAlarm: hours,
+        alarmDescription: `${contract.id} has not been published for more than ${minutes} minutes, its freshness SLO, or the freshness probe stopped reporting it.`,
+        metric: this.minutesSincePublish(contract, period),
+        threshold: minutes,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
     });
@@ -267,6 +292,45 @@ export class Monitoring extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       });
     }
+  }
+
+  /**
+   * Per function: a metric filter on its log group turning each invocation's platform REPORT line
+   * into its `Max Memory Used` (MB), and an alarm when it reaches `monitoring.memoryNearLimit` of
+   * the function's memory. The functions log in Lambda's text format, whose REPORT line reads
+   * `REPORT RequestId: <id> Duration: <n> ms Billed Duration: <n> ms Memory Size: <n> MB Max
+   * Memory Used: <n> MB`, then Init Duration and X-Ray fields when present; it is written for an
+   * invocation that ran out of memory too, which an EMF metric from the handler could not be.
+   * https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntaxForMetricFilters.html
+   */
+  private memoryAlarms(
+    config: PlatformConfig,
+    functions: Readonly<Record<TaskName, lambda.Function>>,
+  ): void {
+    const share = config.monitoring.memoryNearLimit;
+    for (const task of taskNames) {
+      const { entry, memoryMb } = tasks[task];
+      const filter = new logs.MetricFilter(this, `${task}MaxMemoryUsedFilter`, {
+        logGroup: functions[task].logGroup,
+        filterPattern: reportLine,
+        metricNamespace: this.prefix,
+        metricName: this.maxMemoryMetricName(task),
+        metricValue: '$maxMemoryUsed',
+        unit: cloudwatch.Unit.MEGABYTES,
+      });
+      this.alarm(`${task}MemoryNearLimit`, {
+        alarmDescription: `The ${entry} function used ${share * 100}% or more of its ${memoryMb} MB of memory (monitoring.memoryNearLimit): raise memoryMb in lambdas/core/tasks.ts before it runs out.`,
+        metric: filter.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        threshold: Math.floor(memoryMb * share),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    }
+  }
+
+  /** A function's max memory used per invocation, from its REPORT lines. */
+  private maxMemoryMetricName(task: TaskName): string {
+    return `MaxMemoryUsedMB-${tasks[task].entry}`;
   }
 
   /** Bytes the engineering workgroup (the pipeline's queries) scanned in a day. */
@@ -349,8 +413,8 @@ export class Monitoring extends Construct {
     );
     dashboard.addWidgets(
       graph(
-        'Gold publishes per table (freshness)',
-        gold.map((c) => this.publishes(c, hour).with({ label: c.id })),
+        'Minutes since last publish per gold table (freshness)',
+        gold.map((c) => this.minutesSincePublish(c, hour).with({ label: c.id })),
       ),
       graph('Athena bytes scanned per day (engineering)', [this.athenaBytes(config)]),
     );
@@ -366,6 +430,36 @@ export class Monitoring extends Construct {
         taskNames.map((t) => functions[t].metricInvocations({ period: hour, label: t })),
       ),
     );
+    dashboard.addWidgets(
+      graph(
+        'Max memory used per function (% of its memory)',
+        taskNames.map(
+          (t, i) =>
+            new cloudwatch.MathExpression({
+              // One graph's metric ids must differ: one per function.
+              expression: `100 * m${i} / ${tasks[t].memoryMb}`,
+              usingMetrics: {
+                [`m${i}`]: new cloudwatch.Metric({
+                  namespace: this.prefix,
+                  metricName: this.maxMemoryMetricName(t),
+                  statistic: cloudwatch.Stats.MAXIMUM,
+                  period: hour,
+                }),
+              },
+              period: hour,
+              label: t,
+            }),
+        ),
+      ),
+    );
     return dashboard;
   }
 }
+
+/**
+ * The platform REPORT line of a text-format log, as a space-delimited filter: its fields up to
+ * `Max Memory Used: <n> MB`, then anything (Init Duration, X-Ray ids).
+ */
+const reportLine = logs.FilterPattern.literal(
+  '[type="REPORT", requestIdLabel="RequestId:", requestId, durationLabel="Duration:", duration, durationUnit="ms", billedLabel="Billed", billedDurationLabel="Duration:", billedDuration, billedUnit="ms", memoryLabel="Memory", sizeLabel="Size:", memorySize, memoryUnit="MB", maxLabel="Max", maxMemoryLabel="Memory", usedLabel="Used:", maxMemoryUsed, maxMemoryUnit="MB", ...]',
+);

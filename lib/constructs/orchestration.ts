@@ -14,7 +14,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
-import { stateMachineName } from '../../lambdas/core/aws-names';
+import { stateMachineAlias, stateMachineName } from '../../lambdas/core/aws-names';
 import {
   onDemandJobs,
   placeholders,
@@ -46,16 +46,26 @@ export interface OrchestrationProps {
  * The state machines from `stepfunctions/*.asl.json`, each Task's placeholder resolved to the
  * catalogue task's function, with the schedules and events that start them and the alert for
  * runs that end badly outside a Catch.
+ *
+ * Each state machine publishes a version of every definition deployed, and its alias
+ * (`stateMachineAlias`) routes every start to the latest: a run started through the alias keeps
+ * its version's definition to the end while a deploy changes the state machine under it. The
+ * schedules and the landing starter start the alias, and may start nothing else.
  */
 export class Orchestration extends Construct {
   /** Every job's, and the on-demand ones' (`dsr_erase`, started by the privacy officer). */
   readonly stateMachines: Record<StateMachineJob, sfn.StateMachine>;
+  /** The ARN of each state machine's alias, the one to start it by. */
+  readonly aliasArns: Record<StateMachineJob, string>;
 
   constructor(scope: Construct, id: string, props: OrchestrationProps) {
     super(scope, id);
     this.stateMachines = Object.fromEntries(
       stateMachineJobs.map((job) => [job, this.stateMachine(job, props)]),
     ) as Record<StateMachineJob, sfn.StateMachine>;
+    this.aliasArns = Object.fromEntries(
+      stateMachineJobs.map((job) => [job, this.publish(job, this.stateMachines[job])]),
+    ) as Record<StateMachineJob, string>;
     this.schedules(props);
     this.landingBatches(props);
     this.alerts(props);
@@ -102,6 +112,30 @@ export class Orchestration extends Construct {
     return machine;
   }
 
+  /**
+   * A version of the state machine's current definition, and the alias routing all starts to it.
+   * The version names the revision CloudFormation just deployed (`StateMachineRevisionId`), a
+   * property whose change replaces it: each deploy that changes the definition publishes a new
+   * version and moves the alias, and the replaced version goes (its runs in flight go on).
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachineversion.html
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DeleteStateMachineVersion.html
+   */
+  private publish(job: StateMachineJob, machine: sfn.StateMachine): string {
+    const name = pascal(job);
+    const version = new sfn.CfnStateMachineVersion(this, `${name}Version`, {
+      stateMachineArn: machine.stateMachineArn,
+      stateMachineRevisionId: (machine.node.defaultChild as sfn.CfnStateMachine)
+        .attrStateMachineRevisionId,
+      description: `${job} as last deployed.`,
+    });
+    const alias = new sfn.CfnStateMachineAlias(this, `${name}Alias`, {
+      name: stateMachineAlias,
+      description: `Starts ${job} on its latest version.`,
+      routingConfiguration: [{ stateMachineVersionArn: version.attrArn, weight: 100 }],
+    });
+    return alias.attrArn;
+  }
+
   /** EventBridge Scheduler schedules from config, with retries and a dead-letter queue. */
   private schedules({ config, key, deadLetters }: OrchestrationProps): void {
     const scheduled = Object.entries(config.pipelines).filter(([, p]) => p.schedule);
@@ -133,7 +167,7 @@ export class Orchestration extends Construct {
             ? scheduler.TimeWindow.flexible(Duration.minutes(pipeline.flexibleWindowMinutes))
             : scheduler.TimeWindow.off(),
         key,
-        target: new schedulerTargets.StepFunctionsStartExecution(machine, {
+        target: new AliasStartExecution(machine, this.aliasArns[job as Job], {
           role,
           input: scheduler.ScheduleTargetInput.fromObject({}),
           deadLetterQueue: deadLetters,
@@ -186,7 +220,10 @@ export class Orchestration extends Construct {
       }),
     );
     // Only the starter knows the state machine: the task functions it runs cannot depend on it.
-    landingStarter.addEnvironment('MEDALLION_LANDING_STATE_MACHINE_ARN', machine.stateMachineArn);
+    landingStarter.addEnvironment(
+      'MEDALLION_LANDING_STATE_MACHINE_ARN',
+      this.aliasArns.landing_to_bronze,
+    );
     landingStarter.addEventSourceMapping('LandingEventsMapping', {
       eventSourceArn: queue.queueArn,
       batchSize: 1000,
@@ -206,12 +243,7 @@ export class Orchestration extends Construct {
     landingStarter.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }),
     );
-    landingStarter.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:StartExecution'],
-        resources: [machine.stateMachineArn],
-      }),
-    );
+    grantStartThroughAlias(landingStarter, machine);
   }
 
   /**
@@ -250,5 +282,45 @@ export class Orchestration extends Construct {
         conditions: { ArnEquals: { 'aws:SourceArn': endedBadly.ruleArn } },
       }),
     );
+  }
+}
+
+/**
+ * `states:StartExecution` of a state machine through its alias only. IAM authorizes a start by
+ * alias or version on the state machine's own ARN, the qualifier being the
+ * `states:StateMachineQualifier` condition key (StartExecution's only resource type is the
+ * state machine). The key is multivalued (ArrayOfString), hence `ForAnyValue:`, which an
+ * unqualified start, without the key, does not satisfy.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/auth-version-alias.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
+ */
+export function grantStartThroughAlias(grantee: iam.IGrantable, machine: sfn.IStateMachine): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['states:StartExecution'],
+      resources: [machine.stateMachineArn],
+      conditions: {
+        'ForAnyValue:StringEquals': { 'states:StateMachineQualifier': stateMachineAlias },
+      },
+    }),
+  );
+}
+
+/**
+ * A schedule starting a state machine's alias: Scheduler's StartExecution target, whose ARN may
+ * be qualified, granted with {@link grantStartThroughAlias} (CDK's own target grants the
+ * unqualified state machine, which would allow starts that bypass the alias).
+ */
+class AliasStartExecution extends schedulerTargets.ScheduleTargetBase {
+  constructor(
+    private readonly machine: sfn.IStateMachine,
+    aliasArn: string,
+    props: schedulerTargets.ScheduleTargetBaseProps,
+  ) {
+    super(props, aliasArn);
+  }
+
+  protected addTargetActionToRole(role: iam.IRole): void {
+    grantStartThroughAlias(role, this.machine);
   }
 }

@@ -11,11 +11,12 @@ import { pascal } from '../names';
 import { locationKey, locationOf } from './data-locations';
 
 /**
- * What a task does to a layer's tables through Athena and Glue: `read` them, `alter` their Glue
+ * What a task does to a layer's tables through Athena and Glue: `describe` them (their Glue
+ * definitions only, no rows), `read` them, `alter` their Glue
  * definitions, `modify` their rows in place (DELETE, then OPTIMIZE and VACUUM: never drop them),
  * `write` (commit to, drop) them, or also `create` tables in the layer.
  */
-export type LakeUse = 'read' | 'alter' | 'modify' | 'write' | 'create';
+export type LakeUse = 'describe' | 'read' | 'alter' | 'modify' | 'write' | 'create';
 
 /**
  * Each task's use of each layer, the Lake Formation side of its IAM grants in `task-grants.ts`
@@ -56,6 +57,9 @@ export const lakeUses: Record<TaskName, Partial<Record<LakeSchema, LakeUse>>> = 
     audit: 'read',
   },
   RecordRun: { audit: 'create' },
+  // Reads the gold tables' Parameters (their last publish) with GetTables, which lists only the
+  // tables Lake Formation lets the caller describe.
+  FreshnessProbe: { gold: 'describe' },
   // Reads the run history: runs and what they wrote, the units of the cost report.
   CostReport: { audit: 'read' },
   Maintenance: Object.fromEntries(maintainedSchemas.map((s) => [s, 'write'])),
@@ -68,6 +72,7 @@ export const lakeUses: Record<TaskName, Partial<Record<LakeSchema, LakeUse>>> = 
 };
 
 const tablePermissions: Record<LakeUse, string[]> = {
+  describe: ['DESCRIBE'],
   read: ['SELECT', 'DESCRIBE'],
   alter: ['SELECT', 'DESCRIBE', 'ALTER'],
   modify: ['SELECT', 'DESCRIBE', 'ALTER', 'INSERT', 'DELETE'],
@@ -147,7 +152,7 @@ export class PipelineLakeGrants extends Construct {
         });
         associate.node.addDependency(...props.after);
       }
-      for (const use of ['read', 'alter', 'modify', 'write', 'create'] as const) {
+      for (const use of ['describe', 'read', 'alter', 'modify', 'write', 'create'] as const) {
         const schemas = lakeSchemas.filter((s) => uses[s] === use);
         if (schemas.length === 0) continue;
         const name = `${task}${pascal(use)}`;

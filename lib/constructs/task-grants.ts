@@ -83,7 +83,40 @@ export const taskGrants: Record<TaskName, (fn: lambda.IFunction, ctx: GrantConte
   Maintenance: grantMaintenance,
   DsrErase: grantDsrErase,
   CostReport: grantCostReport,
+  FreshnessProbe: grantFreshnessProbe,
 };
+
+/**
+ * The freshness probe lists the gold tables (GetTables, authorized on every table it returns:
+ * hence the database's `*`) and publishes its metric in the functions' namespace only.
+ */
+function grantFreshnessProbe(fn: lambda.IFunction, ctx: GrantContext): void {
+  const { config } = ctx;
+  const [tables] = glueTables(ctx, 'gold');
+  grantGlue(
+    fn,
+    ctx,
+    ['glue:GetTables'],
+    [glueDatabaseName(config.project, config.env, 'gold')],
+    [tables!],
+  );
+  acknowledgeWildcard(
+    fn,
+    tables!,
+    'GetTables lists every table of the gold database, including the table versions builds create at run time; it reads definitions, not data.',
+  );
+  // PutMetricData names no resource type: `*`, held to one namespace by its condition key.
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'cloudwatch:namespace': `${config.project}-${config.env}` },
+      },
+    }),
+  );
+}
 
 /**
  * The cost report reads Cost Explorer, Cost Optimization Hub and the run history (`audit.runs`,

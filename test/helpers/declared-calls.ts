@@ -64,6 +64,7 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   // CloudWatch Logs' GetQueryResults has Athena's name, told apart by its queryId.
   'GetQueryResultsCommand(queryId)': ['logs:GetQueryResults'],
   ListRecommendationsCommand: ['cost-optimization-hub:ListRecommendations'],
+  PutMetricDataCommand: ['cloudwatch:PutMetricData'],
 };
 
 /** What the check needs of an `aws-sdk-client-mock` stub: the calls it received. */

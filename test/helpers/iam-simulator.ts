@@ -208,6 +208,19 @@ export class SimulatedAccount {
         return `arn:${p}:lambda:${r}:${a}:function:${this.ref(stack, id)}`;
       case 'AWS::StepFunctions::StateMachine':
         return `arn:${p}:states:${r}:${a}:stateMachine:${this.physicalName(stack, id, 'StateMachineName')}`;
+      // An alias's ARN is its state machine's, qualified by the alias name.
+      case 'AWS::StepFunctions::StateMachineAlias': {
+        const { Properties } = this.resource(stack, id);
+        const [route] = Properties!.RoutingConfiguration as { StateMachineVersionArn: Json }[];
+        const version = (route!.StateMachineVersionArn as { 'Fn::GetAtt': [string, string] })[
+          'Fn::GetAtt'
+        ][0];
+        const machine = this.resolve(
+          stack,
+          this.resource(stack, version).Properties!.StateMachineArn,
+        );
+        return `${machine}:${String(Properties!.Name)}`;
+      }
       case 'AWS::DynamoDB::Table':
         return `arn:${p}:dynamodb:${r}:${a}:table/${this.physicalName(stack, id, 'TableName')}`;
       case 'AWS::Events::Rule':

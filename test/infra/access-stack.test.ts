@@ -229,7 +229,7 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
         if (!JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`)) continue;
         for (const s of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
           for (const action of list(s.Action).filter((a) =>
-            /^glue:(Get|Update|Create|Delete)Table$/.test(a),
+            /^glue:((Get|Update|Create|Delete)Table|GetTables)$/.test(a),
           ))
             for (const [, name] of JSON.stringify(s.Resource).matchAll(/:table\/([a-z0-9_]+)\//g))
               // Persona databases hold views, granted on their own (below).
@@ -244,7 +244,9 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
               ? 'write'
               : actions.has('glue:UpdateTable')
                 ? 'alter'
-                : 'read',
+                : actions.has('glue:GetTable')
+                  ? 'read'
+                  : 'describe',
         ]),
       );
       // IAM cannot tell rows modified in place from a definition altered: both update the table.
@@ -276,7 +278,9 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
             ? 'modify'
             : p.Permissions.includes('ALTER')
               ? 'alter'
-              : 'read';
+              : p.Permissions.includes('SELECT')
+                ? 'read'
+                : 'describe';
         expect(p.Resource.LFTagPolicy!.Expression.map((e) => e.TagKey)).toEqual(['layer']);
         for (const schema of p.Resource.LFTagPolicy!.Expression[0]!.TagValues)
           granted[schema] = use;

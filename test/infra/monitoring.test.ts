@@ -5,7 +5,7 @@
  * with an OK action. cdk-nag runs on every synth of the helper: a finding fails these tests.
  */
 import { describe, expect, it } from 'vitest';
-import { freshnessMinutes } from '../../lambdas/core/contracts/freshness';
+import { freshnessMinutes, freshnessSloMinutes } from '../../lambdas/core/contracts/freshness';
 import { stateMachineJobs } from '../../lambdas/core/orchestration';
 import { taskNames, tasks } from '../../lambdas/core/tasks';
 import { pascal } from '../../lib/names';
@@ -103,33 +103,112 @@ describe.each(['dev', 'prod'])('monitoring (%s)', (env) => {
     }
   });
 
-  it("alarms when a gold table goes unpublished for its contract's freshness SLO, missing data breaching", async () => {
+  it("alarms when a gold table's minutes since its last publish pass its contract's freshness SLO, or the probe stops reporting", async () => {
     const s = await synthesized();
+    const { defaultFreshnessHours, freshnessProbeMinutes } = s.project.config.monitoring;
     const gold = await datasets('gold');
     expect(gold.length).toBeGreaterThan(0);
     for (const contract of gold) {
-      const hours = Math.ceil(
-        (freshnessMinutes(contract) ?? s.project.config.monitoring.defaultFreshnessHours * 60) / 60,
-      );
       expect(await alarm(`${pascal(contract.id)}Freshness`)).toMatchObject({
         Namespace: prefix,
-        MetricName: 'RowsOut',
-        Statistic: 'SampleCount',
-        Dimensions: expect.arrayContaining([
-          { Name: 'dataset', Value: contract.id },
-          { Name: 'step', Value: 'silver_to_gold' },
-          { Name: 'service', Value: tasks.Transform.entry },
-        ]),
-        Period: 3600,
-        EvaluationPeriods: hours,
-        DatapointsToAlarm: hours,
-        ComparisonOperator: 'LessThanThreshold',
-        Threshold: 1,
+        MetricName: 'MinutesSincePublish',
+        Statistic: 'Maximum',
+        Dimensions: [{ Name: 'dataset', Value: contract.id }],
+        Period: freshnessProbeMinutes * 60,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: freshnessSloMinutes(contract, defaultFreshnessHours),
         TreatMissingData: 'breaching',
       });
     }
-    // fact_orders declares a day: 24 hourly periods.
-    expect(await alarm('GoldFactOrdersFreshness')).toMatchObject({ EvaluationPeriods: 24 });
+    // fact_orders declares a day; a contract without a freshness SLO gets the default.
+    expect(await alarm('GoldFactOrdersFreshness')).toMatchObject({ Threshold: 1440 });
+    const undeclared = gold.find((c) => freshnessMinutes(c) === undefined);
+    if (undeclared)
+      expect(await alarm(`${pascal(undeclared.id)}Freshness`)).toMatchObject({
+        Threshold: defaultFreshnessHours * 60,
+      });
+  });
+
+  it('runs the freshness probe on its schedule', async () => {
+    const s = await synthesized();
+    const probe = logicalId(s, s.stacks.pipeline.functions.FreshnessProbe);
+    const rules = Object.values(
+      s.templates.pipeline.findResources('AWS::Events::Rule') as Record<string, Resource>,
+    ).filter((r) => JSON.stringify(r.Properties.Targets).includes(`"${probe}"`));
+    expect(rules).toHaveLength(1);
+    const minutes = s.project.config.monitoring.freshnessProbeMinutes;
+    expect(rules[0]!.Properties).toMatchObject({
+      ScheduleExpression: `rate(${minutes} minutes)`,
+      State: 'ENABLED',
+    });
+  });
+
+  it('alarms when any function of the catalogue uses its memory near the limit, from its REPORT lines', async () => {
+    const s = await synthesized();
+    const share = s.project.config.monitoring.memoryNearLimit;
+    const filters = Object.values(
+      s.templates.pipeline.findResources('AWS::Logs::MetricFilter') as Record<string, Resource>,
+    );
+    for (const task of taskNames) {
+      const fn = s.templates.pipeline.toJSON().Resources[
+        logicalId(s, s.stacks.pipeline.functions[task])
+      ] as Resource;
+      const logGroup = (fn.Properties.LoggingConfig as { LogGroup: unknown }).LogGroup;
+      const metricName = `MaxMemoryUsedMB-${tasks[task].entry}`;
+      const filter = filters.find(
+        (f) => JSON.stringify(f.Properties.LogGroupName) === JSON.stringify(logGroup),
+      );
+      expect(filter, task).toBeDefined();
+      expect(filter!.Properties).toMatchObject({
+        FilterPattern: expect.stringMatching(
+          /^\[type="REPORT", .* maxMemoryUsed, maxMemoryUnit="MB", \.\.\.\]$/,
+        ),
+        MetricTransformations: [
+          {
+            MetricNamespace: prefix,
+            MetricName: metricName,
+            MetricValue: '$maxMemoryUsed',
+            Unit: 'Megabytes',
+          },
+        ],
+      });
+      expect(await alarm(`${task}MemoryNearLimit`)).toMatchObject({
+        Namespace: prefix,
+        MetricName: metricName,
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: Math.floor(tasks[task].memoryMb * share),
+      });
+    }
+  });
+
+  it('parses the REPORT line Lambda writes in its text log format, which the functions keep', async () => {
+    const s = await synthesized();
+    // No function opts into the JSON format, whose REPORT record the filter would not match.
+    const functions = Object.values(
+      s.templates.pipeline.findResources('AWS::Lambda::Function') as Record<string, Resource>,
+    );
+    for (const fn of functions)
+      expect(
+        (fn.Properties.LoggingConfig as { LogFormat?: string } | undefined)?.LogFormat,
+      ).not.toBe('JSON');
+    const pattern = filterFields(
+      String(
+        Object.values(
+          s.templates.pipeline.findResources('AWS::Logs::MetricFilter') as Record<string, Resource>,
+        )[0]!.Properties.FilterPattern,
+      ),
+    );
+    // A REPORT line as Lambda writes it (tab-separated), with init and X-Ray fields after.
+    const line =
+      'REPORT RequestId: 8fc6f963-411b-58b5-8483-a32130c0f45d\tDuration: 201.67 ms\tBilled Duration: 202 ms\tMemory Size: 512 MB\tMax Memory Used: 481 MB\tInit Duration: 480.25 ms\tXRAY TraceId: 1-61c86fa4-59b3c6d959653c527fd10966\tSegmentId: 107ea78a5750a811\tSampled: true';
+    const words = line.split(/\s+/);
+    const fields = Object.fromEntries(pattern.map((f, i) => [f.name, words[i]]));
+    for (const f of pattern) if (f.equals) expect(fields[f.name], f.name).toBe(f.equals);
+    expect(fields.maxMemoryUsed).toBe('481');
+    expect(fields.memorySize).toBe('512');
   });
 
   it('alarms on each layer’s quality gate and on every silver and gold dataset’s score below the configured minimum', async () => {
@@ -140,7 +219,9 @@ describe.each(['dev', 'prod'])('monitoring (%s)', (env) => {
         Dimensions: expect.arrayContaining([{ Name: 'step', Value: `${layer}_quality` }]),
         Threshold: 1,
       });
-    for (const contract of [...(await datasets('silver')), ...(await datasets('gold'))])
+    const own = [];
+    for (const contract of [...(await datasets('silver')), ...(await datasets('gold'))]) {
+      if (contract.qualityScoreMin !== undefined) own.push(contract.id);
       expect(await alarm(`${pascal(contract.id)}QualityScore`)).toMatchObject({
         Namespace: prefix,
         MetricName: 'QualityScore',
@@ -150,8 +231,12 @@ describe.each(['dev', 'prod'])('monitoring (%s)', (env) => {
           { Name: 'service', Value: tasks.DataQuality.entry },
         ]),
         ComparisonOperator: 'LessThanThreshold',
-        Threshold: s.project.config.monitoring.qualityScoreMin,
+        Threshold: contract.qualityScoreMin ?? s.project.config.monitoring.qualityScoreMin,
       });
+    }
+    // revenue_daily holds itself to 100 in its contract; the others take the environment's.
+    expect(own).toEqual(['gold.revenue_daily']);
+    expect(await alarm('GoldRevenueDailyQualityScore')).toMatchObject({ Threshold: 100 });
   });
 
   it('alarms on every silver dataset’s quarantine rate and on rows in below their anomaly band', async () => {
@@ -272,7 +357,8 @@ describe.each(['dev', 'prod'])('monitoring (%s)', (env) => {
         'Rows out per gold table',
         'Rows quarantined per silver dataset',
         'Quality score per dataset',
-        'Gold publishes per table (freshness)',
+        'Minutes since last publish per gold table (freshness)',
+        'Max memory used per function (% of its memory)',
         'Athena bytes scanned per day (engineering)',
         'Lambda duration per function (ms, sum: the compute bill)',
         'Lambda invocations per function',
@@ -280,9 +366,26 @@ describe.each(['dev', 'prod'])('monitoring (%s)', (env) => {
     );
     const statuses = body.widgets.filter((w) => w.type === 'alarm');
     expect(statuses.flatMap((w) => w.properties.alarms)).toHaveLength((await alarms()).size + 1);
+    const freshness = body.widgets.find((w) =>
+      w.properties.title.startsWith('Minutes since last publish'),
+    )!;
+    expect(JSON.stringify(freshness.properties.metrics)).toContain('MinutesSincePublish');
+    expect(freshness.properties.metrics).toHaveLength((await datasets('gold')).length);
     const quality = body.widgets.find((w) => w.properties.title === 'Quality score per dataset')!;
     expect(quality.properties.metrics).toHaveLength(
       (await datasets('silver')).length + (await datasets('gold')).length,
     );
   });
 });
+
+/** The fields of a space-delimited filter pattern, in order, with the value each must equal. */
+function filterFields(pattern: string): { name: string; equals?: string }[] {
+  return pattern
+    .replace(/^\[|\]$/g, '')
+    .split(/,\s*/)
+    .filter((f) => f !== '...')
+    .map((f) => {
+      const [name, value] = f.split('=');
+      return { name: name!, ...(value ? { equals: JSON.parse(value) as string } : {}) };
+    });
+}

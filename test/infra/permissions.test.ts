@@ -10,6 +10,7 @@ import {
   glueCatalogBackupIam,
   lambdaServiceIam,
   s3ObjectStoreIam,
+  sfnRunStarterIam,
   type IamCall,
 } from '../../lambdas/adapters/aws/iam-calls';
 import { functionCalls, type FunctionScope } from '../../lambdas/functions/platform/iam';
@@ -257,12 +258,11 @@ describe.each(['dev', 'prod'])('permissions (%s)', (env) => {
         DeadLetterConfig: { Arn: unknown };
       };
       const q = queue(stack, account.resolve(stack, target.DeadLetterConfig.Arn));
+      const started = account.resolve(stack, target.Arn);
+      // Schedules start the alias, whose name qualifies the state machine's ARN.
+      expect(started).toMatch(/:stateMachine:[^:]+:live$/);
       const calls: IamCall[] = [
-        {
-          action: 'states:StartExecution',
-          resource: account.resolve(stack, target.Arn),
-          why: 'the schedule starts its run',
-        },
+        ...sfnRunStarterIam.starts(started),
         ...lambdaServiceIam.queueDestination(
           {
             partition: account.partition,
@@ -278,11 +278,11 @@ describe.each(['dev', 'prod'])('permissions (%s)', (env) => {
           why: 'Scheduler decrypts the schedule',
         },
       ];
-      denied.push(
-        ...(await account.denied(account.resolve(stack, target.RoleArn), calls)).map(
-          describeDecision,
-        ),
-      );
+      const role = account.resolve(stack, target.RoleArn);
+      denied.push(...(await account.denied(role, calls)).map(describeDecision));
+      // A start that bypasses the alias (the latest revision, unversioned) is not the schedule's.
+      const bypass = sfnRunStarterIam.starts(started.replace(/:live$/, ''));
+      expect(await account.denied(role, bypass), started).toHaveLength(1);
     }
     expect(denied).toEqual([]);
   });

@@ -67,6 +67,23 @@ function grantsOf(template: Template, roleId: string) {
     );
 }
 
+/** The logical id of the alias of the state machine `machineId`, through its version. */
+function aliasId(template: Template, machineId: string): string {
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const version = Object.entries(resources).find(
+    ([, r]) =>
+      r.Type === 'AWS::StepFunctions::StateMachineVersion' &&
+      JSON.stringify(r.Properties.StateMachineArn) === JSON.stringify({ Ref: machineId }),
+  )?.[0];
+  const alias = Object.entries(resources).find(
+    ([, r]) =>
+      r.Type === 'AWS::StepFunctions::StateMachineAlias' &&
+      JSON.stringify(r.Properties.RoutingConfiguration).includes(`"${version}"`),
+  )?.[0];
+  if (!version || !alias) throw new Error(`no version and alias for ${machineId}`);
+  return alias;
+}
+
 describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
   const pipeline = async () => {
     const synthesized = await synthesize(env);
@@ -201,6 +218,32 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
     }
   });
 
+  it('publishes a version of every state machine on each definition change, and an alias routing every start to it', async () => {
+    const { template, stack, logicalId } = await pipeline();
+    const machines = Object.values(stack.stateMachines);
+    template.resourceCountIs('AWS::StepFunctions::StateMachineVersion', machines.length);
+    template.resourceCountIs('AWS::StepFunctions::StateMachineAlias', machines.length);
+    for (const machine of machines) {
+      const id = logicalId(machine);
+      const alias = template.toJSON().Resources[aliasId(template, id)] as Resource;
+      const [route] = alias.Properties.RoutingConfiguration as {
+        StateMachineVersionArn: { 'Fn::GetAtt': [string, string] };
+        Weight: number;
+      }[];
+      expect(alias.Properties.RoutingConfiguration).toHaveLength(1);
+      expect(route!.Weight).toBe(100);
+      expect(alias.Properties.Name).toBe('live');
+      const version = template.toJSON().Resources[route!.StateMachineVersionArn['Fn::GetAtt'][0]];
+      // The revision CloudFormation deployed: a new one replaces the version, publishing anew.
+      expect((version as Resource).Properties).toEqual(
+        expect.objectContaining({
+          StateMachineArn: { Ref: id },
+          StateMachineRevisionId: { 'Fn::GetAtt': [id, 'StateMachineRevisionId'] },
+        }),
+      );
+    }
+  });
+
   it('schedules every pipeline that config schedules, with its window, retries and DLQ', async () => {
     const { template, config, stack, logicalId } = await pipeline();
     const scheduled = Object.entries(config.pipelines).filter(([, p]) => p.schedule);
@@ -217,7 +260,16 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
             ? { Mode: 'FLEXIBLE', MaximumWindowInMinutes: p.flexibleWindowMinutes }
             : { Mode: 'OFF' },
         Target: {
-          Arn: { Ref: logicalId(stack.stateMachines[job as keyof typeof stack.stateMachines]) },
+          // The alias, so that a run keeps the version it started on through a deploy.
+          Arn: {
+            'Fn::GetAtt': [
+              aliasId(
+                template,
+                logicalId(stack.stateMachines[job as keyof typeof stack.stateMachines]),
+              ),
+              'Arn',
+            ],
+          },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } },
           RetryPolicy: {
             MaximumRetryAttempts: p.retry.maximumRetryAttempts,
@@ -284,11 +336,24 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       MaximumBatchingWindowInSeconds: 60,
       ScalingConfig: { MaximumConcurrency: 2 },
     });
+    // It starts the alias only: the state machine's ARN, qualified by the alias name.
     expect(
       grantsOf(template, roleIds.StartLanding)
         .filter((g) => g.action.startsWith('states:'))
-        .map((g) => `${g.action} ${g.resource}`),
-    ).toEqual([`states:StartExecution <${logicalId(stack.stateMachines.landing_to_bronze)}>`]);
+        .map((g) => ({ grant: `${g.action} ${g.resource}`, condition: g.condition })),
+    ).toEqual([
+      {
+        grant: `states:StartExecution <${logicalId(stack.stateMachines.landing_to_bronze)}>`,
+        condition: { 'ForAnyValue:StringEquals': { 'states:StateMachineQualifier': 'live' } },
+      },
+    ]);
+    const starter = template.toJSON().Resources[functionIds.StartLanding] as Resource;
+    expect(
+      (starter.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+        .MEDALLION_LANDING_STATE_MACHINE_ARN,
+    ).toEqual({
+      'Fn::GetAtt': [aliasId(template, logicalId(stack.stateMachines.landing_to_bronze)), 'Arn'],
+    });
     // EventBridge may send to the queue, and use the lake key for it, for this rule's events only.
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: queueId }],
@@ -419,8 +484,13 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
         if (list(statement.Resource).includes('*')) {
           for (const action of list(statement.Action)) {
             expect(action).toMatch(
-              /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)|redshift-data:(DescribeStatement|GetStatementResult|CancelStatement)|kafka:GetBootstrapBrokers|lakeformation:(GetDataAccess|ListDataCellsFilter|CreateDataCellsFilter|UpdateDataCellsFilter|DeleteDataCellsFilter|GrantPermissions|AddLFTagsToResource)|ec2:(CreateNetworkInterface|DeleteNetworkInterface|DescribeNetworkInterfaces|DescribeSecurityGroups|DescribeSubnets|DescribeVpcs)|ce:(GetCostAndUsage|GetCostForecast|GetAnomalies)|logs:GetQueryResults|cost-optimization-hub:ListRecommendations)$/,
+              /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)|redshift-data:(DescribeStatement|GetStatementResult|CancelStatement)|kafka:GetBootstrapBrokers|lakeformation:(GetDataAccess|ListDataCellsFilter|CreateDataCellsFilter|UpdateDataCellsFilter|DeleteDataCellsFilter|GrantPermissions|AddLFTagsToResource)|ec2:(CreateNetworkInterface|DeleteNetworkInterface|DescribeNetworkInterfaces|DescribeSecurityGroups|DescribeSubnets|DescribeVpcs)|ce:(GetCostAndUsage|GetCostForecast|GetAnomalies)|logs:GetQueryResults|cost-optimization-hub:ListRecommendations|cloudwatch:PutMetricData)$/,
             );
+          }
+          if (list(statement.Action).includes('cloudwatch:PutMetricData')) {
+            expect(statement.Condition).toEqual({
+              StringEquals: { 'cloudwatch:namespace': `medallion-${env}` },
+            });
           }
           if (list(statement.Action).some((a) => a.startsWith('redshift-data:'))) {
             expect(statement.Condition).toEqual({

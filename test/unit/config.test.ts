@@ -67,10 +67,16 @@ describe('config', () => {
       durationShareOfTimeout: 0.8,
       athenaBytesPerDayMax: 100 * 1024 ** 3,
       defaultFreshnessHours: 26,
+      freshnessProbeMinutes: 15,
+      memoryNearLimit: 0.9,
     });
     const error = errorOf(`${minimal}monitoring: { quarantineRateMax: 1.5 }\n`);
     expect(error.problems).toContainEqual(
       expect.objectContaining({ path: 'monitoring.quarantineRateMax', found: 'number 1.5' }),
+    );
+    const memory = errorOf(`${minimal}monitoring: { memoryNearLimit: 1.2 }\n`);
+    expect(memory.problems).toContainEqual(
+      expect.objectContaining({ path: 'monitoring.memoryNearLimit', found: 'number 1.2' }),
     );
   });
 

@@ -117,6 +117,26 @@ describe('data contracts', () => {
     ]);
   });
 
+  it("reads a dataset's own quality score minimum from customProperties, and refuses one outside 0–100", () => {
+    const withMin = (value: string) =>
+      `${contract('      - { name: id, logicalType: integer, physicalType: BIGINT }')}customProperties:\n  - { property: qualityScoreMin, value: ${value} }\n`;
+    const parsed = parseContract(withMin('99.5'), 'config/contracts/silver.things.yaml');
+    expect(parsed.qualityScoreMin).toBe(99.5);
+    expect(
+      parseContract(
+        contract('      - { name: id, logicalType: integer, physicalType: BIGINT }'),
+        'config/contracts/silver.things.yaml',
+      ).qualityScoreMin,
+    ).toBeUndefined();
+    for (const value of ['101', '-1', 'high'])
+      expect(problemsOf(withMin(value))).toEqual([
+        expect.objectContaining({
+          path: 'customProperties.0.value',
+          expected: 'a quality score minimum from 0 to 100',
+        }),
+      ]);
+  });
+
   it('refuses two contracts for the same dataset', () => {
     const text = contract(
       `      - { name: id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }`,

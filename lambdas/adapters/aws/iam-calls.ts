@@ -746,16 +746,29 @@ export const dynamoDbRunLeaseStoreIam = {
   ],
 };
 
-/** StepFunctionsRunStarter (`sfn-run-starter.ts`): StartExecution of one state machine. */
+/**
+ * StepFunctionsRunStarter (`sfn-run-starter.ts`): StartExecution of one state machine, through a
+ * version or alias when its ARN is qualified. IAM authorizes a start on the state machine's own
+ * ARN; the qualifier (alias name or version number) is the `states:StateMachineQualifier` key.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/auth-version-alias.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
+ */
 export const sfnRunStarterIam = {
   actions: ['states:StartExecution'],
-  starts: (stateMachineArn: string): IamCall[] => [
-    {
-      action: 'states:StartExecution',
-      resource: stateMachineArn,
-      why: `starts ${stateMachineArn}`,
-    },
-  ],
+  starts: (stateMachineArn: string): IamCall[] => {
+    const [, unqualified, qualifier] =
+      /^(arn:[^:]+:states:[^:]+:[^:]+:stateMachine:[^:]+)(?::([^:]+))?$/.exec(stateMachineArn) ??
+      [];
+    if (!unqualified) throw new Error(`Not a state machine ARN: ${stateMachineArn}`);
+    return [
+      {
+        action: 'states:StartExecution',
+        resource: unqualified,
+        ...(qualifier ? { context: { 'states:StateMachineQualifier': qualifier } } : {}),
+        why: `starts ${stateMachineArn}`,
+      },
+    ];
+  },
 };
 
 /**
@@ -820,6 +833,33 @@ export const costOptimizationHubIam = {
       action: 'cost-optimization-hub:ListRecommendations',
       resource: '*',
       why: "reads Cost Optimization Hub's recommendations",
+    },
+  ],
+};
+
+/**
+ * GluePublishTimes (`glue-publish-times.ts`): GetTables over the databases it reads publish times
+ * from, authorized like GlueTableInventory's.
+ */
+export const gluePublishTimesIam = {
+  actions: ['glue:GetTables'],
+  reads: (s: AwsScope, database: string): IamCall[] => glueInventoryIam.lists(s, database),
+};
+
+/**
+ * CloudWatchMetricSink (`cloudwatch-metric-sink.ts`): PutMetricData names no resource type, so it
+ * is granted on `*`, narrowed to one namespace by the `cloudwatch:namespace` condition key.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
+ */
+export const cloudWatchMetricSinkIam = {
+  actions: ['cloudwatch:PutMetricData'],
+  puts: (namespace: string): IamCall[] => [
+    {
+      action: 'cloudwatch:PutMetricData',
+      resource: '*',
+      context: { 'cloudwatch:namespace': namespace },
+      why: `publishes metrics in ${namespace}`,
     },
   ],
 };

@@ -111,6 +111,18 @@ export class Contract {
   get compatibility(): CompatibilityMode {
     return compatibilityOf(this.document);
   }
+
+  /**
+   * The quality score (0–100) below which the dataset alarms on AWS: `customProperties` →
+   * `qualityScoreMin`, where a dataset's owner holds it to more (or less) than the environment's
+   * `monitoring.qualityScoreMin`; undefined when the contract declares none.
+   */
+  get qualityScoreMin(): number | undefined {
+    const value = this.document.customProperties.find(
+      (p) => p.property === 'qualityScoreMin',
+    )?.value;
+    return typeof value === 'number' ? value : undefined;
+  }
 }
 
 export function compatibilityOf(document: ContractDocument): CompatibilityMode {
@@ -195,6 +207,16 @@ export function parseContract(text: string, file: string): Contract {
       problems.push({
         path: `customProperties.${i}.value`,
         expected: `a compatibility mode: ${compatibilityModes.join(', ')}`,
+        found: JSON.stringify(p.value),
+      });
+    }
+    if (
+      p.property === 'qualityScoreMin' &&
+      !(typeof p.value === 'number' && p.value >= 0 && p.value <= 100)
+    ) {
+      problems.push({
+        path: `customProperties.${i}.value`,
+        expected: 'a quality score minimum from 0 to 100',
         found: JSON.stringify(p.value),
       });
     }

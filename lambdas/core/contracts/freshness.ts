@@ -34,3 +34,11 @@ export function freshnessMinutes({ document, file }: Contract): number | undefin
     ]);
   return sla.value * perUnit;
 }
+
+/**
+ * The freshness SLO a gold table is held to on AWS: its contract's, or the environment's
+ * `monitoring.defaultFreshnessHours` when the contract declares none.
+ */
+export function freshnessSloMinutes(contract: Contract, defaultHours: number): number {
+  return freshnessMinutes(contract) ?? defaultHours * 60;
+}

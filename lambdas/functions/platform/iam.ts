@@ -9,6 +9,7 @@ import { parseRedshiftConnection, parseSnowflakeConnection } from '../../core/co
 import type { PlatformConfig } from '../../../config/schema';
 import {
   athenaEngineIam,
+  cloudWatchMetricSinkIam,
   costExplorerIam,
   costOptimizationHubIam,
   logsInsightsIam,
@@ -17,6 +18,7 @@ import {
   dynamoDbRunLeaseStoreIam,
   sfnRunStarterIam,
   glueInventoryIam,
+  gluePublishTimesIam,
   glueCatalogWriterIam,
   lakeFormationPermissionsIam,
   executionResultsIam,
@@ -249,6 +251,10 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
     }),
     // Bronze partitions past their retention go whole, with every version.
     ...s3BronzePurgerIam.purges(s, lake.bronze(s)),
+  ],
+  'freshness-probe': (s) => [
+    ...gluePublishTimesIam.reads(s, glueDatabaseName(s.config.project, s.config.env, 'gold')),
+    ...cloudWatchMetricSinkIam.puts(`${s.config.project}-${s.config.env}`),
   ],
   'cost-report': (s) => [
     ...queries(s),

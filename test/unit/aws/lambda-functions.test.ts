@@ -30,6 +30,7 @@ import {
   LakeFormationClient,
   ListDataCellsFilterCommand,
 } from '@aws-sdk/client-lakeformation';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
@@ -44,8 +45,9 @@ import type { TaskResult } from '../../../lambdas/core/stats';
 import type { QualityGateResult } from '../../../lambdas/core/dq/layer';
 
 const topicArn = 'arn:aws:sns:eu-west-1:111111111111:medallion-dev-failures';
+// The alias the pipeline stack gives the starter: runs start on the version it routes to.
 const landingMachineArn =
-  'arn:aws:states:eu-west-1:111111111111:stateMachine:medallion-dev-landing_to_bronze';
+  'arn:aws:states:eu-west-1:111111111111:stateMachine:medallion-dev-landing_to_bronze:live';
 const context = {
   functionName: 'medallion-dev-test',
   functionVersion: '$LATEST',
@@ -190,6 +192,41 @@ describe('start-landing function', () => {
     // Run ids are UUIDv7, as local runs' are: they sort by start time.
     expect(result.runId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
     sfn.restore();
+  });
+});
+
+describe('freshness-probe function', () => {
+  it("publishes each gold table's minutes since its catalog-sync time, in the functions' namespace", async () => {
+    vi.useFakeTimers({ now: new Date('2026-12-06T12:00:00.000Z'), toFake: ['Date'] });
+    const glue = mockClient(GlueClient);
+    const cloudwatch = mockClient(CloudWatchClient);
+    glue.on(GetTablesCommand).resolves({
+      TableList: [
+        { Name: 'fact_orders', Parameters: { updated_at: '2026-12-06T02:40:00.000Z' } },
+        { Name: 'revenue_daily', Parameters: { updated_at: '2026-12-06T02:45:30.000Z' } },
+      ],
+    });
+    cloudwatch.on(PutMetricDataCommand).resolves({});
+    captureOutput();
+    const { handler } = await import('../../../lambdas/functions/freshness-probe');
+    const result = await handler({}, context);
+    vi.useRealTimers();
+    expect(result.measured).toBe(2);
+    // The other gold tables have no publish time: their alarms fire on missing data.
+    expect(result.unpublished).toContain('gold.customer_360');
+    expect(glue.commandCalls(GetTablesCommand)[0]!.args[0].input.DatabaseName).toBe(
+      'medallion_dev_gold',
+    );
+    const [put] = cloudwatch.commandCalls(PutMetricDataCommand);
+    expect(put!.args[0].input.Namespace).toBe('medallion-dev');
+    expect(
+      put!.args[0].input.MetricData!.map((d) => [d.MetricName, d.Dimensions![0]!.Value, d.Value]),
+    ).toEqual([
+      ['MinutesSincePublish', 'gold.fact_orders', 560],
+      ['MinutesSincePublish', 'gold.revenue_daily', 554],
+    ]);
+    glue.restore();
+    cloudwatch.restore();
   });
 });
 
