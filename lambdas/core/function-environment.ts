@@ -93,6 +93,41 @@ const costReportSchema = z.object({
 });
 export type CostReportSettings = z.output<typeof costReportSchema>;
 
+/** A JSON variable, parsed before its schema checks it. */
+const json = <S extends z.ZodType>(schema: S) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+/**
+ * What the cost optimizer function alone adds: the functions and state machines it watches for
+ * idleness (the lake's buckets are in every function's MEDALLION_BUCKETS).
+ */
+const costOptimizerSchema = z.object({
+  /** The platform functions, a JSON list of `{"name", "memoryMb"}`. */
+  MEDALLION_WATCHED_FUNCTIONS: json(
+    z.array(z.object({ name: z.string().min(1), memoryMb: z.number().int().positive() })),
+  ),
+  /** The platform's state machines, a JSON list of ARNs. */
+  MEDALLION_STATE_MACHINE_ARNS: json(z.array(z.string().startsWith('arn:'))),
+});
+export type CostOptimizerSettings = z.output<typeof costOptimizerSchema>;
+
+/** The cost optimizer function's own settings, read like {@link parseFunctionEnvironment}. */
+export function parseCostOptimizerEnvironment(
+  environment: Readonly<Record<string, string | undefined>>,
+): CostOptimizerSettings {
+  return parse(costOptimizerSchema, environment);
+}
+
 export type FunctionSettings = z.output<typeof environmentSchema>;
 
 /** A function's settings as Lambda environment variables (Lambda sets AWS_REGION itself). */

@@ -64,6 +64,9 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   // CloudWatch Logs' GetQueryResults has Athena's name, told apart by its queryId.
   'GetQueryResultsCommand(queryId)': ['logs:GetQueryResults'],
   ListRecommendationsCommand: ['cost-optimization-hub:ListRecommendations'],
+  GetMetricDataCommand: ['cloudwatch:GetMetricData'],
+  // The API's name is not the action's. https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html
+  GetBucketLifecycleConfigurationCommand: ['s3:GetLifecycleConfiguration'],
 };
 
 /** What the check needs of an `aws-sdk-client-mock` stub: the calls it received. */
