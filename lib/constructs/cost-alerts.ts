@@ -181,10 +181,13 @@ export class CostAlerts extends Construct {
     fn.addEnvironment(
       'MEDALLION_WATCHED_FUNCTIONS',
       stack.toJsonString(
-        watched.map((f) => ({
-          name: f.functionName,
-          memoryMb: (f.node.defaultChild as lambda.CfnFunction).memorySize,
-        })),
+        // Not itself: its environment cannot name it, and it runs on schedule.
+        watched
+          .filter((f) => f !== fn)
+          .map((f) => ({
+            name: f.functionName,
+            memoryMb: (f.node.defaultChild as lambda.CfnFunction).memorySize,
+          })),
       ),
     );
     fn.addEnvironment(
