@@ -169,7 +169,8 @@ export class PersonaRoles extends Construct {
   /**
    * `audit.cost_reports` whole: Lake Formation's SELECT on the table (its database is out of
    * IAMAllowedPrincipals' reach), its Glue definition, and, since the reports bucket is not a
-   * location Lake Formation governs, S3 read of `cost/` and the key to decrypt it, through S3 only.
+   * location Lake Formation governs, S3 read of `cost/` (decrypting with the lake key, which every
+   * persona has for its query results).
    * https://docs.aws.amazon.com/lake-formation/latest/dg/access-control-underlying-data.html
    */
   private grantCostReports(name: string, props: PersonaRolesProps): void {
@@ -202,13 +203,6 @@ export class PersonaRoles extends Construct {
         actions: ['s3:ListBucket'],
         resources: [props.reports.bucketArn],
         conditions: { StringLike: { 's3:prefix': ['cost/*'] } },
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [props.key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
       }),
     );
     const grant = new lakeformation.CfnPrincipalPermissions(
