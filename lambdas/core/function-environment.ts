@@ -71,28 +71,6 @@ export function parseCatalogBackupEnvironment(
   return parse(catalogBackupSchema, environment);
 }
 
-/**
- * What the cost report function alone adds: where its summary goes, whose anomalies it reports,
- * whose memory it right-sizes.
- */
-const costReportSchema = z.object({
-  MEDALLION_COST_TOPIC_ARN: z.string().startsWith('arn:'),
-  MEDALLION_ANOMALY_MONITOR_ARN: z.string().startsWith('arn:'),
-  /** The platform functions' log groups, a JSON list: what right-sizing reads REPORT lines from. */
-  MEDALLION_FUNCTION_LOG_GROUPS: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(z.string().min(1))),
-});
-export type CostReportSettings = z.output<typeof costReportSchema>;
-
 /** A JSON variable, parsed before its schema checks it. */
 const json = <S extends z.ZodType>(schema: S) =>
   z
@@ -106,6 +84,18 @@ const json = <S extends z.ZodType>(schema: S) =>
       }
     })
     .pipe(schema);
+
+/**
+ * What the cost report function alone adds: where its summary goes, whose anomalies it reports,
+ * whose memory it right-sizes.
+ */
+const costReportSchema = z.object({
+  MEDALLION_COST_TOPIC_ARN: z.string().startsWith('arn:'),
+  MEDALLION_ANOMALY_MONITOR_ARN: z.string().startsWith('arn:'),
+  /** The platform functions' log groups, a JSON list: what right-sizing reads REPORT lines from. */
+  MEDALLION_FUNCTION_LOG_GROUPS: json(z.array(z.string().min(1))),
+});
+export type CostReportSettings = z.output<typeof costReportSchema>;
 
 /**
  * What the cost optimizer function alone adds: the functions and state machines it watches for
