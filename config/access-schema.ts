@@ -64,6 +64,11 @@ const personaSchema = z.strictObject({
    * leaks) or `show` it whole.
    */
   unfilteredTables: z.enum(['hide', 'show']).optional(),
+  /**
+   * The platform's reports the persona reads whole, outside the lake's views: `cost` is
+   * `audit.cost_reports`, the weekly cost report's CSV (AWS only: the report is made there).
+   */
+  reports: z.array(z.enum(['cost'])).optional(),
   /** Athena workgroup the persona's role queries through. */
   workgroup: identifier.optional(),
   /** IAM principals (ARNs) that may assume the persona's role on AWS. */

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { longestGapHours } from './cron';
-import { lakeSchemas, schemaLocations, type BucketRole } from './layout';
+import { bucketRoles, lakeSchemas, schemaLocations, type BucketRole } from './layout';
 
 const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower_snake_case identifier');
 const isoDate = z.iso.date();
@@ -571,6 +571,24 @@ const costPricesSchema = z.strictObject({
    * https://aws.amazon.com/step-functions/pricing/ @default 0.025
    */
   stepFunctionsThousandTransitionsUsd: z.number().nonnegative().default(0.025),
+  /**
+   * S3 storage, USD per GB-month (GB of 2³⁰ bytes), first 50 TB a month, by storage class; the
+   * Intelligent-Tiering tiers are priced as the class they match (frequent as Standard, infrequent
+   * as Standard-IA, archive instant as Glacier Instant Retrieval...). https://aws.amazon.com/s3/pricing/
+   * @default 0.023, 0.0125, 0.01, 0.004, 0.0036 and 0.00099
+   */
+  s3StandardGbMonthUsd: z.number().nonnegative().default(0.023),
+  s3StandardIaGbMonthUsd: z.number().nonnegative().default(0.0125),
+  s3OneZoneIaGbMonthUsd: z.number().nonnegative().default(0.01),
+  s3GlacierIrGbMonthUsd: z.number().nonnegative().default(0.004),
+  s3GlacierGbMonthUsd: z.number().nonnegative().default(0.0036),
+  s3DeepArchiveGbMonthUsd: z.number().nonnegative().default(0.00099),
+  /**
+   * S3 lifecycle transition requests, USD per 1,000, into Standard-IA and into Glacier Instant
+   * Retrieval. https://aws.amazon.com/s3/pricing/ (Requests & data retrievals) @default 0.01 and 0.02
+   */
+  s3StandardIaTransitionThousandUsd: z.number().nonnegative().default(0.01),
+  s3GlacierIrTransitionThousandUsd: z.number().nonnegative().default(0.02),
 });
 
 export type CostPrices = z.output<typeof costPricesSchema>;
@@ -589,6 +607,20 @@ const costAdviceSchema = z.strictObject({
   athenaScanReduction: z.number().gt(0).max(1).default(0.5),
   /** How many of the models scanning the most bytes get advice. @default 5 */
   athenaModels: z.number().int().min(1).default(5),
+  /**
+   * The buckets whose objects are written once and rarely read again: a Standard byte there older
+   * than 30 days is advised to move to {@link coldStorageClass} when no lifecycle rule moves it.
+   * @default landing, bronze, quarantine, audit, reports
+   */
+  coldBuckets: z
+    .array(z.enum(bucketRoles))
+    .default(['landing', 'bronze', 'quarantine', 'audit', 'reports']),
+  /**
+   * Where the cold buckets' aged objects are advised to go: Standard-IA (retrieval 0.01 USD/GB) or
+   * Glacier Instant Retrieval (cheaper to keep, 0.03 USD/GB to read, 90 days minimum).
+   * @default STANDARD_IA
+   */
+  coldStorageClass: z.enum(['STANDARD_IA', 'GLACIER_IR']).default('STANDARD_IA'),
 });
 
 export type CostAdvice = z.output<typeof costAdviceSchema>;
@@ -598,6 +630,12 @@ export const defaultCostAdvice: CostAdvice = costAdviceSchema.parse({});
 const costSchema = z.strictObject({
   /** When the weekly report is made, a `cron(...)` expression in UTC. @default Mondays 06:00 */
   schedule: cronExpression.default('cron(0 6 ? * MON *)'),
+  /**
+   * When the cost optimizer records S3 storage, lifecycle rules and idle resources for the report:
+   * before {@link schedule} on the same UTC day, as the report reads the answers of its own day.
+   * @default Mondays 05:30
+   */
+  optimizerSchedule: cronExpression.default('cron(30 5 ? * MON *)'),
   /** Addresses subscribed to the cost topic: the weekly summary, anomalies, budget alerts. @default [] */
   emails: z.array(z.email()).default([]),
   /**

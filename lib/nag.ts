@@ -57,6 +57,10 @@ function acknowledgeAwsSolutions({ storage, pipeline, access, backup }: Medallio
       task === 'FreshnessProbe'
         ? ' CloudWatch PutMetricData supports no resource-level permissions; a cloudwatch:namespace condition holds it to the platform’s namespace (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).'
         : '';
+    const cloudWatch =
+      task === 'CostOptimizer'
+        ? ' CloudWatch’s GetMetricData supports no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).'
+        : '';
     const accessSync =
       task === 'CatalogSync'
         ? ' Neither do the access sync’s Lake Formation calls (data cells filters, GrantPermissions, AddLFTagsToResource), bounded by the Lake Formation grants the Access stack gives this role.'
@@ -64,7 +68,7 @@ function acknowledgeAwsSolutions({ storage, pipeline, access, backup }: Medallio
     acknowledge(
       policy,
       'AwsSolutions-IAM5[Resource::*]',
-      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}${lakeFormation}${accessSync}${costExplorer}${metrics}`,
+      `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${redshift}${msk}${lakeFormation}${accessSync}${costExplorer}${metrics}${cloudWatch}`,
     );
   }
   for (const machine of Object.values(pipeline.stateMachines)) {
@@ -187,6 +191,16 @@ function acknowledgeNist80053R5({
     pipeline.functions.FreshnessProbe,
     'NIST.800.53.R5-LambdaConcurrency',
     `Invoked by its schedule every few minutes, for a second or two. ${unreserved}`,
+  );
+  acknowledge(
+    pipeline.functions.CostOptimizer,
+    'NIST.800.53.R5-LambdaDLQ',
+    `Invoked asynchronously by the weekly EventBridge rule, whose event carries nothing to replay: a recording that failed is made again by invoking the function with {"asOf": "<day>"} before the report (docs/cost.md), and Lambda's own retries cover passing failures (${lambdaDocs}/invocation-async-retain-records.html).`,
+  );
+  acknowledge(
+    pipeline.functions.CostOptimizer,
+    'NIST.800.53.R5-LambdaConcurrency',
+    `Invoked once a week by its schedule, or by a person on demand. ${unreserved}`,
   );
   for (const fn of Object.values(pipeline.functions)) {
     acknowledge(

@@ -71,15 +71,9 @@ export function parseCatalogBackupEnvironment(
   return parse(catalogBackupSchema, environment);
 }
 
-/**
- * What the cost report function alone adds: where its summary goes, whose anomalies it reports,
- * whose memory it right-sizes.
- */
-const costReportSchema = z.object({
-  MEDALLION_COST_TOPIC_ARN: z.string().startsWith('arn:'),
-  MEDALLION_ANOMALY_MONITOR_ARN: z.string().startsWith('arn:'),
-  /** The platform functions' log groups, a JSON list: what right-sizing reads REPORT lines from. */
-  MEDALLION_FUNCTION_LOG_GROUPS: z
+/** A JSON variable, parsed before its schema checks it. */
+const json = <S extends z.ZodType>(schema: S) =>
+  z
     .string()
     .transform((text, ctx) => {
       try {
@@ -89,9 +83,40 @@ const costReportSchema = z.object({
         return z.NEVER;
       }
     })
-    .pipe(z.array(z.string().min(1))),
+    .pipe(schema);
+
+/**
+ * What the cost report function alone adds: where its summary goes, whose anomalies it reports,
+ * whose memory it right-sizes.
+ */
+const costReportSchema = z.object({
+  MEDALLION_COST_TOPIC_ARN: z.string().startsWith('arn:'),
+  MEDALLION_ANOMALY_MONITOR_ARN: z.string().startsWith('arn:'),
+  /** The platform functions' log groups, a JSON list: what right-sizing reads REPORT lines from. */
+  MEDALLION_FUNCTION_LOG_GROUPS: json(z.array(z.string().min(1))),
 });
 export type CostReportSettings = z.output<typeof costReportSchema>;
+
+/**
+ * What the cost optimizer function alone adds: the functions and state machines it watches for
+ * idleness (the lake's buckets are in every function's MEDALLION_BUCKETS).
+ */
+const costOptimizerSchema = z.object({
+  /** The platform functions, a JSON list of `{"name", "memoryMb"}`. */
+  MEDALLION_WATCHED_FUNCTIONS: json(
+    z.array(z.object({ name: z.string().min(1), memoryMb: z.number().int().positive() })),
+  ),
+  /** The platform's state machines, a JSON list of ARNs. */
+  MEDALLION_STATE_MACHINE_ARNS: json(z.array(z.string().startsWith('arn:'))),
+});
+export type CostOptimizerSettings = z.output<typeof costOptimizerSchema>;
+
+/** The cost optimizer function's own settings, read like {@link parseFunctionEnvironment}. */
+export function parseCostOptimizerEnvironment(
+  environment: Readonly<Record<string, string | undefined>>,
+): CostOptimizerSettings {
+  return parse(costOptimizerSchema, environment);
+}
 
 export type FunctionSettings = z.output<typeof environmentSchema>;
 

@@ -184,6 +184,16 @@ export const tasks = {
     memoryMb: 256,
     timeoutSeconds: 60,
   },
+  CostOptimizer: {
+    entry: 'cost-optimizer',
+    description:
+      "Records the platform buckets' S3 storage metrics and lifecycle rules and its functions' and state machines' activity for the weekly cost report.",
+    definitions: 'none',
+    invokedBy: 'event',
+    // One GetMetricData request of a few hundred series (a few pages) and one call per bucket.
+    memoryMb: 256,
+    timeoutSeconds: 120,
+  },
 } as const satisfies Record<string, TaskSpec>;
 
 export type TaskName = keyof typeof tasks;

@@ -2,7 +2,8 @@
  * The weekly cost report, on EventBridge's schedule or on demand (`{"asOf": "2026-03-16"}` as the
  * invocation's payload): fetches Cost Explorer's answers and the run history, writes the report as
  * HTML, JSON and CSV (`csv/`, which finance queries with Athena), recommendations included
- * (`core/cost/advice.ts`), with the recording it was computed from under `reports/cost/<asOf>/` (which
+ * (`core/cost/advice.ts`; storage and idle resources from what the cost optimizer recorded for the
+ * same day), with the recording it was computed from under `reports/cost/<asOf>/` (which
  * `medallion cost report --from` renders again) and publishes its summary to the cost topic.
  */
 import * as z from 'zod';
@@ -15,6 +16,7 @@ import {
   type OptimizationHubSource,
   type RunUsageSource,
 } from '../core/cost/collect';
+import { isOptimizerFile, optimizerFromFiles } from '../core/cost/optimizer';
 import { recordingFiles } from '../core/cost/recording';
 import {
   renderCostCsv,
@@ -57,15 +59,31 @@ export interface CostReportResult {
   readonly recommendations: number;
 }
 
+/**
+ * What the cost optimizer recorded for the same day in the report's recording folder, read through
+ * the report's own object store (its bundle has no room for the optimizer's clients).
+ */
+async function optimizerRecording(store: ObjectStore, folder: string) {
+  const files = new Map<string, unknown>();
+  for (const key of await store.list(folder)) {
+    const name = key.slice(folder.length);
+    if (!isOptimizerFile(name)) continue;
+    files.set(name, JSON.parse((await store.getText(key)) ?? 'null') as unknown);
+  }
+  return optimizerFromFiles(files);
+}
+
 export function createCostReportHandler(deps: CostReportDeps) {
   return async (event: unknown): Promise<CostReportResult> => {
     const { asOf = deps.clock.now().toISOString().slice(0, 10) } = eventSchema.parse(event ?? {});
-    const recording = await recordCosts(
+    let recording = await recordCosts(
       { costs: deps.costs, runs: deps.runs, lambdas: deps.lambdas, hub: deps.hub },
       { asOf, env: deps.env, tags: deps.tags, prices: deps.prices, advice: deps.advice },
     );
-    const report = buildCostReport(recording, costAdvice(recording));
     const folder = `reports/cost/${asOf}`;
+    const optimizer = await optimizerRecording(deps.store, `${folder}/recording/`);
+    if (optimizer) recording = { ...recording, optimizer };
+    const report = buildCostReport(recording, costAdvice(recording));
     const files: [string, string][] = [
       [`${folder}/cost-report.html`, renderCostHtml(report)],
       // In a folder of its own: the Glue table `audit.cost_reports` reads every file of it.

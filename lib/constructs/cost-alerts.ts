@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, type IConstruct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
@@ -163,5 +164,41 @@ export class CostAlerts extends Construct {
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
     });
     tagCost(this, { component: 'cost-report' });
+  }
+
+  /**
+   * The cost optimizer function, run weekly on `cost.optimizerSchedule` (before the report, which
+   * reads its recording of the same day) and told which functions and state machines to watch for
+   * idleness. Run it on demand with `{"asOf": "YYYY-MM-DD"}` as its payload, then the report.
+   */
+  scheduleOptimizer(
+    fn: lambda.Function,
+    config: PlatformConfig,
+    watched: readonly lambda.Function[],
+    stateMachines: readonly sfn.IStateMachine[],
+  ): void {
+    const stack = Stack.of(this);
+    fn.addEnvironment(
+      'MEDALLION_WATCHED_FUNCTIONS',
+      stack.toJsonString(
+        // Not itself: its environment cannot name it, and it runs on schedule.
+        watched
+          .filter((f) => f !== fn)
+          .map((f) => ({
+            name: f.functionName,
+            memoryMb: (f.node.defaultChild as lambda.CfnFunction).memorySize,
+          })),
+      ),
+    );
+    fn.addEnvironment(
+      'MEDALLION_STATE_MACHINE_ARNS',
+      stack.toJsonString(stateMachines.map((m) => m.stateMachineArn)),
+    );
+    const rule = new events.Rule(this, 'WeeklyOptimizer', {
+      description: `${config.project} ${config.env}: the cost optimizer's recording for the weekly cost report.`,
+      schedule: events.Schedule.expression(config.cost.optimizerSchedule),
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
+    });
+    tagCost(rule, { component: 'cost-optimizer' });
   }
 }

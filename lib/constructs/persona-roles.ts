@@ -20,6 +20,9 @@ import {
 } from '../../lambdas/core/aws-names';
 import { pascal } from '../names';
 import { acknowledgeWildcard } from './acknowledge';
+
+/** The Catalog stack's table over the weekly cost reports' CSV, in the audit database. */
+const costReportsTable = 'cost_reports';
 import { grantAthenaQueries } from './grants';
 
 export interface PersonaRolesProps {
@@ -28,6 +31,8 @@ export interface PersonaRolesProps {
   readonly env: string;
   readonly key: kms.IKey;
   readonly athenaResults: s3.IBucket;
+  /** Holds the cost reports (`cost/`) that `audit.cost_reports` reads. */
+  readonly reports: s3.IBucket;
   /** The data cells filters of the tables CloudFormation owns; the rest are synced at run time. */
   readonly filters: readonly CellsFilter[];
   readonly after: readonly IDependable[];
@@ -125,6 +130,9 @@ export class PersonaRoles extends Construct {
       );
     }
 
+    for (const name of personaNames(props.policy))
+      if (persona(props.policy, name).reports.includes('cost')) this.grantCostReports(name, props);
+
     const catalogId = stack.account;
     for (const filter of props.filters) {
       const [schema, tableName] = filter.relation.split('.') as [LakeSchema, string];
@@ -156,5 +164,59 @@ export class PersonaRoles extends Construct {
       });
       grant.addResourceDependency(cells);
     }
+  }
+
+  /**
+   * `audit.cost_reports` whole: Lake Formation's SELECT on the table (its database is out of
+   * IAMAllowedPrincipals' reach), its Glue definition, and, since the reports bucket is not a
+   * location Lake Formation governs, S3 read of `cost/` (decrypting with the lake key, which every
+   * persona has for its query results).
+   * https://docs.aws.amazon.com/lake-formation/latest/dg/access-control-underlying-data.html
+   */
+  private grantCostReports(name: string, props: PersonaRolesProps): void {
+    const stack = Stack.of(this);
+    const role = this.roles[name]!;
+    const database = glueDatabaseName(props.project, props.env, 'audit');
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['glue:GetDatabase', 'glue:GetTable'],
+        resources: [
+          stack.formatArn({ service: 'glue', resource: 'catalog' }),
+          stack.formatArn({ service: 'glue', resource: 'database', resourceName: database }),
+          stack.formatArn({
+            service: 'glue',
+            resource: 'table',
+            resourceName: `${database}/${costReportsTable}`,
+          }),
+        ],
+      }),
+    );
+    const objects = props.reports.arnForObjects('cost/*');
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+    acknowledgeWildcard(
+      role,
+      objects,
+      'The cost reports are written under a folder per day (cost/<day>/csv/): the prefix of the one table it reads.',
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.reports.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['cost/*'] } },
+      }),
+    );
+    const grant = new lakeformation.CfnPrincipalPermissions(
+      this,
+      `${pascal(name)}CostReportsSelect`,
+      {
+        principal: { dataLakePrincipalIdentifier: role.roleArn },
+        resource: {
+          table: { catalogId: stack.account, databaseName: database, name: costReportsTable },
+        },
+        permissions: ['SELECT', 'DESCRIBE'],
+        permissionsWithGrantOption: [],
+      },
+    );
+    grant.node.addDependency(...props.after);
   }
 }

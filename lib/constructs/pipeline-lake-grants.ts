@@ -62,6 +62,8 @@ export const lakeUses: Record<TaskName, Partial<Record<LakeSchema, LakeUse>>> = 
   FreshnessProbe: { gold: 'describe' },
   // Reads the run history: runs and what they wrote, the units of the cost report.
   CostReport: { audit: 'read' },
+  // Reads CloudWatch metrics and lifecycle rules, no table.
+  CostOptimizer: {},
   Maintenance: Object.fromEntries(maintainedSchemas.map((s) => [s, 'write'])),
   // Finds the subject in bronze (its objects it rewrites in S3), deletes from and compacts the
   // Iceberg tables of every other layer that holds rows about people.

@@ -84,6 +84,7 @@ export const taskGrants: Record<TaskName, (fn: lambda.IFunction, ctx: GrantConte
   DsrErase: grantDsrErase,
   CostReport: grantCostReport,
   FreshnessProbe: grantFreshnessProbe,
+  CostOptimizer: grantCostOptimizer,
 };
 
 /**
@@ -136,6 +137,8 @@ function grantCostReport(fn: lambda.IFunction, ctx: GrantContext): void {
       prefix: `${schemaLocations.audit.prefix}${table}/`,
     });
   grantObjects(fn, buckets.reports, key, { write: true, prefix: 'cost/' });
+  // What the cost optimizer recorded for the same day.
+  grantObjects(fn, buckets.reports, key, { read: true, prefix: costRecordings });
   // Cost Explorer's actions support no resource-level permissions: `*` is the only resource.
   // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscostexplorerservice.html
   fn.addToRolePolicy(
@@ -161,6 +164,30 @@ function grantCostReport(fn: lambda.IFunction, ctx: GrantContext): void {
       resources: [key.keyArn],
     }),
   );
+}
+
+/** Where the cost report keeps its recordings, the cost optimizer's answers among them. */
+const costRecordings = 'cost/*/recording/';
+
+/**
+ * The cost optimizer reads CloudWatch's metrics and the lake buckets' lifecycle rules, and writes
+ * its recording beside the cost report's.
+ */
+function grantCostOptimizer(fn: lambda.IFunction, { buckets, key }: GrantContext): void {
+  // GetMetricData names no resource type: `*` is the only resource.
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+  );
+  // GetBucketLifecycleConfiguration is authorized as s3:GetLifecycleConfiguration on the bucket.
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:GetLifecycleConfiguration'],
+      resources: Object.values(buckets).map((b) => b.bucketArn),
+    }),
+  );
+  grantObjects(fn, buckets.reports, key, { write: true, prefix: costRecordings });
 }
 
 /**

@@ -100,6 +100,7 @@ export class AccessStack extends Stack {
       env,
       key,
       athenaResults: buckets.athenaResults,
+      reports: buckets.reports,
       filters: cellsGrants(props.policy, tables, project),
       after: [tags, this.settings.resource],
     }).roles;

@@ -52,7 +52,7 @@ export class PipelineStack extends Stack {
   readonly deadLetters: sqs.Queue;
   /** One run at a time per lake, on AWS as locally. */
   readonly runLock: RunLockTable;
-  /** The cost topic, anomaly monitor and budget, and the weekly report's schedule. */
+  /** The cost topic, anomaly monitor and budget, and the weekly report's and optimizer's schedules. */
   readonly costAlerts: CostAlerts;
   /** Alarms to the failure topic and the platform team's dashboard. */
   readonly monitoring: Monitoring;
@@ -129,6 +129,12 @@ export class PipelineStack extends Stack {
       logRetention,
     });
     this.stateMachines = stateMachines;
+    this.costAlerts.scheduleOptimizer(
+      functions.CostOptimizer,
+      config,
+      Object.values(functions),
+      Object.values(stateMachines),
+    );
     new RunRecording(this, 'RunRecording', {
       // Pipeline runs only: an erase keeps its own record, the request log (`handlers/dsr-erase.ts`).
       stateMachines: jobs.map((job) => stateMachines[job]),

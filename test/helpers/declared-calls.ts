@@ -65,6 +65,9 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   'GetQueryResultsCommand(queryId)': ['logs:GetQueryResults'],
   ListRecommendationsCommand: ['cost-optimization-hub:ListRecommendations'],
   PutMetricDataCommand: ['cloudwatch:PutMetricData'],
+  GetMetricDataCommand: ['cloudwatch:GetMetricData'],
+  // The API's name is not the action's. https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html
+  GetBucketLifecycleConfigurationCommand: ['s3:GetLifecycleConfiguration'],
 };
 
 /** What the check needs of an `aws-sdk-client-mock` stub: the calls it received. */

@@ -423,9 +423,56 @@ describe.each(['dev', 'prod'])('access stack (%s)', (env) => {
       expect(statements.some((s) => list(s.Action).includes('lakeformation:GetDataAccess'))).toBe(
         true,
       );
-      // Never data through IAM: no S3 access beyond the workgroup's results.
+      // Never lake data through IAM: no S3 access beyond the workgroup's results and, for a
+      // persona that reads them, the cost reports.
       for (const s of statements.filter((x) => list(x.Action).some((a) => a.startsWith('s3:'))))
-        expect(JSON.stringify(s.Resource)).toContain('athena-results');
+        expect(JSON.stringify(s.Resource)).toMatch(
+          p.reports.includes('cost') ? /athena-results|-reports-/ : /athena-results/,
+        );
+    }
+  });
+
+  it('lets the personas whose reports include cost read audit.cost_reports, and only them', async () => {
+    const { template, policy, personaRoleId, config } = await access();
+    const readers = personaNames(policy).filter((n) => persona(policy, n).reports.includes('cost'));
+    expect(readers).toEqual(['engineer', 'finance']);
+    const audit = glueDatabaseName(config.project, env, 'audit');
+    const grants = resources(template, 'AWS::LakeFormation::PrincipalPermissions').filter(([, g]) =>
+      JSON.stringify(g.Properties.Resource).includes('"cost_reports"'),
+    );
+    expect(
+      grants.map(
+        ([, g]) =>
+          (g.Properties.Principal as { DataLakePrincipalIdentifier: unknown })
+            .DataLakePrincipalIdentifier,
+      ),
+    ).toEqual(readers.map((n) => ({ 'Fn::GetAtt': [personaRoleId(n), 'Arn'] })));
+    for (const [, g] of grants)
+      expect(g.Properties).toMatchObject({
+        Resource: { Table: { DatabaseName: audit, Name: 'cost_reports' } },
+        Permissions: ['SELECT', 'DESCRIBE'],
+        PermissionsWithGrantOption: [],
+      });
+    for (const name of personaNames(policy)) {
+      const statements = resources(template, 'AWS::IAM::Policy')
+        .filter(([, x]) => JSON.stringify(x.Properties.Roles).includes(`"${personaRoleId(name)}"`))
+        .flatMap(([, x]) => (x.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+      const reports = statements.filter((s) => JSON.stringify(s.Resource).includes('-reports-'));
+      if (!readers.includes(name)) {
+        expect(reports, name).toEqual([]);
+        continue;
+      }
+      const reading = (action: string) => reports.filter((s) => list(s.Action).includes(action));
+      expect(reports.flatMap((s) => list(s.Action)).sort()).toEqual([
+        's3:GetObject',
+        's3:ListBucket',
+      ]);
+      expect(JSON.stringify(reading('s3:GetObject')[0]!.Resource)).toMatch(
+        /-reports-[^"]*\/cost\/\*"/,
+      );
+      expect(reading('s3:ListBucket')[0]!.Condition).toEqual({
+        StringLike: { 's3:prefix': ['cost/*'] },
+      });
     }
   });
 

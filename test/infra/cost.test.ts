@@ -121,6 +121,73 @@ describe.each(['dev', 'prod'])('cost reporting (%s)', (env) => {
     for (const id of logGroupIds) expect(logGroups).toContain(`"Ref":"${id}"`);
   });
 
+  it('runs the cost optimizer before the report, with only the permissions it uses', async () => {
+    const { project, stacks, templates } = await synthesized();
+    const { functions, stateMachines } = stacks.pipeline;
+    const fnId = stacks.pipeline.getLogicalId(functions.CostOptimizer.node.defaultChild as never);
+    templates.pipeline.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: project.config.cost.optimizerSchedule,
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })],
+    });
+    const fn = templates.pipeline.findResources('AWS::Lambda::Function')[fnId] as Resource;
+    expect(tagsOf(fn)).toMatchObject({ component: 'cost-optimizer' });
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    const watched = JSON.stringify(variables.MEDALLION_WATCHED_FUNCTIONS);
+    for (const other of Object.values(functions).filter((f) => f !== functions.CostOptimizer))
+      expect(watched).toContain(
+        `"Ref":"${stacks.pipeline.getLogicalId(other.node.defaultChild as never)}"`,
+      );
+    expect(watched).not.toContain(`"Ref":"${fnId}"`);
+    const machines = JSON.stringify(variables.MEDALLION_STATE_MACHINE_ARNS);
+    for (const machine of Object.values(stateMachines))
+      expect(machines).toContain(
+        `"Ref":"${stacks.pipeline.getLogicalId(machine.node.defaultChild as never)}"`,
+      );
+
+    const roleId = stacks.pipeline.getLogicalId(
+      functions.CostOptimizer.role!.node.defaultChild as never,
+    );
+    const statements = Object.values(
+      templates.pipeline.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: roleId }] },
+      }) as Record<string, Resource>,
+    ).flatMap(
+      (p) =>
+        (
+          p.Properties.PolicyDocument as {
+            Statement: { Action: string | string[]; Resource: unknown }[];
+          }
+        ).Statement,
+    );
+    const actions = statements.flatMap((s) => [s.Action].flat()).sort();
+    expect(actions).toEqual(
+      [
+        'cloudwatch:GetMetricData',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        's3:AbortMultipartUpload',
+        's3:GetLifecycleConfiguration',
+        's3:PutObject',
+        // Its own log group and tracing, as every function.
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+    const granted = (action: string) =>
+      statements
+        .filter((s) => [s.Action].flat().includes(action))
+        .flatMap((s) => [s.Resource].flat());
+    expect(granted('cloudwatch:GetMetricData')).toEqual(['*']);
+    // Every lake bucket of the Storage stack, by its imported ARN.
+    expect(granted('s3:GetLifecycleConfiguration')).toHaveLength(
+      Object.keys(project.config.storage.lifecycle).length - 1,
+    );
+    expect(JSON.stringify(granted('s3:PutObject'))).toContain('/cost/*/recording/*');
+  });
+
   it("watches the project's tagged cost for anomalies and alerts the cost topic above the configured impact", async () => {
     const { project, templates } = await synthesized();
     const { config } = project;
@@ -216,6 +283,7 @@ describe.each(['dev', 'prod'])('cost reporting (%s)', (env) => {
     );
     expect(functions).toContainEqual(expect.objectContaining({ component: 'transform' }));
     expect(functions).toContainEqual(expect.objectContaining({ component: 'cost-report' }));
+    expect(functions).toContainEqual(expect.objectContaining({ component: 'cost-optimizer' }));
     const machines = (await resources('pipeline', 'AWS::StepFunctions::StateMachine')).map(
       ([, m]) => tagsOf(m).pipeline,
     );

@@ -593,3 +593,79 @@ describe.each(['dev', 'prod'])('catalog backup permissions (%s)', (env) => {
     expect(decisions.map((d) => d.result)).toEqual(decisions.map(() => 'ImplicitlyDenied'));
   });
 });
+
+describe('cost report readers (dev)', () => {
+  let synthesized: Synthesized;
+  let account: SimulatedAccount;
+
+  beforeAll(async () => {
+    synthesized = await synthesize('dev');
+    const { stacks, templates, project } = synthesized;
+    account = new SimulatedAccount(project.config.aws.account!, project.config.aws.region!, {
+      [stacks.storage.stackName]: templates.storage.toJSON(),
+      [stacks.access.stackName]: templates.access.toJSON(),
+    });
+  });
+
+  /** A persona's role, and what Athena does with its credentials to read `audit.cost_reports`. */
+  const reading = (persona: string) => {
+    const { stacks, project } = synthesized;
+    const { config } = project;
+    const access = stacks.access!;
+    const role = account.resolve(access.stackName, {
+      'Fn::GetAtt': [
+        access.getLogicalId(access.personaRoles[persona]!.node.defaultChild as never),
+        'Arn',
+      ],
+    });
+    const key = account.resourcesOf('AWS::KMS::Key')[0]!;
+    const scope = {
+      partition: account.partition,
+      region: account.region,
+      account: account.account,
+      keyArn: account.resolve(key.stack, { 'Fn::GetAtt': [key.id, 'Arn'] }),
+    };
+    const reports = bucketName(config.project, config.env, 'reports', scope.account, scope.region);
+    const audit = glueDatabaseName(config.project, config.env, 'audit');
+    const glue = (action: string, resource: string): IamCall => ({
+      action,
+      resource: `arn:${scope.partition}:glue:${scope.region}:${scope.account}:${resource}`,
+      why: 'Athena reads the table definition',
+    });
+    const calls = [
+      glue('glue:GetDatabase', `database/${audit}`),
+      glue('glue:GetTable', `table/${audit}/cost_reports`),
+      ...s3ObjectStoreIam.read(scope, { bucket: reports, prefix: 'cost/2026-11-23/csv/' }),
+    ];
+    return { role, scope, reports, calls };
+  };
+
+  it.each(['finance', 'engineer'])('lets %s read the cost reports through S3', async (persona) => {
+    const { role, calls } = reading(persona);
+    expect((await account.denied(role, calls)).map(describeDecision)).toEqual([]);
+  });
+
+  it('denies the cost reports to a persona without them, and everything else of the bucket to finance', async () => {
+    const analyst = reading('analyst');
+    // Every persona decrypts with the lake key (its query results): the rest is denied.
+    const denied = await account.denied(analyst.role, analyst.calls);
+    expect(denied.map((d) => d.call.action).sort()).toEqual(
+      analyst.calls
+        .map((c) => c.action)
+        .filter((a) => !a.startsWith('kms:'))
+        .sort(),
+    );
+    const { role, reports } = reading('finance');
+    const elsewhere: IamCall[] = [
+      { action: 's3:GetObject', resource: `arn:aws:s3:::${reports}/other/x.csv`, why: 'test' },
+      {
+        action: 's3:ListBucket',
+        resource: `arn:aws:s3:::${reports}`,
+        context: { 's3:prefix': '' },
+        why: 'test',
+      },
+    ];
+    const decisions = await Promise.all(elsewhere.map((c) => account.simulate(role, c)));
+    expect(decisions.map((d) => d.result)).toEqual(decisions.map(() => 'ImplicitlyDenied'));
+  });
+});

@@ -46,6 +46,11 @@ describe('medallion cost report on the sample recording', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toContain('<script');
     expect(html.match(/<svg /g)).toHaveLength(4);
+    // The cost optimizer's recording: storage by class, lifecycle and idle findings.
+    expect(html).toContain('<h2>Storage by bucket and class</h2>');
+    expect(html).toContain('Move the audit bucket&#39;s objects to Standard-IA after 30 days');
+    expect(html).toContain('Give the quarantine bucket a lifecycle configuration');
+    expect(html).toContain('Idle state machine medallion-prod-dsr-erase');
   });
 
   it('writes a CSV of every day and service or tag value', () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultCostAdvice, defaultCostPrices } from '../../config/schema';
 import { costAdvice } from '../../lambdas/core/cost/advice';
 import type { CostExplorerSource } from '../../lambdas/core/cost/collect';
+import { optimizerFiles } from '../../lambdas/core/cost/optimizer';
 import { recordingFromFiles, type CostRecording } from '../../lambdas/core/cost/recording';
 import { renderCostHtml } from '../../lambdas/core/cost/render';
 import { buildCostReport } from '../../lambdas/core/cost/report';
@@ -138,6 +139,28 @@ describe('the cost report handler', () => {
       '2026-11-23,recommendation:monthly_saving,Right-size medallion-prod-TransformFunction3F2A1B7C: 1024 MB → 384 MB,1.83,USD',
     );
     expect(published[0]![1]).toContain('Recommendations: 9, together 34.01 USD a month');
+  });
+
+  it('adds the storage, lifecycle and idle findings the cost optimizer recorded for the same day', async () => {
+    const { handler, store, published } = setup();
+    const folder = 'reports/cost/2026-11-23/recording';
+    for (const [name, content] of Object.entries(optimizerFiles(sample.optimizer!)))
+      store.objects.set(`${folder}/${name}`, JSON.stringify(content));
+    // Another day's answers are not this report's.
+    store.objects.set('reports/cost/2026-11-16/recording/optimizer.json', '{}');
+    const { recommendations, keys } = await handler({ asOf: '2026-11-23' });
+    // The 9 above, 4 lifecycle, 1 failing function, 2 idle functions, 2 idle state machines.
+    expect(recommendations).toBe(18);
+    expect(keys).toContain(`${folder}/metric-data.2.json`);
+    const csv = store.objects.get('reports/cost/2026-11-23/csv/cost-report.csv')!;
+    expect(csv).toContain('2026-11-23,storage_estimate:bronze,Standard-IA,5.00,USD');
+    expect(csv).toContain(
+      "2026-11-23,recommendation:monthly_saving,Move the audit bucket's objects to Standard-IA after 30 days,1.65,USD",
+    );
+    expect(store.objects.get('reports/cost/2026-11-23/cost-report.html')).toContain(
+      '<h2>Storage by bucket and class</h2>',
+    );
+    expect(published[0]![1]).toContain('Recommendations: 18, together 36.41 USD a month');
   });
 
   it('publishes the summary with where the report is', async () => {

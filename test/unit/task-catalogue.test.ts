@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   functionEnvironment,
+  parseCostOptimizerEnvironment,
   parseFunctionEnvironment,
 } from '../../lambdas/core/function-environment';
 import { placeholders } from '../../lambdas/core/orchestration';
@@ -58,5 +59,27 @@ describe('the function environment', () => {
     expect(() =>
       parseFunctionEnvironment({ ...environment, MEDALLION_BUCKETS: JSON.stringify(withoutAudit) }),
     ).toThrow(/audit/);
+  });
+  it("reads the cost optimizer's watched functions and state machines", () => {
+    const arn = 'arn:aws:states:eu-west-1:111111111111:stateMachine:medallion-dev-daily';
+    const environment = {
+      MEDALLION_WATCHED_FUNCTIONS: JSON.stringify([
+        { name: 'medallion-dev-Transform', memoryMb: 512 },
+      ]),
+      MEDALLION_STATE_MACHINE_ARNS: JSON.stringify([arn]),
+    };
+    expect(parseCostOptimizerEnvironment(environment)).toEqual({
+      MEDALLION_WATCHED_FUNCTIONS: [{ name: 'medallion-dev-Transform', memoryMb: 512 }],
+      MEDALLION_STATE_MACHINE_ARNS: [arn],
+    });
+    expect(() =>
+      parseCostOptimizerEnvironment({ ...environment, MEDALLION_STATE_MACHINE_ARNS: '[' }),
+    ).toThrow(/MEDALLION_STATE_MACHINE_ARNS/);
+    expect(() =>
+      parseCostOptimizerEnvironment({
+        ...environment,
+        MEDALLION_WATCHED_FUNCTIONS: JSON.stringify([{ name: 'f' }]),
+      }),
+    ).toThrow(/memoryMb/);
   });
 });

@@ -863,3 +863,34 @@ export const cloudWatchMetricSinkIam = {
     },
   ],
 };
+
+/**
+ * CloudWatchMetricData (`cloudwatch-metrics.ts`): GetMetricData, which names no resource type, so
+ * it is granted on `*`.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+ */
+export const cloudWatchMetricsIam = {
+  actions: ['cloudwatch:GetMetricData'],
+  reads: (): IamCall[] => [
+    {
+      action: 'cloudwatch:GetMetricData',
+      resource: '*',
+      why: 'reads S3 storage, Lambda invocation and Step Functions execution metrics',
+    },
+  ],
+};
+
+/**
+ * S3LifecycleRules (`s3-lifecycle.ts`): GetBucketLifecycleConfiguration is authorized as
+ * s3:GetLifecycleConfiguration on the bucket.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+ */
+export const s3LifecycleIam = {
+  actions: ['s3:GetLifecycleConfiguration'],
+  reads: (s: AwsScope, buckets: readonly string[]): IamCall[] =>
+    buckets.map((bucket) => ({
+      action: 's3:GetLifecycleConfiguration',
+      resource: arn.bucket(s, bucket),
+      why: `reads the lifecycle rules of ${bucket}`,
+    })),
+};

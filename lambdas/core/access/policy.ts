@@ -33,6 +33,8 @@ export interface Persona {
   readonly columns: Readonly<Record<Classification, Visibility>>;
   readonly rows?: { readonly column: string; readonly in: readonly (string | number | boolean)[] };
   readonly unfilteredTables: 'hide' | 'show';
+  /** The platform's reports it reads whole (`audit.cost_reports` for `cost`). */
+  readonly reports: readonly 'cost'[];
   readonly workgroup: string;
   readonly principals: readonly string[];
 }
@@ -111,6 +113,7 @@ export function persona(policy: AccessPolicy, name: string): Persona {
     columns: settings.columns ?? closed,
     ...(settings.rows ? { rows: settings.rows } : {}),
     unfilteredTables: settings.unfilteredTables ?? 'hide',
+    reports: settings.reports ?? [],
     workgroup: settings.workgroup ?? name,
     principals: settings.principals ?? [],
   };

@@ -1,7 +1,8 @@
 /**
  * What the platform team could change, with what each change would save a month: memory sizes of
  * the platform's functions (from their REPORT lines, à la AWS Lambda Power Tuning), the models
- * whose Athena queries scan the most bytes, and Cost Optimization Hub's own recommendations. Every
+ * whose Athena queries scan the most bytes, Cost Optimization Hub's own recommendations, and the
+ * cost optimizer's storage-class, lifecycle and idle-resource findings (`storage.ts`, `idle.ts`). Every
  * saving is estimated from the recording and the prices it carries, so the report can be reproduced.
  */
 import {
@@ -11,8 +12,10 @@ import {
   type CostPrices,
 } from '../../../config/schema';
 import { PipelineError } from '../errors';
+import { idleAdvice } from './idle';
 import type { CostRecording, HubRecording, LogsInsightsRow, RunUsage } from './recording';
 import { costPeriods, type Recommendation } from './report';
+import { storageAdvice } from './storage';
 
 /** Days of REPORT lines the Logs Insights query reads (the period {@link lambdaUsageQuery} covers). */
 export const lambdaUsageDays = 7;
@@ -186,8 +189,9 @@ export function costAdvice(recording: CostRecording): {
   recommendations: Recommendation[];
   notes: string[];
 } {
-  const prices = recording.prices ?? defaultCostPrices;
-  const advice = recording.advice ?? defaultCostAdvice;
+  // A recording made before a price or assumption existed is completed with its default.
+  const prices = { ...defaultCostPrices, ...recording.prices };
+  const advice = { ...defaultCostAdvice, ...recording.advice };
   const functions = (recording.lambdaUsage ?? []).flatMap((row, i) => {
     const usage = lambdaUsageFromRow(row, i);
     const recommendation = rightSizeLambda(usage, prices, advice);
@@ -196,12 +200,23 @@ export function costAdvice(recording: CostRecording): {
   const hub = recording.optimizationHub
     ? hubAdvice(recording.optimizationHub, new Set(functions.map((f) => f.fn)))
     : { recommendations: [], notes: [] };
+  const optimizer = recording.optimizer;
+  const storage = optimizer
+    ? storageAdvice(optimizer, prices, advice)
+    : {
+        recommendations: [],
+        notes: [
+          `The cost optimizer recorded nothing for ${recording.asOf}: no storage or idle-resource advice (run it before the report, with the same asOf).`,
+        ],
+      };
   return {
     recommendations: [
       ...functions.map((f) => f.recommendation),
       ...athenaAdvice(recording.runs, recording.asOf, prices, advice),
       ...hub.recommendations,
+      ...storage.recommendations,
+      ...(optimizer ? idleAdvice(optimizer, prices) : []),
     ],
-    notes: hub.notes,
+    notes: [...hub.notes, ...storage.notes],
   };
 }

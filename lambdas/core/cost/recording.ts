@@ -7,6 +7,7 @@
  */
 import type { CostAdvice, CostPrices } from '../../../config/schema';
 import { PipelineError } from '../errors';
+import { optimizerFiles, optimizerFromFiles, type OptimizerRecording } from './optimizer';
 
 /** A Cost Explorer amount: a decimal string and its currency. */
 export interface CostAmount {
@@ -121,6 +122,8 @@ export interface CostRecording {
   /** The platform functions' REPORT lines over the last 7 days, per function (`lambdaUsageQuery`). */
   readonly lambdaUsage?: readonly LogsInsightsRow[];
   readonly optimizationHub?: HubRecording;
+  /** The cost optimizer's metrics and lifecycle rules of the same day, when it recorded them. */
+  readonly optimizer?: OptimizerRecording;
   /** What savings were estimated with (`cost.prices`, `cost.advice`); the defaults when absent. */
   readonly prices?: CostPrices;
   readonly advice?: CostAdvice;
@@ -159,6 +162,7 @@ export function recordingFiles(recording: CostRecording): Record<string, unknown
   if (hub && 'pages' in hub)
     hub.pages.forEach((page, i) => (files[`optimization-hub.${i + 1}.json`] = page));
   else if (hub) files[hubUnavailableFile] = { reason: hub.unavailable };
+  if (recording.optimizer) Object.assign(files, optimizerFiles(recording.optimizer));
   return files;
 }
 
@@ -203,6 +207,7 @@ export function recordingFromFiles(files: ReadonlyMap<string, unknown>): CostRec
   if (!Array.isArray(runs)) throw new PipelineError('runs.json must be a list of runs');
   const inOrder = <T>(pages: [number, T][]) =>
     pages.sort(([a], [b]) => a - b).map(([, page]) => page);
+  const optimizer = optimizerFromFiles(files);
   return {
     asOf: manifest.asOf,
     env: manifest.env,
@@ -216,6 +221,7 @@ export function recordingFromFiles(files: ReadonlyMap<string, unknown>): CostRec
     ...lambdaUsageFrom(files),
     ...(hubPages.length > 0 ? { optimizationHub: { pages: inOrder(hubPages) } } : {}),
     ...hubUnavailableFrom(files),
+    ...(optimizer ? { optimizer } : {}),
     ...(manifest.prices ? { prices: manifest.prices } : {}),
     ...(manifest.advice ? { advice: manifest.advice } : {}),
   };

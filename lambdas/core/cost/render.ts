@@ -6,6 +6,7 @@
 import { escapeHtml as esc } from '../html';
 import { addDays } from '../time';
 import type { CostReport, Period, WeekChange } from './report';
+import { gigabyte } from './storage';
 
 /** A period as people read it: first and last day, both included. */
 function days(period: Period): string {
@@ -15,6 +16,11 @@ function days(period: Period): string {
 /** Series a chart draws before lumping the rest into "Other", so colours stay tellable apart. */
 const chartedSeries = 6;
 const palette = ['#0969da', '#1a7f37', '#bf8700', '#8250df', '#cf222e', '#1b7c83', '#8c959f'];
+
+/** Bytes as S3 bills them, in GB of 2³⁰ bytes. */
+function gigabytes(bytes: number): string {
+  return (bytes / gigabyte).toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
 
 function money(report: CostReport, amount: number): string {
   return `${amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${report.currency}`;
@@ -86,6 +92,16 @@ export function renderCostCsv(report: CostReport): string {
     for (const day of days)
       for (const [value, cost] of Object.entries(day.values).sort())
         rows.push([day.date, `tag:${tag}`, value, cost.toFixed(2), report.currency]);
+  // Estimates at list prices, not billed amounts: told apart by their dimensions too.
+  for (const b of report.storage)
+    for (const c of b.classes)
+      rows.push([
+        report.asOf,
+        `storage_estimate:${b.role}`,
+        c.storageClass,
+        c.monthlyCost.toFixed(2),
+        report.currency,
+      ]);
   // Not a cost but what a change would save a month, told apart by its dimension.
   for (const r of report.recommendations)
     rows.push([
@@ -277,6 +293,22 @@ ${
             `<tr><td>${esc(a.from)}</td><td>${esc(a.to ?? 'ongoing')}</td><td>${esc(a.service)}</td><td>${esc([a.region, a.usageType].filter(Boolean).join(' · '))}</td><td class="num bad">+${money(report, a.impact)}${a.impactPercent === undefined ? '' : ` (${a.impactPercent.toFixed(1)} %)`}</td></tr>`,
         )
         .join('')}</tbody></table>`
+}
+${
+  report.storage.length === 0
+    ? ''
+    : `<h2>Storage by bucket and class</h2><table><thead><tr><th>bucket</th><th>storage class</th><th class="num">GB</th><th class="num">a month at list price</th></tr></thead><tbody>${report.storage
+        .map(
+          (b) =>
+            `<tr><td><b>${esc(b.role)}</b> <span class="muted">${esc(b.bucket)} · ${b.objects.toLocaleString('en-US')} objects · ${b.lifecycleRules === 0 ? 'no lifecycle rule' : `${b.lifecycleRules} lifecycle rule${b.lifecycleRules === 1 ? '' : 's'}`}</span></td><td></td><td class="num">${gigabytes(b.bytes)}</td><td class="num">${money(report, b.monthlyCost)}</td></tr>${b.classes
+              .map(
+                (c) =>
+                  `<tr><td></td><td>${esc(c.storageClass)}</td><td class="num">${gigabytes(c.bytes)}</td><td class="num">${money(report, c.monthlyCost)}</td></tr>`,
+              )
+              .join('')}`,
+        )
+        .join('')}</tbody></table>
+<p class="muted">The latest of CloudWatch's daily S3 storage metrics priced at <code>cost.prices</code> (GB of 2³⁰ bytes), without requests, retrievals or the Intelligent-Tiering monitoring fee.</p>`
 }
 ${
   report.recommendations.length === 0 && report.recommendationNotes.length === 0

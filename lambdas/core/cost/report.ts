@@ -4,9 +4,11 @@
  * Detection flagged, how much carries no cost allocation tag, and what a run, a million rows and a
  * terabyte scanned cost. Amounts are in the account's currency, rounded to cents.
  */
+import { defaultCostPrices } from '../../../config/schema';
 import { PipelineError } from '../errors';
 import { addDays } from '../time';
 import type { CostAndUsagePage, CostRecording, RunUsage } from './recording';
+import { bucketStorage, type BucketStorage } from './storage';
 
 /** The metrics every GetCostAndUsage asks for: what was billed, and with upfront fees spread. */
 export const costMetrics = ['UnblendedCost', 'AmortizedCost'] as const;
@@ -139,6 +141,11 @@ export interface CostReport {
   readonly anomalies: readonly CostAnomalyLine[];
   readonly unitCosts: UnitCosts;
   readonly tables: readonly TableCost[];
+  /**
+   * The platform buckets' monthly storage cost by class at list prices, from the cost optimizer's
+   * metrics (`storage.ts`); empty when it recorded nothing for the day.
+   */
+  readonly storage: readonly BucketStorage[];
   readonly recommendations: readonly Recommendation[];
   /** What could not be looked at for recommendations, and why. */
   readonly recommendationNotes: readonly string[];
@@ -382,6 +389,9 @@ export function buildCostReport(
       .sort((a, b) => b.impact - a.impact),
     unitCosts: unitCosts(recording.runs, periods.monthToDate, monthToDate.unblended, athena),
     tables: tableCosts(tags['layer'], recording.runs, periods.monthToDate),
+    storage: recording.optimizer
+      ? bucketStorage(recording.optimizer, { ...defaultCostPrices, ...recording.prices })
+      : [],
     recommendations: [...advice.recommendations].sort((a, b) => b.monthlySaving - a.monthlySaving),
     recommendationNotes: advice.notes,
   };

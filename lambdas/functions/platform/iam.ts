@@ -12,6 +12,8 @@ import {
   cloudWatchMetricSinkIam,
   costExplorerIam,
   costOptimizationHubIam,
+  cloudWatchMetricsIam,
+  s3LifecycleIam,
   logsInsightsIam,
   athenaSubjectTablesIam,
   auditTablesIam,
@@ -74,6 +76,9 @@ export interface FunctionScope extends EncryptedScope {
   /** MEDALLION_FUNCTION_LOG_GROUPS: the cost report's only. */
   readonly functionLogGroups?: readonly string[];
 }
+
+/** One day's cost recording folder in the reports bucket (`reports/cost/<day>/recording/`). */
+const costRecording = 'cost/2026-11-23/recording/';
 
 const bucketOf = (s: FunctionScope, role: BucketRole, prefix = ''): S3Prefix => ({
   bucket: s.buckets[role],
@@ -264,7 +269,14 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
     ...costOptimizationHubIam.reads(),
     // The report, the recording it was computed from (`reports/cost/<day>/`), and its summary.
     ...s3ObjectStoreIam.write(s, bucketOf(s, 'reports', 'cost/')),
+    // The cost optimizer's recording of the same day.
+    ...s3ObjectStoreIam.read(s, bucketOf(s, 'reports', costRecording)),
     ...(s.costTopicArn === undefined ? [] : snsNotifierIam.publishes(s, s.costTopicArn)),
+  ],
+  'cost-optimizer': (s) => [
+    ...cloudWatchMetricsIam.reads(),
+    ...s3LifecycleIam.reads(s, Object.values(s.buckets)),
+    ...s3ObjectStoreIam.write(s, bucketOf(s, 'reports', costRecording)),
   ],
   'dsr-erase': (s) => {
     const privacy = bucketOf(s, 'audit', 'privacy/');

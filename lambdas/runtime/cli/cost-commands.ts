@@ -134,7 +134,7 @@ export function costCommand(): Command {
     )
     .requiredOption(
       '--from <dir>',
-      'directory of recorded responses: report.json, cost-and-usage.*.json, forecast.json, anomalies.*.json, runs.json, lambda-usage.json, optimization-hub.*.json',
+      'directory of recorded responses: report.json, cost-and-usage.*.json, forecast.json, anomalies.*.json, runs.json, lambda-usage.json, optimization-hub.*.json, and the cost optimizer’s optimizer.json, metric-data.*.json, lifecycle.json',
     )
     .addOption(
       new Option('--format <format>', 'output format')
