@@ -46,6 +46,7 @@ import { retentionCommand } from './retention-commands';
 import { piiCommand } from './pii-commands';
 import { refuseInvalidProject, validateCommand } from './validate-command';
 import { watchRun } from './status-watch';
+import { reportCommand } from './report-commands';
 
 interface SampleManifest {
   readonly seed: number;
@@ -329,6 +330,7 @@ Examples:
   program.addCommand(drCommand());
   program.addCommand(retentionCommand());
   program.addCommand(costCommand());
+  program.addCommand(reportCommand());
 
   reportUsageErrorsBriefly(program);
   return program;
