@@ -3,7 +3,6 @@
  * states start and end (the lakehouse, a single-writer DuckDB file, cannot be read while a run
  * holds it), and `medallion status --watch` draws it. Pure: building, updating and rendering.
  */
-import type { DatasetStats } from './stats';
 import type { RunStatus } from './runs';
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed';
@@ -75,7 +74,8 @@ export type TaskProgressEvent =
       readonly state: string;
       readonly phase: 'end';
       readonly seconds: number;
-      readonly datasets?: readonly (DatasetStats & { readonly step: string })[];
+      /** What the call's dataset steps wrote (extra fields of a step's stats are left out). */
+      readonly datasets?: readonly DatasetProgress[];
       readonly gate?: GateProgress;
     }
   | {

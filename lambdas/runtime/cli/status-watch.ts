@@ -22,7 +22,8 @@ export interface WatchOptions {
   readonly intervalMs: number;
   /** How long an idle lake is given for a run to start before its latest run is the answer. */
   readonly waitMs: number;
-  readonly out: NodeJS.WriteStream;
+  /** Where the view goes: redrawn in place when it is a terminal, a line per change otherwise. */
+  readonly out: NodeJS.WritableStream & { readonly isTTY?: boolean };
   /** Ctrl-C: stop watching (the run goes on). */
   readonly signal: AbortSignal;
 }
