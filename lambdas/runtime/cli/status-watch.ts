@@ -10,6 +10,7 @@ import {
   plainPainter,
   progressChanges,
   renderProgressFrame,
+  summaryLine,
   type Painter,
   type RunProgress,
 } from '../../core/run-progress';
@@ -43,6 +44,8 @@ export async function watchRun(options: WatchOptions): Promise<number> {
   const first = await readProgress(lakeRoot);
   let shown: RunProgress | undefined;
   let lastNote = '';
+  // Whether a note came after the latest run's lines: then its summary is written again at the end.
+  let noteLast = false;
   // A run marked running whose process holds no lock must look so twice in a row to count as
   // abandoned: between two reads, a run may have ended, or another may have started.
   let suspect = false;
@@ -56,9 +59,13 @@ export async function watchRun(options: WatchOptions): Promise<number> {
     if (progress) {
       const lines = progressChanges(shown, progress, now, paint);
       if (lines.length > 0) out.write(`${lines.join('\n')}\n`);
+      if (lines.length > 0) noteLast = false;
       shown = progress;
     }
-    if (note && note !== lastNote) out.write(`${paint.dim(note)}\n`);
+    if (note && note !== lastNote) {
+      out.write(`${paint.dim(note)}\n`);
+      noteLast = true;
+    }
     lastNote = note;
   };
   try {
@@ -75,18 +82,21 @@ export async function watchRun(options: WatchOptions): Promise<number> {
       const over = progress !== undefined && progress.status !== 'running';
       if (!suspect && !owner && over && (followed || idleFor >= options.waitMs)) {
         show(progress, '');
+        if (noteLast) out.write(`${summaryLine(progress!, new Date(), paint)}\n`);
         return exitCodeOfProgress(progress!);
       }
       if (!suspect && !owner && !progress && idleFor >= options.waitMs) {
         show(undefined, `No run has started in ${lakeRoot} (run \`medallion pipeline\`).`);
         return 1;
       }
-      const note =
-        owner && (!progress || over)
+      // Between the runs of a range (or the end of the last one and the lock given back) the view
+      // stays as it is: a note only says why nothing is followed yet.
+      const waiting = !progress || (over && !followed);
+      const note = !waiting
+        ? ''
+        : owner
           ? `The lake is busy: ${owner.job} (pid ${owner.pid}) since ${owner.startedAt}; waiting for its run…`
-          : !owner && (!progress || over)
-            ? `The lake is idle: waiting ${Math.round(options.waitMs / 1000)}s for a run to start…`
-            : '';
+          : `The lake is idle: waiting ${options.waitMs / 1000}s for a run to start…`;
       show(progress, note);
       await sleep(options.intervalMs, undefined, { signal: options.signal }).catch(() => {});
     }
