@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lambdas/definitions/project-root';
+import type { RunsReport } from '../../lambdas/core/runs-report';
 import { medallion } from '../helpers/cli';
 
 /** Debian's `chromium`, where installed: the test is skipped without it. */
@@ -11,15 +12,43 @@ const chromium = spawnSync('which', ['chromium'], { encoding: 'utf8' }).stdout.t
 /** Where the screenshot is kept for people to look at (ignored by git). */
 const artifacts = path.join(projectRoot, 'test-results');
 
-describe.skipIf(!chromium)('the runs report in headless Chromium', () => {
-  const work = mkdtempSync(path.join(os.tmpdir(), 'medallion-runs-chromium-'));
-  const lake = path.join(work, 'lake');
-  beforeAll(() => {
-    const pipeline = medallion('--lake', lake, 'pipeline', '--scale', '300', '--days', '2');
-    expect(pipeline.code, pipeline.stderr).toBe(0);
-  });
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = mkdtempSync(path.join(os.tmpdir(), 'medallion-runs-chromium-'));
+const lake = path.join(work, 'lake');
+beforeAll(() => {
+  const pipeline = medallion('--lake', lake, 'pipeline', '--scale', '300', '--days', '2');
+  expect(pipeline.code, pipeline.stderr).toBe(0);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+describe('report runs reads the run history', () => {
+  it('has the runs `status` lists, with the same rows written and quarantined', () => {
+    const report = medallion('--lake', lake, 'report', 'runs', '--format', 'json');
+    expect(report.code, report.stderr).toBe(0);
+    const { runs, freshness, datasets } = JSON.parse(report.stdout) as RunsReport;
+    const status = JSON.parse(medallion('--lake', lake, 'status', '--format', 'json').stdout) as {
+      run_id: string;
+      rows_written: number;
+      quarantined: number;
+    }[];
+    expect(runs.map((r) => r.runId)).toEqual(status.map((s) => s.run_id));
+    expect(
+      runs.map((r) => [
+        r.rowsWritten.bronze + r.rowsWritten.silver + r.rowsWritten.gold,
+        r.quarantined,
+      ]),
+    ).toEqual(status.map((s) => [Number(s.rows_written), Number(s.quarantined)]));
+    expect(freshness.map((f) => f.dataset)).toContain('gold.fact_orders');
+    expect(datasets.find((d) => d.dataset === 'silver.orders')?.latestScore).toBeGreaterThan(0);
+
+    const csv = medallion('--lake', lake, 'report', 'runs', '--format', 'csv', '--limit', '1');
+    expect(csv.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(csv.stdout.split('\n')[1]).toMatch(
+      new RegExp(`^${runs[0]!.runId},daily,2026-01-02,succeeded,`),
+    );
+  });
+});
+
+describe.skipIf(!chromium)('the runs report in headless Chromium', () => {
   /** Chromium with every host name unresolvable: the page gets nothing from the network. */
   const offline = (...args: string[]) =>
     spawnSync(
