@@ -20,6 +20,8 @@ export interface StateProgress {
 }
 
 export interface DatasetProgress {
+  /** The Task state whose call wrote it. */
+  readonly state: string;
   readonly step: string;
   readonly dataset: string;
   readonly layer: string;
@@ -29,6 +31,7 @@ export interface DatasetProgress {
 }
 
 export interface GateProgress {
+  readonly state: string;
   readonly step: string;
   readonly outcome: 'pass' | 'fail';
   readonly scores: readonly { readonly dataset: string; readonly score: number }[];
@@ -75,8 +78,8 @@ export type TaskProgressEvent =
       readonly phase: 'end';
       readonly seconds: number;
       /** What the call's dataset steps wrote (extra fields of a step's stats are left out). */
-      readonly datasets?: readonly DatasetProgress[];
-      readonly gate?: GateProgress;
+      readonly datasets?: readonly Omit<DatasetProgress, 'state'>[];
+      readonly gate?: Omit<GateProgress, 'state'>;
     }
   | {
       readonly state: string;
@@ -113,6 +116,7 @@ export function applyTaskEvent(progress: RunProgress, event: TaskProgressEvent):
   });
   if (event.phase !== 'end') return { ...progress, states };
   const landed = (event.datasets ?? []).map((d) => ({
+    state: event.state,
     step: d.step,
     dataset: d.dataset,
     layer: d.layer,
@@ -128,7 +132,10 @@ export function applyTaskEvent(progress: RunProgress, event: TaskProgressEvent):
     states,
     datasets: [...progress.datasets.filter((d) => !replaced.has(key(d))), ...landed],
     gates: event.gate
-      ? [...progress.gates.filter((g) => g.step !== event.gate!.step), event.gate]
+      ? [
+          ...progress.gates.filter((g) => g.step !== event.gate!.step),
+          { state: event.state, ...event.gate },
+        ]
       : progress.gates,
   };
 }
@@ -290,27 +297,31 @@ export function progressChanges(
       `${paint.bold(`${next.job} for ${next.runDate}`)} ${paint.dim(`run ${next.runId}, started ${next.startedAt}`)}`,
     );
   const before = new Map(same?.states.map((s) => [s.name, s]));
+  const landed = new Set(
+    same?.datasets.map((d) => `${d.step}\u0000${d.dataset}\u0000${d.rowsOut}`),
+  );
+  const gated = new Set(same?.gates.map((g) => `${g.step}\u0000${g.outcome}`));
+  // Each state's line, then what its calls wrote and decided, so a log reads in order.
   for (const state of next.states) {
     const was = before.get(state.name);
-    if (
-      state.status === 'pending' ||
-      (was &&
+    const changed =
+      state.status !== 'pending' &&
+      !(
+        was &&
         was.status === state.status &&
         was.attempts === state.attempts &&
-        was.active === state.active)
-    )
-      continue;
-    lines.push(`${at} ${stateLine(state, false, paint).trimStart()}`);
-  }
-  const seen = new Set(same?.datasets.map((d) => `${d.step}\u0000${d.dataset}\u0000${d.rowsOut}`));
-  for (const d of next.datasets)
-    if (!seen.has(`${d.step}\u0000${d.dataset}\u0000${d.rowsOut}`))
-      lines.push(
-        `${at}   ${d.dataset} (${d.layer}): ${count(d.rowsIn)} in, ${count(d.rowsOut)} out, ${count(d.quarantined)} quarantined`,
+        was.active === state.active
       );
-  const gates = new Set(same?.gates.map((g) => `${g.step}\u0000${g.outcome}`));
-  for (const g of next.gates)
-    if (!gates.has(`${g.step}\u0000${g.outcome}`)) lines.push(`${at}   gate ${gateLine(g, paint)}`);
+    if (changed) lines.push(`${at} ${stateLine(state, false, paint).trimStart()}`);
+    for (const d of next.datasets)
+      if (d.state === state.name && !landed.has(`${d.step}\u0000${d.dataset}\u0000${d.rowsOut}`))
+        lines.push(
+          `${at}   ${d.dataset} (${d.layer}): ${count(d.rowsIn)} in, ${count(d.rowsOut)} out, ${count(d.quarantined)} quarantined`,
+        );
+    for (const g of next.gates)
+      if (g.state === state.name && !gated.has(`${g.step}\u0000${g.outcome}`))
+        lines.push(`${at}   gate ${gateLine(g, paint)}`);
+  }
   if (next.status !== 'running' && same?.status !== next.status)
     lines.push(summaryLine(next, now, paint));
   return lines;

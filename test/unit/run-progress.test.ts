@@ -129,6 +129,7 @@ describe('run progress', () => {
     ]);
     expect(again.datasets.filter((d) => d.dataset === 'silver.orders')).toEqual([
       {
+        state: 'BuildSilverModel',
         step: 'silver',
         dataset: 'silver.orders',
         layer: 'silver',
@@ -221,6 +222,33 @@ describe('run progress', () => {
       '[   3.0s]   silver.orders (silver): 1,200 in, 1,180 out, 20 quarantined',
       '[   3.0s] ✗ BuildSilverModel                 failed: SqlError: boom (2 calls)',
       'daily for 2026-01-01 FAILED after 3.0s: SqlError: boom',
+    ]);
+  });
+
+  it("writes what a state's call wrote and decided right after the state's line", () => {
+    const before = replay(events);
+    const after = (
+      [
+        { state: 'BuildSilverModel', phase: 'end', seconds: 0.2 },
+        { state: 'SilverQuality', phase: 'start' },
+        {
+          state: 'SilverQuality',
+          phase: 'end',
+          seconds: 1,
+          gate: {
+            step: 'silver_quality',
+            outcome: 'fail',
+            scores: [{ dataset: 'silver.orders', score: 60 }],
+          },
+        },
+        { state: 'NotifyFailure', phase: 'start' },
+      ] satisfies TaskProgressEvent[]
+    ).reduce(applyTaskEvent, before);
+    expect(progressChanges(before, after, at(5))).toEqual([
+      '[   5.0s] ✓ BuildSilverModel                 succeeded 0.2s (2 calls)',
+      '[   5.0s] ✓ SilverQuality                    succeeded 1.0s',
+      '[   5.0s]   gate silver_quality FAIL (1 datasets, lowest silver.orders 60.0)',
+      '[   5.0s] ▶ NotifyFailure                    running',
     ]);
   });
 
