@@ -58,8 +58,10 @@ export async function watchRun(options: WatchOptions): Promise<number> {
     }
     if (progress) {
       const lines = progressChanges(shown, progress, now, paint);
-      if (lines.length > 0) out.write(`${lines.join('\n')}\n`);
-      if (lines.length > 0) noteLast = false;
+      if (lines.length > 0) {
+        out.write(`${lines.join('\n')}\n`);
+        noteLast = false;
+      }
       shown = progress;
     }
     if (note && note !== lastNote) {
@@ -80,10 +82,10 @@ export async function watchRun(options: WatchOptions): Promise<number> {
       const followed =
         progress !== undefined && (progress.runId !== first?.runId || first.status === 'running');
       const over = progress !== undefined && progress.status !== 'running';
-      if (!suspect && !owner && over && (followed || idleFor >= options.waitMs)) {
+      if (progress && over && !suspect && !owner && (followed || idleFor >= options.waitMs)) {
         show(progress, '');
-        if (noteLast) out.write(`${summaryLine(progress!, new Date(), paint)}\n`);
-        return exitCodeOfProgress(progress!);
+        if (noteLast) out.write(`${summaryLine(progress, new Date(), paint)}\n`);
+        return exitCodeOfProgress(progress);
       }
       if (!suspect && !owner && !progress && idleFor >= options.waitMs) {
         show(undefined, `No run has started in ${lakeRoot} (run \`medallion pipeline\`).`);
