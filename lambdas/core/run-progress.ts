@@ -241,11 +241,15 @@ export function summaryLine(
   }
 }
 
-/** The whole view, redrawn in place on a terminal. */
+/**
+ * The whole view, redrawn in place on a terminal. Given the terminal's `rows`, the earliest
+ * datasets give way first, so the run's head and its summary stay in sight.
+ */
 export function renderProgressFrame(
   progress: RunProgress,
   now: Date,
   paint: Painter = plainPainter,
+  rows = Number.POSITIVE_INFINITY,
 ): string {
   const over = progress.status !== 'running';
   const lines = [
@@ -255,12 +259,20 @@ export function renderProgressFrame(
     paint.bold('States'),
     ...progress.states.map((s) => stateLine(s, over, paint)),
   ];
+  const gateLines = progress.gates.length > 0 ? 2 + progress.gates.length : 0;
+  // Room left for dataset lines: the heading, the summary and its blank line, one spare row.
+  const room = rows - lines.length - gateLines - 2 - 3;
+  const hidden =
+    progress.datasets.length > room
+      ? Math.min(progress.datasets.length, progress.datasets.length - room + 1)
+      : 0;
   if (progress.datasets.length > 0) {
     lines.push(
       '',
       `${paint.bold('Datasets'.padEnd(36))} ${'layer'.padEnd(7)} ${'rows in'.padStart(12)} ${'rows out'.padStart(12)} ${'quarantined'.padStart(12)}`,
     );
-    for (const d of progress.datasets)
+    if (hidden > 0) lines.push(paint.dim(`  … ${hidden} earlier dataset(s)`));
+    for (const d of progress.datasets.slice(hidden))
       lines.push(
         `  ${d.dataset.padEnd(34)} ${d.layer.padEnd(7)} ${count(d.rowsIn).padStart(12)} ${count(d.rowsOut).padStart(12)} ${(d.quarantined > 0 ? paint.yellow : plain)(count(d.quarantined).padStart(12))}`,
       );

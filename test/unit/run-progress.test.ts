@@ -196,6 +196,27 @@ describe('run progress', () => {
     );
   });
 
+  it('leaves out the earliest datasets when the terminal is too short, keeping the head and summary', () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({
+      ...orders,
+      dataset: `silver.d${i}`,
+      step: 'silver',
+    }));
+    const progress = replay([
+      ...events,
+      { state: 'BuildSilverModel', phase: 'end', seconds: 0.2, datasets: many },
+    ]);
+    const frame = renderProgressFrame(progress, at(3), undefined, 24).split('\n');
+    expect(frame).toHaveLength(23);
+    expect(frame[0]).toBe('daily for 2026-01-01  run run-1');
+    expect(frame).toContain('  … 23 earlier dataset(s)');
+    expect(frame.filter((l) => l.startsWith('  silver.d'))).toHaveLength(9);
+    expect(frame.at(-3)).toBe(
+      '  silver.d29                        silver         1,200        1,180           20',
+    );
+    expect(frame.at(-1)).toMatch(/^daily for 2026-01-01 running for 3\.0s: /);
+  });
+
   it('writes one line per change when the output is not a terminal, and the summary once at the end', () => {
     const snapshots = [startProgress(run, states)];
     for (const event of events) snapshots.push(applyTaskEvent(snapshots.at(-1)!, event));

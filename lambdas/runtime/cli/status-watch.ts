@@ -24,7 +24,7 @@ export interface WatchOptions {
   /** How long an idle lake is given for a run to start before its latest run is the answer. */
   readonly waitMs: number;
   /** Where the view goes: redrawn in place when it is a terminal, a line per change otherwise. */
-  readonly out: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  readonly out: NodeJS.WritableStream & { readonly isTTY?: boolean; readonly rows?: number };
   /** Ctrl-C: stop watching (the run goes on). */
   readonly signal: AbortSignal;
 }
@@ -52,7 +52,7 @@ export async function watchRun(options: WatchOptions): Promise<number> {
   const show = (progress: RunProgress | undefined, note: string) => {
     const now = new Date();
     if (draw) {
-      const frame = progress ? renderProgressFrame(progress, now, paint) : '';
+      const frame = progress ? renderProgressFrame(progress, now, paint, out.rows) : '';
       draw([frame, note && paint.dim(note)].filter(Boolean).join('\n\n'));
       return;
     }
