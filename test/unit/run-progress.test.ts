@@ -212,7 +212,7 @@ describe('run progress', () => {
     expect(frame).toContain('  … 23 earlier dataset(s)');
     expect(frame.filter((l) => l.startsWith('  silver.d'))).toHaveLength(9);
     expect(frame.at(-3)).toBe(
-      '  silver.d29                        silver         1,200        1,180           20',
+      '  silver.d29                         silver         1,200        1,180           20',
     );
     expect(frame.at(-1)).toMatch(/^daily for 2026-01-01 running for 3\.0s: /);
   });
