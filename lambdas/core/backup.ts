@@ -63,9 +63,9 @@ export interface BackupManifest {
 /**
  * Lake entries a backup leaves out: the lock (a restore takes its own), scratch space, and `_sim`,
  * which stands for the source systems (Snowflake, the CRM): they are not the lake, and survive its
- * loss as the real ones would.
+ * loss as the real ones would. `_runs` only shows the latest run to `status --watch`.
  */
-const excludedEntries = new Set(['.lock', '_tmp', '_sim']);
+const excludedEntries = new Set(['.lock', '_tmp', '_sim', '_runs']);
 
 /** Whether the lake file at `relativePath` belongs in a backup. */
 export function isBackedUp(relativePath: string): boolean {

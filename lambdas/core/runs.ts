@@ -4,6 +4,7 @@
  */
 import type { EstimateRun } from './cost/estimate';
 import type { RunUsage } from './cost/recording';
+import type { RunsHistory } from './runs-report';
 import type { SqlDialect, SqlEngine } from './ports';
 import { reconciles, stepNotes, type DatasetStats, type TaskResult } from './stats';
 import { isoTimestamp } from './time';
@@ -265,6 +266,85 @@ export class RunHistory {
         });
     }
     return [...found.values()];
+  }
+
+  /**
+   * What `medallion report runs` draws: the latest `limit` runs with their dataset steps and
+   * quality scores, and when each gold table was last published by a succeeded run.
+   */
+  async reportHistory(limit: number): Promise<RunsHistory> {
+    const d = this.engine.dialect;
+    const runs = d.relation('audit.runs');
+    const datasets = d.relation('audit.run_datasets');
+    const chosen = `select run_id from ${runs} order by started_at desc limit ${Math.trunc(limit)}`;
+    // One after the other: the engine runs one statement at a time on its connection.
+    const runRows = await this.engine.query<{
+      run_id: string;
+      job: string;
+      run_date: string;
+      status: string;
+      started_at: string;
+      seconds: number | null;
+      error: string | null;
+    }>(
+      `select run_id, job, cast(run_date as varchar) as run_date, status, cast(started_at as varchar) as started_at, seconds, error
+         from ${runs} order by started_at desc limit ${Math.trunc(limit)}`,
+    );
+    const stepRows = await this.engine.query<{
+      run_id: string;
+      dataset: string;
+      layer: string;
+      rows_in: number | bigint;
+      rows_out: number | bigint;
+      quarantined: number | bigint;
+    }>(
+      `select run_id, dataset, layer, rows_in, rows_out, quarantined from ${datasets}
+         where run_id in (${chosen}) order by run_id, dataset`,
+    );
+    const scoreRows = await this.engine.query<{
+      dataset: string;
+      layer: string;
+      score: number;
+      checked_at: string;
+    }>(
+      `select dataset, layer, score, cast(checked_at as varchar) as checked_at from ${d.relation('audit.dq_scores')}
+         where run_id in (${chosen}) order by checked_at, dataset`,
+    );
+    const publishRows = await this.engine.query<{ dataset: string; published_at: string }>(
+      `select s.dataset, cast(max(r.ended_at) as varchar) as published_at
+         from ${datasets} s join ${runs} r on r.run_id = s.run_id
+         where s.layer = 'gold' and r.status = 'succeeded' and r.ended_at is not null
+         group by s.dataset order by s.dataset`,
+    );
+    return {
+      runs: runRows.map((r) => ({
+        runId: r.run_id,
+        job: r.job,
+        runDate: r.run_date,
+        status: r.status,
+        startedAt: isoTimestamp(r.started_at),
+        ...(r.seconds === null ? {} : { seconds: Number(r.seconds) }),
+        ...(r.error === null ? {} : { error: r.error }),
+      })),
+      steps: stepRows.map((s) => ({
+        runId: s.run_id,
+        dataset: s.dataset,
+        layer: s.layer,
+        rowsIn: Number(s.rows_in),
+        rowsOut: Number(s.rows_out),
+        quarantined: Number(s.quarantined),
+      })),
+      scores: scoreRows.map((s) => ({
+        dataset: s.dataset,
+        layer: s.layer,
+        score: Number(s.score),
+        checkedAt: isoTimestamp(s.checked_at),
+      })),
+      publishes: publishRows.map((p) => ({
+        dataset: p.dataset,
+        publishedAt: isoTimestamp(p.published_at),
+      })),
+    };
   }
 
   /** The latest date a run of one of `jobs` completed for: the date the lake is as of. */

@@ -65,6 +65,19 @@ export async function acquireLakeLock(lakeRoot: string, job: string): Promise<La
   throw new LakeBusyError(`Could not take the lock ${file}: another run keeps taking it.`);
 }
 
+/**
+ * Who holds the lake now (a run, a generation, a restore), if anyone: what `status --watch` asks
+ * to tell a run that is starting or still going from a lake at rest.
+ */
+export async function lakeLockOwner(
+  lakeRoot: string,
+): Promise<{ readonly pid: number; readonly job: string; readonly startedAt: string } | undefined> {
+  const owner = await readOwner(path.join(lakeRoot, '.lock'));
+  return owner && (await holds(owner))
+    ? { pid: owner.pid, job: owner.job, startedAt: owner.startedAt }
+    : undefined;
+}
+
 /** Whether the process that wrote the lock still runs (or, on another host, may). */
 async function holds(owner: LockOwner): Promise<boolean> {
   if (owner.host !== undefined && owner.host !== os.hostname()) return true;

@@ -27,6 +27,14 @@ import { stepsOf, type StepStats } from '../core/runs';
 import { taskOfPlaceholder, type StateMachineTask, type TaskName } from '../core/tasks';
 import { isTaskResult } from '../core/stats';
 import type { StatementCounts } from '../core/counting-engine';
+import {
+  applyTaskEvent,
+  finishProgress,
+  startProgress,
+  type RunProgress,
+  type TaskProgressEvent,
+} from '../core/run-progress';
+import { ProgressWriter } from './progress-file';
 import { localAccount, localRegion, type LocalPlatform } from './local-platform';
 
 /** The ARN a task's placeholder stands for locally: a well-formed ARN, answered in-process. */
@@ -110,6 +118,14 @@ export async function runJob(
   // lock is back; calls queued but not yet started find the run stopping and do not start.
   const running = new Set<Promise<unknown>>();
   const failurePath = catchTargets(definition);
+  // What `medallion status --watch` shows; set once the run is recorded as started.
+  const progressFile = new ProgressWriter(platform.lakeRoot, platform.logger);
+  let progress: RunProgress | undefined;
+  const report = (event: TaskProgressEvent) => {
+    if (!progress) return;
+    progress = applyTaskEvent(progress, event);
+    progressFile.update(progress);
+  };
   const stopping = new AbortController();
   const stop = (why: string) => {
     if (!stopping.signal.aborted) stopping.abort(why);
@@ -131,28 +147,37 @@ export async function runJob(
       attempts[task.name] = (attempts[task.name] ?? 0) + 1;
       const started = Date.now();
       options.onTask?.({ state: task.name, phase: 'start' });
+      report({ state: task.name, phase: 'start' });
       try {
         const call = called.handler(input, stopping.signal);
         running.add(call);
         const result = (await call.finally(() => running.delete(call))) as Awaited<
           ReturnType<(typeof overrides)[string]>
         >;
-        if (isTaskResult(result))
-          steps.push(...stepsOf([result]).map((step) => ({ ...step, task: called.task })));
+        const landed = isTaskResult(result) ? stepsOf([result]) : [];
+        steps.push(...landed.map((step) => ({ ...step, task: called.task })));
         if (isQualityGateResult(result)) quality.push(...result.scores);
-        options.onTask?.({
+        const seconds = (Date.now() - started) / 1000;
+        options.onTask?.({ state: task.name, phase: 'end', seconds });
+        report({
           state: task.name,
           phase: 'end',
-          seconds: (Date.now() - started) / 1000,
+          seconds,
+          datasets: landed,
+          ...(isQualityGateResult(result)
+            ? { gate: { step: result.step, outcome: result.gate, scores: result.scores } }
+            : {}),
         });
         return result;
       } catch (error) {
-        options.onTask?.({
+        const failed = {
           state: task.name,
           phase: 'error',
           seconds: (Date.now() - started) / 1000,
           error: describeError(error),
-        });
+        } as const;
+        options.onTask?.(failed);
+        report(failed);
         throw error;
       }
     };
@@ -165,6 +190,11 @@ export async function runJob(
   const run = { runId, job, runDate: options.runDate, startedAt: startedAt.toISOString() };
   await recorder.interruptAbandoned();
   await recorder.started(run);
+  progress = startProgress(
+    { ...run, pid: process.pid },
+    taskStates(definition).map((t) => t.name),
+  );
+  progressFile.update(progress);
   const { project, env } = platform.project.config;
   const machineName = stateMachineName(project, env, job);
   const sentBefore = platform.engine.counts;
@@ -229,6 +259,10 @@ export async function runJob(
     },
     steps,
   );
+  progressFile.update(
+    finishProgress(progress, { status, seconds, ...(error === undefined ? {} : { error }) }),
+  );
+  await progressFile.flush();
   // A stopped run never reached its release state: give its lease back, as run recording does
   // on AWS for an aborted execution.
   if (status === 'interrupted') await platform.runLock.release(runId);

@@ -3,6 +3,7 @@
  * script, nothing fetched, so finance can open it offline and file it), a CSV of the daily costs
  * to pivot, the JSON of the whole report, and a few lines for the SNS topic.
  */
+import { stackedChart } from '../charts';
 import { escapeHtml as esc } from '../html';
 import { addDays } from '../time';
 import type { CostReport, Period, WeekChange } from './report';
@@ -12,10 +13,6 @@ import { gigabyte } from './storage';
 function days(period: Period): string {
   return `${esc(period.from)} – ${esc(addDays(period.to, -1))}`;
 }
-
-/** Series a chart draws before lumping the rest into "Other", so colours stay tellable apart. */
-const chartedSeries = 6;
-const palette = ['#0969da', '#1a7f37', '#bf8700', '#8250df', '#cf222e', '#1b7c83', '#8c959f'];
 
 /** Bytes as S3 bills them, in GB of 2³⁰ bytes. */
 function gigabytes(bytes: number): string {
@@ -118,63 +115,21 @@ export function renderCostJson(report: CostReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-/** Daily stacked bars of the largest series, the rest as "Other", with a legend. */
-function stackedChart(
+/** Daily stacked bars of the largest series, the rest as "Other", a date tick every week. */
+function dailyChart(
   label: string,
   days: readonly { date: string; values: Record<string, number> }[],
   order: readonly string[],
 ): string {
-  if (days.every((d) => Object.keys(d.values).length === 0))
-    return '<p class="muted">No cost recorded in the period.</p>';
-  const shown = order.slice(0, order.length > chartedSeries + 1 ? chartedSeries : order.length);
-  const keys = shown.length < order.length ? [...shown, 'Other'] : shown;
-  const stacks = days.map((d) => {
-    const values = keys.map((k) =>
-      k === 'Other'
-        ? Object.entries(d.values)
-            .filter(([key]) => !shown.includes(key))
-            .reduce((sum, [, v]) => sum + v, 0)
-        : (d.values[k] ?? 0),
-    );
-    return { date: d.date, values };
-  });
-  const max = Math.max(...stacks.map((s) => s.values.reduce((a, b) => a + b, 0)), 0.01);
-  const [left, top, plotHeight, bar, gap] = [56, 10, 180, 14, 4];
-  const width = left + stacks.length * (bar + gap) + 10;
-  const height = top + plotHeight + 40;
-  const y = (v: number) => top + plotHeight - (v / max) * plotHeight;
-  const bars = stacks
-    .map((s, i) => {
-      let base = 0;
-      const x = left + i * (bar + gap);
-      const rects = s.values
-        .map((v, k) => {
-          if (v <= 0) return '';
-          const rect = `<rect x="${x}" y="${y(base + v).toFixed(1)}" width="${bar}" height="${(y(base) - y(base + v)).toFixed(1)}" fill="${palette[k % palette.length]}"><title>${esc(s.date)} ${esc(keys[k]!)}: ${v.toFixed(2)}</title></rect>`;
-          base += v;
-          return rect;
-        })
-        .join('');
-      const tick =
-        i % 7 === 0
-          ? `<text x="${x}" y="${top + plotHeight + 14}">${esc(s.date.slice(5))}</text>`
-          : '';
-      return rects + tick;
-    })
-    .join('');
-  const axis = [0, 0.5, 1]
-    .map(
-      (f) =>
-        `<text x="${left - 6}" y="${y(max * f) + 4}" text-anchor="end">${(max * f).toFixed(2)}</text><line x1="${left}" x2="${width - 10}" y1="${y(max * f)}" y2="${y(max * f)}" stroke="#d0d7de"/>`,
-    )
-    .join('');
-  const legend = keys
-    .map(
-      (k, i) => `<span><i style="background:${palette[i % palette.length]}"></i>${esc(k)}</span>`,
-    )
-    .join(' ');
-  return `<svg role="img" aria-label="${esc(label)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">${axis}${bars}</svg>
-<p class="legend">${legend}</p>`;
+  return stackedChart(
+    label,
+    days.map((d) => ({ label: d.date, values: d.values })),
+    order,
+    {
+      tick: (column, i) => (i % 7 === 0 ? column.label.slice(5) : undefined),
+      empty: 'No cost recorded in the period.',
+    },
+  );
 }
 
 function changeTable(report: CostReport, heading: string, changes: readonly WeekChange[]): string {
@@ -227,7 +182,7 @@ export function renderCostHtml(report: CostReport): string {
   <div class="card"><b>${optional(report, unit.perDailyRun, 'no daily run')}</b>per daily run</div>
 </div>
 <h2>Daily cost by service</h2>
-${stackedChart(
+${dailyChart(
   'Daily cost by service',
   report.daily.map((d) => ({ date: d.date, values: d.services })),
   report.services.map((s) => s.service),
@@ -237,7 +192,7 @@ ${changeTable(report, 'service', report.byService)}
 ${tags
   .map(
     (tag) => `<h2>By ${esc(tag)}</h2>
-${stackedChart(
+${dailyChart(
   `Daily cost by ${tag}`,
   report.dailyByTag[tag]!,
   report.byTag[tag]!.map((c) => c.key),

@@ -45,6 +45,8 @@ import { backupCommand, drCommand } from './backup-commands';
 import { retentionCommand } from './retention-commands';
 import { piiCommand } from './pii-commands';
 import { refuseInvalidProject, validateCommand } from './validate-command';
+import { watchRun } from './status-watch';
+import { reportCommand } from './report-commands';
 
 interface SampleManifest {
   readonly seed: number;
@@ -72,6 +74,12 @@ const nonNegativeInt = (value: string) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0)
     throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+};
+const positiveSeconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600)
+    throw new InvalidArgumentError('expected seconds, more than 0 and at most 3600');
   return n;
 };
 /** Rows a `query` table draws by default: more would scroll past any terminal. */
@@ -252,7 +260,7 @@ export function buildProgram(): Command {
   program
     .command('status')
     .description(
-      'Recent runs: job, date, outcome, duration, rows; or one run in detail with --run.',
+      'Recent runs: job, date, outcome, duration, rows; one run in detail with --run; the running one live with --watch.',
     )
     .option('--limit <n>', 'how many runs', positiveInt, 10)
     .option('--run <id>', 'show the dataset steps of one run')
@@ -261,26 +269,53 @@ export function buildProgram(): Command {
         .choices(['table', 'json', 'csv'])
         .default('table'),
     )
-    .addHelpText('after', '\nExamples:\n  $ medallion status\n  $ medallion status --run 0193...')
-    .action(
-      async (options: { limit: number; run?: string; format: OutputFormat }, command: Command) => {
-        const { project, lakeRoot } = await context(command);
-        const lakehouse = await openReadOnly(project, lakeRoot);
-        try {
-          const history = new RunHistory(lakehouse);
-          const rows = options.run
-            ? await history.steps(options.run)
-            : await history.latest(options.limit);
-          if (options.run && rows.length === 0)
-            throw new PipelineError(
-              `No run ${options.run} in the history (see \`medallion status\`)`,
-            );
-          process.stdout.write(`${formatRows(rows, options.format)}\n`);
-        } finally {
-          lakehouse.close();
-        }
-      },
-    );
+    .addOption(
+      new Option(
+        '--watch',
+        'follow the running (or latest) run live: states, rows per dataset, gates; exit as the run did',
+      ).conflicts(['run', 'limit', 'format']),
+    )
+    .option('--interval <s>', 'seconds between refreshes with --watch', positiveSeconds, 1)
+    .option(
+      '--wait <s>',
+      'with --watch on an idle lake: seconds to wait for a run to start before showing the latest',
+      positiveSeconds,
+      5,
+    )
+    .addHelpText(
+      'after',
+      `\nWith --watch the view is redrawn in place on a terminal, and written one line per change
+otherwise (a log, CI). It exits 0 when the run succeeded, 1 when it failed, 130 when it was
+interrupted, so a script can wait on a pipeline started in the background. Ctrl-C stops watching,
+not the run.
+
+Examples:
+  $ medallion status
+  $ medallion status --run 0193...
+  $ medallion status --watch
+  $ medallion pipeline & medallion status --watch --interval 2 > progress.log`,
+    )
+    .action(async (options: StatusCommandOptions, command: Command) => {
+      const { project, lakeRoot } = await context(command);
+      if (options.watch) {
+        process.exitCode = await watch(lakeRoot, options);
+        return;
+      }
+      const lakehouse = await openReadOnly(project, lakeRoot);
+      try {
+        const history = new RunHistory(lakehouse);
+        const rows = options.run
+          ? await history.steps(options.run)
+          : await history.latest(options.limit);
+        if (options.run && rows.length === 0)
+          throw new PipelineError(
+            `No run ${options.run} in the history (see \`medallion status\`)`,
+          );
+        process.stdout.write(`${formatRows(rows, options.format)}\n`);
+      } finally {
+        lakehouse.close();
+      }
+    });
 
   program.addCommand(validateCommand());
   program.addCommand(contractCommand());
@@ -295,6 +330,7 @@ export function buildProgram(): Command {
   program.addCommand(drCommand());
   program.addCommand(retentionCommand());
   program.addCommand(costCommand());
+  program.addCommand(reportCommand());
 
   reportUsageErrorsBriefly(program);
   return program;
@@ -452,6 +488,33 @@ async function execute(
     });
     process.stdout.write(`${runSummary(outcome)}\n`);
     return outcome;
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+  }
+}
+
+interface StatusCommandOptions {
+  readonly limit: number;
+  readonly run?: string;
+  readonly format: OutputFormat;
+  readonly watch?: boolean;
+  readonly interval: number;
+  readonly wait: number;
+}
+
+/** `status --watch` on stdout, Ctrl-C ending the watch (never the run, another process's). */
+async function watch(lakeRoot: string, options: StatusCommandOptions): Promise<number> {
+  const stop = new AbortController();
+  const interrupt = () => stop.abort();
+  process.once('SIGINT', interrupt);
+  try {
+    return await watchRun({
+      lakeRoot,
+      intervalMs: options.interval * 1000,
+      waitMs: options.wait * 1000,
+      out: process.stdout,
+      signal: stop.signal,
+    });
   } finally {
     process.removeListener('SIGINT', interrupt);
   }

@@ -27,6 +27,7 @@ const lakeEntries = [
   'catalog',
   'notifications.jsonl',
   '_tmp',
+  '_runs',
 ];
 
 /** What runs write first (bronze) and record in (the lakehouse): the lake has been used. */
