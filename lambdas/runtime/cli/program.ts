@@ -45,6 +45,7 @@ import { backupCommand, drCommand } from './backup-commands';
 import { retentionCommand } from './retention-commands';
 import { piiCommand } from './pii-commands';
 import { refuseInvalidProject, validateCommand } from './validate-command';
+import { testCommand } from './test-command';
 
 interface SampleManifest {
   readonly seed: number;
@@ -283,6 +284,7 @@ export function buildProgram(): Command {
     );
 
   program.addCommand(validateCommand());
+  program.addCommand(testCommand());
   program.addCommand(contractCommand());
   program.addCommand(dqCommand());
   program.addCommand(lineageCommand());
