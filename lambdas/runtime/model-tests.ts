@@ -373,11 +373,12 @@ async function athenaCheck(project: ModelProject): Promise<(model: Model) => Cas
           source: (source, dataset) => dialect.relation(`bronze.${source}_${dataset}`),
           changes: (name) => dialect.relation(`changelog.${name.replace('.', '_')}`),
         });
-        const lines = sql.split('\n');
-        for (const e of trino.validate(sql))
-          problems.push(
-            `${incremental ? 'incremental run' : 'first build'}, line ${e.startLine} of the rendered SQL, column ${e.startColumn}: ${e.message}\n    ${lines[e.startLine - 1]?.trim() ?? ''}`,
-          );
+        // The first error only: the parser's later ones follow from it.
+        const [e] = trino.validate(sql);
+        if (!e) continue;
+        const problem = `line ${e.startLine} of the rendered SQL, column ${e.startColumn}: ${e.message}\n    ${sql.split('\n')[e.startLine - 1]?.trim() ?? ''}`;
+        if (!problems.some((p) => p.endsWith(problem)))
+          problems.push(`${incremental ? 'incremental run' : 'first build'}, ${problem}`);
       }
     } catch (error) {
       problems.push(messageOf(error));
