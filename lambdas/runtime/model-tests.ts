@@ -6,7 +6,7 @@
  * Trino grammar, so a passing test proves the model compiles there too.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { athenaDialect, mergeTargetsOf } from '../adapters/aws/athena-dialect';
@@ -16,7 +16,7 @@ import type { ContractRegistry } from '../core/contracts/contract';
 import { bronzeMetadataColumns } from '../core/ingest/bronze';
 import { loadSeeds } from '../core/models/layer';
 import { materialize } from '../core/models/materialize';
-import type { Model, ModelProject } from '../core/models/project';
+import type { Model, ModelProject, Seed } from '../core/models/project';
 import { renderModel } from '../core/models/render';
 import {
   compareRows,
@@ -28,6 +28,7 @@ import {
   type ModelTests,
   type RowDiff,
   type TestCase,
+  type TestInput,
   type TestRow,
 } from '../core/models/unit-tests';
 import type { ColumnSpec, SqlDialect, SqlEngine } from '../core/ports';
@@ -61,6 +62,15 @@ export async function runModelTests(options: ModelTestOptions): Promise<CaseResu
     results.push(result);
     options.onResult?.(result);
   };
+  for (const file of await orphanTestFiles(options.root, options.project))
+    report({
+      model: 'definitions',
+      file,
+      name: 'test file',
+      status: 'errored',
+      seconds: 0,
+      message: `${file} tests no model: there is no ${file.replace(/\.test\.yml$/, '.sql')}`,
+    });
   for (const model of options.models) {
     const file = testFileOf(model);
     if (!existsSync(path.join(options.root, file))) continue;
@@ -83,6 +93,21 @@ export async function runModelTests(options: ModelTestOptions): Promise<CaseResu
   const check = await athenaCheck(options.project);
   for (const model of options.models) report(check(model));
   return results;
+}
+
+/** Test files whose model does not exist (renamed, say): they would never run, silently. */
+async function orphanTestFiles(root: string, project: ModelProject): Promise<string[]> {
+  const tested = new Set(project.models.map(testFileOf));
+  const files = await Promise.all(
+    ['models/silver', 'models/gold'].map(async (folder) =>
+      existsSync(path.join(root, folder))
+        ? (await readdir(path.join(root, folder)))
+            .filter((f) => f.endsWith('.test.yml'))
+            .map((f) => `${folder}/${f}`)
+        : [],
+    ),
+  );
+  return files.flat().filter((f) => !tested.has(f));
 }
 
 async function runCase(
@@ -125,88 +150,72 @@ async function runCase(
 
 async function buildAndCompare(
   engine: DuckDbLakehouse,
-  { model, file }: ModelTests,
+  { model }: ModelTests,
   testCase: TestCase,
   { contracts, project }: ModelTestOptions,
 ): Promise<RowDiff> {
   const d = engine.dialect;
-  const given = (key: (typeof testCase.given)[number]['input']) =>
-    testCase.given.find((g) => JSON.stringify(g.input) === JSON.stringify(key));
-  const ingestedAt = `${testCase.runDate}T00:00:00.000Z`;
-  const fill =
-    (label: string) =>
-    async (
-      relation: string,
-      columns: readonly ColumnSpec[],
-      rows: readonly TestRow[],
-      defaults: (i: number) => TestRow = () => ({}),
-    ) =>
-      createTable(
-        engine,
-        `${file}: ${testCase.name}: ${label}`,
-        relation,
-        columns,
-        rows.map((r, i) => ({ ...defaults(i), ...r })),
-      );
+  const given = (matches: (input: TestInput) => boolean) =>
+    testCase.given.find((g) => matches(g.input))?.rows;
 
   await loadSeeds({ engine, project });
   for (const name of new Set([...model.refs, ...model.changes])) {
-    const rows = given({ kind: 'ref', name })?.rows;
+    const rows = given((i) => i.kind === 'ref' && i.name === name);
     if (name.startsWith('seeds.')) {
       if (!rows) continue;
       const seed = project.seeds.find((s) => s.name === name)!;
-      await engine.execute(`drop table if exists ${d.relation(name)}`);
-      await fill(`ref('${name}')`)(
-        d.relation(name),
-        seed.columns.map((c) => ({ name: c, type: 'VARCHAR' })),
-        rows,
-      );
+      await engine.execute(`drop table ${d.relation(name)}`);
+      await createTable(engine, `given.ref('${name}')`, d.relation(name), seedColumns(seed), rows);
       continue;
     }
     const upstream = contracts.get(project.get(name).contractId);
-    await fill(`ref('${name}')`)(d.relation(name), upstream.columns, rows ?? []);
+    await createTable(
+      engine,
+      `given.ref('${name}')`,
+      d.relation(name),
+      upstream.columns,
+      rows ?? [],
+    );
   }
   for (const [source, dataset] of model.sources) {
     const contract = contracts.forRelation(`bronze.${source}_${dataset}`)!;
-    const key = `source('${source}', '${dataset}')`;
+    const rows = given((i) => i.kind === 'source' && i.source === source && i.dataset === dataset);
     // Bronze's own columns: ingested on the run date, each row its own position in one file.
-    await fill(key)(
+    const bronze = (row: TestRow, i: number): TestRow => ({
+      _ingested_at: `${testCase.runDate} 00:00:00`,
+      _run_id: 'test',
+      _source: source,
+      _source_ref: `test://${source}/${dataset}`,
+      _source_row: i + 1,
+      ingest_date: testCase.runDate,
+      ...row,
+    });
+    await createTable(
+      engine,
+      `given.source('${source}', '${dataset}')`,
       `bronze.main.${d.quote(`${source}_${dataset}`)}`,
       [...contract.columns, ...bronzeMetadataColumns, { name: 'ingest_date', type: 'DATE' }],
-      given({ kind: 'source', source, dataset })?.rows ?? [],
-      (i) => ({
-        _ingested_at: ingestedAt,
-        _run_id: 'test',
-        _source: source,
-        _source_ref: `test://${source}/${dataset}`,
-        _source_row: i + 1,
-        ingest_date: testCase.runDate,
-      }),
+      (rows ?? []).map(bronze),
     );
   }
 
   const contract = contracts.get(model.contractId);
-  const existing = given({ kind: 'this' })?.rows;
+  const existing = given((i) => i.kind === 'this');
   if (existing) {
     // The table an earlier run left: contract columns, provenance and the run that wrote them.
-    await fill('this')(
+    await createTable(
+      engine,
+      'given.this',
       d.relation(model.name),
-      [
-        ...contract.columns,
-        ...bronzeMetadataColumns.filter((c) =>
-          ['_ingested_at', '_source_ref', '_source_row'].includes(c.name),
-        ),
-        { name: '_run_id', type: 'VARCHAR' },
-      ],
-      existing,
-      () => ({ _run_id: 'earlier' }),
+      [...contract.columns, ...provenanceColumns, { name: '_run_id', type: 'VARCHAR' }],
+      existing.map((row) => ({ _run_id: 'earlier', ...row })),
     );
-    await startFeeds(engine, model, testCase, { contracts, project }, fill);
+    await startFeeds(engine, model, testCase, { contracts, project });
   } else {
-    const feeds = testCase.given.filter((g) => g.input.kind === 'changes');
-    if (feeds.length > 0)
+    const feed = testCase.given.find((g) => g.input.kind === 'changes');
+    if (feed)
       throw new Error(
-        `${file}: ${testCase.name}: given.${feeds[0]!.key}: a change feed is read by an incremental run only; give this (the table before the run) too, or leave the feed out: a first build reads every key of the upstream model`,
+        `given.${feed.key}: a change feed is read by an incremental run only; give this (the table before the run) too, or leave the feed out: a first build reads every key of the upstream model`,
       );
   }
 
@@ -232,27 +241,39 @@ async function buildAndCompare(
     columns = (await engine.describe(`(${testCase.expectSql})`)).map((c) => c.name);
     const type = new Map(built.map((c) => [c.name, c.type]));
     // Cast to the model's types, so `0.90` (a DECIMAL) equals the model's DOUBLE 0.9.
-    expected = (await engine.query(
-      `select ${columns.map((c) => (type.has(c) ? `cast(e.${d.quote(c)} as ${type.get(c)}) as ${d.quote(c)}` : `e.${d.quote(c)}`)).join(', ')} from (${testCase.expectSql}) e`,
-    )) as TestRow[];
+    const cast = (c: string) =>
+      type.has(c) ? `cast(e.${d.quote(c)} as ${type.get(c)}) as ${d.quote(c)}` : `e.${d.quote(c)}`;
+    expected = await engine.query<TestRow>(
+      `select ${columns.map(cast).join(', ')} from (${testCase.expectSql}) e`,
+    );
   } else {
     columns = [...new Set(testCase.expect!.flatMap((r) => Object.keys(r)))];
-    const typed = built.filter((c) => columns.includes(c.name));
-    const unknown = columns.filter((c) => !typed.some((t) => t.name === c));
+    const unknown = columns.filter((c) => !built.some((b) => b.name === c));
     if (unknown.length > 0)
       throw new Error(
-        `${file}: ${testCase.name}: expect names ${unknown.join(', ')}, which ${model.name} does not have (columns: ${built.map((c) => c.name).join(', ')})`,
+        `expect names ${unknown.join(', ')}, which ${model.name} does not have (columns: ${built.map((c) => c.name).join(', ')})`,
       );
     // The expected rows go through the same casts as the model's, so `2026-03-01` equals a DATE.
-    await fill('expect')('expected_rows', typed, testCase.expect!);
-    expected = (await engine.query(
+    const typed = columns.map((c) => built.find((b) => b.name === c)!);
+    await createTable(engine, 'expect', 'expected_rows', typed, testCase.expect!);
+    expected = await engine.query<TestRow>(
       `select ${columns.map((c) => d.quote(c)).join(', ')} from expected_rows`,
-    )) as TestRow[];
+    );
   }
-  const actual = (await engine.query(
+  const actual = await engine.query<TestRow>(
     `select ${columns.map((c) => d.quote(c)).join(', ')} from ${target}`,
-  )) as TestRow[];
+  );
   return compareRows(expected, actual, columns, contract.primaryKey);
+}
+
+/** Provenance a model's table keeps from bronze. */
+const provenanceColumns = bronzeMetadataColumns.filter((c) =>
+  ['_ingested_at', '_source_ref', '_source_row'].includes(c.name),
+);
+
+/** Seeds are text, as `loadSeeds` writes them. */
+function seedColumns(seed: Seed): ColumnSpec[] {
+  return seed.columns.map((c) => ({ name: c, type: 'VARCHAR' }));
 }
 
 /**
@@ -264,17 +285,9 @@ async function startFeeds(
   model: Model,
   testCase: TestCase,
   { contracts, project }: Pick<ModelTestOptions, 'contracts' | 'project'>,
-  fill: (
-    label: string,
-  ) => (
-    relation: string,
-    columns: readonly ColumnSpec[],
-    rows: readonly TestRow[],
-    defaults?: (i: number) => TestRow,
-  ) => Promise<void>,
 ): Promise<void> {
   const d = engine.dialect;
-  const feedColumns = (of: Model) => {
+  const feedColumns = (of: Model): ColumnSpec[] => {
     const contract = contracts.get(of.contractId);
     return [
       ...of.config.unique_key!.map((k) => ({ name: k, type: contract.column(k)!.physicalType })),
@@ -287,22 +300,25 @@ async function startFeeds(
   for (const name of model.changes) {
     const rows =
       testCase.given.find((g) => g.input.kind === 'changes' && g.input.name === name)?.rows ?? [];
-    await fill(`changes('${name}')`)(
-      d.relation(`changelog.${name.replace('.', '_')}`),
+    await createTable(
+      engine,
+      `given.changes('${name}')`,
+      d.relation(changelogOf(name)),
       feedColumns(project.get(name)),
-      rows,
-      () => ({ _change_type: 'upsert', _seq: 1, _run_id: 'upstream' }),
+      rows.map((row) => ({ _change_type: 'upsert', _seq: 1, _run_id: 'upstream', ...row })),
     );
+    // The model last read the feed before its first entry.
     await engine.execute(
       `insert into ${d.relation('audit.model_state')} (model, input, watermark, run_id, updated_at) values (${d.string(model.name)}, ${d.string(`changes:${name}`)}, '0', 'earlier', ${d.timestamp(`${testCase.runDate}T00:00:00.000Z`)})`,
     );
   }
   if (model.config.materialization === 'incremental')
-    await fill('this')(
-      d.relation(`changelog.${model.name.replace('.', '_')}`),
-      feedColumns(model),
-      [],
-    );
+    await createTable(engine, 'this', d.relation(changelogOf(model.name)), feedColumns(model), []);
+}
+
+/** Where the pipeline keeps a model's change feed (see `materialize.ts`). */
+function changelogOf(model: string): string {
+  return `changelog.${model.replace('.', '_')}`;
 }
 
 /** Creates `relation` with the columns' types and inserts the rows; a cell not given is NULL. */
@@ -371,7 +387,7 @@ async function athenaCheck(project: ModelProject): Promise<(model: Model) => Cas
           incremental,
           runDate: '2026-01-01',
           source: (source, dataset) => dialect.relation(`bronze.${source}_${dataset}`),
-          changes: (name) => dialect.relation(`changelog.${name.replace('.', '_')}`),
+          changes: (name) => dialect.relation(changelogOf(name)),
         });
         // The first error only: the parser's later ones follow from it.
         const [e] = trino.validate(sql);

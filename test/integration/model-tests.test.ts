@@ -110,6 +110,9 @@ describe('medallion test', () => {
       // A deleted customer's version is never closed.
       'models/gold/dim_customer.sql': (sql) =>
         sql.replace('c.customer_id is null as _deleted', 'false as _deleted'),
+      // A case that cannot run.
+      'models/silver/orders.test.yml': (text) =>
+        `${text}\n  - name: a misspelt column\n    given:\n      source('snowflake', 'orders'): [{ order_idd: 1 }]\n    expect: []\n`,
       // DuckDB's cast shorthand, which Athena does not know.
       'models/silver/fx_rates_published.sql': (sql) =>
         sql.replace(
@@ -117,6 +120,8 @@ describe('medallion test', () => {
           'upper(trim(base_currency))::varchar as base_currency',
         ),
     });
+    // A test file left behind when its model was renamed.
+    writeFileSync(path.join(root, 'models/silver/gone.test.yml'), 'cases: []\n');
     const junit = path.join(root, 'models.xml');
     const selection = [
       'gold.customer_360',
@@ -153,11 +158,19 @@ describe('medallion test', () => {
       /silver\.fx_rates_published › compiles for Athena \(Trino grammar\) \(models\/silver\/fx_rates_published\.sql\)\n {2}models\/silver\/fx_rates_published\.sql does not parse as Athena SQL:\n {2}first build, line 5 of the rendered SQL, column 29: ':' is not valid at this position.*\n {6}upper\(trim\(base_currency\)\)::varchar as base_currency,\n$/,
     );
 
+    expect(stdout).toContain(
+      "given.source('snowflake', 'orders'): row 1 names order_idd, not a column of the input (columns: order_id,",
+    );
+    expect(stdout).toContain(
+      'models/silver/gone.test.yml tests no model: there is no models/silver/gone.sql',
+    );
+
     const elements = xmlElements(readFileSync(junit, 'utf8'));
     expect(elements.get('testsuites')).toEqual([
-      expect.objectContaining({ failures: '4', errors: '0' }),
+      expect.objectContaining({ failures: '4', errors: '2' }),
     ]);
     expect(elements.get('failure')).toHaveLength(4);
+    expect(elements.get('error')).toHaveLength(2);
   });
 
   it('is a usage error (exit 2) when the selection names no model', () => {
