@@ -96,7 +96,7 @@ describe('medallion test', () => {
     expect(stderr).toBe('');
   });
 
-  it('fails with a readable diff when the logic of a model breaks, and names the Athena syntax error with its line', () => {
+  it('fails with a readable diff when the logic of a model breaks; names the Athena syntax error with its line, the definition problem, the case that cannot run', () => {
     const root = projectWith({
       // Revenue now counts cancelled orders.
       'models/gold/customer_360.sql': (sql) =>
@@ -110,6 +110,9 @@ describe('medallion test', () => {
       // A deleted customer's version is never closed.
       'models/gold/dim_customer.sql': (sql) =>
         sql.replace('c.customer_id is null as _deleted', 'false as _deleted'),
+      // A definition problem, found by the checks validate makes.
+      'models/silver/products.sql': (sql) =>
+        sql.replace('trim(sku) as sku', 'length(trim(sku)) as sku'),
       // A case that cannot run.
       'models/silver/orders.test.yml': (text) =>
         `${text}\n  - name: a misspelt column\n    given:\n      source('snowflake', 'orders'): [{ order_idd: 1 }]\n    expect: []\n`,
@@ -162,14 +165,20 @@ describe('medallion test', () => {
       "given.source('snowflake', 'orders'): row 1 names order_idd, not a column of the input (columns: order_id,",
     );
     expect(stdout).toContain(
+      [
+        'definitions › models/silver/products.sql is valid (models/silver/products.sql)',
+        '  does not match contract silver.products (config/contracts/silver.products.yaml): sku is BIGINT, the contract says VARCHAR',
+      ].join('\n'),
+    );
+    expect(stdout).toContain(
       'models/silver/gone.test.yml tests no model: there is no models/silver/gone.sql',
     );
 
     const elements = xmlElements(readFileSync(junit, 'utf8'));
     expect(elements.get('testsuites')).toEqual([
-      expect.objectContaining({ failures: '4', errors: '2' }),
+      expect.objectContaining({ failures: '5', errors: '2' }),
     ]);
-    expect(elements.get('failure')).toHaveLength(4);
+    expect(elements.get('failure')).toHaveLength(5);
     expect(elements.get('error')).toHaveLength(2);
   });
 

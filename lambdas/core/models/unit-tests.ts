@@ -208,8 +208,8 @@ export function compareRows(
   const keyed = key.length > 0 && key.every((k) => columns.includes(k));
   if (!keyed)
     return {
-      missing: project(missing, columns),
-      unexpected: project(unexpected, columns),
+      missing: pick(missing, columns),
+      unexpected: pick(unexpected, columns),
       changed: [],
     };
   const keyText = (row: TestRow) => JSON.stringify(key.map((k) => canonical(row[k])));
@@ -231,8 +231,8 @@ export function compareRows(
     } else stillMissing.push(row);
   }
   return {
-    missing: project(stillMissing, columns),
-    unexpected: project(unexpected, columns),
+    missing: pick(stillMissing, columns),
+    unexpected: pick(unexpected, columns),
     changed,
   };
 }
@@ -280,6 +280,6 @@ function canonical(value: Cell | undefined): string {
   return value === null || value === undefined ? '\u0000null' : String(value);
 }
 
-function project(rows: readonly TestRow[], columns: readonly string[]): TestRow[] {
+function pick(rows: readonly TestRow[], columns: readonly string[]): TestRow[] {
   return rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null])));
 }
