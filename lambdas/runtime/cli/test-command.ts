@@ -52,11 +52,18 @@ export function testCommand(): Command {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const root = options.project ? path.resolve(options.project) : projectRoot;
       const started = performance.now();
-      const contracts = await loadContracts(root);
-      const project = await loadModels(root, contracts);
-      let models: Model[];
+      // Contracts or models that do not load are the definition checks' to report, file by file;
+      // there is then nothing to unit test.
+      const loaded = await loadContracts(root)
+        .then(async (contracts) => ({ contracts, project: await loadModels(root, contracts) }))
+        .catch(() => undefined);
+      let models: Model[] = [];
       try {
-        models = selectModels(project, { select: options.select, exclude: options.exclude });
+        if (loaded)
+          models = selectModels(loaded.project, {
+            select: options.select,
+            exclude: options.exclude,
+          });
       } catch (error) {
         if (!(error instanceof ModelGraphError)) throw error;
         process.stderr.write(`${red('error:')} ${error.message}\n`);
@@ -83,7 +90,7 @@ export function testCommand(): Command {
       definitions.forEach(progress);
       const results = [
         ...definitions,
-        ...(await runModelTests({ root, contracts, project, models, onResult: progress })),
+        ...(loaded ? await runModelTests({ root, ...loaded, models, onResult: progress }) : []),
       ];
       const summary = summarize(results, (performance.now() - started) / 1000);
       if (options.junit) writeFileSync(options.junit, junitXml(results, summary.seconds));
