@@ -158,5 +158,7 @@ function definitionCopyCommands(
     ...sources,
     `mkdir -p "${outputDir}/models"`,
     `cp -r "${inputDir}/models/silver" "${inputDir}/models/gold" "${inputDir}/models/seeds" "${outputDir}/models/"`,
+    // Model unit tests (`medallion test`) run before a deploy, never in a function.
+    `rm -f "${outputDir}"/models/*/*.test.yml`,
   ];
 }

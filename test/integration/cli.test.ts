@@ -18,6 +18,7 @@ describe('the medallion CLI', () => {
     'run',
     'pipeline',
     'validate',
+    'test',
     'query',
     'status',
     'contract check',

@@ -47,6 +47,7 @@ import { piiCommand } from './pii-commands';
 import { refuseInvalidProject, validateCommand } from './validate-command';
 import { watchRun } from './status-watch';
 import { reportCommand } from './report-commands';
+import { testCommand } from './test-command';
 
 interface SampleManifest {
   readonly seed: number;
@@ -318,6 +319,7 @@ Examples:
     });
 
   program.addCommand(validateCommand());
+  program.addCommand(testCommand());
   program.addCommand(contractCommand());
   program.addCommand(dqCommand());
   program.addCommand(lineageCommand());
