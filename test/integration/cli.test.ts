@@ -32,6 +32,8 @@ describe('the medallion CLI', () => {
     'lineage events',
     'catalog search',
     'catalog show',
+    'docs build',
+    'docs serve',
     'privacy export',
     'privacy kanon',
     'privacy report',

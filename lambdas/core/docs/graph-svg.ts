@@ -17,7 +17,8 @@ export const layerFills: Record<string, string> = {
 
 export const graphCss = `
 .graph { display: block; width: 100%; border: 1px solid #d0d7de; border-radius: 6px; background: #fff; touch-action: none; }
-.graph.interactive { height: calc(100vh - 11rem); min-height: 20rem; cursor: grab; }
+body.graph-page { box-sizing: border-box; height: 100vh; margin-bottom: 0; display: flex; flex-direction: column; }
+.graph.interactive { flex: 1 1 0; min-height: 12rem; cursor: grab; }
 .graph.interactive.dragging { cursor: grabbing; }
 .graph text { font-family: ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: ${labelFontSize}px; }
 .graph a .node rect { stroke-width: 1.5; } .graph a:hover .node rect { stroke: #0969da; stroke-width: 2.5; }

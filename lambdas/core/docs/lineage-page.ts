@@ -59,7 +59,7 @@ h1 { font-size: 1.4rem; margin-bottom: .25rem; } .muted { color: #656d76; }
 ${graphCss}
 </style>
 </head>
-<body>
+<body class="graph-page">
 <h1>${esc(rootName)}: ${answer.direction}</h1>
 <p class="muted">${answer.nodes.length} node(s), ${answer.edges.length} edge(s) · dashed: indirect (join, filter, grouping) · generated ${esc(generatedAt.toISOString())} · <code>medallion docs build</code> draws every dataset</p>
 ${graphLegend(['root', 'source', 'bronze', 'seeds', 'silver', 'gold'])}

@@ -159,7 +159,15 @@ th { font-weight: 600; } .facts th { width: 9rem; color: #656d76; font-weight: n
 #search { font: inherit; padding: .4rem .6rem; width: min(30rem, 100%); border: 1px solid #d0d7de; border-radius: 6px; }
 ${graphCss}`;
 
-function page(title: string, root: string, body: string, generatedAt: Date, script = ''): string {
+function page(
+  title: string,
+  root: string,
+  body: string,
+  generatedAt: Date,
+  script = '',
+  /** `graph-page`: the page is the graph, which takes the window's height. */
+  bodyClass = '',
+): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -169,7 +177,7 @@ function page(title: string, root: string, body: string, generatedAt: Date, scri
 <style>${css}
 </style>
 </head>
-<body>
+<body${bodyClass ? ` class="${bodyClass}"` : ''}>
 <nav><a href="${root}index.html">Datasets</a><a href="${root}lineage.html">Lineage graph</a></nav>
 ${body}
 <p class="muted">Generated ${esc(generatedAt.toISOString())} by <code>medallion docs build</code>.</p>
@@ -230,7 +238,7 @@ function lineagePage(input: DocsInput, datasets: readonly SiteDataset[]): string
 ${graphLegend(['source', 'bronze', 'seeds', 'silver', 'gold'])}
 ${graphTools}
 ${graphSvg(layout, { interactive: true, label: 'lineage graph of every dataset' })}`;
-  return page(`${input.title}: lineage`, '', body, input.generatedAt, graphScript);
+  return page(`${input.title}: lineage`, '', body, input.generatedAt, graphScript, 'graph-page');
 }
 
 function freshnessBadge(entry: CatalogEntry | undefined): string {
