@@ -16,8 +16,8 @@ export const layerFills: Record<string, string> = {
 };
 
 export const graphCss = `
-.graph { display: block; width: 100%; border: 1px solid #d0d7de; border-radius: 6px; background: #fff; touch-action: none; }
-body.graph-page { box-sizing: border-box; height: 100vh; margin-bottom: 0; display: flex; flex-direction: column; }
+.graph { display: block; box-sizing: border-box; width: 100%; border: 1px solid #d0d7de; border-radius: 6px; background: #fff; touch-action: none; }
+body.graph-page { box-sizing: border-box; height: 100vh; margin-top: 0; margin-bottom: 0; display: flex; flex-direction: column; }
 .graph.interactive { flex: 1 1 0; min-height: 12rem; cursor: grab; }
 .graph.interactive.dragging { cursor: grabbing; }
 .graph text { font-family: ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: ${labelFontSize}px; }
@@ -54,7 +54,9 @@ ${nodes}
 </svg>`;
 }
 
-export const graphTools = `<p class="graph-tools"><button type="button" data-zoom="in" title="Zoom in">+</button><button type="button" data-zoom="out" title="Zoom out">−</button><button type="button" data-zoom="fit" title="Fit to window">Fit</button> <span class="muted">drag to pan, wheel to zoom, click a dataset to open it</span></p>`;
+export function graphTools(hint: string): string {
+  return `<p class="graph-tools"><button type="button" data-zoom="in" title="Zoom in">+</button><button type="button" data-zoom="out" title="Zoom out">−</button><button type="button" data-zoom="fit" title="Fit to window">Fit</button> <span class="muted">${esc(hint)}</span></p>`;
+}
 
 export function graphLegend(layers: readonly string[]): string {
   return `<p class="legend">${layers

@@ -63,7 +63,7 @@ ${graphCss}
 <h1>${esc(rootName)}: ${answer.direction}</h1>
 <p class="muted">${answer.nodes.length} node(s), ${answer.edges.length} edge(s) · dashed: indirect (join, filter, grouping) · generated ${esc(generatedAt.toISOString())} · <code>medallion docs build</code> draws every dataset</p>
 ${graphLegend(['root', 'source', 'bronze', 'seeds', 'silver', 'gold'])}
-${graphTools}
+${graphTools('drag to pan, wheel or buttons to zoom')}
 ${graphSvg(layout, { interactive: true, label: `lineage of ${rootName}` })}
 ${graphScript}
 </body>

@@ -236,7 +236,7 @@ function lineagePage(input: DocsInput, datasets: readonly SiteDataset[]): string
   const layout = layoutGraph(nodes, edges);
   const body = `<h1>${esc(input.title)}: lineage</h1>
 ${graphLegend(['source', 'bronze', 'seeds', 'silver', 'gold'])}
-${graphTools}
+${graphTools('drag to pan, wheel to zoom, click a dataset to open it')}
 ${graphSvg(layout, { interactive: true, label: 'lineage graph of every dataset' })}`;
   return page(`${input.title}: lineage`, '', body, input.generatedAt, graphScript, 'graph-page');
 }
@@ -371,11 +371,13 @@ function datasetPage(input: DocsInput, datasets: readonly SiteDataset[], d: Site
     .join('\n');
   const rowsDecidedBy = graph.models.get(d.id)?.dataset ?? [];
 
-  const runTable = !input.lake
-    ? noLakeHint(input)
-    : runs.length === 0
-      ? '<p class="muted">No run has written it yet.</p>'
-      : `<table><thead><tr><th>Run</th><th>Job</th><th>Run date</th><th>Status</th><th>Rows out</th><th>Ended</th></tr></thead><tbody>
+  const runTable = !e
+    ? '<p class="muted">Seeds are read from their CSV file by the models that use them: no run writes them.</p>'
+    : !input.lake
+      ? noLakeHint(input)
+      : runs.length === 0
+        ? '<p class="muted">No run has written it yet.</p>'
+        : `<table><thead><tr><th>Run</th><th>Job</th><th>Run date</th><th>Status</th><th>Rows out</th><th>Ended</th></tr></thead><tbody>
 ${runs.map((r) => `<tr><td><code>${esc(r.run_id)}</code></td><td>${esc(r.job)}</td><td>${esc(r.run_date)}</td><td><span class="badge ${r.status === 'SUCCEEDED' ? 'pass' : 'fail'}">${esc(r.status)}</span></td><td>${r.rows_out}</td><td>${esc(r.updated_at)}</td></tr>`).join('\n')}
 </tbody></table>`;
 
