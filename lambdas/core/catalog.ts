@@ -260,6 +260,27 @@ full outer join (select * from scored where n = 1) s on s.dataset = w.dataset`);
     );
   }
 
+  /** Each dataset's latest `limit` DQ scores, oldest first: the trend the docs site draws. */
+  async scoreTrends(
+    limit: number,
+  ): Promise<Map<string, { readonly checkedAt: string; readonly score: number }[]>> {
+    const d = this.engine.dialect;
+    const rows = await this.engine.query<{ dataset: string; score: number; checked_at: string }>(
+      `select dataset, score, cast(checked_at as varchar) as checked_at from (
+  select dataset, score, checked_at, row_number() over (partition by dataset order by checked_at desc) as n
+  from ${d.relation('audit.dq_scores')}
+) s where n <= ${Math.trunc(limit)}
+order by dataset, checked_at`,
+    );
+    const trends = new Map<string, { checkedAt: string; score: number }[]>();
+    for (const r of rows) {
+      const list = trends.get(r.dataset) ?? [];
+      list.push({ checkedAt: isoTimestamp(r.checked_at), score: Number(r.score) });
+      trends.set(r.dataset, list);
+    }
+    return trends;
+  }
+
   /** The latest runs that wrote a dataset, newest first. */
   async history(dataset: string, limit: number): Promise<DatasetRun[]> {
     const d = this.engine.dialect;

@@ -33,6 +33,8 @@ describe('the medallion CLI', () => {
     'lineage events',
     'catalog search',
     'catalog show',
+    'docs build',
+    'docs serve',
     'privacy export',
     'privacy kanon',
     'privacy report',

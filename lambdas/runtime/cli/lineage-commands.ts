@@ -7,14 +7,19 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { buildLineageGraph, type LineageAnswer, type LineageGraph } from '../../core/lineage/graph';
+import {
+  buildLineageGraph,
+  type Layer,
+  type LineageAnswer,
+  type LineageGraph,
+} from '../../core/lineage/graph';
 import { lineageMermaid, lineageText } from '../../core/lineage/render';
 import { PipelineError } from '../../core/errors';
 import { LineageLog } from '../../core/lineage/log';
 import { checkRunEvents, runUuid } from '../../core/lineage/openlineage';
 import { summarizeRun } from '../../core/lineage/summary';
 import { FsObjectStore } from '../../adapters/local/object-store';
-import { renderLineageHtml } from '../reports/lineage-html';
+import { lineageAnswerPage } from '../../core/docs/lineage-page';
 import { context } from './context';
 import { formatRows, green, yellow, type OutputFormat } from './output';
 
@@ -57,7 +62,8 @@ export function lineageCommand(): Command {
         ) => {
           const graph = await graphOf(command);
           const answer = ask(() => graph[direction](target, options.depth));
-          await emit(render(answer, options.format), options.output);
+          const layer = graph.nodes.get(answer.root.dataset)?.layer ?? 'source';
+          await emit(render(answer, layer, options.format), options.output);
         },
       );
   }
@@ -223,14 +229,14 @@ function ask<T>(question: () => T): T {
   }
 }
 
-function render(answer: LineageAnswer, format: GraphFormat): string {
+function render(answer: LineageAnswer, layer: Layer, format: GraphFormat): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(answer, null, 2)}\n`;
     case 'mermaid':
       return lineageMermaid(answer);
     case 'html':
-      return renderLineageHtml(answer, new Date());
+      return lineageAnswerPage(answer, layer, new Date());
     case 'text':
       return lineageText(answer);
   }

@@ -40,6 +40,7 @@ import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
 import { lineageCommand } from './lineage-commands';
 import { catalogCommand } from './catalog-commands';
+import { docsCommand } from './docs-commands';
 import { dsrCommand } from './dsr-commands';
 import { backupCommand, drCommand } from './backup-commands';
 import { retentionCommand } from './retention-commands';
@@ -324,6 +325,7 @@ Examples:
   program.addCommand(dqCommand());
   program.addCommand(lineageCommand());
   program.addCommand(catalogCommand());
+  program.addCommand(docsCommand());
   program.addCommand(accessCommand());
   program.addCommand(piiCommand());
   program.addCommand(privacyCommand());
