@@ -758,6 +758,18 @@ export const sfnRunStarterIam = {
   ],
 };
 
+/** StepFunctionsRunWatcher (`sfn-run-watcher.ts`): reads the executions of one state machine. */
+export const sfnRunWatcherIam = {
+  actions: ['states:DescribeExecution'],
+  watches: (executionArn: string): IamCall[] => [
+    {
+      action: 'states:DescribeExecution',
+      resource: executionArn,
+      why: `reads the status of ${executionArn}`,
+    },
+  ],
+};
+
 /**
  * The topic and group ARNs of an MSK cluster: `arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>`
  * has topics at `topic/<name>/<uuid>/<topic>` and groups at `group/<name>/<uuid>/<group>`.
