@@ -35,6 +35,7 @@ import { accessPolicy, context, openAs, openReadOnly } from './context';
 import { accessCommand } from './access-commands';
 import { privacyCommand } from './privacy-commands';
 import { costCommand } from './cost-commands';
+import { smokeCommand } from './smoke-command';
 import { clearLake, refuseOtherSample } from './sample-lake';
 import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
@@ -295,6 +296,7 @@ export function buildProgram(): Command {
   program.addCommand(drCommand());
   program.addCommand(retentionCommand());
   program.addCommand(costCommand());
+  program.addCommand(smokeCommand());
 
   reportUsageErrorsBriefly(program);
   return program;
