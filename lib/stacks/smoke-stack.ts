@@ -8,7 +8,10 @@ import {
   bucketName,
   executionArnOf,
   glueDatabaseName,
+  schemaLocations,
   stateMachineName,
+  type BucketRole,
+  type LakeSchema,
   workgroupName,
 } from '../../lambdas/core/aws-names';
 import { landingFolder } from '../../lambdas/core/ingest/landing';
@@ -43,15 +46,14 @@ export class SmokeStack extends Stack {
     super(scope, id, props);
     const { config, smoke } = props;
     const { project, env } = config;
-    const bucket = (role: 'landing' | 'bronze' | 'athenaResults') =>
-      bucketName(project, env, role, this.account, this.region);
+    const bucket = (role: BucketRole) => bucketName(project, env, role, this.account, this.region);
     const machine = this.formatArn({
       service: 'states',
       resource: 'stateMachine',
       resourceName: stateMachineName(project, env, smoke.pipeline),
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    const [schema, table] = props.relation.split('.') as ['bronze', string];
+    const [schema, table] = props.relation.split('.') as [LakeSchema, string];
     const database = glueDatabaseName(project, env, schema);
     const workgroup = workgroupName(project, env, 'engineering');
     const landing = landingFolder(smoke.source, smoke.dataset).replace(/^landing\//, '');
@@ -66,13 +68,22 @@ export class SmokeStack extends Stack {
     const executions = executionArnOf(machine, '*');
     const smokeFiles = `arn:${this.partition}:s3:::${bucket('landing')}/${landing}smoke-*`;
     const results = `arn:${this.partition}:s3:::${bucket('athenaResults')}/engineering/*`;
+    const location = schemaLocations[schema];
+    const tableFiles = `${location.prefix}${table}/`;
+    const tableObjects = `arn:${this.partition}:s3:::${bucket(location.bucket)}/${tableFiles}*`;
     allow(['states:StartExecution'], [machine]);
     allow(['states:DescribeExecution'], [executions]);
     // HeadObject answers 404 for a missing key only to a caller that may list the bucket.
     allow(['s3:ListBucket'], [`arn:${this.partition}:s3:::${bucket('landing')}`]);
     allow(['s3:PutObject', 's3:GetObject'], [smokeFiles]);
+    // StopQueryExecution: the engine stops a query that outlives its timeout.
     allow(
-      ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'],
+      [
+        'athena:StartQueryExecution',
+        'athena:GetQueryExecution',
+        'athena:GetQueryResults',
+        'athena:StopQueryExecution',
+      ],
       [this.formatArn({ service: 'athena', resource: 'workgroup', resourceName: workgroup })],
     );
     allow(
@@ -95,6 +106,16 @@ export class SmokeStack extends Stack {
         }),
       ],
     );
+    // The table's files, as Athena reads them with the caller's credentials where Lake Formation
+    // does not vend its own.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [`arn:${this.partition}:s3:::${bucket(location.bucket)}`],
+        conditions: { StringLike: { 's3:prefix': [`${tableFiles}*`] } },
+      }),
+    );
+    allow(['s3:GetObject'], [tableObjects]);
     props.key.grant(this.role, 'kms:Decrypt', 'kms:GenerateDataKey');
     // Lake Formation's GetDataAccess supports no resource-level permissions: Lake Formation's
     // grant below decides what it reaches.
@@ -114,6 +135,11 @@ export class SmokeStack extends Stack {
       this.role,
       results,
       'Athena writes each query’s results as the caller under the engineering workgroup’s output location, one object per query id.',
+    );
+    acknowledgeWildcard(
+      this.role,
+      tableObjects,
+      `The files of the one table it counts rows in, ${props.relation}.`,
     );
     acknowledgeWildcard(
       this.role,

@@ -15,7 +15,10 @@ import type { DeliveryConfig } from '../../config/schema';
 import { loadDeliveryConfig, loadAccessPolicy } from '../../lambdas/definitions/source-files';
 import { loadProject } from '../../lambdas/definitions/project-files';
 import { createDeliveryApp } from '../../lib/delivery';
+import { smokeTestCalls } from '../../lambdas/adapters/aws/iam-calls';
+import { bucketName, type BucketRole } from '../../lambdas/core/aws-names';
 import { repositoryRoot } from '../helpers/cdk';
+import { describeDecision, SimulatedAccount } from '../helpers/iam-simulator';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 interface Action {
@@ -80,6 +83,22 @@ async function newDeliveryApp(directory = mkdtempSync(path.join(outdir, 'app-'))
   );
   return { app, delivery, environments };
 }
+
+const bucket = (role: BucketRole) =>
+  bucketName('medallion', 'dev', role, '111111111111', 'eu-west-1');
+
+/** Where the dev smoke test works: what `awsSmokeDeps` addresses for config/delivery.yaml's dev stage. */
+const smokeWhere = {
+  landing: { bucket: bucket('landing'), prefix: 'fx/rates/smoke-' },
+  stateMachineArn: 'arn:aws:states:eu-west-1:111111111111:stateMachine:medallion-dev-daily',
+  workgroup: 'medallion-dev-engineering',
+  results: { bucket: bucket('athenaResults'), prefix: 'engineering/' },
+  table: {
+    database: 'medallion_dev_bronze',
+    table: 'fx_rates',
+    location: { bucket: bucket('bronze'), prefix: 'fx_rates/' },
+  },
+};
 
 const smokeRoleArn = {
   'Fn::Join': [
@@ -275,29 +294,13 @@ describe('the delivery pipeline', () => {
     const statements = Object.values(smoke.findResources('AWS::IAM::Policy')).flatMap(
       (p) => (p as Resource).Properties.PolicyDocument as { Statement: { Action: unknown }[] },
     );
-    expect(statements.flatMap((d) => d.Statement.flatMap((s) => s.Action)).sort()).toEqual(
-      [
-        'athena:GetQueryExecution',
-        'athena:GetQueryResults',
-        'athena:StartQueryExecution',
-        'glue:GetDatabase',
-        'glue:GetTable',
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
-        'lakeformation:GetDataAccess',
-        's3:AbortMultipartUpload',
-        's3:GetBucketLocation',
-        's3:GetObject',
-        's3:GetObject',
-        's3:ListBucket',
-        's3:ListBucket',
-        's3:ListBucketMultipartUploads',
-        's3:ListMultipartUploadParts',
-        's3:PutObject',
-        's3:PutObject',
-        'states:DescribeExecution',
-        'states:StartExecution',
-      ].sort(),
+    // Exactly the actions its calls need (iam-calls.ts), no more.
+    const needed = smokeTestCalls(
+      { partition: 'aws', region: 'eu-west-1', account: '111111111111', keyArn: 'key' },
+      smokeWhere,
+    ).map((c) => c.action);
+    expect(new Set(statements.flatMap((d) => d.Statement.flatMap((s) => s.Action)))).toEqual(
+      new Set(needed),
     );
     smoke.hasResourceProperties('AWS::LakeFormation::PrincipalPermissions', {
       Resource: {
@@ -310,6 +313,47 @@ describe('the delivery pipeline', () => {
       Permissions: ['SELECT', 'DESCRIBE'],
       PermissionsWithGrantOption: [],
     });
+  });
+
+  it('lets the dev smoke role make every call the smoke test makes (IAM simulator)', async () => {
+    const dev = assembly.getNestedAssembly('assembly-Medallion-Delivery-Dev');
+    const account = new SimulatedAccount(
+      '111111111111',
+      'eu-west-1',
+      Object.fromEntries(dev.stacks.map((s) => [s.stackName, s.template as never])),
+    );
+    const landing = account
+      .resourcesOf('AWS::S3::Bucket')
+      .find((b) => account.resolve(b.stack, b.properties.BucketName) === bucket('landing'))!;
+    const keyArn = account.resolve(
+      landing.stack,
+      (
+        landing.properties.BucketEncryption as {
+          ServerSideEncryptionConfiguration: {
+            ServerSideEncryptionByDefault: { KMSMasterKeyID: never };
+          }[];
+        }
+      ).ServerSideEncryptionConfiguration[0]!.ServerSideEncryptionByDefault.KMSMasterKeyID,
+    );
+    const calls = smokeTestCalls(
+      { partition: 'aws', region: 'eu-west-1', account: '111111111111', keyArn },
+      smokeWhere,
+    );
+    const role = 'arn:aws:iam::111111111111:role/medallion-dev-smoke-test';
+    expect((await account.denied(role, calls)).map(describeDecision)).toEqual([]);
+    // And nothing beyond its own dataset: another landing folder, another table, another machine.
+    const beyond = [
+      { action: 's3:PutObject', resource: `arn:aws:s3:::${bucket('landing')}/crm/accounts/x.csv` },
+      {
+        action: 's3:GetObject',
+        resource: `arn:aws:s3:::${bucket('bronze')}/crm_accounts/x.parquet`,
+      },
+      {
+        action: 'states:StartExecution',
+        resource: 'arn:aws:states:eu-west-1:111111111111:stateMachine:medallion-dev-maintenance',
+      },
+    ].map((c) => ({ ...c, why: 'beyond the smoke test' }));
+    expect(await account.denied(role, beyond)).toHaveLength(beyond.length);
   });
 
   it('has every stage stack output the commit it was synthesized from', () => {
