@@ -51,7 +51,12 @@ export class DeliveryStack extends Stack {
     });
     const synth = new pipelines.CodeBuildStep('Synth', {
       input: source,
-      installCommands: ['pip install --quiet cfn-lint'],
+      installCommands: [
+        'pip install --quiet cfn-lint',
+        // CodeBuild's Ubuntu image ships Google Chrome; Ubuntu's chromium package is a snap, which
+        // containers cannot run. `.ci/run` and the report tests look for `chromium`.
+        'command -v chromium || ln -s "$(command -v google-chrome)" /usr/local/bin/chromium',
+      ],
       commands: [
         // Exactly what CI runs: npm ci, lint, typecheck, npm test, cdk synth of every environment
         // with cdk-nag, cfn-lint, the quickstart.

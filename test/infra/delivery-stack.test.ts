@@ -180,7 +180,10 @@ describe('the delivery pipeline', () => {
 
   it('synthesizes after CI, the contract check against the deployed commit, into cdk.out/delivery', () => {
     const spec = buildSpecOf(stage('Build').Actions[0]!);
-    expect(spec.phases.install?.commands).toEqual(['pip install --quiet cfn-lint']);
+    expect(spec.phases.install?.commands).toEqual([
+      'pip install --quiet cfn-lint',
+      'command -v chromium || ln -s "$(command -v google-chrome)" /usr/local/bin/chromium',
+    ]);
     expect(spec.phases.build.commands).toEqual([
       'bash .ci/run',
       'bash .ci/contract-check-deployed',
