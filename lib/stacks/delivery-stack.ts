@@ -148,6 +148,33 @@ export class DeliveryStack extends Stack {
       return stage;
     });
     this.pipeline.buildPipeline();
+    this.grantRenamedConnection(delivery.connectionArn);
+  }
+
+  /**
+   * CDK grants `codestar-connections:UseConnection` to the source action and to every CodeBuild
+   * project that clones the source; a connection made under the service's new name (an
+   * `arn:aws:codeconnections:` ARN, what the console creates since July 2024) is authorized by the
+   * action of the same prefix, `codeconnections:UseConnection`.
+   * https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html
+   */
+  private grantRenamedConnection(connectionArn: string): void {
+    if (connectionArn.split(':')[2] !== 'codeconnections') return;
+    for (const policy of this.node.findAll()) {
+      if (!(policy instanceof iam.Policy) || Stack.of(policy) !== this) continue;
+      if (
+        !JSON.stringify(this.resolve(policy.document)).includes(
+          'codestar-connections:UseConnection',
+        )
+      )
+        continue;
+      policy.addStatements(
+        new iam.PolicyStatement({
+          actions: ['codeconnections:UseConnection'],
+          resources: [connectionArn],
+        }),
+      );
+    }
   }
 
   /** The smoke step's CodeBuild role, named so the environment's smoke role can trust it. */

@@ -165,17 +165,27 @@ describe('the delivery pipeline', () => {
       BranchName: 'main',
       OutputArtifactFormat: 'CODEBUILD_CLONE_REF',
     });
-    // The synth project clones with the connection.
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: 'codestar-connections:UseConnection',
-            Resource: delivery.connectionArn,
-          }),
-        ]),
-      },
-    });
+    // The source action and each project that clones may use the connection, under the
+    // prefix of its ARN (codeconnections) as well as the one CDK grants.
+    const list = (value: unknown) => (Array.isArray(value) ? value : [value]) as unknown[];
+    const using = (action: string) =>
+      Object.entries(template.findResources('AWS::IAM::Policy'))
+        .filter(([, p]) =>
+          (
+            (p as Resource).Properties.PolicyDocument as {
+              Statement: { Action: unknown; Resource: unknown }[];
+            }
+          ).Statement.some(
+            (s) =>
+              list(s.Action).includes(action) && list(s.Resource).includes(delivery.connectionArn),
+          ),
+        )
+        .map(([id]) => id)
+        .sort();
+    expect(using('codestar-connections:UseConnection')).toHaveLength(4);
+    expect(using('codeconnections:UseConnection')).toEqual(
+      using('codestar-connections:UseConnection'),
+    );
   });
 
   it('synthesizes after CI, the contract check against the deployed commit, into cdk.out/delivery', () => {
