@@ -39,6 +39,7 @@ describe('the medallion CLI', () => {
     'dsr erase',
     'dsr replay',
     'dsr status',
+    'smoke',
   ])('%s --help explains the command with an example', (command) => {
     const { code, stdout } = medallion(...command.split(' '), '--help');
     expect(code).toBe(0);

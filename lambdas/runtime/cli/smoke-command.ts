@@ -69,7 +69,10 @@ export function smokeCommand(): Command {
     .description(
       "Smoke-test a deployed environment: land the smoke file config/delivery.yaml gives its stage, run the pipeline, check the file's rows reached bronze exactly once. Exit 1 when anything fails.",
     )
-    .addHelpText('after', '\nExample:\n  $ AWS_PROFILE=dev npx medallion smoke --env dev')
+    .addHelpText(
+      'after',
+      '\nExamples (credentials of the environment, or of its smoke role):\n  $ medallion smoke --env dev\n  $ AWS_PROFILE=dev medallion smoke --env dev',
+    )
     .action(async (_options: unknown, command: Command) => {
       const { project, env } = await context(command);
       const delivery = await loadDeliveryConfig(projectRoot);
