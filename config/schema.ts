@@ -832,3 +832,75 @@ export type RestSourceConfig = Extract<SourceConfig, { kind: 'rest' }>;
 export type KafkaSourceConfig = Extract<SourceConfig, { kind: 'kafka' }>;
 export type RetryPolicy = z.output<typeof retrySchema>;
 export type MaintenanceConfig = z.output<typeof maintenanceSchema>;
+
+/**
+ * The smoke test after a stage (`medallion smoke`): a small landing file of one dataset goes into
+ * the landing bucket, the pipeline runs, and its rows must be in bronze exactly once.
+ */
+const smokeSchema = z.strictObject({
+  /** The landing dataset the file belongs to: `landing/<source>/<dataset>/`. */
+  source: identifier,
+  dataset: identifier,
+  /** The file, relative to the repository root (csv, json or jsonl). */
+  file: z.string().regex(/\.(csv|json|jsonl)$/, 'a .csv, .json or .jsonl file'),
+  /** The pipeline (state machine) started. @default 'daily' */
+  pipeline: identifier.default('daily'),
+  /** A run still going after this long fails the smoke test (its execution keeps running). @default 90 */
+  timeoutMinutes: positiveInt.max(480).default(90),
+});
+
+export type SmokeConfig = z.output<typeof smokeSchema>;
+
+/**
+ * `config/delivery.yaml`: the CDK Pipelines stack that deploys the environments from git (the
+ * Delivery stack, `npx cdk synth -c env=delivery`). Without the file there is no Delivery stack.
+ */
+export const deliverySchema = z
+  .strictObject({
+    /** @default 'medallion' */
+    project: identifier.default('medallion'),
+    /** The account and region the pipeline lives in (a tooling account, or one of the environments'). */
+    aws: z.strictObject({
+      account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
+      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
+    }),
+    /** The AWS CodeConnections connection to the repository's host, created and authorized beforehand. */
+    connectionArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]+$/,
+        'a CodeConnections connection ARN',
+      ),
+    /** The repository, `owner/name`. */
+    repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name'),
+    /** The branch whose pushes are deployed. @default 'main' */
+    branch: z.string().min(1).default('main'),
+    /**
+     * The environments deployed, in order, each built from its `config/<env>.yaml` (which must
+     * name its account and region). `approval` waits for a manual approval before the stage;
+     * `smoke` runs the smoke test after it.
+     */
+    stages: z
+      .array(
+        z.strictObject({
+          env: identifier,
+          /** @default false */
+          approval: z.boolean().default(false),
+          smoke: smokeSchema.optional(),
+        }),
+      )
+      .min(1),
+  })
+  .superRefine((delivery, ctx) => {
+    delivery.stages.forEach((stage, i) => {
+      if (delivery.stages.findIndex((s) => s.env === stage.env) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', i, 'env'],
+          message: `an environment not deployed already (${stage.env} is)`,
+          input: stage.env,
+        });
+    });
+  });
+
+export type DeliveryConfig = z.output<typeof deliverySchema>;

@@ -1,4 +1,4 @@
-import { Tags, Validations, type App, type Environment } from 'aws-cdk-lib';
+import { CfnOutput, Tags, Validations, type Environment, type Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { PlatformConfig } from '../config/schema';
 import type { ContractRegistry } from '../lambdas/core/contracts/contract';
@@ -12,6 +12,7 @@ import { StorageStack } from './stacks/storage-stack';
 import { AccessStack } from './stacks/access-stack';
 import { BackupStack } from './stacks/backup-stack';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
 import { persona, personaNames, type AccessPolicy } from '../lambdas/core/access/policy';
 import type { TaskName } from '../lambdas/core/tasks';
 import { personaDatabases } from '../lambdas/core/access/persona-views';
@@ -35,12 +36,15 @@ export interface MedallionStacks {
 }
 
 /**
- * The whole platform for one environment, used by `bin/app.ts` and by the tests. Stacks are split
- * by lifecycle: storage (retained data) apart from the catalog and from compute, so redeploying
- * compute never touches data. cdk-nag's AWS Solutions and NIST 800-53 R5 checks run on every
- * synth.
+ * The whole platform for one environment, used by `bin/app.ts`, by the delivery pipeline's stages
+ * (`scope` is then a `Stage`) and by the tests. Stacks are split by lifecycle: storage (retained
+ * data) apart from the catalog and from compute, so redeploying compute never touches data. Stack
+ * names are the ids in either scope, so the pipeline deploys the very stacks `cdk deploy` does.
+ * cdk-nag's AWS Solutions and NIST 800-53 R5 checks run on every synth. With `-c commit=<sha>`
+ * each stack outputs `Version`, the commit it was synthesized from (one output, not a tag on every
+ * resource, which would update them all on every deploy).
  */
-export function createApp(app: App, definitions: AppDefinitions): MedallionStacks {
+export function createApp(scope: Construct, definitions: AppDefinitions): MedallionStacks {
   const { config } = definitions;
   const env: Environment | undefined =
     config.aws.account || config.aws.region
@@ -49,13 +53,15 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
   const prefix = `${pascal(config.project)}-${pascal(config.env)}`;
   const common = { env, terminationProtection: config.env === 'prod' };
 
-  const storage = new StorageStack(app, `${prefix}-Storage`, {
+  const storage = new StorageStack(scope, `${prefix}-Storage`, {
     ...common,
+    stackName: `${prefix}-Storage`,
     description: `${config.project} ${config.env}: KMS key and the lake's buckets (retained data).`,
     config,
   });
-  const catalog = new CatalogStack(app, `${prefix}-Catalog`, {
+  const catalog = new CatalogStack(scope, `${prefix}-Catalog`, {
     ...common,
+    stackName: `${prefix}-Catalog`,
     description: `${config.project} ${config.env}: Glue databases and tables, Athena workgroups.`,
     config,
     contracts: definitions.contracts,
@@ -66,8 +72,9 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
       : [],
   });
   catalog.addStackDependency(storage);
-  const pipeline = new PipelineStack(app, `${prefix}-Pipeline`, {
+  const pipeline = new PipelineStack(scope, `${prefix}-Pipeline`, {
     ...common,
+    stackName: `${prefix}-Pipeline`,
     description: `${config.project} ${config.env}: Lambda functions, state machines, schedules and alerts.`,
     config,
     key: storage.key,
@@ -82,8 +89,9 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
   });
   pipeline.addStackDependency(catalog);
   const backup = config.backup
-    ? new BackupStack(app, `${prefix}-Backup`, {
+    ? new BackupStack(scope, `${prefix}-Backup`, {
         ...common,
+        stackName: `${prefix}-Backup`,
         description: `${config.project} ${config.env}: AWS Backup vault, plans and restore testing of the lake's buckets.`,
         config,
         backup: config.backup,
@@ -93,8 +101,9 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
   backup?.addStackDependency(storage);
 
   const access = definitions.access
-    ? new AccessStack(app, `${prefix}-Access`, {
+    ? new AccessStack(scope, `${prefix}-Access`, {
         ...common,
+        stackName: `${prefix}-Access`,
         description: `${config.project} ${config.env}: Lake Formation settings, LF-tags, grants, persona roles and the access trail.`,
         config,
         contracts: definitions.contracts,
@@ -120,8 +129,8 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
     if (backup) access.addStackDependency(backup);
   }
 
-  Tags.of(app).add('project', config.project);
-  Tags.of(app).add('environment', config.env);
+  Tags.of(scope).add('project', config.project);
+  Tags.of(scope).add('environment', config.env);
   const stacks = {
     storage,
     catalog,
@@ -129,7 +138,14 @@ export function createApp(app: App, definitions: AppDefinitions): MedallionStack
     ...(access ? { access } : {}),
     ...(backup ? { backup } : {}),
   };
+  const version: unknown = scope.node.tryGetContext('commit');
+  if (typeof version === 'string' && version !== '')
+    for (const stack of Object.values(stacks) as Stack[])
+      new CfnOutput(stack, 'Version', {
+        value: version,
+        description: 'The git commit this stack was synthesized from.',
+      });
   acknowledgeFindings(stacks);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
+  Validations.of(scope).addPlugins(new AwsSolutionsChecks(scope), new NIST80053R5Checks(scope));
   return stacks;
 }

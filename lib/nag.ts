@@ -1,8 +1,11 @@
-import { Validations, type Stack } from 'aws-cdk-lib';
+import { Aspects, Stack, Validations, type IAspect } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { BucketRole } from '../lambdas/core/aws-names';
 import type { MedallionStacks } from './app';
+import type { DeliveryStack } from './stacks/delivery-stack';
+import type { SmokeStack } from './stacks/smoke-stack';
+import { rendered } from './constructs/acknowledge';
 import { taskNames, tasks, type TaskName } from '../lambdas/core/tasks';
 import { lakeUses } from './constructs/pipeline-lake-grants';
 import { s3BackupPolicies } from './stacks/backup-stack';
@@ -262,11 +265,7 @@ function acknowledgeNist80053R5({
     ...(access ? [access] : []),
     ...(backup ? [backup] : []),
   ].flatMap((s) => ownRolePolicies(s))) {
-    acknowledge(
-      policy,
-      'NIST.800.53.R5-IAMNoInlinePolicy',
-      'The permissions of exactly one role, attached to it alone and created, changed and deleted with it by CloudFormation. AWS names this strict one-to-one relation as the case for an inline policy: its permissions cannot be attached to another identity by mistake (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html).',
-    );
+    acknowledge(policy, 'NIST.800.53.R5-IAMNoInlinePolicy', inlinePolicyReason);
   }
 
   const derived = (what: string) =>
@@ -308,7 +307,8 @@ function acknowledgeNist80053R5({
  */
 export function ownRolePolicies(stack: Stack): iam.Policy[] {
   return stack.node.findAll().filter((c): c is iam.Policy => {
-    if (!(c instanceof iam.Policy)) return false;
+    // Not those of the stacks in a stage the stack holds (the delivery pipeline's).
+    if (!(c instanceof iam.Policy) || Stack.of(c) !== stack) return false;
     const cfn = c.node.defaultChild as iam.CfnPolicy;
     const attached = (value: unknown) => (stack.resolve(value) as unknown[] | undefined) ?? [];
     return (
@@ -317,4 +317,94 @@ export function ownRolePolicies(stack: Stack): iam.Policy[] {
       attached(cfn.groups).length === 0
     );
   });
+}
+
+const inlinePolicyReason =
+  'The permissions of exactly one role, attached to it alone and created, changed and deleted with it by CloudFormation. AWS names this strict one-to-one relation as the case for an inline policy: its permissions cannot be attached to another identity by mistake (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html).';
+
+/**
+ * Wildcards CDK Pipelines writes into the roles it makes (the pipeline's, each CodeBuild step's,
+ * the asset publishers', self-mutation's), none of which it lets a caller narrow: CDK's read and
+ * read-write grants on the pipeline's own artifact bucket and key (`s3:GetObject*`,
+ * `kms:GenerateDataKey*`... on `<bucket>/*`), each CodeBuild project's own log group and report
+ * groups, the bootstrap roles self-mutation may assume (by their `aws-cdk:bootstrap-role` tag),
+ * and the calls that take no resource: codebuild:StartBuild of the asset publishers' projects
+ * and cloudformation:DescribeStacks of self-mutation. Any other wildcard still fails the synth.
+ */
+const pipelineWildcardActions = new Set([
+  's3:GetObject*',
+  's3:GetBucket*',
+  's3:List*',
+  's3:Abort*',
+  's3:DeleteObject*',
+  'kms:GenerateDataKey*',
+  'kms:ReEncrypt*',
+]);
+const pipelineWildcardResources = [
+  /^<PipelineArtifactsBucket[0-9A-F]{8}\.Arn>\/\*$/,
+  /^arn:<AWS::Partition>:logs:[a-z0-9-]+:\d{12}:log-group:\/aws\/codebuild\/(\*|<[A-Za-z0-9]+>:\*)$/,
+  /^arn:<AWS::Partition>:codebuild:[a-z0-9-]+:\d{12}:report-group\/(\*|<[A-Za-z0-9]+>-\*)$/,
+  /^arn:\*:iam::\d{12}:role\/\*$/,
+  /^\*$/,
+];
+
+/** Acknowledges, on each CDK Pipelines role policy, exactly the wildcards above it holds once built. */
+class PipelineGrantFindings implements IAspect {
+  constructor(private readonly stack: DeliveryStack) {}
+
+  visit(node: IConstruct): void {
+    // The stages' stacks (in other environments) are checked by their own acknowledgements.
+    if (!(node instanceof iam.CfnPolicy) || Stack.of(node) !== this.stack) return;
+    const document = Stack.of(node).resolve(node.policyDocument) as {
+      Statement: { Action: string | string[]; Resource: unknown }[];
+    };
+    const list = <T>(value: T | T[]) => (Array.isArray(value) ? value : [value]);
+    for (const statement of document.Statement) {
+      for (const action of list(statement.Action))
+        if (pipelineWildcardActions.has(action))
+          acknowledge(node, `AwsSolutions-IAM5[Action::${action}]`, pipelineGrantReason);
+      for (const resource of list(statement.Resource)
+        .filter((r) => JSON.stringify(r).includes('*'))
+        .map(rendered))
+        if (pipelineWildcardResources.some((r) => r.test(resource)))
+          acknowledge(node, `AwsSolutions-IAM5[Resource::${resource}]`, pipelineGrantReason);
+    }
+  }
+}
+
+const pipelineGrantReason =
+  'A grant CDK Pipelines makes and offers no way to narrow: read or write of the pipeline’s own artifact bucket and key, the CodeBuild project’s own log group and report groups, the CDK bootstrap roles (by their aws-cdk:bootstrap-role tag), or calls that support no resource-level permissions (codebuild:StartBuild by the asset publishers, cloudformation:DescribeStacks by self-mutation: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html).';
+
+/** Findings on what CDK Pipelines builds (CodePipeline, CodeBuild projects and their roles) that are inherent to it. */
+export function acknowledgeDeliveryFindings(stack: DeliveryStack): void {
+  Aspects.of(stack).add(new PipelineGrantFindings(stack));
+  for (const policy of ownRolePolicies(stack))
+    acknowledge(policy, 'NIST.800.53.R5-IAMNoInlinePolicy', inlinePolicyReason);
+  const bucket = stack.pipeline.pipeline.artifactBucket.node.defaultChild!;
+  acknowledge(
+    bucket,
+    'AwsSolutions-S1',
+    'The pipeline’s artifact bucket: only the pipeline and its CodeBuild projects read and write it, each call logged by CloudTrail; CDK Pipelines makes it.',
+  );
+  acknowledge(
+    bucket,
+    'NIST.800.53.R5-S3BucketLoggingEnabled',
+    'The pipeline’s artifact bucket: only the pipeline and its CodeBuild projects read and write it, each call logged by CloudTrail; CDK Pipelines makes it.',
+  );
+  acknowledge(
+    bucket,
+    'NIST.800.53.R5-S3BucketReplicationEnabled',
+    'Build artifacts, made again from git by running the pipeline: nothing to recover from a replica.',
+  );
+  acknowledge(
+    bucket,
+    'NIST.800.53.R5-S3BucketVersioningEnabled',
+    'Each pipeline execution writes its artifacts under keys of its own, never over another’s: the artifacts of earlier executions (the assemblies a rollback redeploys) stay as they were without versioning.',
+  );
+}
+
+/** The smoke test role's own policy (its wildcards are acknowledged next to their grants). */
+export function acknowledgeSmokeFindings(smoke: SmokeStack): void {
+  for (const policy of ownRolePolicies(smoke))
+    acknowledge(policy, 'NIST.800.53.R5-IAMNoInlinePolicy', inlinePolicyReason);
 }

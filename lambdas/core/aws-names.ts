@@ -84,3 +84,12 @@ export function runLockTableName(project: string, env: string): string {
 export function personaRoleName(project: string, env: string, persona: string): string {
   return `${project}-${env}-persona-${persona}`;
 }
+
+/**
+ * A standard workflow's execution ARN: the state machine's, with `execution` for `stateMachine`
+ * and the execution name after it.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html#awsstepfunctions-resources-for-iam-policies
+ */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}

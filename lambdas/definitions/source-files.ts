@@ -6,8 +6,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { PlatformConfig } from '../../config/schema';
+import { deliverySchema, type DeliveryConfig, type PlatformConfig } from '../../config/schema';
 import { parseConfig } from '../core/config';
+import { parseYamlWith } from '../core/validation';
 import { parseAccessPolicy, type AccessPolicy } from '../core/access/policy';
 import { ContractRegistry, parseContract, type Contract } from '../core/contracts/contract';
 import { PipelineError } from '../core/errors';
@@ -45,7 +46,7 @@ export async function loadConfig(
     : path.join(root, 'config', `${options.env ?? 'local'}.yaml`);
   if (!existsSync(configFile)) {
     const envs = (await readdir(path.join(root, 'config')))
-      .filter((f) => f.endsWith('.yaml') && f !== accessPolicyFile)
+      .filter((f) => f.endsWith('.yaml') && f !== accessPolicyFile && f !== deliveryFile)
       .map((f) => f.replace(/\.yaml$/, ''));
     throw new PipelineError(
       `No config file ${path.relative(process.cwd(), configFile)} (environments: ${envs.join(', ')})`,
@@ -100,4 +101,13 @@ export async function loadAccessPolicy(
   const file = path.join(root, 'config', accessPolicyFile);
   if (!existsSync(file)) return undefined;
   return parseAccessPolicy(await readFile(file, 'utf8'), `config/${accessPolicyFile}`, env);
+}
+
+const deliveryFile = 'delivery.yaml';
+
+/** `config/delivery.yaml`, the delivery pipeline's settings; undefined without the file. */
+export async function loadDeliveryConfig(root: string): Promise<DeliveryConfig | undefined> {
+  const file = path.join(root, 'config', deliveryFile);
+  if (!existsSync(file)) return undefined;
+  return parseYamlWith(deliverySchema, await readFile(file, 'utf8'), `config/${deliveryFile}`);
 }

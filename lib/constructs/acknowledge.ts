@@ -24,7 +24,7 @@ export function acknowledgeWildcard(
 }
 
 /** A resource as cdk-nag spells it in a finding id: pseudo parameters and references in angle brackets. */
-function rendered(value: unknown): string {
+export function rendered(value: unknown): string {
   if (typeof value === 'string') return value;
   const intrinsic = value as {
     'Fn::Join'?: [string, unknown[]];

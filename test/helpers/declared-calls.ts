@@ -45,6 +45,7 @@ const commandActions: Readonly<Record<string, readonly string[]>> = {
   PublishCommand: ['sns:Publish'],
   GetExecutionHistoryCommand: ['states:GetExecutionHistory'],
   StartExecutionCommand: ['states:StartExecution'],
+  DescribeExecutionCommand: ['states:DescribeExecution'],
   PutItemCommand: ['dynamodb:PutItem'],
   DeleteItemCommand: ['dynamodb:DeleteItem'],
   ExecuteStatementCommand: ['redshift-data:ExecuteStatement'],

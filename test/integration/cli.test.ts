@@ -43,6 +43,7 @@ describe('the medallion CLI', () => {
     'dsr replay',
     'dsr status',
     'report runs',
+    'smoke',
   ])('%s --help explains the command with an example', (command) => {
     const { code, stdout } = medallion(...command.split(' '), '--help');
     expect(code).toBe(0);

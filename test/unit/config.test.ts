@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { deliverySchema } from '../../config/schema';
 import { parseConfig } from '../../lambdas/core/config';
+import { parseYamlWith } from '../../lambdas/core/validation';
 import { ConfigError } from '../../lambdas/core/errors';
 
 const errorOf = (text: string) => {
@@ -178,5 +180,64 @@ describe('config', () => {
       expect(config.storage.lifecycle.quarantine.expirationDays).toBeUndefined();
       expect(config.maintenance.retention).toEqual({ quarantine: { days: 90 } });
     });
+  });
+});
+
+describe('config/delivery.yaml', () => {
+  const parse = (text: string) => parseYamlWith(deliverySchema, text, 'config/delivery.yaml');
+  const minimalDelivery = `
+aws: { account: '333333333333', region: eu-west-1 }
+connectionArn: arn:aws:codeconnections:eu-west-1:333333333333:connection/0f5a7c2e-0000-4000-8000-000000000000
+repository: acme/medallion-platform
+stages:
+  - env: dev
+    smoke: { source: fx, dataset: rates, file: fixtures/smoke/fx-rates.csv }
+  - env: prod
+    approval: true
+`;
+
+  it('is valid, and fills in the branch, the approvals and the smoke defaults', () => {
+    expect(parse(readFileSync('config/delivery.yaml', 'utf8')).stages.map((s) => s.env)).toEqual([
+      'dev',
+      'prod',
+    ]);
+    const delivery = parse(minimalDelivery);
+    expect(delivery).toMatchObject({ project: 'medallion', branch: 'main' });
+    expect(delivery.stages).toEqual([
+      {
+        env: 'dev',
+        approval: false,
+        smoke: {
+          source: 'fx',
+          dataset: 'rates',
+          file: 'fixtures/smoke/fx-rates.csv',
+          pipeline: 'daily',
+          timeoutMinutes: 90,
+        },
+      },
+      { env: 'prod', approval: true },
+    ]);
+  });
+
+  it.each([
+    [
+      'an environment deployed twice',
+      minimalDelivery.replace('env: prod', 'env: dev'),
+      'stages.1.env',
+    ],
+    [
+      'a connection ARN of another service',
+      minimalDelivery.replace('codeconnections', 'codecommit'),
+      'connectionArn',
+    ],
+    ['a repository without its owner', minimalDelivery.replace('acme/', ''), 'repository'],
+    [
+      'a smoke file of another format',
+      minimalDelivery.replace('fx-rates.csv', 'fx-rates.xlsx'),
+      'stages.0.smoke.file',
+    ],
+    ['no stage', minimalDelivery.replace(/stages:[\s\S]*/, 'stages: []'), 'stages'],
+  ])('refuses %s', (_, text, key) => {
+    expect(() => parse(text)).toThrow(key);
   });
 });

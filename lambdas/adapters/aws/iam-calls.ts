@@ -6,6 +6,7 @@
  * writing S3 and Glue, S3 and SNS calling KMS), those calls are declared too, with AWS's
  * documentation for them.
  */
+import { executionArnOf } from '../../core/aws-names';
 
 /** One authorization AWS checks: an action on a resource, with the request context it adds. */
 export interface IamCall {
@@ -770,6 +771,45 @@ export const sfnRunStarterIam = {
     ];
   },
 };
+
+/** StepFunctionsRunWatcher (`sfn-run-watcher.ts`): reads the executions of one state machine. */
+export const sfnRunWatcherIam = {
+  actions: ['states:DescribeExecution'],
+  watches: (executionArn: string): IamCall[] => [
+    {
+      action: 'states:DescribeExecution',
+      resource: executionArn,
+      why: `reads the status of ${executionArn}`,
+    },
+  ],
+};
+
+/**
+ * `medallion smoke` (`runtime/cli/smoke-command.ts`): lands the smoke file with the object store
+ * (one PutObject: never a multipart upload) and checks it left (HeadObject), starts and watches
+ * the run, and counts the file's rows in bronze through Athena.
+ */
+export function smokeTestCalls(
+  s: EncryptedScope,
+  where: {
+    readonly landing: S3Prefix;
+    readonly stateMachineArn: string;
+    readonly workgroup: string;
+    readonly results: S3Prefix;
+    readonly table: GlueTable;
+  },
+): IamCall[] {
+  return [
+    ...s3ObjectStoreIam
+      .write(s, where.landing)
+      .filter((c) => c.action !== 's3:AbortMultipartUpload'),
+    ...s3ObjectStoreIam.read(s, where.landing),
+    ...sfnRunStarterIam.starts(where.stateMachineArn),
+    ...sfnRunWatcherIam.watches(executionArnOf(where.stateMachineArn, 'run-id')),
+    ...athenaEngineIam.queries(s, where.workgroup, where.results),
+    ...athenaEngineIam.reads(s, where.table),
+  ];
+}
 
 /**
  * The topic and group ARNs of an MSK cluster: `arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>`

@@ -35,6 +35,7 @@ import { accessPolicy, context, openAs, openReadOnly } from './context';
 import { accessCommand } from './access-commands';
 import { privacyCommand } from './privacy-commands';
 import { costCommand } from './cost-commands';
+import { smokeCommand } from './smoke-command';
 import { clearLake, refuseOtherSample } from './sample-lake';
 import { contractCommand } from './contract-commands';
 import { dqCommand } from './dq-commands';
@@ -335,6 +336,7 @@ Examples:
   program.addCommand(retentionCommand());
   program.addCommand(costCommand());
   program.addCommand(reportCommand());
+  program.addCommand(smokeCommand());
 
   reportUsageErrorsBriefly(program);
   return program;
