@@ -35,6 +35,12 @@ interface Selector {
 
 const selectorPattern = /^(?:(\d*)\+)?(?:(tag|layer|source):)?([A-Za-z0-9_.*]+)(?:\+(\d*))?$/;
 
+/** Whether the selection names anything: an empty one is the whole project. */
+export function isSelective(selection: Selection | undefined): selection is Selection {
+  const terms = [...(selection?.select ?? []), ...(selection?.exclude ?? [])];
+  return terms.some((t) => t.trim() !== '');
+}
+
 /** Reads one selector (no spaces or commas); a malformed one is an error naming it. */
 export function parseSelector(text: string): Selector {
   const match = selectorPattern.exec(text);
