@@ -144,6 +144,11 @@ function nothingMatches(project: ModelProject, { method, value }: Selector): str
   };
   const label =
     method === 'name' ? `No model matches "${value}"` : `No model has ${method}:${value}`;
-  const known = method === 'name' ? '' : ` (known: ${candidates[method].sort().join(', ')})`;
+  const known =
+    method === 'name'
+      ? ''
+      : candidates[method].length === 0
+        ? ` (no model has a ${method})`
+        : ` (known: ${candidates[method].sort().join(', ')})`;
   return `${label}${suggestName(value, candidates[method]) || known}`;
 }

@@ -46,6 +46,7 @@ import { dsrCommand } from './dsr-commands';
 import { backupCommand, drCommand } from './backup-commands';
 import { retentionCommand } from './retention-commands';
 import { piiCommand } from './pii-commands';
+import { compileCommand, lsCommand, showCommand } from './model-commands';
 import { refuseInvalidProject, validateCommand } from './validate-command';
 
 interface SampleManifest {
@@ -293,6 +294,9 @@ export function buildProgram(): Command {
       },
     );
 
+  program.addCommand(compileCommand());
+  program.addCommand(showCommand());
+  program.addCommand(lsCommand());
   program.addCommand(validateCommand());
   program.addCommand(contractCommand());
   program.addCommand(dqCommand());
