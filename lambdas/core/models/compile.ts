@@ -19,6 +19,8 @@ export interface CompiledModel {
   /** Why the form differs from the one asked for, or where the SQL holds stand-in values. */
   readonly notes: readonly string[];
   readonly sql: string;
+  /** Rendered without the privacy key a pseudonym needs: compile again with it to run the SQL. */
+  readonly needsPrivacyKey: boolean;
 }
 
 export interface CompileOptions {
@@ -80,5 +82,6 @@ export function compileModel(
     form: incremental ? 'incremental' : 'full-refresh',
     notes,
     sql: rendered.sql.trim(),
+    needsPrivacyKey: rendered.needsPrivacyKey,
   };
 }

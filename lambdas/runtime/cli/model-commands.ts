@@ -120,11 +120,10 @@ export function showCommand(): Command {
               snapshotAt: new Date().toISOString(),
               privacyKey,
             });
-          const { sql } = compiled(
-            compiled().notes.some((n) => n.startsWith('pseudonyms'))
-              ? await PrivacyKeyFile.ofProject(project.root).key()
-              : undefined,
-          );
+          const first = compiled();
+          const { sql } = first.needsPrivacyKey
+            ? compiled(await PrivacyKeyFile.ofProject(project.root).key())
+            : first;
           const rows = await lakehouse
             .query(`select * from (${sql}) as m limit ${options.limit + 1}`)
             .catch((error: unknown) => {
@@ -169,7 +168,7 @@ export function lsCommand(): Command {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ medallion ls\n  $ medallion ls --type source\n  $ medallion ls --select tag:finance --format json\n  $ medallion ls --select +gold.fact_orders',
+      '\nExamples:\n  $ medallion ls\n  $ medallion ls --type source\n  $ medallion ls --select layer:gold --format json\n  $ medallion ls --select +gold.fact_orders',
     )
     .action(
       async (

@@ -152,7 +152,7 @@ export function buildProgram(): Command {
     .option('--exclude <selector...>', 'leave these models out (same selectors as --select)')
     .addHelpText(
       'after',
-      '\nDates run in order: a date earlier than the last completed run of daily, bronze_to_silver or\nsilver_to_gold is refused unless --backfill (see README, "Dates, backfills and full refresh").\nWith --select or --exclude, only the selected models are built and checked by the quality gates;\nthe others keep their tables as they are (see docs/cli.md).\n\nExamples:\n  $ medallion run --job daily --date 2026-01-02\n  $ medallion run --job daily --from 2026-01-01 --to 2026-01-03\n  $ medallion run --job daily --date 2026-01-01 --backfill\n  $ medallion run --job bronze_to_silver --select +silver.orders\n  $ medallion run --job daily --select +gold.fact_orders --exclude tag:crm\n  $ medallion run --job crm_to_bronze',
+      '\nDates run in order: a date earlier than the last completed run of daily, bronze_to_silver or\nsilver_to_gold is refused unless --backfill (see README, "Dates, backfills and full refresh").\nWith --select or --exclude, only the selected models are built and checked by the quality gates;\nthe others keep their tables as they are (see docs/cli.md).\n\nExamples:\n  $ medallion run --job daily --date 2026-01-02\n  $ medallion run --job daily --from 2026-01-01 --to 2026-01-03\n  $ medallion run --job daily --date 2026-01-01 --backfill\n  $ medallion run --job bronze_to_silver --select +silver.orders\n  $ medallion run --job daily --select +gold.fact_orders --exclude silver.fx_rates_published\n  $ medallion run --job crm_to_bronze',
     )
     .action(async (options: RunCommandOptions, command: Command) => {
       await refuseInvalidProject(command);
