@@ -8,6 +8,8 @@ const inputSchema = taskInputSchema.extend({
   layer: z.enum(['silver', 'gold']),
   /** The layer plan's `runDate`: the date the layer was built as of. */
   runDate: z.iso.date().optional(),
+  /** The layer plan's `selected`: the models a selective run built, `null` for the whole layer. */
+  selected: z.array(z.string().min(1)).nullable().optional(),
 });
 
 export function createDataQualityHandler(deps: LayerQualityDeps) {
@@ -15,6 +17,10 @@ export function createDataQualityHandler(deps: LayerQualityDeps) {
     const input = parseTaskInput(inputSchema, event, 'data-quality');
     const runDate =
       input.runDate ?? resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
-    return checkLayerQuality(deps, { layer: input.layer, ...pipelineContext(input, runDate) });
+    return checkLayerQuality(deps, {
+      layer: input.layer,
+      selected: input.selected,
+      ...pipelineContext(input, runDate),
+    });
   };
 }

@@ -30,7 +30,12 @@ export function createTransformHandler(deps: LayerDeps) {
       // The run holds the lake's run lock: no other run completes between the plan and its models.
       const lastCompleted = await new RunHistory(deps.engine).lastCompletedDate(transformJobs);
       const runDate = asOfDate({ ...input.request, date }, lastCompleted);
-      return planLayer(deps, { layer: input.layer, ...pipelineContext(input, runDate) });
+      const { select, exclude } = input.request;
+      return planLayer(deps, {
+        layer: input.layer,
+        selection: { select, exclude },
+        ...pipelineContext(input, runDate),
+      });
     }
     const stats = await buildModel(deps, {
       model: input.model,

@@ -22,6 +22,7 @@ import {
   type Job,
 } from '../core/orchestration';
 import { isQualityGateResult } from '../core/dq/layer';
+import { isSelective, selectModels } from '../core/models/selection';
 import type { DatasetQuality } from '../core/dq/store';
 import { stepsOf, type StepStats } from '../core/runs';
 import { taskOfPlaceholder, type StateMachineTask, type TaskName } from '../core/tasks';
@@ -47,6 +48,9 @@ export interface RunOptions {
   /** The execution input's `backfill` and `fullRefresh` (see `core/run-dates.ts`). */
   readonly backfill?: boolean;
   readonly fullRefresh?: boolean;
+  /** The execution input's `select` and `exclude`: model selectors (see `core/models/selection.ts`). */
+  readonly select?: readonly string[];
+  readonly exclude?: readonly string[];
   readonly runId?: string;
   /** Called as Task states start and end, for progress output. */
   readonly onTask?: (event: {
@@ -104,6 +108,8 @@ export async function runJob(
     ]),
   );
 
+  // A selector the project cannot satisfy fails here, before anything runs or is recorded.
+  if (isSelective(options)) selectModels(platform.project.models, options);
   const runId = options.runId ?? platform.newRunId();
   const steps: StepStats[] = [];
   const quality: DatasetQuality[] = [];
@@ -205,6 +211,8 @@ export async function runJob(
     date: options.runDate,
     ...(options.backfill ? { backfill: true } : {}),
     ...(options.fullRefresh ? { fullRefresh: true } : {}),
+    ...(options.select?.length ? { select: [...options.select] } : {}),
+    ...(options.exclude?.length ? { exclude: [...options.exclude] } : {}),
   };
   const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides },

@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import {
+  ExecutionError,
   StateMachine,
   type RunOptions,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { selectModels } from '../../lambdas/core/models/selection';
 import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 import { loadProject } from '../../lambdas/definitions/project-files';
 import type { LayerPlan } from '../../lambdas/core/models/layer';
@@ -356,7 +358,11 @@ describe('state machines', () => {
      * Runs a job's definition in the interpreter the local runner uses: the real Transform handler
      * plans, every other Task answers as its handler would, and each model build is recorded.
      */
-    async function run(job: string, concurrency: number) {
+    async function run(
+      job: string,
+      concurrency: number,
+      input: { date: string; select?: string[]; exclude?: string[] } = { date: '2026-01-02' },
+    ) {
       const project = await loadProject({ root: projectRoot });
       const sent: string[] = [];
       const transform = createTransformHandler({
@@ -371,6 +377,7 @@ describe('state machines', () => {
       const plans: { input: Record<string, unknown>; plan: LayerPlan }[] = [];
       const builds: { model: string; input: Record<string, unknown> }[] = [];
       const timeline: string[] = [];
+      const gates: Record<string, unknown>[] = [];
       let running = 0;
       let mostAtOnce = 0;
       const handlers: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
@@ -393,7 +400,7 @@ describe('state machines', () => {
             datasets: [{ dataset: model, layer }],
           };
         },
-        DataQualityFunctionArn: async () => ({ gate: 'pass', scores: [] }),
+        DataQualityFunctionArn: async (input) => (gates.push(input), { gate: 'pass', scores: [] }),
         CatalogSyncFunctionArn: async () => ({ step: 'catalog_sync', updated: 0, missing: [] }),
         NotifyFailureFunctionArn: async () => ({}),
       };
@@ -420,17 +427,14 @@ describe('state machines', () => {
       const machine = new StateMachine(JSON.parse(text) as StateMachineDefinition, {
         validationOptions: { checkPaths: true, checkArn: true },
       });
-      const output = (await machine.run(
-        { date: '2026-01-02' },
-        {
-          overrides: { taskResourceLocalHandlers: overrides },
-          context: {
-            Execution: { Name: 'run-1' },
-            StateMachine: { Name: `medallion-local-${job}` },
-          },
+      const output = (await machine.run(input, {
+        overrides: { taskResourceLocalHandlers: overrides },
+        context: {
+          Execution: { Name: 'run-1' },
+          StateMachine: { Name: `medallion-local-${job}` },
         },
-      ).result) as Record<string, unknown>;
-      return { project, sent, plans, builds, timeline, mostAtOnce, output };
+      }).result) as Record<string, unknown>;
+      return { project, sent, plans, builds, gates, timeline, mostAtOnce, output };
     }
 
     it.each([
@@ -449,6 +453,7 @@ describe('state machines', () => {
             snapshotAt: '2026-01-02T03:00:00.000Z',
             concurrency: 3,
             runDate: '2026-01-02',
+            selected: null,
           });
           const built = builds.filter((b) => b.model.startsWith(`${plan.layer}.`));
           expect(built.map((b) => b.model).sort()).toEqual(plan.levels.flat().sort());
@@ -460,6 +465,52 @@ describe('state machines', () => {
         }
       },
     );
+
+    it('a selection in the execution input builds and gates only the selected models, in every layer', async () => {
+      const input = {
+        date: '2026-01-02',
+        select: ['+gold.fact_orders'],
+        exclude: ['silver.fx_rates_published'],
+      };
+      const { project, plans, builds, gates } = await run('daily', 3, input);
+      const selected = selectModels(project.models, input).map((m) => m.name);
+      expect(selected).toContain('silver.orders');
+      expect(selected).not.toContain('silver.fx_rates_published');
+      expect(selected).not.toContain('gold.revenue_daily');
+      expect(builds.map((b) => b.model).sort()).toEqual([...selected].sort());
+      expect(plans.map((p) => [...p.plan.selected!].sort())).toEqual([
+        selected.filter((m) => m.startsWith('silver.')).sort(),
+        selected.filter((m) => m.startsWith('gold.')).sort(),
+      ]);
+      expect(gates.map((g) => [g.layer, g.selected])).toEqual(
+        plans.map((p) => [p.plan.layer, p.plan.selected]),
+      );
+    });
+
+    it('a selection naming no model of a layer plans it empty: its Map runs nothing, its gate checks nothing', async () => {
+      const { plans, builds, gates, output } = await run('daily', 3, {
+        date: '2026-01-02',
+        select: ['silver.orders'],
+      });
+      expect(builds.map((b) => b.model)).toEqual(['silver.orders']);
+      expect(plans.map((p) => [p.plan.layer, p.plan.levels, p.plan.selected])).toEqual([
+        ['silver', [['silver.orders']], ['silver.orders']],
+        ['gold', [], []],
+      ]);
+      expect(gates.map((g) => g.selected)).toEqual([['silver.orders'], []]);
+      expect(output).not.toHaveProperty('error');
+    });
+
+    it('an unknown model in the selection fails the plan with the selector error', async () => {
+      const failed = await run('bronze_to_silver', 3, {
+        date: '2026-01-02',
+        select: ['silver.ordrs'],
+      }).catch((error: unknown) => error as ExecutionError);
+      expect(failed).toBeInstanceOf(ExecutionError);
+      expect(String((failed as ExecutionError).cause)).toContain(
+        'No model matches "silver.ordrs" (did you mean silver.orders?)',
+      );
+    });
 
     it("each model's Task gets the run's context, the model and the layer's snapshot and date", async () => {
       const { plans, builds } = await run('bronze_to_silver', 3);

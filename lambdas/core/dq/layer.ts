@@ -33,14 +33,21 @@ export interface LayerQualityDeps {
 
 export async function checkLayerQuality(
   deps: LayerQualityDeps,
-  request: PipelineContext & { readonly layer: Layer },
+  request: PipelineContext & {
+    readonly layer: Layer;
+    /** The relations a selective run built (the plan's `selected`): only they are checked. */
+    readonly selected?: readonly string[] | null;
+  },
 ): Promise<QualityGateResult> {
   const { engine, contracts, logger } = deps;
   const store = new QualityStore(engine);
   const referenceTime = new Date(endOfDay(request.runDate));
   const datasets: DatasetQuality[] = [];
   const failures: string[] = [];
-  const checked = contracts.all().filter((c) => c.layer === request.layer);
+  const checked = contracts
+    .all()
+    .filter((c) => c.layer === request.layer)
+    .filter((c) => request.selected == null || request.selected.includes(c.relation));
   const evidence: QualityEvidence[] = [];
   await store.clear(
     request.runId,
@@ -113,9 +120,11 @@ export async function checkLayerQuality(
     gate: failures.length > 0 ? 'fail' : 'pass',
     scores: datasets,
     summary:
-      failures.length === 0
-        ? `every ${request.layer} dataset passed its error checks`
-        : `${failures.length} error check(s) failed in ${request.layer}: ${failures.slice(0, 10).join(' | ')}${failures.length > 10 ? ` | and ${failures.length - 10} more` : ''}`,
+      checked.length === 0
+        ? `no ${request.layer} dataset was built: nothing to check`
+        : failures.length === 0
+          ? `every ${request.layer} dataset ${request.selected == null ? '' : 'built '}passed its error checks`
+          : `${failures.length} error check(s) failed in ${request.layer}: ${failures.slice(0, 10).join(' | ')}${failures.length > 10 ? ` | and ${failures.length - 10} more` : ''}`,
   };
 }
 

@@ -14,6 +14,7 @@ import type { Clock, Logger, PrivacyKeyStore, SqlEngine } from '../ports';
 import type { DatasetStats } from '../stats';
 import { materialize } from './materialize';
 import type { Model, ModelProject } from './project';
+import { isSelective, selectModels, type Selection } from './selection';
 
 export interface LayerDeps {
   readonly engine: SqlEngine;
@@ -32,6 +33,8 @@ export interface LayerDeps {
 
 export interface LayerRequest extends PipelineContext {
   readonly layer: Model['layer'];
+  /** The run's `--select`/`--exclude`: only those models of the layer are built. */
+  readonly selection?: Selection;
 }
 
 /** What the state machine fans out over: one Task per model, level after level. */
@@ -51,6 +54,12 @@ export interface LayerPlan {
    * run's date, or for a backfill the lake's latest completed date (see `core/run-dates.ts`).
    */
   readonly runDate: string;
+  /**
+   * The models the run's selection kept, which the quality gate then checks alone; `null` when the
+   * run builds the whole layer and the gate checks every contract of it. Never absent: the state
+   * machine's JSONPath to it would fail.
+   */
+  readonly selected: readonly string[] | null;
 }
 
 /**
@@ -61,13 +70,38 @@ export async function planLayer(deps: LayerDeps, request: LayerRequest): Promise
   const snapshotAt = deps.clock.now().toISOString();
   await deps.engine.refreshSources();
   if (request.layer === 'silver') await deps.engine.transaction(() => loadSeeds(deps));
+  const levels = selectedLevels(deps.project, request.layer, request.selection);
+  const selected = isSelective(request.selection) ? levels.flat() : null;
+  if (selected?.length === 0)
+    deps.logger.info(`no ${request.layer} model selected: the layer builds nothing`, {
+      layer: request.layer,
+    });
   return {
     layer: request.layer,
-    levels: deps.project.levels(request.layer).map((level) => level.map((m) => m.name)),
+    levels,
     snapshotAt,
     concurrency: deps.concurrency,
     runDate: request.runDate,
+    selected,
   };
+}
+
+/**
+ * The layer's levels of models, kept to those the selection names, empty levels dropped. A model
+ * left out is not rebuilt: the selected models that read it read its table as it stands.
+ */
+export function selectedLevels(
+  project: ModelProject,
+  layer: Model['layer'],
+  selection: Selection | undefined,
+): string[][] {
+  const kept = isSelective(selection)
+    ? new Set(selectModels(project, selection).map((m) => m.name))
+    : undefined;
+  return project
+    .levels(layer)
+    .map((level) => level.map((m) => m.name).filter((name) => kept?.has(name) ?? true))
+    .filter((level) => level.length > 0);
 }
 
 export interface ModelRequest extends PipelineContext {

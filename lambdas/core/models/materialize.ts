@@ -88,7 +88,7 @@ async function render(model: Model, ctx: MaterializeContext, plan: InputPlan) {
 
 type Counts = Omit<DatasetStats, 'dataset' | 'layer' | 'seconds'>;
 
-interface InputPlan {
+export interface InputPlan {
   readonly incremental: boolean;
   readonly runDate: string;
   source(source: string, dataset: string): string;
@@ -104,19 +104,59 @@ interface InputPlan {
  * since the last run (up to the snapshot) and change-feed entries since the last one consumed.
  */
 async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputPlan> {
-  const d = ctx.engine.dialect;
   const exists = await ctx.engine.relationExists(model.name);
   const materialization = model.config.materialization;
   const rebuilt = materialization === 'table' || (ctx.fullRefresh && materialization !== 'scd2');
   const incremental = exists && !rebuilt;
-  const previous = incremental ? await readWatermarks(model, ctx) : new Map<string, string>();
+  const latestSeq = new Map<string, number>();
+  for (const upstreamName of model.changes) {
+    const feed = changelogRelation(upstreamName);
+    const [latest] = (await ctx.engine.relationExists(feed))
+      ? await ctx.engine.query<{ seq: number | null }>(
+          `select max(_seq) as seq from ${ctx.engine.dialect.relation(feed)}`,
+        )
+      : [];
+    latestSeq.set(upstreamName, Number(latest?.seq ?? 0));
+  }
+  return inputPlan(model, ctx.project, ctx.engine.dialect, {
+    incremental,
+    previous: incremental ? await readWatermarks(model, ctx) : new Map<string, string>(),
+    latestSeq,
+    snapshotAt: ctx.snapshotAt,
+    runDate: ctx.runDate,
+  });
+}
+
+/** What a model's inputs stand for, given the state of the lake: see {@link inputPlan}. */
+export interface InputState {
+  /** The model exists and merges what its inputs gained, rather than being built from all of them. */
+  readonly incremental: boolean;
+  /** The watermarks its last publish saved: input name (`source:s.d`, `changes:m`) → value. */
+  readonly previous: ReadonlyMap<string, string>;
+  /** The last sequence of each upstream change feed; without it, a feed is read to its end. */
+  readonly latestSeq: ReadonlyMap<string, number>;
+  readonly snapshotAt: string;
+  readonly runDate: string;
+}
+
+/**
+ * The relations `source()` and `changes()` stand for, from the lake's state alone: the same for
+ * a run and for `medallion compile`, which shows the SQL a run sends.
+ */
+export function inputPlan(
+  model: Model,
+  project: ModelProject,
+  d: SqlDialect,
+  state: InputState,
+): InputPlan {
+  const { incremental, previous, snapshotAt } = state;
   const watermarks = new Map<string, string>();
 
   const windows = new Map<string, string>();
   for (const [source, dataset] of model.sources) {
     const key = `source:${source}.${dataset}`;
     const since = previous.get(key);
-    const conditions = [`_ingested_at <= ${d.timestamp(ctx.snapshotAt)}`];
+    const conditions = [`_ingested_at <= ${d.timestamp(snapshotAt)}`];
     if (since)
       conditions.push(
         `_ingested_at > ${d.timestamp(since)}`,
@@ -126,35 +166,31 @@ async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputP
       `${source}.${dataset}`,
       `(select * from ${d.relation(`bronze.${source}_${dataset}`)} where ${conditions.join(' and ')})`,
     );
-    watermarks.set(key, ctx.snapshotAt);
+    watermarks.set(key, snapshotAt);
   }
 
   const feeds = new Map<string, string>();
   for (const upstreamName of model.changes) {
-    const upstream = ctx.project.get(upstreamName);
+    const upstream = project.get(upstreamName);
     const keys = upstream.config.unique_key!.map((k) => d.quote(k));
     const feed = changelogRelation(upstreamName);
     const key = `changes:${upstreamName}`;
-    const [latest] = (await ctx.engine.relationExists(feed))
-      ? await ctx.engine.query<{ seq: number | null }>(
-          `select max(_seq) as seq from ${d.relation(feed)}`,
-        )
-      : [];
-    const upper = String(latest?.seq ?? 0);
+    const upper = state.latestSeq.get(upstreamName);
     const since = previous.get(key);
+    const range = [`_seq > ${Number(since)}`, ...(upper === undefined ? [] : [`_seq <= ${upper}`])];
     feeds.set(
       upstreamName,
       incremental && since !== undefined
-        ? `(select ${keys.join(', ')}, max(_changed_at) as _changed_at from ${d.relation(feed)} where _seq > ${Number(since)} and _seq <= ${Number(upper)} group by ${keys.join(', ')})`
+        ? `(select ${keys.join(', ')}, max(_changed_at) as _changed_at from ${d.relation(feed)} where ${range.join(' and ')} group by ${keys.join(', ')})`
         : `(select ${keys.join(', ')}, ${changedAtColumn(upstream) ? d.quote(changedAtColumn(upstream)!) : `cast(null as ${d.columnType('TIMESTAMP')})`} as _changed_at from ${d.relation(upstreamName)})`,
     );
-    watermarks.set(key, upper);
+    if (upper !== undefined) watermarks.set(key, String(upper));
   }
 
   const [onlySource] = model.sources;
   return {
     incremental,
-    runDate: ctx.runDate,
+    runDate: state.runDate,
     watermarks,
     sourceWindow:
       model.config.quarantine && onlySource

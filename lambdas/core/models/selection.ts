@@ -35,6 +35,12 @@ interface Selector {
 
 const selectorPattern = /^(?:(\d*)\+)?(?:(tag|layer|source):)?([A-Za-z0-9_.*]+)(?:\+(\d*))?$/;
 
+/** Whether the selection names anything: an empty one is the whole project. */
+export function isSelective(selection: Selection | undefined): selection is Selection {
+  const terms = [...(selection?.select ?? []), ...(selection?.exclude ?? [])];
+  return terms.some((t) => t.trim() !== '');
+}
+
 /** Reads one selector (no spaces or commas); a malformed one is an error naming it. */
 export function parseSelector(text: string): Selector {
   const match = selectorPattern.exec(text);
@@ -138,6 +144,11 @@ function nothingMatches(project: ModelProject, { method, value }: Selector): str
   };
   const label =
     method === 'name' ? `No model matches "${value}"` : `No model has ${method}:${value}`;
-  const known = method === 'name' ? '' : ` (known: ${candidates[method].sort().join(', ')})`;
+  const known =
+    method === 'name'
+      ? ''
+      : candidates[method].length === 0
+        ? ` (no model has a ${method})`
+        : ` (known: ${candidates[method].sort().join(', ')})`;
   return `${label}${suggestName(value, candidates[method]) || known}`;
 }

@@ -18,6 +18,8 @@ import { projectRoot } from '../../definitions/project-root';
 import { parseIsoDate } from '../generator/calendar';
 import { addDays } from '../../core/time';
 import { jobs, type Job } from '../../core/orchestration';
+import type { Model } from '../../core/models/project';
+import { isSelective, selectModels, type Selection } from '../../core/models/selection';
 import { runJob, type RunOptions, type RunOutcome } from '../runner';
 import {
   bold,
@@ -46,6 +48,7 @@ import { dsrCommand } from './dsr-commands';
 import { backupCommand, drCommand } from './backup-commands';
 import { retentionCommand } from './retention-commands';
 import { piiCommand } from './pii-commands';
+import { compileCommand, lsCommand, showCommand } from './model-commands';
 import { refuseInvalidProject, validateCommand } from './validate-command';
 import { watchRun } from './status-watch';
 import { reportCommand } from './report-commands';
@@ -153,9 +156,14 @@ export function buildProgram(): Command {
       '--full-refresh',
       'rebuild silver and gold from bronze instead of merging into them (scd2 history is kept)',
     )
+    .option(
+      '--select <selector...>',
+      'build only these models (silver.orders, +model upstream, model+ downstream, tag:x, layer:x, source:x); daily, bronze_to_silver, silver_to_gold',
+    )
+    .option('--exclude <selector...>', 'leave these models out (same selectors as --select)')
     .addHelpText(
       'after',
-      '\nDates run in order: a date earlier than the last completed run of daily, bronze_to_silver or\nsilver_to_gold is refused unless --backfill (see README, "Dates, backfills and full refresh").\n\nExamples:\n  $ medallion run --job daily --date 2026-01-02\n  $ medallion run --job daily --from 2026-01-01 --to 2026-01-03\n  $ medallion run --job daily --date 2026-01-01 --backfill\n  $ medallion run --job crm_to_bronze',
+      '\nDates run in order: a date earlier than the last completed run of daily, bronze_to_silver or\nsilver_to_gold is refused unless --backfill (see README, "Dates, backfills and full refresh").\nWith --select or --exclude, only the selected models are built and checked by the quality gates;\nthe others keep their tables as they are (see docs/cli.md).\n\nExamples:\n  $ medallion run --job daily --date 2026-01-02\n  $ medallion run --job daily --from 2026-01-01 --to 2026-01-03\n  $ medallion run --job daily --date 2026-01-01 --backfill\n  $ medallion run --job bronze_to_silver --select +silver.orders\n  $ medallion run --job daily --select +gold.fact_orders --exclude silver.fx_rates_published\n  $ medallion run --job crm_to_bronze',
     )
     .action(async (options: RunCommandOptions, command: Command) => {
       await refuseInvalidProject(command);
@@ -169,9 +177,13 @@ export function buildProgram(): Command {
         throw error;
       }
       if (manifest) dates.forEach((date) => refuseUngeneratedDate(date, manifest));
+      const selection = { select: options.select, exclude: options.exclude };
+      if (isSelective(selection))
+        process.stderr.write(`${describeSelection(project, options.job, selection)}\n`);
       const request = {
         ...(options.backfill ? { backfill: true } : {}),
         ...(options.fullRefresh ? { fullRefresh: true } : {}),
+        ...selection,
       };
       const outcomes = await withPlatform(project, lakeRoot, options.job, async (platform) => {
         // The state machine refuses an out-of-order date too, but only after ingesting it.
@@ -320,6 +332,9 @@ Examples:
       }
     });
 
+  program.addCommand(compileCommand());
+  program.addCommand(showCommand());
+  program.addCommand(lsCommand());
   program.addCommand(validateCommand());
   program.addCommand(testCommand());
   program.addCommand(contractCommand());
@@ -471,7 +486,7 @@ async function execute(
   platform: LocalPlatform,
   job: Job,
   date: string,
-  request: Pick<RunOptions, 'backfill' | 'fullRefresh'> = {},
+  request: Pick<RunOptions, 'backfill' | 'fullRefresh' | 'select' | 'exclude'> = {},
 ): Promise<RunOutcome> {
   process.stderr.write(`${bold(`Running ${job}`)} ${dim(`for ${date}`)}\n`);
   const stop = new AbortController();
@@ -558,7 +573,39 @@ interface RunCommandOptions {
   readonly to?: string;
   readonly backfill?: boolean;
   readonly fullRefresh?: boolean;
+  readonly select?: string[];
+  readonly exclude?: string[];
 }
+
+/**
+ * What a selective run builds, said before it starts: the selected models of the job's layers,
+ * and the layers that build nothing. A selector the project cannot satisfy throws its error here.
+ */
+function describeSelection(project: Project, job: Job, selection: Selection): string {
+  const layers = layersOf[job];
+  if (!layers)
+    throw new PipelineError(
+      `--select and --exclude choose models; ${job} builds none (jobs that do: ${Object.keys(layersOf).join(', ')})`,
+    );
+  const models = selectModels(project.models, selection);
+  const lines = layers.map((layer) => {
+    const names = models.filter((m) => m.layer === layer).map((m) => m.name);
+    return names.length > 0
+      ? `  ${layer}: ${names.join(', ')}`
+      : `  ${layer}: ${yellow('no model selected, the layer builds nothing')}`;
+  });
+  const elsewhere = models.filter((m) => !layers.includes(m.layer)).map((m) => m.name);
+  if (elsewhere.length > 0) lines.push(dim(`  not built by ${job}: ${elsewhere.join(', ')}`));
+  const built = models.filter((m) => layers.includes(m.layer)).length;
+  return [bold(`Selected ${built} model(s)`), ...lines].join('\n');
+}
+
+/** The model layers each job builds, in order. */
+const layersOf: Partial<Record<Job, readonly Model['layer'][]>> = {
+  daily: ['silver', 'gold'],
+  bronze_to_silver: ['silver'],
+  silver_to_gold: ['gold'],
+};
 
 /** Longest `--from`/`--to` range: a typo in a year should not start years of runs. */
 const maxRangeDays = 366;
