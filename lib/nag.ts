@@ -178,7 +178,7 @@ function acknowledgeNist80053R5({
   acknowledge(
     pipeline.functions.CostReport,
     'NIST.800.53.R5-LambdaDLQ',
-    `Invoked asynchronously by the weekly EventBridge rule, whose event carries nothing to replay: a report that failed is made again by invoking the function with {"asOf": "<day>"} (README), and Lambda's own retries cover passing failures (${lambdaDocs}/invocation-async-retain-records.html).`,
+    `Invoked asynchronously by the weekly EventBridge rule, whose event carries nothing to replay: a report that failed is made again by invoking the function with {"asOf": "<day>"} (docs/cost.md), and Lambda's own retries cover passing failures (${lambdaDocs}/invocation-async-retain-records.html).`,
   );
   acknowledge(
     pipeline.functions.CostReport,

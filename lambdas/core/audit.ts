@@ -121,7 +121,7 @@ export const auditTables = {
       ['run_date', 'DATE', 'Logical date of the run.'],
       ['dataset', 'VARCHAR', 'Dataset (contract id).'],
       ['layer', 'VARCHAR', 'silver or gold.'],
-      ['score', 'DOUBLE', 'Quality score, 0 to 100 (see the README for the formula).'],
+      ['score', 'DOUBLE', 'Quality score, 0 to 100 (docs/adding-things.md gives the formula).'],
       ['row_count', 'BIGINT', 'Rows in the dataset.'],
       ['checks', 'BIGINT', 'Checks run.'],
       ['failed_errors', 'BIGINT', 'Checks of severity error that failed or could not run.'],

@@ -1,5 +1,5 @@
 /**
- * On-demand handler (`aws lambda invoke`, README "Backup and recovery"): recreates the project's
+ * On-demand handler (`aws lambda invoke`, docs/recovery.md): recreates the project's
  * Glue databases and tables from a catalog export (`core/backup/catalog-restore.ts`) and returns
  * what it created, updated, left unchanged and skipped, with reasons.
  */

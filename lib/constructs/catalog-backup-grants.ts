@@ -25,7 +25,7 @@ export interface CatalogBackupGrantsProps {
  * registered locations) and alter existing ones. What it creates, it owns. CREATE_DATABASE on the
  * catalog is not granted here: CloudFormation's schema for a catalog resource of
  * `AWS::LakeFormation::PrincipalPermissions` does not accept the empty object Lake Formation
- * takes, so recreating a deleted database takes a one-off grant (README, Backup and recovery).
+ * takes, so recreating a deleted database takes a one-off grant (docs/recovery.md).
  * https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html
  */
 export class CatalogBackupGrants extends Construct {

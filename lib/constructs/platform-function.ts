@@ -67,7 +67,7 @@ export interface PlatformFunctionProps {
  * as minified ESM, X-Ray tracing on, its own KMS-encrypted log group.
  *
  * The AWS SDK is bundled rather than taken from the runtime. Measured on this project's functions
- * (README.md, Deploying): bundled, every function is at most 988 KiB and imports in 72–141 ms;
+ * (docs/deploying.md): bundled, every function is at most 988 KiB and imports in 72–141 ms;
  * with the runtime's SDK they are 244–551 KiB but import in 82–171 ms, because the runtime's
  * SDK loads as many unminified CommonJS files. Bundling also pins the SDK version the tests ran
  * against.

@@ -40,7 +40,7 @@ export interface AccessStackProps extends StackProps {
  * cells filters on the tables CloudFormation owns and its databases of views, and the trail of
  * who read what. Filters on
  * the tables the pipeline creates at run time cannot be CloudFormation resources (the tables do
- * not exist at the first deploy); they are the run-time sync's (README, "Access control").
+ * not exist at the first deploy); they are the run-time sync's (docs/security.md).
  */
 export class AccessStack extends Stack {
   readonly settings: LakeFormationSettings;

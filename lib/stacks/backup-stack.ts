@@ -371,7 +371,7 @@ export class BackupStack extends Stack {
     const restorer = fn(
       'CatalogRestore',
       'catalog-restore',
-      "Recreates the project's Glue databases and tables from a catalog export; invoked on demand (README: Backup and recovery).",
+      "Recreates the project's Glue databases and tables from a catalog export; invoked on demand (docs/recovery.md).",
     );
     grant(
       restorer,

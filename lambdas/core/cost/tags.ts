@@ -1,7 +1,7 @@
 /**
  * Cost allocation tags: `project` and `environment` on every resource of the app, and these on
  * the resources they describe, so Cost Explorer can split the bill the way the platform is built.
- * Each must be activated in the Billing console before Cost Explorer groups by it (README).
+ * Each must be activated in the Billing console before Cost Explorer groups by it (docs/cost.md).
  */
 import type { BucketRole } from '../aws-names';
 

@@ -89,7 +89,7 @@ export function parseSubject(text: string, kinds: ReadonlySet<string>): SubjectI
     : [text.includes('@') ? 'email' : defaultSubjectKind, text];
   if (!kinds.has(kind))
     throw new PipelineError(
-      `--subject ${text}: no contract declares a column as subject ${kind} (declared kinds: ${[...kinds].sort().join(', ') || 'none'}; see the README, "Data subject requests")`,
+      `--subject ${text}: no contract declares a column as subject ${kind} (declared kinds: ${[...kinds].sort().join(', ') || 'none'}; see docs/privacy.md, "Data subject requests")`,
     );
   const normalized = normalizeIdentifier(value);
   if (normalized === '') throw new PipelineError(`--subject ${text}: the identifier is empty`);

@@ -53,7 +53,7 @@ export async function accessPolicy(project: Project, env: string): Promise<Acces
   const policy = await loadAccessPolicy(project.root, env);
   if (!policy)
     throw new PipelineError(
-      'No access policy: config/access.yaml defines the personas (see the README, "Access control").',
+      'No access policy: config/access.yaml defines the personas (see docs/security.md).',
     );
   return policy;
 }
