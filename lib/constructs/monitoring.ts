@@ -11,7 +11,7 @@ import { workgroupName } from '../../lambdas/core/aws-names';
 import type { Contract, ContractRegistry } from '../../lambdas/core/contracts/contract';
 import { freshnessMinutes } from '../../lambdas/core/contracts/freshness';
 import { buildStep, taskNames, tasks, type TaskName } from '../../lambdas/core/tasks';
-import type { StateMachineJob } from '../../lambdas/core/orchestration';
+import type { ByStateMachine } from '../../lambdas/core/orchestration';
 import { pascal } from '../names';
 
 export interface MonitoringProps {
@@ -19,7 +19,7 @@ export interface MonitoringProps {
   /** The silver and gold contracts name the datasets watched: one alarm of a kind per dataset. */
   readonly contracts: ContractRegistry;
   readonly functions: Readonly<Record<TaskName, lambda.Function>>;
-  readonly stateMachines: Readonly<Record<StateMachineJob, sfn.StateMachine>>;
+  readonly stateMachines: ByStateMachine<sfn.StateMachine>;
   /** Where schedules, landing batches and run events go when they cannot be delivered. */
   readonly deadLetters: sqs.IQueue;
   /** Every alarm's and OK's destination: the failure topic, which pages the platform team. */

@@ -17,7 +17,7 @@ import type { Project } from '../../definitions/project-files';
 import { projectRoot } from '../../definitions/project-root';
 import { parseIsoDate } from '../generator/calendar';
 import { addDays } from '../../core/time';
-import { jobs, type Job } from '../../core/orchestration';
+import { isJobOf, jobsOf, type Job } from '../../core/orchestration';
 import { runJob, type RunOptions, type RunOutcome } from '../runner';
 import {
   bold,
@@ -121,9 +121,14 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description(
-      'Run one job through its state machine (stepfunctions/<job>.asl.json), as Step Functions would on AWS.',
+      "Run one job through its state machine (built from stepfunctions/ and the config's sources), as Step Functions would on AWS.",
     )
-    .addOption(new Option('--job <job>', 'the job to run').choices(jobs).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--job <job>',
+        "the job to run: <source>_to_bronze for each of the config's sources, landing_to_bronze, bronze_to_silver, silver_to_gold, daily or maintenance",
+      ).makeOptionMandatory(),
+    )
     .addOption(
       new Option(
         '--date <YYYY-MM-DD>',
@@ -149,6 +154,13 @@ export function buildProgram(): Command {
     .action(async (options: RunCommandOptions, command: Command) => {
       await refuseInvalidProject(command);
       const { project, lakeRoot } = await context(command);
+      // The jobs depend on the config's sources, known only once it is loaded.
+      const jobs = jobsOf(project.config.sources);
+      if (!isJobOf(jobs, options.job))
+        command.error(
+          `error: option '--job <job>' argument '${options.job}' is invalid. Allowed choices are ${jobs.join(', ')}.`,
+        );
+      const job = options.job;
       const manifest = await readManifest(lakeRoot);
       let dates: string[];
       try {
@@ -162,16 +174,16 @@ export function buildProgram(): Command {
         ...(options.backfill ? { backfill: true } : {}),
         ...(options.fullRefresh ? { fullRefresh: true } : {}),
       };
-      const outcomes = await withPlatform(project, lakeRoot, options.job, async (platform) => {
+      const outcomes = await withPlatform(project, lakeRoot, job, async (platform) => {
         // The state machine refuses an out-of-order date too, but only after ingesting it.
-        if (transformJobs.includes(options.job)) {
+        if (transformJobs.includes(job)) {
           const history = new RunHistory(platform.lakehouse);
           asOfDate({ ...request, date: dates[0]! }, await history.lastCompletedDate(transformJobs));
         }
         const results: RunOutcome[] = [];
         for (const [i, date] of dates.entries()) {
           if (dates.length > 1) process.stderr.write(`${dim(`[${i + 1}/${dates.length}]`)} `);
-          const outcome = await execute(platform, options.job, date, request);
+          const outcome = await execute(platform, job, date, request);
           results.push(outcome);
           if (outcome.status !== 'succeeded') break;
         }
@@ -483,7 +495,8 @@ async function withPlatform<T>(
 }
 
 interface RunCommandOptions {
-  readonly job: Job;
+  /** Checked against the config's jobs once the config is loaded. */
+  readonly job: string;
   readonly date?: string;
   readonly from?: string;
   readonly to?: string;
