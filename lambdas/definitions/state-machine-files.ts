@@ -8,18 +8,15 @@ import path from 'node:path';
 import type { PlatformConfig } from '../../config/schema';
 import { PipelineError } from '../core/errors';
 import { dailyDefinition, sourceJobDefinition } from '../core/job-definitions';
-import {
-  sourceJob,
-  stateMachineJobsOf,
-  type StateMachineJob,
-} from '../core/orchestration';
+import { sourceJob, stateMachineJobsOf, type StateMachineJob } from '../core/orchestration';
 
 /** Every state machine of the config, by job, each an ASL text with its `${...}` placeholders. */
 export function stateMachineDefinitions(
   root: string,
   config: Pick<PlatformConfig, 'sources'>,
 ): Map<StateMachineJob, string> {
-  const read = (relative: string) => readFileSync(path.join(root, 'stepfunctions', relative), 'utf8');
+  const read = (relative: string) =>
+    readFileSync(path.join(root, 'stepfunctions', relative), 'utf8');
   const template = read('templates/source_to_bronze.asl.json');
   const definitions = new Map<StateMachineJob, string>(
     Object.entries(config.sources).map(([name, source]) => [

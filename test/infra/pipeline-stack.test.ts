@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { personaDatabases } from '../../lambdas/core/access/persona-views';
@@ -18,7 +16,7 @@ import {
   tasks,
   type TaskName,
 } from '../../lambdas/core/tasks';
-import { newApp, repositoryRoot, synthesize } from '../helpers/cdk';
+import { newApp, synthesize } from '../helpers/cdk';
 import {
   definitionText,
   oneRestSourceConfig,

@@ -49,9 +49,7 @@ describe('state machines', () => {
     const files = readdirSync('stepfunctions', { recursive: true, encoding: 'utf8' });
     expect(files.filter((f) => f.endsWith('.asl.json')).sort()).toEqual(
       [
-        ...[...fixedJobs, ...onDemandJobs]
-          .filter((j) => j !== 'daily')
-          .map((j) => `${j}.asl.json`),
+        ...[...fixedJobs, ...onDemandJobs].filter((j) => j !== 'daily').map((j) => `${j}.asl.json`),
         'templates/daily.asl.json',
         'templates/source_to_bronze.asl.json',
       ].sort(),
