@@ -15,6 +15,7 @@ import { acquireLakeLock } from '../lake-lock';
 import { LocalPlatform } from '../local-platform';
 import type { Project } from '../../definitions/project-files';
 import { projectRoot } from '../../definitions/project-root';
+import { loadConfig } from '../../definitions/source-files';
 import { parseIsoDate } from '../generator/calendar';
 import { addDays } from '../../core/time';
 import { isJobOf, jobsOf, type Job } from '../../core/orchestration';
@@ -152,15 +153,22 @@ export function buildProgram(): Command {
       '\nDates run in order: a date earlier than the last completed run of daily, bronze_to_silver or\nsilver_to_gold is refused unless --backfill (see README, "Dates, backfills and full refresh").\n\nExamples:\n  $ medallion run --job daily --date 2026-01-02\n  $ medallion run --job daily --from 2026-01-01 --to 2026-01-03\n  $ medallion run --job daily --date 2026-01-01 --backfill\n  $ medallion run --job crm_to_bronze',
     )
     .action(async (options: RunCommandOptions, command: Command) => {
-      await refuseInvalidProject(command);
-      const { project, lakeRoot } = await context(command);
-      // The jobs depend on the config's sources, known only once it is loaded.
-      const jobs = jobsOf(project.config.sources);
+      // The jobs depend on the config's sources: checked once it is read, before the slower
+      // validation of the whole project.
+      const globals = command.optsWithGlobals<{ env: string; config?: string }>();
+      const { config } = await loadConfig({
+        root: projectRoot,
+        env: globals.env,
+        configFile: globals.config,
+      });
+      const jobs = jobsOf(config.sources);
       if (!isJobOf(jobs, options.job))
         command.error(
           `error: option '--job <job>' argument '${options.job}' is invalid. Allowed choices are ${jobs.join(', ')}.`,
         );
       const job = options.job;
+      await refuseInvalidProject(command);
+      const { project, lakeRoot } = await context(command);
       const manifest = await readManifest(lakeRoot);
       let dates: string[];
       try {
