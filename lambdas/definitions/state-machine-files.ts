@@ -8,7 +8,13 @@ import path from 'node:path';
 import type { PlatformConfig } from '../../config/schema';
 import { PipelineError } from '../core/errors';
 import { dailyDefinition, sourceJobDefinition } from '../core/job-definitions';
-import { sourceJob, stateMachineJobsOf, type StateMachineJob } from '../core/orchestration';
+import {
+  fixedJobs,
+  onDemandJobs,
+  sourceJob,
+  stateMachineJobsOf,
+  type StateMachineJob,
+} from '../core/orchestration';
 
 /** Every state machine of the config, by job, each an ASL text with its `${...}` placeholders. */
 export function stateMachineDefinitions(
@@ -18,22 +24,16 @@ export function stateMachineDefinitions(
   const read = (relative: string) =>
     readFileSync(path.join(root, 'stepfunctions', relative), 'utf8');
   const template = read('templates/source_to_bronze.asl.json');
-  const definitions = new Map<StateMachineJob, string>(
-    Object.entries(config.sources).map(([name, source]) => [
-      sourceJob(name),
-      sourceJobDefinition(template, name, source),
-    ]),
+  const sourceJobs = Object.entries(config.sources).map(
+    ([name, source]) => [sourceJob(name), sourceJobDefinition(template, name, source)] as const,
   );
-  const ingestJobs = [...definitions.keys()].map((job) => [job, definitions.get(job)!] as const);
-  for (const job of stateMachineJobsOf(config.sources))
-    if (job !== 'daily' && !definitions.has(job)) definitions.set(job, read(`${job}.asl.json`));
-  definitions.set(
-    'daily',
-    dailyDefinition(read('templates/daily.asl.json'), [
-      ...ingestJobs,
-      ['landing_to_bronze', definitions.get('landing_to_bronze')!],
-    ]),
-  );
+  const files = [...fixedJobs, ...onDemandJobs]
+    .filter((job) => job !== 'daily')
+    .map((job) => [job, read(`${job}.asl.json`)] as const);
+  const landing = files.find(([job]) => job === 'landing_to_bronze')!;
+  const daily = dailyDefinition(read('templates/daily.asl.json'), [...sourceJobs, landing]);
+  const definitions = new Map<StateMachineJob, string>([...sourceJobs, ...files, ['daily', daily]]);
+  // In the order of the jobs (sources', then the fixed ones), as `jobsOf` lists them.
   return new Map(stateMachineJobsOf(config.sources).map((job) => [job, definitions.get(job)!]));
 }
 

@@ -4,6 +4,7 @@ import { parseConfig } from '../../lambdas/core/config';
 import { dailyDefinition, sourceComments } from '../../lambdas/core/job-definitions';
 import { fixedJobs, jobsOf, taskStates } from '../../lambdas/core/orchestration';
 import { projectRoot } from '../../lambdas/definitions/project-root';
+import { loadConfig } from '../../lambdas/definitions/source-files';
 import {
   stateMachineDefinition,
   stateMachineDefinitions,
@@ -62,7 +63,6 @@ describe('the sample’s state machines', () => {
   );
 
   it('every env builds the same, as the envs configure the same sources', async () => {
-    const { loadConfig } = await import('../../lambdas/definitions/source-files');
     for (const env of ['prod', 'local']) {
       const { config } = await loadConfig({ root: projectRoot, env });
       expect(stateMachineDefinitions(projectRoot, config), env).toEqual(sampleDefinitions);
