@@ -38,11 +38,26 @@ export type PlausibleDates = z.output<typeof plausibleDatesSchema>;
 
 export const defaultPlausibleDates: PlausibleDates = { earliest: '1900-01-01', daysAhead: 366 };
 
+/**
+ * The Comments of a source's state machine (`stepfunctions/templates/source_to_bronze.asl.json`)
+ * and of its ingest Task, here and in `daily`; left out, they are said from the source's kind,
+ * engine and datasets (`lambdas/core/job-definitions.ts`).
+ */
+const sourceCommentsSchema = z
+  .strictObject({
+    /** The state machine's, e.g. `CRM REST API → bronze.` */
+    job: z.string().min(1).optional(),
+    /** What the ingest Task reads, one sentence, e.g. `CRM accounts over the REST API.` */
+    ingest: z.string().min(1).optional(),
+  })
+  .default({});
+
 const warehouseSource = z.strictObject({
   kind: z.literal('warehouse'),
   /** Which warehouse the AWS connector talks to; locally a DuckDB file stands in for either. */
   engine: z.enum(['snowflake', 'redshift']),
   description: z.string().default(''),
+  comments: sourceCommentsSchema,
   /** Connection settings for the AWS connector (account, database, schema, secret name...). */
   connection: z.record(z.string(), z.string()).default({}),
   datasets: z.record(
@@ -59,6 +74,7 @@ const warehouseSource = z.strictObject({
 const restSource = z.strictObject({
   kind: z.literal('rest'),
   description: z.string().default(''),
+  comments: sourceCommentsSchema,
   /** Base URL of the API. Left out locally: the runner starts the local simulator and uses its URL. */
   baseUrl: z.url().optional(),
   /** Secrets Manager secret holding the API token (AWS only). */
@@ -82,6 +98,7 @@ const restSource = z.strictObject({
 const kafkaSource = z.strictObject({
   kind: z.literal('kafka'),
   description: z.string().default(''),
+  comments: sourceCommentsSchema,
   /** MSK bootstrap brokers (AWS only). */
   bootstrapServers: z.string().optional(),
   /** The MSK cluster (AWS only). */
@@ -805,6 +822,14 @@ export const configSchema = z
     monitoring: monitoringSchema.default(monitoringSchema.parse({})),
   })
   .superRefine((config, ctx) => {
+    if ('landing' in config.sources)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', 'landing'],
+        message:
+          'another name: landing_to_bronze is the landing zone’s job (a landing source needs contracts only)',
+        input: config.sources.landing,
+      });
     for (const [name, source] of Object.entries(config.sources)) {
       if (source.kind === 'kafka' && source.eventSourceMapping && !source.mskClusterArn) {
         ctx.addIssue({

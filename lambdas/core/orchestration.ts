@@ -1,24 +1,48 @@
 /**
- * Reading `stepfunctions/*.asl.json`, shared by the local runner and the CDK stacks so both see
- * the same definition: placeholders are substituted the way `definitionSubstitutions` does, and
- * a placeholder left unresolved is an error, not a broken state machine.
+ * The jobs of a config and reading their ASL, shared by the local runner and the CDK stacks so
+ * both see the same definition: placeholders are substituted the way `definitionSubstitutions`
+ * does, and a placeholder left unresolved is an error, not a broken state machine. The
+ * definitions themselves are built in `job-definitions.ts`.
  */
 import { PipelineError } from './errors';
 
-/** Jobs, each a state machine `stepfunctions/<job>.asl.json`, locally and on AWS. */
-export const jobs = [
-  'snowflake_to_bronze',
-  'redshift_to_bronze',
-  'crm_to_bronze',
-  'fx_to_bronze',
-  'kafka_to_bronze',
+/**
+ * The jobs every project has, whatever its sources: the landing zone's (its sources are its
+ * contracts), the layers', the daily pipeline and maintenance. Their ASL is a file each,
+ * `stepfunctions/<job>.asl.json`; `daily` is built from `stepfunctions/templates/daily.asl.json`.
+ */
+export const fixedJobs = [
   'landing_to_bronze',
   'bronze_to_silver',
   'silver_to_gold',
   'daily',
   'maintenance',
 ] as const;
-export type Job = (typeof jobs)[number];
+export type FixedJob = (typeof fixedJobs)[number];
+
+/** A configured source's own job (`crm` → `crm_to_bronze`), built from the source template. */
+export type SourceJob = `${string}_to_bronze`;
+
+/**
+ * Jobs, each a state machine, locally and on AWS: one per source of `config.sources` and the
+ * fixed ones. Which exist depends on the config, so the list comes from {@link jobsOf}.
+ */
+export type Job = FixedJob | SourceJob;
+
+/** The job that ingests source `name` on its own. */
+export function sourceJob(name: string): SourceJob {
+  return `${name}_to_bronze`;
+}
+
+/** A config's jobs: its sources' in config order, then the fixed ones. */
+export function jobsOf(sources: Readonly<Record<string, unknown>>): Job[] {
+  return [...Object.keys(sources).map(sourceJob), ...fixedJobs];
+}
+
+/** Whether `job` names one of `jobs` (a CLI argument, a state machine's name). */
+export function isJobOf(jobs: readonly Job[], job: string): job is Job {
+  return (jobs as readonly string[]).includes(job);
+}
 
 /**
  * State machines on AWS that a person starts, not a schedule, and the local runner does not run:
@@ -26,10 +50,20 @@ export type Job = (typeof jobs)[number];
  */
 export const onDemandJobs = ['dsr_erase'] as const;
 export type OnDemandJob = (typeof onDemandJobs)[number];
-
-/** Every state machine of `stepfunctions/`, one per job. */
-export const stateMachineJobs = [...jobs, ...onDemandJobs] as const;
 export type StateMachineJob = Job | OnDemandJob;
+
+/**
+ * Something per state machine: sure for the fixed and on-demand jobs, which every config has;
+ * possibly missing (an index signature, so `T | undefined` on access) for a source's, which the
+ * config at hand may not have.
+ */
+export type ByStateMachine<T> = Readonly<Record<FixedJob | OnDemandJob, T>> &
+  Readonly<Record<SourceJob, T>>;
+
+/** Every state machine of a config, one per job and the on-demand ones. */
+export function stateMachineJobsOf(sources: Readonly<Record<string, unknown>>): StateMachineJob[] {
+  return [...jobsOf(sources), ...onDemandJobs];
+}
 
 /** Replaces every `${Name}` with its value; throws naming the placeholders that have none. */
 export function substitutePlaceholders(

@@ -3,6 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsExecutionResults } from '../adapters/aws/execution-results';
 import { systemClock } from '../adapters/system-clock';
 import { ContractVersions } from '../core/contracts/versions';
+import { jobsOf } from '../core/orchestration';
 import { RunRecorder } from '../core/run-recorder';
 import { RunHistory } from '../core/runs';
 import { createRecordRunHandler } from '../handlers/record-run';
@@ -18,6 +19,7 @@ export const handler = lambdaHandler(async () => {
   return createRecordRunHandler({
     project: config.project,
     env: config.env,
+    jobs: jobsOf(config.sources),
     recorder: new RunRecorder({
       project: config.project,
       env: config.env,

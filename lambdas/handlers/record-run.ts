@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { stateMachineName } from '../core/aws-names';
 import { PipelineError } from '../core/errors';
-import { jobs, type Job } from '../core/orchestration';
+import type { Job } from '../core/orchestration';
 import type { RunEnding, RunRecorder } from '../core/run-recorder';
 import type { RunLock } from '../core/run-lock';
 import { stepsOf, type RunStatus } from '../core/runs';
@@ -41,6 +41,8 @@ const endings: Record<string, RunEnding['status']> = {
 export interface RecordRunDeps {
   readonly project: string;
   readonly env: string;
+  /** The config's jobs (`jobsOf`): the state machines whose runs are recorded. */
+  readonly jobs: readonly Job[];
   readonly recorder: RunRecorder;
   /**
    * The lake's run lock: a run that timed out or was aborted never reached its release state, so
@@ -54,7 +56,7 @@ export interface RecordRunDeps {
 
 export function createRecordRunHandler(deps: RecordRunDeps) {
   const jobByMachine = new Map<string, Job>(
-    jobs.map((job) => [stateMachineName(deps.project, deps.env, job), job]),
+    deps.jobs.map((job) => [stateMachineName(deps.project, deps.env, job), job]),
   );
   return async (event: unknown): Promise<{ runId: string; status: RunStatus }> => {
     const { detail } = parseTaskInput(eventSchema, event, 'record-run');

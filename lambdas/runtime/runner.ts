@@ -1,11 +1,9 @@
 /**
- * Runs a job locally: loads `stepfunctions/<job>.asl.json`, substitutes its placeholders as CDK
+ * Runs a job locally: builds its ASL from `stepfunctions/` and the config's sources, substitutes its placeholders as CDK
  * does, and executes it with aws-local-stepfunctions, each Task state calling in-process the
  * handler its Lambda function runs on AWS. Orchestration (order, parallelism, retries, catches)
  * is the state machine's alone.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import {
   ExecutionError,
   StateMachine,
@@ -36,6 +34,7 @@ import {
   type TaskProgressEvent,
 } from '../core/run-progress';
 import { ProgressWriter } from './progress-file';
+import { stateMachineDefinition } from '../definitions/state-machine-files';
 import { localAccount, localRegion, type LocalPlatform } from './local-platform';
 
 /** The ARN a task's placeholder stands for locally: a well-formed ARN, answered in-process. */
@@ -91,10 +90,7 @@ export async function runJob(
   job: Job,
   options: RunOptions,
 ): Promise<RunOutcome> {
-  const source = await readFile(
-    path.join(platform.project.root, 'stepfunctions', `${job}.asl.json`),
-    'utf8',
-  );
+  const source = stateMachineDefinition(platform.project.root, platform.project.config, job);
   const arns: Record<string, string> = {};
   for (const placeholder of placeholders(source)) {
     const task = taskOfPlaceholder(placeholder);
@@ -140,7 +136,7 @@ export async function runJob(
     const called = byArn.get(task.resource);
     if (!called)
       throw new PipelineError(
-        `${job}.asl.json: state ${task.name} calls ${task.resource}, which no local handler answers`,
+        `${job}: state ${task.name} calls ${task.resource}, which no local handler answers`,
       );
     overrides[task.name] = async (input) => {
       if (failurePath.has(task.name)) {

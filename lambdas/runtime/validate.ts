@@ -22,6 +22,7 @@ import {
 import { policyProblems } from '../core/access/policy';
 import { classifyTables, declaredTables } from '../core/access/tables';
 import { assertBronzeContractsFitSources } from '../core/ingest/bronze-types';
+import { stateMachineDefinitions } from '../definitions/state-machine-files';
 
 export interface Validation {
   readonly problems: readonly DefinitionProblem[];
@@ -58,6 +59,12 @@ export async function validateProject(options: ProjectOptions): Promise<Validati
   }
   if (config && registry) {
     problems.push(...configProblems(config.config, configFile, registry));
+    // The jobs' ASL is built from the config and the templates of stepfunctions/.
+    try {
+      stateMachineDefinitions(root, config.config);
+    } catch (error) {
+      problems.push(...problemsOf(error, 'stepfunctions'));
+    }
     try {
       assertBronzeContractsFitSources(config.config, registry);
     } catch (error) {

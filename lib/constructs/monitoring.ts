@@ -15,7 +15,7 @@ import type { Contract, ContractRegistry } from '../../lambdas/core/contracts/co
 import { freshnessSloMinutes } from '../../lambdas/core/contracts/freshness';
 import { minutesSincePublishMetric } from '../../lambdas/core/freshness-probe';
 import { buildStep, taskNames, tasks, type TaskName } from '../../lambdas/core/tasks';
-import type { StateMachineJob } from '../../lambdas/core/orchestration';
+import type { ByStateMachine } from '../../lambdas/core/orchestration';
 import { pascal } from '../names';
 
 export interface MonitoringProps {
@@ -23,7 +23,7 @@ export interface MonitoringProps {
   /** The silver and gold contracts name the datasets watched: one alarm of a kind per dataset. */
   readonly contracts: ContractRegistry;
   readonly functions: Readonly<Record<TaskName, lambda.Function>>;
-  readonly stateMachines: Readonly<Record<StateMachineJob, sfn.StateMachine>>;
+  readonly stateMachines: ByStateMachine<sfn.StateMachine>;
   /** Where schedules, landing batches and run events go when they cannot be delivered. */
   readonly deadLetters: sqs.IQueue;
   /** Every alarm's and OK's destination: the failure topic, which pages the platform team. */

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Duration, Stack, TimeZone, type RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,10 +16,11 @@ import { stateMachineAlias, stateMachineName } from '../../lambdas/core/aws-name
 import {
   onDemandJobs,
   placeholders,
-  stateMachineJobs,
-  type Job,
+  stateMachineJobsOf,
+  type ByStateMachine,
   type StateMachineJob,
 } from '../../lambdas/core/orchestration';
+import { stateMachineDefinitions } from '../../lambdas/definitions/state-machine-files';
 import { taskOfPlaceholder, tasks, type TaskName } from '../../lambdas/core/tasks';
 import { pascal } from '../names';
 import { tagCost } from './cost-alerts';
@@ -43,7 +42,7 @@ export interface OrchestrationProps {
 }
 
 /**
- * The state machines from `stepfunctions/*.asl.json`, each Task's placeholder resolved to the
+ * The state machines of the config's jobs (`lambdas/definitions/state-machine-files.ts`), each Task's placeholder resolved to the
  * catalogue task's function, with the schedules and events that start them and the alert for
  * runs that end badly outside a Catch.
  *
@@ -54,38 +53,49 @@ export interface OrchestrationProps {
  */
 export class Orchestration extends Construct {
   /** Every job's, and the on-demand ones' (`dsr_erase`, started by the privacy officer). */
-  readonly stateMachines: Record<StateMachineJob, sfn.StateMachine>;
+  readonly stateMachines: ByStateMachine<sfn.StateMachine>;
   /** The ARN of each state machine's alias, the one to start it by. */
-  readonly aliasArns: Record<StateMachineJob, string>;
+  readonly aliasArns: ByStateMachine<string>;
 
   constructor(scope: Construct, id: string, props: OrchestrationProps) {
     super(scope, id);
+    const definitions = stateMachineDefinitions(repositoryRoot, props.config);
     this.stateMachines = Object.fromEntries(
-      stateMachineJobs.map((job) => [job, this.stateMachine(job, props)]),
-    ) as Record<StateMachineJob, sfn.StateMachine>;
+      stateMachineJobsOf(props.config.sources).map((job) => [
+        job,
+        this.stateMachine(job, definitions.get(job)!, props),
+      ]),
+    ) as ByStateMachine<sfn.StateMachine>;
     this.aliasArns = Object.fromEntries(
-      stateMachineJobs.map((job) => [job, this.publish(job, this.stateMachines[job])]),
-    ) as Record<StateMachineJob, string>;
+      stateMachineJobsOf(props.config.sources).map((job) => [
+        job,
+        this.publish(job, this.stateMachines[job]!),
+      ]),
+    ) as ByStateMachine<string>;
     this.schedules(props);
     this.landingBatches(props);
     this.alerts(props);
   }
 
-  /** One state machine per ASL file, its `${...}` placeholders resolved to the tasks' functions. */
-  private stateMachine(job: StateMachineJob, props: OrchestrationProps): sfn.StateMachine {
+  /** One state machine per job, its `${...}` placeholders resolved to the tasks' functions. */
+  private stateMachine(
+    job: StateMachineJob,
+    definition: string,
+    props: OrchestrationProps,
+  ): sfn.StateMachine {
     const { config, functions } = props;
-    const file = path.join(repositoryRoot, 'stepfunctions', `${job}.asl.json`);
-    const used = placeholders(readFileSync(file, 'utf8'));
+    const used = placeholders(definition);
     const unknown = used.filter((p) => taskOfPlaceholder(p) === undefined);
     if (unknown.length > 0)
       throw new Error(
-        `stepfunctions/${job}.asl.json uses ${unknown.join(', ')}, which no task of lambdas/core/tasks.ts answers`,
+        `state machine ${job} uses ${unknown.join(', ')}, which no task of lambdas/core/tasks.ts answers`,
       );
     const invoked = used.map((p) => functions[taskOfPlaceholder(p)!]);
     const name = pascal(job);
     const machine = new sfn.StateMachine(this, `${name}StateMachine`, {
       stateMachineName: stateMachineName(config.project, config.env, job),
-      definitionBody: sfn.DefinitionBody.fromFile(file),
+      // Inline, minified: built from config, there is no file to upload as an asset.
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(JSON.parse(definition))),
       definitionSubstitutions: Object.fromEntries(
         used.map((p) => [p, functions[taskOfPlaceholder(p)!].functionArn]),
       ),
@@ -151,10 +161,10 @@ export class Orchestration extends Construct {
     });
     grantQueueSend(role, deadLetters, key);
     for (const [job, pipeline] of scheduled) {
-      const machine = this.stateMachines[job as Job];
+      const machine = (this.stateMachines as Readonly<Record<string, sfn.StateMachine>>)[job];
       if (!machine)
         throw new Error(
-          `config pipelines.${job}: no state machine stepfunctions/${job}.asl.json to schedule`,
+          `config pipelines.${job}: no job ${job} to schedule (jobs: ${Object.keys(this.stateMachines).join(', ')})`,
         );
       new scheduler.Schedule(this, `${pascal(job)}Schedule`, {
         description: `Starts ${job} (${pipeline.schedule}, ${pipeline.timezone}).`,
@@ -167,13 +177,17 @@ export class Orchestration extends Construct {
             ? scheduler.TimeWindow.flexible(Duration.minutes(pipeline.flexibleWindowMinutes))
             : scheduler.TimeWindow.off(),
         key,
-        target: new AliasStartExecution(machine, this.aliasArns[job as Job], {
-          role,
-          input: scheduler.ScheduleTargetInput.fromObject({}),
-          deadLetterQueue: deadLetters,
-          retryAttempts: pipeline.retry.maximumRetryAttempts,
-          maxEventAge: Duration.seconds(pipeline.retry.maximumEventAgeSeconds),
-        }),
+        target: new AliasStartExecution(
+          machine,
+          (this.aliasArns as Readonly<Record<string, string>>)[job]!,
+          {
+            role,
+            input: scheduler.ScheduleTargetInput.fromObject({}),
+            deadLetterQueue: deadLetters,
+            retryAttempts: pipeline.retry.maximumRetryAttempts,
+            maxEventAge: Duration.seconds(pipeline.retry.maximumEventAgeSeconds),
+          },
+        ),
       });
     }
   }

@@ -17,7 +17,7 @@ import {
 import { parseRedshiftConnection, parseSnowflakeConnection } from '../../lambdas/core/connections';
 import { maintainedSchemas } from '../../lambdas/core/maintenance';
 import { dsrErasedSchemas } from '../../lambdas/core/privacy/erasure';
-import { jobs } from '../../lambdas/core/orchestration';
+import { jobsOf } from '../../lambdas/core/orchestration';
 import { tasks, type TaskName, type TaskSpec } from '../../lambdas/core/tasks';
 import { pascal } from '../names';
 import type { RunLockTable } from './run-lock-table';
@@ -347,7 +347,7 @@ function grantRecordRun(fn: lambda.IFunction, ctx: GrantContext): void {
     tables: glueTables(ctx, 'audit', ['runs', 'run_datasets', 'contract_versions']),
   });
   grantObjects(fn, buckets.audit, key, { read: true, write: true, prefix: 'lineage/' });
-  const executions = jobs.map((job) =>
+  const executions = jobsOf(config.sources).map((job) =>
     stack.formatArn({
       service: 'states',
       resource: 'execution',

@@ -12,7 +12,7 @@ import { runLockTableName, workgroupName } from '../../lambdas/core/aws-names';
 import type { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import { functionEnvironment } from '../../lambdas/core/function-environment';
 import type { ProjectColumnLineage } from '../../lambdas/core/lineage/graph';
-import { jobs, type StateMachineJob } from '../../lambdas/core/orchestration';
+import { jobsOf, type ByStateMachine } from '../../lambdas/core/orchestration';
 import { taskNames, type TaskName } from '../../lambdas/core/tasks';
 import { CostAlerts } from '../constructs/cost-alerts';
 import { grantMskConsumer, grantQueueSend } from '../constructs/grants';
@@ -43,7 +43,7 @@ export interface PipelineStackProps extends StackProps {
  */
 export class PipelineStack extends Stack {
   readonly functions: Record<TaskName, lambda.IFunction>;
-  readonly stateMachines: Record<StateMachineJob, sfn.StateMachine>;
+  readonly stateMachines: ByStateMachine<sfn.StateMachine>;
   readonly failureTopic: sns.Topic;
   /**
    * Schedules and landing batches that could not start a run, run events that could not be
@@ -137,7 +137,7 @@ export class PipelineStack extends Stack {
     );
     new RunRecording(this, 'RunRecording', {
       // Pipeline runs only: an erase keeps its own record, the request log (`handlers/dsr-erase.ts`).
-      stateMachines: jobs.map((job) => stateMachines[job]),
+      stateMachines: jobsOf(config.sources).map((job) => stateMachines[job]!),
       recorder: functions.RecordRun,
       deadLetters: this.deadLetters,
       key,

@@ -1,19 +1,34 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { placeholders, substitutePlaceholders } from '../../lambdas/core/orchestration';
+import { projectRoot } from '../../lambdas/definitions/project-root';
+import { stateMachineDefinitions } from '../../lambdas/definitions/state-machine-files';
+import {
+  landingOnlyConfig,
+  oneRestSourceConfig,
+  sampleDefinitions,
+} from '../helpers/state-machines';
 
-const folder = path.resolve(import.meta.dirname, '../../stepfunctions');
-/** Every state machine in the folder, so a definition added later is validated without a test change. */
-const files = readdirSync(folder).filter((f) => f.endsWith('.asl.json'));
+/**
+ * Every state machine the sample's config builds, and those of a project without the sample (one
+ * REST source; the landing zone alone), so a job or source added later is validated without a
+ * test change.
+ */
+const definitions = [
+  ...[...sampleDefinitions].map(([job, text]) => ({ name: `sample ${job}`, text })),
+  ...[oneRestSourceConfig, landingOnlyConfig].flatMap((config) =>
+    [...stateMachineDefinitions(projectRoot, config)].map(([job, text]) => ({
+      name: `${Object.keys(config.sources).join(', ') || 'no source'}: ${job}`,
+      text,
+    })),
+  ),
+];
 
 /**
  * A definition as Step Functions receives it: every `${...}` replaced by a well-formed Lambda ARN,
  * as `definitionSubstitutions` replaces it with the function's ARN at deploy time.
  */
-function deployed(file: string): object {
-  const text = readFileSync(path.join(folder, file), 'utf8');
+function deployed(text: string): object {
   const arns = Object.fromEntries(
     placeholders(text).map((name) => [
       name,
@@ -32,15 +47,15 @@ const errors = (definition: object) =>
 
 describe('asl-validator (Amazon States Language)', () => {
   it('finds the state machines', () => {
-    expect(files.length).toBeGreaterThan(0);
+    expect(definitions.length).toBeGreaterThan(sampleDefinitions.size);
   });
 
-  it.each(files)('%s is valid', (file) => {
-    expect(errors(deployed(file)), file).toEqual([]);
+  it.each(definitions)('$name is valid', ({ name, text }) => {
+    expect(errors(deployed(text)), name).toEqual([]);
   });
 
   it('reports a broken definition: a transition to a missing state, a Resource that is not an ARN', () => {
-    const definition = deployed(files[0]!) as {
+    const definition = deployed(definitions[0]!.text) as {
       States: Record<string, { Type: string; Next?: string; Resource?: string }>;
     };
     const [name, task] = Object.entries(definition.States).find(([, s]) => s.Type === 'Task')!;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { freshnessMinutes, freshnessSloMinutes } from '../../lambdas/core/contracts/freshness';
-import { stateMachineJobs } from '../../lambdas/core/orchestration';
+import { stateMachineJobsOf } from '../../lambdas/core/orchestration';
 import { taskNames, tasks } from '../../lambdas/core/tasks';
 import { pascal } from '../../lib/names';
 import { synthesize, type Synthesized } from '../helpers/cdk';
@@ -83,10 +83,10 @@ describe.each(['dev', 'prod'])('monitoring (%s)', (env) => {
 
   it('alarms on failed, timed-out and aborted executions of every state machine', async () => {
     const s = await synthesized();
-    for (const job of stateMachineJobs) {
+    for (const job of stateMachineJobsOf(s.project.config.sources)) {
       const machine = {
         Name: 'StateMachineArn',
-        Value: { Ref: logicalId(s, s.stacks.pipeline.stateMachines[job]) },
+        Value: { Ref: logicalId(s, s.stacks.pipeline.stateMachines[job]!) },
       };
       for (const [end, metric] of [
         ['Failed', 'ExecutionsFailed'],

@@ -1,14 +1,10 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { personaDatabases } from '../../lambdas/core/access/persona-views';
 import { bucketName, personaDatabaseName, type BucketRole } from '../../lambdas/core/aws-names';
 import {
-  jobs,
   onDemandJobs,
   placeholders,
-  stateMachineJobs,
   substitutePlaceholders,
   taskStates,
 } from '../../lambdas/core/orchestration';
@@ -20,7 +16,13 @@ import {
   tasks,
   type TaskName,
 } from '../../lambdas/core/tasks';
-import { newApp, repositoryRoot, synthesize } from '../helpers/cdk';
+import { newApp, synthesize } from '../helpers/cdk';
+import {
+  definitionText,
+  oneRestSourceConfig,
+  sampleJobs as jobs,
+  sampleStateMachineJobs as stateMachineJobs,
+} from '../helpers/state-machines';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = {
@@ -119,13 +121,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
 
   it('has one function per task of the catalogue; the state machines call exactly those a state machine invokes', async () => {
     const { template, functionIds } = await pipeline();
-    const used = new Set(
-      stateMachineJobs.flatMap((job) =>
-        placeholders(
-          readFileSync(path.join(repositoryRoot, 'stepfunctions', `${job}.asl.json`), 'utf8'),
-        ),
-      ),
-    );
+    const used = new Set(stateMachineJobs.flatMap((job) => placeholders(definitionText(job))));
     expect(used).toEqual(
       new Set(taskNames.filter((t) => tasks[t].invokedBy === 'state machine').map(placeholderOf)),
     );
@@ -154,29 +150,22 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
   });
 
   it.each(stateMachineJobs)(
-    '%s: the state machine is its ASL file, placeholders resolved to this stack’s functions',
+    '%s: the state machine is its ASL, placeholders resolved to this stack’s functions',
     async (job) => {
-      const { template, app, stack, functionIds } = await pipeline();
-      const machine = stack.stateMachines[job];
+      const { template, stack, functionIds } = await pipeline();
+      const machine = stack.stateMachines[job]!;
       const properties = (
         template.findResources('AWS::StepFunctions::StateMachine')[
           stack.getLogicalId(machine.node.defaultChild as never)
         ] as Resource
       ).Properties as {
-        DefinitionS3Location: { Key: string };
+        DefinitionString: string;
         DefinitionSubstitutions: Record<string, unknown>;
         LoggingConfiguration: unknown;
         TracingConfiguration: unknown;
       };
-      const source = readFileSync(
-        path.join(repositoryRoot, 'stepfunctions', `${job}.asl.json`),
-        'utf8',
-      );
-      const deployed = readFileSync(
-        path.join(app.outdir, `asset.${properties.DefinitionS3Location.Key}`),
-        'utf8',
-      );
-      expect(deployed).toBe(source);
+      const deployed = properties.DefinitionString;
+      expect(JSON.parse(deployed)).toEqual(JSON.parse(definitionText(job)));
 
       const substitutions = Object.fromEntries(
         Object.entries(properties.DefinitionSubstitutions).map(([k, v]) => [k, rendered(v)]),
@@ -202,12 +191,8 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
   it('each state machine may invoke exactly the functions its definition uses', async () => {
     const { template, stack, functionIds, logicalId } = await pipeline();
     for (const job of stateMachineJobs) {
-      const machine = stack.stateMachines[job];
-      const used = new Set(
-        placeholders(
-          readFileSync(path.join(repositoryRoot, 'stepfunctions', `${job}.asl.json`), 'utf8'),
-        ),
-      );
+      const machine = stack.stateMachines[job]!;
+      const used = new Set(placeholders(definitionText(job)));
       const invokable = grantsOf(template, logicalId(machine.role as never))
         .filter((g) => g.action === 'lambda:InvokeFunction')
         .map((g) => g.resource)
@@ -265,7 +250,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
             'Fn::GetAtt': [
               aliasId(
                 template,
-                logicalId(stack.stateMachines[job as keyof typeof stack.stateMachines]),
+                logicalId(stack.stateMachines[job as keyof typeof stack.stateMachines]!),
               ),
               'Arn',
             ],
@@ -666,7 +651,7 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
           source: ['aws.states'],
           'detail-type': ['Step Functions Execution Status Change'],
           detail: {
-            stateMachineArn: jobs.map((j) => ({ Ref: logicalId(stack.stateMachines[j]) })),
+            stateMachineArn: jobs.map((j) => ({ Ref: logicalId(stack.stateMachines[j]!) })),
           },
         },
         Targets: [
@@ -826,5 +811,49 @@ describe('pipeline stack with a privacy key secret', () => {
     );
     // The transform pseudonymizes; the erase logs subjects by keyed hash.
     expect(readers.map(([name]) => name).sort()).toEqual(['DsrErase', 'Transform']);
+  });
+});
+
+describe('pipeline stack of other sources than the sample’s', () => {
+  it('has a state machine per configured source, daily ingesting those and the landing zone, RecordRun reading their runs', async () => {
+    const { app, project } = await newApp('dev');
+    const sources = {
+      fx: project.config.sources.fx!,
+      billing_api: oneRestSourceConfig.sources.billing_api!,
+    };
+    const stacks = createApp(app, { ...project, config: { ...project.config, sources } });
+    const template = Template.fromStack(stacks.pipeline);
+    const machines = Object.values(
+      template.findResources('AWS::StepFunctions::StateMachine') as Record<string, Resource>,
+    ).map((m) => m.Properties as { StateMachineName: string; DefinitionString: string });
+    expect(machines.map((m) => m.StateMachineName).sort()).toEqual(
+      [
+        'billing-api-to-bronze',
+        'bronze-to-silver',
+        'daily',
+        'dsr-erase',
+        'fx-to-bronze',
+        'landing-to-bronze',
+        'maintenance',
+        'silver-to-gold',
+      ].map((j) => `medallion-dev-${j}`),
+    );
+    const daily = JSON.parse(
+      machines.find((m) => m.StateMachineName === 'medallion-dev-daily')!.DefinitionString,
+    ) as { States: { IngestSources: { Branches: { StartAt: string }[] } } };
+    expect(daily.States.IngestSources.Branches.map((b) => b.StartAt)).toEqual([
+      'FxToBronze',
+      'BillingApiToBronze',
+      'LandingToBronze',
+    ]);
+    const recordRun = stacks.pipeline.functions.RecordRun.role!;
+    const readable = grantsOf(
+      template,
+      stacks.pipeline.getLogicalId(recordRun.node.defaultChild as never),
+    )
+      .filter((g) => g.action === 'states:GetExecutionHistory')
+      .map((g) => g.resource.replace(/^.*:execution:/, ''));
+    expect(readable).toContain('medallion-dev-billing-api-to-bronze:*');
+    expect(readable).not.toContain('medallion-dev-crm-to-bronze:*');
   });
 });

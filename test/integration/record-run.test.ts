@@ -13,6 +13,7 @@ import { RunLock } from '../../lambdas/core/run-lock';
 import { MemoryRunLeaseStore } from '../../lambdas/adapters/local/run-lease-store';
 import { RunHistory } from '../../lambdas/core/runs';
 import type { DatasetStats, TaskResult } from '../../lambdas/core/stats';
+import { jobsOf } from '../../lambdas/core/orchestration';
 import { createRecordRunHandler, type RecordRunDeps } from '../../lambdas/handlers/record-run';
 import { ManualClock } from '../helpers/clock';
 import { emptyLakehouse } from '../helpers/lake';
@@ -93,6 +94,7 @@ describe('record-run handler', () => {
       lock,
       project: 'medallion',
       env: 'dev',
+      jobs: jobsOf(localConfig().sources),
       recorder: new RunRecorder({
         project: 'medallion',
         env: 'dev',
@@ -366,6 +368,16 @@ describe('record-run handler', () => {
     other.detail.stateMachineArn = machine.replace('medallion-dev-daily', 'medallion-prod-daily');
     await expect(handler(other)).rejects.toThrow(PipelineError);
     await expect(handler(other)).rejects.toThrow(/medallion-prod-daily is not a state machine/);
+    // Nor those of a source the config no longer has.
+    const removed = createRecordRunHandler({ ...deps, jobs: jobsOf({}) });
+    const gone = statusChange('RUNNING');
+    gone.detail.stateMachineArn = machine.replace(
+      'medallion-dev-daily',
+      'medallion-dev-crm-to-bronze',
+    );
+    await expect(removed(gone)).rejects.toThrow(
+      /medallion-dev-crm-to-bronze is not a state machine/,
+    );
     await expect(handler({ detail: {} })).rejects.toThrow(/record-run: invalid input/);
   });
 });

@@ -17,7 +17,7 @@ const scratch = (prefix: string) => {
 /** A copy of the project's definitions with some files edited. */
 function projectWith(edits: Record<string, (text: string) => string>): string {
   const root = scratch('medallion-definitions-');
-  for (const folder of ['config', 'models'])
+  for (const folder of ['config', 'models', 'stepfunctions'])
     cpSync(path.join(projectRoot, folder), path.join(root, folder), { recursive: true });
   for (const [file, edit] of Object.entries(edits)) {
     const text = readFileSync(path.join(root, file), 'utf8');
@@ -132,6 +132,19 @@ describe('validating the definitions before a run', () => {
           /^sources\.kafka\.kind: expected one of "warehouse", "rest", "kafka", found string "kafak"$/,
         ),
       },
+    ]);
+  });
+
+  it('names the state machine template the config’s jobs cannot be built from', async () => {
+    const root = projectWith({
+      'stepfunctions/templates/daily.asl.json': (text) =>
+        text
+          .replace('"IngestSources": {', '"IngestAll": {')
+          .replace('"Next": "IngestSources"', '"Next": "IngestAll"'),
+    });
+    const { problems } = await validateProject({ root });
+    expect(problems).toEqual([
+      { file: 'stepfunctions', message: 'daily template: no IngestSources Parallel state' },
     ]);
   });
 

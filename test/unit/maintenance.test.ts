@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MaintenanceConfig } from '../../config/schema';
 import { parseConfig } from '../../lambdas/core/config';
@@ -9,6 +8,7 @@ import {
   type CatalogEntry,
   type MaintenanceTask,
 } from '../../lambdas/core/maintenance';
+import { sampleDefinitions } from '../helpers/state-machines';
 
 const now = new Date('2026-03-10T12:00:00.000Z');
 const config: MaintenanceConfig = {
@@ -192,13 +192,9 @@ describe('maintenance plan', () => {
 describe('maintenance config', () => {
   it('dropAfterHours cannot be shorter than the longest run a state machine allows', () => {
     const longest = Math.max(
-      ...readdirSync('stepfunctions')
-        .filter((f) => f !== 'maintenance.asl.json')
-        .map(
-          (f) =>
-            (JSON.parse(readFileSync(`stepfunctions/${f}`, 'utf8')) as { TimeoutSeconds: number })
-              .TimeoutSeconds,
-        ),
+      ...[...sampleDefinitions]
+        .filter(([job]) => job !== 'maintenance')
+        .map(([, text]) => (JSON.parse(text) as { TimeoutSeconds: number }).TimeoutSeconds),
     );
     const withHours = (hours: number) => () =>
       parseConfig(

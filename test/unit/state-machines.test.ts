@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import {
   ExecutionError,
   StateMachine,
@@ -12,10 +12,9 @@ import { loadProject } from '../../lambdas/definitions/project-files';
 import type { LayerPlan } from '../../lambdas/core/models/layer';
 import {
   catchTargets,
-  jobs,
+  fixedJobs,
   onDemandJobs,
   placeholders,
-  stateMachineJobs,
   substitutePlaceholders,
   taskStates,
 } from '../../lambdas/core/orchestration';
@@ -25,8 +24,12 @@ import { projectRoot } from '../../lambdas/definitions/project-root';
 import { createTransformHandler } from '../../lambdas/handlers/transform';
 import { ManualClock, silentLogger } from '../helpers/clock';
 import { memoryLineage } from '../helpers/lineage';
+import {
+  definitionText,
+  sampleJobs as jobs,
+  sampleStateMachineJobs as stateMachineJobs,
+} from '../helpers/state-machines';
 
-const definitionText = (job: string) => readFileSync(`stepfunctions/${job}.asl.json`, 'utf8');
 const definition = (job: string) =>
   JSON.parse(definitionText(job)) as {
     StartAt: string;
@@ -44,9 +47,14 @@ const firstWork = (d: ReturnType<typeof definition>) =>
   d.States[d.StartAt === 'AcquireRunLock' ? String(d.States.AcquireRunLock!.Next) : d.StartAt]!;
 
 describe('state machines', () => {
-  it('there is exactly one definition per job', () => {
-    expect(readdirSync('stepfunctions').sort()).toEqual(
-      stateMachineJobs.map((j) => `${j}.asl.json`).sort(),
+  it('stepfunctions/ holds a file per fixed job and the templates of the others, nothing else', () => {
+    const files = readdirSync('stepfunctions', { recursive: true, encoding: 'utf8' });
+    expect(files.filter((f) => f.endsWith('.asl.json')).sort()).toEqual(
+      [
+        ...[...fixedJobs, ...onDemandJobs].filter((j) => j !== 'daily').map((j) => `${j}.asl.json`),
+        'templates/daily.asl.json',
+        'templates/source_to_bronze.asl.json',
+      ].sort(),
     );
   });
 

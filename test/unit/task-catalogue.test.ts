@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   functionEnvironment,
@@ -8,10 +7,9 @@ import {
 import { placeholders } from '../../lambdas/core/orchestration';
 import { placeholderOf, taskNames, taskOfPlaceholder, tasks } from '../../lambdas/core/tasks';
 import { devFunctionSettings } from '../helpers/function-settings';
+import { sampleDefinitions } from '../helpers/state-machines';
 
-const definitions = readdirSync('stepfunctions')
-  .filter((f) => f.endsWith('.asl.json'))
-  .map((file) => ({ file, text: readFileSync(`stepfunctions/${file}`, 'utf8') }));
+const definitions = [...sampleDefinitions].map(([job, text]) => ({ job, text }));
 
 describe('the task catalogue', () => {
   it('derives each placeholder from the task name, and back', () => {
@@ -20,7 +18,7 @@ describe('the task catalogue', () => {
     expect(taskOfPlaceholder('TransformArn')).toBeUndefined();
   });
 
-  it.each(definitions)('$file calls only state-machine tasks of the catalogue', ({ text }) => {
+  it.each(definitions)('$job calls only state-machine tasks of the catalogue', ({ text }) => {
     for (const placeholder of placeholders(text)) {
       const task = taskOfPlaceholder(placeholder);
       expect(task, placeholder).toBeDefined();

@@ -47,7 +47,7 @@ import {
 } from '../../core/aws-names';
 import { maintainedSchemas } from '../../core/maintenance';
 import { dsrErasedSchemas } from '../../core/privacy/erasure';
-import { jobs } from '../../core/orchestration';
+import { jobsOf } from '../../core/orchestration';
 import { tasks, type TaskName, type TaskSpec } from '../../core/tasks';
 
 /** What a function knows at run time: its environment (see `settings.ts`) and its config. */
@@ -235,7 +235,7 @@ export const functionCalls: Readonly<Record<string, (s: FunctionScope) => IamCal
     ...['runs', 'run_datasets', 'contract_versions'].flatMap((t) =>
       athenaEngineIam.writes(s, table(s, 'audit', t)),
     ),
-    ...jobs.flatMap((job) =>
+    ...jobsOf(s.config.sources).flatMap((job) =>
       executionResultsIam.reads(
         `arn:${s.partition}:states:${s.region}:${s.account}:execution:${stateMachineName(s.config.project, s.config.env, job)}:run-id`,
       ),

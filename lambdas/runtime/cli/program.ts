@@ -15,9 +15,10 @@ import { acquireLakeLock } from '../lake-lock';
 import { LocalPlatform } from '../local-platform';
 import type { Project } from '../../definitions/project-files';
 import { projectRoot } from '../../definitions/project-root';
+import { loadConfig } from '../../definitions/source-files';
 import { parseIsoDate } from '../generator/calendar';
 import { addDays } from '../../core/time';
-import { jobs, type Job } from '../../core/orchestration';
+import { isJobOf, jobsOf, type Job } from '../../core/orchestration';
 import type { Model } from '../../core/models/project';
 import { isSelective, selectModels, type Selection } from '../../core/models/selection';
 import { runJob, type RunOptions, type RunOutcome } from '../runner';
@@ -135,9 +136,14 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description(
-      'Run one job through its state machine (stepfunctions/<job>.asl.json), as Step Functions would on AWS.',
+      "Run one job through its state machine (built from stepfunctions/ and the config's sources), as Step Functions would on AWS.",
     )
-    .addOption(new Option('--job <job>', 'the job to run').choices(jobs).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--job <job>',
+        "the job to run: <source>_to_bronze for each of the config's sources, landing_to_bronze, bronze_to_silver, silver_to_gold, daily or maintenance",
+      ).makeOptionMandatory(),
+    )
     .addOption(
       new Option(
         '--date <YYYY-MM-DD>',
@@ -166,6 +172,20 @@ export function buildProgram(): Command {
       '\nDates run in order: a date earlier than the last completed run of daily, bronze_to_silver or\nsilver_to_gold is refused unless --backfill (see docs/cli.md, "Dates, backfills and full refresh").\nWith --select or --exclude, only the selected models are built and checked by the quality gates;\nthe others keep their tables as they are (see docs/cli.md).\n\nExamples:\n  $ medallion run --job daily --date 2026-01-02\n  $ medallion run --job daily --from 2026-01-01 --to 2026-01-03\n  $ medallion run --job daily --date 2026-01-01 --backfill\n  $ medallion run --job bronze_to_silver --select +silver.orders\n  $ medallion run --job daily --select +gold.fact_orders --exclude silver.fx_rates_published\n  $ medallion run --job crm_to_bronze',
     )
     .action(async (options: RunCommandOptions, command: Command) => {
+      // The jobs depend on the config's sources: checked once it is read, before the slower
+      // validation of the whole project.
+      const globals = command.optsWithGlobals<{ env: string; config?: string }>();
+      const { config } = await loadConfig({
+        root: projectRoot,
+        env: globals.env,
+        configFile: globals.config,
+      });
+      const jobs = jobsOf(config.sources);
+      if (!isJobOf(jobs, options.job))
+        command.error(
+          `error: option '--job <job>' argument '${options.job}' is invalid. Allowed choices are ${jobs.join(', ')}.`,
+        );
+      const job = options.job;
       await refuseInvalidProject(command);
       const { project, lakeRoot } = await context(command);
       const manifest = await readManifest(lakeRoot);
@@ -179,22 +199,22 @@ export function buildProgram(): Command {
       if (manifest) dates.forEach((date) => refuseUngeneratedDate(date, manifest));
       const selection = { select: options.select, exclude: options.exclude };
       if (isSelective(selection))
-        process.stderr.write(`${describeSelection(project, options.job, selection)}\n`);
+        process.stderr.write(`${describeSelection(project, job, selection)}\n`);
       const request = {
         ...(options.backfill ? { backfill: true } : {}),
         ...(options.fullRefresh ? { fullRefresh: true } : {}),
         ...selection,
       };
-      const outcomes = await withPlatform(project, lakeRoot, options.job, async (platform) => {
+      const outcomes = await withPlatform(project, lakeRoot, job, async (platform) => {
         // The state machine refuses an out-of-order date too, but only after ingesting it.
-        if (transformJobs.includes(options.job)) {
+        if (transformJobs.includes(job)) {
           const history = new RunHistory(platform.lakehouse);
           asOfDate({ ...request, date: dates[0]! }, await history.lastCompletedDate(transformJobs));
         }
         const results: RunOutcome[] = [];
         for (const [i, date] of dates.entries()) {
           if (dates.length > 1) process.stderr.write(`${dim(`[${i + 1}/${dates.length}]`)} `);
-          const outcome = await execute(platform, options.job, date, request);
+          const outcome = await execute(platform, job, date, request);
           results.push(outcome);
           if (outcome.status !== 'succeeded') break;
         }
@@ -567,7 +587,8 @@ async function withPlatform<T>(
 }
 
 interface RunCommandOptions {
-  readonly job: Job;
+  /** Checked against the config's jobs once the config is loaded. */
+  readonly job: string;
   readonly date?: string;
   readonly from?: string;
   readonly to?: string;
