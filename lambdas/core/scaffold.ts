@@ -335,25 +335,32 @@ export function datasetEntry(
 }
 
 /**
- * The config file with `source` added under `sources:`, comments and layout kept (the YAML
- * Document API edits the tree it parsed). `file` names the file in errors.
+ * The config file with `source` added as the last entry of `sources:`. The rest of the file is
+ * kept byte for byte (comments, flow maps, quoting): the entry is rendered alone and spliced in
+ * where the YAML Document API says the map ends. `file` names the file in errors.
  */
 export function withSource(text: string, file: string, source: SourceDraft): string {
   const document = parseDocument(text);
-  const sources = sourcesOf(document.get('sources', true), file);
+  const sources = blockMap(document.get('sources', true), file, 'sources');
   if (sources.has(source.name))
     throw new PipelineError(`${file}: sources.${source.name} exists already`);
-  const entry = document.createNode({
+  const entry = {
     kind: source.kind,
     ...(source.kind === 'warehouse' ? { engine: source.engine ?? 'snowflake' } : {}),
     description: source.description,
-    datasets: {},
-  });
-  sources.add(document.createPair(source.name, entry));
-  return document.toString();
+  };
+  const lines = [
+    `${source.name}:`,
+    ...stringify(entry)
+      .trimEnd()
+      .split('\n')
+      .map((line) => `  ${line}`),
+    '  datasets: {}',
+  ];
+  return spliced(text, sources, lines, file);
 }
 
-/** The config file with `dataset` added to `sources.<source>.datasets`, comments kept. */
+/** The config file with `dataset` added to `sources.<source>.datasets`, the rest kept as it is. */
 export function withDataset(
   text: string,
   file: string,
@@ -361,7 +368,7 @@ export function withDataset(
   dataset: DatasetDraft,
 ): string {
   const document = parseDocument(text);
-  const sources = sourcesOf(document.get('sources', true), file);
+  const sources = blockMap(document.get('sources', true), file, 'sources');
   const entry = sources.get(source, true);
   if (!isMap(entry)) throw new PipelineError(`${file}: no source sources.${source}`);
   const kind = String(entry.get('kind'));
@@ -369,16 +376,47 @@ export function withDataset(
     throw new PipelineError(
       `${file}: sources.${source}.kind is ${kind}, not warehouse, rest or kafka`,
     );
-  const found: unknown = entry.get('datasets', true);
-  const map = isMap(found) ? found : document.createNode({});
-  if (map !== found) entry.set('datasets', map);
-  if (map.has(dataset.name))
+  const values = datasetEntry(kind as SourceDraft['kind'], dataset);
+  const flow = `{ ${Object.entries(values)
+    .map(([k, v]) => `${k}: ${stringify(v).trimEnd()}`)
+    .join(', ')} }`;
+  const datasets: unknown = entry.get('datasets', true);
+  if (isMap(datasets) && datasets.has(dataset.name))
     throw new PipelineError(`${file}: sources.${source}.datasets.${dataset.name} exists already`);
-  const node = document.createNode(datasetEntry(kind as SourceDraft['kind'], dataset));
-  node.flow = true;
-  map.flow = false;
-  map.add(document.createPair(dataset.name, node));
-  return document.toString();
+  if (isMap(datasets) && datasets.flow && datasets.items.length === 0) {
+    // `datasets: {}`, as `new source` writes it: replaced by a block map of one entry.
+    const [from, to] = datasets.range!;
+    const indent = ' '.repeat(columnOf(text, entry.items[0]!.key) + 2);
+    return `${text.slice(0, from).trimEnd()}\n${indent}${dataset.name}: ${flow}${text.slice(to)}`;
+  }
+  return spliced(
+    text,
+    blockMap(datasets, file, `sources.${source}.datasets`),
+    [`${dataset.name}: ${flow}`],
+    file,
+  );
+}
+
+/** `lines` added as the last entries of a block `map`, indented as its keys are. */
+function spliced(text: string, map: YAMLMap, lines: readonly string[], file: string): string {
+  const last = map.items.at(-1);
+  if (!last) throw new PipelineError(`${file}: an empty map cannot be added to in place`);
+  const valueEnd = (last.value as { range?: [number, number, number] } | null)?.range?.[1];
+  const keyEnd = (last.key as { range?: [number, number, number] }).range![1];
+  const end = text.indexOf('\n', Math.max(valueEnd ?? keyEnd, keyEnd) - 1);
+  const at = end === -1 ? text.length : end + 1;
+  const indent = ' '.repeat(columnOf(text, map.items[0]!.key));
+  const added = lines.map((line) => `${indent}${line}\n`).join('');
+  const result = `${text.slice(0, at)}${end === -1 ? '\n' : ''}${added}${text.slice(at)}`;
+  const check = parseDocument(result);
+  if (check.errors.length > 0)
+    throw new PipelineError(`${file}: the entry could not be added: ${check.errors[0]!.message}`);
+  return result;
+}
+
+function columnOf(text: string, node: unknown): number {
+  const start = (node as { range?: [number, number, number] }).range![0];
+  return start - (text.lastIndexOf('\n', start - 1) + 1);
 }
 
 /** The kind of `source` in a config file, undefined when it has no such source. */
@@ -388,7 +426,8 @@ export function sourceKind(text: string, source: string): SourceDraft['kind'] | 
   return kind === 'warehouse' || kind === 'rest' || kind === 'kafka' ? kind : undefined;
 }
 
-function sourcesOf(node: unknown, file: string): YAMLMap {
-  if (!isMap(node)) throw new PipelineError(`${file}: no sources: map to add to`);
+function blockMap(node: unknown, file: string, path: string): YAMLMap {
+  if (!isMap(node) || node.flow)
+    throw new PipelineError(`${file}: ${path} is not a block map (one entry per line) to add to`);
   return node;
 }

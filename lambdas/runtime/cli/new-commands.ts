@@ -353,6 +353,12 @@ Examples:
           throw new PipelineError(
             `${id}: give --from-file <sample> to infer the bronze contract’s columns from`,
           );
+        const watermark = options.watermark ?? 'updated_at';
+        const declared = parseContract(text, contractFile(id)).columns.map((c) => c.name);
+        if ((kind === 'warehouse' || kind === 'rest') && !declared.includes(watermark))
+          throw new PipelineError(
+            `${id}: the watermark ${watermark} is not a column of the sample (${declared.join(', ')}): name the extraction column with --watermark`,
+          );
         await emit(root, [...outputs, { file: contractFile(id), text }], options, [
           afterSourceAdded(source, kind),
         ]);
