@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
 import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
+import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
 import { parseContract } from '../../lambdas/core/contracts/contract';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 import { newCommand } from '../../lambdas/runtime/cli/new-commands';
@@ -188,6 +189,27 @@ describe('medallion new', () => {
     const validation = await validateProject({ root });
     expect(validation.problems).toEqual([]);
     expect(validation.models).toBe(19);
+    expect(validation.contracts).toBe(30);
+  });
+
+  it('bronze contracts fit their source’s connector: a rest source’s as text, a kafka drain’s fixed columns', async () => {
+    const { stdout } = await medallionNew(
+      root,
+      'contract',
+      'crm.leads',
+      '--from-file',
+      sample,
+      '--dry-run',
+    );
+    const text = stdout.slice(stdout.indexOf('\n') + 1);
+    expect(new Set(parseContract(text, 'x.yaml').columns.map((c) => c.type))).toEqual(
+      new Set(['VARCHAR']),
+    );
+    await medallionNew(root, 'dataset', 'kafka.returns', '--in', 'local');
+    expect(read('config/local.yaml')).toContain('      returns: { topic: returns }\n');
+    expect(parseContract(read('config/contracts/kafka.returns.yaml'), 'x.yaml').columns).toEqual(
+      kafkaBronzeColumns,
+    );
   });
 
   it('contract --from-query: columns of a query over the lake', async () => {

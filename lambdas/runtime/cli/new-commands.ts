@@ -108,14 +108,18 @@ Examples:
           cmd.error('error: give --from-file or --from-query (one of them)');
         const contracts = await loadContracts(root);
         const layer = layerOfId(id);
-        const text = await inferContract(root, cmd, {
+        const request = {
           id,
           layer,
           ...(options.fromFile ? { file: options.fromFile } : { query: options.fromQuery! }),
           purpose: options.description ?? `${id}.`,
           owner: options.owner ?? defaultOwner(contracts, layer, id),
           ...(options.key ? { key: options.key } : {}),
-        });
+        };
+        const text =
+          layer === 'bronze'
+            ? await bronzeContract(root, cmd, request, await configuredKind(root, id))
+            : await inferContract(root, cmd, request);
         await emit(root, [{ file: contractFile(id), text }], options, [
           `then run: npx medallion validate`,
         ]);
@@ -327,32 +331,19 @@ Examples:
             edit: true,
           });
         }
-        const base = {
-          id,
-          layer: 'bronze' as const,
-          purpose: options.description ?? `${id} as the source delivers it.`,
-          owner: options.owner ?? defaultOwner(contracts, 'bronze', id),
-          ...(options.key ? { key: options.key } : {}),
-        };
-        const text =
-          kind === 'kafka'
-            ? renderContract({
-                ...base,
-                relation: bronzeRelation(id),
-                columns: kafkaBronzeColumns,
-                inferredFrom: 'the columns a Kafka drain writes',
-              })
-            : options.fromFile
-              ? await inferContract(root, cmd, {
-                  ...base,
-                  file: options.fromFile,
-                  ...(kind === 'rest' ? { asText: true } : {}),
-                })
-              : undefined;
-        if (!text)
-          throw new PipelineError(
-            `${id}: give --from-file <sample> to infer the bronze contract’s columns from`,
-          );
+        const text = await bronzeContract(
+          root,
+          cmd,
+          {
+            id,
+            layer: 'bronze',
+            ...(options.fromFile ? { file: options.fromFile } : {}),
+            purpose: options.description ?? `${id} as the source delivers it.`,
+            owner: options.owner ?? defaultOwner(contracts, 'bronze', id),
+            ...(options.key ? { key: options.key } : {}),
+          },
+          kind,
+        );
         const watermark = options.watermark ?? 'updated_at';
         const declared = parseContract(text, contractFile(id)).columns.map((c) => c.name);
         if ((kind === 'warehouse' || kind === 'rest') && !declared.includes(watermark))
@@ -375,6 +366,40 @@ export function afterSourceAdded(source: string, kind: SourceDraft['kind'] | und
   return kind
     ? `then: add the ${source}_to_bronze job and its daily branch (see docs/adding-things.md), and run: npx medallion validate`
     : `then: drop files into <lake>/landing/${source}/<dataset>/, and run: npx medallion validate`;
+}
+
+/**
+ * A bronze contract as its source's connector writes: a kafka drain's fixed columns, a rest
+ * source's sample as text (JSON values stay text in bronze), any other sample as typed.
+ */
+async function bronzeContract(
+  root: string,
+  cmd: Command,
+  request: InferRequest,
+  kind: SourceDraft['kind'] | undefined,
+): Promise<string> {
+  if (kind === 'kafka')
+    return renderContract({
+      ...request,
+      relation: bronzeRelation(request.id),
+      columns: kafkaBronzeColumns,
+      inferredFrom: 'the columns a Kafka drain writes',
+    });
+  if (!request.file && !request.query)
+    throw new PipelineError(
+      `${request.id}: give --from-file <sample> to infer the bronze contract’s columns from`,
+    );
+  return inferContract(root, cmd, { ...request, ...(kind === 'rest' ? { asText: true } : {}) });
+}
+
+/** The kind of the source of a bronze id in the config files, undefined for a landing source. */
+async function configuredKind(root: string, id: string): Promise<SourceDraft['kind'] | undefined> {
+  const source = id.split('.')[0]!;
+  for (const file of await configFiles(root, undefined)) {
+    const kind = sourceKind(await readFile(path.join(root, file), 'utf8'), source);
+    if (kind) return kind;
+  }
+  return undefined;
 }
 
 function contractFile(id: string): string {
