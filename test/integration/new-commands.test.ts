@@ -2,7 +2,10 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Ajv2019 } from 'ajv/dist/2019';
+import addFormats from 'ajv-formats';
 import { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
 import { parseContract } from '../../lambdas/core/contracts/contract';
@@ -257,6 +260,29 @@ describe('medallion new', () => {
     expect(contract.column('mail')?.classification).toBe('pii');
     rmSync(path.join(root, 'config/contracts/gold.people.yaml'));
   });
+
+  const odcsSchema = path.resolve(
+    projectRoot,
+    '../shared/schemas/odcs/odcs-json-schema-v3.1.0.json',
+  );
+  it.runIf(existsSync(odcsSchema))(
+    'every contract written is a valid ODCS v3.1 document (the official JSON Schema)',
+    () => {
+      const ajv = new Ajv2019({ allErrors: true, strict: false });
+      addFormats(ajv);
+      const validate = ajv.compile(JSON.parse(readFileSync(odcsSchema, 'utf8')) as object);
+      for (const id of [
+        'uploads.returns',
+        'gold.customer_orders',
+        'shop.returns',
+        'silver.returns',
+      ]) {
+        const file = `config/contracts/${id}.yaml`;
+        const valid = validate(parseYaml(read(file)));
+        expect(valid ? [] : validate.errors, file).toEqual([]);
+      }
+    },
+  );
 
   it('errors name the file or the field', async () => {
     await expect(medallionNew(root, 'source', 'shop', '--kind', 'rest')).rejects.toThrow(
