@@ -96,7 +96,7 @@ personal data, else internal), rules from a profile of the sample as \`dq sugges
 
 Examples:
   $ medallion new contract shop.returns --from-file returns.csv --key return_id
-  $ medallion new contract gold.big_orders --from-query "select * from silver.orders where amount > 1000"`,
+  $ medallion new contract gold.big_orders --from-query "select * from silver.orders where quantity > 10"`,
     )
     .action(
       async (
