@@ -48,6 +48,7 @@ import { docsCommand } from './docs-commands';
 import { dsrCommand } from './dsr-commands';
 import { backupCommand, drCommand } from './backup-commands';
 import { retentionCommand } from './retention-commands';
+import { newCommand } from './new-commands';
 import { piiCommand } from './pii-commands';
 import { compileCommand, lsCommand, showCommand } from './model-commands';
 import { refuseInvalidProject, validateCommand } from './validate-command';
@@ -364,6 +365,7 @@ Examples:
   program.addCommand(docsCommand());
   program.addCommand(accessCommand());
   program.addCommand(piiCommand());
+  program.addCommand(newCommand());
   program.addCommand(privacyCommand());
   program.addCommand(dsrCommand());
   program.addCommand(backupCommand());
