@@ -72,6 +72,27 @@ describe('validating the definitions before a run', () => {
     ]);
   });
 
+  it('names the incremental model over source(...) that drops _ingested_at, and the latest_by column a model does not select, with the rule', async () => {
+    const root = projectWith({
+      'models/silver/products.sql': (sql) => sql.replace('  _ingested_at,\n', ''),
+      'models/silver/products.yml': (yml) => yml.replace('_ingested_at, ', ''),
+      'models/silver/crm_accounts.yml': (yml) => yml.replace('updated_at, ', 'updated_on, '),
+    });
+    const { problems } = await validateProject({ root });
+    expect(problems).toEqual([
+      {
+        file: 'models/silver/crm_accounts.sql',
+        message: expect.stringMatching(/^latest_by updated_on must be columns the model selects/),
+      },
+      {
+        file: 'models/silver/products.sql',
+        message: expect.stringMatching(
+          /^an incremental model over source\(\.\.\.\) must select _ingested_at, the row's provenance .* that the merge stores/,
+        ),
+      },
+    ]);
+  });
+
   it("names the contract whose quality check could not run on its model's table, before a gate would fail on it", async () => {
     const root = projectWith({
       'config/contracts/gold.customer_360.yaml': (text) =>
