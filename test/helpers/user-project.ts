@@ -113,6 +113,7 @@ const copied = [
   'test',
   'fixtures',
   'package.json',
+  'package-lock.json',
   'tsconfig.json',
   'vitest.config.ts',
   'cdk.json',
