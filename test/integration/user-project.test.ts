@@ -26,6 +26,10 @@ const enumerating = [
   'test/unit/privacy-impact.test.ts',
   'test/unit/access-cells.test.ts',
   'test/unit/state-machines.test.ts',
+  'test/unit/aws/athena-sql.test.ts',
+  'test/unit/aws/dq-athena-sql.test.ts',
+  'test/unit/openlineage.test.ts',
+  'test/integration/model-tests.test.ts',
   'test/infra/catalog-stack.test.ts',
 ];
 
