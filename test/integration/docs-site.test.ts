@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +26,8 @@ describe('medallion docs', () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'medallion-docs-'));
   const lake = path.join(work, 'lake');
   const site = path.join(work, 'site');
+  /** Datasets with a page, as `docs build` reports them. */
+  let datasets = 0;
   beforeAll(() => {
     expect(medallion('--lake', lake, 'generate', '--scale', '300', '--days', '2').code).toBe(0);
     for (const date of ['2026-01-01', '2026-01-02']) {
@@ -26,8 +36,17 @@ describe('medallion docs', () => {
     }
     const built = medallion('--lake', lake, 'docs', 'build', '--out', site);
     expect(built.code, built.stderr).toBe(0);
-    expect(built.stderr).toContain(
-      `Wrote 30 pages (28 datasets, the index and the lineage graph) to ${site}`,
+    const wrote =
+      /Wrote (\d+) pages \((\d+) datasets, the index and the lineage graph\) to (.*)\n/.exec(
+        built.stderr,
+      );
+    expect(wrote?.[3]).toBe(site);
+    datasets = Number(wrote![2]);
+    expect(Number(wrote![1])).toBe(datasets + 2);
+    // A page per contracted dataset at least (external sources and seeds have theirs too).
+    expect(datasets).toBe(readdirSync(path.join(site, 'datasets')).length);
+    expect(datasets).toBeGreaterThanOrEqual(
+      readdirSync(path.join(projectRoot, 'config/contracts')).length,
     );
     expect(built.stderr).toContain(pathToFileURL(path.join(site, 'index.html')).href);
   }, 300_000);
@@ -111,7 +130,7 @@ describe('medallion docs', () => {
         browser.evaluate<string[]>(
           `[...document.querySelectorAll('#datasets tbody tr')].filter((r) => !r.hidden).map((r) => r.dataset.id)`,
         );
-      expect(await visible()).toHaveLength(28);
+      expect(await visible()).toHaveLength(datasets);
       const type = (text: string) =>
         browser.evaluate(
           `(() => { const i = document.getElementById('search'); i.value = ${JSON.stringify(text)}; i.dispatchEvent(new Event('input')); })()`,
@@ -121,7 +140,7 @@ describe('medallion docs', () => {
       expect(pii).toEqual(expect.arrayContaining(['gold.customer_360', 'snowflake.customers']));
       expect(pii).not.toContain('gold.dim_date');
       expect(await browser.evaluate('document.getElementById("count").textContent')).toBe(
-        `${pii.length} of 28`,
+        `${pii.length} of ${datasets}`,
       );
       await type('fact_orders');
       expect(await visible()).toEqual(['gold.fact_orders']);
@@ -150,7 +169,7 @@ describe('medallion docs', () => {
             viewBox: svg.getAttribute('viewBox'), cut, nodes: nodes.length };
         })()`);
       const fitted = await geometry();
-      expect(fitted.nodes).toBeGreaterThan(28);
+      expect(fitted.nodes).toBeGreaterThan(datasets);
       expect(fitted.cut).toEqual([]);
       expect(fitted.svg.right).toBeLessThanOrEqual(fitted.window.width);
       expect(fitted.svg.bottom).toBeLessThanOrEqual(fitted.window.height);

@@ -1,7 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 import type { CaseResult } from '../../lambdas/runtime/model-tests';
 import { medallion } from '../helpers/cli';
@@ -83,9 +84,26 @@ describe('medallion test', () => {
         'silver.products › compiles for Athena (Trino grammar)',
       ]),
     );
-    // Every model of the sample is checked for Athena; the sample's five test files hold 9 cases.
-    expect(report.results.filter((r) => r.name.startsWith('compiles for Athena'))).toHaveLength(17);
-    expect(report.passed).toBe(1 + 17 + 9);
+    // Every model is checked for Athena, and every case of every test file runs.
+    const models = readdirSync(path.join(projectRoot, 'models'), { recursive: true }).map(String);
+    const sqlFiles = models.filter((f) => f.endsWith('.sql'));
+    const cases = models
+      .filter((f) => f.endsWith('.test.yml'))
+      .flatMap(
+        (f) =>
+          (
+            parseYaml(readFileSync(path.join(projectRoot, 'models', f), 'utf8')) as {
+              cases: unknown[];
+            }
+          ).cases,
+      );
+    expect(
+      report.results
+        .filter((r) => r.name.startsWith('compiles for Athena'))
+        .map((r) => r.model)
+        .sort(),
+    ).toEqual(sqlFiles.map((f) => f.replace(/\.sql$/, '').replace(path.sep, '.')).sort());
+    expect(report.passed).toBe(1 + sqlFiles.length + cases.length);
 
     const elements = xmlElements(readFileSync(junit, 'utf8'));
     expect(elements.get('testsuites')).toEqual([

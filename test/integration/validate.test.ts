@@ -1,4 +1,12 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +21,14 @@ const scratch = (prefix: string) => {
   folders.push(folder);
   return folder;
 };
+
+/** What the project holds, counted from its files: the figures `validate` reports. */
+const contractCount = readdirSync(path.join(projectRoot, 'config/contracts')).filter((f) =>
+  f.endsWith('.yaml'),
+).length;
+const modelCount = readdirSync(path.join(projectRoot, 'models'), { recursive: true }).filter((f) =>
+  String(f).endsWith('.sql'),
+).length;
 
 /** A copy of the project's definitions with some files edited. */
 function projectWith(edits: Record<string, (text: string) => string>): string {
@@ -41,7 +57,7 @@ describe('validating the definitions before a run', () => {
   it('the sample project is valid: every model builds on empty inputs and matches its contract', async () => {
     const validation = await validateProject({ root: projectRoot });
     expect(validation.problems).toEqual([]);
-    expect(validation).toMatchObject({ contracts: 26, models: 17 });
+    expect(validation).toMatchObject({ contracts: contractCount, models: modelCount });
   });
 
   it('names the model whose column type disagrees with its contract, and the model whose SQL does not bind, each with its file; their readers are still checked', async () => {
@@ -68,6 +84,27 @@ describe('validating the definitions before a run', () => {
       {
         file: 'models/gold/dim_product.sql',
         message: expect.stringMatching(/skew/),
+      },
+    ]);
+  });
+
+  it('names the incremental model over source(...) that drops _ingested_at, and the latest_by column a model does not select, with the rule', async () => {
+    const root = projectWith({
+      'models/silver/products.sql': (sql) => sql.replace('  _ingested_at,\n', ''),
+      'models/silver/products.yml': (yml) => yml.replace('_ingested_at, ', ''),
+      'models/silver/crm_accounts.yml': (yml) => yml.replace('updated_at, ', 'updated_on, '),
+    });
+    const { problems } = await validateProject({ root });
+    expect(problems).toEqual([
+      {
+        file: 'models/silver/crm_accounts.sql',
+        message: expect.stringMatching(/^latest_by updated_on must be columns the model selects/),
+      },
+      {
+        file: 'models/silver/products.sql',
+        message: expect.stringMatching(
+          /^an incremental model over source\(\.\.\.\) must select _ingested_at, the row's provenance .* that the merge stores/,
+        ),
       },
     ]);
   });
@@ -240,7 +277,9 @@ describe('validating the definitions before a run', () => {
         ),
       ]);
       expect(failing.stderr).toMatch(
-        /^2 problem\(s\) in 1 file\(s\) \(26 contracts, 17 models built on empty inputs, [\d.]+s\)\n$/,
+        new RegExp(
+          `^2 problem\\(s\\) in 1 file\\(s\\) \\(${contractCount} contracts, ${modelCount} models built on empty inputs, [\\d.]+s\\)\n$`,
+        ),
       );
 
       const json = medallion('--config', config, 'validate', '--format', 'json');
@@ -250,7 +289,9 @@ describe('validating the definitions before a run', () => {
       const clean = medallion('validate');
       expect(clean.code).toBe(0);
       expect(clean.stdout).toBe('');
-      expect(clean.stderr).toMatch(/^valid \(26 contracts, 17 models/);
+      expect(clean.stderr).toMatch(
+        new RegExp(`^valid \\(${contractCount} contracts, ${modelCount} models`),
+      );
     }, 120_000);
 
     it('run and pipeline refuse to start on invalid definitions: nothing is generated, locked or published', () => {

@@ -273,6 +273,7 @@ async function mergeRows(
       `${model.sqlPath}: unique_key ${unwritten.join(', ')} must be contract columns`,
     );
   }
+  assertProvenance(model, columns);
   const write = (winners: string) =>
     config.materialization === 'scd2'
       ? writeScd2(model, columns, winners, plan.incremental, ctx)
@@ -411,6 +412,31 @@ async function mergeRows(
     };
   } finally {
     for (const relation of scratch.reverse()) await engine.execute(d.dropTable(relation));
+  }
+}
+
+/**
+ * Checked on the model's output schema, so `medallion validate` rejects at once what would
+ * otherwise fail mid-run as a binder error on generated SQL that names neither the model nor the
+ * rule: an incremental model over bronze must carry `_ingested_at`, and every `latest_by` column
+ * must be one the model writes.
+ */
+function assertProvenance(model: Model, columns: readonly string[]): void {
+  const { materialization, latest_by } = model.config;
+  if (
+    materialization === 'incremental' &&
+    model.sources.length > 0 &&
+    !columns.includes('_ingested_at')
+  ) {
+    throw new ModelGraphError(
+      `${model.sqlPath}: an incremental model over source(...) must select _ingested_at, the row's provenance (when bronze received it) that the merge stores and that orders the versions of a key bronze received in different runs (latest_by: [..., _ingested_at]); see docs/adding-things.md`,
+    );
+  }
+  const unknown = (latest_by ?? []).filter((c) => !columns.includes(c));
+  if (unknown.length > 0) {
+    throw new ModelGraphError(
+      `${model.sqlPath}: latest_by ${unknown.join(', ')} must be columns the model selects (its contract's, or _ingested_at, _source_ref, _source_row)`,
+    );
   }
 }
 

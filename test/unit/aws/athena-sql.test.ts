@@ -34,6 +34,7 @@ import { renderModel } from '../../../lambdas/core/models/render';
 import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
 import type { ColumnSpec, Row, SqlDialect } from '../../../lambdas/core/ports';
 import { RunHistory } from '../../../lambdas/core/runs';
+import type { DatasetStats } from '../../../lambdas/core/stats';
 import { projectRoot } from '../../../lambdas/definitions/project-root';
 import { ManualClock } from '../../helpers/clock';
 import { memoryLineage } from '../../helpers/lineage';
@@ -239,6 +240,13 @@ describe('statements the materializations send to Athena', () => {
     const history = new RunHistory(engine);
 
     const perRun: number[] = [];
+    const perModel = new Map<string, number[]>();
+    const measured = async (model: string, build: () => Promise<DatasetStats>) => {
+      const before = lake.statements.length;
+      const stats = await build();
+      perModel.set(model, [...(perModel.get(model) ?? []), lake.statements.length - before]);
+      return stats;
+    };
     for (const [runId, runDate] of [
       ['run-1', '2026-01-01'],
       ['run-2', '2026-01-02'],
@@ -252,8 +260,8 @@ describe('statements the materializations send to Athena', () => {
       };
       await history.started({ ...run, status: 'running' });
       const steps = [
-        ...(await buildLayer(deps, { layer: 'silver', runId, runDate })),
-        ...(await buildLayer(deps, { layer: 'gold', runId, runDate })),
+        ...(await buildLayer(deps, { layer: 'silver', runId, runDate }, measured)),
+        ...(await buildLayer(deps, { layer: 'gold', runId, runDate }, measured)),
       ].map((s) => ({ ...s, step: 'transform' }));
       await history.finished(
         { ...run, status: 'succeeded', endedAt: clock.now().toISOString(), seconds: 1.5 },
@@ -295,7 +303,33 @@ describe('statements the materializations send to Athena', () => {
       ).toBe(true);
     // Each statement is an Athena query of a second or more: the first build, then an incremental
     // run of both layers (and their run history). A change here changes what every run costs.
-    expect(perRun).toEqual([181, 203]);
+    // By kind of model (what decides the statements), then the run history's own; a model of a
+    // kind not listed here (a project's own) is only required to have been built in both runs.
+    const kind = (m: Model) =>
+      [
+        m.config.materialization,
+        m.config.quarantine ? 'quarantine' : '',
+        m.config.latest_by ? 'latest_by' : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
+    const costs: Record<string, number[]> = {
+      table: [4, 4],
+      incremental: [8, 14],
+      'incremental quarantine latest_by': [15, 16],
+      scd2: [6, 13],
+    };
+    const seen = new Set<string>();
+    for (const model of project.models.models) {
+      const statements = perModel.get(model.name);
+      if (kind(model) in costs) {
+        expect(statements, `${model.name} (${kind(model)})`).toEqual(costs[kind(model)]);
+        seen.add(kind(model));
+      } else expect(statements, model.name).toHaveLength(2);
+    }
+    expect([...seen].sort()).toEqual(Object.keys(costs).sort());
+    const byModels = [0, 1].map((i) => [...perModel.values()].reduce((n, s) => n + s[i]!, 0));
+    expect(perRun.map((n, i) => n - byModels[i]!)).toEqual([8, 8]);
     expect(unparsable(sent)).toEqual([]);
   });
 });
