@@ -1,4 +1,12 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,6 +18,8 @@ import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { kafkaBronzeColumns } from '../../lambdas/core/ingest/kafka';
 import { parseContract } from '../../lambdas/core/contracts/contract';
 import { projectRoot } from '../../lambdas/definitions/project-root';
+import { loadConfig } from '../../lambdas/definitions/source-files';
+import { stateMachineDefinitions } from '../../lambdas/definitions/state-machine-files';
 import { newCommand } from '../../lambdas/runtime/cli/new-commands';
 import { validateProject } from '../../lambdas/runtime/validate';
 
@@ -21,10 +31,10 @@ const scratch = (prefix: string) => {
   return folder;
 };
 
-/** A copy of the project's definitions, as `medallion new` edits them. */
+/** A copy of the project's definitions (state machine templates too: validate builds them). */
 function projectCopy(): string {
   const root = scratch('medallion-new-');
-  for (const folder of ['config', 'models'])
+  for (const folder of ['config', 'models', 'stepfunctions'])
     cpSync(path.join(projectRoot, folder), path.join(root, folder), { recursive: true });
   return root;
 }
@@ -70,6 +80,11 @@ describe('medallion new', () => {
     writeFileSync(sample, `${returnsCsv}\n`);
   });
   const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+  /** Files under `folder` of the copy (recursively) whose names end in `suffix`. */
+  const files = (folder: string, suffix: string) =>
+    readdirSync(path.join(root, folder), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith(suffix),
+    ).length;
 
   it('contract: columns and types from a CSV, the e-mail column pii by its values, the key, rules from its profile', async () => {
     const { stderr } = await medallionNew(
@@ -148,7 +163,7 @@ describe('medallion new', () => {
     const configs = ['config/local.yaml', 'config/dev.yaml', 'config/prod.yaml'];
     const before = Object.fromEntries(configs.map((f) => [f, read(f)]));
     const { stderr } = await medallionNew(root, 'source', 'shop', '--kind', 'rest');
-    expect(stderr).toContain('then: add the shop_to_bronze job');
+    expect(stderr).toContain('npx medallion run --job shop_to_bronze');
     await medallionNew(
       root,
       'dataset',
@@ -167,6 +182,19 @@ describe('medallion new', () => {
       expect(after, file).toContain(
         '  shop:\n    kind: rest\n    description: shop (rest).\n    datasets:\n      returns: { path: /shop/v1/returns, watermark: updated_at }\n',
       );
+    }
+    // No state machine to write: the new source's job and its daily branch come from the config.
+    for (const env of ['local', 'dev', 'prod']) {
+      const { config } = await loadConfig({ root, env });
+      const definitions = stateMachineDefinitions(root, config);
+      const daily = JSON.parse(definitions.get('daily')!) as {
+        States: { IngestSources: { Branches: { StartAt: string }[] } };
+      };
+      expect(definitions.has('shop_to_bronze'), env).toBe(true);
+      expect(
+        daily.States.IngestSources.Branches.map((b) => b.StartAt),
+        env,
+      ).toContain('ShopToBronze');
     }
     const contract = parseContract(read('config/contracts/shop.returns.yaml'), 'x.yaml');
     // A rest source keeps JSON values as text in bronze; the scan still finds the e-mails.
@@ -191,8 +219,9 @@ describe('medallion new', () => {
     );
     const validation = await validateProject({ root });
     expect(validation.problems).toEqual([]);
-    expect(validation.models).toBe(19);
-    expect(validation.contracts).toBe(30);
+    // Every model and contract of the copy, the scaffolded ones included.
+    expect(validation.models).toBe(files('models', '.sql'));
+    expect(validation.contracts).toBe(files('config/contracts', '.yaml'));
   });
 
   it('bronze contracts fit their source’s connector: a rest source’s as text, a kafka drain’s fixed columns', async () => {

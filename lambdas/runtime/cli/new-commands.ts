@@ -359,12 +359,14 @@ Examples:
 }
 
 /**
- * What must follow a source's or dataset's config entry: its ingestion job and the `daily`
- * branch that runs it. Landing datasets need neither: the landing job finds any bronze contract.
+ * What follows a source's or dataset's config entry. Its `<source>_to_bronze` job and its branch
+ * of `daily` are built from the config when the state machines load
+ * (`lambdas/definitions/state-machine-files.ts`), so nothing is left to edit, only to check and
+ * run. Landing datasets need no job of their own: the landing job finds any bronze contract.
  */
 export function afterSourceAdded(source: string, kind: SourceDraft['kind'] | undefined): string {
   return kind
-    ? `then: add the ${source}_to_bronze job and its daily branch (see docs/adding-things.md), and run: npx medallion validate`
+    ? `then: npx medallion validate, and npx medallion run --job ${source}_to_bronze (daily runs it too: its job and daily branch come from config)`
     : `then: drop files into <lake>/landing/${source}/<dataset>/, and run: npx medallion validate`;
 }
 
