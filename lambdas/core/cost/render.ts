@@ -3,7 +3,7 @@
  * script, nothing fetched, so finance can open it offline and file it), a CSV of the daily costs
  * to pivot, the JSON of the whole report, and a few lines for the SNS topic.
  */
-import { stackedChart } from '../charts';
+import { reportStyle, stackedChart } from '../charts';
 import { escapeHtml as esc } from '../html';
 import { addDays } from '../time';
 import type { CostReport, Period, WeekChange } from './report';
@@ -160,16 +160,7 @@ export function renderCostHtml(report: CostReport): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Cost report · ${esc(report.env)} · ${esc(report.asOf)}</title>
 <style>
-  body { font: 14px/1.45 system-ui, -apple-system, Segoe UI, Roboto, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #1f2328; }
-  h1 { font-size: 1.5rem; margin-bottom: .25rem; } h2 { font-size: 1.15rem; margin-top: 2rem; } h3 { font-size: 1rem; margin: 1.25rem 0 .5rem; }
-  .muted { color: #656d76; } table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
-  th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }
-  th { background: #f6f8fa; font-weight: 600; } .num { text-align: right; font-variant-numeric: tabular-nums; }
-  .good { color: #1a7f37; } .warn { color: #9a6700; } .bad { color: #cf222e; }
-  .cards { display: flex; gap: 1rem; flex-wrap: wrap; } .card { border: 1px solid #d0d7de; border-radius: .5rem; padding: .75rem 1rem; min-width: 10rem; }
-  .card b { display: block; font-size: 1.5rem; } svg text { font: 11px system-ui, sans-serif; fill: #656d76; }
-  .legend span { margin-right: 1rem; white-space: nowrap; } .legend i { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -1px; border-radius: 2px; }
-</style>
+${reportStyle}</style>
 </head>
 <body>
 <h1>Cost report</h1>

@@ -57,7 +57,7 @@ const columnGap = 90;
 const margin = 20;
 
 /** Left-to-right bands: a layer never sits left of a layer it is built from. */
-const band: Record<GraphNode['layer'], number> = {
+export const band: Record<GraphNode['layer'], number> = {
   source: 0,
   bronze: 1,
   seeds: 1,

@@ -5,16 +5,7 @@
 import { escapeHtml as esc } from '../html';
 import type { Layer, LineageAnswer } from '../lineage/graph';
 import { graphCss, graphLegend, graphScript, graphSvg, graphTools } from './graph-svg';
-import { layoutGraph, type GraphNode } from './layout';
-
-const bands: Record<GraphNode['layer'], number> = {
-  source: 0,
-  bronze: 1,
-  seeds: 1,
-  root: 2,
-  silver: 2,
-  gold: 3,
-};
+import { band, layoutGraph, type GraphNode } from './layout';
 
 export function lineageAnswerPage(
   answer: LineageAnswer,
@@ -46,7 +37,7 @@ export function lineageAnswerPage(
     };
   });
   const layout = layoutGraph(nodes, edges, (n) =>
-    n.layer === 'root' ? bands[rootLayer] : bands[n.layer],
+    n.layer === 'root' ? band[rootLayer] : band[n.layer],
   );
   return `<!doctype html>
 <html lang="en">
