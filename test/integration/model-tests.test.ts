@@ -18,7 +18,7 @@ const scratch = () => {
 /** A copy of the project's definitions with some files edited. */
 function projectWith(edits: Record<string, (text: string) => string>): string {
   const root = scratch();
-  for (const folder of ['config', 'models'])
+  for (const folder of ['config', 'models', 'stepfunctions'])
     cpSync(path.join(projectRoot, folder), path.join(root, folder), { recursive: true });
   for (const [file, edit] of Object.entries(edits)) {
     const text = readFileSync(path.join(root, file), 'utf8');
