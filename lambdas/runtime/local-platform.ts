@@ -19,7 +19,7 @@ import { IngestLedger } from '../core/ingest/bronze';
 import { PipelineError } from '../core/errors';
 import { createLineage, type LineageEmitter } from '../core/lineage/events';
 import { buildLineageGraph } from '../core/lineage/graph';
-import type { Clock, Logger, Notifier } from '../core/ports';
+import type { Clock, Logger, Notifier, SqlEngine } from '../core/ports';
 import { ContractVersions } from '../core/contracts/versions';
 import { RunRecorder } from '../core/run-recorder';
 import { RunHistory } from '../core/runs';
@@ -57,6 +57,11 @@ export interface LocalPlatformOptions {
   readonly clock?: Clock;
   /** Source of jitter for retries. @default Math.random */
   readonly random?: () => number;
+  /**
+   * Wraps the engine the tasks send their SQL through (the bench records statements this way);
+   * the run history and maintenance keep the lakehouse itself.
+   */
+  readonly decorateEngine?: (engine: SqlEngine) => SqlEngine;
 }
 
 export class LocalPlatform {
@@ -117,7 +122,7 @@ export class LocalPlatform {
       logger,
       clock,
     });
-    const engine = new CountingSqlEngine(lakehouse);
+    const engine = new CountingSqlEngine(options.decorateEngine?.(lakehouse) ?? lakehouse);
     this.engine = engine;
     const simDir = this.simDir;
     const notifier: Notifier = {

@@ -230,33 +230,9 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
     return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
   }
 
-  /**
-   * Points each bronze view at its Parquet objects. A dataset with no objects yet gets a typed,
-   * empty view, so models and queries work before the first ingestion.
-   */
+  /** Points each bronze view at its Parquet objects (see {@link bronzeViews}). */
   async refreshSources(): Promise<void> {
-    const statements = this.options.bronze.map((contract) => {
-      const name = contract.relation.split('.')[1]!;
-      const [source, ...dataset] = contract.id.split('.');
-      const folder = path.join(this.options.lakeRoot, 'bronze', source!, dataset.join('.'));
-      const hasObjects =
-        existsSync(folder) &&
-        readdirSync(folder, { withFileTypes: true }).some(
-          (d) =>
-            d.isDirectory() &&
-            readdirSync(path.join(folder, d.name)).some((f) => f.endsWith('.parquet')),
-        );
-      const body = hasObjects
-        ? `select * from read_parquet(${duckdbDialect.string(`${folder}/*/*.parquet`)}, hive_partitioning = true, union_by_name = true)`
-        : `select ${[
-            ...contract.columns,
-            ...bronzeMetadataColumns,
-            { name: 'ingest_date', type: 'DATE' },
-          ]
-            .map((c) => `cast(null as ${c.type}) as ${duckdbDialect.quote(c.name)}`)
-            .join(', ')} where false`;
-      return `create or replace view ${this.bronzeCatalog}.main.${duckdbDialect.quote(name)} as ${body};`;
-    });
+    const statements = bronzeViews(this.options.lakeRoot, this.options.bronze, this.bronzeCatalog);
     if (statements.length > 0) await this.connection.run(statements.join('\n'));
     if (!this.options.readOnly) await this.connection.run(this.lineageView());
   }
@@ -296,6 +272,40 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
       );
     }
   }
+}
+
+/**
+ * The statements pointing each bronze view of `catalog` at its Parquet objects under
+ * `<lakeRoot>/bronze/`. A dataset with no objects yet gets a typed, empty view, so models and
+ * queries work before the first ingestion.
+ */
+export function bronzeViews(
+  lakeRoot: string,
+  bronze: readonly Contract[],
+  catalog: string,
+): string[] {
+  return bronze.map((contract) => {
+    const name = contract.relation.split('.')[1]!;
+    const [source, ...dataset] = contract.id.split('.');
+    const folder = path.join(lakeRoot, 'bronze', source!, dataset.join('.'));
+    const hasObjects =
+      existsSync(folder) &&
+      readdirSync(folder, { withFileTypes: true }).some(
+        (d) =>
+          d.isDirectory() &&
+          readdirSync(path.join(folder, d.name)).some((f) => f.endsWith('.parquet')),
+      );
+    const body = hasObjects
+      ? `select * from read_parquet(${duckdbDialect.string(`${folder}/*/*.parquet`)}, hive_partitioning = true, union_by_name = true)`
+      : `select ${[
+          ...contract.columns,
+          ...bronzeMetadataColumns,
+          { name: 'ingest_date', type: 'DATE' },
+        ]
+          .map((c) => `cast(null as ${c.type}) as ${duckdbDialect.quote(c.name)}`)
+          .join(', ')} where false`;
+    return `create or replace view ${catalog}.main.${duckdbDialect.quote(name)} as ${body};`;
+  });
 }
 
 const wideNumericTypes = new Set<number>([

@@ -1,0 +1,90 @@
+import { copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingSqlEngine } from '../../lambdas/core/recording-engine';
+import { LocalPlatform } from '../../lambdas/runtime/local-platform';
+import { runJob } from '../../lambdas/runtime/runner';
+import type { Project } from '../../lambdas/definitions/project-files';
+import { replayFloor } from '../bench/floor';
+import { silentLogger } from '../helpers/clock';
+import { day1, day2, sampleLake, testProject } from '../helpers/lake';
+
+/** Row count and an order-free hash of every silver and gold relation (versions aside) of a file. */
+async function checksums(file: string): Promise<Record<string, string>> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run(`attach '${file}' as lake (read_only); use lake;`);
+    const relations = (
+      await connection.runAndReadAll(
+        `select schema_name || '.' || table_name from duckdb_tables() where database_name = 'lake' and schema_name in ('silver', 'gold')
+         union all select schema_name || '.' || view_name from duckdb_views() where database_name = 'lake' and schema_name in ('silver', 'gold')`,
+      )
+    )
+      .getRows()
+      .map(([r]) => String(r))
+      .filter((r) => !/__v\d/.test(r))
+      .sort();
+    const sums: Record<string, string> = {};
+    for (const relation of relations) {
+      const [[n, hash]] = (
+        await connection.runAndReadAll(
+          `select count(*), coalesce(sum(hash(columns(*))::hugeint), 0) from ${relation}`,
+        )
+      ).getRows() as [[unknown, unknown]];
+      sums[relation] = `${String(n)} rows, ${String(hash)}`;
+    }
+    return sums;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('the bench floor', () => {
+  let lake: Awaited<ReturnType<typeof sampleLake>>;
+  let project: Project;
+  beforeAll(async () => {
+    lake = await sampleLake(300);
+    project = await testProject();
+  });
+  afterAll(() => lake.cleanup());
+
+  it('replays each day’s recorded data statements into the same silver and gold as the platform', async () => {
+    const file = path.join(lake.lakeRoot, 'lakehouse.duckdb');
+    for (const date of [day1, day2]) {
+      await (
+        await LocalPlatform.open(project, { lakeRoot: lake.lakeRoot, logger: silentLogger })
+      ).close();
+      const before = path.join(lake.lakeRoot, `before-${date}.duckdb`);
+      copyFileSync(file, before);
+      let recording: RecordingSqlEngine | undefined;
+      const platform = await LocalPlatform.open(project, {
+        lakeRoot: lake.lakeRoot,
+        logger: silentLogger,
+        decorateEngine: (engine) => (recording = new RecordingSqlEngine(engine, () => 'daily')),
+      });
+      const outcome = await runJob(platform, 'daily', { runDate: date, retryIntervalMs: 0 });
+      await platform.close();
+      expect(outcome.status).toBe('succeeded');
+      const statements = recording!.take();
+      expect(statements.length).toBeGreaterThan(0);
+
+      const replay = await replayFloor({
+        lakeRoot: lake.lakeRoot,
+        lakehouseFile: before,
+        bronze: project.contracts.all().filter((c) => c.layer === 'bronze'),
+        settings: { threads: 1, memoryLimit: '512MB' },
+        temp: path.join(lake.lakeRoot, '_tmp', 'floor'),
+        statements,
+      });
+      expect(replay.statements).toBe(statements.length);
+      expect(Object.keys(replay.steps)).toEqual(['daily']);
+
+      const platformSums = await checksums(file);
+      expect(Object.keys(platformSums)).toContain('gold.fact_orders');
+      expect(await checksums(before)).toEqual(platformSums);
+    }
+  });
+});
