@@ -72,6 +72,13 @@ export function stateMachineName(project: string, env: string, job: string): str
  */
 export const stateMachineAlias = 'live';
 
+/**
+ * The audit database's table over the weekly cost reports' CSV in the reports bucket: a
+ * platform report, not a lake table, granted whole by the Access stack (`reports:` in the policy)
+ * and left alone by the run-time access sync.
+ */
+export const costReportsTable = 'cost_reports';
+
 /** The DynamoDB table holding the lake's run lock: named, so functions learn it from config. */
 export function runLockTableName(project: string, env: string): string {
   return `${project}-${env}-run-lock`;

@@ -12,17 +12,16 @@ import {
   type AccessPolicy,
 } from '../../lambdas/core/access/policy';
 import {
+  costReportsTable,
   glueDatabaseName,
   personaDatabaseName,
   personaRoleName,
-  workgroupName,
   type LakeSchema,
+  workgroupName,
 } from '../../lambdas/core/aws-names';
 import { pascal } from '../names';
 import { acknowledgeWildcard } from './acknowledge';
 
-/** The Catalog stack's table over the weekly cost reports' CSV, in the audit database. */
-const costReportsTable = 'cost_reports';
 import { grantAthenaQueries } from './grants';
 
 export interface PersonaRolesProps {

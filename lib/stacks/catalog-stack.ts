@@ -7,11 +7,12 @@ import type { PlatformConfig } from '../../config/schema';
 import type { Contract } from '../../lambdas/core/contracts/contract';
 import type { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import {
+  costReportsTable,
   glueDatabaseName,
   lakeSchemas,
   schemaLocations,
-  workgroupName,
   type LakeSchema,
+  workgroupName,
 } from '../../lambdas/core/aws-names';
 import { lineageEventColumns } from '../../lambdas/core/lineage/log';
 import { bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
@@ -111,7 +112,7 @@ export class CatalogStack extends Stack {
     const costReports = new glue.CfnTable(this, 'AuditCostReports', {
       catalogId: this.account,
       databaseName: databaseName('audit'),
-      tableInput: costReportsTable(`s3://${buckets.reports.bucketName}/cost/`),
+      tableInput: costReportsTableInput(`s3://${buckets.reports.bucketName}/cost/`),
     });
     costReports.addResourceDependency(this.databases.audit);
     this.tables = tables;
@@ -181,7 +182,7 @@ export class CatalogStack extends Stack {
       [
         'Cost by week and service',
         "AWS cost by ISO week and service from the weekly cost reports' CSV, each day as the newest report has it (reports overlap by four weeks, and Cost Explorer revises recent days).",
-        `with days as (select "date" as day, key as service, cast(unblended_cost as double) as cost, currency, row_number() over (partition by "date", key order by report_day desc) as newest from "${audit}"."cost_reports" where dimension = 'service') select date_trunc('week', date(day)) as week, service, round(sum(cost), 2) as unblended_cost, arbitrary(currency) as currency, count(*) as days from days where newest = 1 group by 1, 2 order by week desc, unblended_cost desc`,
+        `with days as (select "date" as day, key as service, cast(unblended_cost as double) as cost, currency, row_number() over (partition by "date", key order by report_day desc) as newest from "${audit}"."${costReportsTable}" where dimension = 'service') select date_trunc('week', date(day)) as week, service, round(sum(cost), 2) as unblended_cost, arbitrary(currency) as currency, count(*) as days from days where newest = 1 group by 1, 2 order by week desc, unblended_cost desc`,
       ],
       ...props.models.models
         .filter((m) => m.config.quarantine)
@@ -254,7 +255,7 @@ function lineageEventsTable(location: string): glue.CfnTable.TableInputProperty 
  * finance's queries. Report days are projected, never crawled. Every column is text, as
  * OpenCSVSerde reads it; queries cast.
  */
-function costReportsTable(location: string): glue.CfnTable.TableInputProperty {
+function costReportsTableInput(location: string): glue.CfnTable.TableInputProperty {
   const columns: [string, string][] = [
     ['date', 'Day the cost was incurred (yyyy-mm-dd).'],
     ['dimension', '`service`, or `tag:<key>` for a cost allocation tag.'],
@@ -263,7 +264,7 @@ function costReportsTable(location: string): glue.CfnTable.TableInputProperty {
     ['currency', 'Currency of the cost (USD).'],
   ];
   return {
-    name: 'cost_reports',
+    name: costReportsTable,
     description:
       'Daily cost by service and by cost allocation tag from every weekly cost report (the last five weeks each).',
     tableType: 'EXTERNAL_TABLE',

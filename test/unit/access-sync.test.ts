@@ -155,6 +155,28 @@ describe('the access sync', () => {
     });
   });
 
+  it('leaves the cost reports table to the Access stack: no filter, tag or view over it', async () => {
+    const auditors = parseAccessPolicy(
+      `
+personas:
+  auditor:
+    layers: [audit]
+    columns: { public: clear, internal: clear, confidential: masked, pii: masked }
+`,
+      'config/access.yaml',
+      'dev',
+    );
+    const lake = memoryLake([
+      { relation: 'audit.runs', columns: ['run_id', 'job'] },
+      { relation: 'audit.cost_reports', columns: ['report_day', 'dimension', 'key'] },
+    ]);
+    const result = await syncLakeAccess(auditors, contracts, lake.permissions, context);
+    expect(result.tables).toBe(1);
+    expect([...lake.filters.values()].map((f) => f.relation)).toEqual(['audit.runs']);
+    expect([...lake.tags.keys()].filter((c) => c.startsWith('audit.cost_reports'))).toEqual([]);
+    expect([...lake.views.values()].map((v) => v.name)).not.toContain('cost_reports');
+  });
+
   it('a second run changes no filter', async () => {
     const lake = memoryLake(listed);
     await syncLakeAccess(policy, contracts, lake.permissions, context);

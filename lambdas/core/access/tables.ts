@@ -7,6 +7,7 @@
  */
 import type { Classification } from '../../../config/access-schema';
 import { auditTables, type AuditTable } from '../audit';
+import { costReportsTable } from '../aws-names';
 import type { ContractRegistry } from '../contracts/contract';
 import { bronzePartitionColumn } from '../ingest/bronze';
 import { strongest, type LakeTable } from './policy';
@@ -83,7 +84,14 @@ export function declaredTables(contracts: ContractRegistry): ListedTable[] {
   ];
 }
 
-/** A table version behind a published view, or scratch space: never granted by name. */
+/**
+ * A table version behind a published view, scratch space, or a platform report kept outside the
+ * lake (`audit.cost_reports`, granted whole by the Access stack): never synced by name.
+ */
 export function isInternalRelation(relation: string): boolean {
-  return relation.startsWith('scratch.') || /__v\d/.test(relation);
+  return (
+    relation.startsWith('scratch.') ||
+    /__v\d/.test(relation) ||
+    relation === `audit.${costReportsTable}`
+  );
 }
