@@ -22,3 +22,17 @@ ${properties}`,
     `${id}.yaml`,
   );
 }
+
+/**
+ * A contract of one key column (`id`) for `relation`, with the id the project gives it: a bronze
+ * relation `bronze.shop_orders` is the dataset `shop.orders`. For tests of the model graph, where
+ * only names and keys matter.
+ */
+export function keyOnlyContract(relation: string): Contract {
+  const id = relation.startsWith('bronze.') ? relation.slice(7).replace('_', '.') : relation;
+  return testContract(
+    id,
+    relation,
+    '      - { name: id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }',
+  );
+}

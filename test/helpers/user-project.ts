@@ -134,3 +134,12 @@ export function userProject(): string {
   for (const [file, text] of Object.entries(userFiles)) writeFileSync(path.join(root, file), text);
   return root;
 }
+
+/**
+ * The project's definitions (config, contracts, models and the state machine templates, which
+ * `validate` builds) copied into `root`: what commands that take a project root read.
+ */
+export function copyDefinitions(root: string): void {
+  for (const folder of ['config', 'models', 'stepfunctions'])
+    cpSync(path.join(projectRoot, folder), path.join(root, folder), { recursive: true });
+}

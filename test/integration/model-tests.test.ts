@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 import type { CaseResult } from '../../lambdas/runtime/model-tests';
 import { medallion } from '../helpers/cli';
+import { copyDefinitions } from '../helpers/user-project';
 
 const folders: string[] = [];
 afterAll(() => folders.forEach((f) => rmSync(f, { recursive: true, force: true })));
@@ -18,8 +19,7 @@ const scratch = () => {
 /** A copy of the project's definitions with some files edited. */
 function projectWith(edits: Record<string, (text: string) => string>): string {
   const root = scratch();
-  for (const folder of ['config', 'models', 'stepfunctions'])
-    cpSync(path.join(projectRoot, folder), path.join(root, folder), { recursive: true });
+  copyDefinitions(root);
   for (const [file, edit] of Object.entries(edits)) {
     const text = readFileSync(path.join(root, file), 'utf8');
     const edited = edit(text);

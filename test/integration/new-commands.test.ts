@@ -1,12 +1,4 @@
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -22,6 +14,7 @@ import { loadConfig } from '../../lambdas/definitions/source-files';
 import { stateMachineDefinitions } from '../../lambdas/definitions/state-machine-files';
 import { newCommand } from '../../lambdas/runtime/cli/new-commands';
 import { validateProject } from '../../lambdas/runtime/validate';
+import { copyDefinitions } from '../helpers/user-project';
 
 const folders: string[] = [];
 afterAll(() => folders.forEach((f) => rmSync(f, { recursive: true, force: true })));
@@ -34,8 +27,7 @@ const scratch = (prefix: string) => {
 /** A copy of the project's definitions (state machine templates too: validate builds them). */
 function projectCopy(): string {
   const root = scratch('medallion-new-');
-  for (const folder of ['config', 'models', 'stepfunctions'])
-    cpSync(path.join(projectRoot, folder), path.join(root, folder), { recursive: true });
+  copyDefinitions(root);
   return root;
 }
 

@@ -1,18 +1,11 @@
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 import { validateProject } from '../../lambdas/runtime/validate';
 import { medallion } from '../helpers/cli';
+import { copyDefinitions } from '../helpers/user-project';
 
 const folders: string[] = [];
 afterAll(() => folders.forEach((f) => rmSync(f, { recursive: true, force: true })));
@@ -33,8 +26,7 @@ const modelCount = readdirSync(path.join(projectRoot, 'models'), { recursive: tr
 /** A copy of the project's definitions with some files edited. */
 function projectWith(edits: Record<string, (text: string) => string>): string {
   const root = scratch('medallion-definitions-');
-  for (const folder of ['config', 'models', 'stepfunctions'])
-    cpSync(path.join(projectRoot, folder), path.join(root, folder), { recursive: true });
+  copyDefinitions(root);
   for (const [file, edit] of Object.entries(edits)) {
     const text = readFileSync(path.join(root, file), 'utf8');
     const edited = edit(text);

@@ -1,32 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
+import { keyOnlyContract } from '../helpers/contracts';
+import { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import { ModelGraphError } from '../../lambdas/core/errors';
 import { loadModelProject, type ModelFile } from '../../lambdas/core/models/project';
 import { loadProject } from '../../lambdas/definitions/project-files';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 
-const contractFor = (relation: string) =>
-  parseContract(
-    `
-apiVersion: v3.1.0
-kind: DataContract
-id: ${relation.startsWith('bronze.') ? relation.slice(7).replace('_', '.') : relation}
-name: ${relation.split('.')[1]!.replace(/^[a-z]+_/, '')}
-version: 1.0.0
-status: active
-team: { name: t }
-description: { purpose: p }
-schema:
-  - name: x
-    physicalName: ${relation}
-    properties:
-      - { name: id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }
-`,
-    `${relation}.yaml`,
-  );
-
 const contracts = new ContractRegistry(
-  ['bronze.shop_orders', 'silver.a', 'silver.b', 'gold.c', 'gold.d'].map(contractFor),
+  ['bronze.shop_orders', 'silver.a', 'silver.b', 'gold.c', 'gold.d'].map(keyOnlyContract),
 );
 const incremental = 'description: d\nmaterialization: incremental\nunique_key: [id]\n';
 const table = 'description: d\nmaterialization: table\n';

@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
+import { keyOnlyContract } from '../helpers/contracts';
+import { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import { ModelGraphError } from '../../lambdas/core/errors';
 import { loadModelProject, type ModelFile } from '../../lambdas/core/models/project';
 import { parseSelector, selectModels, type Selection } from '../../lambdas/core/models/selection';
-
-const contractFor = (relation: string) =>
-  parseContract(
-    `
-apiVersion: v3.1.0
-kind: DataContract
-id: ${relation.startsWith('bronze.') ? relation.slice(7).replace('_', '.') : relation}
-name: "${relation.split('.')[1]!}"
-version: 1.0.0
-status: active
-team: { name: t }
-description: { purpose: p }
-schema:
-  - name: x
-    physicalName: ${relation}
-    properties:
-      - { name: id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }
-`,
-    `${relation}.yaml`,
-  );
 
 const relations = [
   'bronze.shop_orders',
@@ -34,7 +15,7 @@ const relations = [
   'gold.orders',
   'gold.account_360',
 ];
-const contracts = new ContractRegistry(relations.map(contractFor));
+const contracts = new ContractRegistry(relations.map(keyOnlyContract));
 const model = (path: string, sql: string, tags: string[] = []): ModelFile => ({
   sqlPath: path,
   sql,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
+import { keyOnlyContract } from '../helpers/contracts';
+import { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import { ConfigError } from '../../lambdas/core/errors';
 import { loadModelProject } from '../../lambdas/core/models/project';
 import {
@@ -11,28 +12,8 @@ import {
   testFileOf,
 } from '../../lambdas/core/models/unit-tests';
 
-const contractFor = (relation: string) =>
-  parseContract(
-    `
-apiVersion: v3.1.0
-kind: DataContract
-id: ${relation.startsWith('bronze.') ? relation.slice(7).replace('_', '.') : relation}
-name: "${relation.split('.')[1]!}"
-version: 1.0.0
-status: active
-team: { name: t }
-description: { purpose: p }
-schema:
-  - name: x
-    physicalName: ${relation}
-    properties:
-      - { name: id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }
-`,
-    `${relation}.yaml`,
-  );
-
 const contracts = new ContractRegistry(
-  ['bronze.shop_orders', 'silver.orders', 'gold.revenue'].map(contractFor),
+  ['bronze.shop_orders', 'silver.orders', 'gold.revenue'].map(keyOnlyContract),
 );
 const project = loadModelProject(
   [
