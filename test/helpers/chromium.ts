@@ -4,6 +4,25 @@ import type { Readable, Writable } from 'node:stream';
 /** Debian's `chromium`, where installed: tests that need it are skipped without it. */
 export const chromiumPath = spawnSync('which', ['chromium'], { encoding: 'utf8' }).stdout.trim();
 
+/**
+ * One headless Chromium command (`--dump-dom`, `--screenshot=…`) with every host name
+ * unresolvable: the page gets nothing from the network.
+ */
+export function chromiumOffline(...args: string[]) {
+  return spawnSync(
+    chromiumPath,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--hide-scrollbars',
+      '--host-resolver-rules=MAP * ~NOTFOUND',
+      ...args,
+    ],
+    { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
+  );
+}
+
 type Message = {
   id?: number;
   method?: string;

@@ -1,14 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 import type { RunsReport } from '../../lambdas/core/runs-report';
+import { chromiumOffline, chromiumPath } from '../helpers/chromium';
 import { medallion } from '../helpers/cli';
 
-/** Debian's `chromium`, where installed: the test is skipped without it. */
-const chromium = spawnSync('which', ['chromium'], { encoding: 'utf8' }).stdout.trim();
 /** Where the screenshot is kept for people to look at (ignored by git). */
 const artifacts = path.join(projectRoot, 'test-results');
 
@@ -48,28 +46,13 @@ describe('report runs reads the run history', () => {
   });
 });
 
-describe.skipIf(!chromium)('the runs report in headless Chromium', () => {
-  /** Chromium with every host name unresolvable: the page gets nothing from the network. */
-  const offline = (...args: string[]) =>
-    spawnSync(
-      chromium,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--hide-scrollbars',
-        '--host-resolver-rules=MAP * ~NOTFOUND',
-        ...args,
-      ],
-      { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
-    );
-
+describe.skipIf(!chromiumPath)('the runs report in headless Chromium', () => {
   it('renders the two runs offline, charts included, and leaves a screenshot', () => {
     const html = path.join(work, 'runs.html');
     const report = medallion('--lake', lake, 'report', 'runs', '--output', html);
     expect(report.code, report.stderr).toBe(0);
 
-    const dom = offline('--dump-dom', `file://${html}`);
+    const dom = chromiumOffline('--dump-dom', `file://${html}`);
     expect(dom.status, dom.stderr).toBe(0);
     expect(dom.stdout.match(/<svg /g)).toHaveLength(5);
     expect(dom.stdout).toContain('aria-label="Hours since each gold table was last published"');
@@ -84,7 +67,11 @@ describe.skipIf(!chromium)('the runs report in headless Chromium', () => {
     mkdirSync(artifacts, { recursive: true });
     const png = path.join(artifacts, 'runs-report.png');
     rmSync(png, { force: true });
-    const shot = offline(`--screenshot=${png}`, '--window-size=1280,3000', `file://${html}`);
+    const shot = chromiumOffline(
+      `--screenshot=${png}`,
+      '--window-size=1280,3000',
+      `file://${html}`,
+    );
     expect(shot.status, shot.stderr).toBe(0);
     expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
     // A blank page compresses to a few kilobytes; charts and tables do not.
