@@ -1,10 +1,13 @@
 /**
  * `npm run bench -- --scale N`: generates N orders over two days (in a child process, so its
  * memory does not count), runs `daily` for day 1 (the initial load) and day 2 (~1% changes),
- * and reports per-step wall time, rows per second, peak RSS and the SQL statements each model's
- * Task sends (what it costs on Athena), as a table and as JSON. `--floor` also replays each day's
- * data statements on a bare DuckDB (see `floor.ts`); `--scale 1000000,3000000` runs each scale in
- * its own process (so its peak RSS is its own) and prints one row per scale.
+ * and reports per-step wall time, rows per second, peak RSS, the SQL statements each step sends
+ * (each one Athena query execution) and the silver and gold checksums, as a table and as JSON.
+ * `--floor` also replays each day's data statements on a bare DuckDB, measures the ingestion
+ * floor and estimates the bytes Athena would scan (see `floor.ts`, `ingest-floor.ts`,
+ * `scan-estimate.ts`); `--compare <report.json>` checks the checksums against an earlier run's;
+ * `--scale 1000000,3000000` runs each scale in its own process (so its peak RSS is its own) and
+ * prints one row per scale. What follows each day runs in a process of its own (`after-day.ts`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
@@ -26,8 +29,13 @@ import { loadProject } from '../../lambdas/definitions/project-files';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 import { runJob, type RunOutcome } from '../../lambdas/runtime/runner';
 import { RecordingSqlEngine, type RecordedStatement } from '../../lambdas/core/recording-engine';
-import { floorRows, ratio, renderFloorTable, replayFloor, type FloorDay } from './floor';
+import type { AfterDayInput, AfterDayOutput } from './after-day';
+import { compareChecksums, renderComparison } from './checksums';
+import { floorRows, ratio, renderFloorTable, stepOfState, type FloorDay } from './floor';
+import { ingestionFloor, readIngestStates } from './ingest-floor';
 import { renderScaleTable, type ScaleReport } from './scales';
+import { StatementLog, statementsByStep, type SentStatement } from './statements';
+import { renderTargets, targetVerdicts } from './targets';
 
 const options = new Command('bench')
   .description('Benchmark the local daily pipeline.')
@@ -51,6 +59,10 @@ const options = new Command('bench')
     'keep the REST simulator’s Retry-After waits and 5xx faults (off by default: they add fixed waits that are not the platform’s work)',
   )
   .option('--out <file>', 'where to write the JSON report', '')
+  .option(
+    '--compare <report>',
+    'an earlier bench report (JSON) whose silver and gold checksums must equal this run’s; exits non-zero otherwise',
+  )
   .parse()
   .opts<{
     scale: number[];
@@ -59,7 +71,21 @@ const options = new Command('bench')
     out: string;
     realisticApi?: boolean;
     floor?: boolean;
+    compare?: string;
   }>();
+if (options.compare !== undefined && options.scale.length > 1)
+  throw new Error('--compare takes one scale: the earlier report is one scale’s');
+const earlier = options.compare
+  ? (JSON.parse(readFileSync(options.compare, 'utf8')) as {
+      scale: number;
+      seed: number;
+      days: { date: string; checksums?: AfterDayOutput['checksums'] }[];
+    })
+  : undefined;
+if (earlier && (earlier.scale !== options.scale[0] || earlier.seed !== options.seed))
+  throw new Error(
+    `--compare ${options.compare}: that report is scale ${earlier.scale}, seed ${earlier.seed}; this run is scale ${options.scale[0]}, seed ${options.seed}`,
+  );
 
 if (options.scale.length > 1) {
   const reports: ScaleReport[] = [];
@@ -151,35 +177,40 @@ const project = options.realisticApi
 // The step (Task state) whose handler sends a statement: set as each Task starts, so Tasks that
 // overlap each keep their own.
 const currentStep = new AsyncLocalStorage<string>();
+const step = () => currentStep.getStore();
 let recorder: RecordingSqlEngine | undefined;
+let log: StatementLog | undefined;
 const openPlatform = () =>
   LocalPlatform.open(project, {
     lakeRoot,
     logger: { ...progressLogger, info: () => {} },
-    ...(options.floor
-      ? {
-          decorateEngine: (engine) =>
-            (recorder = new RecordingSqlEngine(engine, () => currentStep.getStore())),
-        }
-      : {}),
+    decorateEngine: (engine) =>
+      (log = new StatementLog(
+        options.floor ? (recorder = new RecordingSqlEngine(engine, step)) : engine,
+        step,
+      )),
   });
 const floorDir = path.join(lakeRoot, '_floor');
 const lakehouseFile = path.join(lakeRoot, 'lakehouse.duckdb');
+const gateStates = ['SilverQuality', 'GoldQuality'];
 const days: {
   date: string;
   outcome: RunOutcome;
   seconds: number;
   steps: Record<string, number>;
   peakRssMb: number;
-  floor?: { seconds: number; statements: number; steps: Record<string, number> };
+  sent: SentStatement[];
+  after: AfterDayOutput;
 }[] = [];
 try {
+  mkdirSync(floorDir, { recursive: true });
   for (const date of ['2026-01-01', '2026-01-02']) {
-    // The lakehouse as the day starts, for the floor to replay on: copied while no one has it open.
+    // The lakehouse and ingest states as the day starts, for the floor: copied while no one has
+    // the lakehouse open, before the run's clock starts.
     const before = path.join(floorDir, `${date}.duckdb`);
+    const statesBefore = readIngestStates(lakeRoot);
     if (options.floor) {
       await (await openPlatform()).close();
-      mkdirSync(floorDir, { recursive: true });
       copyFileSync(lakehouseFile, before);
     }
     const platform = await openPlatform();
@@ -201,24 +232,57 @@ try {
       },
     });
     const seconds = (performance.now() - started) / 1000;
+    const peakRssMb = mb(process.resourceUsage().maxRSS * 1024);
     await platform.close();
     const statements: RecordedStatement[] = recorder?.take() ?? [];
+    const sent = log!.take();
     if (outcome.status !== 'succeeded')
       throw new Error(`daily for ${date} failed: ${outcome.error}`);
-    const peakRssMb = mb(process.resourceUsage().maxRSS * 1024);
-    const floor = options.floor
-      ? await replayFloor({
-          lakeRoot,
-          lakehouseFile: before,
-          bronze: project.contracts.all().filter((c) => c.layer === 'bronze'),
-          settings: project.config.engine,
-          temp: path.join(floorDir, '_tmp'),
-          statements,
-        })
+    if (sent.length !== outcome.sql.statements)
+      throw new Error(
+        `daily for ${date}: the bench logged ${sent.length} statements but the run counted ${outcome.sql.statements}`,
+      );
+    const landed = outcome.steps
+      .filter((s) => s.step === stepOfState.LandingToBronze)
+      .reduce((n, s) => n + s.rowsOut, 0);
+    if (options.floor && landed > 0)
+      throw new Error(
+        `daily for ${date} ingested ${landed} landing rows: the ingestion floor has none to compare with`,
+      );
+    const input: AfterDayInput = {
+      lakeRoot,
+      lakehouseFile,
+      ...(options.floor
+        ? {
+            floor: {
+              runId: outcome.runId,
+              runDate: date,
+              lakehouseCopy: before,
+              temp: path.join(floorDir, '_tmp'),
+              statements,
+              sent,
+              before: statesBefore,
+              after: readIngestStates(lakeRoot),
+            },
+          }
+        : {}),
+    };
+    const inputFile = path.join(floorDir, `${date}.in.json`);
+    const outputFile = path.join(floorDir, `${date}.out.json`);
+    writeFileSync(inputFile, JSON.stringify(input));
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'test/bench/after-day.ts', inputFile, outputFile],
+      { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    if (child.status !== 0) throw new Error(`the bench's work after ${date} failed`);
+    const after = JSON.parse(readFileSync(outputFile, 'utf8')) as AfterDayOutput;
+    days.push({ date, outcome, seconds, steps, peakRssMb, sent, after });
+    const floorSeconds = after.floor
+      ? after.floor.seconds + ingestionFloor(after.ingest ?? [])
       : undefined;
-    days.push({ date, outcome, seconds, steps, peakRssMb, ...(floor ? { floor } : {}) });
     process.stderr.write(
-      `  daily ${date}: ${seconds.toFixed(2)}s${floor ? `, floor ${floor.seconds.toFixed(2)}s` : ''}\n`,
+      `  daily ${date}: ${seconds.toFixed(2)}s${floorSeconds === undefined ? '' : `, floor ${floorSeconds.toFixed(2)}s`}\n`,
     );
   }
 } finally {
@@ -228,19 +292,22 @@ try {
 
 const stepRows = (outcome: RunOutcome, step: string) =>
   outcome.steps.filter((s) => s.step === step).reduce((n, s) => n + s.rowsIn, 0);
-const stateSteps: Record<string, string> = {
-  SnowflakeToBronze: 'snowflake_to_bronze',
-  RedshiftToBronze: 'redshift_to_bronze',
-  CrmToBronze: 'crm_to_bronze',
-  FxToBronze: 'fx_to_bronze',
-  KafkaToBronze: 'kafka_to_bronze',
-  LandingToBronze: 'landing_to_bronze',
-  BuildSilverModel: 'bronze_to_silver',
-  BuildGoldModel: 'silver_to_gold',
-};
-const floorDays: FloorDay[] = days.flatMap((d) =>
-  d.floor ? [{ date: d.date, seconds: d.seconds, rows: floorRows(d.steps, d.floor.steps) }] : [],
-);
+const branches = new Set(Object.keys(stepOfState).filter((s) => s.endsWith('ToBronze')));
+const floorDays: FloorDay[] = days.flatMap((d) => {
+  if (!d.after.floor) return [];
+  const floor = { ...d.after.floor.steps };
+  for (const b of d.after.ingest ?? []) floor[b.state] = b.seconds;
+  return [{ date: d.date, seconds: d.seconds, rows: floorRows(d.steps, floor, branches) }];
+});
+const round = (n: number) => Number(n.toFixed(2));
+const gateSeconds = (steps: Record<string, number>) =>
+  gateStates.reduce((t, s) => t + (steps[s] ?? 0), 0);
+const comparisons = earlier
+  ? compareChecksums(
+      earlier.days,
+      days.map((d) => ({ date: d.date, checksums: d.after.checksums })),
+    )
+  : undefined;
 const report = {
   scale,
   seed: options.seed,
@@ -249,46 +316,93 @@ const report = {
     memoryGb: Math.round(os.totalmem() / 1024 ** 3),
     node: process.version,
   },
-  generationSeconds: generationSeconds === null ? null : Number(generationSeconds.toFixed(2)),
+  generationSeconds: generationSeconds === null ? null : round(generationSeconds),
   restSimulator: options.realisticApi
     ? 'as configured'
     : 'Retry-After 0 s, no injected 5xx (429s still sent)',
-  days: days.map((d) => ({
-    date: d.date,
-    seconds: Number(d.seconds.toFixed(2)),
-    peakRssMb: d.peakRssMb,
-    sql: d.outcome.sql,
-    models: d.outcome.steps
-      .filter((s) => s.sql)
-      .map((s) => ({ model: s.dataset, seconds: s.seconds, rowsIn: s.rowsIn, ...s.sql })),
-    steps: Object.entries(d.steps).map(([state, seconds]) => {
-      const rows = stepRows(d.outcome, stateSteps[state] ?? state);
-      return {
-        state,
-        seconds,
-        rows,
-        rowsPerSecond: seconds > 0 ? Math.round(rows / seconds) : null,
-      };
-    }),
-  })),
+  days: days.map((d) => {
+    const scanned = d.after.floor?.scanned;
+    const total = (pick: 'bytes' | 'billed') =>
+      Object.values(scanned ?? {}).reduce((t, s) => t + s[pick], 0);
+    return {
+      date: d.date,
+      seconds: round(d.seconds),
+      peakRssMb: d.peakRssMb,
+      gateSeconds: round(gateSeconds(d.steps)),
+      sql: d.outcome.sql,
+      athena: {
+        statements: d.sent.length,
+        ...(scanned
+          ? {
+              scannedBytes: total('bytes'),
+              billedBytes: total('billed'),
+              estimateFallbacks: d.after.floor!.fallbacks,
+            }
+          : {}),
+        steps: Object.entries(statementsByStep(d.sent)).map(([state, statements]) => ({
+          state,
+          statements,
+          ...(scanned?.[state]
+            ? { scannedBytes: scanned[state].bytes, billedBytes: scanned[state].billed }
+            : {}),
+        })),
+      },
+      models: d.outcome.steps
+        .filter((s) => s.sql)
+        .map((s) => ({ model: s.dataset, seconds: s.seconds, rowsIn: s.rowsIn, ...s.sql })),
+      steps: Object.entries(d.steps).map(([state, seconds]) => {
+        const rows = stepRows(d.outcome, stepOfState[state] ?? state);
+        return {
+          state,
+          seconds,
+          rows,
+          rowsPerSecond: seconds > 0 ? Math.round(rows / seconds) : null,
+        };
+      }),
+      checksums: d.after.checksums,
+    };
+  }),
   secondDayShareOfFirst: Number((days[1]!.seconds / days[0]!.seconds).toFixed(3)),
   ...(options.floor
     ? {
-        floor: floorDays.map((day, i) => ({
-          date: day.date,
-          seconds: Number(days[i]!.floor!.seconds.toFixed(2)),
-          statements: days[i]!.floor!.statements,
-          ratio: ratio(day.seconds, days[i]!.floor!.seconds),
-          steps: day.rows.map((r) => ({ ...r, ratio: ratio(r.platform, r.floor) })),
-        })),
+        floor: floorDays.map((day, i) => {
+          const ingest = days[i]!.after.ingest ?? [];
+          const seconds = days[i]!.after.floor!.seconds + ingestionFloor(ingest);
+          return {
+            date: day.date,
+            seconds: round(seconds),
+            statements: days[i]!.after.floor!.statements,
+            ratio: ratio(day.seconds, seconds),
+            ingestion: { seconds: round(ingestionFloor(ingest)), branches: ingest },
+            steps: day.rows.map((r) => ({ ...r, ratio: ratio(r.platform, r.floor) })),
+          };
+        }),
       }
     : {}),
+  ...(comparisons ? { compare: { report: options.compare, tables: comparisons } } : {}),
 };
+const targets = targetVerdicts({
+  days: report.days.map((d, i) => ({
+    seconds: d.seconds,
+    gateSeconds: d.gateSeconds,
+    ...(report.floor ? { floorSeconds: report.floor[i]!.seconds } : {}),
+  })),
+  peakRssMb: Math.max(...report.days.map((d) => d.peakRssMb)),
+  ...(comparisons
+    ? {
+        checksums: {
+          compared: comparisons.length,
+          equal: comparisons.filter((c) => c.equal).length,
+        },
+      }
+    : {}),
+});
 
 const out = options.out || path.join(projectRoot, 'bench-results', `bench-${scale}.json`);
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ ...report, targets }, null, 2)}\n`);
 
+const megabytes = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 const lines = [
   `\nscale ${scale.toLocaleString('en-US')} orders · generation ${report.generationSeconds === null ? 'reused' : `${report.generationSeconds}s`} (not part of the runs)`,
   `REST simulator: ${report.restSimulator}`,
@@ -309,13 +423,37 @@ for (const day of report.days) {
     );
   }
 }
+lines.push(
+  '\nAthena per run: statements (one query execution each) and, with --floor, estimated bytes scanned',
+  `${'step'.padEnd(24)} ${'statements'.padStart(10)} ${'scanned'.padStart(12)} ${'billed'.padStart(12)}`,
+);
+for (const day of report.days) {
+  lines.push(`daily ${day.date}`);
+  const cells = (s: { scannedBytes?: number; billedBytes?: number }) =>
+    s.scannedBytes === undefined
+      ? ''
+      : `${megabytes(s.scannedBytes).padStart(12)} ${megabytes(s.billedBytes!).padStart(12)}`;
+  for (const s of day.athena.steps)
+    lines.push(`  ${s.state.padEnd(22)} ${String(s.statements).padStart(10)} ${cells(s)}`);
+  lines.push(
+    `  ${'total'.padEnd(22)} ${String(day.athena.statements).padStart(10)} ${cells(day.athena)}${day.athena.estimateFallbacks ? `  (${day.athena.estimateFallbacks} estimated from all columns)` : ''}`,
+  );
+}
 if (floorDays.length > 0)
   lines.push(
-    '\nplatform against the floor (its data statements alone, on a bare DuckDB):',
+    '\nplatform against the floor (its data statements alone, and each ingest branch’s extract, on a bare DuckDB):',
     renderFloorTable(floorDays),
   );
 lines.push(
   `\nday 2 took ${(report.secondDayShareOfFirst * 100).toFixed(1)}% of day 1's time`,
-  `report: ${path.relative(process.cwd(), out)}\n`,
+  '\nissue 17’s targets:',
+  renderTargets(targets),
 );
+if (comparisons)
+  lines.push(
+    `\nsilver and gold checksums against ${options.compare}:`,
+    renderComparison(comparisons),
+  );
+lines.push(`report: ${path.relative(process.cwd(), out)}\n`);
 process.stdout.write(lines.join('\n'));
+if (comparisons?.some((c) => !c.equal)) process.exit(1);

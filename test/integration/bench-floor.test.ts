@@ -6,7 +6,9 @@ import { RecordingSqlEngine } from '../../lambdas/core/recording-engine';
 import { LocalPlatform } from '../../lambdas/runtime/local-platform';
 import { runJob } from '../../lambdas/runtime/runner';
 import type { Project } from '../../lambdas/definitions/project-files';
-import { replayFloor } from '../bench/floor';
+import { replayFloor, stateOfStep, stepOfState } from '../bench/floor';
+import { measureIngestFloor, readIngestStates } from '../bench/ingest-floor';
+import { StatementLog } from '../bench/statements';
 import { silentLogger } from '../helpers/clock';
 import { day1, day2, sampleLake, testProject } from '../helpers/lake';
 
@@ -51,7 +53,7 @@ describe('the bench floor', () => {
   });
   afterAll(() => lake.cleanup());
 
-  it('replays each day’s recorded data statements into the same silver and gold as the platform', async () => {
+  it('replays each day’s recorded data statements into the same silver and gold as the platform, and extracts the same bronze rows', async () => {
     const file = path.join(lake.lakeRoot, 'lakehouse.duckdb');
     for (const date of [day1, day2]) {
       await (
@@ -59,17 +61,50 @@ describe('the bench floor', () => {
       ).close();
       const before = path.join(lake.lakeRoot, `before-${date}.duckdb`);
       copyFileSync(file, before);
+      const statesBefore = readIngestStates(lake.lakeRoot);
       let recording: RecordingSqlEngine | undefined;
+      let log: StatementLog | undefined;
       const platform = await LocalPlatform.open(project, {
         lakeRoot: lake.lakeRoot,
         logger: silentLogger,
-        decorateEngine: (engine) => (recording = new RecordingSqlEngine(engine, () => 'daily')),
+        decorateEngine: (engine) =>
+          (log = new StatementLog(
+            (recording = new RecordingSqlEngine(engine, () => 'daily')),
+            () => 'daily',
+          )),
       });
       const outcome = await runJob(platform, 'daily', { runDate: date, retryIntervalMs: 0 });
       await platform.close();
       expect(outcome.status).toBe('succeeded');
       const statements = recording!.take();
       expect(statements.length).toBeGreaterThan(0);
+      const sent = log!.take();
+      expect(sent.length).toBe(outcome.sql.statements);
+
+      // Each warehouse and Kafka branch's floor wrote the rows the run wrote to bronze (it throws
+      // otherwise), and together they are every bronze row of those branches.
+      const branches = await measureIngestFloor({
+        lakeRoot: lake.lakeRoot,
+        project,
+        runId: outcome.runId,
+        runDate: date,
+        before: statesBefore,
+        after: readIngestStates(lake.lakeRoot),
+        stateOfStep,
+        settings: { threads: 1, memoryLimit: '512MB' },
+        temp: path.join(lake.lakeRoot, '_tmp', 'ingest-floor'),
+      });
+      expect(branches.map((b) => b.state).sort()).toEqual([
+        'KafkaToBronze',
+        'RedshiftToBronze',
+        'SnowflakeToBronze',
+      ]);
+      const bronzeRows = (step: string) =>
+        outcome.steps.filter((s) => s.step === step).reduce((n, s) => n + s.rowsOut, 0);
+      for (const branch of branches) {
+        expect(branch.rows).toBeGreaterThan(0);
+        expect(branch.rows).toBe(bronzeRows(stepOfState[branch.state]!));
+      }
 
       const replay = await replayFloor({
         lakeRoot: lake.lakeRoot,
@@ -78,9 +113,12 @@ describe('the bench floor', () => {
         settings: { threads: 1, memoryLimit: '512MB' },
         temp: path.join(lake.lakeRoot, '_tmp', 'floor'),
         statements,
+        sent,
       });
       expect(replay.statements).toBe(statements.length);
       expect(Object.keys(replay.steps)).toEqual(['daily']);
+      expect(replay.scanned!.daily!.bytes).toBeGreaterThan(0);
+      expect(replay.fallbacks).toBe(0);
 
       const platformSums = await checksums(file);
       expect(Object.keys(platformSums)).toContain('gold.fact_orders');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dayTotals, floorRows, ratio, renderFloorTable } from '../bench/floor';
+import { ingestionFloor } from '../bench/ingest-floor';
 import { renderScaleTable } from '../bench/scales';
 
 describe('the floor table', () => {
@@ -43,11 +44,45 @@ describe('the floor table', () => {
     ]);
   });
 
-  it('prints one row per scale in a sweep, with each scale’s own peak RSS', () => {
+  it('counts the parallel ingest branches by the longest one, not their sum', () => {
+    const day = {
+      date: '2026-01-01',
+      seconds: 10,
+      rows: floorRows(
+        { SnowflakeToBronze: 3, KafkaToBronze: 4, BuildSilverModel: 5 },
+        { SnowflakeToBronze: 1.5, KafkaToBronze: 2.5, BuildSilverModel: 4 },
+        new Set(['SnowflakeToBronze', 'KafkaToBronze']),
+      ),
+    };
+    expect(day.rows[0]).toEqual({
+      step: 'SnowflakeToBronze',
+      platform: 3,
+      floor: 1.5,
+      branch: true,
+    });
+    expect(dayTotals(day)).toEqual({ platform: 10, floor: 6.5 });
+    expect(ingestionFloor([])).toBe(0);
+    expect(
+      ingestionFloor([
+        { state: 'SnowflakeToBronze', seconds: 1.5, rows: 10 },
+        { state: 'KafkaToBronze', seconds: 2.5, rows: 20 },
+      ]),
+    ).toBe(2.5);
+    expect(renderFloorTable([day]).split('\n').slice(1)).toEqual([
+      'daily 2026-01-01',
+      '  SnowflakeToBronze          3.00s     1.50s    2.00×  (parallel branch)',
+      '  KafkaToBronze              4.00s     2.50s    1.60×  (parallel branch)',
+      '  BuildSilverModel           5.00s     4.00s    1.25×',
+      '  ingestion (longest)        4.00s     2.50s    1.60×',
+      '  total                     10.00s     6.50s    1.54×',
+    ]);
+  });
+
+  it('prints one row per scale in a sweep, with day 2’s and the gates’ shares and each scale’s own peak RSS', () => {
     const report = (scale: number, floor?: (number | null)[]) => ({
       scale,
       days: [
-        { seconds: scale / 1e5, peakRssMb: scale / 1e4 },
+        { seconds: scale / 1e5, peakRssMb: scale / 1e4, gateSeconds: scale / 1e6 },
         { seconds: scale / 1e6, peakRssMb: scale / 2e4 },
       ],
       ...(floor ? { floor: floor.map((r) => ({ ratio: r })) } : {}),
@@ -55,9 +90,9 @@ describe('the floor table', () => {
     expect(
       renderScaleTable([report(1_000_000, [1.3, null]), report(3_000_000)]).split('\n'),
     ).toEqual([
-      '      orders     day 1     day 2 day1/floor day2/floor  peak RSS',
-      '   1,000,000    10.00s     1.00s      1.30×          —    100 MB',
-      '   3,000,000    30.00s     3.00s          —          —    300 MB',
+      '      orders     day 1     day 2 day2/day1 day1/floor day2/floor  gates d1  gates d2  peak RSS',
+      '   1,000,000    10.00s     1.00s     10.0%      1.30×          —     10.0%         —    100 MB',
+      '   3,000,000    30.00s     3.00s     10.0%          —          —     10.0%         —    300 MB',
     ]);
   });
 });
