@@ -158,7 +158,7 @@ function kafkaExtracts(
       {
         dataset,
         select: `select ${d.string(topic)} as topic, partition, "offset", make_timestamp("timestamp" * 1000) as "timestamp", "key", "value",
-  'kafka:${topic}/' || partition as _source_ref, "offset" as _source_row,
+  ${d.string(`kafka:${topic}/`)} || partition as _source_ref, "offset" as _source_row,
   timestamp ${d.string(ingestedAt)} as _ingested_at, ${d.string(run.runId)} as _run_id, ${d.string(source)} as _source
 from (select cast(regexp_extract(filename, 'partition-(\\d+)\\.jsonl$', 1) as integer) as partition, *
       from read_json([${files.join(', ')}], format = 'newline_delimited', filename = true,
@@ -195,8 +195,6 @@ export async function measureIngestFloor(options: {
     for (const [source, settings] of Object.entries(project.config.sources)) {
       const state = options.stateOfStep(ingestStep(source));
       if (!state) continue;
-      const datasets = Object.keys(settings.datasets);
-      const written = await bronzeRows(connection, lakeRoot, source, datasets, options.runId);
       const extracts =
         settings.kind === 'warehouse'
           ? warehouseExtracts(project, source, options, before, lakeRoot)
@@ -204,6 +202,8 @@ export async function measureIngestFloor(options: {
             ? kafkaExtracts(project, source, options, before, after, lakeRoot)
             : undefined;
       if (extracts === undefined) continue;
+      const datasets = Object.keys(settings.datasets);
+      const written = await bronzeRows(connection, lakeRoot, source, datasets, options.runId);
       let seconds = 0;
       let rows = 0;
       for (const extract of extracts) {
