@@ -238,6 +238,11 @@ try {
     const sent = log!.take();
     if (outcome.status !== 'succeeded')
       throw new Error(`daily for ${date} failed: ${outcome.error}`);
+    const missingGates = gateStates.filter((g) => !(g in steps));
+    if (missingGates.length > 0)
+      throw new Error(
+        `daily for ${date} ran no ${missingGates.join(' or ')} state: the gates' target would measure nothing`,
+      );
     if (sent.length !== outcome.sql.statements)
       throw new Error(
         `daily for ${date}: the bench logged ${sent.length} statements but the run counted ${outcome.sql.statements}`,
