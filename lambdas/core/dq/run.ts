@@ -130,8 +130,8 @@ function ofRun(engine: SqlEngine, scope: RunScope | undefined): string {
  * contract's twenty rules would read a ten-million-row table twenty times). When the combined
  * query fails (one broken rule breaks it), those checks are left out of the map and each runs
  * on its own, so the error is reported by the check that has it. Scoped, the scan reads the
- * rows the run wrote, and always runs: their count is also the coverage of the rules enforced
- * at write (under the {@link written} key).
+ * rows the run wrote, even for one check: their count (`written`) is also what the rules
+ * enforced at write covered.
  */
 async function countRowChecks(
   engine: SqlEngine,
