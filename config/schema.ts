@@ -704,6 +704,9 @@ const monitoringSchema = z.strictObject({
 
 export type MonitoringConfig = z.output<typeof monitoringSchema>;
 
+/** Days between the quality gates' full checks: weekly (on Sundays, see `core/dq/scope.ts`). */
+export const defaultFullChecksEvery = 7;
+
 export const configSchema = z
   .strictObject({
     /** Environment name: local, dev, prod... Stack ids and resource names carry it. */
@@ -820,6 +823,17 @@ export const configSchema = z
     backup: backupSchema.optional(),
     cost: costSchema.default(costSchema.parse({})),
     monitoring: monitoringSchema.default(monitoringSchema.parse({})),
+    quality: z
+      .strictObject({
+        /**
+         * Days between full checks: on those run dates (counted from Sunday 1970-01-04, so 7 is
+         * every Sunday) the quality gates read every table whole; on the others, the checks of a
+         * merged dataset read the rows the run wrote (see docs/data-quality.md). 0: never
+         * periodic (`--full-checks` still asks for one). @default 7
+         */
+        fullChecksEvery: z.number().int().nonnegative().max(366).default(defaultFullChecksEvery),
+      })
+      .default({ fullChecksEvery: defaultFullChecksEvery }),
   })
   .superRefine((config, ctx) => {
     if ('landing' in config.sources)

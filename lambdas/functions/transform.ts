@@ -20,6 +20,7 @@ export const handler = lambdaHandler(async () => {
     lineage: lineage(project.config, project.contracts, await bundledColumnLineage()),
     concurrency: project.config.transform.concurrency,
     plausibleDates: project.config.transform.plausibleDates,
+    fullChecksEvery: project.config.quality.fullChecksEvery,
     ...(project.config.privacy
       ? { privacyKeys: new SecretsManagerPrivacyKey(secrets(), project.config.privacy.keySecret) }
       : {}),

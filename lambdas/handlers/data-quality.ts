@@ -10,6 +10,20 @@ const inputSchema = taskInputSchema.extend({
   runDate: z.iso.date().optional(),
   /** The layer plan's `selected`: the models a selective run built, `null` for the whole layer. */
   selected: z.array(z.string().min(1)).nullable().optional(),
+  /** The layer plan's `gateScope`: what the gate re-reads (see `core/dq/scope.ts`). */
+  scope: z
+    .object({
+      full: z.string().nullable(),
+      merged: z.array(
+        z.object({
+          relation: z.string().min(1),
+          uniqueKey: z.array(z.string().min(1)).nullable(),
+          quarantine: z.string().min(1).nullable(),
+        }),
+      ),
+    })
+    .nullable()
+    .optional(),
 });
 
 export function createDataQualityHandler(deps: LayerQualityDeps) {
@@ -20,6 +34,7 @@ export function createDataQualityHandler(deps: LayerQualityDeps) {
     return checkLayerQuality(deps, {
       layer: input.layer,
       selected: input.selected,
+      scope: input.scope,
       ...pipelineContext(input, runDate),
     });
   };

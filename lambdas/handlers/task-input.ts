@@ -1,8 +1,8 @@
 /**
  * What every Task state passes to its handler (see `stepfunctions/*.asl.json`): the execution's
  * name as run id, its start time, the state machine's name, and the execution input
- * (`{ "date": "YYYY-MM-DD", "backfill": true, "fullRefresh": true, "select": ["+gold.x"],
- * "exclude": ["tag:slow"] }`, each optional: see `core/run-dates.ts` and `core/models/selection.ts`).
+ * (`{ "date": "YYYY-MM-DD", "backfill": true, "fullRefresh": true, "fullChecks": true,
+ * "select": ["+gold.x"], "exclude": ["tag:slow"] }`, each optional: see `core/run-dates.ts` and `core/models/selection.ts`).
  */
 import * as z from 'zod';
 import type { PlatformConfig, SourceConfig } from '../../config/schema';
@@ -21,6 +21,8 @@ export const taskInputSchema = z.object({
       date: z.iso.date().optional(),
       backfill: z.boolean().optional(),
       fullRefresh: z.boolean().optional(),
+      /** Quality gates read every table whole, not only the rows the run wrote (see `core/dq/scope.ts`). */
+      fullChecks: z.boolean().optional(),
       /** Model selectors (`medallion run --select`): only these models are built. */
       select: z.array(z.string().min(1)).optional(),
       exclude: z.array(z.string().min(1)).optional(),

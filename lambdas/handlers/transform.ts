@@ -34,6 +34,7 @@ export function createTransformHandler(deps: LayerDeps) {
       return planLayer(deps, {
         layer: input.layer,
         selection: { select, exclude },
+        fullChecks: input.request.fullChecks === true,
         ...pipelineContext(input, runDate),
       });
     }

@@ -190,6 +190,7 @@ export class LocalPlatform {
           lineage,
           concurrency: config.transform.concurrency,
           plausibleDates: config.transform.plausibleDates,
+          fullChecksEvery: config.quality.fullChecksEvery,
           privacyKeys: PrivacyKeyFile.ofProject(project.root),
         }),
       ),

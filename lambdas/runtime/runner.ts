@@ -47,6 +47,8 @@ export interface RunOptions {
   /** The execution input's `backfill` and `fullRefresh` (see `core/run-dates.ts`). */
   readonly backfill?: boolean;
   readonly fullRefresh?: boolean;
+  /** The execution input's `fullChecks`: quality gates read every table whole. */
+  readonly fullChecks?: boolean;
   /** The execution input's `select` and `exclude`: model selectors (see `core/models/selection.ts`). */
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
@@ -207,6 +209,7 @@ export async function runJob(
     date: options.runDate,
     ...(options.backfill ? { backfill: true } : {}),
     ...(options.fullRefresh ? { fullRefresh: true } : {}),
+    ...(options.fullChecks ? { fullChecks: true } : {}),
     ...(options.select?.length ? { select: [...options.select] } : {}),
     ...(options.exclude?.length ? { exclude: [...options.exclude] } : {}),
   };

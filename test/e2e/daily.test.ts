@@ -507,11 +507,16 @@ describe('daily pipeline, end to end', () => {
   });
 
   it('bad data fails the quality gate: the run stops before gold, notifies, and names the check', async () => {
+    // Written by hand, not by a merge of the run: the full check (here asked for) reads it.
     await platform.lakehouse.execute(
       `insert into silver.orders select * replace (999999999 as order_id, null as customer_id) from silver.orders limit 1`,
     );
     try {
-      const outcome = await runJob(platform, 'daily', { runDate: day2, retryIntervalMs: 0 });
+      const outcome = await runJob(platform, 'daily', {
+        runDate: day2,
+        retryIntervalMs: 0,
+        fullChecks: true,
+      });
       expect(outcome.status).toBe('failed');
       expect(outcome.error).toMatch(
         /^DataQualityError: 1 error check\(s\) failed in silver: silver\.orders customer_id\.required \(error\): 1 of [\d,]+ rows/,

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { selectModels } from '../../lambdas/core/models/selection';
 import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 import { loadProject } from '../../lambdas/definitions/project-files';
-import type { LayerPlan } from '../../lambdas/core/models/layer';
+import { gateScope, type LayerPlan } from '../../lambdas/core/models/layer';
+import type { GateScope } from '../../lambdas/core/dq/scope';
 import {
   catchTargets,
   fixedJobs,
@@ -369,7 +370,12 @@ describe('state machines', () => {
     async function run(
       job: string,
       concurrency: number,
-      input: { date: string; select?: string[]; exclude?: string[] } = { date: '2026-01-02' },
+      input: {
+        date: string;
+        select?: string[];
+        exclude?: string[];
+        fullChecks?: boolean;
+      } = { date: '2026-01-02' },
     ) {
       const project = await loadProject({ root: projectRoot });
       const sent: string[] = [];
@@ -462,6 +468,12 @@ describe('state machines', () => {
             concurrency: 3,
             runDate: '2026-01-02',
             selected: null,
+            // A Friday: no periodic full check (weekly, on Sundays, by default).
+            gateScope: gateScope(project.models, plan.layer, {
+              runDate: '2026-01-02',
+              fullChecks: false,
+              every: 7,
+            }),
           });
           const built = builds.filter((b) => b.model.startsWith(`${plan.layer}.`));
           expect(built.map((b) => b.model).sort()).toEqual(plan.levels.flat().sort());
@@ -507,6 +519,22 @@ describe('state machines', () => {
       ]);
       expect(gates.map((g) => g.selected)).toEqual([['silver.orders'], []]);
       expect(output).not.toHaveProperty('error');
+    });
+
+    it("each gate gets its plan's scope; fullChecks in the execution input makes it a full check", async () => {
+      const scoped = await run('daily', 3);
+      expect(scoped.gates.map((g) => g.scope)).toEqual(scoped.plans.map((p) => p.plan.gateScope));
+      expect(scoped.gates.map((g) => (g.scope as GateScope).full)).toEqual([null, null]);
+      expect((scoped.gates[1]!.scope as GateScope).merged).toContainEqual({
+        relation: 'gold.fact_orders',
+        uniqueKey: ['order_id'],
+        quarantine: null,
+      });
+      const full = await run('daily', 3, { date: '2026-01-02', fullChecks: true });
+      expect(full.gates.map((g) => (g.scope as GateScope).full)).toEqual([
+        'requested',
+        'requested',
+      ]);
     });
 
     it('an unknown model in the selection fails the plan with the selector error', async () => {

@@ -11,6 +11,7 @@ import { endOfDay } from '../time';
 import { checksFor } from './checks';
 import { profileDataset } from './profile';
 import { notRun, qualityScore, runChecks, type CheckResult } from './run';
+import { runScope, type GateScope } from './scope';
 import { QualityStore, type DatasetQuality, type QualityEvidence } from './store';
 
 export interface QualityGateResult {
@@ -37,6 +38,8 @@ export async function checkLayerQuality(
     readonly layer: Layer;
     /** The relations a selective run built (the plan's `selected`): only they are checked. */
     readonly selected?: readonly string[] | null;
+    /** The plan's `gateScope`; without it, every check reads its table whole. */
+    readonly scope?: GateScope | null;
   },
 ): Promise<QualityGateResult> {
   const { engine, contracts, logger } = deps;
@@ -53,6 +56,12 @@ export async function checkLayerQuality(
     request.runId,
     checked.map((c) => c.id),
   );
+  if (request.scope)
+    logger.info(
+      request.scope.full === null
+        ? `${request.layer} quality: checks of merged datasets read the rows this run wrote (full check: --full-checks, or quality.fullChecksEvery)`
+        : `${request.layer} quality: full check (${request.scope.full}), every table read whole`,
+    );
   /** Profiles and checks one dataset, keeping its evidence for the layer's save: one task run in the lineage. */
   const checkDataset = async (contract: Contract) => {
     const checks = checksFor(contract, contracts, engine.dialect);
@@ -64,6 +73,7 @@ export async function checkLayerQuality(
       ? await runChecks(engine, checks, {
           referenceTime,
           profile,
+          scope: runScope(request.scope, contract, request.runId, engine.dialect),
           history: (metric, column, limit) =>
             store.history(contract.id, metric, column, request.runId, limit),
         })

@@ -55,6 +55,21 @@ export interface CheckContext {
     column: string | undefined,
     limit: number,
   ) => Promise<number[]>;
+  /** What the merge of this run guarantees, when row and key checks read its rows alone. */
+  readonly scope?: RunScope;
+}
+
+/**
+ * A scoped check of a merged dataset (see `scope.ts`): row checks and unique checks read the
+ * rows this run wrote, a key written this run still compared with the whole table.
+ */
+export interface RunScope {
+  /** The `_run_id` of the rows the run wrote. */
+  readonly runId: string;
+  /** A unique check over these columns (or more) passes by construction: the merge verified them. */
+  readonly uniqueKey: readonly string[] | null;
+  /** The row rules quarantine enforced at write (their ids), and where it put failing rows. */
+  readonly enforced: { readonly quarantine: string; readonly rules: ReadonlySet<string> } | null;
 }
 
 const sampleSize = 5;
@@ -64,15 +79,32 @@ export async function runChecks(
   checks: readonly Check[],
   ctx: CheckContext,
 ): Promise<CheckResult[]> {
-  const counted = await countRowChecks(engine, checks);
+  const scope = ctx.scope;
+  const enforced = (check: Check) =>
+    check.kind === 'rows' && scope?.enforced?.rules.has(check.name) === true;
+  const { counted, written: scanned } = await countRowChecks(
+    engine,
+    checks.filter((c) => !enforced(c)),
+    scope,
+  );
+  const atWrite = checks.filter(enforced);
+  // A failure here is each enforced check's error, reported as the check's own.
+  const measured =
+    atWrite.length === 0
+      ? new Error('no rule enforced at write')
+      : await measureAtWrite(engine, atWrite, scope!, scanned).catch((error: unknown) =>
+          error instanceof Error ? error : new Error(String(error)),
+        );
   const results: CheckResult[] = [];
   for (const check of checks) {
     try {
       const known = counted.get(check);
       results.push(
-        check.kind === 'rows' && known
-          ? await rowsOutcome(engine, check, known)
-          : await runCheck(engine, check, ctx),
+        check.kind === 'rows' && enforced(check)
+          ? enforcedResult(check, measured)
+          : check.kind === 'rows' && known
+            ? await rowsOutcome(engine, check, known, scope)
+            : await runCheck(engine, check, ctx),
       );
     } catch (error) {
       results.push(notRun(check, `could not run: ${describeError(error)}`));
@@ -83,44 +115,109 @@ export async function runChecks(
 
 type RowsCheck = Extract<Check, { kind: 'rows' }>;
 
+/** ` where _run_id = '…'` when scoped: the rows the run wrote; nothing otherwise. */
+function written(engine: SqlEngine, scope: RunScope | undefined): string {
+  return scope ? ` where _run_id = ${engine.dialect.string(scope.runId)}` : '';
+}
+
+/** ` and _run_id = '…'` when scoped, to add to a condition. */
+function ofRun(engine: SqlEngine, scope: RunScope | undefined): string {
+  return scope ? ` and _run_id = ${engine.dialect.string(scope.runId)}` : '';
+}
+
 /**
  * The failing-row counts of the row checks, in one scan per table rather than one per check (a
  * contract's twenty rules would read a ten-million-row table twenty times). When the combined
  * query fails (one broken rule breaks it), those checks are left out of the map and each runs
- * on its own, so the error is reported by the check that has it.
+ * on its own, so the error is reported by the check that has it. Scoped, the scan reads the
+ * rows the run wrote, even for one check: their count (`written`) is also what the rules
+ * enforced at write covered.
  */
 async function countRowChecks(
   engine: SqlEngine,
   checks: readonly Check[],
-): Promise<Map<Check, { total: number; failing: number }>> {
+  scope: RunScope | undefined,
+): Promise<{ counted: Map<Check, { total: number; failing: number }>; written?: number }> {
   const byTable = new Map<string, RowsCheck[]>();
   for (const check of checks) {
     if (check.kind === 'rows')
       byTable.set(check.relation, [...(byTable.get(check.relation) ?? []), check]);
   }
   const counted = new Map<Check, { total: number; failing: number }>();
+  let rowsWritten: number | undefined;
   for (const [relation, group] of byTable) {
-    if (group.length < 2) continue;
+    if (group.length < 2 && !scope) continue;
     const failing = group.map(
-      (c, i) => `coalesce(sum(case when ${c.failing} then 1 else 0 end), 0) as "failing_${i}"`,
+      (c, i) => `, coalesce(sum(case when ${c.failing} then 1 else 0 end), 0) as "failing_${i}"`,
     );
     const row = await engine
       .query(
-        `select count(*) as "total", ${failing.join(', ')} from ${engine.dialect.relation(relation)}`,
+        `select count(*) as "total"${failing.join('')} from ${engine.dialect.relation(relation)}${written(engine, scope)}`,
       )
       .then(
         ([first]) => first,
         () => undefined,
       );
     if (!row) continue;
+    const total = Number(row.total ?? 0);
+    if (scope) rowsWritten = total;
     group.forEach((check, i) =>
-      counted.set(check, {
-        total: Number(row.total ?? 0),
-        failing: Number(row[`failing_${i}`] ?? 0),
-      }),
+      counted.set(check, { total, failing: Number(row[`failing_${i}`] ?? 0) }),
     );
   }
-  return counted;
+  return { counted, ...(rowsWritten === undefined ? {} : { written: rowsWritten }) };
+}
+
+interface AtWrite {
+  readonly rowsWritten: number;
+  readonly quarantined: ReadonlyMap<string, number>;
+}
+
+/**
+ * What the rules enforced at write are reported from: the rows the run wrote (counted by the
+ * scan of the other row checks, else here), and the rows it quarantined, by the rule `_rule`
+ * names (the first each row failed).
+ */
+async function measureAtWrite(
+  engine: SqlEngine,
+  enforced: readonly Check[],
+  scope: RunScope,
+  scanned: number | undefined,
+): Promise<AtWrite> {
+  const d = engine.dialect;
+  const rowsWritten =
+    scanned ??
+    counts(
+      (
+        await engine.query(
+          `select count(*) as "total" from ${d.relation(enforced[0]!.relation)}${written(engine, scope)}`,
+        )
+      )[0],
+    ).total;
+  const quarantine = scope.enforced!.quarantine;
+  const rows = (await engine.relationExists(quarantine))
+    ? await engine.query<{ rule: string; n: number }>(
+        `select _rule as "rule", count(*) as "n" from ${d.relation(quarantine)}${written(engine, scope)} group by _rule`,
+      )
+    : [];
+  return { rowsWritten, quarantined: new Map(rows.map((r) => [r.rule, Number(r.n)])) };
+}
+
+/**
+ * A row rule quarantine enforced at write: no row the run wrote fails it (the merge writes only
+ * rows that passed), and what it kept out is this run's quarantine count for the rule.
+ */
+function enforcedResult(check: RowsCheck, measured: AtWrite | Error): CheckResult {
+  if (measured instanceof Error) throw measured;
+  const { rowsWritten, quarantined } = measured;
+  const kept = quarantined.get(check.name) ?? 0;
+  return result(check, meets(0, check.threshold) ? 'pass' : 'fail', {
+    observed: 0,
+    expected: `failing rows ${describeThreshold(check.threshold)}`,
+    failingRows: 0,
+    totalRows: rowsWritten,
+    message: `0 of ${rowsWritten.toLocaleString('en-US')} rows written by this run fail: enforced at write (quarantine: true), which kept out ${kept.toLocaleString('en-US')} row(s) of this run for it (their first failing rule)`,
+  });
 }
 
 /** A row check's result from its counts, with a sample of its failing rows when there are some. */
@@ -128,14 +225,15 @@ async function rowsOutcome(
   engine: SqlEngine,
   check: RowsCheck,
   { total, failing }: { total: number; failing: number },
+  scope: RunScope | undefined,
 ): Promise<CheckResult> {
   const sample =
     failing > 0
       ? await engine.query(
-          `select * from ${engine.dialect.relation(check.relation)} where ${check.failing} limit ${sampleSize}`,
+          `select * from ${engine.dialect.relation(check.relation)} where ${check.failing}${ofRun(engine, scope)} limit ${sampleSize}`,
         )
       : [];
-  return rowsResult(check, check.threshold, total, failing, sample);
+  return rowsResult(check, check.threshold, total, failing, sample, scope);
 }
 
 async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Promise<CheckResult> {
@@ -144,22 +242,36 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
   switch (check.kind) {
     case 'rows': {
       const [row] = await engine.query(
-        `select count(*) as "total", coalesce(sum(case when ${check.failing} then 1 else 0 end), 0) as "failing" from ${table}`,
+        `select count(*) as "total", coalesce(sum(case when ${check.failing} then 1 else 0 end), 0) as "failing" from ${table}${written(engine, ctx.scope)}`,
       );
-      return rowsOutcome(engine, check, counts(row));
+      return rowsOutcome(engine, check, counts(row), ctx.scope);
     }
     case 'unique': {
+      const scope = ctx.scope;
+      if (scope?.uniqueKey && scope.uniqueKey.every((k) => check.columns.includes(k)))
+        return result(check, meets(0, check.threshold) ? 'pass' : 'fail', {
+          observed: 0,
+          expected: `failing rows ${describeThreshold(check.threshold)}`,
+          failingRows: 0,
+          totalRows: ctx.profile.rows,
+          message: `unique by construction: the merge verified ${scope.uniqueKey.join(', ')} on its source`,
+        });
       const keys = check.columns.map((c) => d.quote(c));
-      const duplicated = `select ${keys.join(', ')}, count(*) as "occurrences" from ${table} where ${keys.map((k) => `${k} is not null`).join(' and ')} group by ${keys.join(', ')} having count(*) > 1`;
+      const notNull = keys.map((k) => `${k} is not null`).join(' and ');
+      const grouped = (column: (key: string) => string) => keys.map(column).join(', ');
+      // Scoped: the keys the run wrote, each counted over the whole table.
+      const duplicated = scope
+        ? `select ${grouped((k) => `t.${k}`)}, count(*) as "occurrences" from ${table} t join (select distinct ${grouped((k) => k)} from ${table} where ${notNull}${ofRun(engine, scope)}) w on ${keys.map((k) => `t.${k} = w.${k}`).join(' and ')} group by ${grouped((k) => `t.${k}`)} having count(*) > 1`
+        : `select ${grouped((k) => k)}, count(*) as "occurrences" from ${table} where ${notNull} group by ${grouped((k) => k)} having count(*) > 1`;
       const [row] = await engine.query(
-        `select (select count(*) from ${table}) as "total", (select coalesce(sum("occurrences"), 0) from (${duplicated}) dup) as "failing"`,
+        `select (select count(*) from ${table}${written(engine, scope)}) as "total", (select coalesce(sum("occurrences"), 0) from (${duplicated}) dup) as "failing"`,
       );
       const { total, failing } = counts(row);
       const sample =
         failing > 0
           ? await engine.query(`${duplicated} order by "occurrences" desc limit ${sampleSize}`)
           : [];
-      return rowsResult(check, check.threshold, total, failing, sample);
+      return rowsResult(check, check.threshold, total, failing, sample, scope);
     }
     case 'reference': {
       const [c, p] = [d.quote(check.column), d.quote(check.parentColumn)];
@@ -319,7 +431,9 @@ function rowsResult(
   total: number,
   failing: number,
   sample: readonly Row[],
+  scope?: RunScope,
 ): CheckResult {
+  const rows = scope ? 'rows written by this run' : 'rows';
   const percent = total === 0 ? 0 : Math.round((10000 * failing) / total) / 100;
   const observed = threshold.unit === 'percent' ? percent : failing;
   const ok = meets(observed, threshold);
@@ -331,8 +445,8 @@ function rowsResult(
     sample: sample.map(jsonSafe),
     message:
       total === 0
-        ? 'no rows to check'
-        : `${failing.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows (${percent}%) fail: ${check.description}`,
+        ? `no ${rows} to check`
+        : `${failing.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${rows} (${percent}%) fail: ${check.description}`,
   });
 }
 

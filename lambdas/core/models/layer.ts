@@ -6,13 +6,14 @@
  * never half of it, and after a crash every model resumes from its own watermarks, so the next
  * run converges to the same result.
  */
-import type { PlausibleDates } from '../../../config/schema';
+import { defaultFullChecksEvery, type PlausibleDates } from '../../../config/schema';
 import type { ContractRegistry } from '../contracts/contract';
 import { CountingSqlEngine } from '../counting-engine';
 import type { LineageEmitter, PipelineContext } from '../lineage/events';
 import type { Clock, Logger, PrivacyKeyStore, SqlEngine } from '../ports';
 import type { DatasetStats } from '../stats';
-import { materialize } from './materialize';
+import { isFullCheckDay, type GateScope } from '../dq/scope';
+import { materialize, quarantineRelation } from './materialize';
 import type { Model, ModelProject } from './project';
 import { isSelective, selectModels, type Selection } from './selection';
 
@@ -29,12 +30,16 @@ export interface LayerDeps {
   readonly plausibleDates?: PlausibleDates;
   /** The privacy key, for models that pseudonymize (`anonymize(..., { method: 'pseudonym' })`). */
   readonly privacyKeys?: PrivacyKeyStore;
+  /** Config `quality.fullChecksEvery`: days between periodic full checks, 0 never. @default 7 */
+  readonly fullChecksEvery?: number;
 }
 
 export interface LayerRequest extends PipelineContext {
   readonly layer: Model['layer'];
   /** The run's `--select`/`--exclude`: only those models of the layer are built. */
   readonly selection?: Selection;
+  /** The execution input's `fullChecks`: the quality gate reads every table whole. */
+  readonly fullChecks?: boolean;
 }
 
 /** What the state machine fans out over: one Task per model, level after level. */
@@ -60,6 +65,8 @@ export interface LayerPlan {
    * machine's JSONPath to it would fail.
    */
   readonly selected: readonly string[] | null;
+  /** What the layer's quality gate re-reads: see `core/dq/scope.ts`. */
+  readonly gateScope: GateScope;
 }
 
 /**
@@ -83,6 +90,38 @@ export async function planLayer(deps: LayerDeps, request: LayerRequest): Promise
     concurrency: deps.concurrency,
     runDate: request.runDate,
     selected,
+    gateScope: gateScope(deps.project, request.layer, {
+      runDate: request.runDate,
+      fullChecks: request.fullChecks === true,
+      every: deps.fullChecksEvery ?? defaultFullChecksEvery,
+    }),
+  };
+}
+
+/**
+ * The gate's scope for a layer's run: a full check when asked for or on a periodic day, and what
+ * the materialization of each merged model guarantees.
+ */
+export function gateScope(
+  project: ModelProject,
+  layer: Model['layer'],
+  run: { readonly runDate: string; readonly fullChecks: boolean; readonly every: number },
+): GateScope {
+  const full = run.fullChecks
+    ? 'requested'
+    : isFullCheckDay(run.runDate, run.every)
+      ? `periodic: every ${run.every} day(s) (quality.fullChecksEvery)`
+      : null;
+  return {
+    full,
+    merged: project
+      .layer(layer)
+      .filter((m) => m.config.materialization !== 'table')
+      .map((m) => ({
+        relation: m.name,
+        uniqueKey: m.config.materialization === 'incremental' ? m.config.unique_key! : null,
+        quarantine: m.config.quarantine ? quarantineRelation(m) : null,
+      })),
   };
 }
 

@@ -283,9 +283,11 @@ async function mergeRows(
     `select ${typed(columns, contract, d, 's').join(', ')}, ${d.string(ctx.runId)} as _run_id, ${qualify(deleteFlag, config.delete_when, d)} as _deleted from ${from} where ${where}`;
 
   if (!plan.incremental && !config.quarantine && !config.latest_by) {
+    // Verified on the model's result, before the transaction: what is written is then unique by
+    // construction, and the quality gate need not check the key again (see core/dq/scope.ts).
+    await assertUniqueKeys(model, `(${sql}) s where not ${deleteFlag}`, ctx);
     const { inserted, updated, deleted } = await engine.transaction(async () => {
       const result = await write(`(${selectWinners(`(${sql}) s`, 'true')})`);
-      await assertUniqueKeys(model, d.relation(model.name), ctx);
       await saveWatermarks(model, plan, ctx);
       return result;
     });
@@ -582,7 +584,8 @@ async function writeScd2(
   return { inserted, updated: change!.closed, deleted: change!.deleted, superseded: 0 };
 }
 
-function quarantineRelation(model: Model): string {
+/** Where a `quarantine: true` model's failing rows go (the quality gate reads this run's counts). */
+export function quarantineRelation(model: Pick<Model, 'name'>): string {
   return `quarantine.${model.name.split('.')[1]}`;
 }
 
@@ -778,11 +781,12 @@ function typed(
   });
 }
 
-async function assertUniqueKeys(model: Model, relation: string, ctx: MaterializeContext) {
+/** Fails when rows of `from` (a relation, or `(select ...) s where ...`) share a `unique_key`. */
+async function assertUniqueKeys(model: Model, from: string, ctx: MaterializeContext) {
   const d = ctx.engine.dialect;
   const keys = model.config.unique_key!.map((k) => d.quote(k)).join(', ');
   const [row] = await ctx.engine.query<{ n: number }>(
-    `select count(*) as n from (select ${keys} from ${relation} group by ${keys} having count(*) > 1) dup`,
+    `select count(*) as n from (select ${keys} from ${from} group by ${keys} having count(*) > 1) dup`,
   );
   if (row!.n > 0) {
     throw new ModelGraphError(

@@ -164,6 +164,10 @@ export function buildProgram(): Command {
       'rebuild silver and gold from bronze instead of merging into them (scd2 history is kept)',
     )
     .option(
+      '--full-checks',
+      'quality gates read every table whole, not only the rows the run merged (as on the periodic days of quality.fullChecksEvery)',
+    )
+    .option(
       '--select <selector...>',
       'build only these models (silver.orders, +model upstream, model+ downstream, tag:x, layer:x, source:x); daily, bronze_to_silver, silver_to_gold',
     )
@@ -204,6 +208,7 @@ export function buildProgram(): Command {
       const request = {
         ...(options.backfill ? { backfill: true } : {}),
         ...(options.fullRefresh ? { fullRefresh: true } : {}),
+        ...(options.fullChecks ? { fullChecks: true } : {}),
         ...selection,
       };
       const outcomes = await withPlatform(project, lakeRoot, job, async (platform) => {
@@ -508,7 +513,7 @@ async function execute(
   platform: LocalPlatform,
   job: Job,
   date: string,
-  request: Pick<RunOptions, 'backfill' | 'fullRefresh' | 'select' | 'exclude'> = {},
+  request: Pick<RunOptions, 'backfill' | 'fullRefresh' | 'fullChecks' | 'select' | 'exclude'> = {},
 ): Promise<RunOutcome> {
   process.stderr.write(`${bold(`Running ${job}`)} ${dim(`for ${date}`)}\n`);
   const stop = new AbortController();
@@ -596,6 +601,7 @@ interface RunCommandOptions {
   readonly to?: string;
   readonly backfill?: boolean;
   readonly fullRefresh?: boolean;
+  readonly fullChecks?: boolean;
   readonly select?: string[];
   readonly exclude?: string[];
 }

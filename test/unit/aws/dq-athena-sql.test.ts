@@ -11,6 +11,8 @@ import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
 import { ContractRegistry, parseContract } from '../../../lambdas/core/contracts/contract';
 import { DatasetStatuses } from '../../../lambdas/core/catalog';
 import { checkLayerQuality } from '../../../lambdas/core/dq/layer';
+import { gateScope } from '../../../lambdas/core/models/layer';
+import { loadProject } from '../../../lambdas/definitions/project-files';
 import type { Row, SqlEngine } from '../../../lambdas/core/ports';
 import { projectRoot } from '../../../lambdas/definitions/project-root';
 import { ManualClock } from '../../helpers/clock';
@@ -93,6 +95,31 @@ describe('the quality gate on Athena', () => {
       expect(unparsable(statements)).toEqual([]);
       // SQL rules name other datasets as `${silver.orders}`: Athena gets its Glue table.
       expect(statements.filter((s) => s.includes('${'))).toEqual([]);
+    },
+  );
+
+  it.each(['silver', 'gold'] as const)(
+    'scoped to the rows a run merged, every statement for the %s contracts parses with the Trino grammar',
+    async (layer) => {
+      const { contracts, models } = await loadProject({ root: projectRoot });
+      const { engine, statements } = recordingEngine(contracts);
+      await checkLayerQuality(
+        {
+          engine,
+          contracts,
+          clock: new ManualClock(),
+          logger: { info: () => {}, warn: () => {} },
+          lineage: memoryLineage(contracts).lineage,
+        },
+        {
+          layer,
+          runId: 'run-1',
+          runDate: '2026-01-02',
+          scope: gateScope(models, layer, { runDate: '2026-01-02', fullChecks: false, every: 7 }),
+        },
+      );
+      expect(statements.filter((s) => s.includes(`_run_id = 'run-1'`)).length).toBeGreaterThan(0);
+      expect(unparsable(statements)).toEqual([]);
     },
   );
 
