@@ -36,7 +36,7 @@ export function checkColumnBatch(columns: readonly ColumnSpec[], batch: ColumnBa
     const array = columnArray(column.type);
     if (array ? !(values instanceof array) : !Array.isArray(values)) {
       throw new PipelineError(
-        `Column ${column.name} (${column.type}) takes ${array ? `an ${array.name}` : 'an array of text'}`,
+        `Column ${column.name} (${column.type}) takes ${array === Int32Array ? 'an Int32Array' : array ? 'a Float64Array' : 'an array of text'}`,
       );
     }
   });
