@@ -5,7 +5,7 @@
  * delivery) is recognised by its offset and skipped.
  *
  * Batches are decoded into columns (offsets and timestamps in typed arrays) and consecutive batches
- * of one drain fill one bronze object, up to {@link maxObjectRows} or {@link maxObjectTextBytes}:
+ * of one drain fill one bronze object, up to {@link maxObjectRows} or {@link maxObjectTextLength}:
  * an MSK batch holds at most 10,000 records, and an object per batch would leave silver reading
  * hundreds of small files. Each object's offsets are committed with it, so a crash loses nothing
  * and publishes nothing half-written: the offsets of an unfinished object were never committed,
@@ -60,14 +60,14 @@ export const kafkaBronzeColumns: readonly ColumnSpec[] = [
 ];
 
 /**
- * Rows per bronze object at most. With {@link maxObjectTextBytes}, this keeps an object near the
+ * Rows per bronze object at most. With {@link maxObjectTextLength}, this keeps an object near the
  * size Athena and DuckDB scan best (one to a few hundred MB), and bounds what a writer holds
  * before the object is committed: DuckDB's staging table locally, one row group on Lambda.
  */
 export const maxObjectRows = 1_000_000;
 
-/** Text (keys and values, in UTF-16 code units) per bronze object at most: ~128 MB of messages. */
-export const maxObjectTextBytes = 128 * 1024 * 1024;
+/** Characters of keys and values per bronze object at most: ~128 MB of mostly ASCII messages. */
+export const maxObjectTextLength = 128 * 1024 * 1024;
 
 export interface KafkaIngestDeps {
   readonly sink: ParquetSink;
@@ -81,7 +81,7 @@ export interface KafkaBatchRequest {
   /** The dataset's topic: every record of the batches belongs to it. */
   readonly topic: string;
   readonly runId: string;
-  /** When an object is full: {@link maxObjectRows} and {@link maxObjectTextBytes} unless given. */
+  /** When an object is full: {@link maxObjectRows} and {@link maxObjectTextLength} unless given. */
   readonly objectLimits?: { readonly rows: number; readonly textLength: number };
 }
 
@@ -174,7 +174,7 @@ export async function ingestMskBatches(
   request: KafkaBatchRequest,
 ): Promise<DatasetStats> {
   const { source, dataset, runId } = request;
-  const limits = request.objectLimits ?? { rows: maxObjectRows, textLength: maxObjectTextBytes };
+  const limits = request.objectLimits ?? { rows: maxObjectRows, textLength: maxObjectTextLength };
   const startedAt = deps.clock.now();
   await deps.ledger.recover(source, dataset);
   const state = await deps.ledger.read<Offsets>(source, dataset);
