@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { PlatformConfig } from '../../config/schema';
+import { createKafkaEventsHandler } from '../../lambdas/handlers/kafka-events';
 import { IngestLedger } from '../../lambdas/core/ingest/bronze';
 import {
   decodeMskBatch,
@@ -284,5 +286,39 @@ describe('Kafka ingestion of MSK batches', () => {
     expect(sink.objects[0]!.closed).toBe(false);
     expect(await store.list('bronze/')).toEqual([]);
     expect(await deps.ledger.read('kafka', 'order_events')).toBeUndefined();
+  });
+});
+
+describe('the MSK handler (kafka-events)', () => {
+  const config = {
+    sources: {
+      kafka: {
+        kind: 'kafka',
+        batchSize: 100,
+        datasets: { order_events: { topic: 'order_events' } },
+      },
+    },
+  } as unknown as PlatformConfig;
+  const handlerOf = () => {
+    const { store, sink, deps } = setup();
+    const logger = { info: () => undefined, warn: () => undefined };
+    const handler = createKafkaEventsHandler({ ...deps, config, logger, runId: () => 'msk-1' });
+    return { store, sink, handler };
+  };
+
+  it('writes one event as one object, across its partitions', async () => {
+    const { store, sink, handler } = handlerOf();
+    const result = await handler(event(record(0, 0, 'a'), record(1, 0, 'b'), record(1, 1, 'c')));
+    expect(result.datasets).toMatchObject([
+      { dataset: 'kafka.order_events', rowsIn: 3, rowsOut: 3 },
+    ]);
+    expect(sink.objects.map((o) => o.rows.length)).toEqual([3]);
+    expect(await store.list('bronze/kafka/')).toHaveLength(1);
+  });
+
+  it('refuses an event that is not an MSK event, naming the field', async () => {
+    const { handler } = handlerOf();
+    const bad = { ...event(record(0, 0, 'a')), records: { 'order_events-0': [{ topic: 'x' }] } };
+    await expect(handler(bad)).rejects.toThrow(/^kafka-events: invalid input: .*partition/);
   });
 });
