@@ -48,8 +48,45 @@ export interface ConstantColumn extends ColumnSpec {
   readonly value: string;
 }
 
+/**
+ * One column of a {@link ColumnBatch}. Numbers come in a typed array, which has no NULL and
+ * travels as memory rather than value by value: an INTEGER in an Int32Array; a BIGINT (a safe
+ * integer), DOUBLE or TIMESTAMP (epoch milliseconds) in a Float64Array. Any other type comes as
+ * text (null for NULL), cast on write. `core/column-batch.ts` checks a batch against its columns.
+ */
+export type ColumnValues = readonly (string | null)[] | Int32Array | Float64Array;
+
+/** Rows given column by column, each column `rows` long, in the writer's column order. */
+export interface ColumnBatch {
+  readonly rows: number;
+  readonly columns: readonly ColumnValues[];
+}
+
+/**
+ * A Parquet object written batch by batch (see {@link ParquetSink.openColumns}). Nothing shows at
+ * its key before `close`; a writer that is neither closed nor aborted leaves at most a staged key
+ * behind, which the ingest ledger's recovery discards.
+ */
+export interface ColumnWriter {
+  append(batch: ColumnBatch): Promise<void>;
+  /** Writes the object out and returns the number of rows read back from it. */
+  close(): Promise<number>;
+  /** Gives up the object: nothing is written. */
+  abort(): Promise<void>;
+}
+
 /** Writes bronze Parquet objects. Locally DuckDB writes them; the AWS adapter does the same in Lambda. */
 export interface ParquetSink {
+  /**
+   * Opens one Parquet object of `columns` plus constant columns, filled by appending batches of
+   * columns: many batches become one object without the caller holding them, and values that are
+   * already typed (offsets, timestamps) are not converted one by one.
+   */
+  openColumns(
+    key: string,
+    columns: readonly ColumnSpec[],
+    constants?: readonly ConstantColumn[],
+  ): Promise<ColumnWriter>;
   /**
    * Writes rows (arrays in `columns` order; a TIMESTAMP as a Date, ISO text or epoch
    * milliseconds) plus constant columns as one Parquet object, and returns the number of rows

@@ -1,16 +1,18 @@
 /**
  * Task handler: drains every topic of a Kafka source from its committed offsets up to the end of
- * the run's day, passing each MSK-shaped batch to the MSK handler.
+ * the run's day, writing its MSK-shaped batches as the MSK handler does (`ingestMskBatches`), many
+ * batches to a bronze object. The batches come from a typed adapter, so unlike an MSK event they
+ * are not validated again record by record.
  */
 import * as z from 'zod';
 import type { PlatformConfig } from '../../config/schema';
 import type { IngestLedger } from '../core/ingest/bronze';
-import type { Offsets } from '../core/ingest/kafka';
+import { ingestMskBatches, type Offsets } from '../core/ingest/kafka';
 import type { LineageEmitter } from '../core/lineage/events';
 import type { Clock, Logger, MskBatchSource } from '../core/ports';
-import { combineStats, type DatasetStats, type TaskResult } from '../core/stats';
+import type { DatasetStats, TaskResult } from '../core/stats';
 import { endOfDay, resolveRunDate } from '../core/time';
-import { createKafkaEventsHandler, type KafkaEventsDeps } from './kafka-events';
+import type { KafkaEventsDeps } from './kafka-events';
 import { ingestStep } from '../core/tasks';
 import { parseTaskInput, pipelineContext, sourceOf, taskInputSchema } from './task-input';
 
@@ -31,11 +33,6 @@ export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
     const source = sourceOf(deps.config, input.source, 'kafka');
     const runDate = resolveRunDate(input.request.date, input.startedAt, deps.clock.now());
     const until = new Date(endOfDay(runDate));
-    const deliver = createKafkaEventsHandler({
-      ...deps,
-      lineage: undefined,
-      runId: () => input.runId,
-    });
     const datasets: DatasetStats[] = [];
     for (const [dataset, settings] of Object.entries(source.datasets)) {
       datasets.push(
@@ -51,20 +48,22 @@ export function createKafkaDrainHandler(deps: KafkaDrainDeps) {
     async function drain(dataset: string, topic: string): Promise<DatasetStats> {
       await deps.ledger.recover(input.source, dataset);
       const committed = (await deps.ledger.read<Offsets>(input.source, dataset))?.watermark ?? {};
-      let total: DatasetStats = emptyStats(`${input.source}.${dataset}`);
       const batches = deps.batches.batches({
         topic,
         committed,
         until,
         batchSize: source.batchSize,
       });
-      for await (const batch of readAhead(batches)) {
-        const result = await deliver(batch);
-        for (const stats of result.datasets) total = combineStats(total, stats);
-      }
+      const stats = await ingestMskBatches(deps, readAhead(batches), {
+        source: input.source,
+        dataset,
+        topic,
+        runId: input.runId,
+      });
+      deps.logger.info(`ingested ${stats.rowsIn} messages of ${topic}`, { ...stats });
       return deps.batches.note
-        ? { ...total, notes: [...(total.notes ?? []), deps.batches.note] }
-        : total;
+        ? { ...stats, notes: [...(stats.notes ?? []), deps.batches.note] }
+        : stats;
     }
   };
 }
@@ -87,19 +86,4 @@ async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
     await next.catch(() => undefined);
     await iterator.return?.();
   }
-}
-
-function emptyStats(dataset: string): DatasetStats {
-  return {
-    dataset,
-    layer: 'bronze',
-    rowsIn: 0,
-    rowsOut: 0,
-    quarantined: 0,
-    duplicates: 0,
-    inserted: 0,
-    updated: 0,
-    deleted: 0,
-    seconds: 0,
-  };
 }

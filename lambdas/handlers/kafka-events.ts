@@ -1,12 +1,13 @@
 /**
- * The MSK event source mapping's target: writes each batch to bronze, per topic, and commits its
- * offsets. The scheduled drain (`kafka-drain`) feeds it the very same MSK-shaped batches.
+ * The MSK event source mapping's target: writes each batch to bronze, one object per topic, and
+ * commits its offsets. The scheduled drain (`kafka-drain`) writes the same MSK-shaped batches
+ * through the same core function, many batches to an object.
  */
 import type { PlatformConfig } from '../../config/schema';
 import { PipelineError } from '../core/errors';
 import type { IngestLedger } from '../core/ingest/bronze';
 import type { LineageEmitter } from '../core/lineage/events';
-import { ingestMskBatch, mskEventSchema, type MskEvent } from '../core/ingest/kafka';
+import { ingestMskBatches, mskEventSchema, type MskEvent } from '../core/ingest/kafka';
 import type { Clock, Logger, ParquetSink } from '../core/ports';
 import type { TaskResult } from '../core/stats';
 import { ingestStep } from '../core/tasks';
@@ -39,11 +40,12 @@ export function createKafkaEventsHandler(deps: KafkaEventsDeps) {
       const { source, dataset } = datasetOfTopic(deps.config, topic);
       sources.add(source);
       const ingest = () =>
-        ingestMskBatch(
-          deps,
-          { ...batch, records: { [topic]: records } },
-          { source, dataset, runId },
-        );
+        ingestMskBatches(deps, [{ ...batch, records: { [topic]: records } }], {
+          source,
+          dataset,
+          topic,
+          runId,
+        });
       const stats = deps.lineage
         ? await deps.lineage.ingest(context, { source, dataset }, ingest)
         : await ingest();

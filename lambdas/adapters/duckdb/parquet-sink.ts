@@ -2,9 +2,21 @@ import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
-import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  DOUBLE,
+  DuckDBDataChunk,
+  INTEGER,
+  VARCHAR,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBInstance,
+  type DuckDBType,
+} from '@duckdb/node-api';
+import { checkColumnBatch, columnArray } from '../../core/column-batch';
 import type {
+  ColumnBatch,
   ColumnSpec,
+  ColumnWriter,
   ConstantColumn,
   ConvertFileRequest,
   ConvertFileResult,
@@ -47,6 +59,29 @@ const asText: { staging: string; append: Append } = {
   append: (a, v) => a.appendVarchar(String(v)),
 };
 
+/**
+ * How {@link ParquetSink.openColumns} stages each SQL type: numbers from their typed array
+ * (`columnArray`), written a vector at a time and cast on write (a TIMESTAMP from epoch
+ * milliseconds); any other type as text, cast on write.
+ */
+interface ColumnStaging {
+  readonly type: DuckDBType;
+  select(name: string, sqlType: string): string;
+}
+const columnStagings: Record<string, ColumnStaging> = {
+  INTEGER: { type: INTEGER, select: (name) => name },
+  BIGINT: { type: DOUBLE, select: (name) => `cast(${name} as bigint)` },
+  DOUBLE: { type: DOUBLE, select: (name) => name },
+  TIMESTAMP: { type: DOUBLE, select: (name) => `epoch_ms(cast(${name} as bigint))` },
+};
+const textStaging: ColumnStaging = {
+  type: VARCHAR,
+  select: (name, sqlType) => (sqlType === 'VARCHAR' ? name : `cast(${name} as ${sqlType})`),
+};
+
+/** Rows of a DuckDB data chunk (DuckDB's vector size): what one appended chunk holds at most. */
+const chunkRows = 2048;
+
 let scratchTables = 0;
 
 /** Bronze Parquet writer on an in-process DuckDB; one connection per write so writes can overlap. */
@@ -55,6 +90,45 @@ export class DuckDbParquetSink implements ParquetSink, LandingConverter {
     private readonly instance: DuckDBInstance,
     private readonly store: FsObjectStore,
   ) {}
+
+  /**
+   * Batches are appended to a scratch table a data chunk at a time, and the object is written by
+   * one COPY at `close`: however many batches, one Parquet file.
+   */
+  async openColumns(
+    key: string,
+    columns: readonly ColumnSpec[],
+    constants: readonly ConstantColumn[] = [],
+  ): Promise<ColumnWriter> {
+    const target = this.store.path(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    const table = `sink_columns_${++scratchTables}`;
+    const plan = columns.map((c) => (columnArray(c.type) ? columnStagings[c.type]! : textStaging));
+    const connection = await this.instance.connect();
+    try {
+      await connection.run(
+        `create temp table ${table} (${columns.map((c, i) => `${d.quote(c.name)} ${plan[i]!.type.toString()}`).join(', ')})`,
+      );
+      const appender = await connection.createAppender(table);
+      const select = [
+        ...columns.map(
+          (c, i) => `${plan[i]!.select(d.quote(c.name), c.type)} as ${d.quote(c.name)}`,
+        ),
+        ...constants.map((c) => constant(c)),
+      ];
+      const types = plan.map((p) => p.type);
+      return new DuckDbColumnWriter(connection, appender, columns, types, async () => {
+        await connection.run(
+          `copy (select ${select.join(', ')} from ${table}) to ${d.string(target)} (format parquet)`,
+        );
+        await connection.run(`drop table ${table}`);
+        return countParquet(connection, target);
+      });
+    } catch (error) {
+      connection.closeSync();
+      throw error;
+    }
+  }
 
   async writeRows(
     key: string,
@@ -202,6 +276,59 @@ export class DuckDbParquetSink implements ParquetSink, LandingConverter {
     } finally {
       connection.closeSync();
     }
+  }
+}
+
+/** Appends batches to the scratch table of {@link DuckDbParquetSink.openColumns}. */
+class DuckDbColumnWriter implements ColumnWriter {
+  /** Reused for every full chunk: native chunk memory is only released when GC finalizes a chunk. */
+  private readonly fullChunk: DuckDBDataChunk;
+  private readonly types: DuckDBType[];
+  private done = false;
+
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly appender: DuckDBAppender,
+    private readonly columns: readonly ColumnSpec[],
+    types: readonly DuckDBType[],
+    private readonly write: () => Promise<number>,
+  ) {
+    this.types = [...types];
+    this.fullChunk = DuckDBDataChunk.create(this.types, chunkRows);
+  }
+
+  async append(batch: ColumnBatch): Promise<void> {
+    checkColumnBatch(this.columns, batch);
+    for (let start = 0; start < batch.rows; start += chunkRows) {
+      const rows = Math.min(chunkRows, batch.rows - start);
+      let chunk = this.fullChunk;
+      if (rows === chunkRows) {
+        chunk.reset();
+        chunk.rowCount = chunkRows;
+      } else chunk = DuckDBDataChunk.create(this.types, rows);
+      batch.columns.forEach((values, c) => {
+        const vector = chunk.getColumnVector(c);
+        for (let i = 0; i < rows; i++) vector.setItem(i, values[start + i] ?? null);
+        vector.flush();
+      });
+      this.appender.appendDataChunk(chunk);
+    }
+  }
+
+  async close(): Promise<number> {
+    this.done = true;
+    try {
+      this.appender.closeSync();
+      return await this.write();
+    } finally {
+      this.connection.closeSync();
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.connection.closeSync();
   }
 }
 

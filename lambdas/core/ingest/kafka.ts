@@ -3,10 +3,17 @@
  * (the value decoded to text, even when it is not valid JSON: silver quarantines those), so
  * nothing is dropped. Committed offsets are the watermark: a redelivered message (at-least-once
  * delivery) is recognised by its offset and skipped.
+ *
+ * Batches are decoded into columns (offsets and timestamps in typed arrays) and consecutive batches
+ * of one drain fill one bronze object, up to {@link maxObjectRows} or {@link maxObjectTextLength}:
+ * an MSK batch holds at most 10,000 records, and an object per batch would leave silver reading
+ * hundreds of small files. Each object's offsets are committed with it, so a crash loses nothing
+ * and publishes nothing half-written: the offsets of an unfinished object were never committed,
+ * and the next run reads those messages again.
  */
 import * as z from 'zod';
-import { ReconciliationError } from '../errors';
-import type { Clock, ColumnSpec, ParquetSink } from '../ports';
+import { PipelineError, ReconciliationError } from '../errors';
+import type { Clock, ColumnBatch, ColumnSpec, ColumnWriter, ParquetSink } from '../ports';
 import type { DatasetStats } from '../stats';
 import {
   bronzeKey,
@@ -52,6 +59,16 @@ export const kafkaBronzeColumns: readonly ColumnSpec[] = [
   { name: 'value', type: 'VARCHAR' },
 ];
 
+/**
+ * Rows per bronze object at most. With {@link maxObjectTextLength}, this keeps an object near the
+ * size Athena and DuckDB scan best (one to a few hundred MB), and bounds what a writer holds
+ * before the object is committed: DuckDB's staging table locally, one row group on Lambda.
+ */
+export const maxObjectRows = 1_000_000;
+
+/** Characters of keys and values per bronze object at most: ~128 MB of mostly ASCII messages. */
+export const maxObjectTextLength = 128 * 1024 * 1024;
+
 export interface KafkaIngestDeps {
   readonly sink: ParquetSink;
   readonly ledger: IngestLedger;
@@ -61,68 +78,166 @@ export interface KafkaIngestDeps {
 export interface KafkaBatchRequest {
   readonly source: string;
   readonly dataset: string;
+  /** The dataset's topic: every record of the batches belongs to it. */
+  readonly topic: string;
   readonly runId: string;
+  /** When an object is full: {@link maxObjectRows} and {@link maxObjectTextLength} unless given. */
+  readonly objectLimits?: { readonly rows: number; readonly textLength: number };
 }
 
-/** Writes one MSK batch to bronze and commits its offsets. */
-export async function ingestMskBatch(
+/** An MSK batch's new messages as bronze columns, and what decoding it counted. */
+export interface DecodedMskBatch {
+  /** `kafkaBronzeColumns` then `rowMetadataColumns`. */
+  readonly batch: ColumnBatch;
+  readonly received: number;
+  /** Records at or below the committed offset of their partition, skipped. */
+  readonly redelivered: number;
+  /** Length of the decoded keys and values, to size objects by. */
+  readonly textLength: number;
+}
+
+/**
+ * Decodes a batch's records of `topic` into columns, skipping redelivered ones, and advances
+ * `offsets` past the records it takes. Keys and values are base64-decoded to UTF-8 text
+ * (invalid sequences become U+FFFD, so every message has a text value).
+ */
+export function decodeMskBatch(event: MskEvent, topic: string, offsets: Offsets): DecodedMskBatch {
+  let received = 0;
+  for (const records of Object.values(event.records)) received += records.length;
+  const partitions = new Int32Array(received);
+  const messageOffsets = new Float64Array(received);
+  const timestamps = new Float64Array(received);
+  const topics: string[] = [];
+  const keys: (string | null)[] = [];
+  const values: (string | null)[] = [];
+  const refs: string[] = [];
+  const refOf = new Map<number, string>();
+  let rows = 0;
+  let textLength = 0;
+  for (const records of Object.values(event.records)) {
+    for (const record of records) {
+      if (record.topic !== topic) {
+        throw new PipelineError(
+          `A batch of topic ${topic} holds a message of topic ${record.topic} (partition ${record.partition}, offset ${record.offset})`,
+        );
+      }
+      const partition = String(record.partition);
+      if (record.offset <= (offsets[partition] ?? -1)) continue;
+      offsets[partition] = record.offset;
+      const key = decode(record.key);
+      const value = decode(record.value);
+      let ref = refOf.get(record.partition);
+      if (ref === undefined) {
+        ref = `kafka:${topic}/${record.partition}`;
+        refOf.set(record.partition, ref);
+      }
+      partitions[rows] = record.partition;
+      messageOffsets[rows] = record.offset;
+      timestamps[rows] = record.timestamp;
+      topics.push(topic);
+      keys.push(key);
+      values.push(value);
+      refs.push(ref);
+      textLength += (key?.length ?? 0) + (value?.length ?? 0);
+      rows++;
+    }
+  }
+  const offsetColumn = messageOffsets.subarray(0, rows);
+  return {
+    batch: {
+      rows,
+      columns: [
+        topics,
+        partitions.subarray(0, rows),
+        offsetColumn,
+        timestamps.subarray(0, rows),
+        keys,
+        values,
+        refs,
+        offsetColumn,
+      ],
+    },
+    received,
+    redelivered: received - rows,
+    textLength,
+  };
+}
+
+/**
+ * Writes MSK batches of one topic to bronze: consecutive batches fill one object, which is
+ * committed with the offsets it reaches when it is full and at the end. An MSK invocation passes
+ * its one event; the drain passes every batch up to the end of the run's day.
+ */
+export async function ingestMskBatches(
   deps: KafkaIngestDeps,
-  event: MskEvent,
+  events: AsyncIterable<MskEvent> | Iterable<MskEvent>,
   request: KafkaBatchRequest,
 ): Promise<DatasetStats> {
-  const { source, dataset } = request;
+  const { source, dataset, runId } = request;
+  const limits = request.objectLimits ?? { rows: maxObjectRows, textLength: maxObjectTextLength };
   const startedAt = deps.clock.now();
   await deps.ledger.recover(source, dataset);
   const state = await deps.ledger.read<Offsets>(source, dataset);
   const offsets: Offsets = { ...(state?.watermark ?? {}) };
-  const meta = { ingestedAt: startedAt, runId: request.runId, source };
-  const rows: unknown[][] = [];
+  const meta = { ingestedAt: startedAt, runId, source };
+  let objectNumber = nextObjectNumber(state, runId);
+  let open: { key: string; writer: ColumnWriter; rows: number; textLength: number } | undefined;
   let received = 0;
   let redelivered = 0;
-  for (const records of Object.values(event.records)) {
-    for (const record of records) {
-      received++;
-      const partition = String(record.partition);
-      if (record.offset <= (offsets[partition] ?? -1)) {
-        redelivered++;
-        continue;
-      }
-      offsets[partition] = record.offset;
-      rows.push([
-        record.topic,
-        record.partition,
-        record.offset,
-        record.timestamp,
-        decode(record.key),
-        decode(record.value),
-        `kafka:${record.topic}/${record.partition}`,
-        record.offset,
-      ]);
-    }
-  }
-  const staged: string[] = [];
   let written = 0;
-  if (rows.length > 0) {
-    const key = stagedKey(bronzeKey(source, dataset, meta, nextObjectNumber(state, request.runId)));
-    written = await deps.sink.writeRows(
-      key,
-      [...kafkaBronzeColumns, ...rowMetadataColumns],
-      rows,
-      metadataConstants(meta),
+  let uncommitted = false;
+
+  const commit = async () => {
+    const staged: string[] = [];
+    if (open) {
+      const { key, writer, rows } = open;
+      open = undefined;
+      const count = await writer.close();
+      if (count !== rows) {
+        throw new ReconciliationError(
+          `${source}.${dataset}: ${rows} messages to write but ${count} reached bronze`,
+        );
+      }
+      written += count;
+      staged.push(key);
+      objectNumber++;
+    }
+    await deps.ledger.commit(
+      source,
+      dataset,
+      { watermark: { ...offsets }, runId, committedAt: deps.clock.now().toISOString() },
+      staged,
     );
-    staged.push(key);
+    uncommitted = false;
+  };
+
+  try {
+    for await (const event of events) {
+      const decoded = decodeMskBatch(event, request.topic, offsets);
+      received += decoded.received;
+      redelivered += decoded.redelivered;
+      uncommitted ||= decoded.received > 0;
+      if (decoded.batch.rows === 0) continue;
+      if (!open) {
+        const key = stagedKey(bronzeKey(source, dataset, meta, objectNumber));
+        const writer = await deps.sink.openColumns(
+          key,
+          [...kafkaBronzeColumns, ...rowMetadataColumns],
+          metadataConstants(meta),
+        );
+        open = { key, writer, rows: 0, textLength: 0 };
+      }
+      await open.writer.append(decoded.batch);
+      open.rows += decoded.batch.rows;
+      open.textLength += decoded.textLength;
+      if (open.rows >= limits.rows || open.textLength >= limits.textLength) await commit();
+    }
+    if (uncommitted) await commit();
+  } catch (error) {
+    // The error is what to report; a staged object left behind is discarded by the next recovery.
+    await open?.writer.abort().catch(() => undefined);
+    throw error;
   }
-  if (written !== rows.length) {
-    throw new ReconciliationError(
-      `${source}.${dataset}: ${rows.length} messages to write but ${written} reached bronze`,
-    );
-  }
-  await deps.ledger.commit(
-    source,
-    dataset,
-    { watermark: offsets, runId: request.runId, committedAt: deps.clock.now().toISOString() },
-    staged,
-  );
   return bronzeStats(
     `${source}.${dataset}`,
     { rowsIn: received, rowsOut: written, duplicates: redelivered },
@@ -131,8 +246,16 @@ export async function ingestMskBatch(
   );
 }
 
+/**
+ * Decodes into one reused buffer: a batch decodes two values per message, and a buffer allocated
+ * for each would cost as much as the decoding.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
 function decode(base64: string | null | undefined): string | null {
-  return base64 === null || base64 === undefined
-    ? null
-    : Buffer.from(base64, 'base64').toString('utf8');
+  if (base64 === null || base64 === undefined) return null;
+  const size = Math.ceil((base64.length * 3) / 4);
+  if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+  const length = scratch.write(base64, 0, 'base64');
+  return scratch.toString('utf8', 0, length);
 }

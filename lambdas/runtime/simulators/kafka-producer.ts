@@ -8,7 +8,6 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { PipelineError } from '../../core/errors';
 import type { MskEvent, MskRecord } from '../../core/ingest/kafka';
 import type { MskBatchSource } from '../../core/ports';
@@ -50,32 +49,70 @@ export class KafkaProducerSimulator implements MskBatchSource {
       batch = [];
       return toEvent(records);
     };
+    const until = request.until.getTime();
     for (const partition of partitions) {
       const from = request.committed[String(partition)] ?? -1;
-      const lines = createInterface({
-        input: createReadStream(path.join(folder, `partition-${partition}.jsonl`)),
-        crlfDelay: Infinity,
-      });
-      for await (const text of lines) {
-        if (text.length === 0) continue;
-        const line = JSON.parse(text) as LogLine;
-        if (line.offset <= from) continue;
-        if (line.timestamp >= request.until.getTime()) break;
-        batch.push({
-          topic: request.topic,
-          partition,
-          offset: line.offset,
-          timestamp: line.timestamp,
-          timestampType: 'CREATE_TIME',
-          key: line.key === null ? null : Buffer.from(line.key).toString('base64'),
-          value: line.value === null ? null : Buffer.from(line.value).toString('base64'),
-          headers: [],
-        });
-        if (batch.length >= request.batchSize) yield emit();
+      read: for await (const texts of lineChunks(
+        path.join(folder, `partition-${partition}.jsonl`),
+      )) {
+        for (const text of texts) {
+          if ((leadingOffset(text) ?? Infinity) <= from) continue;
+          const line = JSON.parse(text) as LogLine;
+          if (line.offset <= from) continue;
+          if (line.timestamp >= until) break read;
+          batch.push({
+            topic: request.topic,
+            partition,
+            offset: line.offset,
+            timestamp: line.timestamp,
+            timestampType: 'CREATE_TIME',
+            key: line.key === null ? null : base64(line.key),
+            value: line.value === null ? null : base64(line.value),
+            headers: [],
+          });
+          if (batch.length >= request.batchSize) yield emit();
+        }
       }
       if (batch.length > 0) yield emit();
     }
   }
+}
+
+/**
+ * The non-empty lines of a log, read a megabyte at a time and split here: a line at a time
+ * through `readline` costs more than parsing the line.
+ */
+async function* lineChunks(file: string): AsyncGenerator<string[], void> {
+  let rest = '';
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text = rest + (chunk as string);
+    const end = text.lastIndexOf('\n');
+    rest = text.slice(end + 1);
+    if (end < 0) continue;
+    yield text
+      .slice(0, end)
+      .split('\n')
+      .filter((line) => line.length > 0);
+  }
+  if (rest.length > 0) yield [rest];
+}
+
+/**
+ * The offset a log line starts with, as the generator writes it, read without parsing the line:
+ * a run after the first skips every message already committed.
+ */
+function leadingOffset(text: string): number | undefined {
+  const match = /^\{"offset":(\d+),/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Encodes into one reused buffer rather than a buffer per value, which costs more than encoding. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+function base64(text: string): string {
+  const size = text.length * 3;
+  if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+  return scratch.toString('base64', 0, scratch.write(text));
 }
 
 function toEvent(records: readonly MskRecord[]): MskEvent {

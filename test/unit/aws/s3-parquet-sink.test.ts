@@ -161,6 +161,57 @@ describe('S3ParquetSink.writeRows', () => {
   });
 });
 
+describe('S3ParquetSink.openColumns', () => {
+  it('streams appended batches into one object, a row group of DuckDB’s size at a time', async () => {
+    const key = 'bronze/_staging/kafka/order_events/x-0.parquet';
+    const writer = await sink.openColumns(
+      key,
+      [
+        { name: 'offset', type: 'BIGINT' },
+        { name: 'timestamp', type: 'TIMESTAMP' },
+        { name: 'value', type: 'VARCHAR' },
+      ],
+      constants,
+    );
+    const rows = 130_000;
+    for (let from = 0; from < rows; from += 10_000) {
+      const index = Array.from({ length: 10_000 }, (_, i) => from + i);
+      await writer.append({
+        rows: 10_000,
+        columns: [
+          Float64Array.from(index),
+          Float64Array.from(index, (i) => Date.parse('2026-01-01T00:00:00Z') + i),
+          index.map((i) => (i % 2 === 0 ? `v${i}` : null)),
+        ],
+      });
+    }
+    expect(s3.objects.size).toBe(0);
+    expect(await writer.close()).toBe(rows);
+    const { metadata, rows: read } = await readBack(`acme-bronze/${key.slice(7)}`);
+    expect(metadata.row_groups.map((g) => Number(g.num_rows))).toEqual([122_880, 7_120]);
+    expect(read.at(-2)).toEqual({
+      offset: 129_998n,
+      timestamp: new Date(Date.parse('2026-01-01T00:00:00Z') + 129_998),
+      value: 'v129998',
+      _ingested_at: new Date('2026-01-02T03:00:00.000Z'),
+      _run_id: 'run-1',
+    });
+    expect(read.at(-1)).toMatchObject({ offset: 129_999n, value: null });
+  });
+
+  it('refuses an offset that is not an integer, naming the row of the object', async () => {
+    const writer = await sink.openColumns('bronze/_staging/k/x-0.parquet', [
+      { name: 'offset', type: 'BIGINT' },
+    ]);
+    await writer.append({ rows: 2, columns: [new Float64Array([1, 2])] });
+    await expect(writer.append({ rows: 1, columns: [new Float64Array([2.5])] })).rejects.toThrow(
+      'Cannot write bronze/_staging/k/x-0.parquet: row 3: column offset: 2.5 is not a valid BIGINT',
+    );
+    await writer.abort();
+    expect(s3.objects.size).toBe(0);
+  });
+});
+
 describe('parquetRowCount', () => {
   it('reads a footer larger than the first 64 KiB with a second ranged GET', async () => {
     const columnData = Array.from({ length: 600 }, (_, i) => ({
