@@ -1,8 +1,9 @@
 /**
  * Data-quality evidence in the audit store: `audit.dq_results` (every check of every run, with
  * failing samples), `audit.dq_scores` (a score per dataset per run) and `audit.dq_profiles`
- * (column profiles: a gate's holds only what its checks read, `partial` says so). A gate clears what an earlier attempt of the same run saved for its
- * datasets before saving, so a retried task records its evidence once.
+ * (column profiles: a gate's holds only what its checks read, and `partial` says so). A gate
+ * clears what an earlier attempt of the same run saved for its datasets before saving, so a
+ * retried task records its evidence once.
  */
 import type { Row, SqlEngine } from '../ports';
 import type { AnomalyMetric } from './checks';
