@@ -176,6 +176,11 @@ export const auditTables = {
         'VARCHAR',
         'Most frequent values with counts, as JSON (few-valued columns); empty for pii.',
       ],
+      [
+        'partial',
+        'BOOLEAN',
+        'A quality gate’s profile: only the row count and the metrics its checks read, any other NULL (not computed); `medallion dq profile` computes them all. NULL: saved before gates profiled partially (full).',
+      ],
       ['profiled_at', 'TIMESTAMP', 'When.'],
     ],
   },

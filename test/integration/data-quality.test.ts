@@ -6,12 +6,14 @@ import { duckdbDialect } from '../../lambdas/adapters/duckdb/dialect';
 import { DuckDbLakehouse } from '../../lambdas/adapters/duckdb/engine';
 import { ContractRegistry, parseContract } from '../../lambdas/core/contracts/contract';
 import { checksFor, type Check } from '../../lambdas/core/dq/checks';
-import { profileDataset } from '../../lambdas/core/dq/profile';
+import { gateProfile, profileDataset } from '../../lambdas/core/dq/profile';
 import { buildQualityReport } from '../../lambdas/core/dq/report';
 import { qualityScore, runChecks, type CheckResult } from '../../lambdas/core/dq/run';
 import { QualityStore } from '../../lambdas/core/dq/store';
 import type { ConfigError } from '../../lambdas/core/errors';
+import { RecordingSqlEngine } from '../../lambdas/core/recording-engine';
 import { renderQualityReportHtml } from '../../lambdas/runtime/reports/quality-html';
+import { memoryLineage } from '../helpers/lineage';
 
 /** silver.things, with a rule of every kind; silver.parents is what `parent_id` references. */
 const things = `
@@ -115,7 +117,8 @@ describe('data-quality checks on DuckDB', () => {
         `insert into silver.things values ${rows.map((r) => `(${r.map(literal).join(', ')})`).join(', ')}`,
       );
     }
-    const profile = await profileDataset(lakehouse, contract);
+    // What the gate reads: its own profile, of what the checks read.
+    const profile = await gateProfile(lakehouse, contract, checks);
     const results = await runChecks(lakehouse, checks, {
       referenceTime: now,
       profile,
@@ -358,6 +361,241 @@ describe('data-quality checks on DuckDB', () => {
       { value: 'done', count: 1 },
       { value: null, count: 1 },
     ]);
+  });
+});
+
+/** silver.things with an anomaly rule on four columns, one per kind of metric. */
+const watched = parseContract(
+  things
+    .replace(
+      '          - { metric: nullValues, mustBeLessOrEqualTo: 25, unit: percent, severity: warning }',
+      `          - { metric: nullValues, mustBeLessOrEqualTo: 25, unit: percent, severity: warning }
+          - { name: note_nulls, type: custom, engine: medallion, implementation: { anomaly: { metric: nullPercent, method: change, maxChange: 0.5 } } }`,
+    )
+    .replace(
+      '          - { metric: invalidValues, arguments: { validValues: [new, done] } }',
+      `          - { metric: invalidValues, arguments: { validValues: [new, done] } }
+          - { name: status_values, type: custom, engine: medallion, implementation: { anomaly: { metric: distinctCount, method: change, maxChange: 0.5 } } }`,
+    )
+    .replace(
+      '        logicalTypeOptions: { maximum: 1000 }',
+      `        logicalTypeOptions: { maximum: 1000 }
+        quality:
+          - { name: amount_median, type: custom, engine: medallion, implementation: { anomaly: { metric: median, method: change, maxChange: 0.5 } } }
+          - { name: amount_spread, type: custom, engine: medallion, implementation: { anomaly: { metric: stddev, method: change, maxChange: 0.5 } } }`,
+    ),
+  'config/contracts/silver.things.yaml',
+);
+
+describe('the quality gate’s profile on DuckDB', () => {
+  let root: string;
+  let lakehouse: DuckDbLakehouse;
+  const watchedRegistry = new ContractRegistry([
+    watched,
+    parseContract(parents, 'config/contracts/silver.parents.yaml'),
+  ]);
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'medallion-gate-profile-'));
+    lakehouse = await DuckDbLakehouse.open({
+      lakeRoot: root,
+      threads: 1,
+      memoryLimit: '256MB',
+      bronze: [],
+    });
+    await lakehouse.execute(
+      'create table silver.things (id bigint, code varchar, status varchar, amount decimal(12,2), note varchar, parent_id bigint, updated_at timestamp)',
+    );
+    await lakehouse.execute(
+      `insert into silver.things values ${clean
+        .map(
+          (r) =>
+            `(${r.map((v) => (v === null ? 'null' : typeof v === 'string' ? `'${v}'` : String(v))).join(', ')})`,
+        )
+        .join(', ')}`,
+    );
+  });
+  afterAll(() => {
+    lakehouse.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('reads the row count and the newest freshness value in one scan, and nothing else', async () => {
+    const recording = new RecordingSqlEngine(lakehouse, () => 'gate');
+    const profile = await gateProfile(
+      recording,
+      contract,
+      checksFor(contract, registry, lakehouse.dialect),
+    );
+    expect(recording.take().map((s) => s.sql)).toEqual([
+      'select count(*) as "rows", cast(max("updated_at") as varchar) as "max_0" from "silver"."things"',
+    ]);
+    expect(profile).toEqual({
+      dataset: 'silver.things',
+      rows: 4,
+      partial: true,
+      columns: [
+        {
+          column: 'updated_at',
+          type: 'TIMESTAMP',
+          rows: 4,
+          nulls: null,
+          nullPercent: null,
+          distinctCount: null,
+          min: null,
+          max: '2026-01-02 13:00:00',
+          mean: null,
+          stddev: null,
+          p25: null,
+          median: null,
+          p75: null,
+          minLength: null,
+          avgLength: null,
+          maxLength: null,
+          topValues: null,
+        },
+      ],
+    });
+  });
+
+  it('computes exactly the metrics its anomaly checks read, as the full profile computes them', async () => {
+    const recording = new RecordingSqlEngine(lakehouse, () => 'gate');
+    const profile = await gateProfile(
+      recording,
+      watched,
+      checksFor(watched, watchedRegistry, lakehouse.dialect),
+    );
+    // A distinct count or a median is exact up to a million rows: the rows are counted first.
+    expect(recording.take().map((s) => s.sql)).toEqual([
+      'select count(*) as "rows" from "silver"."things"',
+      'select count(*) as "rows", count("status") as "nn_0", count(distinct "status") as "d_0", stddev_samp(cast("amount" as double)) as "sd_1", quantile_cont(cast("amount" as double), [0.5]) as "med_1", count("note") as "nn_2", cast(max("updated_at") as varchar) as "max_3" from "silver"."things"',
+    ]);
+    const full = await profileDataset(lakehouse, watched);
+    const fullOf = (column: string) => full.columns.find((c) => c.column === column)!;
+    const partialOf = (column: string) => profile.columns.find((c) => c.column === column)!;
+    expect(profile.columns.map((c) => c.column)).toEqual([
+      'status',
+      'amount',
+      'note',
+      'updated_at',
+    ]);
+    expect(partialOf('status')).toMatchObject({
+      distinctCount: fullOf('status').distinctCount,
+      nulls: null,
+      topValues: null,
+    });
+    expect(partialOf('amount')).toMatchObject({
+      stddev: fullOf('amount').stddev,
+      median: fullOf('amount').median,
+      mean: null,
+      p25: null,
+      min: null,
+    });
+    expect(partialOf('note')).toMatchObject({
+      nulls: fullOf('note').nulls,
+      nullPercent: 25,
+      distinctCount: null,
+    });
+  });
+
+  it('is stored as partial: what it did not compute is NULL, in the store, the report and the lineage facet', async () => {
+    const checks = checksFor(watched, watchedRegistry, lakehouse.dialect);
+    const store = new QualityStore(lakehouse);
+    const evidence = (
+      runId: string,
+      at: string,
+      profile: Parameters<QualityStore['save']>[0][number]['profile'],
+    ) => ({
+      runId,
+      runDate: at.slice(0, 10),
+      at,
+      quality: {
+        dataset: watched.id,
+        layer: 'silver',
+        score: 100,
+        rows: profile.rows,
+        checks: 0,
+        failedErrors: 0,
+        failedWarnings: 0,
+      },
+      profile,
+      results: [],
+    });
+    // An old run profiled in full, a new one only for its checks.
+    await store.save([
+      evidence('old-run', '2026-01-01T10:00:00.000Z', await profileDataset(lakehouse, watched)),
+    ]);
+    const partial = await gateProfile(lakehouse, watched, checks);
+    await store.save([evidence('new-run', '2026-01-02T10:00:00.000Z', partial)]);
+
+    const stored = await lakehouse.query(
+      "select column_name, null_percent, distinct_count, median, top_values, partial from audit.dq_profiles where run_id = 'new-run' order by column_name",
+    );
+    expect(stored).toEqual([
+      {
+        column_name: 'amount',
+        null_percent: null,
+        distinct_count: null,
+        median: 20,
+        top_values: null,
+        partial: true,
+      },
+      {
+        column_name: 'note',
+        null_percent: 25,
+        distinct_count: null,
+        median: null,
+        top_values: null,
+        partial: true,
+      },
+      {
+        column_name: 'status',
+        null_percent: null,
+        distinct_count: 2,
+        median: null,
+        top_values: null,
+        partial: true,
+      },
+      {
+        column_name: 'updated_at',
+        null_percent: null,
+        distinct_count: null,
+        median: null,
+        top_values: null,
+        partial: true,
+      },
+    ]);
+
+    // Anomaly history reads both: a metric the new run computed from both runs, one it did not
+    // from the old run alone (never a 0 it did not measure).
+    expect(await store.history(watched.id, 'nullPercent', 'note', 'next-run', 10)).toEqual([
+      25, 25,
+    ]);
+    expect(await store.history(watched.id, 'distinctCount', 'code', 'next-run', 10)).toEqual([4]);
+
+    const classification = (_dataset: string, column: string) =>
+      watched.column(column)?.classification ?? 'pii';
+    const report = (await buildQualityReport(store, classification, { runId: 'new-run' }))!;
+    expect(report.datasets[0]).toMatchObject({ dataset: 'silver.things', partialProfile: true });
+    expect(report.datasets[0]!.profile.find((p) => p.column_name === 'status')).toMatchObject({
+      top_values: null,
+    });
+    expect(renderQualityReportHtml(report, now)).toContain('medallion dq profile silver.things');
+    const old = (await buildQualityReport(store, classification, { runId: 'old-run' }))!;
+    expect(old.datasets[0]).toMatchObject({ partialProfile: false });
+
+    const facet = memoryLineage(watchedRegistry).lineage.qualityInput(watched.id, partial, [])
+      .inputFacets!.dataQualityMetrics as unknown as {
+      rowCount: number;
+      columnMetrics: Record<string, object>;
+    };
+    expect(facet.rowCount).toBe(4);
+    expect(facet.columnMetrics).toEqual({
+      status: { distinctCount: 2 },
+      amount: { quantiles: { '0.5': 20 } },
+      note: { nullCount: 1, count: 3 },
+      updated_at: {},
+    });
   });
 });
 

@@ -343,6 +343,7 @@ describe('the quality report as a table', () => {
           trend: [],
           notPassed: [],
           profile: [],
+          partialProfile: true,
         },
         {
           ...quality,
@@ -351,6 +352,7 @@ describe('the quality report as a table', () => {
           trend: [],
           notPassed: [check],
           profile: [],
+          partialProfile: true,
         },
       ],
     };

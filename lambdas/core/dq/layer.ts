@@ -1,15 +1,15 @@
 /**
- * The quality gate of a layer: every silver (or gold) dataset is profiled and checked, its
- * evidence saved, and the layer's verdict returned for the state machine's Choice state: `fail`
- * when any check of severity `error` failed or could not run, `pass` otherwise (warnings are
- * recorded and reported, and let the run continue).
+ * The quality gate of a layer: every silver (or gold) dataset is profiled (for what its checks
+ * read: `gateProfile`) and checked, its evidence saved, and the layer's verdict returned for the
+ * state machine's Choice state: `fail` when any check of severity `error` failed or could not
+ * run, `pass` otherwise (warnings are recorded and reported, and let the run continue).
  */
 import type { Contract, ContractRegistry, Layer } from '../contracts/contract';
 import type { LineageEmitter, PipelineContext } from '../lineage/events';
 import type { Clock, Logger, SqlEngine } from '../ports';
 import { endOfDay } from '../time';
 import { checksFor } from './checks';
-import { profileDataset } from './profile';
+import { gateProfile } from './profile';
 import { notRun, qualityScore, runChecks, type CheckResult } from './run';
 import { runScope, type GateScope } from './scope';
 import { QualityStore, type DatasetQuality, type QualityEvidence } from './store';
@@ -67,8 +67,8 @@ export async function checkLayerQuality(
     const checks = checksFor(contract, contracts, engine.dialect);
     const exists = await engine.relationExists(contract.relation);
     const profile = exists
-      ? await profileDataset(engine, contract)
-      : { dataset: contract.id, rows: 0, columns: [] };
+      ? await gateProfile(engine, contract, checks)
+      : { dataset: contract.id, rows: 0, partial: true as const, columns: [] };
     const results: CheckResult[] = exists
       ? await runChecks(engine, checks, {
           referenceTime,

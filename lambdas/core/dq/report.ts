@@ -33,6 +33,11 @@ export interface ReportDataset extends DatasetQuality {
   /** Checks that did not pass (failed, could not run, or skipped), errors first. */
   readonly notPassed: readonly ReportCheck[];
   readonly profile: readonly Row[];
+  /**
+   * The gate computed only what its checks read (a metric it did not is null): `medallion dq
+   * profile <dataset>` profiles every column. False for runs whose gates profiled in full.
+   */
+  readonly partialProfile: boolean;
 }
 
 export interface QualityReport {
@@ -103,17 +108,22 @@ export async function buildQualityReport(
                 (severityOrder[a.severity] ?? 3) - (severityOrder[b.severity] ?? 3) ||
                 a.check.localeCompare(b.check),
             ),
+          // A full profile stores a row per column: none, or rows marked partial, are a gate's.
+          partialProfile: !profiles.some((p) => p.dataset === dataset && !truthy(p.partial)),
           profile: profiles
             .filter((p) => p.dataset === dataset)
-            .map(({ dataset: _dataset, ...rest }) => {
+            .map(({ dataset: _dataset, partial: _partial, ...rest }) => {
               const shown = valuesShown(classification(dataset, String(rest.column_name)));
               return {
                 ...rest,
                 ...(shown.extremes ? {} : { min_value: null, max_value: null }),
                 ...(shown.quartiles ? {} : { p25: null, median: null, p75: null }),
-                top_values: shown.topValues
-                  ? (JSON.parse(String(rest.top_values ?? '[]')) as unknown)
-                  : [],
+                top_values:
+                  rest.top_values === null || rest.top_values === undefined
+                    ? null
+                    : shown.topValues
+                      ? (JSON.parse(String(rest.top_values)) as unknown)
+                      : [],
               };
             }),
         };
@@ -122,6 +132,11 @@ export async function buildQualityReport(
         a.layer === b.layer ? a.dataset.localeCompare(b.dataset) : a.layer === 'silver' ? -1 : 1,
       ),
   };
+}
+
+/** A boolean as either engine returns it (Athena: text). */
+function truthy(value: unknown): boolean {
+  return value === true || value === 'true';
 }
 
 /**

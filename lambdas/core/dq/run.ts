@@ -17,7 +17,7 @@ import type { Row, SqlEngine } from '../ports';
 import { unclassifiedPii } from '../privacy/pii-gate';
 import { judgeAnomaly } from './anomaly';
 import { describeThreshold, meets, type AnomalyMetric, type Check, type Severity } from './checks';
-import type { DatasetProfile } from './profile';
+import type { Profile } from './profile';
 
 export type CheckStatus = 'pass' | 'fail' | 'error' | 'skip';
 
@@ -48,7 +48,7 @@ export interface CheckContext {
    * This run's profile of the dataset: anomaly checks judge its metrics, and the row-count and
    * freshness checks read its row count and the column's maximum instead of scanning again.
    */
-  readonly profile: DatasetProfile;
+  readonly profile: Profile;
   /** A metric's values in up to `limit` earlier runs, newest first. */
   readonly history: (
     metric: AnomalyMetric,
@@ -408,7 +408,7 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
 
 /** A metric of this run's profile: the row count, or a statistic of one column. */
 export function metricOf(
-  profile: DatasetProfile,
+  profile: Profile,
   metric: AnomalyMetric,
   column: string | undefined,
 ): number | null {

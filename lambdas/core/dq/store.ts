@@ -1,12 +1,13 @@
 /**
  * Data-quality evidence in the audit store: `audit.dq_results` (every check of every run, with
  * failing samples), `audit.dq_scores` (a score per dataset per run) and `audit.dq_profiles`
- * (column profiles). A gate clears what an earlier attempt of the same run saved for its
- * datasets before saving, so a retried task records its evidence once.
+ * (column profiles: a gate's holds only what its checks read, and `partial` says so). A gate
+ * clears what an earlier attempt of the same run saved for its datasets before saving, so a
+ * retried task records its evidence once.
  */
 import type { Row, SqlEngine } from '../ports';
 import type { AnomalyMetric } from './checks';
-import type { DatasetProfile } from './profile';
+import type { Profile } from './profile';
 import type { CheckResult } from './run';
 
 export interface DatasetQuality {
@@ -24,7 +25,7 @@ export interface QualityEvidence {
   readonly runDate: string;
   readonly at: string;
   readonly quality: DatasetQuality;
-  readonly profile: DatasetProfile;
+  readonly profile: Profile;
   readonly results: readonly CheckResult[];
 }
 
@@ -77,7 +78,7 @@ export class QualityStore {
         );
       for (const c of profile.columns)
         profiles.push(
-          `(${head}, ${s(c.column)}, ${s(c.type)}, ${n(c.rows)}, ${n(c.nulls)}, ${n(c.nullPercent)}, ${n(c.distinctCount)}, ${s(c.min)}, ${s(c.max)}, ${n(c.mean)}, ${n(c.stddev)}, ${n(c.p25)}, ${n(c.median)}, ${n(c.p75)}, ${n(c.minLength)}, ${n(c.avgLength)}, ${n(c.maxLength)}, ${s(JSON.stringify(c.topValues))}, ${d.timestamp(at)})`,
+          `(${head}, ${s(c.column)}, ${s(c.type)}, ${n(c.rows)}, ${n(c.nulls)}, ${n(c.nullPercent)}, ${n(c.distinctCount)}, ${s(c.min)}, ${s(c.max)}, ${n(c.mean)}, ${n(c.stddev)}, ${n(c.p25)}, ${n(c.median)}, ${n(c.p75)}, ${n(c.minLength)}, ${n(c.avgLength)}, ${n(c.maxLength)}, ${c.topValues === null ? 'null' : s(JSON.stringify(c.topValues))}, ${'partial' in profile ? 'true' : 'false'}, ${d.timestamp(at)})`,
         );
     }
     await this.engine.transaction(async () => {
@@ -90,7 +91,7 @@ export class QualityStore {
         results,
       );
       await this.insert(
-        `insert into ${d.relation('audit.dq_profiles')} (run_id, run_date, dataset, column_name, data_type, row_count, nulls, null_percent, distinct_count, min_value, max_value, mean, stddev, p25, median, p75, min_length, avg_length, max_length, top_values, profiled_at)`,
+        `insert into ${d.relation('audit.dq_profiles')} (run_id, run_date, dataset, column_name, data_type, row_count, nulls, null_percent, distinct_count, min_value, max_value, mean, stddev, p25, median, p75, min_length, avg_length, max_length, top_values, partial, profiled_at)`,
         profiles,
       );
     });
@@ -165,7 +166,7 @@ export class QualityStore {
   async profiles(runId: string): Promise<Row[]> {
     const d = this.engine.dialect;
     return this.engine.query(
-      `select dataset, column_name, data_type, row_count, nulls, null_percent, distinct_count, min_value, max_value, mean, stddev, p25, median, p75, min_length, avg_length, max_length, top_values
+      `select dataset, column_name, data_type, row_count, nulls, null_percent, distinct_count, min_value, max_value, mean, stddev, p25, median, p75, min_length, avg_length, max_length, top_values, coalesce(partial, false) as partial
        from ${d.relation('audit.dq_profiles')} where run_id = ${d.string(runId)} order by dataset, column_name`,
     );
   }

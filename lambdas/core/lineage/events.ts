@@ -8,7 +8,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { ContractRegistry } from '../contracts/contract';
-import type { DatasetProfile } from '../dq/profile';
+import type { Profile } from '../dq/profile';
 import type { CheckResult } from '../dq/run';
 import { describeError } from '../errors';
 import type { PlatformConfig } from '../../../config/schema';
@@ -245,11 +245,7 @@ export class LineageEmitter {
   }
 
   /** A dataset as its quality checks found it: its profile's metrics and every check that ran. */
-  qualityInput(
-    dataset: string,
-    profile: DatasetProfile,
-    results: readonly CheckResult[],
-  ): InputDataset {
+  qualityInput(dataset: string, profile: Profile, results: readonly CheckResult[]): InputDataset {
     const number = (value: string | null) =>
       value !== null && value.trim() !== '' && Number.isFinite(Number(value))
         ? Number(value)
@@ -265,9 +261,9 @@ export class LineageEmitter {
         return [
           c.column,
           {
-            nullCount: c.nulls,
-            distinctCount: Math.round(c.distinctCount),
-            count: c.rows - c.nulls,
+            // A gate computes only the metrics its checks read: one it did not is left out, not 0.
+            ...(c.nulls === null ? {} : { nullCount: c.nulls, count: c.rows - c.nulls }),
+            ...(c.distinctCount === null ? {} : { distinctCount: Math.round(c.distinctCount) }),
             ...(min === undefined ? {} : { min }),
             ...(max === undefined ? {} : { max }),
             ...(Object.keys(quantiles).length > 0 ? { quantiles } : {}),

@@ -93,7 +93,7 @@ function profile(d: ReportDataset): string {
         ? Number(v.toFixed(3)).toLocaleString('en-US')
         : esc(String(v));
   return `<details id="${anchor(d.dataset)}"><summary><b>${esc(d.dataset)}</b> <span class="muted">${d.rows.toLocaleString('en-US')} rows</span></summary>
-<table>
+${d.partialProfile ? `<p class="muted">The quality gate computed only what its checks read (the row count, freshness, anomaly metrics): an empty cell was not computed (or is hidden by the column’s classification). <code>medallion dq profile ${esc(d.dataset)}</code> profiles every column.</p>\n` : ''}<table>
 <thead><tr><th>column</th><th>type</th><th>null %</th><th>distinct</th><th>min</th><th>max</th><th>mean</th><th>median</th><th>length</th><th>top values</th></tr></thead>
 <tbody>
 ${d.profile

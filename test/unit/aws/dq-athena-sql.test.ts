@@ -13,6 +13,7 @@ import { DatasetStatuses } from '../../../lambdas/core/catalog';
 import { checkLayerQuality } from '../../../lambdas/core/dq/layer';
 import { gateScope } from '../../../lambdas/core/models/layer';
 import { loadProject } from '../../../lambdas/definitions/project-files';
+import { profileDataset } from '../../../lambdas/core/dq/profile';
 import type { Row, SqlEngine } from '../../../lambdas/core/ports';
 import { projectRoot } from '../../../lambdas/definitions/project-root';
 import { ManualClock } from '../../helpers/clock';
@@ -123,7 +124,21 @@ describe('the quality gate on Athena', () => {
     },
   );
 
-  it('profiles ask Athena for no min, max or quartile of a pii column, and estimate quartiles with approx_percentile', async () => {
+  it('a full profile (dq profile) asks Athena for no min, max or quartile of a pii column, and estimates quartiles with approx_percentile', async () => {
+    const contracts = await loadContracts(projectRoot);
+    const { engine, statements } = recordingEngine(contracts);
+    await profileDataset(engine, contracts.get('silver.customers'));
+    const profile = statements.find((s) => s.includes('"min_0"'))!;
+    expect(profile).toContain('min("customer_id")');
+    for (const pii of ['first_name', 'last_name', 'email', 'phone'])
+      expect(profile).not.toMatch(new RegExp(`(min|max)\\("${pii}"\\)`));
+    // Confidential: no extremes either.
+    expect(profile).not.toContain('min("city")');
+    expect(statements.some((s) => s.includes('approx_percentile('))).toBe(true);
+    expect(unparsable(statements)).toEqual([]);
+  });
+
+  it('the gate profiles each dataset in one scan of what its checks read: the row count, the newest freshness value, the anomaly metrics', async () => {
     const contracts = await loadContracts(projectRoot);
     const { engine, statements } = recordingEngine(contracts);
     await checkLayerQuality(
@@ -136,15 +151,15 @@ describe('the quality gate on Athena', () => {
       },
       { layer: 'silver', runId: 'run-1', runDate: '2026-01-02' },
     );
-    const profile = statements.find(
-      (s) => s.includes('from "medallion_dev_silver"."customers"') && s.includes('"min_0"'),
-    )!;
-    expect(profile).toContain('min("customer_id")');
-    for (const pii of ['first_name', 'last_name', 'email', 'phone'])
-      expect(profile).not.toMatch(new RegExp(`(min|max)\\("${pii}"\\)`));
-    // Confidential: no extremes either.
-    expect(profile).not.toContain('min("city")');
-    expect(statements.some((s) => s.includes('approx_percentile('))).toBe(true);
+    const scans = (relation: string) =>
+      statements.filter((s) => s.startsWith('select count(*) as "rows"') && s.includes(relation));
+    // silver.customers: a nullPercent anomaly rule on one column, a freshness SLA.
+    expect(scans('"medallion_dev_silver"."customers"')).toEqual([
+      'select count(*) as "rows", count("email") as "nn_0", cast(max("updated_at") as varchar) as "max_1" from "medallion_dev_silver"."customers"',
+    ]);
+    // No profile computes what no check reads: distinct counts, quartiles, top values.
+    for (const unread of ['approx_distinct(', 'approx_percentile(', '"column_index"'])
+      expect(statements.filter((s) => s.includes(unread))).toEqual([]);
   });
 
   it('every kind of rule renders as Trino SQL', async () => {
@@ -176,7 +191,13 @@ schema:
           - { metric: missingValues, arguments: { missingValues: ['', N/A] }, mustBeLessThan: 5, unit: percent }
           - { metric: invalidValues, arguments: { pattern: '^[A-Z]+$' }, mustBeLessOrEqualTo: 2 }
           - { name: code_nulls, type: custom, engine: medallion, implementation: { anomaly: { metric: nullPercent, method: change, maxChange: 0.2 } } }
-      - { name: amount, logicalType: number, physicalType: 'DECIMAL(12,2)', logicalTypeOptions: { minimum: 0, exclusiveMaximum: 100 } }
+      - name: amount
+        logicalType: number
+        physicalType: 'DECIMAL(12,2)'
+        logicalTypeOptions: { minimum: 0, exclusiveMaximum: 100 }
+        quality:
+          - { name: amount_median, type: custom, engine: medallion, implementation: { anomaly: { metric: median, method: change, maxChange: 0.5 } } }
+          - { name: amount_spread, type: custom, engine: medallion, implementation: { anomaly: { metric: distinctCount, method: change, maxChange: 0.5 } } }
       - { name: parent_id, logicalType: integer, physicalType: BIGINT, relationships: [{ to: things.id }] }
       - { name: updated_at, logicalType: timestamp, physicalType: TIMESTAMP, logicalTypeOptions: { minimum: '2020-01-01T00:00:00Z' } }
 `,
