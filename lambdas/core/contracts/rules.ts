@@ -111,15 +111,18 @@ function boundLiteral(p: ContractProperty, value: string, d: SqlDialect): string
 
 /**
  * The two columns validation adds to each row: `_rule`, the first failing rule in contract order
- * (NULL when the row is valid), and `_reason`, every failure spelled out.
+ * (NULL when the row is valid), and `_reason`, every failure spelled out. Only a failing row gets
+ * a reason (a valid one gets NULL): only quarantine reads it, and spelling out every rule for
+ * millions of valid rows made staging about a tenth slower.
  */
 export function validationColumns(
   rules: readonly RowRule[],
   d: SqlDialect,
 ): { rule: string; reason: string } {
   if (rules.length === 0) return { rule: 'cast(null as varchar)', reason: 'cast(null as varchar)' };
+  const rule = `case ${rules.map((r) => `when ${r.failing} then ${d.string(r.id)}`).join(' ')} end`;
   return {
-    rule: `case ${rules.map((r) => `when ${r.failing} then ${d.string(r.id)}`).join(' ')} end`,
-    reason: `concat_ws('; ', ${rules.map((r) => `case when ${r.failing} then ${r.reason} end`).join(', ')})`,
+    rule,
+    reason: `case when ${rule} is not null then concat_ws('; ', ${rules.map((r) => `case when ${r.failing} then ${r.reason} end`).join(', ')}) end`,
   };
 }
