@@ -126,7 +126,11 @@ describe('materializations', () => {
       ]),
     );
   };
-  const build = async (layer: 'silver' | 'gold', models = [silverOrders(), ...goldModels]) => {
+  const build = async (
+    layer: 'silver' | 'gold',
+    models = [silverOrders(), ...goldModels],
+    fullRefresh = false,
+  ) => {
     clock = new ManualClock(new Date(clock.now().getTime() + 60_000));
     const project = loadModelProject(models, [], contracts);
     const stats = await buildLayer(
@@ -138,7 +142,7 @@ describe('materializations', () => {
         logger: silentLogger,
         lineage: memoryLineage(contracts).lineage,
       },
-      { layer, runId: `${layer}-${batches}`, runDate: '2026-01-02' },
+      { layer, runId: `${layer}-${batches}`, runDate: '2026-01-02', fullRefresh },
     );
     return Object.fromEntries(stats.map((s) => [s.dataset, s]));
   };
@@ -355,6 +359,22 @@ describe('materializations', () => {
         `select input, watermark from audit.model_state where model = 'gold.status_totals'`,
       ),
     ).toEqual([{ input: 'changes:silver.orders', watermark: '4' }]);
+
+    // A full refresh may move any key: every key it held is fed with its previous values (then
+    // bronze's tombstones as deletes, and the keys it writes).
+    await build('silver', models, true);
+    expect(
+      await rows(
+        'select order_id, status, _change_type from changelog.silver_orders where _seq > 4 order by _seq, order_id',
+      ),
+    ).toEqual([
+      { order_id: 5, status: 'placed', _change_type: 'previous' },
+      { order_id: 1, status: null, _change_type: 'delete' },
+      { order_id: 2, status: null, _change_type: 'delete' },
+      { order_id: 5, status: 'placed', _change_type: 'upsert' },
+    ]);
+    await build('gold', models);
+    expect(await stored()).toEqual(await expected());
   });
 
   it('a change feed created before its model listed feed_columns is refused by name, not by a binder error', async () => {
@@ -363,6 +383,13 @@ describe('materializations', () => {
     const silver = { ...silverOrders(), yml: `${silverOrders().yml}feed_columns: [status]\n` };
     await expect(build('silver', [silver])).rejects.toThrow(
       'models/silver/orders.sql: its change feed changelog.silver_orders predates feed_columns status; drop changelog.silver_orders, then run the pipeline with --full-refresh so that its readers start again from the new feed',
+    );
+  });
+
+  it('feed_columns must be columns the model writes', async () => {
+    const silver = { ...silverOrders(), yml: `${silverOrders().yml}feed_columns: [state]\n` };
+    await expect(build('silver', [silver])).rejects.toThrow(
+      'models/silver/orders.sql: feed_columns state must be contract columns',
     );
   });
 

@@ -281,6 +281,12 @@ async function mergeRows(
       `${model.sqlPath}: unique_key ${unwritten.join(', ')} must be contract columns`,
     );
   }
+  const unfed = feedColumns(model).filter((c) => !columns.includes(c));
+  if (unfed.length > 0) {
+    throw new ModelGraphError(
+      `${model.sqlPath}: feed_columns ${unfed.join(', ')} must be contract columns`,
+    );
+  }
   assertProvenance(model, columns);
   const write = (winners: string) =>
     config.materialization === 'scd2'

@@ -17,8 +17,9 @@ export const modelConfigSchema = z
   .strictObject({
     description: z.string().min(1),
     /**
-     * `table`: rebuilt on every run. `incremental`: MERGE by `unique_key` of the rows the run
-     * selects (deletes where `delete_when`). `scd2`: type-2 history keyed by `unique_key`.
+     * `table`: rebuilt on every run (from its previous content, `{{ this }}`, where the template
+     * asks `is_incremental()`). `incremental`: MERGE by `unique_key` of the rows the run selects
+     * (deletes where `delete_when`). `scd2`: type-2 history keyed by `unique_key`.
      */
     materialization: z.enum(['table', 'incremental', 'scd2']),
     unique_key: z.array(identifier).min(1).optional(),
