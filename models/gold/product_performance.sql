@@ -1,8 +1,9 @@
 -- Sales per product over all time, ranked by revenue within its category.
 -- An incremental build aggregates only the products fact_orders' changes touched (the product an
--- order left as well as its product now) and those absent from the previous build; other
--- products keep their previous sales. Ranks are recomputed over the per-product rows, since one
--- product's revenue moves the others' ranks.
+-- order left as well as its product now), those absent from the previous build and those whose
+-- order count no longer matches (orders deleted outside fact_orders' MERGE: an erasure,
+-- retention); other products keep their previous sales. Ranks are recomputed over the
+-- per-product rows, since one product's revenue moves the others' ranks.
 with
 {% if is_incremental() %}
 affected as (
@@ -12,6 +13,16 @@ affected as (
   from {{ ref('gold.dim_product') }} p
   left join {{ this }} t on t.product_id = p.product_id
   where t.product_id is null
+  union
+  select coalesce(f.product_id, t.product_id)
+  from (
+    select product_id, count(*) as orders
+    from {{ ref('gold.fact_orders') }}
+    where status <> 'cancelled'
+    group by product_id
+  ) f
+  full join {{ this }} t on t.product_id = f.product_id
+  where coalesce(f.product_id, t.product_id) is not null and coalesce(f.orders, 0) <> coalesce(t.orders, 0)
 ),
 {% endif %}
 
