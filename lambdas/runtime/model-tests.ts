@@ -16,7 +16,12 @@ import type { ContractRegistry } from '../core/contracts/contract';
 import { bronzeMetadataColumns } from '../core/ingest/bronze';
 import { loadSeeds } from '../core/models/layer';
 import { materialize } from '../core/models/materialize';
-import type { Model, ModelProject, Seed } from '../core/models/project';
+import {
+  hasIncrementalForm,
+  type Model,
+  type ModelProject,
+  type Seed,
+} from '../core/models/project';
 import { renderModel } from '../core/models/render';
 import {
   compareRows,
@@ -290,7 +295,10 @@ async function startFeeds(
   const feedColumns = (of: Model): ColumnSpec[] => {
     const contract = contracts.get(of.contractId);
     return [
-      ...of.config.unique_key!.map((k) => ({ name: k, type: contract.column(k)!.physicalType })),
+      ...[...of.config.unique_key!, ...(of.config.feed_columns ?? [])].map((k) => ({
+        name: k,
+        type: contract.column(k)!.physicalType,
+      })),
       { name: '_change_type', type: 'VARCHAR' },
       { name: '_changed_at', type: 'TIMESTAMP' },
       { name: '_seq', type: 'BIGINT' },
@@ -380,7 +388,7 @@ async function athenaCheck(project: ModelProject): Promise<(model: Model) => Cas
   return (model) => {
     const started = performance.now();
     const problems: string[] = [];
-    const runs = model.config.materialization === 'table' ? [false] : [false, true];
+    const runs = hasIncrementalForm(model) ? [false, true] : [false];
     try {
       for (const incremental of runs) {
         const { sql } = renderModel(model, dialect, {

@@ -1,7 +1,23 @@
 -- One row per current customer: profile, orders, recent web activity and CRM relationship.
+-- Aggregating all of fact_orders is the expensive part: an incremental build aggregates only the
+-- customers whose orders changed (the customer an order left as well as the one it went to) and
+-- those absent from the previous build; every other customer keeps its previous order figures.
+-- The rest (profile, 30-day activity, CRM, FX) is small and recomputed for everyone, so the
+-- run-date window and a new FX day need no bookkeeping.
 with customers as (
   select * from {{ ref('gold.dim_customer') }} where is_current
 ),
+
+{% if is_incremental() %}
+affected as (
+  select customer_id from {{ changes('gold.fact_orders') }} c where customer_id is not null
+  union
+  select c.customer_id
+  from customers c
+  left join {{ this }} t on t.customer_id = c.customer_id
+  where t.customer_id is null
+),
+{% endif %}
 
 orders as (
   select
@@ -10,9 +26,22 @@ orders as (
     max(order_date) as last_order_date,
     count(*) as orders_count,
     sum(case when status <> 'cancelled' then amount_usd end) as revenue_usd,
-    avg(case when status <> 'cancelled' then amount_usd end) as avg_order_value_usd
+    cast(avg(case when status <> 'cancelled' then amount_usd end) as decimal(18, 2)) as avg_order_value_usd
   from {{ ref('gold.fact_orders') }}
+  {% if is_incremental() %}where customer_id in (select customer_id from affected){% endif %}
   group by customer_id
+  {% if is_incremental() %}
+  union all
+  select
+    t.customer_id,
+    t.first_order_date,
+    t.last_order_date,
+    t.orders_count,
+    t.lifetime_revenue_usd,
+    t.avg_order_value_usd
+  from {{ this }} t
+  where t.customer_id not in (select customer_id from affected)
+  {% endif %}
 ),
 
 activity as (

@@ -3,6 +3,7 @@ import {
   planLayer,
   type LayerDeps,
   type LayerRequest,
+  type ModelRequest,
 } from '../../lambdas/core/models/layer';
 import type { DatasetStats } from '../../lambdas/core/stats';
 
@@ -12,7 +13,7 @@ import type { DatasetStats } from '../../lambdas/core/stats';
  */
 export async function buildLayer(
   deps: Omit<LayerDeps, 'concurrency'>,
-  request: LayerRequest,
+  request: LayerRequest & Pick<ModelRequest, 'fullRefresh'>,
   around: (model: string, build: () => Promise<DatasetStats>) => Promise<DatasetStats> = (_, b) =>
     b(),
 ): Promise<DatasetStats[]> {

@@ -50,6 +50,13 @@ const contracts = new ContractRegistry([
       - { name: amount_cents, logicalType: integer, physicalType: BIGINT }`,
   ),
   testContract(
+    'gold.status_totals',
+    'gold.status_totals',
+    `      - { name: status, logicalType: string, physicalType: VARCHAR, required: true, primaryKey: true }
+      - { name: orders, logicalType: integer, physicalType: BIGINT }
+      - { name: amount, logicalType: number, physicalType: DOUBLE }`,
+  ),
+  testContract(
     'gold.order_history',
     'gold.order_history',
     `      - { name: order_id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }
@@ -119,7 +126,11 @@ describe('materializations', () => {
       ]),
     );
   };
-  const build = async (layer: 'silver' | 'gold', models = [silverOrders(), ...goldModels]) => {
+  const build = async (
+    layer: 'silver' | 'gold',
+    models = [silverOrders(), ...goldModels],
+    fullRefresh = false,
+  ) => {
     clock = new ManualClock(new Date(clock.now().getTime() + 60_000));
     const project = loadModelProject(models, [], contracts);
     const stats = await buildLayer(
@@ -131,7 +142,7 @@ describe('materializations', () => {
         logger: silentLogger,
         lineage: memoryLineage(contracts).lineage,
       },
-      { layer, runId: `${layer}-${batches}`, runDate: '2026-01-02' },
+      { layer, runId: `${layer}-${batches}`, runDate: '2026-01-02', fullRefresh },
     );
     return Object.fromEntries(stats.map((s) => [s.dataset, s]));
   };
@@ -280,6 +291,106 @@ describe('materializations', () => {
         is_current: true,
       },
     ]);
+  });
+
+  it('feed_columns: the feed carries the values a change leaves, so a table model can rebuild only the groups it touched from its previous content', async () => {
+    const silver = {
+      ...silverOrders(),
+      yml: `${silverOrders().yml}feed_columns: [status]\n`,
+    };
+    // Orders per status: the statuses a change left or entered are recounted, the others kept.
+    const totals = file(
+      'models/gold/status_totals.sql',
+      `{% if is_incremental() %}
+       with touched as (select status from {{ changes('silver.orders') }} c where status is not null)
+       {% endif %}
+       select status, count(*) as orders, sum(amount) as amount from {{ ref('silver.orders') }}
+       {% if is_incremental() %}where status in (select status from touched){% endif %}
+       group by status
+       {% if is_incremental() %}
+       union all
+       select t.status, t.orders, t.amount from {{ this }} t where t.status not in (select status from touched)
+       {% endif %}`,
+      'description: d\nmaterialization: table\n',
+    );
+    const models = [silver, totals];
+    const expected = () =>
+      rows(
+        'select status, count(*) as orders, sum(amount) as amount from silver.orders group by status order by status',
+      );
+    const stored = () =>
+      rows('select status, orders, amount from gold.status_totals order by status');
+    await build('silver', models);
+    await build('gold', models);
+    expect(await stored()).toEqual([{ status: 'placed', orders: 2, amount: 30 }]);
+
+    await ingest([
+      [1, 15, 'paid', '2026-01-02T09:00:00Z', false],
+      [2, null, null, '2026-01-02T09:30:00Z', true],
+      [5, 50, 'placed', '2026-01-02T10:00:00Z', false],
+    ]);
+    await build('silver', models);
+    expect(
+      await rows(
+        'select order_id, status, _change_type from changelog.silver_orders where _seq <= 2 order by _seq, order_id',
+      ),
+    ).toEqual([
+      { order_id: 1, status: 'placed', _change_type: 'previous' },
+      { order_id: 2, status: 'placed', _change_type: 'previous' },
+      { order_id: 1, status: 'paid', _change_type: 'upsert' },
+      { order_id: 2, status: null, _change_type: 'delete' },
+      { order_id: 5, status: 'placed', _change_type: 'upsert' },
+    ]);
+    await build('gold', models);
+    expect(await stored()).toEqual([
+      { status: 'paid', orders: 1, amount: 15 },
+      { status: 'placed', orders: 1, amount: 50 },
+    ]);
+    expect(await stored()).toEqual(await expected());
+
+    // A group that loses its last row disappears; a status no change touched is not recounted.
+    await lakehouse.execute(`update gold.status_totals set orders = 99 where status = 'placed'`);
+    await ingest([[1, null, null, '2026-01-03T09:00:00Z', true]]);
+    await build('silver', models);
+    await build('gold', models);
+    expect(await stored()).toEqual([{ status: 'placed', orders: 99, amount: 50 }]);
+    expect(
+      await rows(
+        `select input, watermark from audit.model_state where model = 'gold.status_totals'`,
+      ),
+    ).toEqual([{ input: 'changes:silver.orders', watermark: '4' }]);
+
+    // A full refresh may move any key: every key it held is fed with its previous values (then
+    // bronze's tombstones as deletes, and the keys it writes).
+    await build('silver', models, true);
+    expect(
+      await rows(
+        'select order_id, status, _change_type from changelog.silver_orders where _seq > 4 order by _seq, order_id',
+      ),
+    ).toEqual([
+      { order_id: 5, status: 'placed', _change_type: 'previous' },
+      { order_id: 1, status: null, _change_type: 'delete' },
+      { order_id: 2, status: null, _change_type: 'delete' },
+      { order_id: 5, status: 'placed', _change_type: 'upsert' },
+    ]);
+    await build('gold', models);
+    expect(await stored()).toEqual(await expected());
+  });
+
+  it('a change feed created before its model listed feed_columns is refused by name, not by a binder error', async () => {
+    await build('silver');
+    await ingest([[1, 15, 'paid', '2026-01-02T09:00:00Z', false]]);
+    const silver = { ...silverOrders(), yml: `${silverOrders().yml}feed_columns: [status]\n` };
+    await expect(build('silver', [silver])).rejects.toThrow(
+      'models/silver/orders.sql: its change feed changelog.silver_orders predates feed_columns status; drop changelog.silver_orders, then run the pipeline with --full-refresh so that its readers start again from the new feed',
+    );
+  });
+
+  it('feed_columns must be columns the model writes', async () => {
+    const silver = { ...silverOrders(), yml: `${silverOrders().yml}feed_columns: [state]\n` };
+    await expect(build('silver', [silver])).rejects.toThrow(
+      'models/silver/orders.sql: feed_columns state must be contract columns',
+    );
   });
 
   it('an older version arriving after a newer one never replaces or deletes it, and is counted as superseded', async () => {

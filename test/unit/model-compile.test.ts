@@ -47,6 +47,19 @@ describe('a model compiled as a run sends it', () => {
     );
   });
 
+  it('a table model that asks is_incremental() rebuilds from its previous content and the feeds, which carry the feed_columns', () => {
+    const daily = compile('gold.revenue_daily', true);
+    expect(daily.form).toBe('incremental');
+    expect(daily.sql).toContain('from "gold"."revenue_daily" t');
+    expect(daily.sql).toContain(
+      'select "order_id", "order_date", "customer_id", "product_id", max(_changed_at) as _changed_at from "changelog"."gold_fact_orders" where _seq > 0 group by "order_id", "order_date", "customer_id", "product_id"',
+    );
+    const full = compile('gold.revenue_daily', false);
+    expect(full.form).toBe('full-refresh');
+    expect(full.sql).not.toContain('"gold"."revenue_daily"');
+    expect(full.sql).not.toContain('changelog');
+  });
+
   it('a table model has no incremental form, and says so when asked for one', () => {
     const rates = compile('silver.fx_rates', true);
     expect(rates.form).toBe('full-refresh');

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { keyOnlyContract } from '../helpers/contracts';
 import { ContractRegistry } from '../../lambdas/core/contracts/contract';
 import { ModelGraphError } from '../../lambdas/core/errors';
-import { loadModelProject, type ModelFile } from '../../lambdas/core/models/project';
+import {
+  hasIncrementalForm,
+  loadModelProject,
+  type ModelFile,
+} from '../../lambdas/core/models/project';
 import { loadProject } from '../../lambdas/definitions/project-files';
 import { projectRoot } from '../../lambdas/definitions/project-root';
 
@@ -94,6 +98,31 @@ describe('the model graph', () => {
     );
     expect(project.get('gold.c').refs).toEqual(['silver.a']);
     expect(project.get('gold.c').changes).toEqual(['silver.a']);
+  });
+
+  it('gives a table model an incremental form only when its template asks is_incremental()', () => {
+    const project = load(
+      model('models/silver/a.sql', "select * from {{ source('shop', 'orders') }}", incremental),
+      model('models/gold/c.sql', "select * from {{ ref('silver.a') }}"),
+      model(
+        'models/gold/d.sql',
+        "select * from {{ ref('silver.a') }}{% if is_incremental() %} union all select * from {{ this }}{% endif %}",
+      ),
+    );
+    expect(['silver.a', 'gold.c', 'gold.d'].map((m) => hasIncrementalForm(project.get(m)))).toEqual(
+      [true, false, true],
+    );
+  });
+
+  it('accepts feed_columns only on an incremental model, which has a change feed', () => {
+    expect(() =>
+      load(model('models/silver/a.sql', 'select 1 as id', `${table}feed_columns: [id]\n`)),
+    ).toThrow(/feed_columns.*only an incremental model has a change feed; this one is table/s);
+    expect(
+      load(
+        model('models/silver/a.sql', 'select 1 as id', `${incremental}feed_columns: [id]\n`),
+      ).get('silver.a').config.feed_columns,
+    ).toEqual(['id']);
   });
 
   it('fails on an unknown ref, suggesting the closest name', () => {

@@ -128,7 +128,7 @@ describe('model test files', () => {
 `),
     ).toEqual([
       "cases.0.given.ref('gold.other'): an input gold.revenue reads (ref('silver.orders'), changes('silver.orders'))",
-      'cases.0.given.this: an input of gold.revenue: this (the table before the run) only exists for incremental and scd2 models',
+      'cases.0.given.this: an input of gold.revenue: this (the table before the run) only exists for incremental and scd2 models, and table models that ask is_incremental()',
     ]);
   });
 

@@ -405,10 +405,13 @@ export function buildLineageGraph(project: {
       incremental: false,
       runDate: '2026-01-01',
       source: (source, dataset) => `bronze.${source}_${dataset}`,
-      // A change feed: the upstream model's keys and when they changed.
+      // A change feed: the upstream model's keys (and feed columns) and when they changed.
       changes: (name) => {
         const upstream = models.get(name);
-        const keys = upstream.config.unique_key ?? [];
+        const keys = [
+          ...(upstream.config.unique_key ?? []),
+          ...(upstream.config.feed_columns ?? []),
+        ];
         return `(select ${[...keys, `cast(null as timestamp) as _changed_at`].join(', ')} from ${name})`;
       },
     });

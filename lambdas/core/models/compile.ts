@@ -5,7 +5,7 @@
  * `--full-refresh`) runs; the incremental form shows where the last run's watermarks go.
  */
 import { inputPlan } from './materialize';
-import type { Model, ModelProject } from './project';
+import { hasIncrementalForm, type Model, type ModelProject } from './project';
 import { renderModel, type TemplateDialect } from './render';
 import type { SqlDialect } from '../ports';
 
@@ -24,7 +24,7 @@ export interface CompiledModel {
 }
 
 export interface CompileOptions {
-  /** The incremental form, for the models that have one (every materialization but `table`). */
+  /** The incremental form, for the models that have one (see {@link hasIncrementalForm}). */
   readonly incremental: boolean;
   /** `run_date()`. */
   readonly runDate: string;
@@ -34,10 +34,7 @@ export interface CompileOptions {
   readonly privacyKey?: Uint8Array;
 }
 
-/** Whether a model has an incremental form besides its full refresh. */
-export function hasIncrementalForm(model: Model): boolean {
-  return model.config.materialization !== 'table';
-}
+export { hasIncrementalForm };
 
 export function compileModel(
   model: Model,

@@ -12,7 +12,7 @@ import { runChecks } from '../dq/run';
 import type { SqlEngine } from '../ports';
 import { loadSeeds } from './layer';
 import { materialize } from './materialize';
-import type { Model, ModelProject } from './project';
+import { hasIncrementalForm, type Model, type ModelProject } from './project';
 
 export interface DryRunDeps {
   /** A scratch engine whose bronze relations are the bronze contracts' shapes, empty. */
@@ -53,7 +53,7 @@ export async function dryRunModels(
         await createEmpty(engine, model, deps.contracts.get(model.contractId));
       continue;
     }
-    if (model.config.materialization !== 'table') await build(model);
+    if (hasIncrementalForm(model)) await build(model);
   }
   for (const model of deps.project.models)
     problems.push(...(await gateProblems(deps, deps.contracts.get(model.contractId), runDate)));

@@ -8,7 +8,7 @@ import type { Contract, ContractRegistry } from '../contracts/contract';
 import { rowRules, validationColumns, type RowRule } from '../contracts/rules';
 import { ModelGraphError, ReconciliationError } from '../errors';
 import type { ColumnSpec, PrivacyKeyStore, SqlDialect, SqlEngine } from '../ports';
-import type { Model, ModelProject } from './project';
+import { hasIncrementalForm, type Model, type ModelProject } from './project';
 import { bronzeMetadataColumns } from '../ingest/bronze';
 import { castChecks, type CastChecks } from './casts';
 import { renderModel } from './render';
@@ -62,7 +62,7 @@ export async function materialize(
   );
   const counts =
     model.config.materialization === 'table'
-      ? await ctx.engine.transaction(() => buildTable(model, contract, sql, ctx))
+      ? await ctx.engine.transaction(() => buildTable(model, contract, sql, plan, ctx))
       : await mergeRows(model, contract, sql, plan, checks, ctx);
   return {
     dataset: model.name,
@@ -106,7 +106,9 @@ export interface InputPlan {
 async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputPlan> {
   const exists = await ctx.engine.relationExists(model.name);
   const materialization = model.config.materialization;
-  const rebuilt = materialization === 'table' || (ctx.fullRefresh && materialization !== 'scd2');
+  const rebuilt =
+    (materialization === 'table' && !hasIncrementalForm(model)) ||
+    (ctx.fullRefresh && materialization !== 'scd2');
   const incremental = exists && !rebuilt;
   const latestSeq = new Map<string, number>();
   for (const upstreamName of model.changes) {
@@ -172,7 +174,7 @@ export function inputPlan(
   const feeds = new Map<string, string>();
   for (const upstreamName of model.changes) {
     const upstream = project.get(upstreamName);
-    const keys = upstream.config.unique_key!.map((k) => d.quote(k));
+    const keys = [...upstream.config.unique_key!, ...feedColumns(upstream)].map((k) => d.quote(k));
     const feed = changelogRelation(upstreamName);
     const key = `changes:${upstreamName}`;
     const upper = state.latestSeq.get(upstreamName);
@@ -212,11 +214,16 @@ export function inputPlan(
   };
 }
 
-/** `table`: rebuilt from scratch, atomically replacing the previous content. */
+/**
+ * `table`: rebuilt from scratch, atomically replacing the previous content. A template with an
+ * incremental form may read that content (`{{ this }}`) and the change feeds since its last build:
+ * their watermarks are saved with the new content, so a crash in between only re-reads them.
+ */
 async function buildTable(
   model: Model,
   contract: Contract,
   sql: string,
+  plan: InputPlan,
   ctx: MaterializeContext,
 ): Promise<Counts> {
   const { engine } = ctx;
@@ -230,6 +237,7 @@ async function buildTable(
       `select ${typed(columns, contract, d, 'm').join(', ')}, ${d.string(ctx.runId)} as _run_id from (${sql}) m`,
     ),
   );
+  if (hasIncrementalForm(model)) await saveWatermarks(model, plan, ctx);
   const rows = await count(engine, d.relation(model.name));
   return {
     rowsIn: rows,
@@ -271,6 +279,12 @@ async function mergeRows(
   if (unwritten.length > 0) {
     throw new ModelGraphError(
       `${model.sqlPath}: unique_key ${unwritten.join(', ')} must be contract columns`,
+    );
+  }
+  const unfed = feedColumns(model).filter((c) => !columns.includes(c));
+  if (unfed.length > 0) {
+    throw new ModelGraphError(
+      `${model.sqlPath}: feed_columns ${unfed.join(', ')} must be contract columns`,
     );
   }
   assertProvenance(model, columns);
@@ -510,6 +524,7 @@ async function writeMerge(
     cross join (select count(*) as rows_before from ${target}) b`,
   );
   const { rows_before: before, ...c } = change!;
+  await appendPreviousValues(model, winners, ctx);
   await engine.execute(
     `merge into ${target} t using ${winners} s on ${on}
     when matched and s._deleted and ${fresh} then delete
@@ -657,7 +672,9 @@ async function ensureChangelog(model: Model, ctx: MaterializeContext) {
   const d = engine.dialect;
   const feed = changelogRelation(model.name);
   if (await engine.relationExists(feed)) return;
-  const keys = model.config.unique_key!.map((k) => d.quote(k)).join(', ');
+  const keys = [...model.config.unique_key!, ...feedColumns(model)]
+    .map((k) => d.quote(k))
+    .join(', ');
   await engine.execute(
     d.createTableAs(
       d.relation(feed),
@@ -674,7 +691,7 @@ async function appendChangelog(model: Model, winners: string, ctx: MaterializeCo
   const { engine } = ctx;
   const d = engine.dialect;
   const feed = d.relation(changelogRelation(model.name));
-  const keys = model.config.unique_key!.map((k) => d.quote(k));
+  const keys = [...model.config.unique_key!, ...feedColumns(model)].map((k) => d.quote(k));
   const changedAt = changedAtColumn(model);
   await engine.execute(
     `insert into ${feed} (${keys.join(', ')}, _change_type, _changed_at, _seq, _run_id)
@@ -683,18 +700,79 @@ async function appendChangelog(model: Model, winners: string, ctx: MaterializeCo
   );
 }
 
-/** Feeds as deleted the keys a rebuild of `model` from `winners` no longer holds. */
+/**
+ * Feeds as deleted the keys a rebuild of `model` from `winners` no longer holds. With
+ * `feed_columns`, every key it held is fed with its values before the rebuild (`previous` for
+ * those it keeps): a rebuild may move any of them to another group.
+ */
 async function appendRemovedKeys(model: Model, winners: string, ctx: MaterializeContext) {
   const { engine } = ctx;
   const d = engine.dialect;
   const feed = d.relation(changelogRelation(model.name));
   const keys = model.config.unique_key!.map((k) => d.quote(k));
+  const extra = feedColumns(model);
+  const columns = [...keys, ...extra.map((c) => d.quote(c))];
+  await assertFeedColumns(model, ctx);
+  const kept = `exists (select 1 from ${winners} w where not w._deleted and ${keys.map((k) => `w.${k} = t.${k}`).join(' and ')})`;
+  const [changeType, where] =
+    extra.length > 0
+      ? [`case when ${kept} then 'previous' else 'delete' end`, '']
+      : [`'delete'`, `where not ${kept}`];
   await engine.execute(
-    `insert into ${feed} (${keys.join(', ')}, _change_type, _changed_at, _seq, _run_id)
-    select ${keys.map((k) => `t.${k}`).join(', ')}, 'delete', ${d.timestamp(ctx.snapshotAt)}, n._seq, ${d.string(ctx.runId)}
+    `insert into ${feed} (${columns.join(', ')}, _change_type, _changed_at, _seq, _run_id)
+    select ${columns.map((k) => `t.${k}`).join(', ')}, ${changeType}, ${d.timestamp(ctx.snapshotAt)}, n._seq, ${d.string(ctx.runId)}
     from ${d.relation(model.name)} t cross join (select coalesce(max(_seq), 0) + 1 as _seq from ${feed}) n
-    where not exists (select 1 from ${winners} w where not w._deleted and ${keys.map((k) => `w.${k} = t.${k}`).join(' and ')})`,
+    ${where}`,
   );
+}
+
+/**
+ * With `feed_columns`: feeds the values the keys `winners` is about to change or delete hold now,
+ * under a sequence of their own before the run's changes, so a reader grouping by those columns
+ * also recomputes the groups the keys leave.
+ */
+async function appendPreviousValues(model: Model, winners: string, ctx: MaterializeContext) {
+  const extra = feedColumns(model);
+  if (extra.length === 0) return;
+  await assertFeedColumns(model, ctx);
+  const { engine } = ctx;
+  const d = engine.dialect;
+  const feed = d.relation(changelogRelation(model.name));
+  const keys = model.config.unique_key!.map((k) => d.quote(k));
+  const columns = [...keys, ...extra.map((c) => d.quote(c))];
+  const changedAt = changedAtColumn(model);
+  await engine.execute(
+    `insert into ${feed} (${columns.join(', ')}, _change_type, _changed_at, _seq, _run_id)
+    select ${columns.map((k) => `t.${k}`).join(', ')}, 'previous', ${changedAt ? `t.${d.quote(changedAt)}` : d.timestamp(ctx.snapshotAt)}, n._seq, ${d.string(ctx.runId)}
+    from ${d.relation(model.name)} t join ${winners} s on ${keys.map((k) => `s.${k} = t.${k}`).join(' and ')}
+    cross join (select coalesce(max(_seq), 0) + 1 as _seq from ${feed}) n`,
+  );
+}
+
+/** The columns a model's change feed records besides its keys (`feed_columns`). */
+function feedColumns(model: Model): readonly string[] {
+  return model.config.feed_columns ?? [];
+}
+
+/**
+ * A feed created before its model listed `feed_columns` lacks them: a clear error rather than a
+ * binder error on generated SQL. Dropping the feed without rebuilding its readers would make them
+ * skip changes (their watermarks are sequence numbers of the old feed), hence the full refresh.
+ */
+async function assertFeedColumns(model: Model, ctx: MaterializeContext) {
+  const extra = feedColumns(model);
+  if (extra.length === 0) return;
+  const feed = changelogRelation(model.name);
+  const held = new Set(
+    (await ctx.engine.describe(`select * from ${ctx.engine.dialect.relation(feed)}`)).map(
+      (c) => c.name,
+    ),
+  );
+  const missing = extra.filter((c) => !held.has(c));
+  if (missing.length > 0)
+    throw new ModelGraphError(
+      `${model.sqlPath}: its change feed ${feed} predates feed_columns ${missing.join(', ')}; drop ${feed}, then run the pipeline with --full-refresh so that its readers start again from the new feed`,
+    );
 }
 
 async function readWatermarks(model: Model, ctx: MaterializeContext): Promise<Map<string, string>> {

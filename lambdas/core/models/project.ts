@@ -17,8 +17,9 @@ export const modelConfigSchema = z
   .strictObject({
     description: z.string().min(1),
     /**
-     * `table`: rebuilt on every run. `incremental`: MERGE by `unique_key` of the rows the run
-     * selects (deletes where `delete_when`). `scd2`: type-2 history keyed by `unique_key`.
+     * `table`: rebuilt on every run (from its previous content, `{{ this }}`, where the template
+     * asks `is_incremental()`). `incremental`: MERGE by `unique_key` of the rows the run selects
+     * (deletes where `delete_when`). `scd2`: type-2 history keyed by `unique_key`.
      */
     materialization: z.enum(['table', 'incremental', 'scd2']),
     unique_key: z.array(identifier).min(1).optional(),
@@ -32,6 +33,12 @@ export const modelConfigSchema = z
     contract: z.string().optional(),
     /** SCD2 only: the column that dates each version. */
     valid_from: identifier.optional(),
+    /**
+     * Incremental only: columns the change feed records with each key, as they were before the
+     * run changed or deleted it and as it wrote them, so a reader that groups by them (orders per
+     * day) learns every group a change left as well as the one it entered.
+     */
+    feed_columns: z.array(identifier).min(1).optional(),
     tags: z.array(z.string()).default([]),
   })
   .superRefine((c, ctx) => {
@@ -40,6 +47,14 @@ export const modelConfigSchema = z
         code: 'custom',
         path: ['unique_key'],
         message: `a unique_key list (required by ${c.materialization})`,
+        input: undefined,
+      });
+    }
+    if (c.feed_columns && c.materialization !== 'incremental') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['feed_columns'],
+        message: `only an incremental model has a change feed; this one is ${c.materialization}`,
         input: undefined,
       });
     }
@@ -251,6 +266,18 @@ function parseModel(file: ModelFile): Model {
     sources: [...sources.values()],
     changes: [...changes],
   };
+}
+
+/**
+ * Whether a model has an incremental form besides its full refresh: every incremental and scd2
+ * model, and a `table` model whose template asks `is_incremental()` (it then rebuilds from its
+ * previous content, `{{ this }}`, and the change feeds it reads).
+ */
+export function hasIncrementalForm(model: Model): boolean {
+  return (
+    model.config.materialization !== 'table' ||
+    templateCalls(model.template, model.sqlPath).some((c) => c.name === 'is_incremental')
+  );
 }
 
 interface TemplateCall {

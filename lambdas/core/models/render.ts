@@ -80,7 +80,7 @@ export function renderModel(
   try {
     const sql = environment.renderString(
       model.template,
-      templateContext(dialect, inputs, casts, key),
+      templateContext(model, dialect, inputs, casts, key),
     );
     return { sql, casts: [...casts.values()], needsPrivacyKey: key.missing };
   } catch (error) {
@@ -92,6 +92,7 @@ export function renderModel(
 
 /** The functions a model template may call. */
 function templateContext(
+  model: Model,
   d: TemplateDialect,
   inputs: RenderInputs,
   casts: Map<string, TextCast>,
@@ -115,6 +116,8 @@ function templateContext(
     source: (source: string, dataset: string) => inputs.source(source, dataset),
     changes: (model: string) => inputs.changes(model),
     is_incremental: () => inputs.incremental,
+    /** The model's own table as the previous run left it: read it only when `is_incremental()`. */
+    this: d.relation(model.name),
     run_date: () => d.date(inputs.runDate),
     json_text: (expression: string, path: string) => {
       const sql = d.jsonText(expression, path);

@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { ConfigError } from '../errors';
 import { parseYamlWith } from '../validation';
-import type { Model } from './project';
+import { hasIncrementalForm, type Model } from './project';
 
 /** A cell as YAML writes it; typed by the column it lands in, not by how YAML read it. */
 export type Cell = string | number | boolean | null;
@@ -146,12 +146,12 @@ function inputProblem(input: TestInput, model: Model): string | undefined {
     ...model.sources.map(([s, d]) => `source('${s}', '${d}')`),
     ...model.changes.map((c) => `changes('${c}')`),
   ];
-  const known = `an input ${model.name} reads (${reads.join(', ')}${model.config.materialization === 'table' ? '' : ', this'})`;
+  const known = `an input ${model.name} reads (${reads.join(', ')}${hasIncrementalForm(model) ? ', this' : ''})`;
   switch (input.kind) {
     case 'this':
-      return model.config.materialization === 'table'
-        ? `an input of ${model.name}: this (the table before the run) only exists for incremental and scd2 models`
-        : undefined;
+      return hasIncrementalForm(model)
+        ? undefined
+        : `an input of ${model.name}: this (the table before the run) only exists for incremental and scd2 models, and table models that ask is_incremental()`;
     case 'ref':
       return model.refs.includes(input.name) ? undefined : known;
     case 'changes':

@@ -29,7 +29,7 @@ import { AthenaEngine } from '../../../lambdas/adapters/aws/athena-engine';
 import { loadProject, type Project } from '../../../lambdas/definitions/project-files';
 import { bronzeMetadataColumns } from '../../../lambdas/core/ingest/bronze';
 import { buildLayer } from '../../helpers/layers';
-import type { Model } from '../../../lambdas/core/models/project';
+import { hasIncrementalForm, type Model } from '../../../lambdas/core/models/project';
 import { renderModel } from '../../../lambdas/core/models/render';
 import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
 import type { ColumnSpec, Row, SqlDialect } from '../../../lambdas/core/ports';
@@ -310,12 +310,17 @@ describe('statements the materializations send to Athena', () => {
         m.config.materialization,
         m.config.quarantine ? 'quarantine' : '',
         m.config.latest_by ? 'latest_by' : '',
+        m.config.feed_columns ? 'feed_columns' : '',
+        m.config.materialization === 'table' && hasIncrementalForm(m) ? 'from itself' : '',
       ]
         .filter(Boolean)
         .join(' ');
     const costs: Record<string, number[]> = {
       table: [4, 4],
-      incremental: [8, 14],
+      // The feed's columns are checked, and the values a run replaces fed, before its MERGE.
+      'incremental feed_columns': [8, 16],
+      // The change feed's end, then the watermark saved with the new version.
+      'table from itself': [6, 7],
       'incremental quarantine latest_by': [15, 16],
       scd2: [6, 13],
     };
