@@ -6,7 +6,7 @@
  * one, which the handler must recognise by offset.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PipelineError } from '../../core/errors';
 import type { MskEvent, MskRecord } from '../../core/ingest/kafka';
@@ -52,10 +52,11 @@ export class KafkaProducerSimulator implements MskBatchSource {
     const until = request.until.getTime();
     for (const partition of partitions) {
       const from = request.committed[String(partition)] ?? -1;
-      read: for await (const texts of lineChunks(
+      read: for await (const lines of logLines(
         path.join(folder, `partition-${partition}.jsonl`),
+        from + 1,
       )) {
-        for (const text of texts) {
+        for (const text of lines) {
           if ((leadingOffset(text) ?? Infinity) <= from) continue;
           const line = JSON.parse(text) as LogLine;
           if (line.offset <= from) continue;
@@ -78,23 +79,106 @@ export class KafkaProducerSimulator implements MskBatchSource {
   }
 }
 
+/** The index keeps the byte position of every this many offsets: a seek then skips fewer lines. */
+const indexEvery = 10_000;
+
 /**
- * The non-empty lines of a log, read a megabyte at a time and split here: a line at a time
- * through `readline` costs more than parsing the line.
+ * A sparse offset index beside a partition's log (`partition-N.index.json`), as a Kafka broker
+ * keeps one beside each log segment: a run after the first seeks to its committed offset instead
+ * of reading every message before it. It is built while the log is read, and trusted only for the
+ * log it was built from (same size and modification time) and where the line at a position starts
+ * with the offset it names; otherwise the log is read from its start.
  */
-async function* lineChunks(file: string): AsyncGenerator<string[], void> {
-  let rest = '';
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const text = rest + (chunk as string);
-    const end = text.lastIndexOf('\n');
-    rest = text.slice(end + 1);
-    if (end < 0) continue;
-    yield text
-      .slice(0, end)
-      .split('\n')
-      .filter((line) => line.length > 0);
+interface OffsetIndex {
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** `[offset, byte position of its line]`, by offset. */
+  readonly entries: readonly (readonly [number, number])[];
+}
+
+/**
+ * The lines of a partition's log from the indexed position at or before `first` (the first offset
+ * wanted; earlier lines may come too), a megabyte at a time: a line at a time through `readline`
+ * costs more than parsing the line. Lines are split as bytes, so a skipped line is never decoded.
+ */
+async function* logLines(file: string, first: number): AsyncGenerator<string[], void> {
+  const indexFile = file.replace(/\.jsonl$/, '.index.json');
+  const { size, mtimeMs } = await stat(file);
+  const index = await readIndex(indexFile, size, mtimeMs);
+  const known = new Map(index.map(([offset, position]) => [offset, position]));
+  let start = 0;
+  for (const [offset, position] of index) {
+    if (offset > first) break;
+    if (await startsWithOffset(file, position, offset)) start = position;
   }
-  if (rest.length > 0) yield [rest];
+  const found: [number, number][] = [];
+  let position = start;
+  let rest: Buffer = Buffer.alloc(0);
+  try {
+    for await (const chunk of createReadStream(file, { start, highWaterMark: 1 << 20 })) {
+      const bytes = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+      const lines: string[] = [];
+      let from = 0;
+      for (let end = bytes.indexOf(10); end >= 0; end = bytes.indexOf(10, from)) {
+        if (end > from) {
+          const offset = leadingOffset(bytes.toString('latin1', from, Math.min(end, from + 32)));
+          if (offset !== undefined && offset % indexEvery === 0 && !known.has(offset))
+            found.push([offset, position + from]);
+          lines.push(
+            offset !== undefined && offset < first ? '' : bytes.toString('utf8', from, end),
+          );
+        }
+        from = end + 1;
+      }
+      position += from;
+      rest = bytes.subarray(from);
+      const wanted = lines.filter((line) => line.length > 0);
+      if (wanted.length > 0) yield wanted;
+    }
+    if (rest.length > 0) yield [rest.toString('utf8')];
+  } finally {
+    // Also when the reader stops early (the run's day ends mid-log): what was read is indexed.
+    if (found.length > 0)
+      await writeIndex(indexFile, { size, mtimeMs, entries: merged(index, found) });
+  }
+}
+
+async function readIndex(
+  file: string,
+  size: number,
+  mtimeMs: number,
+): Promise<OffsetIndex['entries']> {
+  try {
+    const index = JSON.parse(await readFile(file, 'utf8')) as OffsetIndex;
+    return index.size === size && index.mtimeMs === mtimeMs ? index.entries : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Written whole and renamed into place, so a reader never sees half an index. */
+async function writeIndex(file: string, index: OffsetIndex): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(index));
+  await rename(temporary, file);
+}
+
+function merged(
+  index: OffsetIndex['entries'],
+  found: readonly (readonly [number, number])[],
+): OffsetIndex['entries'] {
+  return [...index, ...found].sort((a, b) => a[0] - b[0]);
+}
+
+async function startsWithOffset(file: string, position: number, offset: number): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(32);
+    const { bytesRead } = await handle.read(head, 0, head.length, position);
+    return leadingOffset(head.toString('latin1', 0, bytesRead)) === offset;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -1,0 +1,88 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { MskEvent } from '../../lambdas/core/ingest/kafka';
+import { KafkaProducerSimulator } from '../../lambdas/runtime/simulators/kafka-producer';
+
+const day1 = Date.UTC(2026, 0, 1, 12);
+const day2 = Date.UTC(2026, 0, 2, 12);
+const endOfDay1 = new Date(Date.UTC(2026, 0, 2));
+const endOfDay2 = new Date(Date.UTC(2026, 0, 3));
+
+/** A generated-style topic log: 25,000 messages on day 1, 3,000 on day 2, one partition. */
+function topicLog(): { simDir: string; log: string } {
+  const simDir = mkdtempSync(path.join(os.tmpdir(), 'kafka-sim-'));
+  const folder = path.join(simDir, 'kafka', 'events');
+  mkdirSync(folder, { recursive: true });
+  const lines = Array.from({ length: 28_000 }, (_, offset) =>
+    JSON.stringify({
+      offset,
+      timestamp: offset < 25_000 ? day1 : day2,
+      key: String(offset % 97),
+      value: offset % 1000 === 0 ? 'not json: é ✓' : JSON.stringify({ n: offset }),
+    }),
+  );
+  const log = path.join(folder, 'partition-0.jsonl');
+  writeFileSync(log, `${lines.join('\n')}\n`);
+  return { simDir, log };
+}
+
+async function offsetsRead(
+  simDir: string,
+  committed: Record<string, number>,
+  until: Date,
+): Promise<{ offsets: number[]; values: string[] }> {
+  const offsets: number[] = [];
+  const values: string[] = [];
+  const events: AsyncIterable<MskEvent> = new KafkaProducerSimulator(simDir).batches({
+    topic: 'events',
+    committed,
+    until,
+    batchSize: 5000,
+  });
+  const seen = new Set<number>();
+  for await (const event of events)
+    for (const record of Object.values(event.records).flat()) {
+      if (seen.has(record.offset)) continue; // the simulator redelivers now and then, as MSK may
+      seen.add(record.offset);
+      offsets.push(record.offset);
+      values.push(Buffer.from(record.value!, 'base64').toString('utf8'));
+    }
+  return { offsets, values };
+}
+
+describe('the local MSK stand-in', () => {
+  it('keeps an offset index beside the log and seeks with it on the next run, delivering the same messages', async () => {
+    const { simDir, log } = topicLog();
+    const first = await offsetsRead(simDir, {}, endOfDay1);
+    expect(first.offsets).toEqual(Array.from({ length: 25_000 }, (_, i) => i));
+    const index = JSON.parse(readFileSync(log.replace('.jsonl', '.index.json'), 'utf8')) as {
+      entries: [number, number][];
+    };
+    expect(index.entries.map(([offset]) => offset)).toEqual([0, 10_000, 20_000]);
+    for (const [offset, position] of index.entries)
+      expect(readFileSync(log).toString('latin1', position)).toMatch(
+        new RegExp(`^\\{"offset":${offset},`),
+      );
+
+    const second = await offsetsRead(simDir, { '0': 24_999 }, endOfDay2);
+    expect(second.offsets).toEqual(Array.from({ length: 3_000 }, (_, i) => 25_000 + i));
+    expect(second.values[999]).toBe(JSON.stringify({ n: 25_999 }));
+    expect(second.values[1000]).toBe('not json: é ✓');
+  });
+
+  it('reads the log from its start when the index does not match it', async () => {
+    const { simDir, log } = topicLog();
+    await offsetsRead(simDir, {}, endOfDay1);
+    const indexFile = log.replace('.jsonl', '.index.json');
+    const index = JSON.parse(readFileSync(indexFile, 'utf8')) as { entries: [number, number][] };
+    // Positions that point into the middle of other lines: the seek is refused, not trusted.
+    writeFileSync(
+      indexFile,
+      JSON.stringify({ ...index, entries: index.entries.map(([o, p]) => [o, p + 7]) }),
+    );
+    const second = await offsetsRead(simDir, { '0': 24_999 }, endOfDay2);
+    expect(second.offsets).toEqual(Array.from({ length: 3_000 }, (_, i) => 25_000 + i));
+  });
+});
