@@ -408,6 +408,31 @@ describe('the quality gate of merged datasets', () => {
     expect(reconcile).toContain('not exists (select 1 from "silver"."orders" o where');
   });
 
+  it('after a first build, which wrote every row, a SQL rule reads the table whole', async () => {
+    await run('silver', 'run-1', day1);
+    await buildLayer(deps(), { layer: 'gold', runId: 'run-1', runDate: day1 });
+    const recording = new RecordingSqlEngine(lakehouse, () => 'GoldQuality');
+    const result = await checkLayerQuality(deps(recording), {
+      layer: 'gold',
+      runId: 'run-1',
+      runDate: day1,
+      scope: gateScope(project, 'gold', {
+        runDate: day1,
+        fullChecks: false,
+        every: 7,
+        firstBuilds: ['gold.order_status', 'gold.order_history'],
+      }),
+    });
+    const sent = recording.take().map((s) => s.sql);
+    expect(sent).toContain(
+      `select count(*) from "gold"."order_status" where status <> lower(status)`,
+    );
+    expect(sent.filter((sql) => sql.includes('(select * from'))).toEqual([]);
+    expect(result.summary).toContain(
+      'gold.order_status status_is_lower_case (error): the query returned 1',
+    );
+  });
+
   it('a full check reads the whole table: an old violating row of a SQL rule is caught again', async () => {
     await runBoth('run-1', day1);
     await ingest([[1, 11, 'paid', '2026-01-02T11:00:00Z', false]]);

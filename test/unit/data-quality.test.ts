@@ -91,16 +91,18 @@ describe("a SQL rule's query", () => {
     'select count(*) from ${rows} f join ${table} t on t.id = f.id join ${rows:silver.orders} o on o.id = f.id join ${silver.fx_rates} r on r.id = f.id';
 
   it('scoped, reads the rows the run wrote as ${rows}, every other reference whole', () => {
-    const scope = { runId: "run-'1", uniqueKey: null, enforced: null };
+    const scope = { runId: "run-'1", firstBuild: false, uniqueKey: null, enforced: null };
     expect(sqlRuleQuery(query, 'gold.facts', duckdbDialect, scope)).toBe(
       `select count(*) from (select * from "gold"."facts" where _run_id = 'run-''1') f join "gold"."facts" t on t.id = f.id join (select * from "silver"."orders" where _run_id = 'run-''1') o on o.id = f.id join "silver"."fx_rates" r on r.id = f.id`,
     );
   });
 
-  it('unscoped (a full check, a table model), reads every reference whole', () => {
-    expect(sqlRuleQuery(query, 'gold.facts', duckdbDialect, undefined)).toBe(
-      'select count(*) from "gold"."facts" f join "gold"."facts" t on t.id = f.id join "silver"."orders" o on o.id = f.id join "silver"."fx_rates" r on r.id = f.id',
-    );
+  it('unscoped (a full check, a table model) or after a first build, reads every reference whole', () => {
+    const whole =
+      'select count(*) from "gold"."facts" f join "gold"."facts" t on t.id = f.id join "silver"."orders" o on o.id = f.id join "silver"."fx_rates" r on r.id = f.id';
+    expect(sqlRuleQuery(query, 'gold.facts', duckdbDialect, undefined)).toBe(whole);
+    const first = { runId: 'run-1', firstBuild: true, uniqueKey: null, enforced: null };
+    expect(sqlRuleQuery(query, 'gold.facts', duckdbDialect, first)).toBe(whole);
   });
 
   it('names what it cannot stand for', () => {

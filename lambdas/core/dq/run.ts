@@ -67,6 +67,8 @@ export interface CheckContext {
 export interface RunScope {
   /** The `_run_id` of the rows the run wrote. */
   readonly runId: string;
+  /** The run built the table whole (its first build): `MergedDataset.firstBuild`. */
+  readonly firstBuild: boolean;
   /** A unique check over these columns (or more) passes by construction: the merge verified them. */
   readonly uniqueKey: readonly string[] | null;
   /** The row rules quarantine enforced at write (their ids), and where it put failing rows. */

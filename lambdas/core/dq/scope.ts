@@ -27,6 +27,12 @@ export interface MergedDataset {
    * passed every one of them. `null` without quarantine.
    */
   readonly quarantine: string | null;
+  /**
+   * The table did not exist when the layer was planned: the run's first build writes every row,
+   * so the gate's SQL rules read it whole, in the form their authors wrote for a full check,
+   * rather than filter every row on `_run_id` (see {@link sqlRuleQuery}).
+   */
+  readonly firstBuild: boolean;
 }
 
 export interface GateScope {
@@ -65,6 +71,7 @@ export function runScope(
   if (!scope || scope.full !== null || !merged) return undefined;
   return {
     runId,
+    firstBuild: merged.firstBuild,
     uniqueKey: merged.uniqueKey,
     enforced: merged.quarantine
       ? {
@@ -103,7 +110,8 @@ export function unknownRuleReferences(query: string): string[] {
  * A SQL rule's query as the engine gets it. `${table}` and `${silver.orders}` are whole tables.
  * `${rows}` and `${rows:silver.orders}` are the rows this check covers: scoped (the dataset is
  * merged and this is no full check), those the run wrote, `(select * from … where _run_id = …)`,
- * so a rule local to a row or a key reads only them; otherwise the whole table. The relation of
+ * so a rule local to a row or a key reads only them; otherwise (and after a first build, which
+ * wrote every row: a full check of the dataset is then the cheaper plan) the whole table. The relation of
  * a `${rows:…}` needs a `_run_id`: every model's table has one, and so has its change feed
  * (`changelog.<layer>_<model>`), where the keys a run deleted are.
  */
@@ -117,7 +125,7 @@ export function sqlRuleQuery(
     const reference = ruleReference(name);
     if (!reference) throw new Error(`${token} in a sql rule names no relation`);
     const table = dialect.relation(reference.relation ?? relation);
-    return reference.covered && scope
+    return reference.covered && scope && !scope.firstBuild
       ? `(select * from ${table} where _run_id = ${dialect.string(scope.runId)})`
       : table;
   });
