@@ -19,6 +19,8 @@ const inputSchema = taskInputSchema.extend({
           relation: z.string().min(1),
           uniqueKey: z.array(z.string().min(1)).nullable(),
           quarantine: z.string().min(1).nullable(),
+          // A plan of an earlier version has none: every SQL rule reads its scope.
+          firstBuild: z.boolean().default(false),
         }),
       ),
     })

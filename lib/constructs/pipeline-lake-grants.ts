@@ -43,8 +43,16 @@ export const lakeUses: Record<TaskName, Partial<Record<LakeSchema, LakeUse>>> = 
     // Its watermarks in audit.model_state.
     audit: 'create',
   },
-  // Reads what it checks; writes its evidence to the dq_* audit tables.
-  DataQuality: { silver: 'read', gold: 'read', seeds: 'read', audit: 'create' },
+  // Reads what it checks (and this run's quarantine counts and deleted keys); writes its
+  // evidence to the dq_* audit tables.
+  DataQuality: {
+    silver: 'read',
+    gold: 'read',
+    seeds: 'read',
+    quarantine: 'read',
+    changelog: 'read',
+    audit: 'create',
+  },
   // Reads run history and scores; updates the Parameters and comments of the lake's tables; is
   // the definer the personas' views read every other layer through (`persona-databases.ts`).
   CatalogSync: {

@@ -369,11 +369,13 @@ function grantRecordRun(fn: lambda.IFunction, ctx: GrantContext): void {
 
 /**
  * The quality gate reads silver and gold (and what they reference) and writes its evidence to
- * the three data-quality tables of the audit database.
+ * the three data-quality tables of the audit database. A scoped gate also reads this run's
+ * quarantine counts and, for SQL rules local to a key, the keys the run deleted in the change
+ * feeds (`core/dq/scope.ts`).
  */
 function grantDataQuality(fn: lambda.IFunction, ctx: GrantContext): void {
   const { config, buckets, key } = ctx;
-  const read = ['silver', 'gold', 'seeds'] as const;
+  const read = ['silver', 'gold', 'seeds', 'quarantine', 'changelog'] as const;
   const readTables = read.flatMap((schema) => glueTables(ctx, schema));
   grantAthena(fn, ctx, {
     actions: ['glue:GetDatabase', 'glue:GetTable'],
@@ -391,6 +393,13 @@ function grantDataQuality(fn: lambda.IFunction, ctx: GrantContext): void {
   }
   grantObjects(fn, buckets.silver, key, { read: true });
   grantObjects(fn, buckets.gold, key, { read: true });
+  for (const schema of ['quarantine', 'changelog'] as const) {
+    const where = schemaLocations[schema];
+    grantObjects(fn, buckets[where.bucket], key, {
+      read: true,
+      ...(where.prefix ? { prefix: where.prefix } : {}),
+    });
+  }
   grantLineage(fn, buckets, key);
 }
 

@@ -667,11 +667,14 @@ describe.each(['dev', 'prod'])('pipeline stack (%s)', (env) => {
       });
     });
 
-    it('DataQuality reads silver and gold, and writes only its evidence', async () => {
+    it('DataQuality reads silver and gold (and quarantine and change feeds), and writes only its evidence', async () => {
       const { bucket, template, roleIds, config } = await pipeline();
       expect(await s3Grants('DataQuality')).toEqual({
         [`${bucket('silver')}/*`]: ['s3:GetObject'],
         [`${bucket('gold')}/*`]: ['s3:GetObject'],
+        // A scoped gate's quarantine counts, and the keys a run deleted (SQL rules' `${rows:…}`).
+        [`${bucket('quarantine')}/*`]: ['s3:GetObject'],
+        [`${bucket('audit')}/changelog/*`]: ['s3:GetObject'],
         ...Object.fromEntries(
           ['dq_results', 'dq_scores', 'dq_profiles'].map((t) => [
             `${bucket('audit')}/tables/${t}/*`,

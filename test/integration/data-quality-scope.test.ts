@@ -7,6 +7,7 @@ import { DuckDbLakehouse, openDuckDb } from '../../lambdas/adapters/duckdb/engin
 import { DuckDbParquetSink } from '../../lambdas/adapters/duckdb/parquet-sink';
 import { FsObjectStore } from '../../lambdas/adapters/local/object-store';
 import { ContractRegistry } from '../../lambdas/core/contracts/contract';
+import { checksFor } from '../../lambdas/core/dq/checks';
 import { checkLayerQuality } from '../../lambdas/core/dq/layer';
 import type { CheckResult } from '../../lambdas/core/dq/run';
 import { QualityStore } from '../../lambdas/core/dq/store';
@@ -55,7 +56,26 @@ const contracts = new ContractRegistry([
     'gold.order_status',
     `      - { name: order_id, logicalType: integer, physicalType: BIGINT, required: true, primaryKey: true }
       - { name: status, logicalType: string, physicalType: VARCHAR }
-      - { name: amount_cents, logicalType: integer, physicalType: BIGINT, logicalTypeOptions: { maximum: 100000 } }`,
+      - { name: amount_cents, logicalType: integer, physicalType: BIGINT, logicalTypeOptions: { maximum: 100000 } }
+    quality:
+      - name: status_is_lower_case
+        type: sql
+        query: select count(*) from \${rows} where status <> lower(status)
+        mustBe: 0
+      - name: orders_reconcile_with_silver
+        type: sql
+        query: >-
+          select count(*) from (select g.order_id from \${rows} g
+          where not exists (select 1 from \${silver.orders} o where o.order_id = g.order_id)
+          union select o.order_id from \${rows:silver.orders} o
+          where not exists (select 1 from \${table} g where g.order_id = o.order_id)
+          union select d.order_id from \${rows:changelog.silver_orders} d where d._change_type = 'delete'
+          and exists (select 1 from \${table} g where g.order_id = d.order_id)
+          and not exists (select 1 from \${silver.orders} o where o.order_id = d.order_id)
+          union select d.order_id from \${rows:changelog.gold_order_status} d where d._change_type = 'delete'
+          and exists (select 1 from \${silver.orders} o where o.order_id = d.order_id)
+          and not exists (select 1 from \${table} g where g.order_id = d.order_id)) differing
+        mustBe: 0`,
   ),
   testContract(
     'gold.order_history',
@@ -334,6 +354,133 @@ describe('the quality gate of merged datasets', () => {
     ).toEqual([
       `select _rule as "rule", count(*) as "n" from "quarantine"."orders" where _run_id = 'silver-2' group by _rule`,
     ]);
+  });
+
+  /** Silver then gold as one run of the pipeline does, both under `runId`; the gold gate's results. */
+  const runBoth = async (
+    runId: string,
+    runDate: string,
+    options: { fullChecks?: boolean } = {},
+  ) => {
+    await run('silver', runId, runDate, options);
+    return run('gold', runId, runDate, options);
+  };
+
+  it("a SQL rule's ${rows} reads the rows the run wrote: a violation the run wrote is caught, an older one is not read again", async () => {
+    // Order 2's PAID passes silver (its lower-case rule is a warning metric) and reaches gold.
+    const first = await runBoth('run-1', day1);
+    expect(first.checks['gold.order_status status_is_lower_case']).toMatchObject({
+      status: 'fail',
+      message: 'the query returned 1; it is 0',
+    });
+    await ingest([
+      [5, 1, 'SHIPPED', '2026-01-02T10:00:00Z', false],
+      [1, 11, 'paid', '2026-01-02T11:00:00Z', false],
+    ]);
+    await run('silver', 'run-2', day2);
+    const recording = new RecordingSqlEngine(lakehouse, () => 'GoldQuality');
+    await buildLayer(deps(), { layer: 'gold', runId: 'run-2', runDate: day2 });
+    await checkLayerQuality(deps(recording), {
+      layer: 'gold',
+      runId: 'run-2',
+      runDate: day2,
+      scope: gateScope(project, 'gold', { runDate: day2, fullChecks: false, every: 7 }),
+    });
+    const sent = recording.take().map((s) => s.sql);
+    expect(sent).toContain(
+      `select count(*) from (select * from "gold"."order_status" where _run_id = 'run-2') where status <> lower(status)`,
+    );
+    // Order 5's SHIPPED, written by this run, fails; order 2's PAID, written by run-1, is not read.
+    expect((await results('run-2'))['gold.order_status status_is_lower_case']).toMatchObject({
+      status: 'fail',
+      message: 'the query returned 1; it is 0',
+    });
+    const reconcile = sent.find((sql) => sql.includes('differing'))!;
+    for (const scoped of [
+      `(select * from "gold"."order_status" where _run_id = 'run-2') g`,
+      `(select * from "silver"."orders" where _run_id = 'run-2') o`,
+      `(select * from "changelog"."silver_orders" where _run_id = 'run-2') d`,
+      `(select * from "changelog"."gold_order_status" where _run_id = 'run-2') d`,
+    ])
+      expect(reconcile).toContain(scoped);
+    // `${table}` and `${silver.orders}` stay whole tables: a key the run wrote is looked up in all of them.
+    expect(reconcile).toContain('not exists (select 1 from "gold"."order_status" g where');
+    expect(reconcile).toContain('not exists (select 1 from "silver"."orders" o where');
+  });
+
+  it('after a first build, which wrote every row, a SQL rule reads the table whole', async () => {
+    await run('silver', 'run-1', day1);
+    await buildLayer(deps(), { layer: 'gold', runId: 'run-1', runDate: day1 });
+    const recording = new RecordingSqlEngine(lakehouse, () => 'GoldQuality');
+    const result = await checkLayerQuality(deps(recording), {
+      layer: 'gold',
+      runId: 'run-1',
+      runDate: day1,
+      scope: gateScope(project, 'gold', {
+        runDate: day1,
+        fullChecks: false,
+        every: 7,
+        firstBuilds: ['gold.order_status', 'gold.order_history'],
+      }),
+    });
+    const sent = recording.take().map((s) => s.sql);
+    expect(sent).toContain(
+      `select count(*) from "gold"."order_status" where status <> lower(status)`,
+    );
+    expect(sent.filter((sql) => sql.includes('(select * from'))).toEqual([]);
+    expect(result.summary).toContain(
+      'gold.order_status status_is_lower_case (error): the query returned 1',
+    );
+  });
+
+  it('a full check reads the whole table: an old violating row of a SQL rule is caught again', async () => {
+    await runBoth('run-1', day1);
+    await ingest([[1, 11, 'paid', '2026-01-02T11:00:00Z', false]]);
+    const scoped = await runBoth('run-2', day2);
+    expect(scoped.checks['gold.order_status status_is_lower_case']).toMatchObject({
+      status: 'pass',
+      message: 'the query returned 0; it is 0',
+    });
+    const full = await runBoth('run-3', day2, { fullChecks: true });
+    expect(full.checks['gold.order_status status_is_lower_case']).toMatchObject({
+      status: 'fail',
+      message: 'the query returned 1; it is 0',
+    });
+    expect(full.checks['gold.order_status orders_reconcile_with_silver']!.status).toBe('pass');
+  });
+
+  it('a key the run deleted from silver but left in gold is found through the change feed', async () => {
+    await runBoth('run-1', day1);
+    await ingest([[4, 7, 'placed', '2026-01-02T10:00:00Z', true]]);
+    const deleted = await runBoth('run-2', day2);
+    expect(deleted.checks['gold.order_status orders_reconcile_with_silver']!.status).toBe('pass');
+    // Gold keeps order 4 as a merge that missed the delete would: a row no run-2 write touched.
+    await lakehouse.execute(
+      `insert into gold.order_status (order_id, status, amount_cents, _run_id) values (4, 'placed', 700, 'run-1')`,
+    );
+    const missed = await checkLayerQuality(deps(), {
+      layer: 'gold',
+      runId: 'run-2',
+      runDate: day2,
+      scope: gateScope(project, 'gold', { runDate: day2, fullChecks: false, every: 7 }),
+    });
+    expect(
+      (await results('run-2'))['gold.order_status orders_reconcile_with_silver'],
+    ).toMatchObject({ status: 'fail', message: 'the query returned 1; it is 0' });
+    expect(missed.gate).toBe('fail');
+  });
+
+  it('a SQL rule naming nothing it can stand for is a contract error', () => {
+    const typo = testContract(
+      'gold.typo',
+      'gold.typo',
+      `      - { name: id, logicalType: integer, physicalType: BIGINT }
+    quality:
+      - { name: odd, type: sql, query: 'select count(*) from \${row} where id < 0', mustBe: 0 }`,
+    );
+    expect(() => checksFor(typo, new ContractRegistry([typo]), lakehouse.dialect)).toThrow(
+      'only ${table}, ${rows}, ${<schema>.<name>} and ${rows:<schema>.<name>} in the query, not ${row}',
+    );
   });
 
   it('a first build without staging verifies its key on the model’s result, before writing anything', async () => {

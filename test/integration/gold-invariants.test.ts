@@ -68,6 +68,11 @@ describe('the gold gate checks the invariants of the gold contracts', () => {
       'create or replace table silver.fx_rates (rate_date date, currency varchar, usd_rate double)',
     );
     await lakehouse.execute('create or replace table silver.customers (customer_id bigint)');
+    // The change feeds fact_orders' reconciliation reads the deleted keys from.
+    for (const feed of ['silver_orders', 'gold_fact_orders'])
+      await lakehouse.execute(
+        `create or replace table changelog.${feed} (order_id bigint, _change_type varchar, _run_id varchar)`,
+      );
     for (const contract of contracts.all().filter((c) => c.layer === 'gold')) {
       const columns = contract.columns.map((c) => `"${c.name}" ${c.type}`).join(', ');
       await lakehouse.execute(`create or replace table ${contract.relation} (${columns})`);

@@ -3,6 +3,7 @@ import { judgeAnomaly } from '../../lambdas/core/dq/anomaly';
 import { describeThreshold, meets, type AnomalyRule } from '../../lambdas/core/dq/checks';
 import { valuesShown, type ColumnProfile } from '../../lambdas/core/dq/profile';
 import { qualityScore, type CheckResult } from '../../lambdas/core/dq/run';
+import { sqlRuleQuery, unknownRuleReferences } from '../../lambdas/core/dq/scope';
 import { suggestRules } from '../../lambdas/core/dq/suggest';
 import { parseContract } from '../../lambdas/core/contracts/contract';
 import { QualityStore, type QualityEvidence } from '../../lambdas/core/dq/store';
@@ -82,6 +83,33 @@ describe('thresholds', () => {
     expect(describeThreshold({ operator: 'mustBeLessOrEqualTo', value: 5, unit: 'percent' })).toBe(
       'is at most 5%',
     );
+  });
+});
+
+describe("a SQL rule's query", () => {
+  const query =
+    'select count(*) from ${rows} f join ${table} t on t.id = f.id join ${rows:silver.orders} o on o.id = f.id join ${silver.fx_rates} r on r.id = f.id';
+
+  it('scoped, reads the rows the run wrote as ${rows}, every other reference whole', () => {
+    const scope = { runId: "run-'1", firstBuild: false, uniqueKey: null, enforced: null };
+    expect(sqlRuleQuery(query, 'gold.facts', duckdbDialect, scope)).toBe(
+      `select count(*) from (select * from "gold"."facts" where _run_id = 'run-''1') f join "gold"."facts" t on t.id = f.id join (select * from "silver"."orders" where _run_id = 'run-''1') o on o.id = f.id join "silver"."fx_rates" r on r.id = f.id`,
+    );
+  });
+
+  it('unscoped (a full check, a table model) or after a first build, reads every reference whole', () => {
+    const whole =
+      'select count(*) from "gold"."facts" f join "gold"."facts" t on t.id = f.id join "silver"."orders" o on o.id = f.id join "silver"."fx_rates" r on r.id = f.id';
+    expect(sqlRuleQuery(query, 'gold.facts', duckdbDialect, undefined)).toBe(whole);
+    const first = { runId: 'run-1', firstBuild: true, uniqueKey: null, enforced: null };
+    expect(sqlRuleQuery(query, 'gold.facts', duckdbDialect, first)).toBe(whole);
+  });
+
+  it('names what it cannot stand for', () => {
+    expect(unknownRuleReferences(query)).toEqual([]);
+    expect(
+      unknownRuleReferences('select ${row} from ${rows:orders} join ${Silver.x} where ${table'),
+    ).toEqual(['${row}', '${rows:orders}', '${Silver.x}', '${table']);
   });
 });
 

@@ -31,8 +31,13 @@ describe('when the quality gate checks every table whole', () => {
     const gold = gateScope(models, 'gold', { runDate: '2026-01-02', fullChecks: false, every: 7 });
     expect(gold.merged).toEqual([
       // Type 2: a row per version, the key unique among current versions only.
-      { relation: 'gold.dim_customer', uniqueKey: null, quarantine: null },
-      { relation: 'gold.fact_orders', uniqueKey: ['order_id'], quarantine: null },
+      { relation: 'gold.dim_customer', uniqueKey: null, quarantine: null, firstBuild: false },
+      {
+        relation: 'gold.fact_orders',
+        uniqueKey: ['order_id'],
+        quarantine: null,
+        firstBuild: false,
+      },
     ]);
     const silver = gateScope(models, 'silver', {
       runDate: '2026-01-02',
@@ -43,7 +48,23 @@ describe('when the quality gate checks every table whole', () => {
       relation: 'silver.orders',
       uniqueKey: ['order_id'],
       quarantine: 'quarantine.orders',
+      firstBuild: false,
     });
     expect(silver.merged.map((m) => m.relation)).not.toContain('silver.fx_rates');
+  });
+
+  it('marks the merged models the run builds first: their SQL rules read them whole', async () => {
+    const { models } = await loadProject({ root: projectRoot });
+    const gold = gateScope(models, 'gold', {
+      runDate: '2026-01-02',
+      fullChecks: false,
+      every: 7,
+      firstBuilds: ['gold.fact_orders'],
+    });
+    expect(gold.merged.map((m) => [m.relation, m.firstBuild])).toEqual([
+      ['gold.dim_customer', false],
+      ['gold.fact_orders', true],
+    ]);
+    expect(gold.full).toBeNull();
   });
 });

@@ -473,6 +473,11 @@ describe('state machines', () => {
               runDate: '2026-01-02',
               fullChecks: false,
               every: 7,
+              // This lake has no table yet: every merged model is built first.
+              firstBuilds: project.models
+                .layer(plan.layer)
+                .filter((m) => m.config.materialization !== 'table')
+                .map((m) => m.name),
             }),
           });
           const built = builds.filter((b) => b.model.startsWith(`${plan.layer}.`));
@@ -529,6 +534,7 @@ describe('state machines', () => {
         relation: 'gold.fact_orders',
         uniqueKey: ['order_id'],
         quarantine: null,
+        firstBuild: true,
       });
       const full = await run('daily', 3, { date: '2026-01-02', fullChecks: true });
       expect(full.gates.map((g) => (g.scope as GateScope).full)).toEqual([

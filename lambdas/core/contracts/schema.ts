@@ -16,7 +16,8 @@ const range = z.tuple([z.number(), z.number()]);
  * An ODCS quality rule. `library` rules name a metric (`nullValues`, `missingValues`,
  * `invalidValues` with `arguments.validValues` or `arguments.pattern`, `duplicateValues`,
  * `rowCount`) compared with one operator (`mustBeLessThan`...; `unit: percent` compares the share
- * of rows); `sql` rules run a query returning one number (`${table}` is the dataset); `custom`
+ * of rows); `sql` rules run a query returning one number (`${table}` is the dataset, `${rows}`
+ * the rows the check covers: `core/dq/scope.ts`); `custom`
  * rules with `engine: medallion` are anomaly checks against run history.
  */
 export const qualityRuleSchema = z.looseObject({

@@ -10,6 +10,7 @@ import { rowRules } from '../contracts/rules';
 import type { QualityRule } from '../contracts/schema';
 import { ConfigError } from '../errors';
 import type { ColumnSpec, SqlDialect } from '../ports';
+import { unknownRuleReferences } from './scope';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type Dimension = NonNullable<QualityRule['dimension']>;
@@ -361,6 +362,11 @@ function qualityCheck(
     if (!rule.query || !threshold)
       return fail('a sql rule with a query and one operator (mustBe...)');
     if (!rule.name) return fail('a name for the sql rule');
+    const unknown = unknownRuleReferences(rule.query);
+    if (unknown.length > 0)
+      return fail(
+        `only \${table}, \${rows}, \${<schema>.<name>} and \${rows:<schema>.<name>} in the query, not ${unknown.join(', ')}`,
+      );
     return {
       ...base,
       kind: 'sql',

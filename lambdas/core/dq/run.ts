@@ -18,6 +18,7 @@ import { unclassifiedPii } from '../privacy/pii-gate';
 import { judgeAnomaly } from './anomaly';
 import { describeThreshold, meets, type AnomalyMetric, type Check, type Severity } from './checks';
 import type { Profile } from './profile';
+import { sqlRuleQuery } from './scope';
 
 export type CheckStatus = 'pass' | 'fail' | 'error' | 'skip';
 
@@ -66,6 +67,8 @@ export interface CheckContext {
 export interface RunScope {
   /** The `_run_id` of the rows the run wrote. */
   readonly runId: string;
+  /** The run built the table whole (its first build): `MergedDataset.firstBuild`. */
+  readonly firstBuild: boolean;
   /** A unique check over these columns (or more) passes by construction: the merge verified them. */
   readonly uniqueKey: readonly string[] | null;
   /** The row rules quarantine enforced at write (their ids), and where it put failing rows. */
@@ -352,13 +355,7 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
       });
     }
     case 'sql': {
-      // `${table}` is the dataset checked; `${silver.orders}` any other relation, as the engine names it.
-      const query = check.query
-        .replaceAll('${table}', table)
-        .replace(/\$\{([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)\}/g, (_, name: string) =>
-          d.relation(name),
-        );
-      const rows = await engine.query(query);
+      const rows = await engine.query(sqlRuleQuery(check.query, check.relation, d, ctx.scope));
       const first = rows[0] ? Object.values(rows[0])[0] : undefined;
       const value = first === null || first === undefined ? NaN : Number(first);
       if (!Number.isFinite(value)) {

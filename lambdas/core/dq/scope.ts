@@ -27,6 +27,12 @@ export interface MergedDataset {
    * passed every one of them. `null` without quarantine.
    */
   readonly quarantine: string | null;
+  /**
+   * The table did not exist when the layer was planned: the run's first build writes every row,
+   * so the gate's SQL rules read it whole, in the form their authors wrote for a full check,
+   * rather than filter every row on `_run_id` (see {@link sqlRuleQuery}).
+   */
+  readonly firstBuild: boolean;
 }
 
 export interface GateScope {
@@ -65,6 +71,7 @@ export function runScope(
   if (!scope || scope.full !== null || !merged) return undefined;
   return {
     runId,
+    firstBuild: merged.firstBuild,
     uniqueKey: merged.uniqueKey,
     enforced: merged.quarantine
       ? {
@@ -73,4 +80,53 @@ export function runScope(
         }
       : null,
   };
+}
+
+/** `silver.orders`: a relation a SQL rule names, `<schema>.<name>` as contracts spell them. */
+const relationName = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/;
+
+/**
+ * What a `${...}` in a SQL rule's query stands for: `table` (the dataset, whole), `rows` (the
+ * rows of the dataset this check covers), `rows:<relation>` (the same of another relation) or
+ * `<relation>` (another relation, whole); `undefined` for anything else.
+ */
+function ruleReference(
+  name: string,
+): { readonly relation: string | null; readonly covered: boolean } | undefined {
+  if (name === 'table' || name === 'rows') return { relation: null, covered: name === 'rows' };
+  const covered = name.startsWith('rows:');
+  const relation = covered ? name.slice('rows:'.length) : name;
+  return relationName.test(relation) ? { relation, covered } : undefined;
+}
+
+/** The `${...}` of a SQL rule's query that name nothing it can stand for (a typo, a stray `${`). */
+export function unknownRuleReferences(query: string): string[] {
+  return [...query.matchAll(/\$\{([^}]*)\}?/g)]
+    .filter((m) => !m[0].endsWith('}') || ruleReference(m[1]!) === undefined)
+    .map((m) => m[0]);
+}
+
+/**
+ * A SQL rule's query as the engine gets it. `${table}` and `${silver.orders}` are whole tables.
+ * `${rows}` and `${rows:silver.orders}` are the rows this check covers: scoped (the dataset is
+ * merged and this is no full check), those the run wrote, `(select * from … where _run_id = …)`,
+ * so a rule local to a row or a key reads only them; otherwise (and after a first build, which
+ * wrote every row: a full check of the dataset is then the cheaper plan) the whole table. The relation of
+ * a `${rows:…}` needs a `_run_id`: every model's table has one, and so has its change feed
+ * (`changelog.<layer>_<model>`), where the keys a run deleted are.
+ */
+export function sqlRuleQuery(
+  query: string,
+  relation: string,
+  dialect: SqlDialect,
+  scope: RunScope | undefined,
+): string {
+  return query.replace(/\$\{([^}]*)\}/g, (token, name: string) => {
+    const reference = ruleReference(name);
+    if (!reference) throw new Error(`${token} in a sql rule names no relation`);
+    const table = dialect.relation(reference.relation ?? relation);
+    return reference.covered && scope && !scope.firstBuild
+      ? `(select * from ${table} where _run_id = ${dialect.string(scope.runId)})`
+      : table;
+  });
 }

@@ -92,6 +92,7 @@ export async function planLayer(deps: LayerDeps, request: LayerRequest): Promise
     selected,
     gateScope: gateScope(deps.project, request.layer, {
       runDate: request.runDate,
+      firstBuilds: await firstBuilds(deps, request.layer),
       fullChecks: request.fullChecks === true,
       every: deps.fullChecksEvery ?? defaultFullChecksEvery,
     }),
@@ -105,7 +106,13 @@ export async function planLayer(deps: LayerDeps, request: LayerRequest): Promise
 export function gateScope(
   project: ModelProject,
   layer: Model['layer'],
-  run: { readonly runDate: string; readonly fullChecks: boolean; readonly every: number },
+  run: {
+    readonly runDate: string;
+    readonly fullChecks: boolean;
+    readonly every: number;
+    /** The merged models whose table does not exist yet: their build writes every row. */
+    readonly firstBuilds?: readonly string[];
+  },
 ): GateScope {
   const full = run.fullChecks
     ? 'requested'
@@ -121,8 +128,16 @@ export function gateScope(
         relation: m.name,
         uniqueKey: m.config.materialization === 'incremental' ? m.config.unique_key! : null,
         quarantine: m.config.quarantine ? quarantineRelation(m) : null,
+        firstBuild: run.firstBuilds?.includes(m.name) ?? false,
       })),
   };
+}
+
+/** The layer's merged models (`incremental`, `scd2`) whose table does not exist yet. */
+async function firstBuilds(deps: LayerDeps, layer: Model['layer']): Promise<string[]> {
+  const merged = deps.project.layer(layer).filter((m) => m.config.materialization !== 'table');
+  const exists = await Promise.all(merged.map((m) => deps.engine.relationExists(m.name)));
+  return merged.filter((_, i) => !exists[i]).map((m) => m.name);
 }
 
 /**

@@ -96,6 +96,8 @@ describe('the quality gate on Athena', () => {
       expect(unparsable(statements)).toEqual([]);
       // SQL rules name other datasets as `${silver.orders}`: Athena gets its Glue table.
       expect(statements.filter((s) => s.includes('${'))).toEqual([]);
+      // Without a scope, `${rows}` is the whole table: nothing filters on the run.
+      expect(statements.filter((s) => s.includes('_run_id ='))).toEqual([]);
     },
   );
 
@@ -120,6 +122,14 @@ describe('the quality gate on Athena', () => {
         },
       );
       expect(statements.filter((s) => s.includes(`_run_id = 'run-1'`)).length).toBeGreaterThan(0);
+      // SQL rules' `${rows}`: the rows the run wrote, of the dataset and of the change feeds.
+      if (layer === 'gold')
+        for (const scoped of [
+          `(select * from "medallion_dev_gold"."fact_orders" where _run_id = 'run-1') f`,
+          `(select * from "medallion_dev_changelog"."silver_orders" where _run_id = 'run-1') d`,
+          `(select * from "medallion_dev_silver"."customers" where _run_id = 'run-1')`,
+        ])
+          expect(statements.filter((s) => s.includes(scoped)).length).toBeGreaterThan(0);
       expect(unparsable(statements)).toEqual([]);
     },
   );
