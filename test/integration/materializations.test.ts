@@ -356,9 +356,17 @@ describe('materializations', () => {
     expect(await stored()).toEqual([{ status: 'placed', orders: 99, amount: 50 }]);
     expect(
       await rows(
-        `select input, watermark from audit.model_state where model = 'gold.status_totals'`,
+        `select input, watermark from audit.model_state where model = 'gold.status_totals' order by input`,
       ),
-    ).toEqual([{ input: 'changes:silver.orders', watermark: '4' }]);
+    ).toEqual([
+      { input: 'changes:silver.orders', watermark: '4' },
+      { input: 'definition', watermark: expect.stringMatching(/^[0-9a-f]{16}$/) },
+    ]);
+
+    // An edit to the model's SQL: its next build trusts no previous content (the 99 goes).
+    const edited = { ...totals, sql: `-- Orders and amounts per status.\n${totals.sql}` };
+    await build('gold', [silver, edited]);
+    expect(await stored()).toEqual(await expected());
 
     // A full refresh may move any key: every key it held is fed with its previous values (then
     // bronze's tombstones as deletes, and the keys it writes).

@@ -3,6 +3,7 @@
  * SQL that differs comes from the {@link SqlDialect}. Every materialization counts what went in
  * and what came out from the stored tables themselves and fails on a mismatch.
  */
+import { createHash } from 'node:crypto';
 import { defaultPlausibleDates, type PlausibleDates } from '../../../config/schema';
 import type { Contract, ContractRegistry } from '../contracts/contract';
 import { rowRules, validationColumns, type RowRule } from '../contracts/rules';
@@ -109,7 +110,18 @@ async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputP
   const rebuilt =
     (materialization === 'table' && !hasIncrementalForm(model)) ||
     (ctx.fullRefresh && materialization !== 'scd2');
-  const incremental = exists && !rebuilt;
+  let incremental = exists && !rebuilt;
+  let previous = incremental ? await readWatermarks(model, ctx) : new Map<string, string>();
+  // A `table` model rebuilt from its previous content trusts it only while its definition is the
+  // one that built it: after an edit to its SQL or config it is built from all of its inputs.
+  if (
+    incremental &&
+    materialization === 'table' &&
+    previous.get(definitionInput) !== definitionDigest(model)
+  ) {
+    incremental = false;
+    previous = new Map<string, string>();
+  }
   const latestSeq = new Map<string, number>();
   for (const upstreamName of model.changes) {
     const feed = changelogRelation(upstreamName);
@@ -122,7 +134,7 @@ async function planInputs(model: Model, ctx: MaterializeContext): Promise<InputP
   }
   return inputPlan(model, ctx.project, ctx.engine.dialect, {
     incremental,
-    previous: incremental ? await readWatermarks(model, ctx) : new Map<string, string>(),
+    previous,
     latestSeq,
     snapshotAt: ctx.snapshotAt,
     runDate: ctx.runDate,
@@ -188,6 +200,9 @@ export function inputPlan(
     );
     if (upper !== undefined) watermarks.set(key, String(upper));
   }
+
+  if (model.config.materialization === 'table' && hasIncrementalForm(model))
+    watermarks.set(definitionInput, definitionDigest(model));
 
   const [onlySource] = model.sources;
   return {
@@ -656,6 +671,19 @@ async function quarantine(
       `${model.name}: ${expected} rows failed validation but ${moved} reached ${relation} (is _source_ref/_source_row passed through unchanged?)`,
     );
   }
+}
+
+/** The watermark under which a model rebuilt from its previous content keeps its definition's digest. */
+const definitionInput = 'definition';
+
+/** A digest of what defines a model's content: its SQL template and its config. */
+function definitionDigest(model: Model): string {
+  return createHash('sha256')
+    .update(model.template)
+    .update('\0')
+    .update(JSON.stringify(model.config))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The change feed of an incremental model: which keys each run wrote or deleted. */
