@@ -21,6 +21,8 @@ const inputSchema = taskInputSchema.extend({
           quarantine: z.string().min(1).nullable(),
           // A plan of an earlier version has none: every SQL rule reads its scope.
           firstBuild: z.boolean().default(false),
+          // A plan of an earlier version has none: references to the dataset are checked whole.
+          changeFeed: z.string().min(1).nullable().optional(),
         }),
       ),
     })

@@ -7,9 +7,9 @@ import { DuckDbLakehouse, openDuckDb } from '../../lambdas/adapters/duckdb/engin
 import { DuckDbParquetSink } from '../../lambdas/adapters/duckdb/parquet-sink';
 import { FsObjectStore } from '../../lambdas/adapters/local/object-store';
 import { ContractRegistry } from '../../lambdas/core/contracts/contract';
-import { checksFor } from '../../lambdas/core/dq/checks';
+import { checksFor, type Check } from '../../lambdas/core/dq/checks';
 import { checkLayerQuality } from '../../lambdas/core/dq/layer';
-import type { CheckResult } from '../../lambdas/core/dq/run';
+import { runChecks, type CheckResult, type RunScope } from '../../lambdas/core/dq/run';
 import { QualityStore } from '../../lambdas/core/dq/store';
 import { ModelGraphError } from '../../lambdas/core/errors';
 import { bronzeKey, bronzeMetadataColumns } from '../../lambdas/core/ingest/bronze';
@@ -506,5 +506,81 @@ describe('the quality gate of merged datasets', () => {
         .filter((s) => s.sql.includes('having count(*) > 1'))
         .map((s) => s.sql.includes('"silver"."orders"')),
     ).toEqual([true]);
+  });
+});
+
+describe('a reference to a merged dataset, scoped', () => {
+  let root: string;
+  let lakehouse: DuckDbLakehouse;
+  beforeEach(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'medallion-dq-reference-'));
+    lakehouse = await DuckDbLakehouse.open({
+      lakeRoot: root,
+      threads: 1,
+      memoryLimit: '256MB',
+      bronze: [],
+    });
+    // Orders 1 and 2 by run r1, order 3 (customer 9: none) by r2; order 4's customer 8 vanished
+    // before r2; r2 deleted customer 2, which order 2 still names.
+    for (const statement of [
+      `create table silver.customers as select * from (values (1, 'r1'), (3, 'r1')) v(customer_id, _run_id)`,
+      `create table silver.orders as select * from (values (1, 1, 'r1'), (2, 2, 'r1'), (3, 9, 'r2'), (4, 8, 'r1')) v(order_id, customer_id, _run_id)`,
+      `create table changelog.silver_customers as select * from (values (2, 'delete', 'r2'), (3, 'upsert', 'r2'), (8, 'delete', 'r1')) v(customer_id, _change_type, _run_id)`,
+    ])
+      await lakehouse.execute(statement);
+  });
+  afterEach(() => {
+    lakehouse.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const reference: Check = {
+    dataset: 'silver.orders',
+    relation: 'silver.orders',
+    name: 'customer_id.references_customers',
+    kind: 'reference',
+    column: 'customer_id',
+    parent: 'silver.customers',
+    parentColumn: 'customer_id',
+    severity: 'error',
+    dimension: 'consistency',
+    description: 'every customer_id exists in silver.customers.customer_id',
+    threshold: { operator: 'mustBe', value: 0, unit: 'rows' },
+  };
+  const check = async (scope?: RunScope) => {
+    const recording = new RecordingSqlEngine(lakehouse, () => 'SilverQuality');
+    const [result] = await runChecks(recording, [reference], {
+      referenceTime: new Date('2026-01-03T00:00:00Z'),
+      profile: { dataset: 'silver.orders', rows: 4, partial: true, columns: [] },
+      history: () => Promise.resolve([]),
+      ...(scope ? { scope } : {}),
+    });
+    return { result: result!, sent: recording.take().map((s) => s.sql) };
+  };
+  const scoped: RunScope = {
+    runId: 'r2',
+    firstBuild: false,
+    uniqueKey: ['order_id'],
+    enforced: null,
+    parents: new Map([
+      ['silver.customers', { feed: 'changelog.silver_customers', key: 'customer_id' }],
+    ]),
+  };
+
+  it('reads the children the run wrote and those of the parents it deleted: an older orphan is not read again', async () => {
+    const { result, sent } = await check(scoped);
+    expect(result).toMatchObject({ status: 'fail', failingRows: 2, totalRows: 2 });
+    expect(result.sample.map((r) => r.order_id).sort()).toEqual([2, 3]);
+    expect(sent[0]).toContain(
+      `where _run_id = 'r2' or "customer_id" in (select "customer_id" from "changelog"."silver_customers" where _run_id = 'r2' and _change_type = 'delete')`,
+    );
+  });
+
+  it('reads every child whole in a full check, and against a parent without a change feed', async () => {
+    expect((await check()).result).toMatchObject({ failingRows: 3, totalRows: 4 });
+    expect((await check({ ...scoped, parents: new Map() })).result).toMatchObject({
+      failingRows: 3,
+      totalRows: 4,
+    });
+    expect((await check({ ...scoped, firstBuild: true })).result).toMatchObject({ totalRows: 4 });
   });
 });

@@ -31,12 +31,20 @@ describe('when the quality gate checks every table whole', () => {
     const gold = gateScope(models, 'gold', { runDate: '2026-01-02', fullChecks: false, every: 7 });
     expect(gold.merged).toEqual([
       // Type 2: a row per version, the key unique among current versions only.
-      { relation: 'gold.dim_customer', uniqueKey: null, quarantine: null, firstBuild: false },
+      // Nor has it a change feed: a reference to it is checked whole.
+      {
+        relation: 'gold.dim_customer',
+        uniqueKey: null,
+        quarantine: null,
+        firstBuild: false,
+        changeFeed: null,
+      },
       {
         relation: 'gold.fact_orders',
         uniqueKey: ['order_id'],
         quarantine: null,
         firstBuild: false,
+        changeFeed: 'changelog.gold_fact_orders',
       },
     ]);
     const silver = gateScope(models, 'silver', {
@@ -49,6 +57,7 @@ describe('when the quality gate checks every table whole', () => {
       uniqueKey: ['order_id'],
       quarantine: 'quarantine.orders',
       firstBuild: false,
+      changeFeed: 'changelog.silver_orders',
     });
     expect(silver.merged.map((m) => m.relation)).not.toContain('silver.fx_rates');
   });

@@ -535,6 +535,7 @@ describe('state machines', () => {
         uniqueKey: ['order_id'],
         quarantine: null,
         firstBuild: true,
+        changeFeed: 'changelog.gold_fact_orders',
       });
       const full = await run('daily', 3, { date: '2026-01-02', fullChecks: true });
       expect(full.gates.map((g) => (g.scope as GateScope).full)).toEqual([

@@ -69,6 +69,12 @@ export interface RunScope {
   readonly runId: string;
   /** The run built the table whole (its first build): `MergedDataset.firstBuild`. */
   readonly firstBuild: boolean;
+  /**
+   * The merged datasets a reference check may be scoped against: relation → its change feed and
+   * single-column key. A child row written by the run, or one whose parent key the run deleted, is
+   * all that can have lost its parent since the last check.
+   */
+  readonly parents?: ReadonlyMap<string, { readonly feed: string; readonly key: string }>;
   /** A unique check over these columns (or more) passes by construction: the merge verified them. */
   readonly uniqueKey: readonly string[] | null;
   /** The row rules quarantine enforced at write (their ids), and where it put failing rows. */
@@ -278,7 +284,12 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
     }
     case 'reference': {
       const [c, p] = [d.quote(check.column), d.quote(check.parentColumn)];
-      const joined = `from ${table} child left join (select distinct ${p} as "parent_key" from ${d.relation(check.parent)}) parent on child.${c} = parent."parent_key"`;
+      const parent = ctx.scope?.parents?.get(check.parent);
+      const scoped = ctx.scope && !ctx.scope.firstBuild && parent?.key === check.parentColumn;
+      const children = scoped
+        ? `(select * from ${table} where _run_id = ${d.string(ctx.scope!.runId)} or ${c} in (select ${d.quote(parent.key)} from ${d.relation(parent.feed)} where _run_id = ${d.string(ctx.scope!.runId)} and _change_type = 'delete'))`
+        : table;
+      const joined = `from ${children} child left join (select distinct ${p} as "parent_key" from ${d.relation(check.parent)}) parent on child.${c} = parent."parent_key"`;
       const orphan = `child.${c} is not null and parent."parent_key" is null`;
       const [row] = await engine.query(
         `select count(*) as "total", coalesce(sum(case when ${orphan} then 1 else 0 end), 0) as "failing" ${joined}`,
@@ -288,7 +299,14 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
         failing > 0
           ? await engine.query(`select child.* ${joined} where ${orphan} limit ${sampleSize}`)
           : [];
-      return rowsResult(check, check.threshold, total, failing, sample);
+      return rowsResult(
+        check,
+        check.threshold,
+        total,
+        failing,
+        sample,
+        scoped ? ctx.scope : undefined,
+      );
     }
     case 'row_count': {
       // The profile has counted the rows: no second scan.

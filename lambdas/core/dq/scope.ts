@@ -33,6 +33,12 @@ export interface MergedDataset {
    * rather than filter every row on `_run_id` (see {@link sqlRuleQuery}).
    */
   readonly firstBuild: boolean;
+  /**
+   * The change feed of an `incremental` model (`changelog.<layer>_<name>`): the keys each run
+   * wrote or deleted. A reference to this dataset's key is then local too: a child row loses its
+   * parent only when the run writes the child or deletes the parent. `null` for `scd2`.
+   */
+  readonly changeFeed?: string | null;
 }
 
 export interface GateScope {
@@ -72,6 +78,13 @@ export function runScope(
   return {
     runId,
     firstBuild: merged.firstBuild,
+    parents: new Map(
+      scope.merged.flatMap((m) =>
+        m.changeFeed && m.uniqueKey?.length === 1
+          ? [[m.relation, { feed: m.changeFeed, key: m.uniqueKey[0]! }] as const]
+          : [],
+      ),
+    ),
     uniqueKey: merged.uniqueKey,
     enforced: merged.quarantine
       ? {

@@ -13,7 +13,7 @@ import type { LineageEmitter, PipelineContext } from '../lineage/events';
 import type { Clock, Logger, PrivacyKeyStore, SqlEngine } from '../ports';
 import type { DatasetStats } from '../stats';
 import { isFullCheckDay, type GateScope } from '../dq/scope';
-import { materialize, quarantineRelation } from './materialize';
+import { changelogRelation, materialize, quarantineRelation } from './materialize';
 import type { Model, ModelProject } from './project';
 import { isSelective, selectModels, type Selection } from './selection';
 
@@ -129,6 +129,7 @@ export function gateScope(
         uniqueKey: m.config.materialization === 'incremental' ? m.config.unique_key! : null,
         quarantine: m.config.quarantine ? quarantineRelation(m) : null,
         firstBuild: run.firstBuilds?.includes(m.name) ?? false,
+        changeFeed: m.config.materialization === 'incremental' ? changelogRelation(m.name) : null,
       })),
   };
 }

@@ -687,7 +687,7 @@ function definitionDigest(model: Model): string {
 }
 
 /** The change feed of an incremental model: which keys each run wrote or deleted. */
-function changelogRelation(modelName: string): string {
+export function changelogRelation(modelName: string): string {
   return `changelog.${modelName.replace('.', '_')}`;
 }
 
