@@ -15,7 +15,7 @@ import { lakeSchemas, type LakeSchema } from '../core/aws-names';
 import type { ContractRegistry } from '../core/contracts/contract';
 import { bronzeMetadataColumns } from '../core/ingest/bronze';
 import { loadSeeds } from '../core/models/layer';
-import { materialize } from '../core/models/materialize';
+import { definitionDigest, definitionInput, materialize } from '../core/models/materialize';
 import {
   hasIncrementalForm,
   type Model,
@@ -320,6 +320,11 @@ async function startFeeds(
       `insert into ${d.relation('audit.model_state')} (model, input, watermark, run_id, updated_at) values (${d.string(model.name)}, ${d.string(`changes:${name}`)}, '0', 'earlier', ${d.timestamp(`${testCase.runDate}T00:00:00.000Z`)})`,
     );
   }
+  // A table model rebuilds from `this` only if the model as it is now built it.
+  if (model.config.materialization === 'table')
+    await engine.execute(
+      `insert into ${d.relation('audit.model_state')} (model, input, watermark, run_id, updated_at) values (${d.string(model.name)}, ${d.string(definitionInput)}, ${d.string(definitionDigest(model))}, 'earlier', ${d.timestamp(`${testCase.runDate}T00:00:00.000Z`)})`,
+    );
   if (model.config.materialization === 'incremental')
     await createTable(engine, 'this', d.relation(changelogOf(model.name)), feedColumns(model), []);
 }

@@ -674,10 +674,10 @@ async function quarantine(
 }
 
 /** The watermark under which a model rebuilt from its previous content keeps its definition's digest. */
-const definitionInput = 'definition';
+export const definitionInput = 'definition';
 
 /** A digest of what defines a model's content: its SQL template and its config. */
-function definitionDigest(model: Model): string {
+export function definitionDigest(model: Pick<Model, 'template' | 'config'>): string {
   return createHash('sha256')
     .update(model.template)
     .update('\0')
