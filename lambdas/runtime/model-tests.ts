@@ -15,7 +15,12 @@ import { lakeSchemas, type LakeSchema } from '../core/aws-names';
 import type { ContractRegistry } from '../core/contracts/contract';
 import { bronzeMetadataColumns } from '../core/ingest/bronze';
 import { loadSeeds } from '../core/models/layer';
-import { definitionDigest, definitionInput, materialize } from '../core/models/materialize';
+import {
+  changelogRelation,
+  definitionDigest,
+  definitionInput,
+  materialize,
+} from '../core/models/materialize';
 import {
   hasIncrementalForm,
   type Model,
@@ -305,33 +310,35 @@ async function startFeeds(
       { name: '_run_id', type: 'VARCHAR' },
     ];
   };
+  /** A watermark as an earlier run of the model saved it. */
+  const saveWatermark = (input: string, value: string) =>
+    engine.execute(
+      `insert into ${d.relation('audit.model_state')} (model, input, watermark, run_id, updated_at) values (${d.string(model.name)}, ${d.string(input)}, ${d.string(value)}, 'earlier', ${d.timestamp(`${testCase.runDate}T00:00:00.000Z`)})`,
+    );
   for (const name of model.changes) {
     const rows =
       testCase.given.find((g) => g.input.kind === 'changes' && g.input.name === name)?.rows ?? [];
     await createTable(
       engine,
       `given.changes('${name}')`,
-      d.relation(changelogOf(name)),
+      d.relation(changelogRelation(name)),
       feedColumns(project.get(name)),
       rows.map((row) => ({ _change_type: 'upsert', _seq: 1, _run_id: 'upstream', ...row })),
     );
     // The model last read the feed before its first entry.
-    await engine.execute(
-      `insert into ${d.relation('audit.model_state')} (model, input, watermark, run_id, updated_at) values (${d.string(model.name)}, ${d.string(`changes:${name}`)}, '0', 'earlier', ${d.timestamp(`${testCase.runDate}T00:00:00.000Z`)})`,
-    );
+    await saveWatermark(`changes:${name}`, '0');
   }
   // A table model rebuilds from `this` only if the model as it is now built it.
   if (model.config.materialization === 'table')
-    await engine.execute(
-      `insert into ${d.relation('audit.model_state')} (model, input, watermark, run_id, updated_at) values (${d.string(model.name)}, ${d.string(definitionInput)}, ${d.string(definitionDigest(model))}, 'earlier', ${d.timestamp(`${testCase.runDate}T00:00:00.000Z`)})`,
-    );
+    await saveWatermark(definitionInput, definitionDigest(model));
   if (model.config.materialization === 'incremental')
-    await createTable(engine, 'this', d.relation(changelogOf(model.name)), feedColumns(model), []);
-}
-
-/** Where the pipeline keeps a model's change feed (see `materialize.ts`). */
-function changelogOf(model: string): string {
-  return `changelog.${model.replace('.', '_')}`;
+    await createTable(
+      engine,
+      'this',
+      d.relation(changelogRelation(model.name)),
+      feedColumns(model),
+      [],
+    );
 }
 
 /** Creates `relation` with the columns' types and inserts the rows; a cell not given is NULL. */
@@ -400,7 +407,7 @@ async function athenaCheck(project: ModelProject): Promise<(model: Model) => Cas
           incremental,
           runDate: '2026-01-01',
           source: (source, dataset) => dialect.relation(`bronze.${source}_${dataset}`),
-          changes: (name) => dialect.relation(changelogOf(name)),
+          changes: (name) => dialect.relation(changelogRelation(name)),
         });
         // The first error only: the parser's later ones follow from it.
         const [e] = trino.validate(sql);
