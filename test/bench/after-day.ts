@@ -27,6 +27,8 @@ export interface AfterDayInput {
     readonly sent: readonly SentStatement[];
     readonly before: IngestStates;
     readonly after: IngestStates;
+    /** How many of the slowest replayed statements to report. */
+    readonly slowest: number;
   };
 }
 
@@ -54,6 +56,7 @@ const output: AfterDayOutput = {
           temp: floor.temp,
           statements: floor.statements,
           sent: floor.sent,
+          slowest: floor.slowest,
         }),
         ingest: await measureIngestFloor({
           lakeRoot: input.lakeRoot,

@@ -58,6 +58,12 @@ const options = new Command('bench')
     '--realistic-api',
     'keep the REST simulator’s Retry-After waits and 5xx faults (off by default: they add fixed waits that are not the platform’s work)',
   )
+  .option(
+    '--slowest <n>',
+    'with --floor, print the n slowest data statements of each day’s replay',
+    Number,
+    0,
+  )
   .option('--out <file>', 'where to write the JSON report', '')
   .option(
     '--compare <report>',
@@ -72,7 +78,9 @@ const options = new Command('bench')
     realisticApi?: boolean;
     floor?: boolean;
     compare?: string;
+    slowest: number;
   }>();
+if (options.slowest > 0 && !options.floor) throw new Error('--slowest needs --floor');
 if (options.compare !== undefined && options.scale.length > 1)
   throw new Error('--compare takes one scale: the earlier report is one scale’s');
 const earlier = options.compare
@@ -271,6 +279,7 @@ try {
               sent,
               before: statesBefore,
               after: readIngestStates(lakeRoot),
+              slowest: options.slowest,
             },
           }
         : {}),
@@ -383,6 +392,7 @@ const report = {
             ratio: ratio(day.seconds, seconds),
             ingestion: { seconds: round(ingestionFloor(ingest)), branches: ingest },
             steps: day.rows.map((r) => ({ ...r, ratio: ratio(r.platform, r.floor) })),
+            slowest: days[i]!.after.floor!.slowest,
           };
         }),
       }
@@ -452,6 +462,15 @@ if (floorDays.length > 0)
     '\nplatform against the floor (its data statements alone, and each ingest branch’s extract, on a bare DuckDB):',
     renderFloorTable(floorDays),
   );
+for (const [i, day] of floorDays.entries()) {
+  const slowest = days[i]!.after.floor!.slowest;
+  if (slowest.length === 0) continue;
+  lines.push(`\nthe ${slowest.length} slowest data statements of ${day.date}'s floor:`);
+  for (const s of slowest)
+    lines.push(
+      `  ${s.seconds.toFixed(3).padStart(7)}s  ${s.step.padEnd(18)} ${s.sql.replace(/\s+/g, ' ').slice(0, 140)}`,
+    );
+}
 lines.push(
   `\nday 2 took ${(report.secondDayShareOfFirst * 100).toFixed(1)}% of day 1's time`,
   '\nissue 17’s targets:',

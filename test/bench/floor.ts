@@ -28,6 +28,14 @@ export interface FloorReplay {
   readonly scanned?: Record<string, StepScan>;
   /** Statements estimated from all columns of the relations they name (DuckDB could not explain them). */
   readonly fallbacks?: number;
+  /** The `slowest` data statements, slowest first: where a step's floor goes. */
+  readonly slowest: readonly TimedStatement[];
+}
+
+export interface TimedStatement {
+  readonly step: string;
+  readonly seconds: number;
+  readonly sql: string;
 }
 
 /**
@@ -44,6 +52,8 @@ export async function replayFloor(options: {
   readonly temp: string;
   readonly statements: readonly RecordedStatement[];
   readonly sent?: readonly SentStatement[];
+  /** How many of the slowest statements to keep (default 0). */
+  readonly slowest?: number;
 }): Promise<FloorReplay> {
   const instance = await openDuckDb(options.settings, options.temp);
   const connection = await instance.connect();
@@ -61,6 +71,7 @@ export async function replayFloor(options: {
     const steps: Record<string, number> = {};
     const scanned: Record<string, StepScan> = {};
     let seconds = 0;
+    const timed: TimedStatement[] = [];
     for (const [i, { step, sql, kind }] of (options.sent ?? options.statements).entries()) {
       if (estimator) {
         const bytes = await estimator.estimate(sql, kind);
@@ -74,12 +85,14 @@ export async function replayFloor(options: {
       const took = (performance.now() - start) / 1000;
       steps[step] = (steps[step] ?? 0) + took;
       seconds += took;
+      if (options.slowest) timed.push({ step, seconds: took, sql });
       if (kind !== 'query') estimator?.written();
     }
     return {
       steps,
       seconds,
       statements: options.statements.length,
+      slowest: timed.sort((a, b) => b.seconds - a.seconds).slice(0, options.slowest ?? 0),
       ...(estimator ? { scanned, fallbacks: estimator.fallbacks } : {}),
     };
   } finally {

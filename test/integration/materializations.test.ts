@@ -368,8 +368,12 @@ describe('materializations', () => {
     await build('gold', [silver, edited]);
     expect(await stored()).toEqual(await expected());
 
-    // A full refresh may move any key: every key it held is fed with its previous values (then
-    // bronze's tombstones as deletes, and the keys it writes).
+    // A full refresh may move any key: every key it held is fed with its previous values, then
+    // the keys it no longer holds as deletes (77, written outside the pipeline), bronze's
+    // tombstones as deletes, and the keys it writes.
+    await lakehouse.execute(
+      `insert into silver.orders (order_id, amount, status, updated_at) values (77, 7, 'placed', timestamp '2026-01-01 00:00:00')`,
+    );
     await build('silver', models, true);
     expect(
       await rows(
@@ -377,6 +381,8 @@ describe('materializations', () => {
       ),
     ).toEqual([
       { order_id: 5, status: 'placed', _change_type: 'previous' },
+      { order_id: 77, status: 'placed', _change_type: 'previous' },
+      { order_id: 77, status: 'placed', _change_type: 'delete' },
       { order_id: 1, status: null, _change_type: 'delete' },
       { order_id: 2, status: null, _change_type: 'delete' },
       { order_id: 5, status: 'placed', _change_type: 'upsert' },

@@ -85,4 +85,20 @@ describe('the local MSK stand-in', () => {
     const second = await offsetsRead(simDir, { '0': 24_999 }, endOfDay2);
     expect(second.offsets).toEqual(Array.from({ length: 3_000 }, (_, i) => 25_000 + i));
   });
+
+  it('stops with an error naming the topic when a log line is not a message', async () => {
+    const { simDir, log } = topicLog();
+    writeFileSync(log, `${readFileSync(log, 'utf8')}{"offset":28000,"timestamp":\n`);
+    await expect(offsetsRead(simDir, { '0': 24_999 }, endOfDay2)).rejects.toThrow(
+      /^Reading topic events from .*kafka\/events failed: .*JSON/,
+    );
+  });
+
+  it('delivers nothing past the committed offsets, and ends', async () => {
+    const { simDir } = topicLog();
+    expect(await offsetsRead(simDir, { '0': 27_999 }, endOfDay2)).toEqual({
+      offsets: [],
+      values: [],
+    });
+  });
 });

@@ -40,7 +40,7 @@ describe('a model compiled as a run sends it', () => {
     ]);
     const fact = compile('gold.fact_orders', true);
     expect(fact.sql).toMatch(
-      /from "changelog"\."silver_orders" where _seq > 0 group by "order_id"\)/,
+      /from "changelog"\."silver_orders" where _seq > 0 group by "order_id", _change_type = 'previous'\)/,
     );
     expect(fact.notes).toContain(
       'change feeds past the sequence the last run consumed, shown as 0',
@@ -52,7 +52,7 @@ describe('a model compiled as a run sends it', () => {
     expect(daily.form).toBe('incremental');
     expect(daily.sql).toContain('from "gold"."revenue_daily" t');
     expect(daily.sql).toContain(
-      'select "order_id", "order_date", "customer_id", "product_id", max(_changed_at) as _changed_at from "changelog"."gold_fact_orders" where _seq > 0 group by "order_id", "order_date", "customer_id", "product_id"',
+      `select "order_id", "order_date", "customer_id", "product_id", _change_type = 'previous' as _previous, min(_seq) as _seq, max(_changed_at) as _changed_at from "changelog"."gold_fact_orders" where _seq > 0 group by "order_id", "order_date", "customer_id", "product_id", _change_type = 'previous'`,
     );
     const full = compile('gold.revenue_daily', false);
     expect(full.form).toBe('full-refresh');

@@ -412,7 +412,7 @@ export function buildLineageGraph(project: {
           ...(upstream.config.unique_key ?? []),
           ...(upstream.config.feed_columns ?? []),
         ];
-        return `(select ${[...keys, `cast(null as timestamp) as _changed_at`].join(', ')} from ${name})`;
+        return `(select ${[...keys, 'cast(null as boolean) as _previous', 'cast(null as bigint) as _seq', 'cast(null as timestamp) as _changed_at'].join(', ')} from ${name})`;
       },
     });
     // Type-2 history columns are the materialization's, computed from the versioning column.

@@ -154,6 +154,13 @@ export interface InputState {
 }
 
 /**
+ * A feed entry holding the values a key had before a change (`feed_columns`), not after it. With
+ * the entry's first `_seq`, a reader can tell what a key held at its last build: the values of
+ * its earliest entry if that is one of these, and nothing (the key is newer) otherwise.
+ */
+const previousEntry = `_change_type = 'previous'`;
+
+/**
  * The relations `source()` and `changes()` stand for, from the lake's state alone: the same for
  * a run and for `medallion compile`, which shows the SQL a run sends.
  */
@@ -195,8 +202,8 @@ export function inputPlan(
     feeds.set(
       upstreamName,
       incremental && since !== undefined
-        ? `(select ${keys.join(', ')}, max(_changed_at) as _changed_at from ${d.relation(feed)} where ${range.join(' and ')} group by ${keys.join(', ')})`
-        : `(select ${keys.join(', ')}, ${changedAtColumn(upstream) ? d.quote(changedAtColumn(upstream)!) : `cast(null as ${d.columnType('TIMESTAMP')})`} as _changed_at from ${d.relation(upstreamName)})`,
+        ? `(select ${keys.join(', ')}, ${previousEntry} as _previous, min(_seq) as _seq, max(_changed_at) as _changed_at from ${d.relation(feed)} where ${range.join(' and ')} group by ${keys.join(', ')}, ${previousEntry})`
+        : `(select ${keys.join(', ')}, false as _previous, cast(0 as bigint) as _seq, ${changedAtColumn(upstream) ? d.quote(changedAtColumn(upstream)!) : `cast(null as ${d.columnType('TIMESTAMP')})`} as _changed_at from ${d.relation(upstreamName)})`,
     );
     if (upper !== undefined) watermarks.set(key, String(upper));
   }
@@ -730,8 +737,9 @@ async function appendChangelog(model: Model, winners: string, ctx: MaterializeCo
 
 /**
  * Feeds as deleted the keys a rebuild of `model` from `winners` no longer holds. With
- * `feed_columns`, every key it held is fed with its values before the rebuild (`previous` for
- * those it keeps): a rebuild may move any of them to another group.
+ * `feed_columns`, every key it held is first fed with its values before the rebuild
+ * (`previous`), as a MERGE feeds the keys it changes: a rebuild may move any of them to another
+ * group, and a reader learns from the earliest entry what a key held before.
  */
 async function appendRemovedKeys(model: Model, winners: string, ctx: MaterializeContext) {
   const { engine } = ctx;
@@ -742,16 +750,15 @@ async function appendRemovedKeys(model: Model, winners: string, ctx: Materialize
   const columns = [...keys, ...extra.map((c) => d.quote(c))];
   await assertFeedColumns(model, ctx);
   const kept = `exists (select 1 from ${winners} w where not w._deleted and ${keys.map((k) => `w.${k} = t.${k}`).join(' and ')})`;
-  const [changeType, where] =
-    extra.length > 0
-      ? [`case when ${kept} then 'previous' else 'delete' end`, '']
-      : [`'delete'`, `where not ${kept}`];
-  await engine.execute(
-    `insert into ${feed} (${columns.join(', ')}, _change_type, _changed_at, _seq, _run_id)
-    select ${columns.map((k) => `t.${k}`).join(', ')}, ${changeType}, ${d.timestamp(ctx.snapshotAt)}, n._seq, ${d.string(ctx.runId)}
-    from ${d.relation(model.name)} t cross join (select coalesce(max(_seq), 0) + 1 as _seq from ${feed}) n
-    ${where}`,
-  );
+  const append = (changeType: string, where: string) =>
+    engine.execute(
+      `insert into ${feed} (${columns.join(', ')}, _change_type, _changed_at, _seq, _run_id)
+      select ${columns.map((k) => `t.${k}`).join(', ')}, '${changeType}', ${d.timestamp(ctx.snapshotAt)}, n._seq, ${d.string(ctx.runId)}
+      from ${d.relation(model.name)} t cross join (select coalesce(max(_seq), 0) + 1 as _seq from ${feed}) n
+      ${where}`,
+    );
+  if (extra.length > 0) await append('previous', '');
+  await append('delete', `where not ${kept}`);
 }
 
 /**

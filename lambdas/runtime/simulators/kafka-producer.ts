@@ -1,27 +1,16 @@
 /**
- * The local stand-in for MSK: reads the generated topic log (`_sim/kafka/<topic>/partition-N.jsonl`)
- * from the committed offsets and emits the events an MSK event source mapping would deliver:
- * `eventSource: aws:kafka`, records grouped by `topic-partition`, base64 keys and values. Like the
- * real mapping it delivers at least once: now and then a batch repeats the tail of the previous
- * one, which the handler must recognise by offset.
+ * The local stand-in for MSK: the events an MSK event source mapping would deliver for a topic,
+ * read from the generated topic log by a worker thread (`kafka-log-reader.ts`), as a broker
+ * serves them from another machine, so that reading and decoding overlap rather than take turns
+ * on the platform's one JS thread.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PipelineError } from '../../core/errors';
-import type { MskEvent, MskRecord } from '../../core/ingest/kafka';
+import type { MskEvent } from '../../core/ingest/kafka';
 import type { MskBatchSource } from '../../core/ports';
-
-interface LogLine {
-  readonly offset: number;
-  readonly timestamp: number;
-  readonly key: string | null;
-  readonly value: string | null;
-}
-
-/** Every Nth batch redelivers this many records of the batch before it. */
-const redeliverEvery = 7;
-const redeliveredRecords = 3;
+import type { LogReadMessage, LogReadRequest } from './kafka-log-reader';
 
 export class KafkaProducerSimulator implements MskBatchSource {
   constructor(private readonly simDir: string) {}
@@ -33,181 +22,42 @@ export class KafkaProducerSimulator implements MskBatchSource {
         `No sample log for topic ${request.topic} in ${this.simDir}: run \`medallion generate\` first.`,
       );
     }
-    const partitions = (await readdir(folder))
-      .map((f) => /^partition-(\d+)\.jsonl$/.exec(f)?.[1])
-      .filter((p): p is string => p !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
-    let batch: MskRecord[] = [];
-    let previous: MskRecord[] = [];
-    let count = 0;
-    const emit = (): MskEvent => {
-      count++;
-      const replay = count % redeliverEvery === 0 ? previous.slice(-redeliveredRecords) : [];
-      const records = [...replay, ...batch];
-      previous = batch;
-      batch = [];
-      return toEvent(records);
+    const read: LogReadRequest = {
+      folder,
+      topic: request.topic,
+      committed: request.committed,
+      until: request.until.getTime(),
+      batchSize: request.batchSize,
     };
-    const until = request.until.getTime();
-    for (const partition of partitions) {
-      const from = request.committed[String(partition)] ?? -1;
-      read: for await (const lines of logLines(
-        path.join(folder, `partition-${partition}.jsonl`),
-        from + 1,
-      )) {
-        for (const text of lines) {
-          if ((leadingOffset(text) ?? Infinity) <= from) continue;
-          const line = JSON.parse(text) as LogLine;
-          if (line.offset <= from) continue;
-          if (line.timestamp >= until) break read;
-          batch.push({
-            topic: request.topic,
-            partition,
-            offset: line.offset,
-            timestamp: line.timestamp,
-            timestampType: 'CREATE_TIME',
-            key: line.key === null ? null : base64(line.key),
-            value: line.value === null ? null : base64(line.value),
-            headers: [],
-          });
-          if (batch.length >= request.batchSize) yield emit();
-        }
-      }
-      if (batch.length > 0) yield emit();
-    }
-  }
-}
-
-/** The index keeps the byte position of every this many offsets: a seek then skips fewer lines. */
-const indexEvery = 10_000;
-
-/**
- * A sparse offset index beside a partition's log (`partition-N.index.json`), as a Kafka broker
- * keeps one beside each log segment: a run after the first seeks to its committed offset instead
- * of reading every message before it. It is built while the log is read, and trusted only for the
- * log it was built from (same size and modification time) and where the line at a position starts
- * with the offset it names; otherwise the log is read from its start.
- */
-interface OffsetIndex {
-  readonly size: number;
-  readonly mtimeMs: number;
-  /** `[offset, byte position of its line]`, by offset. */
-  readonly entries: readonly (readonly [number, number])[];
-}
-
-/**
- * The lines of a partition's log from the indexed position at or before `first` (the first offset
- * wanted; earlier lines may come too), a megabyte at a time: a line at a time through `readline`
- * costs more than parsing the line. Lines are split as bytes, so a skipped line is never decoded.
- */
-async function* logLines(file: string, first: number): AsyncGenerator<string[], void> {
-  const indexFile = file.replace(/\.jsonl$/, '.index.json');
-  const { size, mtimeMs } = await stat(file);
-  const index = await readIndex(indexFile, size, mtimeMs);
-  const known = new Map(index.map(([offset, position]) => [offset, position]));
-  let start = 0;
-  for (const [offset, position] of index) {
-    if (offset > first) break;
-    if (await startsWithOffset(file, position, offset)) start = position;
-  }
-  const found: [number, number][] = [];
-  let position = start;
-  let rest: Buffer = Buffer.alloc(0);
-  try {
-    for await (const chunk of createReadStream(file, { start, highWaterMark: 1 << 20 })) {
-      const bytes = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
-      const lines: string[] = [];
-      let from = 0;
-      for (let end = bytes.indexOf(10); end >= 0; end = bytes.indexOf(10, from)) {
-        if (end > from) {
-          const offset = leadingOffset(bytes.toString('latin1', from, Math.min(end, from + 32)));
-          if (offset !== undefined && offset % indexEvery === 0 && !known.has(offset))
-            found.push([offset, position + from]);
-          lines.push(
-            offset !== undefined && offset < first ? '' : bytes.toString('utf8', from, end),
+    const worker = new Worker(new URL('./kafka-log-reader.ts', import.meta.url), {
+      workerData: read,
+    });
+    const received: LogReadMessage[] = [];
+    let wake: (() => void) | undefined;
+    const receive = (message: LogReadMessage) => {
+      received.push(message);
+      wake?.();
+    };
+    worker.on('message', receive);
+    worker.on('error', (error) => receive({ type: 'error', message: error.message }));
+    worker.on('exit', (code) =>
+      receive({ type: 'error', message: `the reader stopped (exit code ${code})` }),
+    );
+    try {
+      for (;;) {
+        while (received.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        const message = received.shift()!;
+        if (message.type === 'end') return;
+        if (message.type === 'error') {
+          throw new PipelineError(
+            `Reading topic ${request.topic} from ${folder} failed: ${message.message}`,
           );
         }
-        from = end + 1;
+        worker.postMessage('taken');
+        yield message.event;
       }
-      position += from;
-      rest = bytes.subarray(from);
-      const wanted = lines.filter((line) => line.length > 0);
-      if (wanted.length > 0) yield wanted;
+    } finally {
+      await worker.terminate();
     }
-    if (rest.length > 0) yield [rest.toString('utf8')];
-  } finally {
-    // Also when the reader stops early (the run's day ends mid-log): what was read is indexed.
-    if (found.length > 0)
-      await writeIndex(indexFile, { size, mtimeMs, entries: merged(index, found) });
   }
-}
-
-async function readIndex(
-  file: string,
-  size: number,
-  mtimeMs: number,
-): Promise<OffsetIndex['entries']> {
-  try {
-    const index = JSON.parse(await readFile(file, 'utf8')) as OffsetIndex;
-    return index.size === size && index.mtimeMs === mtimeMs ? index.entries : [];
-  } catch {
-    return [];
-  }
-}
-
-/** Written whole and renamed into place, so a reader never sees half an index. */
-async function writeIndex(file: string, index: OffsetIndex): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(index));
-  await rename(temporary, file);
-}
-
-function merged(
-  index: OffsetIndex['entries'],
-  found: readonly (readonly [number, number])[],
-): OffsetIndex['entries'] {
-  return [...index, ...found].sort((a, b) => a[0] - b[0]);
-}
-
-async function startsWithOffset(file: string, position: number, offset: number): Promise<boolean> {
-  const handle = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(32);
-    const { bytesRead } = await handle.read(head, 0, head.length, position);
-    return leadingOffset(head.toString('latin1', 0, bytesRead)) === offset;
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * The offset a log line starts with, as the generator writes it, read without parsing the line:
- * a run after the first skips every message already committed.
- */
-function leadingOffset(text: string): number | undefined {
-  const match = /^\{"offset":(\d+),/.exec(text);
-  return match ? Number(match[1]) : undefined;
-}
-
-/** Encodes into one reused buffer rather than a buffer per value, which costs more than encoding. */
-let scratch = Buffer.allocUnsafe(64 * 1024);
-
-function base64(text: string): string {
-  const size = text.length * 3;
-  if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
-  return scratch.toString('base64', 0, scratch.write(text));
-}
-
-function toEvent(records: readonly MskRecord[]): MskEvent {
-  const grouped: Record<string, MskRecord[]> = {};
-  for (const record of records)
-    (grouped[`${record.topic}-${record.partition}`] ??= []).push(record);
-  return {
-    eventSource: 'aws:kafka',
-    eventSourceArn:
-      'arn:aws:kafka:us-east-1:000000000000:cluster/medallion-local/00000000-0000-0000-0000-000000000000-1',
-    bootstrapServers: 'localhost:9092',
-    records: grouped,
-  };
 }

@@ -33,7 +33,8 @@ interface Collection {
   readonly file: string;
   readonly key: readonly string[];
   readonly watermark: string;
-  versions?: Record<string, unknown>[];
+  /** The versions file's lines, parsed only when a window may show them. */
+  lines?: string[];
   readonly windows: Map<string, Record<string, unknown>[]>;
 }
 
@@ -125,33 +126,38 @@ function windowOf(
   const cacheKey = `${since}|${before}`;
   const cached = collection.windows.get(cacheKey);
   if (cached) return cached;
-  collection.versions ??= readVersions(collection.file);
-  const time = (record: Record<string, unknown>) =>
-    Date.parse(String(record[collection.watermark]));
+  collection.lines ??= readLines(collection.file);
   const lower = since === null ? -Infinity : Date.parse(since);
   const upper = before === null ? Infinity : Date.parse(before);
-  const latest = new Map<string, Record<string, unknown>>();
-  for (const version of collection.versions) {
-    const t = time(version);
-    if (!(t < upper)) continue;
-    const key = collection.key.map((k) => String(version[k])).join('|');
+  // A version at or before `since` is never the latest one changed after it: such lines are
+  // skipped by their watermark's text, not parsed (a later run's window is a day out of years).
+  const watermarkText = new RegExp(`"${collection.watermark}":"([^"]*)"`);
+  // Each version's time and key computed once: a sort comparing them would recompute both for
+  // every comparison, and at 80,000 records that is a second of the platform's one JS thread.
+  const latest = new Map<string, { record: Record<string, unknown>; time: number; key: string }>();
+  for (const line of collection.lines) {
+    const text = watermarkText.exec(line)?.[1];
+    if (text !== undefined && !(Date.parse(text) > lower)) continue;
+    const record = JSON.parse(line) as Record<string, unknown>;
+    const time = Date.parse(String(record[collection.watermark]));
+    if (!(time < upper)) continue;
+    const key = collection.key.map((k) => String(record[k])).join('|');
     const current = latest.get(key);
-    if (!current || time(current) <= t) latest.set(key, version);
+    if (!current || current.time <= time) latest.set(key, { record, time, key });
   }
-  const keyOf = (r: Record<string, unknown>) => collection.key.map((k) => String(r[k])).join('|');
   const window = [...latest.values()]
-    .filter((r) => time(r) > lower)
-    .sort((a, b) => time(a) - time(b) || keyOf(a).localeCompare(keyOf(b)));
+    .filter((v) => v.time > lower)
+    .sort((a, b) => a.time - b.time || a.key.localeCompare(b.key))
+    .map((v) => v.record);
   collection.windows.set(cacheKey, window);
   return window;
 }
 
-function readVersions(file: string): Record<string, unknown>[] {
+function readLines(file: string): string[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+    .filter((line) => line.length > 0);
 }
 
 function encodeCursor(offset: number): string {

@@ -31,6 +31,7 @@ import { bronzeMetadataColumns } from '../../../lambdas/core/ingest/bronze';
 import { buildLayer } from '../../helpers/layers';
 import { hasIncrementalForm, type Model } from '../../../lambdas/core/models/project';
 import { renderModel } from '../../../lambdas/core/models/render';
+import { inputPlan } from '../../../lambdas/core/models/materialize';
 import { lakeSchemas, type LakeSchema } from '../../../lambdas/core/aws-names';
 import type { ColumnSpec, Row, SqlDialect } from '../../../lambdas/core/ports';
 import { RunHistory } from '../../../lambdas/core/runs';
@@ -181,25 +182,25 @@ describe('the Athena dialect', () => {
 });
 
 describe('rendered models', () => {
-  /** The inputs planInputs gives a model: bronze windows and change-feed slices, first build or incremental. */
-  const inputs = (model: Model, incremental: boolean) => ({
-    incremental,
-    runDate: '2026-01-02',
-    source: (source: string, dataset: string) =>
-      `(select * from ${dialect.relation(`bronze.${source}_${dataset}`)} where _ingested_at <= ${dialect.timestamp('2026-01-02T03:00:00.000Z')}${
+  /** The inputs a run gives a model: bronze windows and change-feed slices, first build or incremental. */
+  const inputs = (model: Model, incremental: boolean) =>
+    inputPlan(model, project.models, dialect, {
+      incremental,
+      previous: new Map(
         incremental
-          ? ` and _ingested_at > ${dialect.timestamp('2026-01-01T03:00:00.000Z')} and ingest_date >= ${dialect.date('2026-01-01')}`
-          : ''
-      })`,
-    changes: (name: string) => {
-      const upstream = project.models.get(name);
-      const keys = upstream.config.unique_key!.map((k) => dialect.quote(k)).join(', ');
-      const changedAt = upstream.config.valid_from ?? upstream.config.latest_by?.[0];
-      return incremental
-        ? `(select ${keys}, max(_changed_at) as _changed_at from ${dialect.relation(`changelog.${name.replace('.', '_')}`)} where _seq > 3 and _seq <= 7 group by ${keys})`
-        : `(select ${keys}, ${changedAt ? dialect.quote(changedAt) : `cast(null as ${dialect.columnType('TIMESTAMP')})`} as _changed_at from ${dialect.relation(name)})`;
-    },
-  });
+          ? [
+              ...model.sources.map(([s, d]): [string, string] => [
+                `source:${s}.${d}`,
+                '2026-01-01T03:00:00.000Z',
+              ]),
+              ...model.changes.map((m): [string, string] => [`changes:${m}`, '3']),
+            ]
+          : [],
+      ),
+      latestSeq: new Map(model.changes.map((m) => [m, 7])),
+      snapshotAt: '2026-01-02T03:00:00.000Z',
+      runDate: '2026-01-02',
+    });
 
   it('parse with the Trino grammar, first build and incremental', () => {
     const rendered = project.models.models.flatMap((model) =>
