@@ -101,4 +101,32 @@ describe('the local MSK stand-in', () => {
       values: [],
     });
   });
+
+  it('delivers the partitions in order, each from its own committed offset', async () => {
+    const { simDir } = topicLog();
+    const folder = path.join(simDir, 'kafka', 'events');
+    for (const partition of [1, 2])
+      writeFileSync(
+        path.join(folder, `partition-${partition}.jsonl`),
+        `${Array.from({ length: 30 }, (_, offset) =>
+          JSON.stringify({ offset, timestamp: day1, key: null, value: `p${partition}-${offset}` }),
+        ).join('\n')}\n`,
+      );
+    const events: AsyncIterable<MskEvent> = new KafkaProducerSimulator(simDir).batches({
+      topic: 'events',
+      committed: { '0': 24_990, '2': 19 },
+      until: endOfDay1,
+      batchSize: 4,
+    });
+    const delivered: string[] = [];
+    for await (const event of events)
+      for (const [partition, records] of Object.entries(event.records))
+        for (const record of records) delivered.push(`${partition}:${record.offset}`);
+    const distinct = [...new Set(delivered)];
+    expect(distinct).toEqual([
+      ...Array.from({ length: 9 }, (_, i) => `events-0:${24_991 + i}`),
+      ...Array.from({ length: 30 }, (_, i) => `events-1:${i}`),
+      ...Array.from({ length: 10 }, (_, i) => `events-2:${20 + i}`),
+    ]);
+  });
 });

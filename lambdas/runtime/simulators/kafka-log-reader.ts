@@ -71,7 +71,6 @@ async function* batches(request: LogReadRequest): AsyncGenerator<MskEvent> {
       from + 1,
     )) {
       for (const text of lines) {
-        if ((leadingOffset(text) ?? Infinity) <= from) continue;
         const line = JSON.parse(text) as LogLine;
         if (line.offset <= from) continue;
         if (line.timestamp >= request.until) break read;
@@ -130,22 +129,20 @@ async function* logLines(file: string, first: number): AsyncGenerator<string[], 
   try {
     for await (const chunk of createReadStream(file, { start, highWaterMark: 1 << 20 })) {
       const bytes = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
-      const lines: string[] = [];
+      const wanted: string[] = [];
       let from = 0;
       for (let end = bytes.indexOf(10); end >= 0; end = bytes.indexOf(10, from)) {
         if (end > from) {
-          const offset = leadingOffset(bytes.toString('latin1', from, Math.min(end, from + 32)));
+          const offset = offsetAt(bytes, from, end);
           if (offset !== undefined && offset % indexEvery === 0 && !known.has(offset))
             found.push([offset, position + from]);
-          lines.push(
-            offset !== undefined && offset < first ? '' : bytes.toString('utf8', from, end),
-          );
+          if (offset === undefined || offset >= first)
+            wanted.push(bytes.toString('utf8', from, end));
         }
         from = end + 1;
       }
       position += from;
       rest = bytes.subarray(from);
-      const wanted = lines.filter((line) => line.length > 0);
       if (wanted.length > 0) yield wanted;
     }
     if (rest.length > 0) yield [rest.toString('utf8')];
@@ -188,19 +185,28 @@ async function startsWithOffset(file: string, position: number, offset: number):
   try {
     const head = Buffer.alloc(32);
     const { bytesRead } = await handle.read(head, 0, head.length, position);
-    return leadingOffset(head.toString('latin1', 0, bytesRead)) === offset;
+    return offsetAt(head, 0, bytesRead) === offset;
   } finally {
     await handle.close();
   }
 }
 
+/** How the generator starts every log line: `{"offset":` then the offset's digits. */
+const linePrefix = Buffer.from('{"offset":');
+
 /**
- * The offset a log line starts with, as the generator writes it, read without parsing the line:
- * a run after the first skips every message already committed.
+ * The offset the log line at `bytes[from, end)` starts with, read from its bytes without decoding
+ * or parsing the line: a run after the first skips every message already committed.
  */
-function leadingOffset(text: string): number | undefined {
-  const match = /^\{"offset":(\d+),/.exec(text);
-  return match ? Number(match[1]) : undefined;
+function offsetAt(bytes: Buffer, from: number, end: number): number | undefined {
+  const digits = from + linePrefix.length;
+  if (digits >= end || bytes.compare(linePrefix, 0, linePrefix.length, from, digits) !== 0)
+    return undefined;
+  let offset = 0;
+  let i = digits;
+  for (; i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x39; i++)
+    offset = offset * 10 + bytes[i]! - 0x30;
+  return i > digits && bytes[i] === 0x2c ? offset : undefined;
 }
 
 /** Encodes into one reused buffer rather than a buffer per value, which costs more than encoding. */
