@@ -134,7 +134,7 @@ select
   d.revenue_usd,
   d.avg_order_value_usd
 from days d
-left join counted c on c.order_date is not distinct from d.order_date
+left join counted c on c.order_date = d.order_date or (c.order_date is null and d.order_date is null)
 {% if is_incremental() %}
 left join {{ this }} t on t.order_date = d.order_date
 left join customer_delta x on x.order_date = d.order_date
