@@ -114,8 +114,18 @@ describe('the bench floor', () => {
         temp: path.join(lake.lakeRoot, '_tmp', 'floor'),
         statements,
         sent,
+        slowest: 3,
       });
       expect(replay.statements).toBe(statements.length);
+      // The slowest data statements, slowest first, each with the step that sent it.
+      expect(replay.slowest).toHaveLength(3);
+      expect(replay.slowest.map((s) => s.seconds)).toEqual(
+        replay.slowest.map((s) => s.seconds).sort((a, b) => b - a),
+      );
+      for (const s of replay.slowest) {
+        expect(s.step).toBe('daily');
+        expect(statements.map((r) => r.sql)).toContain(s.sql);
+      }
       expect(Object.keys(replay.steps)).toEqual(['daily']);
       expect(replay.scanned!.daily!.bytes).toBeGreaterThan(0);
       expect(replay.fallbacks).toBe(0);
