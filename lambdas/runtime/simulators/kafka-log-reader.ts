@@ -7,8 +7,8 @@
  * recognise by offset. On AWS the broker's work is not the platform's: in a thread of its own, it
  * does not take turns with the handler on the platform's one JS thread.
  *
- * Node runs this file itself (a worker has no TypeScript loader), so it imports only Node's
- * modules and types.
+ * A worker may run without its parent's TypeScript loader (under vitest, Node strips the types
+ * itself): this file imports only Node's modules and types, in syntax Node can strip.
  */
 import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
