@@ -19,6 +19,7 @@ import { RecordingSqlEngine } from '../../lambdas/core/recording-engine';
 import type { SqlEngine } from '../../lambdas/core/ports';
 import { ManualClock, silentLogger } from '../helpers/clock';
 import { testContract } from '../helpers/contracts';
+import { emptyLakehouse } from '../helpers/lake';
 import { buildLayer } from '../helpers/layers';
 import { memoryLineage } from '../helpers/lineage';
 
@@ -510,16 +511,10 @@ describe('the quality gate of merged datasets', () => {
 });
 
 describe('a reference to a merged dataset, scoped', () => {
-  let root: string;
   let lakehouse: DuckDbLakehouse;
+  let close: () => void;
   beforeEach(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'medallion-dq-reference-'));
-    lakehouse = await DuckDbLakehouse.open({
-      lakeRoot: root,
-      threads: 1,
-      memoryLimit: '256MB',
-      bronze: [],
-    });
+    ({ lakehouse, close } = await emptyLakehouse());
     // Orders 1 and 2 by run r1, order 3 (customer 9: none) by r2; order 4's customer 8 vanished
     // before r2; r2 deleted customer 2, which order 2 still names.
     for (const statement of [
@@ -529,10 +524,7 @@ describe('a reference to a merged dataset, scoped', () => {
     ])
       await lakehouse.execute(statement);
   });
-  afterEach(() => {
-    lakehouse.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterEach(() => close());
   const reference: Check = {
     dataset: 'silver.orders',
     relation: 'silver.orders',
