@@ -18,7 +18,7 @@ import { unclassifiedPii } from '../privacy/pii-gate';
 import { judgeAnomaly } from './anomaly';
 import { describeThreshold, meets, type AnomalyMetric, type Check, type Severity } from './checks';
 import type { Profile } from './profile';
-import { sqlRuleQuery } from './scope';
+import { sqlRuleQuery, writtenBy } from './scope';
 
 export type CheckStatus = 'pass' | 'fail' | 'error' | 'skip';
 
@@ -126,12 +126,12 @@ type RowsCheck = Extract<Check, { kind: 'rows' }>;
 
 /** ` where _run_id = '…'` when scoped: the rows the run wrote; nothing otherwise. */
 function written(engine: SqlEngine, scope: RunScope | undefined): string {
-  return scope ? ` where _run_id = ${engine.dialect.string(scope.runId)}` : '';
+  return scope ? ` where ${writtenBy(scope, engine.dialect)}` : '';
 }
 
 /** ` and _run_id = '…'` when scoped, to add to a condition. */
 function ofRun(engine: SqlEngine, scope: RunScope | undefined): string {
-  return scope ? ` and _run_id = ${engine.dialect.string(scope.runId)}` : '';
+  return scope ? ` and ${writtenBy(scope, engine.dialect)}` : '';
 }
 
 /**
@@ -287,7 +287,7 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
       const parent = ctx.scope?.parents?.get(check.parent);
       const scoped = ctx.scope && !ctx.scope.firstBuild && parent?.key === check.parentColumn;
       const children = scoped
-        ? `(select * from ${table} where _run_id = ${d.string(ctx.scope!.runId)} or ${c} in (select ${d.quote(parent.key)} from ${d.relation(parent.feed)} where _run_id = ${d.string(ctx.scope!.runId)} and _change_type = 'delete'))`
+        ? `(select * from ${table} where ${writtenBy(ctx.scope!, d)} or ${c} in (select ${d.quote(parent.key)} from ${d.relation(parent.feed)} where ${writtenBy(ctx.scope!, d)} and _change_type = 'delete'))`
         : table;
       const joined = `from ${children} child left join (select distinct ${p} as "parent_key" from ${d.relation(check.parent)}) parent on child.${c} = parent."parent_key"`;
       const orphan = `child.${c} is not null and parent."parent_key" is null`;

@@ -119,6 +119,11 @@ export function unknownRuleReferences(query: string): string[] {
     .map((m) => m[0]);
 }
 
+/** What a row the run wrote meets: every model's table, and its change feed, stamp `_run_id`. */
+export function writtenBy(scope: Pick<RunScope, 'runId'>, dialect: SqlDialect): string {
+  return `_run_id = ${dialect.string(scope.runId)}`;
+}
+
 /**
  * A SQL rule's query as the engine gets it. `${table}` and `${silver.orders}` are whole tables.
  * `${rows}` and `${rows:silver.orders}` are the rows this check covers: scoped (the dataset is
@@ -139,7 +144,7 @@ export function sqlRuleQuery(
     if (!reference) throw new Error(`${token} in a sql rule names no relation`);
     const table = dialect.relation(reference.relation ?? relation);
     return reference.covered && scope && !scope.firstBuild
-      ? `(select * from ${table} where _run_id = ${dialect.string(scope.runId)})`
+      ? `(select * from ${table} where ${writtenBy(scope, dialect)})`
       : table;
   });
 }
