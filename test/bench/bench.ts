@@ -27,6 +27,7 @@ import { progressLogger } from '../../lambdas/runtime/cli/output';
 import { LocalPlatform } from '../../lambdas/runtime/local-platform';
 import { loadProject } from '../../lambdas/definitions/project-files';
 import { projectRoot } from '../../lambdas/definitions/project-root';
+import { SAMPLE_FORMAT } from '../../lambdas/runtime/generator/format';
 import { runJob, type RunOutcome } from '../../lambdas/runtime/runner';
 import { RecordingSqlEngine, type RecordedStatement } from '../../lambdas/core/recording-engine';
 import type { AfterDayInput, AfterDayOutput } from './after-day';
@@ -133,8 +134,8 @@ const manifestFile = path.join(lakeRoot, '_sim', 'manifest.json');
 const reusable =
   options.lake !== undefined &&
   existsSync(manifestFile) &&
-  ((m: { scale: number; seed: number; days: number }) =>
-    m.scale === scale && m.seed === options.seed && m.days === 2)(
+  ((m: { format?: number; scale: number; seed: number; days: number }) =>
+    m.format === SAMPLE_FORMAT && m.scale === scale && m.seed === options.seed && m.days === 2)(
     JSON.parse(readFileSync(manifestFile, 'utf8')),
   );
 for (const entry of existsSync(lakeRoot) ? readdirSync(lakeRoot) : []) {

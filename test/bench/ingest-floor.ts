@@ -8,7 +8,7 @@
  *   (`incrementalQuery`, from the watermark the day started with) over the simulator's database.
  * - Kafka: the topic's JSONL partition files under `<lake>/_sim/kafka/<topic>/`, the offsets the
  *   run drained (between the committed offsets before and after the day); the file holds the
- *   key and value as text, so there is nothing to decode.
+ *   key and value as bytes (base64), decoded to text as the platform decodes them.
  * - REST (CRM, FX): no floor. Their extracts are a few thousand rows served page by page over
  *   HTTP; what the branch costs is the pagination, not work an engine could do in one statement.
  * - Landing: no floor; the bench's lake has no landing files, and a run that ingests some fails
@@ -157,7 +157,8 @@ function kafkaExtracts(
     return [
       {
         dataset,
-        select: `select ${d.string(topic)} as topic, partition, "offset", make_timestamp("timestamp" * 1000) as "timestamp", "key", "value",
+        select: `select ${d.string(topic)} as topic, partition, "offset", make_timestamp("timestamp" * 1000) as "timestamp",
+  decode(from_base64("key")) as "key", decode(from_base64("value")) as "value",
   ${d.string(`kafka:${topic}/`)} || partition as _source_ref, "offset" as _source_row,
   timestamp ${d.string(ingestedAt)} as _ingested_at, ${d.string(run.runId)} as _run_id, ${d.string(source)} as _source
 from (select cast(regexp_extract(filename, 'partition-(\\d+)\\.jsonl$', 1) as integer) as partition, *

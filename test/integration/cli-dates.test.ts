@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lambdas/definitions/project-root';
+import { SAMPLE_FORMAT } from '../../lambdas/runtime/generator/format';
 import { day1, day2 } from '../helpers/lake';
 
 const medallion = (lake: string, ...args: string[]) => {
@@ -103,6 +104,20 @@ describe('the CLI runs dates in order', () => {
     expect(pipeline.stderr).toContain('asked for seed 7, scale 3,000');
     expect(medallion(lake, 'generate', ...sample).code).toBe(0);
     expect(runDates(lake)).toHaveLength(3);
+  }, 60_000);
+
+  it('pipeline generates a sample of an older layout again, with its settings, and goes on', () => {
+    const manifestFile = path.join(lake, '_sim', 'manifest.json');
+    const { format, ...older } = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+      format: number;
+    };
+    expect(format).toBe(SAMPLE_FORMAT);
+    writeFileSync(manifestFile, JSON.stringify(older));
+    const { code, stderr } = medallion(lake, 'pipeline');
+    expect(code).toBe(0);
+    expect(stderr).toContain('is of an older layout: generating it again');
+    expect(JSON.parse(readFileSync(manifestFile, 'utf8'))).toEqual({ format, ...older });
+    expect(stderr).toContain('has already run; nothing to do');
   }, 60_000);
 
   it('generate --replace deletes the old sample and everything the runs made of it', () => {

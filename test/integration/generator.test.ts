@@ -5,6 +5,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineError } from '../../lambdas/core/errors';
 import { generateSampleData, type GenerateSummary } from '../../lambdas/runtime/generator/index';
+import { SAMPLE_FORMAT } from '../../lambdas/runtime/generator/format';
 
 const SCALE = 2000;
 const DAYS = 3;
@@ -185,9 +186,12 @@ describe('generateSampleData', () => {
     lake = await GeneratedLake.generate(7);
     sameSeed = await GeneratedLake.generate(7);
     otherSeed = await GeneratedLake.generate(8);
-    kafka = [0, 1, 2].map(
-      (partition) =>
-        lake.jsonLines('kafka', 'order_events', `partition-${partition}.jsonl`) as KafkaLine[],
+    // The log keeps keys and values as bytes (base64); these tests read their text.
+    const text = (bytes: string) => Buffer.from(bytes, 'base64').toString('utf8');
+    kafka = [0, 1, 2].map((partition) =>
+      (lake.jsonLines('kafka', 'order_events', `partition-${partition}.jsonl`) as KafkaLine[]).map(
+        (line) => ({ ...line, key: text(line.key), value: text(line.value) }),
+      ),
     );
   });
 
@@ -207,6 +211,7 @@ describe('generateSampleData', () => {
     }
     const manifest = JSON.parse(lake.fileText('manifest.json')) as Record<string, unknown>;
     expect(manifest).toEqual({
+      format: SAMPLE_FORMAT,
       seed: 7,
       scale: SCALE,
       days: DAYS,

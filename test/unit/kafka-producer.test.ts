@@ -10,6 +10,9 @@ const day2 = Date.UTC(2026, 0, 2, 12);
 const endOfDay1 = new Date(Date.UTC(2026, 0, 2));
 const endOfDay2 = new Date(Date.UTC(2026, 0, 3));
 
+/** A message's text as the log keeps it: its bytes, base64-encoded. */
+const bytes = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
 /** A generated-style topic log: 25,000 messages on day 1, 3,000 on day 2, one partition. */
 function topicLog(): { simDir: string; log: string } {
   const simDir = mkdtempSync(path.join(os.tmpdir(), 'kafka-sim-'));
@@ -19,8 +22,8 @@ function topicLog(): { simDir: string; log: string } {
     JSON.stringify({
       offset,
       timestamp: offset < 25_000 ? day1 : day2,
-      key: String(offset % 97),
-      value: offset % 1000 === 0 ? 'not json: é ✓' : JSON.stringify({ n: offset }),
+      key: bytes(String(offset % 97)),
+      value: bytes(offset % 1000 === 0 ? 'not json: é ✓' : JSON.stringify({ n: offset })),
     }),
   );
   const log = path.join(folder, 'partition-0.jsonl');
@@ -90,7 +93,23 @@ describe('the local MSK stand-in', () => {
     const { simDir, log } = topicLog();
     writeFileSync(log, `${readFileSync(log, 'utf8')}{"offset":28000,"timestamp":\n`);
     await expect(offsetsRead(simDir, { '0': 24_999 }, endOfDay2)).rejects.toThrow(
-      /^Reading topic events from .*kafka\/events failed: .*JSON/,
+      /^Reading topic events from .*kafka\/events failed: .*partition-0\.jsonl, byte \d+: not a message/,
+    );
+  });
+
+  it('stops with an error naming the topic when a message line is not JSON', async () => {
+    const { simDir, log } = topicLog();
+    writeFileSync(log, `${readFileSync(log, 'utf8')}{"offset":28000,"timestamp":${day2},"key":\n`);
+    await expect(offsetsRead(simDir, { '0': 24_999 }, endOfDay2)).rejects.toThrow(
+      /^Reading topic events from .*kafka\/events failed: a log line is not a JSON message/,
+    );
+  });
+
+  it('refuses sample data of an older layout, saying to generate it again', async () => {
+    const { simDir } = topicLog();
+    writeFileSync(path.join(simDir, 'manifest.json'), JSON.stringify({ seed: 42, scale: 10 }));
+    await expect(offsetsRead(simDir, {}, endOfDay1)).rejects.toThrow(
+      /has layout 1, this version reads layout 2: run `medallion generate` again/,
     );
   });
 
@@ -109,7 +128,12 @@ describe('the local MSK stand-in', () => {
       writeFileSync(
         path.join(folder, `partition-${partition}.jsonl`),
         `${Array.from({ length: 30 }, (_, offset) =>
-          JSON.stringify({ offset, timestamp: day1, key: null, value: `p${partition}-${offset}` }),
+          JSON.stringify({
+            offset,
+            timestamp: day1,
+            key: null,
+            value: bytes(`p${partition}-${offset}`),
+          }),
         ).join('\n')}\n`,
       );
     const events: AsyncIterable<MskEvent> = new KafkaProducerSimulator(simDir).batches({

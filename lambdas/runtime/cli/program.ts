@@ -17,6 +17,7 @@ import type { Project } from '../../definitions/project-files';
 import { projectRoot } from '../../definitions/project-root';
 import { loadConfig } from '../../definitions/source-files';
 import { parseIsoDate } from '../generator/calendar';
+import { SAMPLE_FORMAT } from '../generator/format';
 import { addDays } from '../../core/time';
 import { isJobOf, jobsOf, type Job } from '../../core/orchestration';
 import type { Model } from '../../core/models/project';
@@ -57,6 +58,8 @@ import { reportCommand } from './report-commands';
 import { testCommand } from './test-command';
 
 interface SampleManifest {
+  /** The `_sim/` layout (`SAMPLE_FORMAT`); absent in the first layout. */
+  readonly format?: number;
   readonly seed: number;
   readonly scale: number;
   readonly days: number;
@@ -451,11 +454,17 @@ async function generate(project: Project, lakeRoot: string, options: GenerateCom
 async function pipeline(project: Project, lakeRoot: string, options: GenerateCommandOptions) {
   let manifest = await readManifest(lakeRoot);
   // Settings not given are the existing sample's: `pipeline` alone goes on with what is there.
+  // Sample data of an older layout is made again with its settings.
   const differs =
     manifest !== undefined &&
     ((options.scale ?? manifest.scale) !== manifest.scale ||
-      (options.seed ?? manifest.seed) !== manifest.seed);
+      (options.seed ?? manifest.seed) !== manifest.seed ||
+      manifest.format !== SAMPLE_FORMAT);
   if (!manifest || differs || options.replace) {
+    if (manifest && manifest.format !== SAMPLE_FORMAT)
+      process.stderr.write(
+        `The sample data in ${path.join(lakeRoot, '_sim')} is of an older layout: generating it again.\n`,
+      );
     await generate(project, lakeRoot, { ...manifest, ...options });
     manifest = (await readManifest(lakeRoot))!;
   }

@@ -12,6 +12,7 @@ import { DAY_MS, isoDate, parseIsoDate } from './calendar';
 import { CrmSystem } from './crm';
 import { CUSTOMERS_TABLE, CustomerRegistry } from './customers';
 import { FxMarket } from './fx';
+import { SAMPLE_FORMAT } from './format';
 import { JsonLinesFile } from './jsonl';
 import { ORDER_EVENT_PARTITIONS, OrderEventLog } from './kafka';
 import { ORDERS_TABLE, ORDER_HISTORY_DAYS, OrderBook, OrderCalendar } from './orders';
@@ -55,6 +56,7 @@ export async function generateSampleData(options: GenerateOptions): Promise<Gene
   try {
     const { dates, datasets } = await generateInto(workDir, options, startDay);
     const manifest = {
+      format: SAMPLE_FORMAT,
       seed: options.seed,
       scale: options.scale,
       days: options.days,

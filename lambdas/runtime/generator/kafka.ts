@@ -2,7 +2,9 @@
  * The `order_events` topic: one event per order status change, produced moments after it
  * happens, except for late ones (hours to days), re-sent duplicates, malformed values and values
  * missing a required field. Each day's log holds the events *produced* that day, so a late event
- * lands on a later day than its `event_time`, exactly as a consumer would see it.
+ * lands on a later day than its `event_time`, exactly as a consumer would see it. A broker keeps
+ * a message's key and value as bytes, and so does the log: base64 of their UTF-8 text, which MSK
+ * delivers as it is.
  */
 import { DAY_MS, HOUR_MS, MINUTE_MS, isoTimestamp, startOfDay } from './calendar';
 import type { JsonLinesFile } from './jsonl';
@@ -48,6 +50,11 @@ interface ProducedEvent {
 
 function compareProduced(a: ProducedEvent, b: ProducedEvent): number {
   return a.produceAt - b.produceAt || a.orderId - b.orderId || a.sequence - b.sequence;
+}
+
+/** A key's or value's bytes as the log keeps them. */
+function bytes(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
 }
 
 function hex32(value: number): string {
@@ -101,8 +108,8 @@ export class OrderEventLog {
       await this.partitions[partition]!.write({
         offset: this.nextOffsets[partition]!++,
         timestamp: event.produceAt,
-        key: String(event.orderId),
-        value: event.text ?? JSON.stringify(event.value),
+        key: bytes(String(event.orderId)),
+        value: bytes(event.text ?? JSON.stringify(event.value)),
       });
     }
   }

@@ -7,6 +7,11 @@
  * recognise by offset. On AWS the broker's work is not the platform's: in a thread of its own, it
  * does not take turns with the handler on the platform's one JS thread.
  *
+ * The log keeps keys and values as a broker does, as bytes (base64 in a JSON line), so a line
+ * becomes a record by adding its topic and partition: the reader reads each line's offset and
+ * timestamp from its bytes and never parses or encodes a message. Each event is posted as the
+ * JSON text Lambda would receive, parsed on the platform's side as the Lambda runtime parses it.
+ *
  * A worker may run without its parent's TypeScript loader (under vitest, Node strips the types
  * itself): this file imports only Node's modules and types, in syntax Node can strip.
  */
@@ -14,7 +19,6 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { MskEvent, MskRecord } from '../../core/ingest/kafka';
 
 /** What the worker is asked for: the batches of `topic` past `committed`, produced before `until`. */
 export interface LogReadRequest {
@@ -27,63 +31,57 @@ export interface LogReadRequest {
   readonly batchSize: number;
 }
 
-/** What the worker posts: each event, then the end or why it stopped. */
+/** What the worker posts: each event (an MSK event's JSON text), then the end or why it stopped. */
 export type LogReadMessage =
-  | { readonly type: 'event'; readonly event: MskEvent }
+  | { readonly type: 'event'; readonly text: string }
   | { readonly type: 'end' }
   | { readonly type: 'error'; readonly message: string };
 
 /** Events posted ahead of the handler: enough to keep it busy, few enough to bound memory. */
 const eventsAhead = 4;
 
-interface LogLine {
-  readonly offset: number;
-  readonly timestamp: number;
-  readonly key: string | null;
-  readonly value: string | null;
+/** A log line as a record of its partition: the JSON text of an MSK record. */
+interface LogRecord {
+  readonly partition: number;
+  readonly json: string;
 }
 
 /** Every Nth batch redelivers this many records of the batch before it. */
 const redeliverEvery = 7;
 const redeliveredRecords = 3;
 
-async function* batches(request: LogReadRequest): AsyncGenerator<MskEvent> {
+async function* batches(request: LogReadRequest): AsyncGenerator<string> {
   const partitions = (await readdir(request.folder))
     .map((f) => /^partition-(\d+)\.jsonl$/.exec(f)?.[1])
     .filter((p): p is string => p !== undefined)
     .map(Number)
     .sort((a, b) => a - b);
-  let batch: MskRecord[] = [];
-  let previous: MskRecord[] = [];
+  let batch: LogRecord[] = [];
+  let previous: LogRecord[] = [];
   let count = 0;
-  const emit = (): MskEvent => {
+  const emit = (): string => {
     count++;
     const replay = count % redeliverEvery === 0 ? previous.slice(-redeliveredRecords) : [];
     const records = [...replay, ...batch];
     previous = batch;
     batch = [];
-    return toEvent(records);
+    return eventText(request.topic, records);
   };
   for (const partition of partitions) {
     const from = request.committed[String(partition)] ?? -1;
-    read: for await (const lines of logLines(
-      path.join(request.folder, `partition-${partition}.jsonl`),
-      from + 1,
-    )) {
-      for (const text of lines) {
-        const line = JSON.parse(text) as LogLine;
+    // Everything a record adds to its log line, which starts with `{`.
+    const fields = `{"topic":${JSON.stringify(request.topic)},"partition":${partition},"timestampType":"CREATE_TIME","headers":[],`;
+    const file = path.join(request.folder, `partition-${partition}.jsonl`);
+    read: for await (const lines of logLines(file, from + 1)) {
+      for (const line of lines) {
+        if (line.offset === undefined || line.timestamp === undefined) {
+          throw new Error(
+            `${file}, byte ${line.position}: not a message (a line starts {"offset":N,"timestamp":T,)`,
+          );
+        }
         if (line.offset <= from) continue;
         if (line.timestamp >= request.until) break read;
-        batch.push({
-          topic: request.topic,
-          partition,
-          offset: line.offset,
-          timestamp: line.timestamp,
-          timestampType: 'CREATE_TIME',
-          key: line.key === null ? null : base64(line.key),
-          value: line.value === null ? null : base64(line.value),
-          headers: [],
-        });
+        batch.push({ partition, json: `${fields}${line.text.slice(1)}` });
         if (batch.length >= request.batchSize) yield emit();
       }
     }
@@ -108,12 +106,22 @@ interface OffsetIndex {
   readonly entries: readonly (readonly [number, number])[];
 }
 
+/** A log line, with the offset and timestamp read from its bytes (undefined when it has none). */
+interface LogLine {
+  readonly offset: number | undefined;
+  readonly timestamp: number | undefined;
+  readonly text: string;
+  /** Byte position of the line in its file. */
+  readonly position: number;
+}
+
 /**
  * The lines of a partition's log from the indexed position at or before `first` (the first offset
  * wanted; earlier lines may come too), a megabyte at a time: a line at a time through `readline`
- * costs more than parsing the line. Lines are split as bytes, so a skipped line is never decoded.
+ * costs more than the rest of the reading. Lines are split as bytes, so a skipped line is never
+ * decoded.
  */
-async function* logLines(file: string, first: number): AsyncGenerator<string[], void> {
+async function* logLines(file: string, first: number): AsyncGenerator<LogLine[], void> {
   const indexFile = file.replace(/\.jsonl$/, '.index.json');
   const { size, mtimeMs } = await stat(file);
   const index = await readIndex(indexFile, size, mtimeMs);
@@ -129,15 +137,21 @@ async function* logLines(file: string, first: number): AsyncGenerator<string[], 
   try {
     for await (const chunk of createReadStream(file, { start, highWaterMark: 1 << 20 })) {
       const bytes = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
-      const wanted: string[] = [];
+      const wanted: LogLine[] = [];
       let from = 0;
       for (let end = bytes.indexOf(10); end >= 0; end = bytes.indexOf(10, from)) {
         if (end > from) {
-          const offset = offsetAt(bytes, from, end);
+          const head = lineHead(bytes, from, end);
+          const offset = head?.offset;
           if (offset !== undefined && offset % indexEvery === 0 && !known.has(offset))
             found.push([offset, position + from]);
           if (offset === undefined || offset >= first)
-            wanted.push(bytes.toString('utf8', from, end));
+            wanted.push({
+              offset,
+              timestamp: head?.timestamp,
+              text: bytes.toString('utf8', from, end),
+              position: position + from,
+            });
         }
         from = end + 1;
       }
@@ -145,7 +159,17 @@ async function* logLines(file: string, first: number): AsyncGenerator<string[], 
       rest = bytes.subarray(from);
       if (wanted.length > 0) yield wanted;
     }
-    if (rest.length > 0) yield [rest.toString('utf8')];
+    if (rest.length > 0) {
+      const head = lineHead(rest, 0, rest.length);
+      yield [
+        {
+          offset: head?.offset,
+          timestamp: head?.timestamp,
+          text: rest.toString('utf8'),
+          position,
+        },
+      ];
+    }
   } finally {
     // Also when the reader stops early (the run's day ends mid-log): what was read is indexed.
     if (found.length > 0)
@@ -185,51 +209,66 @@ async function startsWithOffset(file: string, position: number, offset: number):
   try {
     const head = Buffer.alloc(32);
     const { bytesRead } = await handle.read(head, 0, head.length, position);
-    return offsetAt(head, 0, bytesRead) === offset;
+    return lineHead(head, 0, bytesRead)?.offset === offset;
   } finally {
     await handle.close();
   }
 }
 
-/** How the generator starts every log line: `{"offset":` then the offset's digits. */
-const linePrefix = Buffer.from('{"offset":');
+/** How the generator starts every log line: `{"offset":N,"timestamp":T,`. */
+const offsetPrefix = Buffer.from('{"offset":');
+const timestampPrefix = Buffer.from('"timestamp":');
 
 /**
- * The offset the log line at `bytes[from, end)` starts with, read from its bytes without decoding
- * or parsing the line: a run after the first skips every message already committed.
+ * The offset and timestamp the log line at `bytes[from, end)` starts with, read from its bytes
+ * without decoding or parsing the line; the timestamp is undefined when the line's head has none
+ * (a partial head, such as an index check reads), the whole head when it does not start as a
+ * message does.
  */
-function offsetAt(bytes: Buffer, from: number, end: number): number | undefined {
-  const digits = from + linePrefix.length;
-  if (digits >= end || bytes.compare(linePrefix, 0, linePrefix.length, from, digits) !== 0)
+function lineHead(
+  bytes: Buffer,
+  from: number,
+  end: number,
+): { offset: number; timestamp: number | undefined } | undefined {
+  const offset = digitsAfter(bytes, from, end, offsetPrefix);
+  if (offset === undefined) return undefined;
+  const timestamp = digitsAfter(bytes, offset.next + 1, end, timestampPrefix);
+  return { offset: offset.value, timestamp: timestamp?.value };
+}
+
+/** The whole number after `prefix` at `bytes[from]`, ended by a comma, and where the comma is. */
+function digitsAfter(
+  bytes: Buffer,
+  from: number,
+  end: number,
+  prefix: Buffer,
+): { value: number; next: number } | undefined {
+  const digits = from + prefix.length;
+  if (digits >= end || bytes.compare(prefix, 0, prefix.length, from, digits) !== 0)
     return undefined;
-  let offset = 0;
+  let value = 0;
   let i = digits;
   for (; i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x39; i++)
-    offset = offset * 10 + bytes[i]! - 0x30;
-  return i > digits && bytes[i] === 0x2c ? offset : undefined;
+    value = value * 10 + bytes[i]! - 0x30;
+  return i > digits && bytes[i] === 0x2c ? { value, next: i } : undefined;
 }
 
-/** Encodes into one reused buffer rather than a buffer per value, which costs more than encoding. */
-let scratch = Buffer.allocUnsafe(64 * 1024);
-
-function base64(text: string): string {
-  const size = text.length * 3;
-  if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
-  return scratch.toString('base64', 0, scratch.write(text));
+/** The JSON text of the MSK event holding `records`, grouped by `topic-partition`. */
+function eventText(topic: string, records: readonly LogRecord[]): string {
+  const grouped = new Map<number, string[]>();
+  for (const { partition, json } of records) {
+    const group = grouped.get(partition);
+    if (group) group.push(json);
+    else grouped.set(partition, [json]);
+  }
+  const groups = [...grouped].map(
+    ([partition, json]) => `${JSON.stringify(`${topic}-${partition}`)}:[${json.join(',')}]`,
+  );
+  return `{"eventSource":"aws:kafka","eventSourceArn":${JSON.stringify(eventSourceArn)},"bootstrapServers":"localhost:9092","records":{${groups.join(',')}}}`;
 }
 
-function toEvent(records: readonly MskRecord[]): MskEvent {
-  const grouped: Record<string, MskRecord[]> = {};
-  for (const record of records)
-    (grouped[`${record.topic}-${record.partition}`] ??= []).push(record);
-  return {
-    eventSource: 'aws:kafka',
-    eventSourceArn:
-      'arn:aws:kafka:us-east-1:000000000000:cluster/medallion-local/00000000-0000-0000-0000-000000000000-1',
-    bootstrapServers: 'localhost:9092',
-    records: grouped,
-  };
-}
+const eventSourceArn =
+  'arn:aws:kafka:us-east-1:000000000000:cluster/medallion-local/00000000-0000-0000-0000-000000000000-1';
 
 /**
  * Posts the requested batches, at most {@link eventsAhead} ahead of the ones the handler took
@@ -245,10 +284,10 @@ async function serve(request: LogReadRequest): Promise<void> {
   });
   const post = (message: LogReadMessage) => port.postMessage(message);
   try {
-    for await (const event of batches(request)) {
+    for await (const text of batches(request)) {
       while (credit === 0) await new Promise<void>((resolve) => (resume = resolve));
       credit--;
-      post({ type: 'event', event });
+      post({ type: 'event', text });
     }
     post({ type: 'end' });
   } catch (error) {

@@ -2,7 +2,8 @@
  * The local stand-in for MSK: the events an MSK event source mapping would deliver for a topic,
  * read from the generated topic log by a worker thread (`kafka-log-reader.ts`), as a broker
  * serves them from another machine, so that reading and decoding overlap rather than take turns
- * on the platform's one JS thread.
+ * on the platform's one JS thread. Each event arrives as JSON text and is parsed here, as the
+ * Lambda runtime parses an invocation's payload.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { PipelineError } from '../../core/errors';
 import type { MskEvent } from '../../core/ingest/kafka';
 import type { MskBatchSource } from '../../core/ports';
+import { sampleFormatProblem } from '../generator/format';
 import type { LogReadMessage, LogReadRequest } from './kafka-log-reader';
 
 export class KafkaProducerSimulator implements MskBatchSource {
@@ -22,6 +24,8 @@ export class KafkaProducerSimulator implements MskBatchSource {
         `No sample log for topic ${request.topic} in ${this.simDir}: run \`medallion generate\` first.`,
       );
     }
+    const problem = sampleFormatProblem(this.simDir);
+    if (problem) throw new PipelineError(problem);
     const read: LogReadRequest = {
       folder,
       topic: request.topic,
@@ -54,10 +58,21 @@ export class KafkaProducerSimulator implements MskBatchSource {
           );
         }
         worker.postMessage('taken');
-        yield message.event;
+        yield parseEvent(message.text, request.topic, folder);
       }
     } finally {
       await worker.terminate();
     }
+  }
+}
+
+/** An event's JSON text as the MSK event it holds; a log line that broke it is the log's fault. */
+function parseEvent(text: string, topic: string, folder: string): MskEvent {
+  try {
+    return JSON.parse(text) as MskEvent;
+  } catch (error) {
+    throw new PipelineError(
+      `Reading topic ${topic} from ${folder} failed: a log line is not a JSON message (${(error as Error).message})`,
+    );
   }
 }
