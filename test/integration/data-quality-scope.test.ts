@@ -567,6 +567,20 @@ describe('a reference to a merged dataset, scoped', () => {
     );
   });
 
+  it("joins a merged parent's key as it is, and deduplicates any other parent's keys first: a key duplicated by hand counts no child twice in a full check", async () => {
+    await lakehouse.execute(`insert into silver.customers values (1, 'by hand')`);
+    const full = await check();
+    expect(full.result).toMatchObject({ failingRows: 3, totalRows: 4 });
+    expect(full.sent[0]).toContain(
+      `left join (select distinct "customer_id" as "parent_key" from "silver"."customers")`,
+    );
+    const { result, sent } = await check(scoped);
+    expect(result).toMatchObject({ failingRows: 2, totalRows: 2 });
+    expect(sent[0]).toContain(
+      `left join (select "customer_id" as "parent_key" from "silver"."customers")`,
+    );
+  });
+
   it('reads every child whole in a full check, and against a parent without a change feed', async () => {
     expect((await check()).result).toMatchObject({ failingRows: 3, totalRows: 4 });
     expect((await check({ ...scoped, parents: new Map() })).result).toMatchObject({

@@ -285,11 +285,15 @@ async function runCheck(engine: SqlEngine, check: Check, ctx: CheckContext): Pro
     case 'reference': {
       const [c, p] = [d.quote(check.column), d.quote(check.parentColumn)];
       const parent = ctx.scope?.parents?.get(check.parent);
-      const scoped = ctx.scope && !ctx.scope.firstBuild && parent?.key === check.parentColumn;
+      const keyed = parent?.key === check.parentColumn;
+      const scoped = ctx.scope && !ctx.scope.firstBuild && keyed;
       const children = scoped
         ? `(select * from ${table} where ${writtenBy(ctx.scope!, d)} or ${c} in (select ${d.quote(parent.key)} from ${d.relation(parent.feed)} where ${writtenBy(ctx.scope!, d)} and _change_type = 'delete'))`
         : table;
-      const joined = `from ${children} child left join (select distinct ${p} as "parent_key" from ${d.relation(check.parent)}) parent on child.${c} = parent."parent_key"`;
+      // A merged parent's key is unique by construction (its merge verified it): joined as it is,
+      // without first deduplicating a million keys. Otherwise a duplicate would count a child twice.
+      const parents = `(select ${keyed ? '' : 'distinct '}${p} as "parent_key" from ${d.relation(check.parent)})`;
+      const joined = `from ${children} child left join ${parents} parent on child.${c} = parent."parent_key"`;
       const orphan = `child.${c} is not null and parent."parent_key" is null`;
       const [row] = await engine.query(
         `select count(*) as "total", coalesce(sum(case when ${orphan} then 1 else 0 end), 0) as "failing" ${joined}`,
