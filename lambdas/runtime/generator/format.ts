@@ -12,7 +12,12 @@ export const SAMPLE_FORMAT = 2;
 export function sampleFormatProblem(simDir: string): string | undefined {
   const file = path.join(simDir, 'manifest.json');
   if (!existsSync(file)) return undefined;
-  const { format } = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown };
+  let format: unknown;
+  try {
+    ({ format } = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown });
+  } catch (error) {
+    return `${file} cannot be read (${(error as Error).message}): run \`medallion generate\` again.`;
+  }
   return format === SAMPLE_FORMAT
     ? undefined
     : `The sample data in ${simDir} has layout ${String(format ?? 1)}, this version reads layout ${SAMPLE_FORMAT}: run \`medallion generate\` again.`;
