@@ -455,13 +455,13 @@ async function pipeline(project: Project, lakeRoot: string, options: GenerateCom
   let manifest = await readManifest(lakeRoot);
   // Settings not given are the existing sample's: `pipeline` alone goes on with what is there.
   // Sample data of an older layout is made again with its settings.
+  const olderLayout = manifest !== undefined && manifest.format !== SAMPLE_FORMAT;
   const differs =
     manifest !== undefined &&
     ((options.scale ?? manifest.scale) !== manifest.scale ||
-      (options.seed ?? manifest.seed) !== manifest.seed ||
-      manifest.format !== SAMPLE_FORMAT);
-  if (!manifest || differs || options.replace) {
-    if (manifest && manifest.format !== SAMPLE_FORMAT)
+      (options.seed ?? manifest.seed) !== manifest.seed);
+  if (!manifest || differs || olderLayout || options.replace) {
+    if (olderLayout)
       process.stderr.write(
         `The sample data in ${path.join(lakeRoot, '_sim')} is of an older layout: generating it again.\n`,
       );

@@ -146,12 +146,7 @@ async function* logLines(file: string, first: number): AsyncGenerator<LogLine[],
           if (offset !== undefined && offset % indexEvery === 0 && !known.has(offset))
             found.push([offset, position + from]);
           if (offset === undefined || offset >= first)
-            wanted.push({
-              offset,
-              timestamp: head?.timestamp,
-              text: bytes.toString('utf8', from, end),
-              position: position + from,
-            });
+            wanted.push(logLine(bytes, from, end, position + from, head));
         }
         from = end + 1;
       }
@@ -159,22 +154,29 @@ async function* logLines(file: string, first: number): AsyncGenerator<LogLine[],
       rest = bytes.subarray(from);
       if (wanted.length > 0) yield wanted;
     }
-    if (rest.length > 0) {
-      const head = lineHead(rest, 0, rest.length);
-      yield [
-        {
-          offset: head?.offset,
-          timestamp: head?.timestamp,
-          text: rest.toString('utf8'),
-          position,
-        },
-      ];
-    }
+    if (rest.length > 0)
+      yield [logLine(rest, 0, rest.length, position, lineHead(rest, 0, rest.length))];
   } finally {
     // Also when the reader stops early (the run's day ends mid-log): what was read is indexed.
     if (found.length > 0)
       await writeIndex(indexFile, { size, mtimeMs, entries: merged(index, found) });
   }
+}
+
+/** The line at `bytes[from, end)`, decoded, with the head {@link lineHead} read from it. */
+function logLine(
+  bytes: Buffer,
+  from: number,
+  end: number,
+  position: number,
+  head: ReturnType<typeof lineHead>,
+): LogLine {
+  return {
+    offset: head?.offset,
+    timestamp: head?.timestamp,
+    text: bytes.toString('utf8', from, end),
+    position,
+  };
 }
 
 async function readIndex(
