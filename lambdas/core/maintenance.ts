@@ -2,7 +2,7 @@
  * Table maintenance, planned from what the catalog holds: which superseded `<table>__v<id>`
  * versions and leftover scratch tables to drop, which tables lose their old rows (retention goes
  * through the table: DELETE, then snapshot expiry, never S3 expiry under a live table), and which
- * Iceberg tables to compact and vacuum. Pure: the catalog listing comes in, tasks go out, and each
+ * merge-on-read tables to compact (and, on Iceberg, vacuum). Pure: the catalog listing comes in, tasks go out, and each
  * engine's dialect turns a task into SQL.
  */
 import type { MaintenanceConfig } from '../../config/schema';
@@ -18,8 +18,12 @@ export interface CatalogEntry {
   readonly schema: LakeSchema;
   readonly name: string;
   readonly kind: 'table' | 'view';
-  /** Iceberg tables are compacted and vacuumed; other tables are the engine's to manage. */
-  readonly iceberg: boolean;
+  /**
+   * A table that keeps its deletes beside its rows until maintenance compacts it: Iceberg's delete
+   * files on AWS; locally, DuckDB's delete marks, since the lakehouse runs without DuckDB's
+   * vacuum (see `DuckDbLakehouse`). Other tables are the engine's to manage.
+   */
+  readonly mergeOnRead: boolean;
   /** A view's SQL; undefined when the catalog cannot tell, and then nothing it may read is dropped. */
   readonly viewText?: string;
 }
@@ -155,7 +159,7 @@ export type MaintenanceTask =
       readonly relation: string;
       /** Rows whose `column` is before this instant are deleted first. */
       readonly retention?: { readonly column: string; readonly before: string };
-      /** Iceberg: rewrite small files and expire snapshots older than the retention. */
+      /** Rewrite the table without its deleted rows (Iceberg: also expire old snapshots). */
       readonly compact: boolean;
     };
 
@@ -200,8 +204,8 @@ function defaultRetentionColumn(schema: LakeSchema, table: string): string | und
  * - a scratch table older than `dropAfterHours`: longer than any run, so its run has ended.
  * Views whose text the catalog does not give protect every version of their schema.
  *
- * Every other table is maintained: its retention ({@link retentionRules}) and, for Iceberg
- * tables, compaction and snapshot expiry. Bronze datasets with a retention expire whole
+ * Every other table is maintained: its retention ({@link retentionRules}) and, for merge-on-read
+ * tables, compaction (on Iceberg, with snapshot expiry). Bronze datasets with a retention expire whole
  * ingestion-day partitions (the catalog lists no bronze: its tables come from the contracts).
  */
 export function planMaintenance(
@@ -313,11 +317,11 @@ function maintainTask(
     }
     retention = { column, before: cutOff(now, rule.days) };
   }
-  if (!retention && !entry.iceberg) return undefined;
+  if (!retention && !entry.mergeOnRead) return undefined;
   return {
     action: 'maintain',
     relation,
     ...(retention ? { retention } : {}),
-    compact: entry.iceberg,
+    compact: entry.mergeOnRead,
   };
 }

@@ -319,12 +319,43 @@ export interface SqlDialect {
    * result so that readers see the old content or the new, never a mix.
    */
   createOrReplaceTableAs(relation: string, select: string): string[];
+  /**
+   * The statement text that writes a keyed source into a table, as one call (one query execution
+   * on Athena): see {@link Upsert}.
+   */
+  upsert(upsert: Upsert): string;
   /** Where a run keeps a scratch table (`stagingRelation('silver_orders')`), dropped at the model's end. */
   stagingRelation(name: string): string;
   createStagingTable(relation: string, select: string): string;
   dropTable(relation: string): string;
   /** The statements of table maintenance (see `core/maintenance.ts`). */
   readonly maintenance: MaintenanceDialect;
+}
+
+/**
+ * An upsert of a source unique on its key into a table: a source row whose key the table holds
+ * deletes the stored row (`_deleted`) or replaces it, when `replaces` holds; otherwise the stored
+ * row stays. A source row with a new key is inserted, unless it is a deletion.
+ */
+export interface Upsert {
+  /** The physical table, aliased `t`. */
+  readonly target: string;
+  /** A relation or parenthesised SELECT, aliased `s`: the columns and a BOOLEAN `_deleted`. */
+  readonly source: string;
+  /** Pairs a source row with the stored row of its key (`t."k" = s."k"`). */
+  readonly on: string;
+  /** Whether a matched source row replaces the stored one, over `t` and `s`. */
+  readonly replaces: string;
+  /** The key columns, unquoted. */
+  readonly keys: readonly string[];
+  /** Every column written, keys included, unquoted. */
+  readonly columns: readonly string[];
+  /**
+   * Whether `replaces` holds for every source row whose key the table holds: a count the build
+   * makes first, which spares an engine that writes upserts as a delete and an insert (DuckDB)
+   * from joining the table a second time.
+   */
+  readonly replacesEveryMatch: boolean;
 }
 
 /** Table maintenance statements. These take logical names (`gold.revenue_daily__v<id>`). */

@@ -152,6 +152,31 @@ export function scanBytes(scan: PlanScan, sizes: Readonly<Record<string, number>
   return [...columns].reduce((total, c) => total + sizes[c]!, 0);
 }
 
+/**
+ * The statements of a call's text, split at the semicolons outside quotes and comments; empty ones
+ * (a trailing semicolon) are left out.
+ */
+export function statementsOf(sql: string): string[] {
+  const statements: string[] = [];
+  let start = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const char = sql[i];
+    if (char === "'" || char === '"') {
+      const end = sql.indexOf(char, i + 1);
+      // A doubled quote escapes itself: the scan resumes after it as after any closing quote.
+      i = end < 0 ? sql.length : end;
+    } else if (char === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end;
+    } else if (char === ';') {
+      statements.push(sql.slice(start, i));
+      start = i + 1;
+    }
+  }
+  statements.push(sql.slice(start));
+  return statements.filter((s) => s.trim().length > 0);
+}
+
 /** What Athena bills for a statement scanning `bytes`: whole megabytes, at least 10. */
 export function billedBytes(bytes: number): number {
   const mb = 1024 * 1024;
@@ -178,8 +203,18 @@ export class ScanEstimator {
     this.tables.clear();
   }
 
+  /**
+   * A call's bytes: each of its statements explained on its own (EXPLAIN takes one, and would run
+   * the rest), as DuckDB's upsert is a delete and an insert where Athena runs one MERGE.
+   */
   async estimate(sql: string, kind: 'execute' | 'query' | 'describe'): Promise<number> {
     if (kind === 'describe') return 0;
+    let bytes = 0;
+    for (const statement of statementsOf(sql)) bytes += await this.estimateOne(statement);
+    return bytes;
+  }
+
+  private async estimateOne(sql: string): Promise<number> {
     const named = relationsOf(sql);
     const bronzeNamed = named.filter((r) => r in this.bronze);
     let scans: PlanScan[];

@@ -6,6 +6,7 @@ import {
   columnBytes,
   planScans,
   scanBytes,
+  statementsOf,
   type StorageSegment,
 } from '../bench/scan-estimate';
 import { replayedIndexes, statementsByStep, type SentStatement } from '../bench/statements';
@@ -191,6 +192,18 @@ describe('the Athena bytes estimate', () => {
     const sizes = { order_id: 100, amount: 200, status: 30, 'order date': 5, unread: 1000 };
     expect(scanBytes(scans[0]!, sizes)).toBe(335);
     expect(scanBytes(scans[1]!, sizes)).toBe(100);
+  });
+
+  it('explains a call statement by statement: semicolons in quotes or comments split nothing', () => {
+    expect(
+      statementsOf(
+        `delete from "a;b" t using s where t.k = 'x;''y';\ninsert into t select * from s -- done; really\n;`,
+      ),
+    ).toEqual([
+      `delete from "a;b" t using s where t.k = 'x;''y'`,
+      `\ninsert into t select * from s -- done; really\n`,
+    ]);
+    expect(statementsOf('select 1')).toEqual(['select 1']);
   });
 
   it('bills whole megabytes, at least ten, and nothing for a statement that scans nothing', () => {

@@ -24,13 +24,13 @@ const table = (schema: CatalogEntry['schema'], name: string, iceberg = true): Ca
   schema,
   name,
   kind: 'table',
-  iceberg,
+  mergeOnRead: iceberg,
 });
 const view = (schema: CatalogEntry['schema'], name: string, reads?: string): CatalogEntry => ({
   schema,
   name,
   kind: 'view',
-  iceberg: false,
+  mergeOnRead: false,
   ...(reads === undefined
     ? {}
     : { viewText: `select * from "medallion_dev_${schema}"."${reads}"` }),

@@ -144,7 +144,7 @@ describe('retention rules', () => {
       '{ property: retention, value: 10, unit: d, element: t.event_at }',
     );
     const plan = planMaintenance(
-      [{ schema: 'silver', name: 'events', kind: 'table', iceberg: true }],
+      [{ schema: 'silver', name: 'events', kind: 'table', mergeOnRead: true }],
       config,
       now,
       [silver],

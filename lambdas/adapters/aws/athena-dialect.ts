@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { glueDatabaseName, lakeSchemas, type LakeSchema } from '../../core/aws-names';
 import { PipelineError } from '../../core/errors';
 import type { ModelProject } from '../../core/models/project';
+import { mergeStatement } from '../../core/models/upsert';
 import type { SqlDialect } from '../../core/ports';
 
 export interface AthenaDialectOptions {
@@ -216,6 +217,7 @@ export function athenaDialect(options: AthenaDialectOptions): SqlDialect {
         `create or replace view ${target} as select * from ${version}`,
       ];
     },
+    upsert: (u) => mergeStatement(u, quoteIdentifier),
     stagingRelation: (name) => relation(`scratch.${name}__${freshId()}`),
     createStagingTable: (target, select) => icebergTableAs(target, parse(target).location, select),
     // Athena runs DROP TABLE as Hive DDL, which takes backticks and refuses double quotes.

@@ -38,13 +38,13 @@ function entry(schema: LakeSchema, table: Table): CatalogEntry {
   const name = table.Name ?? '';
   if (table.TableType === 'VIRTUAL_VIEW') {
     const viewText = prestoViewSql(table.ViewOriginalText);
-    return { schema, name, kind: 'view', iceberg: false, ...(viewText ? { viewText } : {}) };
+    return { schema, name, kind: 'view', mergeOnRead: false, ...(viewText ? { viewText } : {}) };
   }
   return {
     schema,
     name,
     kind: 'table',
-    iceberg: table.Parameters?.table_type?.toUpperCase() === 'ICEBERG',
+    mergeOnRead: table.Parameters?.table_type?.toUpperCase() === 'ICEBERG',
   };
 }
 

@@ -3,6 +3,7 @@ import { PipelineError } from '../../core/errors';
 import type { SqlDialect } from '../../core/ports';
 
 const quoteText = (value: string) => `'${value.replaceAll("'", "''")}'`;
+const quoteIdentifier = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 const relation = (logicalName: string) =>
   logicalName
     .split('.')
@@ -18,7 +19,7 @@ const timestamp = (iso: string) =>
  */
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
-  quote: (identifier) => `"${identifier.replaceAll('"', '""')}"`,
+  quote: quoteIdentifier,
   relation,
   columnType: (portableType) => portableType,
   string: quoteText,
@@ -50,6 +51,20 @@ export const duckdbDialect: SqlDialect = {
   createOrReplaceTableAs: (relation, select) => [
     `create or replace table ${relation} as ${select}`,
   ],
+  // Not MERGE: DuckDB updates rows in place, and the checkpoint after a commit (DuckDB makes one
+  // when a commit writes more than `auto_checkpoint_skip_wal_threshold`) then recompresses every
+  // updated column of every row group holding an updated row. For 10,000 changed customers spread
+  // over a million, that is the whole table (0.65-0.85 s). A delete only marks rows and an insert
+  // appends them, so the checkpoint writes the new rows alone. Both statements go in one call, as
+  // one MERGE does on Athena, in the model's transaction.
+  upsert: (u) => {
+    const columns = u.columns.map(quoteIdentifier).join(', ');
+    const kept = u.replacesEveryMatch
+      ? ''
+      : ` and not exists (select 1 from ${u.target} t where ${u.on})`;
+    return `delete from ${u.target} t using ${u.source} s where ${u.on} and ${u.replaces};
+insert into ${u.target} (${columns}) select ${u.columns.map((c) => `s.${quoteIdentifier(c)}`).join(', ')} from ${u.source} s where not s._deleted${kept}`;
+  },
   stagingRelation: (name) => `"stage_${name}"`,
   createStagingTable: (relation, select) => `create or replace temp table ${relation} as ${select}`,
   dropTable: (relation) => `drop table if exists ${relation}`,
@@ -57,8 +72,11 @@ export const duckdbDialect: SqlDialect = {
     dropTable: (logicalName) => `drop table if exists ${relation(logicalName)}`,
     deleteBefore: (logicalName, column, iso) =>
       `delete from ${relation(logicalName)} where "${column}" < ${timestamp(iso)}`,
-    // DuckDB compacts its own file; a checkpoint hands it the blocks of dropped tables and rows.
-    compact: () => [],
+    // The lakehouse keeps deletes as marks (it runs without DuckDB's vacuum): rewriting the table
+    // from its live rows drops them, and the checkpoint hands DuckDB the blocks they held.
+    compact: (logicalName) => [
+      `create or replace table ${relation(logicalName)} as select * from ${relation(logicalName)}`,
+    ],
     reclaimSpace: () => ['checkpoint'],
   },
 };

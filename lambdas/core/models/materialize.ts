@@ -548,13 +548,15 @@ async function writeMerge(
   const { rows_before: before, ...c } = change!;
   await appendPreviousValues(model, winners, ctx);
   await engine.execute(
-    `merge into ${target} t using ${winners} s on ${on}
-    when matched and s._deleted and ${fresh} then delete
-    when matched and not s._deleted and ${fresh} then update set ${all
-      .filter((c) => !keys.includes(c))
-      .map((c) => `${q(c)} = s.${q(c)}`)
-      .join(', ')}
-    when not matched and not s._deleted then insert (${all.map(q).join(', ')}) values (${all.map((c) => `s.${q(c)}`).join(', ')})`,
+    d.upsert({
+      target,
+      source: winners,
+      on,
+      replaces: fresh,
+      keys,
+      columns: all,
+      replacesEveryMatch: c.superseded === 0,
+    }),
   );
   const after = await count(engine, target);
   if (after !== before + c.inserted - c.deleted) {

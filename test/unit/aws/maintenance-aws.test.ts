@@ -124,12 +124,12 @@ describe('Glue table inventory', () => {
         schema: 'gold',
         name: 'revenue_daily__v20260102030000123_3fa9c1d2',
         kind: 'table',
-        iceberg: true,
+        mergeOnRead: true,
       },
-      { schema: 'gold', name: 'revenue_daily', kind: 'view', iceberg: false, viewText: sql },
+      { schema: 'gold', name: 'revenue_daily', kind: 'view', mergeOnRead: false, viewText: sql },
       // A view whose text cannot be read has none: the plan then keeps what it might read.
-      { schema: 'gold', name: 'odd', kind: 'view', iceberg: false },
-      { schema: 'quarantine', name: 'orders', kind: 'table', iceberg: true },
+      { schema: 'gold', name: 'odd', kind: 'view', mergeOnRead: false },
+      { schema: 'quarantine', name: 'orders', kind: 'table', mergeOnRead: true },
     ]);
     expect(glue.commandCalls(GetTablesCommand).map((c) => c.args[0].input)).toEqual([
       { DatabaseName: 'medallion_dev_gold', NextToken: undefined },
