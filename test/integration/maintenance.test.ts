@@ -116,10 +116,12 @@ describe('maintenance job (local twin)', () => {
       expect(before[model]!.stored, model).toBeGreaterThan(before[model]!.live);
     const log = await maintain(systemClock);
     const after = await mergeTargetRows();
-    for (const [model, { live }] of Object.entries(before)) {
+    for (const [model, { stored, live }] of Object.entries(before)) {
       expect(after[model], model).toEqual({ stored: live, live });
-      expect(log, model).toContain(`maintained ${model}`);
+      // A table without marks is left as it is.
+      expect(log.includes(`maintained ${model}`), model).toBe(stored > live);
     }
+    expect(Object.values(before).some(({ stored, live }) => stored === live)).toBe(true);
   });
 
   it('right after the runs, maintenance drops nothing: the superseded versions may still be read', async () => {

@@ -51,9 +51,6 @@ const bootstrap = [
   ),
 ].join('\n');
 
-/** A published version of a `table` model: `<table>__v<id>` (see `versionedDuckdbDialect`). */
-const versionName = /__v\d{17}_[0-9a-f]{8}$/;
-
 /** Opens an in-process DuckDB with the given settings; `temp` is where it spills. */
 export async function openDuckDb(
   settings: DuckDbSettings,
@@ -188,10 +185,10 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
    * view cannot replace: each becomes its first version, behind a view of its name.
    */
   private async adoptVersions(mergeTargets: readonly string[]): Promise<void> {
-    const plain = (await this.list(['silver', 'gold', 'seeds'])).filter(
+    const plain = (await this.entries(['silver', 'gold', 'seeds'])).filter(
       (e) =>
         e.kind === 'table' &&
-        !versionName.test(e.name) &&
+        !/__v\d{17}_[0-9a-f]{8}$/.test(e.name) &&
         !mergeTargets.includes(`${e.schema}.${e.name}`),
     );
     for (const { schema, name } of plain) {
@@ -205,18 +202,47 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
     }
   }
 
-  /** The lakehouse file's tables and views; none is Iceberg, and scratch tables are temporary. */
+  /**
+   * The lakehouse file's tables and views (scratch tables are temporary). A table holding delete
+   * marks (more rows stored than live: the lakehouse runs without DuckDB's vacuum) is merge-on-read:
+   * maintenance compacts it.
+   */
   async list(schemas: readonly LakeSchema[]): Promise<CatalogEntry[]> {
+    const entries = await this.entries(schemas);
+    const tables = entries.filter((e) => e.kind === 'table');
+    const marked = new Set<string>();
+    if (tables.length > 0) {
+      const counts = await this.query<{ relation: string; stored: number; live: number }>(
+        tables
+          .map(
+            (t) =>
+              `select ${duckdbDialect.string(`${t.schema}.${t.name}`)} as relation, ${t.stored} as stored, count(*) as live from "${t.schema}"."${t.name}"`,
+          )
+          .join(' union all '),
+      );
+      for (const c of counts) if (c.stored > c.live) marked.add(c.relation);
+    }
+    return entries.map(({ stored: _, ...e }) => ({
+      ...e,
+      mergeOnRead: marked.has(`${e.schema}.${e.name}`),
+    }));
+  }
+
+  /** The tables and views of `schemas`, with the rows each table stores, deleted ones included. */
+  private async entries(
+    schemas: readonly LakeSchema[],
+  ): Promise<(Omit<CatalogEntry, 'mergeOnRead'> & { stored?: number })[]> {
     if (schemas.length === 0) return [];
     const rows = await this.query<{
       schema: LakeSchema;
       name: string;
       kind: 'table' | 'view';
       sql: string | null;
+      stored: number | null;
     }>(
-      `select schema_name as schema, table_name as name, 'table' as kind, null as sql from duckdb_tables()
-        where database_name = 'lake' and not temporary
-      union all select schema_name, view_name, 'view', sql from duckdb_views()
+      `select schema_name as schema, table_name as name, 'table' as kind, null as sql, estimated_size as stored
+        from duckdb_tables() where database_name = 'lake' and not temporary
+      union all select schema_name, view_name, 'view', sql, null from duckdb_views()
         where database_name = 'lake' and not internal and not temporary
       order by 1, 2`,
     );
@@ -226,8 +252,7 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
         schema: r.schema,
         name: r.name,
         kind: r.kind,
-        // A version of a `table` model is written once and replaced whole.
-        mergeOnRead: r.kind === 'table' && !versionName.test(r.name),
+        ...(r.stored === null ? {} : { stored: r.stored }),
         ...(r.sql === null ? {} : { viewText: r.sql }),
       }));
   }
