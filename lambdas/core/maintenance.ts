@@ -2,8 +2,8 @@
  * Table maintenance, planned from what the catalog holds: which superseded `<table>__v<id>`
  * versions and leftover scratch tables to drop, which tables lose their old rows (retention goes
  * through the table: DELETE, then snapshot expiry, never S3 expiry under a live table), and which
- * merge-on-read tables to compact (and, on Iceberg, vacuum). Pure: the catalog listing comes in, tasks go out, and each
- * engine's dialect turns a task into SQL.
+ * merge-on-read tables to compact (and, on Iceberg, vacuum). Pure: the catalog listing comes in,
+ * tasks go out, and each engine's dialect turns a task into SQL.
  */
 import type { MaintenanceConfig } from '../../config/schema';
 import { lakeSchemas, type LakeSchema } from './aws-names';
@@ -205,8 +205,9 @@ function defaultRetentionColumn(schema: LakeSchema, table: string): string | und
  * Views whose text the catalog does not give protect every version of their schema.
  *
  * Every other table is maintained: its retention ({@link retentionRules}) and, for merge-on-read
- * tables, compaction (on Iceberg, with snapshot expiry). Bronze datasets with a retention expire whole
- * ingestion-day partitions (the catalog lists no bronze: its tables come from the contracts).
+ * tables, compaction (on Iceberg, with snapshot expiry). Bronze datasets with a retention expire
+ * whole ingestion-day partitions (the catalog lists no bronze: its tables come from the
+ * contracts).
  */
 export function planMaintenance(
   catalog: readonly CatalogEntry[],

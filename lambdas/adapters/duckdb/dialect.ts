@@ -51,9 +51,9 @@ export const duckdbDialect: SqlDialect = {
   createOrReplaceTableAs: (relation, select) => [
     `create or replace table ${relation} as ${select}`,
   ],
-  // Not MERGE: DuckDB updates rows in place, and the checkpoint after a commit (DuckDB makes one
-  // when a commit writes more than `auto_checkpoint_skip_wal_threshold`) then recompresses every
-  // updated column of every row group holding an updated row. For 10,000 changed customers spread
+  // Not MERGE: DuckDB updates rows in place, and the checkpoint after a large commit (one estimated
+  // to write more than `auto_checkpoint_skip_wal_threshold` to the WAL is checkpointed instead)
+  // then recompresses every updated column of every row group holding an updated row. For 10,000 changed customers spread
   // over a million, that is the whole table (0.65-0.85 s). A delete only marks rows and an insert
   // appends them, so the checkpoint writes the new rows alone. Both statements go in one call, as
   // one MERGE does on Athena, in the model's transaction.
