@@ -20,11 +20,11 @@ const config: MaintenanceConfig = {
 /** A fresh id as the dialects make them, for a table created `hoursAgo` before `now`. */
 const id = (hoursAgo: number, suffix = 'abcdef01') =>
   `${new Date(now.getTime() - hoursAgo * 3_600_000).toISOString().replace(/\D/g, '')}_${suffix}`;
-const table = (schema: CatalogEntry['schema'], name: string, iceberg = true): CatalogEntry => ({
+const table = (schema: CatalogEntry['schema'], name: string, mergeOnRead = true): CatalogEntry => ({
   schema,
   name,
   kind: 'table',
-  mergeOnRead: iceberg,
+  mergeOnRead,
 });
 const view = (schema: CatalogEntry['schema'], name: string, reads?: string): CatalogEntry => ({
   schema,

@@ -216,7 +216,7 @@ export class DuckDbLakehouse implements SqlEngine, TableInventory {
         tables
           .map(
             (t) =>
-              `select ${duckdbDialect.string(`${t.schema}.${t.name}`)} as relation, ${t.stored} as stored, count(*) as live from "${t.schema}"."${t.name}"`,
+              `select ${duckdbDialect.string(`${t.schema}.${t.name}`)} as relation, ${t.stored} as stored, count(*) as live from ${duckdbDialect.relation(`${t.schema}.${t.name}`)}`,
           )
           .join(' union all '),
       );
